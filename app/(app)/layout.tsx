@@ -1,0 +1,39 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { getDb } from "@/db/client";
+import { Sidebar } from "@/components/sidebar";
+import { UserMenu } from "@/components/user-menu";
+import { getSessionUser } from "@/server/auth/session";
+import { hasAnyUser } from "@/server/users";
+
+export const dynamic = "force-dynamic";
+
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  if (!(await hasAnyUser(getDb()))) redirect("/setup");
+  const user = await getSessionUser();
+  if (!user) redirect("/login");
+  return (
+    <div className="flex min-h-screen flex-col">
+      <header className="flex h-12 items-center gap-4 bg-gray-900 px-4 text-white dark:bg-black">
+        <Link href="/" className="text-base font-semibold tracking-tight">
+          Rookery
+        </Link>
+        <form action="/search" role="search" className="flex-1">
+          <input
+            type="search"
+            name="q"
+            aria-label="Search"
+            placeholder="Search organizations…"
+            className="w-full max-w-sm rounded-md border border-white/20 bg-white/10 px-3 py-1 text-sm placeholder:text-white/60 focus:bg-white focus:text-gray-900 focus:outline-none"
+          />
+        </form>
+        <UserMenu username={user.username} displayName={user.displayName} isAdmin={user.isAdmin} />
+      </header>
+      <div className="flex flex-1">
+        <Sidebar isAdmin={user.isAdmin} />
+        <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+      </div>
+    </div>
+  );
+}

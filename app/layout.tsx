@@ -1,0 +1,22 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { TRPCProvider } from "@/components/trpc";
+import "./globals.css";
+
+export const metadata: Metadata = { title: { default: "Rookery", template: "%s · Rookery" } };
+
+// Applies the saved theme before first paint (no flash); "system" follows the OS.
+const themeScript = `try{var t=localStorage.getItem('theme');if(t==='dark'||(t!=='light'&&matchMedia('(prefers-color-scheme: dark)').matches))document.documentElement.classList.add('dark')}catch(e){}`;
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: themeScript }} />
+      </head>
+      <body className="min-h-screen bg-gray-50 text-gray-900 antialiased dark:bg-gray-950 dark:text-gray-100">
+        <TRPCProvider>{children}</TRPCProvider>
+      </body>
+    </html>
+  );
+}

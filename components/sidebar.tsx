@@ -1,0 +1,87 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { cx } from "./ui";
+
+type Item = { href: string; label: string; exact?: boolean };
+
+function navFor(pathname: string, isAdmin: boolean): { title: string; items: Item[] } {
+  const org = pathname.match(/^\/orgs\/([^/]+)/);
+  if (org) {
+    const base = `/orgs/${org[1]}`;
+    return {
+      title: org[1],
+      items: [
+        { href: base, label: "Overview", exact: true },
+        { href: `${base}/repositories`, label: "Repositories" },
+        { href: `${base}/builds`, label: "Builds" },
+        { href: `${base}/certificates`, label: "Certificates" },
+        { href: `${base}/hosts`, label: "Hosts" },
+        { href: `${base}/audit`, label: "Audit log" },
+      ],
+    };
+  }
+  if (pathname.startsWith("/admin")) {
+    return {
+      title: "Admin area",
+      items: [
+        { href: "/admin", label: "Overview", exact: true },
+        { href: "/admin/users", label: "Users" },
+        { href: "/admin/orgs", label: "Organizations" },
+        { href: "/admin/ldap", label: "LDAP sync" },
+        { href: "/admin/jobs", label: "Background jobs" },
+        { href: "/admin/audit", label: "Audit log" },
+      ],
+    };
+  }
+  if (pathname.startsWith("/settings")) {
+    return {
+      title: "Settings",
+      items: [
+        { href: "/settings", label: "Profile", exact: true },
+        { href: "/settings/tokens", label: "Access tokens" },
+        { href: "/settings/notifications", label: "Notifications" },
+      ],
+    };
+  }
+  return {
+    title: "Dashboard",
+    items: [
+      { href: "/", label: "Your organizations", exact: true },
+      { href: "/notifications", label: "Notifications" },
+      ...(isAdmin ? [{ href: "/admin", label: "Admin area" }] : []),
+    ],
+  };
+}
+
+export function Sidebar({ isAdmin }: { isAdmin: boolean }) {
+  const pathname = usePathname();
+  const nav = navFor(pathname, isAdmin);
+  return (
+    <nav aria-label="Sidebar" className="w-56 shrink-0 border-r border-gray-200 bg-white px-3 py-4 dark:border-gray-800 dark:bg-gray-900">
+      <div className="mb-2 px-2 text-xs font-semibold uppercase tracking-wide text-gray-500">{nav.title}</div>
+      <ul className="space-y-0.5">
+        {nav.items.map((item) => {
+          const active = item.exact ? pathname === item.href : pathname === item.href || pathname.startsWith(item.href + "/");
+          return (
+            <li key={item.href}>
+              <Link
+                href={item.href}
+                aria-current={active ? "page" : undefined}
+                className={cx(
+                  "block rounded-md px-2 py-1.5 text-sm",
+                  active
+                    ? "bg-brand-50 font-medium text-brand-700 dark:bg-gray-800 dark:text-brand-100"
+                    : "text-gray-700 hover:bg-gray-100 dark:text-gray-300 dark:hover:bg-gray-800",
+                )}
+              >
+                {item.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,6 @@
+export * from "./users";
+export * from "./orgs";
+export * from "./audit";
+export * from "./notify";
+export * from "./ldap";
+export * from "./runtime";

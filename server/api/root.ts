@@ -1,0 +1,13 @@
+import { meRouter } from "./routers/me";
+import { orgsRouter } from "./routers/orgs";
+import { setupRouter } from "./routers/setup";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  setup: setupRouter,
+  me: meRouter,
+  orgs: orgsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

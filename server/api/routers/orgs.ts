@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { authorize, can } from "@/server/auth/policy";
+import * as orgs from "@/server/orgs";
+import { protectedProcedure, router, type Context } from "../trpc";
+
+const slug = z.string().trim().min(1).max(63);
+const role = z.enum(["leader", "developer", "reporter"]);
+
+/** Loads the org by slug and checks `action` for the caller (404 for non-members). */
+async function orgFor(ctx: Context, slugValue: string, action: Parameters<typeof authorize>[1] & `org:${string}`) {
+  const found = await orgs.orgScopeFor(ctx.db, slugValue, ctx.actor);
+  authorize(ctx.actor, action, found?.scope ?? null);
+  ctx.audit.orgId = found!.org.id;
+  return found!;
+}
+
+export const orgsRouter = router({
+  mine: protectedProcedure.query(({ ctx }) => orgs.listOrgsForUser(ctx.db, ctx.user.id)),
+
+  get: protectedProcedure.input(z.object({ slug })).query(async ({ ctx, input }) => {
+    const { org, scope } = await orgFor(ctx, input.slug, "org:read");
+    const members = await orgs.listMembers(ctx.db, org.id);
+    return {
+      org,
+      role: scope.role,
+      members,
+      permissions: {
+        manageMembers: can(ctx.actor, "org:members:manage", scope),
+        update: can(ctx.actor, "org:update", scope),
+        archive: can(ctx.actor, "org:archive", scope),
+        readAudit: can(ctx.actor, "org:audit:read", scope),
+      },
+    };
+  }),
+
+  create: protectedProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1, "Name is required").max(100),
+        slug: z.string().trim().max(63).optional(),
+        description: z.string().trim().max(500).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "orgs:create");
+      const org = await orgs.createOrg(ctx.db, {
+        ...input,
+        source: "local",
+        members: [{ userId: ctx.user.id, role: "leader" }],
+      });
+      ctx.audit.orgId = org.id;
+      ctx.audit.targetType = "org";
+      ctx.audit.targetId = org.slug;
+      return { slug: org.slug };
+    }),
+
+  addMember: protectedProcedure
+    .input(z.object({ slug, username: z.string().trim().min(1, "Username is required").max(128), role }))
+    .mutation(async ({ ctx, input }) => {
+      const { org } = await orgFor(ctx, input.slug, "org:members:manage");
+      const user = await orgs.addMember(ctx.db, org.id, input.username, input.role);
+      ctx.audit.targetType = "user";
+      ctx.audit.targetId = user.username;
+      ctx.audit.details = { role: input.role };
+    }),
+
+  setRole: protectedProcedure.input(z.object({ slug, userId: z.string().uuid(), role })).mutation(async ({ ctx, input }) => {
+    const { org } = await orgFor(ctx, input.slug, "org:members:manage");
+    await orgs.setMemberRole(ctx.db, org.id, input.userId, input.role);
+    ctx.audit.targetType = "user";
+    ctx.audit.targetId = input.userId;
+    ctx.audit.details = { role: input.role };
+  }),
+
+  removeMember: protectedProcedure.input(z.object({ slug, userId: z.string().uuid() })).mutation(async ({ ctx, input }) => {
+    const { org } = await orgFor(ctx, input.slug, "org:members:manage");
+    await orgs.removeMember(ctx.db, org.id, input.userId);
+    ctx.audit.targetType = "user";
+    ctx.audit.targetId = input.userId;
+  }),
+
+  setArchived: protectedProcedure.input(z.object({ slug, archived: z.boolean() })).mutation(async ({ ctx, input }) => {
+    const { org } = await orgFor(ctx, input.slug, "org:archive");
+    await orgs.setArchived(ctx.db, org.id, input.archived);
+    ctx.audit.details = { archived: input.archived };
+  }),
+});

@@ -1,0 +1,26 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { createFirstAdmin, hasAnyUser } from "@/server/users";
+import { FieldError, publicProcedure, router } from "../trpc";
+
+export const setupRouter = router({
+  status: publicProcedure.query(async ({ ctx }) => ({ needsSetup: !(await hasAnyUser(ctx.db)) })),
+
+  createFirstAdmin: publicProcedure
+    .input(
+      z.object({
+        username: z.string().trim().min(2, "Username is required").max(63),
+        password: z.string().max(256),
+        confirm: z.string().max(256),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      if (input.password !== input.confirm) throw new FieldError("confirm", "Passwords do not match");
+      const user = await createFirstAdmin(ctx.db, input);
+      // Once anyone exists, setup no longer exists either.
+      if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
+      ctx.audit.targetType = "user";
+      ctx.audit.targetId = user.username;
+      return { username: user.username };
+    }),
+});

@@ -1,0 +1,21 @@
+import "server-only";
+import { headers } from "next/headers";
+import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+import { TRPCError } from "@trpc/server";
+import { createCaller } from "./root";
+import { createContext } from "./trpc";
+
+/** tRPC called directly from server components, with the request's session. */
+export const api = cache(async () => createCaller(await createContext({ headers: new Headers(await headers()) })));
+
+/** Turns policy denials into the 404 page / login redirect that pages show. */
+export async function orNotFound<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof TRPCError && (e.code === "NOT_FOUND" || e.code === "FORBIDDEN")) notFound();
+    if (e instanceof TRPCError && e.code === "UNAUTHORIZED") redirect("/login");
+    throw e;
+  }
+}

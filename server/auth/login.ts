@@ -1,0 +1,52 @@
+import type { Db } from "@/db/client";
+import { getConfig } from "@/server/config";
+import { DirectoryUnavailableError, ldapAuthenticate } from "@/server/ldap/client";
+import { getUserByUsername, normalizeUsername, touchLogin, upsertLdapUser, type User } from "@/server/users";
+import { verifyPassword } from "./password";
+import { clearFailures, lockedUntil, recordFailure } from "./throttle";
+
+export const INVALID_CREDENTIALS = "Invalid username or password";
+export const DIRECTORY_UNAVAILABLE = "Directory unavailable, try again";
+
+export class LoginError extends Error {}
+
+function lockMessage(until: Date, now = new Date()) {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60000));
+  return `Too many failed attempts: this account is locked for ${minutes} minute${minutes === 1 ? "" : "s"}. Try again later.`;
+}
+
+/**
+ * Local accounts first (they work without a directory), then LDAP. Every failure is
+ * counted per username, known or not, so the lockout reveals nothing either.
+ */
+export async function authenticate(db: Db, rawUsername: string, password: string): Promise<User> {
+  const username = normalizeUsername(rawUsername);
+  if (!username || username.length > 128 || !password) throw new LoginError(INVALID_CREDENTIALS);
+  const locked = await lockedUntil(db, username);
+  if (locked) throw new LoginError(lockMessage(locked));
+
+  const existing = await getUserByUsername(db, username);
+  let user: User | null = null;
+  if (existing?.source === "local") {
+    if (existing.passwordHash && (await verifyPassword(password, existing.passwordHash))) user = existing;
+  } else {
+    const ldap = getConfig().ldap;
+    if (ldap) {
+      try {
+        const found = await ldapAuthenticate(ldap, username, password);
+        if (found) user = (await upsertLdapUser(db, found)).user;
+      } catch (e) {
+        if (e instanceof DirectoryUnavailableError) throw new LoginError(DIRECTORY_UNAVAILABLE);
+        throw e;
+      }
+    }
+  }
+
+  if (!user || user.disabledAt) {
+    const lockedNow = await recordFailure(db, username);
+    throw new LoginError(lockedNow ? lockMessage(lockedNow) : INVALID_CREDENTIALS);
+  }
+  await clearFailures(db, username);
+  await touchLogin(db, user.id);
+  return user;
+}

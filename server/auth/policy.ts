@@ -1,0 +1,116 @@
+/**
+ * THE policy: every permission in Rookery is decided here (GitLab's project_policy.rb
+ * as a table). Routers and protocol routes ask `can`/`authorize`; none re-implements a rule.
+ */
+
+export type OrgRole = "leader" | "developer" | "reporter";
+
+export type Actor =
+  | { kind: "anonymous" }
+  | {
+      kind: "user";
+      id: string;
+      username: string;
+      isAdmin: boolean;
+      /** Set when the request authenticated with a personal access token. */
+      tokenScope?: "read" | "write";
+    };
+
+/** An organization as seen by one actor: the actor's role in it, if any. */
+export type OrgScope = { id: string; archived: boolean; role: OrgRole | null };
+
+type Rule = {
+  /** read rules stay allowed for read-scoped tokens and on archived orgs */
+  kind: "read" | "write";
+  /** "any" = every signed-in user; a role = that role or higher in the org */
+  allow: "anyone" | "any-user" | "admin" | OrgRole;
+  org?: boolean;
+};
+
+const rules = {
+  // instance-wide
+  "instance:health": { kind: "read", allow: "anyone" },
+  "self:read": { kind: "read", allow: "any-user" },
+  "self:update": { kind: "write", allow: "any-user" },
+  "self:tokens": { kind: "write", allow: "any-user" },
+  "admin:access": { kind: "read", allow: "admin" },
+  "users:read": { kind: "read", allow: "admin" },
+  "users:manage": { kind: "write", allow: "admin" },
+  "orgs:list-all": { kind: "read", allow: "admin" },
+  "orgs:create": { kind: "write", allow: "admin" },
+  "ldap:sync": { kind: "write", allow: "admin" },
+  "jobs:read": { kind: "read", allow: "admin" },
+  "jobs:retry": { kind: "write", allow: "admin" },
+  "audit:read-all": { kind: "read", allow: "admin" },
+  // per organization
+  "org:read": { kind: "read", allow: "reporter", org: true },
+  "org:members:read": { kind: "read", allow: "reporter", org: true },
+  "org:update": { kind: "write", allow: "leader", org: true },
+  "org:members:manage": { kind: "write", allow: "leader", org: true },
+  "org:audit:read": { kind: "read", allow: "leader", org: true },
+  "org:archive": { kind: "write", allow: "admin", org: true },
+} as const satisfies Record<string, Rule>;
+
+export type Action = keyof typeof rules;
+export type OrgAction = { [A in Action]: (typeof rules)[A] extends { org: true } ? A : never }[Action];
+export type InstanceAction = Exclude<Action, OrgAction>;
+
+const rank: Record<OrgRole, number> = { reporter: 1, developer: 2, leader: 3 };
+
+export function roleAtLeast(role: OrgRole | null, needed: OrgRole): boolean {
+  return role !== null && rank[role] >= rank[needed];
+}
+
+export function can(actor: Actor, action: InstanceAction): boolean;
+export function can(actor: Actor, action: OrgAction, org: OrgScope): boolean;
+export function can(actor: Actor, action: Action, org?: OrgScope): boolean {
+  const rule: Rule = rules[action];
+  if (rule.allow === "anyone") return true;
+  if (actor.kind !== "user") return false;
+  if (rule.kind === "write" && actor.tokenScope === "read") return false;
+  if (rule.org) {
+    if (!org) return false;
+    // Archived orgs are read-only for everyone; only an admin may (un)archive.
+    if (org.archived && rule.kind === "write" && action !== "org:archive") return false;
+  }
+  if (actor.isAdmin) return true;
+  switch (rule.allow) {
+    case "any-user":
+      return true;
+    case "admin":
+      return false;
+    default:
+      return roleAtLeast(org?.role ?? null, rule.allow);
+  }
+}
+
+export type Denial = "UNAUTHORIZED" | "NOT_FOUND" | "FORBIDDEN";
+
+export class PolicyError extends Error {
+  constructor(
+    readonly code: Denial,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Throws when denied. Anonymous callers get UNAUTHORIZED; a user who cannot even read
+ * the org gets NOT_FOUND (its existence is not leaked); other denials are FORBIDDEN.
+ */
+export function authorize(actor: Actor, action: InstanceAction): void;
+export function authorize(actor: Actor, action: OrgAction, org: OrgScope | null): asserts org is OrgScope;
+export function authorize(actor: Actor, action: Action, org?: OrgScope | null): void {
+  const isOrgAction = "org" in rules[action];
+  if (isOrgAction && !org) throw new PolicyError("NOT_FOUND", "Not found");
+  const allowed = isOrgAction ? can(actor, action as OrgAction, org!) : can(actor, action as InstanceAction);
+  if (allowed) return;
+  if (actor.kind === "anonymous") throw new PolicyError("UNAUTHORIZED", "Sign in to continue");
+  if (isOrgAction && !can(actor, "org:read", org!)) throw new PolicyError("NOT_FOUND", "Not found");
+  if (isOrgAction && org!.archived && rules[action].kind === "write")
+    throw new PolicyError("FORBIDDEN", "This organization is archived and read-only");
+  if (actor.tokenScope === "read" && rules[action].kind === "write")
+    throw new PolicyError("FORBIDDEN", "This token is read-only");
+  throw new PolicyError("FORBIDDEN", "You do not have permission to do this");
+}

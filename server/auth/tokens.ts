@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { personalAccessTokens, users } from "@/db/schema";
+
+export const TOKEN_PREFIX = "rky_";
+
+export function hashToken(token: string) {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Returns the plaintext token once; only its sha256 is stored (it has 256 bits of entropy). */
+export async function createToken(
+  db: DbOrTx,
+  input: { userId: string; name: string; scope: "read" | "write"; expiresAt: Date | null },
+) {
+  const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const [row] = await db
+    .insert(personalAccessTokens)
+    .values({
+      userId: input.userId,
+      name: input.name,
+      scope: input.scope,
+      tokenHash: hashToken(token),
+      tokenPrefix: token.slice(0, 8),
+      expiresAt: input.expiresAt,
+    })
+    .returning({ id: personalAccessTokens.id });
+  return { id: row.id, token };
+}
+
+export async function listTokens(db: DbOrTx, userId: string) {
+  return db
+    .select({
+      id: personalAccessTokens.id,
+      name: personalAccessTokens.name,
+      scope: personalAccessTokens.scope,
+      tokenPrefix: personalAccessTokens.tokenPrefix,
+      expiresAt: personalAccessTokens.expiresAt,
+      lastUsedAt: personalAccessTokens.lastUsedAt,
+      revokedAt: personalAccessTokens.revokedAt,
+      createdAt: personalAccessTokens.createdAt,
+    })
+    .from(personalAccessTokens)
+    .where(eq(personalAccessTokens.userId, userId))
+    .orderBy(desc(personalAccessTokens.createdAt));
+}
+
+export async function revokeToken(db: DbOrTx, userId: string, tokenId: string): Promise<boolean> {
+  const rows = await db
+    .update(personalAccessTokens)
+    .set({ revokedAt: new Date() })
+    .where(
+      and(
+        eq(personalAccessTokens.id, tokenId),
+        eq(personalAccessTokens.userId, userId),
+        isNull(personalAccessTokens.revokedAt),
+      ),
+    )
+    .returning({ id: personalAccessTokens.id });
+  return rows.length > 0;
+}
+
+/**
+ * Resolves a presented token to its user and scope, or null when unknown, revoked,
+ * expired, or the user is disabled. When `username` is given (Basic auth) it must match.
+ */
+export async function verifyToken(db: DbOrTx, token: string, username?: string) {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const [row] = await db
+    .select({
+      id: personalAccessTokens.id,
+      scope: personalAccessTokens.scope,
+      expiresAt: personalAccessTokens.expiresAt,
+      revokedAt: personalAccessTokens.revokedAt,
+      user: users,
+    })
+    .from(personalAccessTokens)
+    .innerJoin(users, eq(users.id, personalAccessTokens.userId))
+    .where(eq(personalAccessTokens.tokenHash, hashToken(token)))
+    .limit(1);
+  if (!row || row.revokedAt || row.user.disabledAt) return null;
+  if (row.expiresAt && row.expiresAt <= new Date()) return null;
+  if (username !== undefined && row.user.username !== username.toLowerCase()) return null;
+  await db.update(personalAccessTokens).set({ lastUsedAt: new Date() }).where(eq(personalAccessTokens.id, row.id));
+  return { user: row.user, scope: row.scope };
+}

@@ -1,0 +1,126 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Every setting Rookery reads, validated once. README "Configuration" documents each. */
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ["true", "1", "yes"].includes(v)));
+
+const ldapUrl = z
+  .string()
+  .regex(/^ldaps?:\/\/[^\s/]+(:\d+)?\/?$/, "must look like ldap://host:389 or ldaps://host:636");
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    PUBLIC_URL: z.string().url().optional(),
+    ROOKERY_DATA_DIR: z.string().default("./data"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+    ROOKERY_INPROCESS_WORKERS: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    SESSION_MAX_AGE: z.coerce.number().int().min(60).default(8 * 3600),
+
+    LDAP_URL: ldapUrl.optional(),
+    LDAP_BIND_DN: z.string().optional(),
+    LDAP_BIND_PASSWORD: z.string().optional(),
+    LDAP_BASE_DN: z.string().default("dc=example,dc=com"),
+    LDAP_PEOPLE_BASE: z.string().optional(),
+    LDAP_USER_ATTR: z.string().default("uid"),
+    LDAP_USER_FILTER: z.string().default("(objectClass=inetOrgPerson)"),
+    LDAP_ORG_BASE: z.string().optional(),
+    LDAP_ORG_FILTER: z.string().default("(objectClass=organization)"),
+    LDAP_ORG_NAME_ATTR: z.string().default("o"),
+    LDAP_ORG_DESCRIPTION_ATTR: z.string().default("description"),
+    LDAP_GROUP_LEADERS: z.string().default("leaders"),
+    LDAP_GROUP_MEMBERS: z.string().default("members"),
+    LDAP_GROUP_REPORTERS: z.string().default("reporters"),
+    LDAP_GROUP_NAME_ATTR: z.string().default("cn"),
+    LDAP_GROUP_MEMBER_ATTR: z.string().default("member"),
+    LDAP_STARTTLS: bool(false),
+    LDAP_TLS_CA_FILE: z.string().optional(),
+    LDAP_TLS_REJECT_UNAUTHORIZED: bool(true),
+    LDAP_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+    LDAP_SYNC_CRON: z.string().default("*/15 * * * *"),
+
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .optional(),
+    MAIL_FROM: z.string().default("Rookery <rookery@localhost>"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.LDAP_BIND_DN && env.LDAP_BIND_PASSWORD === undefined) {
+      ctx.addIssue({ code: "custom", path: ["LDAP_BIND_PASSWORD"], message: "is required when LDAP_BIND_DN is set" });
+    }
+  });
+
+export type Config = ReturnType<typeof buildConfig>;
+
+export class ConfigError extends Error {}
+
+function buildConfig(env: NodeJS.ProcessEnv) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.ROOKERY_DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    inProcessWorkers:
+      e.ROOKERY_INPROCESS_WORKERS === undefined
+        ? !e.DATABASE_URL
+        : ["true", "1", "yes"].includes(e.ROOKERY_INPROCESS_WORKERS),
+    authSecret: e.AUTH_SECRET,
+    sessionMaxAge: e.SESSION_MAX_AGE,
+    ldap: e.LDAP_URL
+      ? {
+          url: e.LDAP_URL,
+          bindDn: e.LDAP_BIND_DN,
+          bindPassword: e.LDAP_BIND_PASSWORD,
+          peopleBase: e.LDAP_PEOPLE_BASE ?? `ou=people,${e.LDAP_BASE_DN}`,
+          userAttr: e.LDAP_USER_ATTR,
+          userFilter: e.LDAP_USER_FILTER,
+          orgBase: e.LDAP_ORG_BASE ?? `ou=organizations,${e.LDAP_BASE_DN}`,
+          orgFilter: e.LDAP_ORG_FILTER,
+          orgNameAttr: e.LDAP_ORG_NAME_ATTR,
+          orgDescriptionAttr: e.LDAP_ORG_DESCRIPTION_ATTR,
+          groups: { leader: e.LDAP_GROUP_LEADERS, developer: e.LDAP_GROUP_MEMBERS, reporter: e.LDAP_GROUP_REPORTERS },
+          groupNameAttr: e.LDAP_GROUP_NAME_ATTR,
+          groupMemberAttr: e.LDAP_GROUP_MEMBER_ATTR,
+          startTls: e.LDAP_STARTTLS,
+          tlsCaFile: e.LDAP_TLS_CA_FILE,
+          tlsRejectUnauthorized: e.LDAP_TLS_REJECT_UNAUTHORIZED,
+          timeoutMs: e.LDAP_TIMEOUT_MS,
+          syncCron: e.LDAP_SYNC_CRON,
+        }
+      : null,
+    smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
+  };
+}
+
+let cached: Config | undefined;
+
+export function getConfig(): Config {
+  cached ??= buildConfig(process.env);
+  return cached;
+}
+
+/** For tests and the start script, which change the environment before first use. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  cached = buildConfig(env);
+  return cached;
+}

@@ -1,0 +1,12 @@
+import { queues, type QueueName } from "@/server/jobs";
+import { getConfig } from "@/server/config";
+
+type Handler = (data: Record<string, unknown>) => Promise<void>;
+
+/** queue → handler. Each domain's job work is a plain async function in server/<domain>. */
+export const handlers: Partial<Record<QueueName, Handler>> = {};
+
+export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
+  const cfg = getConfig();
+  return cfg.ldap ? [{ queue: queues.ldapSync, cron: cfg.ldap.syncCron, data: { trigger: "schedule" } }] : [];
+}

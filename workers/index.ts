@@ -1,0 +1,47 @@
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import PgBoss from "pg-boss";
+import { sql } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { workerHeartbeats } from "@/db/schema";
+import { BOSS_SCHEMA, queues } from "@/server/jobs";
+import { handlers, schedules } from "./handlers";
+
+export type Workers = { stop: () => Promise<void> };
+
+/** Starts pg-boss with maintenance and cron, registers every handler, and heartbeats. */
+export async function startWorkers(log: (line: string) => void = console.log): Promise<Workers> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set");
+  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, max: 5 });
+  boss.on("error", (e) => log(`pg-boss: ${e.message}`));
+  await boss.start();
+  for (const q of Object.values(queues)) await boss.createQueue(q);
+  for (const [queue, handler] of Object.entries(handlers)) {
+    await boss.work(queue, { pollingIntervalSeconds: 1 }, async (jobs) => {
+      for (const job of jobs) await handler(job.data as never);
+    });
+  }
+  for (const s of schedules()) await boss.schedule(s.queue, s.cron, s.data ?? {}, { tz: "UTC" });
+
+  const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const db = getDb();
+  const beat = () =>
+    db
+      .insert(workerHeartbeats)
+      .values({ id, host: os.hostname() })
+      .onConflictDoUpdate({ target: workerHeartbeats.id, set: { seenAt: sql`now()` } })
+      .catch((e) => log(`heartbeat failed: ${e.message}`));
+  await beat();
+  const timer = setInterval(beat, 30_000);
+  timer.unref();
+  log(`Workers started (${Object.keys(handlers).length} queues)`);
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await boss.stop({ graceful: true, timeout: 10_000 });
+      await db.delete(workerHeartbeats).where(sql`${workerHeartbeats.id} = ${id}`).catch(() => {});
+    },
+  };
+}
