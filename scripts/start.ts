@@ -5,6 +5,7 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import { closeDb } from "@/db/client";
+import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
 import { startWorkers, type Workers } from "@/workers";
 
@@ -43,6 +44,7 @@ async function main() {
     server.close();
     server.closeAllConnections();
     await workers?.stop().catch((e) => log(`workers: ${e.message}`));
+    await stopBoss();
     await closeDb().catch(() => {});
     await database.stop().catch((e) => log(`postgres: ${e.message}`));
     log("Stopped");

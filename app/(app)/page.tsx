@@ -1,12 +1,12 @@
 import Link from "next/link";
-import { api } from "@/server/api/server";
+import { api, orNotFound } from "@/server/api/server";
 import { Badge, Card, EmptyState, PageHeader, RoleBadge } from "@/components/ui";
 
 export const metadata = { title: "Dashboard" };
 
 export default async function DashboardPage() {
   const caller = await api();
-  const [me, orgs] = await Promise.all([caller.me.get(), caller.orgs.mine()]);
+  const [me, orgs] = await orNotFound(Promise.all([caller.me.get(), caller.orgs.mine()]));
   return (
     <>
       <PageHeader title="Your organizations" description={`Signed in as ${me.displayName}`} />

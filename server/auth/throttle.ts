@@ -13,28 +13,26 @@ export async function lockedUntil(db: DbOrTx, username: string, now = new Date()
 }
 
 /** Counts a failure inside the rolling window; returns the lock end when this one locks. */
-export async function recordFailure(db: DbOrTx, username: string, now = new Date()): Promise<Date | null> {
-  const windowStart = new Date(now.getTime() - WINDOW_MS);
-  const lockAt = new Date(now.getTime() + LOCK_MS);
+export async function recordFailure(db: DbOrTx, username: string): Promise<Date | null> {
+  const expired = sql`${loginThrottle.windowStart} < now() - make_interval(secs => ${WINDOW_MS / 1000})`;
   const [row] = await db
     .insert(loginThrottle)
-    .values({ username, failures: 1, windowStart: now })
+    .values({ username, failures: 1 })
     .onConflictDoUpdate({
       target: loginThrottle.username,
       set: {
-        failures: sql`case when ${loginThrottle.windowStart} < ${windowStart} then 1 else ${loginThrottle.failures} + 1 end`,
-        windowStart: sql`case when ${loginThrottle.windowStart} < ${windowStart} then ${now} else ${loginThrottle.windowStart} end`,
+        failures: sql`case when ${expired} then 1 else ${loginThrottle.failures} + 1 end`,
+        windowStart: sql`case when ${expired} then now() else ${loginThrottle.windowStart} end`,
       },
     })
     .returning();
-  if (row.failures >= MAX_FAILURES) {
-    await db
-      .update(loginThrottle)
-      .set({ lockedUntil: lockAt, failures: 0, windowStart: now })
-      .where(eq(loginThrottle.username, username));
-    return lockAt;
-  }
-  return null;
+  if (row.failures < MAX_FAILURES) return null;
+  const [locked] = await db
+    .update(loginThrottle)
+    .set({ lockedUntil: sql`now() + make_interval(secs => ${LOCK_MS / 1000})`, failures: 0, windowStart: sql`now()` })
+    .where(eq(loginThrottle.username, username))
+    .returning();
+  return locked.lockedUntil;
 }
 
 export async function clearFailures(db: DbOrTx, username: string) {

@@ -29,3 +29,9 @@ export async function enqueue(queue: QueueName, data: object, options: PgBoss.Se
   const boss = await getBoss();
   return boss.send(queue, data, { retryLimit: 3, retryDelay: 30, retryBackoff: true, ...options });
 }
+
+export async function stopBoss() {
+  const boss = globalForBoss.rookeryBoss;
+  globalForBoss.rookeryBoss = undefined;
+  if (boss) await (await boss).stop({ graceful: false, wait: true }).catch(() => {});
+}

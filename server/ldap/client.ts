@@ -19,9 +19,20 @@ function tlsOptions(cfg: LdapConfig): ConnectionOptions {
   };
 }
 
+function newClient(cfg: LdapConfig) {
+  // ldapts starts TLS on connect whenever tlsOptions are given, so only pass them for ldaps://.
+  const secure = cfg.url.startsWith("ldaps:");
+  return new Client({
+    url: cfg.url,
+    timeout: cfg.timeoutMs,
+    connectTimeout: cfg.timeoutMs,
+    ...(secure ? { tlsOptions: tlsOptions(cfg) } : {}),
+  });
+}
+
 /** A connected client, StartTLS applied, bound as the service account (or anonymous). */
 export async function withServiceClient<T>(cfg: LdapConfig, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ url: cfg.url, timeout: cfg.timeoutMs, connectTimeout: cfg.timeoutMs, tlsOptions: tlsOptions(cfg) });
+  const client = newClient(cfg);
   try {
     try {
       if (cfg.startTls) await client.startTLS(tlsOptions(cfg));
@@ -87,7 +98,7 @@ export async function ldapAuthenticate(cfg: LdapConfig, username: string, passwo
     }
   });
   if (!found) return null;
-  const userClient = new Client({ url: cfg.url, timeout: cfg.timeoutMs, connectTimeout: cfg.timeoutMs, tlsOptions: tlsOptions(cfg) });
+  const userClient = newClient(cfg);
   try {
     if (cfg.startTls) await userClient.startTLS(tlsOptions(cfg));
     await userClient.bind(found.dn, password);

@@ -20,6 +20,7 @@ export async function boot(log: (line: string) => void): Promise<Booted> {
     }
     throw e;
   }
+  process.env.NEXT_TELEMETRY_DISABLED ??= "1";
   const secrets = ensureSecrets(config.dataDir);
   process.env.AUTH_SECRET ??= secrets.authSecret;
   process.env.NEXTAUTH_SECRET ??= process.env.AUTH_SECRET;

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { authorize, can, PolicyError, type Actor, type OrgRole, type OrgScope } from "./policy";
+
+const anon: Actor = { kind: "anonymous" };
+const user = (over: Partial<Extract<Actor, { kind: "user" }>> = {}): Actor => ({
+  kind: "user",
+  id: "u1",
+  username: "u1",
+  isAdmin: false,
+  ...over,
+});
+const admin = user({ isAdmin: true });
+const org = (role: OrgRole | null, archived = false): OrgScope => ({ id: "o1", archived, role });
+
+function denial(fn: () => void) {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof PolicyError) return e.code;
+    throw e;
+  }
+  return "allowed";
+}
+
+describe("instance rules", () => {
+  it("lets anyone read health", () => {
+    expect(can(anon, "instance:health")).toBe(true);
+  });
+  it("gives every signed-in user their own settings, never anonymous", () => {
+    expect(can(user(), "self:update")).toBe(true);
+    expect(can(user(), "self:tokens")).toBe(true);
+    expect(can(anon, "self:read")).toBe(false);
+  });
+  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all"] as const)(
+    "reserves %s for admins",
+    (action) => {
+      expect(can(admin, action)).toBe(true);
+      expect(can(user(), action)).toBe(false);
+      expect(can(anon, action)).toBe(false);
+      expect(denial(() => authorize(user(), action))).toBe("FORBIDDEN");
+      expect(denial(() => authorize(anon, action))).toBe("UNAUTHORIZED");
+    },
+  );
+});
+
+describe("organization rules", () => {
+  it("lets every member read the org and its members", () => {
+    for (const role of ["reporter", "developer", "leader"] as const) {
+      expect(can(user(), "org:read", org(role))).toBe(true);
+      expect(can(user(), "org:members:read", org(role))).toBe(true);
+    }
+  });
+  it("hides the org from non-members with NOT_FOUND, not FORBIDDEN", () => {
+    expect(can(user(), "org:read", org(null))).toBe(false);
+    expect(denial(() => authorize(user(), "org:read", org(null)))).toBe("NOT_FOUND");
+    expect(denial(() => authorize(user(), "org:members:manage", org(null)))).toBe("NOT_FOUND");
+    expect(denial(() => authorize(user(), "org:read", null))).toBe("NOT_FOUND");
+  });
+  it("lets only leaders manage members, update the org and read its audit log", () => {
+    for (const action of ["org:members:manage", "org:update", "org:audit:read"] as const) {
+      expect(can(user(), action, org("leader"))).toBe(true);
+      expect(can(user(), action, org("developer"))).toBe(false);
+      expect(can(user(), action, org("reporter"))).toBe(false);
+      expect(denial(() => authorize(user(), action, org("developer")))).toBe("FORBIDDEN");
+    }
+  });
+  it("lets admins do everything in any org, member or not", () => {
+    expect(can(admin, "org:read", org(null))).toBe(true);
+    expect(can(admin, "org:members:manage", org(null))).toBe(true);
+    expect(can(admin, "org:archive", org(null))).toBe(true);
+  });
+  it("reserves archiving for admins, even over leaders", () => {
+    expect(can(user(), "org:archive", org("leader"))).toBe(false);
+  });
+  it("makes archived orgs read-only for everyone, admins included, except un-archiving", () => {
+    expect(can(user(), "org:read", org("reporter", true))).toBe(true);
+    expect(can(user(), "org:members:manage", org("leader", true))).toBe(false);
+    expect(can(admin, "org:update", org(null, true))).toBe(false);
+    expect(can(admin, "org:archive", org(null, true))).toBe(true);
+    expect(denial(() => authorize(user(), "org:update", org("leader", true)))).toBe("FORBIDDEN");
+  });
+  it("denies anonymous callers every org action", () => {
+    expect(can(anon, "org:read", org(null))).toBe(false);
+    expect(denial(() => authorize(anon, "org:read", org(null)))).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("token scopes", () => {
+  it("limits read-scoped tokens to read actions", () => {
+    const reader = user({ tokenScope: "read" });
+    expect(can(reader, "org:read", org("leader"))).toBe(true);
+    expect(can(reader, "org:members:manage", org("leader"))).toBe(false);
+    expect(can(user({ tokenScope: "read", isAdmin: true }), "users:manage")).toBe(false);
+    expect(can(user({ tokenScope: "write" }), "org:members:manage", org("leader"))).toBe(true);
+    expect(denial(() => authorize(reader, "self:tokens"))).toBe("FORBIDDEN");
+  });
+});
