@@ -5,6 +5,7 @@ import { FieldError, protectedProcedure, router } from "../trpc";
 
 export const meRouter = router({
   get: protectedProcedure.query(({ ctx }) => {
+    authorize(ctx.actor, "self:read");
     const { id, username, displayName, email, isAdmin, source } = ctx.user;
     return { id, username, displayName, email, isAdmin, source };
   }),

@@ -15,7 +15,10 @@ async function orgFor(ctx: Context, slugValue: string, action: Parameters<typeof
 }
 
 export const orgsRouter = router({
-  mine: protectedProcedure.query(({ ctx }) => orgs.listOrgsForUser(ctx.db, ctx.user.id)),
+  mine: protectedProcedure.query(({ ctx }) => {
+    authorize(ctx.actor, "self:read");
+    return orgs.listOrgsForUser(ctx.db, ctx.user.id);
+  }),
 
   get: protectedProcedure.input(z.object({ slug })).query(async ({ ctx, input }) => {
     const { org, scope } = await orgFor(ctx, input.slug, "org:read");
