@@ -4,3 +4,4 @@ export * from "./audit";
 export * from "./notify";
 export * from "./ldap";
 export * from "./runtime";
+export * from "./git";

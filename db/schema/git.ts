@@ -1,0 +1,44 @@
+import { boolean, index, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { organizations } from "./orgs";
+
+/** standard: customers' repos; module-mirror: read-only copy of infrastructure/<name>; pull-mirror: fetched from a URL. */
+export const repoKind = pgEnum("repo_kind", ["standard", "module-mirror", "pull-mirror"]);
+export const pushAccess = pgEnum("push_access", ["nobody", "leaders", "developers"]);
+
+export const repositories = pgTable(
+  "repositories",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    defaultBranch: text("default_branch").notNull().default("develop"),
+    kind: repoKind("kind").notNull().default("standard"),
+    /** module-mirror: "infrastructure/role"; pull-mirror: the upstream URL */
+    upstream: text("upstream"),
+    archivedAt: timestamp("archived_at", { withTimezone: true }),
+    pushedAt: timestamp("pushed_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("repositories_org_name").on(t.orgId, t.name), index("repositories_upstream_idx").on(t.upstream)],
+);
+
+/** Branch protection per repo; patterns are exact names or a trailing `/*` prefix. */
+export const branchProtections = pgTable(
+  "branch_protections",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    repoId: uuid("repo_id")
+      .notNull()
+      .references(() => repositories.id, { onDelete: "cascade" }),
+    pattern: text("pattern").notNull(),
+    pushAccess: pushAccess("push_access").notNull().default("nobody"),
+    allowForcePush: boolean("allow_force_push").notNull().default(false),
+    allowDeletion: boolean("allow_deletion").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("branch_protections_repo_pattern").on(t.repoId, t.pattern)],
+);
