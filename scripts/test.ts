@@ -4,12 +4,12 @@
  *   ROOKERY_TEST_ONLY=lint,typecheck,vitest,e2e   run a subset
  *   PW_ARGS="--grep login"                         extra Playwright arguments
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
-import { freePort, waitForPort } from "@/test/support/ports";
+import { startPortal } from "@/test/support/portal";
 import { ldapEnv, startSlapd } from "@/test/support/slapd";
 import { startMailSink } from "@/test/support/mail-sink";
 import { ensureDebianPackages, testPackages } from "./system-deps";
@@ -44,18 +44,6 @@ function readJson<T>(file: string): T | null {
   } catch {
     return null;
   }
-}
-
-async function startPortal(env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(bin("tsx"), ["scripts/start.ts"], {
-    cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: url, NEXTAUTH_URL: url },
-  });
-  await waitForPort(port, 120_000);
-  return { url, proc };
 }
 
 async function main() {
@@ -108,12 +96,7 @@ async function main() {
     };
     log("Starting the portal for Playwright");
     const portal = await startPortal(portalEnv);
-    cleanups.unshift(async () => {
-      if (portal.proc.exitCode !== null) return;
-      const exited = new Promise((r) => portal.proc.once("exit", r));
-      portal.proc.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    });
+    cleanups.unshift(portal.stop);
     const out = path.join(tmp, "playwright.json");
     log("playwright");
     const extra = process.env.PW_ARGS ? process.env.PW_ARGS.split(" ").filter(Boolean) : [];

@@ -14,8 +14,11 @@ export type Slapd = { url: string; port: number; dir: string; stop: () => Promis
 
 const fixture = path.resolve(import.meta.dirname, "../fixtures/directory.ldif");
 
-/** A private slapd on a random 127.0.0.1 port, loaded with the fixture directory. */
-export async function startSlapd(): Promise<Slapd> {
+/**
+ * A private slapd on a random 127.0.0.1 port, loaded with the fixture directory plus
+ * `extraLdif` (entries below the fixture's tree, e.g. a generated directory for the bench).
+ */
+export async function startSlapd(opts: { extraLdif?: string } = {}): Promise<Slapd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-slapd-"));
   fs.mkdirSync(path.join(dir, "db"));
   const conf = path.join(dir, "slapd.conf");
@@ -42,6 +45,13 @@ export async function startSlapd(): Promise<Slapd> {
   );
   const add = spawnSync("slapadd", ["-f", conf, "-l", fixture], { encoding: "utf8" });
   if (add.status !== 0) throw new Error(`slapadd failed: ${add.stderr}`);
+  if (opts.extraLdif) {
+    const extra = path.join(dir, "extra.ldif");
+    fs.writeFileSync(extra, opts.extraLdif);
+    // -q: skip per-entry checks, which matters for directories with thousands of entries.
+    const more = spawnSync("slapadd", ["-q", "-f", conf, "-l", extra], { encoding: "utf8" });
+    if (more.status !== 0) throw new Error(`slapadd of the extra entries failed: ${more.stderr}`);
+  }
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
   const proc: ChildProcess = spawn("slapd", ["-d", "0", "-h", `${url}/`, "-f", conf], { stdio: "ignore" });
