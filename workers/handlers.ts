@@ -1,10 +1,13 @@
 import { queues, type QueueName } from "@/server/jobs";
 import { getConfig } from "@/server/config";
+import { deliverNotificationEmail } from "@/server/notify/email";
 
 type Handler = (data: Record<string, unknown>) => Promise<void>;
 
 /** queue → handler. Each domain's job work is a plain async function in server/<domain>. */
-export const handlers: Partial<Record<QueueName, Handler>> = {};
+export const handlers: Partial<Record<QueueName, Handler>> = {
+  [queues.notifyEmail]: deliverNotificationEmail,
+};
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
   const cfg = getConfig();

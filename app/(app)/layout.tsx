@@ -2,8 +2,10 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { getDb } from "@/db/client";
+import { NotificationBell } from "@/components/notifications/bell";
 import { Sidebar } from "@/components/sidebar";
 import { UserMenu } from "@/components/user-menu";
+import { api } from "@/server/api/server";
 import { getSessionUser } from "@/server/auth/session";
 import { hasAnyUser } from "@/server/users";
 
@@ -28,6 +30,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             className="w-full max-w-sm rounded-md border border-white/20 bg-white/10 px-3 py-1 text-sm placeholder:text-white/60 focus:bg-white focus:text-gray-900 focus:outline-none"
           />
         </form>
+        <NotificationBell initialCount={await (await api()).notifications.unreadCount()} />
         <UserMenu username={user.username} displayName={user.displayName} isAdmin={user.isAdmin} />
       </header>
       <div className="flex flex-1">

@@ -1,14 +1,46 @@
 import { z } from "zod";
+import { changeOwnPassword } from "@/server/auth/change-password";
 import { authorize } from "@/server/auth/policy";
 import { createToken, listTokens, revokeToken } from "@/server/auth/tokens";
+import { notify } from "@/server/notify";
+import { updateOwnProfile } from "@/server/users/profile";
 import { FieldError, protectedProcedure, router } from "../trpc";
 
 export const meRouter = router({
   get: protectedProcedure.query(({ ctx }) => {
     authorize(ctx.actor, "self:read");
-    const { id, username, displayName, email, isAdmin, source } = ctx.user;
-    return { id, username, displayName, email, isAdmin, source };
+    const { id, username, displayName, email, isAdmin, source, createdAt, lastLoginAt } = ctx.user;
+    return { id, username, displayName, email, isAdmin, source, createdAt, lastLoginAt };
   }),
+
+  updateProfile: protectedProcedure
+    .input(
+      z.object({
+        displayName: z.string().trim().min(1, "Name is required").max(100, "At most 100 characters"),
+        email: z.union([z.literal(""), z.email("Enter a valid email address").max(254)]),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "self:update");
+      await updateOwnProfile(ctx.db, ctx.user, { displayName: input.displayName, email: input.email || null });
+      ctx.audit.targetType = "user";
+      ctx.audit.targetId = ctx.user.username;
+    }),
+
+  changePassword: protectedProcedure
+    .input(
+      z.object({
+        current: z.string().min(1, "Enter your current password").max(1024),
+        password: z.string().max(256, "Password must be at most 256 characters"),
+        confirm: z.string().max(256),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "self:update");
+      ctx.audit.targetType = "user";
+      ctx.audit.targetId = ctx.user.username;
+      await changeOwnPassword(ctx.db, ctx.user, input);
+    }),
 
   tokens: protectedProcedure.query(({ ctx }) => {
     authorize(ctx.actor, "self:read");
@@ -26,7 +58,18 @@ export const meRouter = router({
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "self:tokens");
       if (input.expiresAt && input.expiresAt <= new Date()) throw new FieldError("expiresAt", "Expiry must be in the future");
-      const created = await createToken(ctx.db, { userId: ctx.user.id, ...input });
+      const created = await ctx.db.transaction(async (tx) => {
+        const token = await createToken(tx, { userId: ctx.user.id, ...input });
+        const expiry = input.expiresAt ? `expires ${input.expiresAt.toISOString().slice(0, 10)}` : "never expires";
+        await notify(tx, {
+          userIds: [ctx.user.id],
+          kind: "security.token_created",
+          title: `Personal access token "${input.name}" was created`,
+          body: `A ${input.scope} token named "${input.name}" (${expiry}) was created for your account. If this was not you, revoke it now.`,
+          link: "/settings/tokens",
+        });
+        return token;
+      });
       ctx.audit.targetType = "token";
       ctx.audit.targetId = created.id;
       ctx.audit.details = { name: input.name, scope: input.scope };

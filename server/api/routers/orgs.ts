@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import * as orgs from "@/server/orgs";
+import { notify } from "@/server/notify";
 import { protectedProcedure, router, type Context } from "../trpc";
 
 const slug = z.string().trim().min(1).max(63);
@@ -61,7 +62,19 @@ export const orgsRouter = router({
     .input(z.object({ slug, username: z.string().trim().min(1, "Username is required").max(128), role }))
     .mutation(async ({ ctx, input }) => {
       const { org } = await orgFor(ctx, input.slug, "org:members:manage");
-      const user = await orgs.addMember(ctx.db, org.id, input.username, input.role);
+      const user = await ctx.db.transaction(async (tx) => {
+        const added = await orgs.addMember(tx, org.id, input.username, input.role);
+        await notify(tx, {
+          userIds: [added.id],
+          exceptUserIds: [ctx.user.id],
+          kind: "org.member_added",
+          orgId: org.id,
+          title: `You were added to ${org.name}`,
+          body: `${ctx.user.displayName} (@${ctx.user.username}) added you to the organization ${org.name} as ${input.role}.`,
+          link: `/orgs/${org.slug}`,
+        });
+        return added;
+      });
       ctx.audit.targetType = "user";
       ctx.audit.targetId = user.username;
       ctx.audit.details = { role: input.role };

@@ -1,0 +1,31 @@
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { getBoss, type QueueName } from "./index";
+
+/**
+ * pg-boss runs its SQL through this adapter, so jobs are inserted on the caller's
+ * connection: inside a transaction they commit (or vanish) together with the change
+ * that caused them.
+ */
+export function bossExecutor(db: DbOrTx) {
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      const query = sql.empty();
+      text.split(/\$(\d+)/).forEach((part, i) => {
+        query.append(i % 2 === 1 ? sql`${values[Number(part) - 1] ?? null}` : sql.raw(part));
+      });
+      const rows = await db.execute(query);
+      return { rows: [...rows] as Record<string, unknown>[] };
+    },
+  };
+}
+
+/** Enqueues one job per payload through `db` (a transaction or the pool). */
+export async function enqueueWith(db: DbOrTx, queue: QueueName, payloads: object[]) {
+  if (payloads.length === 0) return;
+  const boss = await getBoss();
+  await boss.insert(
+    payloads.map((data) => ({ name: queue, data, retryLimit: 3, retryDelay: 30, retryBackoff: true })),
+    { db: bossExecutor(db) },
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * Every kind of notification Rookery sends. Later features add their kinds here; the
+ * preferences page lists them (label + description) and `notify()` applies the defaults
+ * when a user has not chosen otherwise.
+ */
+export type KindInfo = {
+  label: string;
+  description: string;
+  /** When the user has no preference row for the kind. */
+  defaults: { inApp: boolean; email: boolean };
+  /** Only administrators receive it (and see it on the preferences page). */
+  adminOnly?: boolean;
+};
+
+export const notificationKinds = {
+  "org.member_added": {
+    label: "Added to an organization",
+    description: "Someone adds you to an organization.",
+    defaults: { inApp: true, email: true },
+  },
+  "security.token_created": {
+    label: "Personal access token created",
+    description: "A new personal access token is created for your account.",
+    defaults: { inApp: true, email: true },
+  },
+  "security.password_changed": {
+    label: "Password changed",
+    description: "The password of your local account is changed.",
+    defaults: { inApp: true, email: true },
+  },
+  "ldap.sync_failed": {
+    label: "LDAP sync failed",
+    description: "A directory synchronisation run fails (administrators).",
+    defaults: { inApp: true, email: true },
+    adminOnly: true,
+  },
+} as const satisfies Record<string, KindInfo>;
+
+export type NotificationKind = keyof typeof notificationKinds;
+
+export const kindNames = Object.keys(notificationKinds) as [NotificationKind, ...NotificationKind[]];
+
+export function kindInfo(kind: NotificationKind): KindInfo {
+  return notificationKinds[kind];
+}
+
+export function isKind(kind: string): kind is NotificationKind {
+  return Object.hasOwn(notificationKinds, kind);
+}
