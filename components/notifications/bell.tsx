@@ -1,10 +1,16 @@
 "use client";
 
 import Link from "next/link";
+import { useEffect } from "react";
 import { trpc } from "@/components/trpc";
 
 /** Top-bar bell: unread count, refreshed every 30 s and whenever a page marks something read. */
 export function NotificationBell({ initialCount }: { initialCount: number }) {
+  const utils = trpc.useUtils();
+  // A server re-render (router.refresh) brings a fresh count.
+  useEffect(() => {
+    utils.notifications.unreadCount.setData(undefined, initialCount);
+  }, [utils, initialCount]);
   const { data: count = initialCount } = trpc.notifications.unreadCount.useQuery(undefined, {
     initialData: initialCount,
     refetchInterval: 30_000,

@@ -61,7 +61,7 @@ function NewToken({ token, onDone }: { token: string; onDone: () => void }) {
           onFocus={(e) => e.currentTarget.select()}
           className={`${inputClass} font-mono`}
         />
-        <Button type="button" variant="secondary" onClick={copy}>
+        <Button type="button" variant="secondary" onClick={copy} className="shrink-0 whitespace-nowrap">
           {copied ? "Copied" : "Copy token"}
         </Button>
       </div>
