@@ -1,6 +1,10 @@
+import { adminRouter } from "./routers/admin";
+import { auditRouter } from "./routers/audit";
+import { jobsRouter } from "./routers/jobs";
 import { meRouter } from "./routers/me";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
+import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
 import { createCallerFactory, router } from "./trpc";
 
@@ -9,6 +13,10 @@ export const appRouter = router({
   me: meRouter,
   orgs: orgsRouter,
   notifications: notificationsRouter,
+  admin: adminRouter,
+  jobs: jobsRouter,
+  audit: auditRouter,
+  search: searchRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,140 @@
+import { expect, test, type Page } from "@playwright/test";
+import PgBoss from "pg-boss";
+import { ADMIN, env, login, logout } from "./support";
+
+const stamp = Date.now().toString(36);
+const orgName = `Admin Story ${stamp}`;
+const orgSlug = `admin-story-${stamp}`;
+const member = { username: `e2e-adm-${stamp}`, password: "Member-pass-2026" };
+
+async function createUser(page: Page, username: string, password: string) {
+  await page.goto("/admin/users");
+  await page.getByRole("button", { name: "New user" }).click();
+  const form = page.getByRole("form", { name: "New user" });
+  await form.getByLabel("Username").fill(username);
+  await form.getByLabel("Name", { exact: true }).fill(`Member ${stamp}`);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Create user" }).click();
+}
+
+test("an admin creates a local org, adds a local member, archives it; the audit log shows it; non-admins get 404", async ({ page }) => {
+  await login(page, ADMIN.username, ADMIN.password);
+
+  // Overview links to every section.
+  await page.goto("/admin");
+  await expect(page.getByRole("heading", { name: "Admin area" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Instance summary" }).getByRole("link", { name: "Users" })).toBeVisible();
+
+  // A local user, with the strength rule shown next to the field first.
+  await createUser(page, member.username, "short");
+  await expect(page.getByText("Password must be at least 12 characters")).toBeVisible();
+  await page.getByRole("form", { name: "New user" }).getByLabel("Password").fill(member.password);
+  await page.getByRole("button", { name: "Create user" }).click();
+  await expect(page.getByText(`Created local user ${member.username}.`)).toBeVisible();
+  await page.getByRole("searchbox", { name: "Search users" }).fill(member.username);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const row = page.getByRole("row", { name: member.username });
+  await expect(row.getByText("Local")).toBeVisible();
+  await expect(row.getByText("Never")).toBeVisible();
+
+  // The org: created, then a duplicate name is refused next to the field.
+  await page.goto("/admin/orgs");
+  await page.getByRole("link", { name: "New organization" }).first().click();
+  await page.getByLabel("Name").fill(orgName);
+  await page.getByLabel("Description").fill("Made by the admin story");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}$`));
+  await expect(page.getByRole("heading", { level: 1, name: orgName })).toBeVisible();
+
+  await page.goto("/admin/orgs/new");
+  await page.getByLabel("Name").fill(orgName);
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.locator("#org-name-error")).toHaveText("An organization with this name already exists");
+  await expect(page).toHaveURL(/\/admin\/orgs\/new$/);
+
+  // Members are added on the org page.
+  await page.goto(`/orgs/${orgSlug}`);
+  await page.getByRole("form", { name: "Add member" }).getByLabel("Username").fill(member.username);
+  await page.getByLabel("Role", { exact: true }).selectOption("developer");
+  await page.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByRole("list", { name: "Members" }).getByText(`@${member.username}`)).toBeVisible();
+
+  // Archive from the admin list; the org page is then read-only.
+  await page.goto(`/admin/orgs?q=${encodeURIComponent(orgName)}`);
+  const orgRow = page.getByRole("row", { name: orgName });
+  await expect(orgRow.getByText("Local")).toBeVisible();
+  await expect(orgRow.getByRole("cell", { name: "2", exact: true })).toBeVisible();
+  await orgRow.getByRole("button", { name: `Archive ${orgName}` }).click();
+  await expect(orgRow.getByText("Archived")).toBeVisible();
+  await expect(orgRow.getByRole("button", { name: `Unarchive ${orgName}` })).toBeVisible();
+  await page.goto(`/orgs/${orgSlug}`);
+  await expect(page.getByText("This organization is archived: everything in it is read-only.")).toBeVisible();
+  await expect(page.getByRole("form", { name: "Add member" })).toHaveCount(0);
+  await expect(page.getByRole("list", { name: "Members" }).getByText(`@${member.username}`)).toBeVisible();
+
+  // The audit log, filtered by action, shows the creation and the refused duplicate.
+  await page.goto("/admin/audit");
+  await page.getByLabel("Action").selectOption("orgs.create");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/action=orgs\.create/);
+  const events = page.getByRole("table", { name: "Audit events" });
+  const created = events.getByRole("row").filter({ hasText: orgSlug });
+  await expect(created.getByText("Success")).toBeVisible();
+  await expect(created.getByRole("cell", { name: ADMIN.username, exact: true })).toBeVisible();
+  await expect(events.getByRole("row").filter({ hasText: "An organization with this name already exists" }).first().getByText("Failed")).toBeVisible();
+  await expect(events.getByText("orgs.addMember")).toHaveCount(0);
+
+  // Search finds the org (and the user, for admins).
+  await page.getByLabel("Search", { exact: true }).fill(stamp);
+  await page.getByLabel("Search", { exact: true }).press("Enter");
+  await expect(page.getByRole("list", { name: "Organizations found" }).getByRole("link", { name: orgName })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Users found" }).getByText(`@${member.username}`)).toBeVisible();
+
+  // The new member is no admin: the admin area does not exist for them.
+  await logout(page);
+  await login(page, member.username, member.password);
+  for (const path of ["/admin", "/admin/users", "/admin/orgs/new", "/admin/jobs", "/admin/audit"]) {
+    const res = await page.goto(path);
+    expect(res?.status(), path).toBe(404);
+    await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  }
+  await page.goto(`/search?q=${stamp}`);
+  await expect(page.getByRole("list", { name: "Organizations found" }).getByRole("link", { name: orgName })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Users found" })).toHaveCount(0);
+});
+
+test("an admin sees a failed background job with its error and retries it", async ({ page }) => {
+  // A queue no worker listens on, so the job stays where the admin puts it.
+  const queue = `e2e-admin-jobs-${stamp}`;
+  const boss = new PgBoss({ connectionString: env.databaseUrl, schema: "pgboss", supervise: false, schedule: false, max: 2 });
+  await boss.start();
+  let id: string;
+  try {
+    await boss.createQueue(queue);
+    id = (await boss.send(queue, { what: "e2e" }, { retryLimit: 0 }))!;
+    const [job] = await boss.fetch(queue);
+    expect(job.id).toBe(id);
+    await boss.fail(queue, id, new Error(`mirror unreachable ${stamp}`));
+  } finally {
+    await boss.stop({ graceful: false, wait: true });
+  }
+
+  await login(page, ADMIN.username, ADMIN.password);
+  await page.goto("/admin");
+  await page.getByRole("link", { name: "Failed jobs" }).click();
+  await expect(page).toHaveURL(/\/admin\/jobs\?state=failed/);
+  await page.getByLabel("Queue").selectOption(queue);
+  await page.getByRole("button", { name: "Filter" }).click();
+  const row = page.getByRole("row", { name: `${queue} job ${id}` });
+  await expect(row.getByText("Failed")).toBeVisible();
+  await expect(row.getByText(`mirror unreachable ${stamp}`, { exact: true })).toBeVisible();
+  await row.getByRole("button", { name: `Retry ${queue} job ${id}` }).click();
+  await expect(page.getByText("No failed jobs")).toBeVisible();
+  await page.getByRole("navigation", { name: "Job states" }).getByRole("link", { name: /Retrying/ }).click();
+  await expect(page.getByRole("row", { name: `${queue} job ${id}` }).getByText("Retrying")).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`queue=${queue}`));
+
+  const events = await page.goto(`/admin/audit?action=jobs.retry`);
+  expect(events?.status()).toBe(200);
+  await expect(page.getByRole("table", { name: "Audit events" }).getByRole("row").filter({ hasText: id })).toContainText("Success");
+});

@@ -1,0 +1,42 @@
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "@/db/client";
+import { users } from "@/db/schema";
+import { getUserById, UserInputError, type User } from "@/server/users";
+
+export const NOT_YOURSELF = "You cannot change your own account here; ask another administrator";
+export const LAST_ADMIN = "Rookery needs at least one active administrator";
+
+/** Serialises admin-set changes so two concurrent revocations cannot remove the last admin. */
+const ADMIN_CHANGE_LOCK = 727003;
+
+async function activeAdminsOtherThan(tx: DbOrTx, userId: string) {
+  const [r] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(eq(users.isAdmin, true), isNull(users.disabledAt), ne(users.id, userId)));
+  return r.n;
+}
+
+type Change = { isAdmin?: boolean; disabled?: boolean };
+
+/**
+ * Grants/revokes admin or disables/enables an account on behalf of `actorId`. Guards:
+ * nobody changes their own account, and at least one active admin always remains.
+ */
+export async function changeUser(db: Db, actorId: string, userId: string, change: Change): Promise<User> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ADMIN_CHANGE_LOCK})`);
+    const user = await getUserById(tx, userId);
+    if (!user) throw new UserInputError("userId", "No such user");
+    if (user.id === actorId) throw new UserInputError("userId", NOT_YOURSELF);
+    const wasActiveAdmin = user.isAdmin && !user.disabledAt;
+    const staysActiveAdmin = (change.isAdmin ?? user.isAdmin) && !(change.disabled ?? user.disabledAt !== null);
+    if (wasActiveAdmin && !staysActiveAdmin && (await activeAdminsOtherThan(tx, user.id)) === 0)
+      throw new UserInputError("userId", LAST_ADMIN);
+    const set: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
+    if (change.isAdmin !== undefined) set.isAdmin = change.isAdmin;
+    if (change.disabled !== undefined) set.disabledAt = change.disabled ? (user.disabledAt ?? new Date()) : null;
+    const [updated] = await tx.update(users).set(set).where(eq(users.id, user.id)).returning();
+    return updated;
+  });
+}

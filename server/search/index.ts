@@ -1,0 +1,67 @@
+import { and, asc, count, eq, ilike, or, sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { memberships, organizations, users } from "@/db/schema";
+
+/** `%q%` for ILIKE, with the user's own % and _ matched literally. */
+export function containsPattern(q: string) {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Organizations matching `q` by name, slug or description. `all` (admins) searches
+ * every org; otherwise only `userId`'s memberships. Rows carry that user's role, if any.
+ */
+export async function searchOrgs(db: DbOrTx, opts: { q: string; userId: string; all: boolean; limit: number }) {
+  const pattern = containsPattern(opts.q);
+  const counts = db
+    .select({ orgId: memberships.orgId, n: count().as("n") })
+    .from(memberships)
+    .groupBy(memberships.orgId)
+    .as("counts");
+  const mine = db
+    .select({ orgId: memberships.orgId, role: memberships.role })
+    .from(memberships)
+    .where(eq(memberships.userId, opts.userId))
+    .as("mine");
+  const base = db
+    .select({
+      id: organizations.id,
+      slug: organizations.slug,
+      name: organizations.name,
+      description: organizations.description,
+      source: organizations.source,
+      archivedAt: organizations.archivedAt,
+      role: mine.role,
+      memberCount: sql<number>`coalesce(${counts.n}, 0)::int`,
+    })
+    .from(organizations);
+  const joined = opts.all
+    ? base.leftJoin(mine, eq(mine.orgId, organizations.id))
+    : base.innerJoin(mine, eq(mine.orgId, organizations.id));
+  return joined
+    .leftJoin(counts, eq(counts.orgId, organizations.id))
+    .where(
+      or(ilike(organizations.name, pattern), ilike(organizations.slug, pattern), ilike(organizations.description, pattern)),
+    )
+    .orderBy(sql`${organizations.archivedAt} is not null`, asc(organizations.name))
+    .limit(opts.limit);
+}
+
+/** Users matching `q` by username, name or email (for admins). */
+export async function searchUsers(db: DbOrTx, opts: { q: string; limit: number }) {
+  const pattern = containsPattern(opts.q);
+  return db
+    .select({
+      id: users.id,
+      username: users.username,
+      displayName: users.displayName,
+      email: users.email,
+      source: users.source,
+      isAdmin: users.isAdmin,
+      disabledAt: users.disabledAt,
+    })
+    .from(users)
+    .where(and(or(ilike(users.username, pattern), ilike(users.displayName, pattern), ilike(users.email, pattern))))
+    .orderBy(asc(users.username))
+    .limit(opts.limit);
+}
