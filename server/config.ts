@@ -17,6 +17,7 @@ const envSchema = z
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     HOST: z.string().default("0.0.0.0"),
     PUBLIC_URL: z.string().url().optional(),
+    ROOKERY_INTERNAL_URL: z.string().url().optional(),
     ROOKERY_DATA_DIR: z.string().default("./data"),
     DATABASE_URL: z
       .string()
@@ -77,6 +78,11 @@ function buildConfig(env: NodeJS.ProcessEnv) {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    /** How processes on this host (git hooks) reach the portal. */
+    internalUrl: (
+      e.ROOKERY_INTERNAL_URL ??
+      `http://${["0.0.0.0", "::", "localhost"].includes(e.HOST) ? "127.0.0.1" : e.HOST}:${e.PORT}`
+    ).replace(/\/$/, ""),
     dataDir,
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.EMBEDDED_PG_PORT,

@@ -1,12 +1,17 @@
 import { queues, type QueueName } from "@/server/jobs";
 import { getConfig } from "@/server/config";
 import { deliverNotificationEmail } from "@/server/notify/email";
+import { provisionMissingRepos, syncMirrorsOf } from "@/server/git/events";
+import { ldapSyncJob } from "@/server/ldap/sync";
 
-type Handler = (data: Record<string, unknown>) => Promise<void>;
+type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
 /** queue → handler. Each domain's job work is a plain async function in server/<domain>. */
 export const handlers: Partial<Record<QueueName, Handler>> = {
+  [queues.ldapSync]: ldapSyncJob,
   [queues.notifyEmail]: deliverNotificationEmail,
+  [queues.gitMirrorSync]: (data) => syncMirrorsOf(String(data.upstream)),
+  [queues.gitProvision]: () => provisionMissingRepos(),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {

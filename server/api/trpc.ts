@@ -4,7 +4,8 @@ import { ZodError, z } from "zod";
 import { getDb, type Db } from "@/db/client";
 import { recordAudit } from "@/server/audit";
 import { PolicyError, type Actor } from "@/server/auth/policy";
-import { actorFromUser, getSessionUser, userFromAuthorizationHeader } from "@/server/auth/session";
+import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
+import { getSessionUser } from "@/server/auth/session";
 import { OrgInputError } from "@/server/orgs";
 import { UserInputError, type User } from "@/server/users";
 
@@ -59,18 +60,20 @@ const errorMapping = t.middleware(async ({ next }) => {
 
 /** Every mutation lands in the audit log with its outcome, whoever calls it. */
 const auditMutations = t.middleware(async ({ ctx, type, path, next }) => {
-  const result = await next();
+  // A fresh note per call: batched mutations share one request context.
+  const note: AuditNote = {};
+  const result = await next({ ctx: { audit: note } });
   if (type !== "mutation") return result;
   const code = result.ok ? null : result.error.code;
   const outcome = result.ok ? "success" : code === "FORBIDDEN" || code === "NOT_FOUND" || code === "UNAUTHORIZED" ? "denied" : "failure";
   await recordAudit(ctx.db, {
     actor: ctx.actor,
     action: path,
-    orgId: ctx.audit.orgId,
-    targetType: ctx.audit.targetType,
-    targetId: ctx.audit.targetId,
+    orgId: note.orgId,
+    targetType: note.targetType,
+    targetId: note.targetId,
     outcome,
-    details: { ...ctx.audit.details, ...(result.ok ? {} : { error: result.error.message }) },
+    details: { ...note.details, ...(result.ok ? {} : { error: result.error.message }) },
   }).catch((e) => console.error("audit write failed:", e instanceof Error ? e.message : e));
   return result;
 });

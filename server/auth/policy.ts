@@ -49,6 +49,11 @@ const rules = {
   "org:members:manage": { kind: "write", allow: "leader", org: true },
   "org:audit:read": { kind: "read", allow: "leader", org: true },
   "org:archive": { kind: "write", allow: "admin", org: true },
+  // repositories (scoped by their org)
+  "repo:read": { kind: "read", allow: "reporter", org: true },
+  "repo:write": { kind: "write", allow: "developer", org: true },
+  "repo:create": { kind: "write", allow: "developer", org: true },
+  "repo:admin": { kind: "write", allow: "leader", org: true },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof rules;

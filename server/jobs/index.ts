@@ -4,6 +4,8 @@ import PgBoss from "pg-boss";
 export const queues = {
   ldapSync: "ldap-sync",
   notifyEmail: "notify-email",
+  gitMirrorSync: "git-mirror-sync",
+  gitProvision: "git-provision",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

@@ -2,6 +2,7 @@ import { and, asc, count, eq, gt, ilike, isNull, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { memberships, organizations, users } from "@/db/schema";
 import type { Actor, OrgRole, OrgScope } from "@/server/auth/policy";
+import { insertDefaultRepos } from "@/server/git/repos";
 import { getUserByUsername, normalizeUsername } from "@/server/users";
 
 export type Org = typeof organizations.$inferSelect;
@@ -51,7 +52,7 @@ export type NewOrg = {
   members?: { userId: string; role: OrgRole; source?: "local" | "ldap" }[];
 };
 
-/** Inserts the org and its memberships; call inside a transaction. */
+/** Inserts the org, its memberships and its default repositories; call inside a transaction. */
 export async function insertOrg(tx: DbOrTx, input: NewOrg): Promise<Org> {
   const name = input.name.trim();
   if (!name) throw new OrgInputError("name", "Name is required");
@@ -68,6 +69,7 @@ export async function insertOrg(tx: DbOrTx, input: NewOrg): Promise<Org> {
       input.members.map((m) => ({ orgId: org.id, userId: m.userId, role: m.role, source: m.source ?? input.source })),
     );
   }
+  await insertDefaultRepos(tx, org);
   return org;
 }
 

@@ -1,3 +1,6 @@
+import path from "node:path";
+import { getDb } from "@/db/client";
+import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ConfigError, loadConfig, type Config } from "@/server/config";
 import { ensureDatabase, runMigrations, type RunningDatabase } from "./database";
 import { ensureSecrets } from "./secrets";
@@ -21,6 +24,7 @@ export async function boot(log: (line: string) => void): Promise<Booted> {
     throw e;
   }
   process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+  process.env.ROOKERY_APP_DIR ??= path.resolve(import.meta.dirname, "../..");
   const secrets = ensureSecrets(config.dataDir);
   process.env.AUTH_SECRET ??= secrets.authSecret;
   process.env.NEXTAUTH_SECRET ??= process.env.AUTH_SECRET;
@@ -29,5 +33,6 @@ export async function boot(log: (line: string) => void): Promise<Booted> {
   const database = await ensureDatabase(config, log);
   process.env.DATABASE_URL = database.url;
   await runMigrations(database.url);
+  await ensureInfrastructureOrg(getDb());
   return { config, database };
 }

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
 import { instanceCounts } from "@/server/admin";
-import { actorFromUser } from "@/server/auth/session";
+import { actorFromUser } from "@/server/auth/credentials";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { createCaller } from "../root";

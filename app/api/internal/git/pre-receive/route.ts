@@ -1,0 +1,4 @@
+import { preReceive } from "@/server/git/hook-api";
+
+export const dynamic = "force-dynamic";
+export const POST = preReceive;

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+
+/** The one place that spawns git. Output is buffered: use spawnGit for anything large. */
+export type GitResult = { code: number; stdout: string; stderr: string };
+
+const baseEnv = () => ({
+  ...process.env,
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_CONFIG_NOSYSTEM: "1",
+  LANG: "C",
+});
+
+export function spawnGit(args: string[], opts: Omit<SpawnOptions, "env"> & { env?: Record<string, string> } = {}): ChildProcess {
+  return spawn("git", args, { ...opts, env: { ...baseEnv(), ...(opts.env ?? {}) } });
+}
+
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly result: GitResult,
+  ) {
+    super(`git ${args[0]} failed (${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  }
+}
+
+export function runGit(
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string>; allowFailure?: boolean } = {},
+): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnGit(args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on("data", (c: Buffer) => out.push(c));
+    child.stderr!.on("data", (c: Buffer) => err.push(c));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const result = { code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+      if (result.code !== 0 && !opts.allowFailure) reject(new GitError(args, result));
+      else resolve(result);
+    });
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(opts.input ?? "");
+  });
+}

@@ -1,0 +1,31 @@
+import { runGit } from "./cli";
+
+export type FileSet = Record<string, string>;
+export type Identity = { name: string; email: string };
+
+export const rookeryIdentity: Identity = { name: "Rookery", email: "rookery@localhost" };
+
+function data(s: string) {
+  return `data ${Buffer.byteLength(s)}\n${s}\n`;
+}
+
+/**
+ * Writes one commit with `files` onto `branch` of a bare repo (one `git fast-import`),
+ * optionally on top of the branch's current head, and points `alsoBranches` at it.
+ */
+export async function commitFiles(
+  repoDir: string,
+  opts: { branch: string; files: FileSet; message: string; author?: Identity; parent?: string; alsoBranches?: string[] },
+) {
+  const who = opts.author ?? rookeryIdentity;
+  const when = `${Math.floor(Date.now() / 1000)} +0000`;
+  let stream = `commit refs/heads/${opts.branch}\n`;
+  stream += `author ${who.name} <${who.email}> ${when}\ncommitter ${rookeryIdentity.name} <${rookeryIdentity.email}> ${when}\n`;
+  stream += data(opts.message);
+  if (opts.parent) stream += `from ${opts.parent}\n`;
+  for (const [file, content] of Object.entries(opts.files)) stream += `M 100644 inline ${file}\n${data(content)}`;
+  stream += "\n";
+  for (const b of opts.alsoBranches ?? []) stream += `reset refs/heads/${b}\nfrom refs/heads/${opts.branch}\n\n`;
+  await runGit(["fast-import", "--quiet"], { cwd: repoDir, input: stream });
+  return (await runGit(["rev-parse", `refs/heads/${opts.branch}`], { cwd: repoDir })).stdout.trim();
+}

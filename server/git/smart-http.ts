@@ -1,0 +1,139 @@
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebStream } from "node:stream/web";
+import { getDb } from "@/db/client";
+import { authorize, PolicyError, type Actor } from "@/server/auth/policy";
+import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
+import { getConfig } from "@/server/config";
+import { roleOf } from "@/server/orgs";
+import { spawnGit } from "./cli";
+import { hooksDir, issueTicket } from "./hooks";
+import { ensureRepoOnDisk } from "./materialize";
+import { gitRoot, isValidRepoName } from "./paths";
+import { getRepo } from "./repos";
+
+type Service = "git-upload-pack" | "git-receive-pack";
+
+const text = (status: number, body: string, headers: Record<string, string> = {}) =>
+  new Response(body + "\n", { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
+
+const unauthorized = () => text(401, "Authentication required", { "www-authenticate": 'Basic realm="Rookery", charset="UTF-8"' });
+
+/** Which service a smart-HTTP request is for; null for anything else (dumb HTTP is not served). */
+function serviceOf(method: string, rest: string[], url: URL): Service | null {
+  const tail = rest.join("/");
+  if (method === "GET" && tail === "info/refs") {
+    const s = url.searchParams.get("service");
+    return s === "git-upload-pack" || s === "git-receive-pack" ? s : null;
+  }
+  if (method === "POST" && (tail === "git-upload-pack" || tail === "git-receive-pack")) return tail;
+  return null;
+}
+
+/**
+ * Smart HTTP for /git/<org>/<repo>.git/...: authenticate (password or token), ask the
+ * policy, then stream the request into `git http-backend` and its output back out.
+ * Nothing is buffered; gzip request bodies are inflated by http-backend itself.
+ */
+export async function handleGitHttp(req: Request, params: { org: string; repo: string; rest: string[] }): Promise<Response> {
+  const url = new URL(req.url);
+  const repoName = params.repo.endsWith(".git") ? params.repo.slice(0, -4) : params.repo;
+  const service = serviceOf(req.method, params.rest, url);
+  if (!/^[a-z0-9-]+$/.test(params.org) || !isValidRepoName(repoName) || !service) return text(404, "Not found");
+
+  const db = getDb();
+  const auth = await userFromAuthorizationHeader(req.headers.get("authorization"));
+  if (!auth) return unauthorized();
+  const actor: Actor = actorFromUser(auth.user, auth.scope);
+
+  const repo = await getRepo(db, params.org, repoName);
+  const role = repo ? await roleOf(db, repo.orgId, auth.user.id) : null;
+  try {
+    authorize(actor, service === "git-receive-pack" ? "repo:write" : "repo:read", repo ? { id: repo.orgId, archived: repo.orgArchived, role } : null);
+  } catch (e) {
+    if (!(e instanceof PolicyError)) throw e;
+    if (e.code === "NOT_FOUND") return text(404, "Repository not found");
+    return text(403, e.message);
+  }
+  await ensureRepoOnDisk(db, repo!);
+
+  const cfg = getConfig();
+  const child = spawnGit(["http-backend"], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: {
+      GIT_PROJECT_ROOT: gitRoot(),
+      GIT_HTTP_EXPORT_ALL: "1",
+      GIT_HTTP_MAX_REQUEST_BUFFER: "100M",
+      PATH_INFO: `/${repo!.orgSlug}/${repo!.name}.git/${params.rest.join("/")}`,
+      REQUEST_METHOD: req.method,
+      QUERY_STRING: url.search.slice(1),
+      CONTENT_TYPE: req.headers.get("content-type") ?? "",
+      HTTP_CONTENT_ENCODING: req.headers.get("content-encoding") ?? "",
+      GIT_PROTOCOL: req.headers.get("git-protocol") ?? "",
+      REMOTE_USER: auth.user.username,
+      REMOTE_ADDR: req.headers.get("x-forwarded-for") ?? "127.0.0.1",
+      ROOKERY_HOOKS_DIR: hooksDir(),
+      ROOKERY_NODE: process.execPath,
+      ROOKERY_INTERNAL_URL: cfg.internalUrl,
+      ROOKERY_PUSH_TICKET: issueTicket(auth.user.id, repo!.id),
+    },
+  });
+  child.on("error", () => {});
+  child.stdin!.on("error", () => {});
+  if (req.body) Readable.fromWeb(req.body as unknown as NodeWebStream).pipe(child.stdin!);
+  else child.stdin!.end();
+  req.signal?.addEventListener("abort", () => child.kill("SIGTERM"));
+
+  return cgiResponse(child.stdout!, child);
+}
+
+/** Reads CGI headers from http-backend's stdout, then streams the rest as the body. */
+function cgiResponse(stdout: Readable, child: { kill: (s?: NodeJS.Signals) => boolean }): Promise<Response> {
+  return new Promise((resolve) => {
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (head.length > 64 * 1024) {
+          stdout.off("data", onData);
+          child.kill();
+          resolve(text(502, "Bad gateway: git http-backend sent no headers"));
+        }
+        return;
+      }
+      stdout.off("data", onData);
+      stdout.pause();
+      const headers = new Headers();
+      let status = 200;
+      for (const line of head.subarray(0, end).toString("latin1").split("\r\n")) {
+        const i = line.indexOf(":");
+        if (i < 0) continue;
+        const name = line.slice(0, i).trim();
+        const value = line.slice(i + 1).trim();
+        if (name.toLowerCase() === "status") status = parseInt(value, 10) || 200;
+        else headers.append(name, value);
+      }
+      const rest = head.subarray(end + 4);
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (rest.length) controller.enqueue(new Uint8Array(rest));
+          stdout.on("data", (c: Buffer) => {
+            controller.enqueue(new Uint8Array(c));
+            if ((controller.desiredSize ?? 1) <= 0) stdout.pause();
+          });
+          stdout.on("end", () => controller.close());
+          stdout.on("error", (e) => controller.error(e));
+        },
+        pull() {
+          stdout.resume();
+        },
+        cancel() {
+          child.kill("SIGTERM");
+        },
+      });
+      resolve(new Response(body, { status, headers }));
+    };
+    stdout.on("data", onData);
+    stdout.on("end", () => resolve(text(502, "Bad gateway: git http-backend ended early")));
+  });
+}
