@@ -1,6 +1,7 @@
 import { adminRouter } from "./routers/admin";
 import { auditRouter } from "./routers/audit";
 import { jobsRouter } from "./routers/jobs";
+import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
@@ -17,6 +18,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   audit: auditRouter,
   search: searchRouter,
+  ldap: ldapRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,156 @@
+import type { ReactNode } from "react";
+import { api, orNotFound } from "@/server/api/server";
+import { SyncNow } from "@/components/ldap/sync-now";
+import { Pager } from "@/components/pager";
+import { Badge, Breadcrumbs, Card, EmptyState, PageHeader, Table, formatDate, td, th } from "@/components/ui";
+
+export const metadata = { title: "LDAP sync · Admin area" };
+
+const statusBadge = {
+  running: <Badge tone="blue">Running</Badge>,
+  success: <Badge tone="green">Succeeded</Badge>,
+  failed: <Badge tone="red">Failed</Badge>,
+};
+
+function duration(start: Date, end: Date | null) {
+  if (!end) return "—";
+  const ms = end.getTime() - start.getTime();
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** "3 added, 1 removed" — zero counts left out, "no changes" when all are zero. */
+function changes(parts: [number, string][]) {
+  const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return shown.length ? shown.join(", ") : <span className="text-gray-500">no changes</span>;
+}
+
+function Setting({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="grid grid-cols-3 gap-2 py-1.5">
+      <dt className="text-gray-600 dark:text-gray-400">{label}</dt>
+      <dd className="col-span-2 break-all font-mono text-xs leading-5 text-gray-900 dark:text-gray-100">{children}</dd>
+    </div>
+  );
+}
+
+export default async function AdminLdapPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
+  const { cursor } = await searchParams;
+  const { configured, config, latest, runs } = await orNotFound((await api()).ldap.status({ cursor: cursor || undefined }));
+  return (
+    <>
+      <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "LDAP sync" }]} />
+      <PageHeader
+        title="LDAP sync"
+        description="Each organization in the directory becomes a private organization here; its leaders, members and reporters groups become memberships. Organizations removed from the directory are archived, never deleted."
+        actions={<SyncNow configured={configured} latest={latest} />}
+      />
+
+      {!config ? (
+        <EmptyState title="LDAP is not configured">
+          Set <code>LDAP_URL</code>, <code>LDAP_BIND_DN</code> and <code>LDAP_BIND_PASSWORD</code> (and the bases if your tree differs from the
+          defaults, see the README&apos;s configuration section), then restart Rookery. Until then only local accounts and local organizations
+          exist.
+        </EmptyState>
+      ) : (
+        <section aria-labelledby="ldap-config-heading" className="mb-8">
+          <h2 id="ldap-config-heading" className="mb-2 text-lg font-semibold">
+            Configuration
+          </h2>
+          <Card className="px-4 py-2 text-sm">
+            <dl aria-label="LDAP configuration" className="divide-y divide-gray-100 dark:divide-gray-700">
+              <Setting label="Server">
+                {config.url}
+                {config.startTls && " (StartTLS)"}
+              </Setting>
+              <Setting label="Bind DN">{config.bindDn ?? "anonymous bind"}</Setting>
+              <Setting label="People base">
+                {config.peopleBase} · {config.userFilter} · user name from {config.userAttr}
+              </Setting>
+              <Setting label="Organization base">
+                {config.orgBase} · {config.orgFilter} · name from {config.orgNameAttr}, description from {config.orgDescriptionAttr}
+              </Setting>
+              <Setting label="Groups">
+                {config.groupNameAttr}={config.groups.leader} → leader, {config.groupNameAttr}={config.groups.developer} → developer,{" "}
+                {config.groupNameAttr}={config.groups.reporter} → reporter · members in {config.groupMemberAttr}
+              </Setting>
+              <Setting label="Schedule">{config.syncCron} (UTC)</Setting>
+            </dl>
+          </Card>
+        </section>
+      )}
+
+      <section aria-labelledby="ldap-runs-heading">
+        <h2 id="ldap-runs-heading" className="mb-2 text-lg font-semibold">
+          Sync runs
+        </h2>
+        {runs.items.length === 0 ? (
+          <EmptyState title="No sync has run yet">
+            {configured
+              ? `Press “Sync now” to import the directory's organizations, or wait for the scheduled sync (${config?.syncCron}).`
+              : "Once LDAP is configured, the workers sync the directory on a schedule and you can start a sync here."}
+          </EmptyState>
+        ) : (
+          <Table label="Sync runs">
+            <thead>
+              <tr>
+                <th className={th}>Started</th>
+                <th className={th}>Trigger</th>
+                <th className={th}>Status</th>
+                <th className={th}>Duration</th>
+                <th className={th}>Organizations</th>
+                <th className={th}>Users</th>
+                <th className={th}>Memberships</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
+              {runs.items.map((r) => (
+                <tr key={r.id} className="align-top">
+                  <td className={td}>{formatDate(r.startedAt)}</td>
+                  <td className={td}>
+                    {r.trigger === "manual" ? `manual${r.triggeredBy ? ` by ${r.triggeredBy}` : ""}` : r.trigger === "cli" ? "command line" : "schedule"}
+                  </td>
+                  <td className={td}>{statusBadge[r.status]}</td>
+                  <td className={td}>{duration(r.startedAt, r.finishedAt)}</td>
+                  {r.status === "failed" ? (
+                    <td className={td} colSpan={3}>
+                      <span className="text-red-700 dark:text-red-400">{r.error}</span>
+                      <div className="text-xs text-gray-500">Nothing was changed.</div>
+                    </td>
+                  ) : r.status === "running" ? (
+                    <td className={td} colSpan={3}>
+                      <span className="text-gray-500">Reading the directory and applying changes…</span>
+                    </td>
+                  ) : (
+                    <>
+                      <td className={td}>
+                        {changes([
+                          [r.orgsAdded, "added"],
+                          [r.orgsUpdated, "updated"],
+                          [r.orgsArchived, "archived"],
+                        ])}
+                      </td>
+                      <td className={td}>
+                        {changes([
+                          [r.usersAdded, "added"],
+                          [r.usersUpdated, "updated"],
+                        ])}
+                      </td>
+                      <td className={td}>
+                        {changes([
+                          [r.membersAdded, "added"],
+                          [r.membersRemoved, "removed"],
+                          [r.membersChanged, "changed role"],
+                        ])}
+                      </td>
+                    </>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+        <Pager path="/admin/ldap" params={{}} atFirstPage={!cursor} nextCursor={runs.nextCursor} nextLabel="Older runs" firstLabel="Newest runs" />
+      </section>
+    </>
+  );
+}
