@@ -5,6 +5,7 @@ import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
+import { reposRouter } from "./routers/repos";
 import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
 import { createCallerFactory, router } from "./trpc";
@@ -19,6 +20,7 @@ export const appRouter = router({
   audit: auditRouter,
   search: searchRouter,
   ldap: ldapRouter,
+  repos: reposRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,12 +1,40 @@
-import { EmptyState } from "@/components/ui";
+import Link from "next/link";
+import { api, orNotFound } from "@/server/api/server";
+import { Badge, Card, EmptyState } from "@/components/ui";
+import { CopyButton } from "@/components/git/copy-button";
 
 export const metadata = { title: "Repositories" };
 
-export default function RepositoriesPage() {
+export default async function RepositoriesPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const { repos } = await orNotFound((await api()).repos.list({ slug }));
   return (
     <>
       <h2 className="mb-4 text-lg font-semibold">Repositories</h2>
-      <EmptyState title="No repositories yet">Repositories arrive with git hosting: each organization gets its puppet, role and profile repositories here.</EmptyState>
+      {repos.length === 0 ? (
+        <EmptyState title="No repositories yet">Repositories of this organization will be listed here.</EmptyState>
+      ) : (
+        <ul aria-label="Repositories" className="space-y-2">
+          {repos.map((r) => (
+            <li key={r.id}>
+              <Card className="flex flex-wrap items-center justify-between gap-3 p-4">
+                <div className="min-w-0">
+                  <Link href={`/orgs/${slug}/repos/${r.name}`} className="font-semibold text-brand-700 hover:underline dark:text-brand-100">
+                    {r.name}
+                  </Link>{" "}
+                  {r.kind === "module-mirror" && <Badge>mirror of {r.upstream}</Badge>}
+                  {r.archivedAt && <Badge tone="amber">Archived</Badge>}
+                  {r.description && <p className="mt-1 text-sm text-gray-600 dark:text-gray-400">{r.description}</p>}
+                </div>
+                <div className="flex items-center gap-2">
+                  <code className="hidden rounded bg-gray-100 px-2 py-1 text-xs md:inline dark:bg-gray-900">{r.cloneUrl}</code>
+                  <CopyButton value={r.cloneUrl} label="Copy clone URL" />
+                </div>
+              </Card>
+            </li>
+          ))}
+        </ul>
+      )}
     </>
   );
 }

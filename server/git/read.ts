@@ -1,0 +1,43 @@
+import { runGit } from "./cli";
+import { environmentOf } from "./protection";
+
+export type Branch = { name: string; sha: string; date: Date; subject: string; environment: ReturnType<typeof environmentOf> };
+
+const refPattern = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/;
+
+/** Refs from URLs are checked before they reach git (no options, no ranges). */
+export function isSafeRef(ref: string) {
+  return refPattern.test(ref) && !ref.includes("..") && !ref.endsWith(".lock");
+}
+
+export async function listBranches(dir: string): Promise<Branch[]> {
+  const r = await runGit(["for-each-ref", "--sort=-committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)%00%(contents:subject)", "refs/heads/"], { cwd: dir });
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [name, sha, date, subject] = line.split("\0");
+      return { name, sha, date: new Date(date), subject, environment: environmentOf(name) };
+    });
+}
+
+export async function listTags(dir: string) {
+  const r = await runGit(["for-each-ref", "--sort=-creatordate", "--format=%(refname:short)%00%(objectname)%00%(creatordate:iso-strict)", "refs/tags/"], { cwd: dir });
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [name, sha, date] = line.split("\0");
+      return { name, sha, date: new Date(date) };
+    });
+}
+
+/** A file's text at a ref, or null when absent, binary or larger than maxBytes. */
+export async function readTextFile(dir: string, ref: string, file: string, maxBytes = 512 * 1024): Promise<string | null> {
+  if (!isSafeRef(ref)) return null;
+  const size = await runGit(["cat-file", "-s", `${ref}:${file}`], { cwd: dir, allowFailure: true });
+  if (size.code !== 0 || Number(size.stdout) > maxBytes) return null;
+  const blob = await runGit(["cat-file", "blob", `${ref}:${file}`], { cwd: dir, allowFailure: true });
+  if (blob.code !== 0 || blob.stdout.includes("\0")) return null;
+  return blob.stdout;
+}
