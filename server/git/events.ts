@@ -2,7 +2,7 @@ import { getDb } from "@/db/client";
 import { enqueue, queues } from "@/server/jobs";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
-import { INFRASTRUCTURE_ORG, listAllRepos, listMirrorsOf, markPushed, type RepoWithOrg } from "./repos";
+import { INFRASTRUCTURE_ORG, insertDefaultRepos, listAllRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
 import type { RefUpdate } from "./protection";
 
 /** After a push: remember it, and fan out to mirrors when a global module moved. */
@@ -36,9 +36,13 @@ export async function syncMirrorsOf(upstream: string) {
   return { updated };
 }
 
-/** Creates on disk every repository that has a row but no directory yet (after bulk org creation). */
+/**
+ * Gives orgs that predate git hosting (no repositories at all) their default project,
+ * then creates on disk every repository that has a row but no directory yet.
+ */
 export async function provisionMissingRepos() {
   const db = getDb();
+  for (const org of await orgsWithoutRepos(db)) await db.transaction((tx) => insertDefaultRepos(tx, org));
   let created = 0;
   for (const repo of await listAllRepos(db)) {
     if (repoExists(repoDir(repo.orgSlug, repo.name))) continue;

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, notExists } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { branchProtections, organizations, repositories } from "@/db/schema";
 import { isValidRepoName } from "./paths";
@@ -130,4 +130,11 @@ export async function listProtections(db: DbOrTx, repoId: string) {
 
 export async function markPushed(db: DbOrTx, repoId: string) {
   await db.update(repositories).set({ pushedAt: new Date() }).where(eq(repositories.id, repoId));
+}
+
+export async function orgsWithoutRepos(db: DbOrTx) {
+  return db
+    .select({ id: organizations.id, slug: organizations.slug })
+    .from(organizations)
+    .where(notExists(db.select({ id: repositories.id }).from(repositories).where(eq(repositories.orgId, organizations.id))));
 }
