@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { api, orNotFound } from "@/server/api/server";
 import { SyncNow } from "@/components/ldap/sync-now";
 import { Pager } from "@/components/pager";
-import { Badge, Breadcrumbs, Card, EmptyState, PageHeader, Table, formatDate, td, th } from "@/components/ui";
+import { Badge, Breadcrumbs, Card, EmptyState, PageHeader, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "LDAP sync · Admin area" };
 
@@ -11,6 +11,11 @@ const statusBadge = {
   success: <Badge tone="green">Succeeded</Badge>,
   failed: <Badge tone="red">Failed</Badge>,
 };
+
+/** To the second: runs are often seconds apart. */
+function started(d: Date) {
+  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
+}
 
 function duration(start: Date, end: Date | null) {
   if (!end) return "—";
@@ -24,14 +29,19 @@ function changes(parts: [number, string][]) {
   return shown.length ? shown.join(", ") : <span className="text-gray-500">no changes</span>;
 }
 
-function Setting({ label, children }: { label: string; children: ReactNode }) {
+function Setting({ label, value, note }: { label: string; value: ReactNode; note?: ReactNode }) {
   return (
-    <div className="grid grid-cols-3 gap-2 py-1.5">
+    <div className="grid gap-1 py-2 sm:grid-cols-[12rem_1fr] sm:gap-4">
       <dt className="text-gray-600 dark:text-gray-400">{label}</dt>
-      <dd className="col-span-2 break-all font-mono text-xs leading-5 text-gray-900 dark:text-gray-100">{children}</dd>
+      <dd>
+        <span className="break-words font-mono text-xs text-gray-900 dark:text-gray-100">{value}</span>
+        {note && <div className="mt-0.5 text-xs text-gray-500 dark:text-gray-400">{note}</div>}
+      </dd>
     </div>
   );
 }
+
+const code = (s: string) => <code className="font-mono">{s}</code>;
 
 export default async function AdminLdapPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const { cursor } = await searchParams;
@@ -58,22 +68,32 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
           </h2>
           <Card className="px-4 py-2 text-sm">
             <dl aria-label="LDAP configuration" className="divide-y divide-gray-100 dark:divide-gray-700">
-              <Setting label="Server">
-                {config.url}
-                {config.startTls && " (StartTLS)"}
-              </Setting>
-              <Setting label="Bind DN">{config.bindDn ?? "anonymous bind"}</Setting>
-              <Setting label="People base">
-                {config.peopleBase} · {config.userFilter} · user name from {config.userAttr}
-              </Setting>
-              <Setting label="Organization base">
-                {config.orgBase} · {config.orgFilter} · name from {config.orgNameAttr}, description from {config.orgDescriptionAttr}
-              </Setting>
-              <Setting label="Groups">
-                {config.groupNameAttr}={config.groups.leader} → leader, {config.groupNameAttr}={config.groups.developer} → developer,{" "}
-                {config.groupNameAttr}={config.groups.reporter} → reporter · members in {config.groupMemberAttr}
-              </Setting>
-              <Setting label="Schedule">{config.syncCron} (UTC)</Setting>
+              <Setting label="Server" value={config.url} note={config.startTls ? "StartTLS" : undefined} />
+              <Setting label="Bind DN" value={config.bindDn ?? "anonymous bind"} />
+              <Setting
+                label="People base"
+                value={config.peopleBase}
+                note={
+                  <>
+                    filter {code(config.userFilter)}, user name from {code(config.userAttr)}
+                  </>
+                }
+              />
+              <Setting
+                label="Organization base"
+                value={config.orgBase}
+                note={
+                  <>
+                    filter {code(config.orgFilter)}, name from {code(config.orgNameAttr)}, description from {code(config.orgDescriptionAttr)}
+                  </>
+                }
+              />
+              <Setting
+                label="Groups"
+                value={`${config.groupNameAttr}=${config.groups.leader} → leader, ${config.groupNameAttr}=${config.groups.developer} → developer, ${config.groupNameAttr}=${config.groups.reporter} → reporter`}
+                note={<>below each organization entry; members listed in {code(config.groupMemberAttr)}</>}
+              />
+              <Setting label="Schedule" value={config.syncCron} note="cron, UTC" />
             </dl>
           </Card>
         </section>
@@ -105,7 +125,7 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
             <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
               {runs.items.map((r) => (
                 <tr key={r.id} className="align-top">
-                  <td className={td}>{formatDate(r.startedAt)}</td>
+                  <td className={td}>{started(r.startedAt)}</td>
                   <td className={td}>
                     {r.trigger === "manual" ? `manual${r.triggeredBy ? ` by ${r.triggeredBy}` : ""}` : r.trigger === "cli" ? "command line" : "schedule"}
                   </td>
