@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config";
 
-const base = { PATH: process.env.PATH } as NodeJS.ProcessEnv;
+const base = { PATH: process.env.PATH };
 
 describe("configuration", () => {
   it("has working defaults for the embedded setup", () => {

@@ -66,7 +66,7 @@ export type Config = ReturnType<typeof buildConfig>;
 
 export class ConfigError extends Error {}
 
-function buildConfig(env: NodeJS.ProcessEnv) {
+function buildConfig(env: Record<string, string | undefined>) {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -126,7 +126,7 @@ export function getConfig(): Config {
 }
 
 /** For tests and the start script, which change the environment before first use. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   cached = buildConfig(env);
   return cached;
 }

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, ilike, isNull, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
+import { containsPattern } from "@/db/like";
 import { memberships, organizations, users } from "@/db/schema";
 import type { Actor, OrgRole, OrgScope } from "@/server/auth/policy";
 import { insertDefaultRepos } from "@/server/git/repos";
@@ -149,7 +150,7 @@ export async function listAllOrgs(db: DbOrTx, opts: { query?: string; cursor?: s
     .leftJoin(counts, eq(counts.orgId, organizations.id))
     .where(
       and(
-        opts.query ? or(ilike(organizations.name, `%${opts.query}%`), ilike(organizations.slug, `%${opts.query}%`)) : undefined,
+        opts.query ? or(ilike(organizations.name, containsPattern(opts.query)), ilike(organizations.slug, containsPattern(opts.query))) : undefined,
         opts.cursor ? gt(organizations.slug, opts.cursor) : undefined,
         opts.includeArchived === false ? isNull(organizations.archivedAt) : undefined,
       ),

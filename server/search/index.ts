@@ -1,11 +1,8 @@
 import { and, asc, count, eq, ilike, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
+import { containsPattern } from "@/db/like";
 import { memberships, organizations, users } from "@/db/schema";
 
-/** `%q%` for ILIKE, with the user's own % and _ matched literally. */
-export function containsPattern(q: string) {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * Organizations matching `q` by name, slug or description. `all` (admins) searches

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, ilike, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
+import { containsPattern } from "@/db/like";
 import { users } from "@/db/schema";
 import { hashPassword, passwordProblem } from "@/server/auth/password";
 import type { DirectoryUser } from "@/server/ldap/client";
@@ -120,7 +121,9 @@ export async function touchLogin(db: DbOrTx, id: string) {
 
 export async function listUsers(db: DbOrTx, opts: { query?: string; cursor?: string; limit: number }) {
   const where = and(
-    opts.query ? or(ilike(users.username, `%${opts.query}%`), ilike(users.displayName, `%${opts.query}%`)) : undefined,
+    opts.query
+      ? or(ilike(users.username, containsPattern(opts.query)), ilike(users.displayName, containsPattern(opts.query)), ilike(users.email, containsPattern(opts.query)))
+      : undefined,
     opts.cursor ? gt(users.username, opts.cursor) : undefined,
   );
   const rows = await db
