@@ -33,7 +33,7 @@ describe("configuration", () => {
     const r = spawnSync(path.join(root, "node_modules/.bin/tsx"), ["scripts/start.ts"], {
       cwd: root,
       encoding: "utf8",
-      env: { ...base, LDAP_URL: "not-a-url", ROOKERY_DATA_DIR: "/nonexistent-rookery" },
+      env: { ...base, LDAP_URL: "not-a-url", ROOKERY_DATA_DIR: "/nonexistent-rookery" } as unknown as NodeJS.ProcessEnv,
       timeout: 30_000,
     });
     expect(r.status).toBe(1);
