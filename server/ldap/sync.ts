@@ -37,6 +37,8 @@ const emptyCounts = (): SyncCounts => ({
 
 /** pg_advisory_xact_lock key: one sync at a time across every process (727002 is first-admin). */
 const SYNC_LOCK = 727_003;
+/** How long a sync waits for the one already running. */
+const LOCK_WAIT_MS = 5 * 60_000;
 
 /** A problem in the directory's content that stops the sync; its message is for admins. */
 export class LdapSyncError extends Error {}
@@ -317,7 +319,6 @@ async function auditChanges(tx: Tx, changes: Map<string, OrgChange>, runId: stri
 
 function describeFailure(e: unknown): string {
   const err = e as { code?: string; message?: string };
-  if (err?.code === "55P03") return "Another LDAP sync held the lock for too long; try again later";
   if (err?.code === "23505") return `The directory's data clashes with existing data: ${err.message}`;
   return e instanceof Error ? e.message : String(e);
 }
@@ -334,25 +335,33 @@ export async function runLdapSync(db: Db, opts: { trigger: SyncTrigger; triggere
   const base = { trigger: opts.trigger, triggeredBy: opts.triggeredBy ?? null };
   try {
     if (!cfg) throw new LdapSyncError("LDAP is not configured: set LDAP_URL");
-    await db.transaction(async (tx) => {
-      await tx.execute(sql`set local lock_timeout = '5min'`);
-      await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_LOCK})`);
-      // Written outside the transaction so the admin page sees the run while it works.
-      const [row] = await db.insert(ldapSyncRuns).values(base).returning({ id: ldapSyncRuns.id });
-      run.id = row.id;
-      // We hold the lock, so any other "running" row belongs to a process that died mid-sync.
-      await db
-        .update(ldapSyncRuns)
-        .set({ status: "failed", finishedAt: new Date(), error: "Interrupted: the process running this sync stopped before it finished" })
-        .where(and(eq(ldapSyncRuns.status, "running"), ne(ldapSyncRuns.id, row.id)));
+    const waitUntil = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      const ran = await db.transaction(async (tx) => {
+        // Try, don't wait: a waiting sync would sit on a pooled connection the running one may need.
+        const [{ locked }] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${SYNC_LOCK}) as locked`);
+        if (!locked) return false;
+        // Written outside the transaction so the admin page sees the run while it works.
+        const [row] = await db.insert(ldapSyncRuns).values(base).returning({ id: ldapSyncRuns.id });
+        run.id = row.id;
+        // We hold the lock, so any other "running" row belongs to a process that died mid-sync.
+        await db
+          .update(ldapSyncRuns)
+          .set({ status: "failed", finishedAt: new Date(), error: "Interrupted: the process running this sync stopped before it finished" })
+          .where(and(eq(ldapSyncRuns.status, "running"), ne(ldapSyncRuns.id, row.id)));
 
-      const dir = await readDirectory(cfg);
-      const changes = new Map<string, OrgChange>();
-      const userIds = await syncUsers(tx, dir, counts);
-      const orgIds = await syncOrgs(tx, dir, counts, changes);
-      await syncMemberships(tx, dir, { ...userIds, ...orgIds }, counts, changes);
-      await auditChanges(tx, changes, row.id);
-    });
+        const dir = await readDirectory(cfg);
+        const changes = new Map<string, OrgChange>();
+        const userIds = await syncUsers(tx, dir, counts);
+        const orgIds = await syncOrgs(tx, dir, counts, changes);
+        await syncMemberships(tx, dir, { ...userIds, ...orgIds }, counts, changes);
+        await auditChanges(tx, changes, row.id);
+        return true;
+      });
+      if (ran) break;
+      if (Date.now() > waitUntil) throw new LdapSyncError("Another LDAP sync has been running for more than 5 minutes; try again later");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     const [done] = await db
       .update(ldapSyncRuns)
       .set({ status: "success", finishedAt: new Date(), ...counts })
