@@ -5,3 +5,5 @@ export * from "./notify";
 export * from "./ldap";
 export * from "./runtime";
 export * from "./git";
+export * from "./webhooks";
+export * from "./git-ops";
