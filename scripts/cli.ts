@@ -1,0 +1,251 @@
+/**
+ * `npm run rookery -- <command>`: operators' commands. Arguments are checked before the
+ * database is touched; the work itself is done by the domain modules in server/, and every
+ * change is written to the audit log as the system actor "cli". Results go to stdout (for
+ * `token:create` nothing but the token), logs and errors to stderr.
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { closeDb, getDb, type Db } from "@/db/client";
+import { recordAudit, type AuditEntry } from "@/server/audit";
+import { clearFailures } from "@/server/auth/throttle";
+import { createToken } from "@/server/auth/tokens";
+import { runLdapSync } from "@/server/ldap/sync";
+import { addMember, createOrg, getOrgBySlug, OrgInputError } from "@/server/orgs";
+import { boot } from "@/server/runtime/boot";
+import { createLocalUser, getUserByUsername, normalizeUsername, setLocalPassword, UserInputError } from "@/server/users";
+
+const actor: AuditEntry["actor"] = { kind: "system", name: "cli" };
+
+/** Bad arguments: exit 2 with one line. */
+class UsageError extends Error {}
+/** A refusal a person can act on (exit 1, one line). */
+class CliError extends Error {}
+
+const required = (flag: string) => z.string({ error: `--${flag} is required` }).trim().min(1, `--${flag} must not be empty`);
+const role = z.enum(["leader", "developer", "reporter"], { error: "--role must be leader, developer or reporter" });
+const scope = z.enum(["read", "write"], { error: "--scope must be read or write" });
+
+type Command<S extends z.ZodType> = {
+  usage: string;
+  summary: string;
+  flags: Record<string, { type: "string" | "boolean" }>;
+  schema: S;
+  run: (db: Db, args: z.infer<S>) => Promise<string | void>;
+};
+
+function command<S extends z.ZodType>(c: Command<S>) {
+  return c;
+}
+
+const commands = {
+  "user:create": command({
+    usage: "user:create --username U --password P [--admin]",
+    summary: "Create a local account (--admin makes it a global administrator)",
+    flags: { username: { type: "string" }, password: { type: "string" }, admin: { type: "boolean" } },
+    schema: z.object({ username: required("username"), password: z.string({ error: "--password is required" }), admin: z.boolean().default(false) }),
+    async run(db, a) {
+      const user = await db.transaction(async (tx) => {
+        const user = await createLocalUser(tx, { username: a.username, password: a.password, isAdmin: a.admin });
+        await recordAudit(tx, { actor, action: "user:create", targetType: "user", targetId: user.username, outcome: "success", details: { admin: a.admin } });
+        return user;
+      });
+      return `Created ${user.isAdmin ? "administrator" : "user"} ${user.username}`;
+    },
+  }),
+
+  "user:passwd": command({
+    usage: "user:passwd --username U --password P",
+    summary: "Set a local account's password (and lift a login lockout)",
+    flags: { username: { type: "string" }, password: { type: "string" } },
+    schema: z.object({ username: required("username"), password: z.string({ error: "--password is required" }) }),
+    async run(db, a) {
+      const username = normalizeUsername(a.username);
+      await db.transaction(async (tx) => {
+        await setLocalPassword(tx, username, a.password);
+        await clearFailures(tx, username);
+        await recordAudit(tx, { actor, action: "user:passwd", targetType: "user", targetId: username, outcome: "success" });
+      });
+      return `Password of ${username} changed`;
+    },
+  }),
+
+  "org:create": command({
+    usage: "org:create --name N [--slug S]",
+    summary: "Create a local organization (slug derived from the name unless given)",
+    flags: { name: { type: "string" }, slug: { type: "string" } },
+    schema: z.object({ name: required("name").pipe(z.string().max(100, "--name must be at most 100 characters")), slug: z.string().trim().optional() }),
+    async run(db, a) {
+      const org = await createOrg(db, { name: a.name, slug: a.slug, source: "local" }, (tx, org) =>
+        recordAudit(tx, { actor, action: "org:create", orgId: org.id, targetType: "org", targetId: org.slug, outcome: "success" }),
+      );
+      return `Created organization ${org.name} (/orgs/${org.slug})`;
+    },
+  }),
+
+  "org:add-member": command({
+    usage: "org:add-member --org S --user U --role leader|developer|reporter",
+    summary: "Add a user to an organization (by its slug) with a role",
+    flags: { org: { type: "string" }, user: { type: "string" }, role: { type: "string" } },
+    schema: z.object({ org: required("org"), user: required("user"), role }),
+    async run(db, a) {
+      const user = await db.transaction(async (tx) => {
+        const org = await getOrgBySlug(tx, a.org.toLowerCase());
+        if (!org) throw new CliError(`No organization with slug ${a.org}`);
+        if (org.archivedAt) throw new CliError(`Organization ${org.slug} is archived (read-only)`);
+        const user = await addMember(tx, org.id, a.user, a.role);
+        await recordAudit(tx, { actor, action: "org:add-member", orgId: org.id, targetType: "user", targetId: user.username, outcome: "success", details: { role: a.role } });
+        return user;
+      });
+      return `Added ${user.username} to ${a.org} as ${a.role}`;
+    },
+  }),
+
+  "token:create": command({
+    usage: "token:create --user U --name N --scope read|write [--expires-days D]",
+    summary: "Create a personal access token for a user and print only the token",
+    flags: { user: { type: "string" }, name: { type: "string" }, scope: { type: "string" }, "expires-days": { type: "string" } },
+    schema: z.object({
+      user: required("user"),
+      name: required("name").pipe(z.string().max(100, "--name must be at most 100 characters")),
+      scope,
+      "expires-days": z.coerce
+        .number({ error: "--expires-days must be a number of days" })
+        .int("--expires-days must be a whole number of days")
+        .min(1, "--expires-days must be at least 1")
+        .max(3650, "--expires-days must be at most 3650")
+        .optional(),
+    }),
+    async run(db, a) {
+      const days = a["expires-days"];
+      const expiresAt = days ? new Date(Date.now() + days * 86_400_000) : null;
+      return db.transaction(async (tx) => {
+        const user = await getUserByUsername(tx, a.user);
+        if (!user) throw new CliError(`No user named ${normalizeUsername(a.user)}`);
+        if (user.disabledAt) throw new CliError(`User ${user.username} is disabled`);
+        const created = await createToken(tx, { userId: user.id, name: a.name, scope: a.scope, expiresAt });
+        await recordAudit(tx, {
+          actor,
+          action: "token:create",
+          targetType: "token",
+          targetId: created.id,
+          outcome: "success",
+          details: { user: user.username, name: a.name, scope: a.scope, expiresAt: expiresAt?.toISOString() ?? null },
+        });
+        return created.token;
+      });
+    },
+  }),
+
+  "ldap:sync": command({
+    usage: "ldap:sync",
+    summary: "Synchronise users, organizations and memberships from LDAP now",
+    flags: {},
+    schema: z.object({}),
+    async run(db) {
+      const run = await runLdapSync(db, { trigger: "cli" });
+      if (run.status !== "success") throw new CliError(`LDAP sync failed: ${run.error ?? "unknown error"}`);
+      const { orgsAdded, orgsUpdated, orgsArchived, usersAdded, usersUpdated, membersAdded, membersRemoved, membersChanged } = run;
+      const counts = { orgsAdded, orgsUpdated, orgsArchived, usersAdded, usersUpdated, membersAdded, membersRemoved, membersChanged };
+      await recordAudit(db, { actor, action: "ldap:sync", targetType: "ldap-sync-run", targetId: run.id, outcome: "success", details: counts });
+      return [
+        "LDAP sync finished:",
+        `  organizations  ${run.orgsAdded} added, ${run.orgsUpdated} updated, ${run.orgsArchived} archived`,
+        `  users          ${run.usersAdded} added, ${run.usersUpdated} updated`,
+        `  memberships    ${run.membersAdded} added, ${run.membersRemoved} removed, ${run.membersChanged} role changes`,
+      ].join("\n");
+    },
+  }),
+
+  "db:migrate": command({
+    usage: "db:migrate",
+    summary: "Apply pending database migrations (every command does this first)",
+    flags: {},
+    schema: z.object({}),
+    async run(db) {
+      // boot() has just applied them under the migration lock.
+      await recordAudit(db, { actor, action: "db:migrate", outcome: "success" });
+      return "Database schema is up to date";
+    },
+  }),
+} satisfies Record<string, Command<z.ZodType>>;
+
+type Name = keyof typeof commands;
+
+function usage() {
+  return [
+    "Usage: npm run rookery -- <command> [flags]",
+    "",
+    "Commands:",
+    ...Object.values(commands).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+    "  help",
+    "      Show this text",
+    "",
+    "Uses DATABASE_URL when set, else the embedded PostgreSQL under ROOKERY_DATA_DIR (reused",
+    "when the portal is running). Exit codes: 0 done, 1 refused or failed, 2 bad arguments.",
+    "In scripts, `npm run -s` keeps npm's banner off stdout:",
+    "  TOKEN=$(npm run -s rookery -- token:create --user ci --name deploy --scope read)",
+  ].join("\n");
+}
+
+function parse(name: Name, argv: string[]) {
+  const cmd = commands[name];
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: cmd.flags, strict: true, allowPositionals: false }));
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown flag ${flag} for ${name}`);
+    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(`${flag} ${flag && cmd.flags[flag.replace(/^-+/, "")]?.type === "boolean" ? "takes no value" : "needs a value"}`);
+    if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new UsageError(`unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ""} for ${name}`);
+    throw new UsageError(err.message.split("\n")[0]);
+  }
+  const parsed = cmd.schema.safeParse(values);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0].message);
+  return parsed.data;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    (name ? process.stdout : process.stderr).write(usage() + "\n");
+    return name ? 0 : 2;
+  }
+  if (!Object.hasOwn(commands, name)) throw new UsageError(`unknown command ${name}`);
+  const args = parse(name as Name, rest);
+
+  const { database } = await boot((line) => process.stderr.write(`[rookery] ${line}\n`));
+  try {
+    const out = await (commands[name as Name].run as (db: Db, a: unknown) => Promise<string | void>)(getDb(), args).catch(async (e: unknown) => {
+      // Like the tRPC mutations, a refused or failed change is audited too.
+      const error = e instanceof Error ? e.message : String(e);
+      await recordAudit(getDb(), { actor, action: name, outcome: "failure", details: { error } }).catch(() => {});
+      throw e;
+    });
+    if (out) process.stdout.write(out + "\n");
+    return 0;
+  } finally {
+    await closeDb().catch(() => {});
+    await database.stop().catch((e) => process.stderr.write(`[rookery] stopping PostgreSQL: ${e.message}\n`));
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof UsageError) {
+      process.stderr.write(`rookery: ${message} (see: npm run rookery -- help)\n`);
+      process.exit(2);
+    }
+    const line =
+      e instanceof UserInputError || e instanceof OrgInputError
+        ? `${e.field}: ${message}`
+        : e instanceof CliError
+          ? message
+          : `failed: ${message.split("\n")[0]}`;
+    process.stderr.write(`rookery: ${line}\n`);
+    process.exit(1);
+  },
+);
