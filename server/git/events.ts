@@ -42,7 +42,7 @@ export async function syncMirrorsOf(upstream: string) {
  */
 export async function provisionMissingRepos() {
   const db = getDb();
-  for (const org of await orgsWithoutRepos(db)) await db.transaction((tx) => insertDefaultRepos(tx, org));
+  await insertDefaultRepos(db, await orgsWithoutRepos(db));
   let created = 0;
   for (const repo of await listAllRepos(db)) {
     if (repoExists(repoDir(repo.orgSlug, repo.name))) continue;

@@ -32,10 +32,11 @@ async function protect(tx: DbOrTx, repoIds: string[]) {
 /**
  * The project every org gets: `puppet` from the template and read-only mirrors of the
  * global `role` and `profile` modules. The infrastructure org holds those modules
- * themselves. Rows only: disks are brought in line by ensureRepoOnDisk.
+ * themselves. Rows only (one statement for any number of orgs): disks are brought in
+ * line by ensureRepoOnDisk.
  */
-export async function insertDefaultRepos(tx: DbOrTx, org: { id: string; slug: string }) {
-  const rows =
+export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: string }[]) {
+  const rows = orgs.flatMap((org) =>
     org.slug === INFRASTRUCTURE_ORG
       ? GLOBAL_MODULES.map((name) => ({ orgId: org.id, name, description: `Global ${name} module, mirrored into every organization` }))
       : [
@@ -47,7 +48,9 @@ export async function insertDefaultRepos(tx: DbOrTx, org: { id: string; slug: st
             upstream: `${INFRASTRUCTURE_ORG}/${name}`,
             description: `Read-only mirror of ${INFRASTRUCTURE_ORG}/${name}`,
           })),
-        ];
+        ],
+  );
+  if (!rows.length) return;
   const inserted = await tx.insert(repositories).values(rows).onConflictDoNothing().returning({ id: repositories.id, kind: repositories.kind });
   await protect(
     tx,

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { and, count, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { auditEvents, ldapSyncRuns, memberships, organizations, users } from "@/db/schema";
+import { auditEvents, ldapSyncRuns, memberships, organizations, repositories, users } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
@@ -65,6 +65,9 @@ describe("LDAP sync of the fixture directory", () => {
     expect(await membersOf("acme")).toEqual(["alice:leader:ldap", "bob:developer:ldap", "carol:developer:ldap"]);
     expect(await membersOf("globex")).toEqual(["carol:developer:ldap", "dave:leader:ldap"]);
     expect(await membersOf("initech")).toEqual(["bob:reporter:ldap", "frank:leader:ldap"]);
+    // Each new org gets its project in the same transaction.
+    const acmeRepos = await db().select({ name: repositories.name, kind: repositories.kind }).from(repositories).innerJoin(organizations, eq(organizations.id, repositories.orgId)).where(eq(organizations.slug, "acme"));
+    expect(acmeRepos.map((r) => `${r.name}:${r.kind}`).sort()).toEqual(["profile:module-mirror", "puppet:standard", "role:module-mirror"]);
 
     const acme = await orgBySlug("acme");
     expect(acme).toMatchObject({ name: "acme", description: "ACME Corporation", source: "ldap", archivedAt: null });

@@ -5,6 +5,8 @@ import { ldapSyncRuns, memberships, organizations, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import type { OrgRole } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
+import { insertDefaultRepos } from "@/server/git/repos";
+import { enqueue, queues } from "@/server/jobs";
 import { OrgInputError, slugify, validateSlug } from "@/server/orgs";
 import type { DirectoryUser } from "./client";
 import { readDirectory, type Directory } from "./directory";
@@ -203,6 +205,7 @@ async function syncOrgs(tx: Tx, dir: Directory, counts: SyncCounts, changes: Map
       changes.set(r.id, { orgId: r.id, slug: r.slug, org: "added", added: [], removed: [], changed: [] });
     }
     counts.orgsAdded = inserted.length;
+    await insertDefaultRepos(tx, [...inserted]);
   }
 
   if (toUpdate.length) {
@@ -384,4 +387,6 @@ const jobData = z.object({
 export async function ldapSyncJob(data: Record<string, unknown>): Promise<void> {
   const run = await runLdapSync(getDb(), jobData.parse(data ?? {}));
   if (run.status === "failed") throw new Error(`LDAP sync failed: ${run.error}`);
+  // New orgs have repository rows; create them on disk now rather than on first use.
+  if (run.orgsAdded > 0) await enqueue(queues.gitProvision, {});
 }

@@ -70,7 +70,7 @@ export async function insertOrg(tx: DbOrTx, input: NewOrg): Promise<Org> {
       input.members.map((m) => ({ orgId: org.id, userId: m.userId, role: m.role, source: m.source ?? input.source })),
     );
   }
-  await insertDefaultRepos(tx, org);
+  await insertDefaultRepos(tx, [org]);
   return org;
 }
 
