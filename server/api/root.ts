@@ -5,6 +5,7 @@ import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
+import { repoAdminRouter } from "./routers/repo-admin";
 import { reposRouter } from "./routers/repos";
 import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
@@ -21,6 +22,7 @@ export const appRouter = router({
   search: searchRouter,
   ldap: ldapRouter,
   repos: reposRouter,
+  repoAdmin: repoAdminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,20 +12,32 @@ function data(s: string) {
 /**
  * Writes one commit with `files` onto `branch` of a bare repo (one `git fast-import`),
  * optionally on top of the branch's current head, and points `alsoBranches` at it.
+ * `ref` writes to that full ref instead (a scratch ref that a compare-and-swap
+ * `update-ref` then publishes); `modes` keeps e.g. 100755 for files that had it.
  */
 export async function commitFiles(
   repoDir: string,
-  opts: { branch: string; files: FileSet; message: string; author?: Identity; parent?: string; alsoBranches?: string[] },
+  opts: {
+    branch: string;
+    files: FileSet;
+    message: string;
+    author?: Identity;
+    parent?: string;
+    alsoBranches?: string[];
+    ref?: string;
+    modes?: Record<string, "100644" | "100755">;
+  },
 ) {
   const who = opts.author ?? rookeryIdentity;
   const when = `${Math.floor(Date.now() / 1000)} +0000`;
-  let stream = `commit refs/heads/${opts.branch}\n`;
+  const ref = opts.ref ?? `refs/heads/${opts.branch}`;
+  let stream = `commit ${ref}\n`;
   stream += `author ${who.name} <${who.email}> ${when}\ncommitter ${rookeryIdentity.name} <${rookeryIdentity.email}> ${when}\n`;
   stream += data(opts.message);
   if (opts.parent) stream += `from ${opts.parent}\n`;
-  for (const [file, content] of Object.entries(opts.files)) stream += `M 100644 inline ${file}\n${data(content)}`;
+  for (const [file, content] of Object.entries(opts.files)) stream += `M ${opts.modes?.[file] ?? "100644"} inline ${file}\n${data(content)}`;
   stream += "\n";
-  for (const b of opts.alsoBranches ?? []) stream += `reset refs/heads/${b}\nfrom refs/heads/${opts.branch}\n\n`;
+  for (const b of opts.alsoBranches ?? []) stream += `reset refs/heads/${b}\nfrom ${ref}\n\n`;
   await runGit(["fast-import", "--quiet"], { cwd: repoDir, input: stream });
-  return (await runGit(["rev-parse", `refs/heads/${opts.branch}`], { cwd: repoDir })).stdout.trim();
+  return (await runGit(["rev-parse", ref], { cwd: repoDir })).stdout.trim();
 }

@@ -99,7 +99,10 @@ async function seed(db: DbOrTx, repo: RepoWithOrg, dir: string, opts: { withRead
     return;
   }
   if (opts.withReadme) {
-    await commitFiles(dir, { branch: repo.defaultBranch, files: readmeTemplate(repo), message: "Initial commit" });
+    // git-flow: a repo whose default is develop (or master) gets both, with the README on each.
+    const flow = ["develop", "master"];
+    const alsoBranches = flow.includes(repo.defaultBranch) ? flow.filter((b) => b !== repo.defaultBranch) : [];
+    await commitFiles(dir, { branch: repo.defaultBranch, files: readmeTemplate(repo), message: "Initial commit", alsoBranches });
   }
 }
 
