@@ -1,5 +1,6 @@
 import { adminRouter } from "./routers/admin";
 import { auditRouter } from "./routers/audit";
+import { codeRouter } from "./routers/code";
 import { jobsRouter } from "./routers/jobs";
 import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
@@ -23,6 +24,7 @@ export const appRouter = router({
   ldap: ldapRouter,
   repos: reposRouter,
   repoAdmin: repoAdminRouter,
+  code: codeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -43,3 +43,37 @@ export function runGit(
     child.stdin!.end(opts.input ?? "");
   });
 }
+
+/** Like runGit, but stdout stays bytes (for -z output with file names that are not UTF-8) and is capped at maxBytes. */
+export function runGitBytes(
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer; allowFailure?: boolean; maxBytes?: number } = {},
+): Promise<{ code: number; stdout: Buffer; stderr: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnGit(args, { cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    child.stdout!.on("data", (c: Buffer) => {
+      if (truncated) return;
+      if (opts.maxBytes !== undefined && size + c.length > opts.maxBytes) {
+        out.push(c.subarray(0, opts.maxBytes - size));
+        truncated = true;
+        child.kill("SIGTERM");
+        return;
+      }
+      size += c.length;
+      out.push(c);
+    });
+    child.stderr!.on("data", (c: Buffer) => err.push(c));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const result = { code: truncated ? 0 : (code ?? 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8"), truncated };
+      if (result.code !== 0 && !opts.allowFailure) reject(new GitError(args, { ...result, stdout: "" }));
+      else resolve(result);
+    });
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(opts.input ?? "");
+  });
+}

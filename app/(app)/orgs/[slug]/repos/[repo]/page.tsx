@@ -3,6 +3,7 @@ import { Badge, Card, EmptyState, formatDate, Table, td, th } from "@/components
 import { CopyButton } from "@/components/git/copy-button";
 import { EnvironmentBadge } from "@/components/git/env-badge";
 import { Markdown } from "@/components/markdown";
+import { RepoNav } from "@/components/code/repo-nav";
 
 export default async function RepoPage({ params }: { params: Promise<{ slug: string; repo: string }> }) {
   const { slug, repo: name } = await params;
@@ -23,6 +24,7 @@ export default async function RepoPage({ params }: { params: Promise<{ slug: str
         </div>
       </div>
       {repo.description && <p className="text-gray-700 dark:text-gray-300">{repo.description}</p>}
+      <RepoNav repo={{ ...repo, defaultRef: ref }} active="overview" heading={false} />
 
       <section aria-labelledby="branches-heading">
         <h3 id="branches-heading" className="mb-2 font-semibold">

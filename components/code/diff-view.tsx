@@ -1,0 +1,145 @@
+import Link from "next/link";
+import type { Diff, FileDiff } from "@/server/git/diff";
+import { Alert, Badge, cx } from "@/components/ui";
+import { blobUrl } from "./urls";
+
+const statusTone = { added: "green", deleted: "red", modified: "blue", renamed: "purple", copied: "purple", "type-changed": "amber" } as const;
+
+const fileName = (f: FileDiff) => f.newPath ?? f.oldPath ?? "";
+
+function Counts({ f }: { f: { additions: number; deletions: number } }) {
+  return (
+    <span className="font-mono text-xs">
+      <span className="text-green-700 dark:text-green-400">+{f.additions}</span> <span className="text-red-700 dark:text-red-400">−{f.deletions}</span>
+    </span>
+  );
+}
+
+function FileTitle({ f }: { f: FileDiff }) {
+  return (
+    <span className="font-mono text-sm">
+      {f.status === "renamed" || f.status === "copied" ? (
+        <>
+          {f.oldPath} → {f.newPath}
+        </>
+      ) : (
+        fileName(f)
+      )}
+    </span>
+  );
+}
+
+function FileBody({ f, link }: { f: FileDiff; link: string | null }) {
+  const note = (text: string) => (
+    <p className="px-4 py-3 text-sm text-gray-600 dark:text-gray-400">
+      {text}
+      {link && (
+        <>
+          {" "}
+          <Link href={link} className="text-brand-600 hover:underline">
+            View file
+          </Link>
+        </>
+      )}
+    </p>
+  );
+  if (f.binary) return note("Binary file changed.");
+  if (f.tooLarge) return note("This diff is too large to display.");
+  if (f.omitted) return note("Not shown: the whole diff is over its size limit.");
+  if (f.hunks.length === 0) return note(f.oldMode !== f.newMode ? `File mode changed from ${f.oldMode} to ${f.newMode}.` : "No content changes.");
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full border-collapse font-mono text-xs leading-5">
+        <tbody>
+          {f.hunks.map((h, i) => (
+            <HunkRows key={i} header={h.header} lines={h.lines} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function HunkRows({ header, lines }: { header: string; lines: FileDiff["hunks"][number]["lines"] }) {
+  return (
+    <>
+      <tr className="bg-blue-50 text-gray-500 dark:bg-blue-950/40 dark:text-gray-400">
+        <td colSpan={3} className="px-3 py-0.5">
+          {header}
+        </td>
+      </tr>
+      {lines.map((l, j) => (
+        <tr
+          key={j}
+          className={cx(
+            l.kind === "add" && "bg-green-50 dark:bg-green-950/40",
+            l.kind === "del" && "bg-red-50 dark:bg-red-950/40",
+            l.kind === "note" && "text-gray-500 italic",
+          )}
+        >
+          <td className="w-1 select-none px-2 text-right text-gray-400">{l.old ?? ""}</td>
+          <td className="w-1 select-none border-r border-gray-200 px-2 text-right text-gray-400 dark:border-gray-700">{l.new ?? ""}</td>
+          <td className="whitespace-pre px-3">
+            <span className="select-none text-gray-400" aria-hidden>
+              {l.kind === "add" ? "+" : l.kind === "del" ? "-" : " "}
+            </span>
+            {l.text}
+          </td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+/**
+ * A diff as GitLab shows it: the changed files with +/- counts, then each file's unified
+ * diff; large files start collapsed, binary ones are only noted. `fileLink` points a file
+ * at its blob (null when there is nothing to link to).
+ */
+export function DiffView({ diff, slug, repo, at }: { diff: Diff; slug: string; repo: string; at: { old: string | null; new: string } }) {
+  const linkOf = (f: FileDiff) =>
+    !f.linkable ? null : f.newPath !== null ? blobUrl(slug, repo, at.new, f.newPath) : at.old && f.oldPath ? blobUrl(slug, repo, at.old, f.oldPath) : null;
+  if (diff.files.length === 0) return <p className="text-sm text-gray-600 dark:text-gray-400">No changes.</p>;
+  return (
+    <div className="space-y-4">
+      <section aria-label="Changed files">
+        <p className="mb-2 text-sm">
+          Showing <strong>{diff.files.length} changed {diff.files.length === 1 ? "file" : "files"}</strong> with{" "}
+          <span className="text-green-700 dark:text-green-400">{diff.additions} additions</span> and{" "}
+          <span className="text-red-700 dark:text-red-400">{diff.deletions} deletions</span>
+        </p>
+        {diff.truncated && (
+          <div className="mb-2">
+            <Alert tone="warning">This diff is very large: some files are not shown. Compare locally with git to see everything.</Alert>
+          </div>
+        )}
+        <ul className="divide-y divide-gray-200 rounded-lg border border-gray-200 text-sm dark:divide-gray-700 dark:border-gray-700">
+          {diff.files.map((f, i) => (
+            <li key={i} className="flex items-center justify-between gap-3 px-3 py-1.5">
+              <a href={`#diff-${i}`} className="min-w-0 truncate text-brand-600 hover:underline">
+                <FileTitle f={f} />
+              </a>
+              <span className="flex shrink-0 items-center gap-2">
+                <Badge tone={statusTone[f.status]}>{f.status}</Badge>
+                {f.binary ? <span className="text-xs text-gray-500">binary</span> : <Counts f={f} />}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {diff.files.map((f, i) => (
+        <details key={i} id={`diff-${i}`} open={!f.collapsed} className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800">
+          <summary className="flex cursor-pointer items-center justify-between gap-3 border-b border-gray-200 bg-gray-50 px-3 py-2 dark:border-gray-700 dark:bg-gray-900">
+            <FileTitle f={f} />
+            <span className="flex items-center gap-2">
+              {f.collapsed && <span className="text-xs text-gray-500">large diff, click to expand</span>}
+              <Badge tone={statusTone[f.status]}>{f.status}</Badge>
+              {!f.binary && <Counts f={f} />}
+            </span>
+          </summary>
+          <FileBody f={f} link={linkOf(f)} />
+        </details>
+      ))}
+    </div>
+  );
+}
