@@ -2,6 +2,7 @@ import "server-only";
 import { notFound } from "next/navigation";
 import { TRPCError } from "@trpc/server";
 import { orNotFound } from "@/server/api/server";
+import { decodeUrlSegments } from "@/server/git/browse";
 
 /**
  * Page-level calls of the code browser: denials become the 404 page (via orNotFound), and
@@ -14,6 +15,11 @@ export async function load<T>(p: Promise<T>): Promise<T> {
     if (e instanceof TRPCError && e.code === "BAD_REQUEST") notFound();
     throw e;
   }
+}
+
+/** A catch-all route param as names (decoded once), or the 404 page. */
+export function segmentsParam(segments: string[]): string[] {
+  return decodeUrlSegments(segments) ?? notFound();
 }
 
 /** `?name=` of links to entries whose names are not UTF-8: hex or nothing. */

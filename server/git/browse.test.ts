@@ -7,6 +7,7 @@ import {
   aheadBehind,
   commitsBetween,
   decodeName,
+  decodeUrlSegments,
   getCommit,
   isSafePath,
   lastCommitFor,
@@ -96,6 +97,13 @@ describe("refs", () => {
     });
     expect(await resolveRef(dir, "feature/ntp")).toMatchObject({ kind: "branch", commit: shas.feature });
     expect(await resolveRef(dir, shas.feature)).toMatchObject({ kind: "commit", commit: shas.feature });
+  });
+
+  it("decodes URL segments once and refuses what decodes to traversal, separators or NUL", () => {
+    expect(decodeUrlSegments(["feature", "ntp", "%C3%9Cn%C3%AFcode%20notes.md"])).toEqual(["feature", "ntp", "Ünïcode notes.md"]);
+    expect(decodeUrlSegments(["100%25.txt"])).toEqual(["100%.txt"]);
+    for (const segs of [["%2e%2e"], ["%2E%2E", "x"], [".."], ["."], ["..%2f..%2fetc"], ["%2fetc"], ["%00"], ["a%0Ab"], ["%E9"], ["%"], [""]])
+      expect(decodeUrlSegments(segs), JSON.stringify(segs)).toBeNull();
   });
 
   it("refuses unknown refs, option-like refs, ranges and traversal", async () => {

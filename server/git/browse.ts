@@ -28,6 +28,25 @@ export function isSafeSegment(seg: string) {
   return seg.length > 0 && seg.length <= 1024 && seg !== "." && seg !== ".." && !/[\0\n\r/]/.test(seg);
 }
 
+/**
+ * Catch-all route params arrive still percent-encoded (Next 15): decode each segment once.
+ * Null when one is malformed or decodes to something that is not a plain name (`..`, `a/b`, NUL…).
+ */
+export function decodeUrlSegments(segments: string[]): string[] | null {
+  const out: string[] = [];
+  for (const seg of segments) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      return null;
+    }
+    if (!isSafeSegment(decoded)) return null;
+    out.push(decoded);
+  }
+  return out;
+}
+
 /** A repository-relative path (`a/b/c`, or "" for the root) that is safe to look up. */
 export function isSafePath(path: string) {
   return path === "" || (path.length <= 4096 && path.split("/").every(isSafeSegment));

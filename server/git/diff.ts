@@ -42,7 +42,7 @@ export const diffLimits = {
   maxFileLines: 5000,
   maxFileBytes: 500 * 1024,
   /** total lines kept for the whole diff; later files are omitted */
-  maxTotalLines: 50_000,
+  maxTotalLines: 20_000,
   maxFiles: 1000,
 };
 

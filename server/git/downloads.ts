@@ -4,7 +4,7 @@ import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/creden
 import { PolicyError, type Actor } from "@/server/auth/policy";
 import type { User } from "@/server/users";
 import { openReadableRepo } from "./access";
-import { listRefs, looksBinary, lookupPath, resolveRef, resolveRefPath } from "./browse";
+import { decodeUrlSegments, listRefs, looksBinary, lookupPath, resolveRef, resolveRefPath } from "./browse";
 import { spawnGit } from "./cli";
 
 /**
@@ -118,10 +118,12 @@ const safeHeaders = {
 
 /** GET /orgs/<o>/repos/<r>/raw/<ref>/<path>[?name=<hex>] — one file's bytes. */
 export async function handleRaw(req: Request, params: { slug: string; repo: string; path: string[] }, session: SessionLookup): Promise<Response> {
+  const segments = decodeUrlSegments(params.path);
+  if (!segments) return notFound();
   const opened = await open(req, session, params.slug, params.repo);
   if (!opened) return notFound();
   const { dir } = opened;
-  const found = await resolveRefPath(dir, params.path, await listRefs(dir));
+  const found = await resolveRefPath(dir, segments, await listRefs(dir));
   if (!found) return notFound();
   let bytes = Buffer.from(found.path, "utf8");
   const nameHex = new URL(req.url).searchParams.get("name");
@@ -151,8 +153,8 @@ export async function handleRaw(req: Request, params: { slug: string; repo: stri
 
 /** GET /orgs/<o>/repos/<r>/archive/<ref>.tar.gz — `git archive` of a tag (or branch), streamed. */
 export async function handleArchive(req: Request, params: { slug: string; repo: string; ref: string[] }, session: SessionLookup): Promise<Response> {
-  const joined = params.ref.join("/");
-  if (!joined.endsWith(".tar.gz")) return notFound();
+  const joined = decodeUrlSegments(params.ref)?.join("/");
+  if (!joined?.endsWith(".tar.gz")) return notFound();
   const opened = await open(req, session, params.slug, params.repo);
   if (!opened) return notFound();
   const { dir, repo } = opened;

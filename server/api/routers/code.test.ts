@@ -41,6 +41,7 @@ const req = (url: string, headers: Record<string, string> = {}) => new Request(`
 
 let reporter: User, outsider: User;
 let feature = "";
+const latin1Name = Buffer.from("caf\xe9.txt", "latin1");
 
 beforeAll(async () => {
   await ensureInfrastructureOrg(db());
@@ -58,6 +59,18 @@ beforeAll(async () => {
     message: "NTP servers and a logo",
   });
   execFileSync("git", ["update-ref", "refs/tags/v1.0.0", feature], { cwd: dir });
+  // A file whose name is Latin-1, not UTF-8 (as old tarballs bring in): plumbing takes raw bytes.
+  const blob = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: "bonjour\n" }).toString().trim();
+  const root = execFileSync("git", ["ls-tree", "-z", develop], { cwd: dir });
+  const entry = Buffer.concat([Buffer.from(`100644 blob ${blob}\t`), latin1Name, Buffer.from([0])]);
+  const tree = execFileSync("git", ["mktree", "-z"], { cwd: dir, input: Buffer.concat([root, entry]) }).toString().trim();
+  const latin = execFileSync("git", ["commit-tree", tree, "-p", develop, "-m", "Latin-1 name"], {
+    cwd: dir,
+    env: { ...process.env, GIT_AUTHOR_NAME: "T", GIT_AUTHOR_EMAIL: "t@x", GIT_COMMITTER_NAME: "T", GIT_COMMITTER_EMAIL: "t@x" },
+  })
+    .toString()
+    .trim();
+  execFileSync("git", ["update-ref", "refs/heads/feature/latin1", latin], { cwd: dir });
 });
 
 afterAll(async () => {
@@ -124,6 +137,25 @@ describe("code router", () => {
     expect(await codeOf(me.code.commit({ slug: "browse", name: "puppet", sha: "HEAD" }))).toBe("NOT_FOUND");
     expect(await codeOf(me.code.compare({ slug: "browse", name: "puppet", base: "develop", head: "--output=/tmp/x" }))).toBe("NOT_FOUND");
     expect(await codeOf(me.code.blob({ slug: "browse", name: "puppet", segments: ["develop"], nameHex: "zz" }))).toBe("BAD_REQUEST");
+  });
+});
+
+describe("file names that are not UTF-8", () => {
+  it("are listed with a replacement character and opened by their raw bytes", async () => {
+    const me = as(reporter);
+    const tree = await me.code.tree({ slug: "browse", name: "puppet", segments: ["feature", "latin1"] });
+    const entry = tree.kind === "tree" ? tree.entries.find((e) => e.nameHex) : undefined;
+    expect(entry).toMatchObject({ name: "caf\ufffd.txt", nameHex: latin1Name.toString("hex") });
+    const blob = await me.code.blob({ slug: "browse", name: "puppet", segments: ["feature", "latin1"], nameHex: entry!.nameHex! });
+    expect(blob).toMatchObject({ kind: "blob", path: "caf\ufffd.txt", linkable: false, text: "bonjour\n" });
+    const commits = await me.code.commit({ slug: "browse", name: "puppet", sha: tree.ref.commit });
+    expect(commits.diff.files).toMatchObject([{ newPath: "caf\ufffd.txt", linkable: false, additions: 1 }]);
+    const raw = await handleRaw(req(`/raw?name=${entry!.nameHex}`, basic("br-reporter", pw)), { slug: "browse", repo: "puppet", path: ["feature", "latin1"] }, noSession);
+    expect(raw.status).toBe(200);
+    expect(await raw.text()).toBe("bonjour\n");
+    // A percent-encoded Latin-1 byte in the path itself is not a name we can decode: 404, no crash.
+    const bad = await handleRaw(req("/raw", basic("br-reporter", pw)), { slug: "browse", repo: "puppet", path: ["feature", "latin1", "caf%E9.txt"] }, noSession);
+    expect(bad.status).toBe(404);
   });
 });
 

@@ -48,7 +48,7 @@ export default async function BranchesPage({ params, searchParams }: Props) {
               {branches.map((b) => (
                 <tr key={b.name}>
                   <td className={td}>
-                    <Link href={treeUrl(slug, name, b.name)} className="font-mono text-brand-600 hover:underline">
+                    <Link href={treeUrl(slug, name, b.name)} className="whitespace-nowrap font-mono text-brand-600 hover:underline">
                       {b.name}
                     </Link>{" "}
                     {b.isDefault && <Badge>default</Badge>}
@@ -62,7 +62,7 @@ export default async function BranchesPage({ params, searchParams }: Props) {
                     </Link>{" "}
                     {b.subject}
                   </td>
-                  <td className={td}>{formatDate(b.date)}</td>
+                  <td className={`${td} whitespace-nowrap`}>{formatDate(b.date)}</td>
                   <td className={td}>
                     {b.name === base ? (
                       <span className="text-xs text-gray-500">base</span>

@@ -1,10 +1,11 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { api } from "@/server/api/server";
+import { decodeUrlSegments } from "@/server/git/browse";
 import { highlight } from "@/server/code/highlight";
 import { Alert, buttonClass, Card, formatDate } from "@/components/ui";
 import { CodeView } from "@/components/code/code-view";
-import { formatBytes, load, rawNameParam } from "@/components/code/load";
+import { formatBytes, load, rawNameParam, segmentsParam } from "@/components/code/load";
 import { PathCrumbs } from "@/components/code/path-crumbs";
 import { RefPicker } from "@/components/code/ref-picker";
 import { RepoNav } from "@/components/code/repo-nav";
@@ -14,11 +15,12 @@ type Props = { params: Promise<{ slug: string; repo: string; path: string[] }>; 
 
 export async function generateMetadata({ params }: Props) {
   const { repo, path } = await params;
-  return { title: `${path.at(-1)} · ${repo}` };
+  return { title: `${decodeUrlSegments(path)?.at(-1) ?? "File"} · ${repo}` };
 }
 
 export default async function BlobPage({ params, searchParams }: Props) {
-  const { slug, repo: name, path: segments } = await params;
+  const { slug, repo: name, path: rawSegments } = await params;
+  const segments = segmentsParam(rawSegments);
   const nameHex = rawNameParam((await searchParams).name);
   const data = await load((await api()).code.blob({ slug, name, segments, nameHex }));
   if (data.kind === "tree") redirect(nameHex ? withRawName(treeUrl(slug, name, data.ref.name, data.urlPath), nameHex) : treeUrl(slug, name, data.ref.name, data.path));

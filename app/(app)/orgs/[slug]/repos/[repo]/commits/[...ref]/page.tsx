@@ -1,8 +1,9 @@
 import Link from "next/link";
 import { api } from "@/server/api/server";
+import { decodeUrlSegments } from "@/server/git/browse";
 import { buttonClass, EmptyState, inputClass } from "@/components/ui";
 import { CommitList } from "@/components/code/commit-list";
-import { load, pageParam } from "@/components/code/load";
+import { load, pageParam, segmentsParam } from "@/components/code/load";
 import { RefPicker } from "@/components/code/ref-picker";
 import { RepoNav } from "@/components/code/repo-nav";
 import { commitsUrl, treeUrl } from "@/components/code/urls";
@@ -11,11 +12,12 @@ type Props = { params: Promise<{ slug: string; repo: string; ref: string[] }>; s
 
 export async function generateMetadata({ params }: Props) {
   const { repo, ref } = await params;
-  return { title: `Commits · ${ref.join("/")} · ${repo}` };
+  return { title: `Commits · ${(decodeUrlSegments(ref) ?? []).join("/")} · ${repo}` };
 }
 
 export default async function CommitsPage({ params, searchParams }: Props) {
-  const { slug, repo: name, ref: segments } = await params;
+  const { slug, repo: name, ref: raw } = await params;
+  const segments = segmentsParam(raw);
   const sp = await searchParams;
   const path = typeof sp.path === "string" && sp.path !== "" ? sp.path : undefined;
   const data = await load((await api()).code.commits({ slug, name, ref: segments, path, page: pageParam(sp.page) }));

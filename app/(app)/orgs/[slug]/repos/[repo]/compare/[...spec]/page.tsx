@@ -1,11 +1,12 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { api } from "@/server/api/server";
+import { decodeUrlSegments } from "@/server/git/browse";
 import { EmptyState } from "@/components/ui";
 import { CommitList } from "@/components/code/commit-list";
 import { CompareForm } from "@/components/code/compare-form";
 import { DiffView } from "@/components/code/diff-view";
-import { load } from "@/components/code/load";
+import { load, segmentsParam } from "@/components/code/load";
 import { RepoNav } from "@/components/code/repo-nav";
 import { compareUrl, repoUrl } from "@/components/code/urls";
 
@@ -13,12 +14,12 @@ type Props = { params: Promise<{ slug: string; repo: string; spec: string[] }> }
 
 export async function generateMetadata({ params }: Props) {
   const { repo, spec } = await params;
-  return { title: `Compare ${spec.join("/")} · ${repo}` };
+  return { title: `Compare ${(decodeUrlSegments(spec) ?? []).join("/")} · ${repo}` };
 }
 
 export default async function ComparePage({ params }: Props) {
   const { slug, repo: name, spec } = await params;
-  const joined = spec.join("/");
+  const joined = segmentsParam(spec).join("/");
   const at = joined.indexOf("...");
   if (at <= 0 || at + 3 >= joined.length) notFound();
   const data = await load((await api()).code.compare({ slug, name, base: joined.slice(0, at), head: joined.slice(at + 3) }));

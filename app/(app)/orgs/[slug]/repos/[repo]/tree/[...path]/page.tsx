@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { api } from "@/server/api/server";
+import { decodeUrlSegments } from "@/server/git/browse";
 import { Alert, Card, EmptyState, formatDate } from "@/components/ui";
 import { Markdown } from "@/components/markdown";
-import { formatBytes, load, rawNameParam } from "@/components/code/load";
+import { EntryIcon } from "@/components/code/icons";
+import { formatBytes, load, rawNameParam, segmentsParam } from "@/components/code/load";
 import { PathCrumbs } from "@/components/code/path-crumbs";
 import { RefPicker } from "@/components/code/ref-picker";
 import { RepoNav } from "@/components/code/repo-nav";
@@ -13,11 +15,12 @@ type Props = { params: Promise<{ slug: string; repo: string; path: string[] }>; 
 
 export async function generateMetadata({ params }: Props) {
   const { repo, path } = await params;
-  return { title: `${path.join("/")} · ${repo}` };
+  return { title: `${(decodeUrlSegments(path) ?? []).join("/")} · ${repo}` };
 }
 
 export default async function TreePage({ params, searchParams }: Props) {
-  const { slug, repo: name, path: segments } = await params;
+  const { slug, repo: name, path: rawSegments } = await params;
+  const segments = segmentsParam(rawSegments);
   const nameHex = rawNameParam((await searchParams).name);
   const data = await load((await api()).code.tree({ slug, name, segments, nameHex }));
   if (data.kind === "blob") redirect(nameHex ? withRawName(blobUrl(slug, name, data.ref.name, data.urlPath), nameHex) : blobUrl(slug, name, data.ref.name, data.path));
@@ -88,13 +91,10 @@ export default async function TreePage({ params, searchParams }: Props) {
                       : e.kind === "submodule"
                         ? null
                         : blobUrl(slug, name, ref.name, child(e.name));
-                const icon = e.kind === "tree" ? "📁" : e.kind === "submodule" ? "📦" : e.kind === "symlink" ? "🔗" : "📄";
                 return (
                   <tr key={e.name + e.oid}>
                     <td className="px-3 py-1.5">
-                      <span aria-hidden className="mr-2">
-                        {icon}
-                      </span>
+                      <EntryIcon kind={e.kind} />
                       {href ? (
                         <Link href={href} className="font-mono text-gray-900 hover:text-brand-600 hover:underline dark:text-gray-100">
                           {e.name}
