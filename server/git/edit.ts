@@ -34,7 +34,7 @@ export function normalizeFilePath(input: string) {
     p.length > 1024 ||
     p.startsWith("/") ||
     p.startsWith('"') ||
-    /[\x00-\x1f\x7f\\]/.test(p) ||
+    [...p].some((ch) => ch.charCodeAt(0) < 0x20 || ch === "\x7f" || ch === "\\") ||
     segments.some((s) => s === "" || s === "." || s === ".." || s.toLowerCase() === ".git");
   if (bad) throw new RepoInputError("path", "Use a relative path like hieradata/nodes/web1.yaml (no .., no leading /)");
   return p;

@@ -171,6 +171,7 @@ export const repoAdminRouter = router({
     const dir = await ensureRepoOnDisk(ctx.db, repo);
     const writable = repo.kind === "standard" && !repo.archivedAt;
     return {
+      archived: !!repo.archivedAt,
       canWrite: writable && can(ctx.actor, "repo:write", scope),
       canAdmin: can(ctx.actor, "repo:admin", scope),
       suggestions: await flowSuggestions(dir),

@@ -1,16 +1,23 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
-import { Badge, Card, EmptyState } from "@/components/ui";
+import { Badge, buttonClass, Card, EmptyState } from "@/components/ui";
 import { CopyButton } from "@/components/git/copy-button";
 
 export const metadata = { title: "Repositories" };
 
 export default async function RepositoriesPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { repos } = await orNotFound((await api()).repos.list({ slug }));
+  const { repos, canCreate } = await orNotFound((await api()).repos.list({ slug }));
   return (
     <>
-      <h2 className="mb-4 text-lg font-semibold">Repositories</h2>
+      <div className="mb-4 flex items-center justify-between gap-3">
+        <h2 className="text-lg font-semibold">Repositories</h2>
+        {canCreate && (
+          <Link href={`/orgs/${slug}/repos/new`} className={buttonClass.primary}>
+            New repository
+          </Link>
+        )}
+      </div>
       {repos.length === 0 ? (
         <EmptyState title="No repositories yet">Repositories of this organization will be listed here.</EmptyState>
       ) : (

@@ -3,6 +3,7 @@ import { Badge, Card, EmptyState, formatDate, Table, td, th } from "@/components
 import { CopyButton } from "@/components/git/copy-button";
 import { EnvironmentBadge } from "@/components/git/env-badge";
 import { Markdown } from "@/components/markdown";
+import { RepoActions } from "@/components/repos/repo-actions";
 import { RepoNav } from "@/components/code/repo-nav";
 
 export default async function RepoPage({ params }: { params: Promise<{ slug: string; repo: string }> }) {
@@ -24,6 +25,7 @@ export default async function RepoPage({ params }: { params: Promise<{ slug: str
         </div>
       </div>
       {repo.description && <p className="text-gray-700 dark:text-gray-300">{repo.description}</p>}
+      <RepoActions slug={slug} name={repo.name} defaultRef={ref} />
       <RepoNav repo={{ ...repo, defaultRef: ref }} active="overview" heading={false} />
 
       <section aria-labelledby="branches-heading">

@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import { closeDb, getDb } from "@/db/client";
+import { createOrg } from "@/server/orgs";
+import { createLocalUser } from "@/server/users";
+import { login } from "./support";
+
+const suffix = randomBytes(3).toString("hex");
+const leader = { username: `flowlead-${suffix}`, password: `Flow-${suffix}-pass-9` };
+const orgSlug = `floworg-${suffix}`;
+
+test.beforeAll(async () => {
+  const db = getDb();
+  const lead = await createLocalUser(db, { ...leader, displayName: "Flo Leader" });
+  await createOrg(db, { name: orgSlug, source: "local", members: [{ userId: lead.id, role: "leader" }] });
+});
+
+test.afterAll(async () => {
+  await closeDb();
+});
+
+test("a leader starts a feature, edits hieradata in the browser (bad YAML refused) and sees the commit", async ({ page }) => {
+  await login(page, leader.username, leader.password);
+  await page.goto(`/orgs/${orgSlug}/repos/puppet`);
+
+  // Start feature → feature/ntp from develop, listed with its environment.
+  await page.getByRole("button", { name: "Start feature" }).click();
+  await page.getByLabel("Feature name").fill("ntp");
+  await page.getByRole("button", { name: "Create branch" }).click();
+  await expect(page.getByText("Created feature/ntp from develop.")).toBeVisible();
+  const branches = page.getByRole("table", { name: "Branches" });
+  await expect(branches.getByRole("row", { name: /feature\/ntp.*development/ })).toBeVisible();
+  // Starting it again is refused next to the field.
+  await page.getByRole("button", { name: "Start feature" }).click();
+  await page.getByLabel("Feature name").fill("ntp");
+  await page.getByRole("button", { name: "Create branch" }).click();
+  await expect(page.getByText("feature/ntp already exists")).toBeVisible();
+  await page.getByRole("button", { name: "Cancel" }).click();
+
+  // The release button suggests the first minor version.
+  await page.getByRole("button", { name: "Start release" }).click();
+  await expect(page.getByLabel("Release version")).toHaveValue("v0.1.0");
+  await page.getByRole("button", { name: "Cancel" }).click();
+
+  // Edit hieradata/common.yaml on the feature branch.
+  await page.goto(`/orgs/${orgSlug}/repos/puppet/edit/feature/ntp/hieradata/common.yaml`);
+  const editor = page.getByLabel("File content");
+  await expect(editor).toHaveValue(/# Data for every host/);
+  await expect(page.getByRole("radio", { name: /Commit to feature\/ntp/ })).toBeChecked();
+  await editor.fill("---\nntp::servers:\n  - pool.ntp.org\n\tbroken: true\n");
+  await page.getByLabel("Commit message").fill("NTP servers for every host");
+  await page.getByRole("button", { name: "Commit changes" }).click();
+  const problems = page.getByRole("alert").filter({ hasText: "was not committed" });
+  await expect(problems).toContainText("hieradata/common.yaml: line 4, column 1: Tabs are not allowed as indentation");
+
+  await editor.fill("---\nntp::servers:\n  - pool.ntp.org\n  - time.example.com\n");
+  await page.getByRole("button", { name: "Commit changes" }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}/repos/puppet/blob/feature/ntp/hieradata/common.yaml$`));
+
+  // The commit is the branch's last commit; develop is untouched.
+  await page.goto(`/orgs/${orgSlug}/repos/puppet`);
+  await expect(branches.getByRole("row", { name: /feature\/ntp.*NTP servers for every host/ })).toBeVisible();
+  await expect(branches.getByRole("row", { name: /^develop.*Initial control repository/ })).toBeVisible();
+});
+
+test("editing a protected branch in the browser commits to a new feature branch instead", async ({ page }) => {
+  await login(page, leader.username, leader.password);
+  await page.goto(`/orgs/${orgSlug}/repos/puppet/edit/develop/Puppetfile`);
+  await expect(page.getByText("develop is protected: open a merge request")).toBeVisible();
+  await expect(page.getByRole("radio", { name: /Commit to develop/ })).toHaveCount(0);
+  const editor = page.getByLabel("File content");
+  const original = await editor.inputValue();
+  await editor.fill(original + "mod 'stdlib'\n  :git => 'https://example.com/stdlib.git'\n");
+  await page.getByLabel("New feature branch name").fill("stdlib");
+  await page.getByRole("button", { name: "Commit changes" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "was not committed" })).toContainText(/Puppetfile: line \d+, column 3: option :git does not belong to a mod/);
+
+  await editor.fill(original + "mod 'stdlib',\n  :git => 'https://example.com/stdlib.git',\n  :tag => 'v9.4.1'\n");
+  await page.getByRole("button", { name: "Commit changes" }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}/repos/puppet/blob/feature/stdlib/Puppetfile$`));
+  await page.goto(`/orgs/${orgSlug}/repos/puppet`);
+  await expect(page.getByRole("table", { name: "Branches" }).getByRole("row", { name: /feature\/stdlib.*Update Puppetfile/ })).toBeVisible();
+});
+
+test("a leader creates a repository with a README, protects a branch and deletes it after typing its name", async ({ page }) => {
+  await login(page, leader.username, leader.password);
+  await page.goto(`/orgs/${orgSlug}/repositories`);
+  await page.getByRole("link", { name: "New repository" }).click();
+  await page.getByLabel("Repository name").fill("bad name");
+  await page.getByRole("button", { name: "Create repository" }).click();
+  await expect(page.getByText("Use letters, digits, dots, dashes and underscores")).toBeVisible();
+  await page.getByLabel("Repository name").fill("app-notes");
+  await page.getByLabel("Description").fill("Notes about our apps");
+  await expect(page.getByLabel("Initialize with a README")).toBeChecked();
+  await page.getByRole("button", { name: "Create repository" }).click();
+
+  await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}/repos/app-notes$`));
+  await expect(page.getByRole("heading", { name: "README.md on develop" })).toBeVisible();
+  const branches = page.getByRole("table", { name: "Branches" });
+  await expect(branches.getByRole("row", { name: /^develop.*Initial commit/ })).toBeVisible();
+  await expect(branches.getByRole("row", { name: /^master.*Initial commit/ })).toBeVisible();
+
+  await page.locator(`a[href="/orgs/${orgSlug}/repos/app-notes/settings"]`).click();
+  await page.getByLabel("Branch or pattern").fill("support/*");
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByLabel("Pattern of rule support/*")).toBeVisible();
+
+  const del = page.getByRole("form", { name: "Delete repository" });
+  await expect(del.getByRole("button", { name: "Delete this repository" })).toBeDisabled();
+  await del.getByLabel("Type app-notes to confirm").fill("app-notes");
+  await del.getByRole("button", { name: "Delete this repository" }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}/repositories$`));
+  const list = page.getByRole("list", { name: "Repositories" });
+  await expect(list.getByRole("link", { name: "puppet", exact: true })).toBeVisible();
+  await expect(list.getByRole("link", { name: "app-notes", exact: true })).toHaveCount(0);
+  expect((await page.goto(`/orgs/${orgSlug}/repos/app-notes`))?.status()).toBe(404);
+});
+
+test("the project's repositories cannot be renamed or deleted", async ({ page }) => {
+  await login(page, leader.username, leader.password);
+  await page.goto(`/orgs/${orgSlug}/repos/role/settings`);
+  await expect(page.getByText(/read-only mirror of infrastructure\/role, part of the organization's project/)).toBeVisible();
+  await expect(page.getByRole("form", { name: "Delete repository" })).toHaveCount(0);
+  await expect(page.getByRole("form", { name: "Rename repository" })).toHaveCount(0);
+});
