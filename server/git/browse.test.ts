@@ -16,6 +16,7 @@ import {
   listTagsPage,
   listTree,
   lookupPath,
+  writeCommitGraph,
   readBlob,
   resolveRef,
   resolveRefPath,
@@ -190,6 +191,14 @@ describe("commits", () => {
     expect((await listCommits(dir, shas.feature, { path: ":(glob)**" })).commits).toEqual([]);
     expect((await listCommits(dir, shas.feature, { path: "../x" })).commits).toEqual([]);
     expect((await lastCommitFor(dir, develop, "hieradata"))!.sha).toBe(shas.first);
+  });
+
+  it("gives the same answers with a commit-graph and its Bloom filters", async () => {
+    const develop = (await resolveRef(dir, "develop"))!.commit;
+    const before = await listCommits(dir, develop, { path: "hieradata" });
+    await writeCommitGraph(dir);
+    expect(fs.existsSync(path.join(dir, "objects/info/commit-graphs")) || fs.existsSync(path.join(dir, "objects/info/commit-graph"))).toBe(true);
+    expect(await listCommits(dir, develop, { path: "hieradata" })).toEqual(before);
   });
 
   it("reads one commit with its whole message", async () => {
