@@ -3,7 +3,6 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import next from "next";
 import { closeDb } from "@/db/client";
 import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
@@ -11,6 +10,8 @@ import { startWorkers, type Workers } from "@/workers";
 
 const log = (line: string) => console.log(`[rookery] ${line}`);
 const dev = process.argv.includes("--dev");
+// React and Next pick their production builds from NODE_ENV; a custom server must set it.
+(process.env as Record<string, string>).NODE_ENV ??= dev ? "development" : "production";
 const dir = path.resolve(import.meta.dirname, "..");
 
 async function main() {
@@ -26,6 +27,7 @@ async function main() {
 
   const workers: Workers | null = config.inProcessWorkers ? await startWorkers(log) : null;
 
+  const { default: next } = await import("next");
   const app = next({ dev, dir, hostname: config.host, port: config.port });
   await app.prepare();
   const handle = app.getRequestHandler();

@@ -7,12 +7,12 @@ import { Sidebar } from "@/components/sidebar";
 import { UserMenu } from "@/components/user-menu";
 import { api } from "@/server/api/server";
 import { getSessionUser } from "@/server/auth/session";
-import { hasAnyUser } from "@/server/users";
+import { setupDone } from "@/server/users";
 
 export const dynamic = "force-dynamic";
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  if (!(await hasAnyUser(getDb()))) redirect("/setup");
+  if (!(await setupDone(getDb()))) redirect("/setup");
   const user = await getSessionUser();
   if (!user) redirect("/login");
   return (

@@ -1,13 +1,13 @@
 import { notFound } from "next/navigation";
 import { getDb } from "@/db/client";
-import { hasAnyUser } from "@/server/users";
+import { setupDone } from "@/server/users";
 import { SetupForm } from "./setup-form";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Set up Rookery" };
 
 export default async function SetupPage() {
-  if (await hasAnyUser(getDb())) notFound();
+  if (await setupDone(getDb())) notFound();
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-md">

@@ -19,3 +19,6 @@ export async function orNotFound<T>(p: Promise<T>): Promise<T> {
     throw e;
   }
 }
+
+/** The org page's data, fetched once per request though layout and page both need it. */
+export const orgView = cache(async (slug: string) => orNotFound((await api()).orgs.get({ slug })));

@@ -1,4 +1,5 @@
 import { getServerSession, type NextAuthOptions } from "next-auth";
+import { cache } from "react";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/db/client";
@@ -42,11 +43,11 @@ export const authOptions: NextAuthOptions = {
   },
 };
 
-/** The signed-in user of this request (fresh from the database), or null. */
-export async function getSessionUser(): Promise<User | null> {
+/** The signed-in user of this request (fresh from the database, once per request), or null. */
+export const getSessionUser = cache(async (): Promise<User | null> => {
   const session = await getServerSession(authOptions);
   const uid = (session as { uid?: unknown } | null)?.uid;
   if (typeof uid !== "string") return null;
   const user = await getUserById(getDb(), uid);
   return user && !user.disabledAt ? user : null;
-}
+});

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, ilike, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ilike, isNull, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { containsPattern } from "@/db/like";
 import { memberships, organizations, users } from "@/db/schema";
@@ -99,20 +99,23 @@ export async function roleOf(db: DbOrTx, orgId: string, userId: string): Promise
   return m?.role ?? null;
 }
 
-/** The org and the actor's view of it (for policy), or null when no such slug. */
+/** The org and the actor's view of it (for policy), or null when no such slug. One query. */
 export async function orgScopeFor(db: DbOrTx, slug: string, actor: Actor): Promise<{ org: Org; scope: OrgScope } | null> {
-  const org = await getOrgBySlug(db, slug);
-  if (!org) return null;
-  const role = actor.kind === "user" ? await roleOf(db, org.id, actor.id) : null;
-  return { org, scope: { id: org.id, archived: org.archivedAt !== null, role } };
+  const userId = actor.kind === "user" ? actor.id : null;
+  const [row] = await db
+    .select({ org: organizations, role: memberships.role })
+    .from(organizations)
+    .leftJoin(memberships, and(eq(memberships.orgId, organizations.id), userId ? eq(memberships.userId, userId) : sql`false`))
+    .where(eq(organizations.slug, slug))
+    .limit(1);
+  if (!row) return null;
+  return { org: row.org, scope: { id: row.org.id, archived: row.org.archivedAt !== null, role: row.role ?? null } };
 }
 
+/** Member count of one org, as a correlated subquery (index on memberships' primary key). */
+const memberCount = sql<number>`(select count(*)::int from ${memberships} m where m.org_id = ${organizations.id})`;
+
 export async function listOrgsForUser(db: DbOrTx, userId: string) {
-  const counts = db
-    .select({ orgId: memberships.orgId, n: count().as("n") })
-    .from(memberships)
-    .groupBy(memberships.orgId)
-    .as("counts");
   return db
     .select({
       id: organizations.id,
@@ -122,21 +125,15 @@ export async function listOrgsForUser(db: DbOrTx, userId: string) {
       source: organizations.source,
       archivedAt: organizations.archivedAt,
       role: memberships.role,
-      memberCount: sql<number>`coalesce(${counts.n}, 0)::int`,
+      memberCount,
     })
     .from(memberships)
     .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-    .leftJoin(counts, eq(counts.orgId, organizations.id))
     .where(eq(memberships.userId, userId))
     .orderBy(asc(organizations.name));
 }
 
 export async function listAllOrgs(db: DbOrTx, opts: { query?: string; cursor?: string; limit: number; includeArchived?: boolean }) {
-  const counts = db
-    .select({ orgId: memberships.orgId, n: count().as("n") })
-    .from(memberships)
-    .groupBy(memberships.orgId)
-    .as("counts");
   const rows = await db
     .select({
       id: organizations.id,
@@ -144,10 +141,9 @@ export async function listAllOrgs(db: DbOrTx, opts: { query?: string; cursor?: s
       name: organizations.name,
       source: organizations.source,
       archivedAt: organizations.archivedAt,
-      memberCount: sql<number>`coalesce(${counts.n}, 0)::int`,
+      memberCount,
     })
     .from(organizations)
-    .leftJoin(counts, eq(counts.orgId, organizations.id))
     .where(
       and(
         opts.query ? or(ilike(organizations.name, containsPattern(opts.query)), ilike(organizations.slug, containsPattern(opts.query))) : undefined,

@@ -30,6 +30,17 @@ export async function getUserByUsername(db: DbOrTx, username: string) {
   return (await db.select().from(users).where(eq(users.username, normalizeUsername(username))).limit(1))[0] ?? null;
 }
 
+let instanceHasUsers = false;
+
+/**
+ * Whether setup is over. Users are never deleted, so once true it stays true and the
+ * answer is kept in memory: every page asks.
+ */
+export async function setupDone(db: DbOrTx): Promise<boolean> {
+  if (!instanceHasUsers) instanceHasUsers = await hasAnyUser(db);
+  return instanceHasUsers;
+}
+
 export async function hasAnyUser(db: DbOrTx): Promise<boolean> {
   const rows = await db.select({ one: sql`1` }).from(users).limit(1);
   return rows.length > 0;

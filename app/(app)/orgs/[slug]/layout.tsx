@@ -1,10 +1,10 @@
 import type { ReactNode } from "react";
-import { api, orNotFound } from "@/server/api/server";
+import { orgView } from "@/server/api/server";
 import { Alert, Badge, Breadcrumbs, RoleBadge } from "@/components/ui";
 
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { org, role } = await orNotFound((await api()).orgs.get({ slug }));
+  const { org, role } = await orgView(slug);
   return (
     <div>
       <Breadcrumbs items={[{ label: "Organizations", href: "/" }, { label: org.name, href: `/orgs/${org.slug}` }]} />

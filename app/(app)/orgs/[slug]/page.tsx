@@ -1,10 +1,10 @@
-import { api, orNotFound } from "@/server/api/server";
+import { orgView } from "@/server/api/server";
 import { Card, RoleBadge } from "@/components/ui";
 import { MemberManager } from "@/components/orgs/member-manager";
 
 export default async function OrgOverviewPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { org, members, permissions } = await orNotFound((await api()).orgs.get({ slug }));
+  const { org, members, permissions } = await orgView(slug);
   const leaders = members.filter((m) => m.role === "leader");
   return (
     <div className="space-y-6">
