@@ -1,9 +1,15 @@
-/** `npm start`: database (embedded by default), migrations, workers, and the portal. */
+/**
+ * `npm start`: database (embedded by default), migrations, background workers, and the
+ * portal. The primary process owns PostgreSQL and the workers; WEB_CONCURRENCY web
+ * processes (node:cluster) share the port so page rendering uses every core.
+ */
 import { spawnSync } from "node:child_process";
+import cluster from "node:cluster";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { closeDb } from "@/db/client";
+import { getConfig } from "@/server/config";
 import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
 import { startWorkers, type Workers } from "@/workers";
@@ -14,7 +20,25 @@ const dev = process.argv.includes("--dev");
 (process.env as Record<string, string>).NODE_ENV ??= dev ? "development" : "production";
 const dir = path.resolve(import.meta.dirname, "..");
 
-async function main() {
+/** A web process: Next.js on the shared port. Everything else was set up by the primary. */
+async function serveWeb() {
+  const config = getConfig();
+  const { default: next } = await import("next");
+  const app = next({ dev, dir, hostname: config.host, port: config.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => handle(req, res));
+  server.listen(config.port, config.host);
+  const stop = () => {
+    server.close();
+    server.closeAllConnections();
+    void closeDb().finally(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+async function primary() {
   const started = Date.now();
   const { config, database } = await boot(log);
 
@@ -27,24 +51,28 @@ async function main() {
 
   const workers: Workers | null = config.inProcessWorkers ? await startWorkers(log) : null;
 
-  const { default: next } = await import("next");
-  const app = next({ dev, dir, hostname: config.host, port: config.port });
-  await app.prepare();
-  const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  log(`Portal ready on ${config.publicUrl} (listening on ${config.host}:${config.port}) in ${Date.now() - started} ms`);
-
   let stopping = false;
+  const processes = dev ? 1 : config.webConcurrency;
+  let listening = 0;
+  cluster.on("listening", () => {
+    if (++listening === processes)
+      log(`Portal ready on ${config.publicUrl} (${processes} web process${processes > 1 ? "es" : ""} on ${config.host}:${config.port}) in ${Date.now() - started} ms`);
+  });
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    log(`web process ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  for (let i = 0; i < processes; i++) cluster.fork();
+
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
-    server.close();
-    server.closeAllConnections();
+    const exits = Object.values(cluster.workers ?? {}).map(
+      (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once("exit", () => resolve()), w!.process.kill("SIGTERM")))),
+    );
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
     await workers?.stop().catch((e) => log(`workers: ${e.message}`));
     await stopBoss();
     await closeDb().catch(() => {});
@@ -56,7 +84,7 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-main().catch((e) => {
+(cluster.isPrimary ? primary() : serveWeb()).catch((e) => {
   console.error(`[rookery] start failed: ${e instanceof Error ? e.message : e}`);
   process.exit(1);
 });

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -24,6 +25,7 @@ const envSchema = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
       .optional(),
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
     ROOKERY_INPROCESS_WORKERS: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     SESSION_MAX_AGE: z.coerce.number().int().min(60).default(8 * 3600),
@@ -55,6 +57,9 @@ const envSchema = z
       .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
       .optional(),
     MAIL_FROM: z.string().default("Rookery <rookery@localhost>"),
+
+    BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+    BACKUP_CRON: z.string().default("0 2 * * *"),
   })
   .superRefine((env, ctx) => {
     if (env.LDAP_BIND_DN && env.LDAP_BIND_PASSWORD === undefined) {
@@ -90,6 +95,8 @@ function buildConfig(env: Record<string, string | undefined>) {
       e.ROOKERY_INPROCESS_WORKERS === undefined
         ? !e.DATABASE_URL
         : ["true", "1", "yes"].includes(e.ROOKERY_INPROCESS_WORKERS),
+    /** Web server processes sharing the port (like Puma workers); one per core by default, at most 4. */
+    webConcurrency: e.WEB_CONCURRENCY ?? Math.max(1, Math.min(os.availableParallelism(), 4)),
     authSecret: e.AUTH_SECRET,
     sessionMaxAge: e.SESSION_MAX_AGE,
     ldap: e.LDAP_URL
@@ -115,6 +122,7 @@ function buildConfig(env: Record<string, string | undefined>) {
         }
       : null,
     smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
+    backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
   };
 }
 

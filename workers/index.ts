@@ -23,7 +23,7 @@ export async function startWorkers(log: (line: string) => void = console.log): P
     });
   }
   for (const s of schedules()) await boss.schedule(s.queue, s.cron, s.data ?? {}, { tz: "UTC" });
-  // Bring repositories on disk in line with the database (new install, restored DB, bulk LDAP import).
+  // Orgs that predate git hosting get their default repositories.
   await boss.send(queues.gitProvision, {}, { singletonKey: "startup", singletonSeconds: 60 });
 
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

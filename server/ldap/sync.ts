@@ -6,7 +6,6 @@ import { recordAudit } from "@/server/audit";
 import type { OrgRole } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
 import { insertDefaultRepos } from "@/server/git/repos";
-import { enqueue, queues } from "@/server/jobs";
 import { OrgInputError, slugify, validateSlug } from "@/server/orgs";
 import type { DirectoryUser } from "./client";
 import { readDirectory, type Directory } from "./directory";
@@ -387,6 +386,4 @@ const jobData = z.object({
 export async function ldapSyncJob(data: Record<string, unknown>): Promise<void> {
   const run = await runLdapSync(getDb(), jobData.parse(data ?? {}));
   if (run.status === "failed") throw new Error(`LDAP sync failed: ${run.error}`);
-  // New orgs have repository rows; create them on disk now rather than on first use.
-  if (run.orgsAdded > 0) await enqueue(queues.gitProvision, {});
 }
