@@ -18,6 +18,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: `${base}/builds`, label: "Builds" },
         { href: `${base}/certificates`, label: "Certificates" },
         { href: `${base}/hosts`, label: "Hosts" },
+        { href: `${base}/hooks`, label: "Webhooks" },
         { href: `${base}/audit`, label: "Audit log" },
       ],
     };
@@ -31,6 +32,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: "/admin/orgs", label: "Organizations" },
         { href: "/admin/ldap", label: "LDAP sync" },
         { href: "/admin/jobs", label: "Background jobs" },
+        { href: "/admin/backups", label: "Backups" },
         { href: "/admin/audit", label: "Audit log" },
       ],
     };

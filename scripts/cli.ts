@@ -9,6 +9,8 @@ import { z } from "zod";
 import { closeDb, getDb, type Db } from "@/db/client";
 import { recordAudit, type AuditEntry } from "@/server/audit";
 import { clearFailures } from "@/server/auth/throttle";
+import { runBackup } from "@/server/backups";
+import { restoreRepo, RestoreError } from "@/server/backups/restore";
 import { createToken } from "@/server/auth/tokens";
 import { runLdapSync } from "@/server/ldap/sync";
 import { addMember, createOrg, getOrgBySlug, OrgInputError } from "@/server/orgs";
@@ -30,6 +32,8 @@ type Command<S extends z.ZodType> = {
   usage: string;
   summary: string;
   flags: Record<string, { type: "string" | "boolean" }>;
+  /** names given to positional arguments, in order (they join the flags for the schema) */
+  positionals?: string[];
   schema: S;
   run: (db: Db, args: z.infer<S>) => Promise<string | void>;
 };
@@ -157,6 +161,53 @@ const commands = {
     },
   }),
 
+  "repo:restore": command({
+    usage: "repo:restore <org>/<repo> <bundle>",
+    summary: "Restore a repository from a git bundle (e.g. DATA_DIR/backups/<date>/<org>/<repo>.bundle); creates it if missing",
+    flags: {},
+    positionals: ["repo", "bundle"],
+    schema: z.object({
+      repo: z.string({ error: "<org>/<repo> is required" }).regex(/^[^/\s]+\/[^/\s]+$/, "<org>/<repo> must look like acme/puppet"),
+      bundle: z.string({ error: "<bundle> is required: the path of a .bundle file" }).min(1, "<bundle> must not be empty"),
+    }),
+    async run(db, a) {
+      const [orgSlug, name] = a.repo.split("/");
+      const r = await restoreRepo(db, { orgSlug, name }, a.bundle).catch((e: unknown) => {
+        throw e instanceof RestoreError ? new CliError(e.message) : e;
+      });
+      await recordAudit(db, {
+        actor,
+        action: "repo:restore",
+        orgId: r.orgId,
+        targetType: "repository",
+        targetId: a.repo,
+        outcome: "success",
+        details: { bundle: a.bundle, refs: r.refs, created: r.created, replaced: r.replaced },
+      });
+      return `Restored ${a.repo} from ${a.bundle}: ${r.refs} refs, default branch ${r.defaultBranch}${r.created ? " (repository created)" : ""}`;
+    },
+  }),
+
+  "backup:run": command({
+    usage: "backup:run",
+    summary: "Back up every repository now (git bundles and a manifest under DATA_DIR/backups/<date>/)",
+    flags: {},
+    schema: z.object({}),
+    async run(db) {
+      const run = await runBackup(db, { trigger: "cli" });
+      if (!run) throw new CliError("Another backup is running; try again when it has finished");
+      const details = { status: run.status, repos: run.reposTotal, backedUp: run.reposBackedUp, empty: run.reposEmpty, failed: run.reposFailed, bytes: run.bytes };
+      await recordAudit(db, { actor, action: "backup:run", targetType: "backup-run", targetId: run.id, outcome: run.status === "failed" ? "failure" : "success", details });
+      const lines = [
+        `Backup ${run.status} in ${run.directory}:`,
+        `  ${run.reposBackedUp} bundled (${run.bytes} bytes), ${run.reposEmpty} empty, ${run.reposFailed} failed${run.pruned.length ? `; removed ${run.pruned.join(", ")}` : ""}`,
+        ...run.errors.map((e) => `  ${e.repo}: ${e.error}`),
+      ];
+      if (run.status === "failed") throw new CliError(lines.join("\n"));
+      return lines.join("\n");
+    },
+  }),
+
   "db:migrate": command({
     usage: "db:migrate",
     summary: "Apply pending database migrations (every command does this first)",
@@ -192,7 +243,10 @@ function parse(name: Name, argv: string[]) {
   const cmd = commands[name];
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: cmd.flags, strict: true, allowPositionals: false }));
+    const names = (cmd as Command<z.ZodType>).positionals ?? [];
+    const parsed = parseArgs({ args: argv, options: cmd.flags, strict: true, allowPositionals: names.length > 0 });
+    if (parsed.positionals.length > names.length) throw new UsageError(`unexpected argument ${parsed.positionals[names.length]} for ${name}`);
+    values = { ...parsed.values, ...Object.fromEntries(parsed.positionals.map((v, i) => [names[i], v])) };
   } catch (e) {
     const err = e as { code?: string; message: string };
     const flag = /'(-[^' ]+)/.exec(err.message)?.[1];

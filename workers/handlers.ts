@@ -3,6 +3,10 @@ import { getConfig } from "@/server/config";
 import { deliverNotificationEmail } from "@/server/notify/email";
 import { provisionMissingRepos, syncMirrorsOf } from "@/server/git/events";
 import { ldapSyncJob } from "@/server/ldap/sync";
+import { getDb } from "@/db/client";
+import { backupJob } from "@/server/backups";
+import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
+import { deliverWebhookJob } from "@/server/webhooks/deliver";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -12,9 +16,17 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.notifyEmail]: deliverNotificationEmail,
   [queues.gitMirrorSync]: (data) => syncMirrorsOf(String(data.upstream)),
   [queues.gitProvision]: () => provisionMissingRepos(),
+  [queues.webhookDelivery]: deliverWebhookJob,
+  [queues.pullMirrorSync]: (data) => syncPullMirror(getDb(), String(data.repoId)),
+  [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
+  [queues.backupRun]: (data) => backupJob(data, getDb()),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
   const cfg = getConfig();
-  return cfg.ldap ? [{ queue: queues.ldapSync, cron: cfg.ldap.syncCron, data: { trigger: "schedule" } }] : [];
+  return [
+    ...(cfg.ldap ? [{ queue: queues.ldapSync, cron: cfg.ldap.syncCron, data: { trigger: "schedule" } }] : []),
+    { queue: queues.backupRun, cron: cfg.backups.cron, data: { trigger: "schedule" } },
+    { queue: queues.pullMirrorsDue, cron: "*/5 * * * *" },
+  ];
 }

@@ -1,15 +1,18 @@
 import { adminRouter } from "./routers/admin";
 import { auditRouter } from "./routers/audit";
+import { backupsRouter } from "./routers/backups";
 import { codeRouter } from "./routers/code";
 import { jobsRouter } from "./routers/jobs";
 import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
+import { mirrorsRouter } from "./routers/mirrors";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
 import { repoAdminRouter } from "./routers/repo-admin";
 import { reposRouter } from "./routers/repos";
 import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
+import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -25,6 +28,9 @@ export const appRouter = router({
   repos: reposRouter,
   repoAdmin: repoAdminRouter,
   code: codeRouter,
+  webhooks: webhooksRouter,
+  mirrors: mirrorsRouter,
+  backups: backupsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -31,7 +31,7 @@ describe("instance rules", () => {
     expect(can(user(), "self:tokens")).toBe(true);
     expect(can(anon, "self:read")).toBe(false);
   });
-  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all"] as const)(
+  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run"] as const)(
     "reserves %s for admins",
     (action) => {
       expect(can(admin, action)).toBe(true);
@@ -82,6 +82,20 @@ describe("organization rules", () => {
   it("denies anonymous callers every org action", () => {
     expect(can(anon, "org:read", org(null))).toBe(false);
     expect(denial(() => authorize(anon, "org:read", org(null)))).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("webhooks", () => {
+  it("lets only leaders (and admins) manage org webhooks; non-members get NOT_FOUND", () => {
+    expect(can(user(), "org:hooks", org("leader"))).toBe(true);
+    expect(can(admin, "org:hooks", org(null))).toBe(true);
+    for (const role of ["developer", "reporter"] as const) {
+      expect(can(user(), "org:hooks", org(role))).toBe(false);
+      expect(denial(() => authorize(user(), "org:hooks", org(role)))).toBe("FORBIDDEN");
+    }
+    expect(denial(() => authorize(user(), "org:hooks", org(null)))).toBe("NOT_FOUND");
+    expect(can(user(), "org:hooks", org("leader", true))).toBe(false);
+    expect(can(user({ tokenScope: "read" }), "org:hooks", org("leader"))).toBe(false);
   });
 });
 

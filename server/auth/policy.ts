@@ -42,6 +42,7 @@ const rules = {
   "jobs:read": { kind: "read", allow: "admin" },
   "jobs:retry": { kind: "write", allow: "admin" },
   "audit:read-all": { kind: "read", allow: "admin" },
+  "backups:run": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },
@@ -49,6 +50,7 @@ const rules = {
   "org:members:manage": { kind: "write", allow: "leader", org: true },
   "org:audit:read": { kind: "read", allow: "leader", org: true },
   "org:archive": { kind: "write", allow: "admin", org: true },
+  "org:hooks": { kind: "write", allow: "leader", org: true },
   // repositories (scoped by their org)
   "repo:read": { kind: "read", allow: "reporter", org: true },
   "repo:write": { kind: "write", allow: "developer", org: true },

@@ -2,15 +2,19 @@ import { getDb } from "@/db/client";
 import { enqueue, queues } from "@/server/jobs";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
-import { INFRASTRUCTURE_ORG, insertDefaultRepos, listAllRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
+import { INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
 import type { RefUpdate } from "./protection";
+import { emitPushEvents } from "@/server/webhooks/push";
+import type { PayloadUser } from "@/server/webhooks/payloads";
 
-/** After a push: remember it, and fan out to mirrors when a global module moved. */
-export async function afterPush(repo: RepoWithOrg, _updates: RefUpdate[]) {
+/** After a push: remember it, fan out to mirrors when a global module moved, fire webhooks. */
+export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher: PayloadUser = null) {
   await markPushed(getDb(), repo.id);
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.kind === "standard") {
     await enqueue(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
   }
+  // The push has happened: a webhook problem is logged, never reported to the pusher as a failure.
+  await emitPushEvents(getDb(), repo, updates, pusher).catch((e) => console.error(`webhooks for ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e));
 }
 
 /** Brings every mirror of `upstream` to the upstream's refs (they share its objects). */
@@ -37,17 +41,11 @@ export async function syncMirrorsOf(upstream: string) {
 }
 
 /**
- * Gives orgs that predate git hosting (no repositories at all) their default project,
- * then creates on disk every repository that has a row but no directory yet.
+ * Gives orgs that predate git hosting (no repositories at all) their default project.
+ * Rows only: each repository is created on disk when first used (ensureRepoOnDisk).
  */
 export async function provisionMissingRepos() {
-  const db = getDb();
-  await insertDefaultRepos(db, await orgsWithoutRepos(db));
-  let created = 0;
-  for (const repo of await listAllRepos(db)) {
-    if (repoExists(repoDir(repo.orgSlug, repo.name))) continue;
-    await ensureRepoOnDisk(db, repo);
-    created++;
-  }
-  return { created };
+  const orgs = await orgsWithoutRepos(getDb());
+  await insertDefaultRepos(getDb(), orgs);
+  return { orgs: orgs.length };
 }

@@ -34,6 +34,6 @@ export async function preReceive(req: Request) {
 export async function postReceive(req: Request) {
   const ctx = await parse(req);
   if (!ctx) return Response.json({ ok: false }, { status: 403 });
-  await afterPush(ctx.repo, ctx.updates);
+  await afterPush(ctx.repo, ctx.updates, ctx.user);
   return Response.json({ ok: true });
 }

@@ -6,6 +6,10 @@ export const queues = {
   notifyEmail: "notify-email",
   gitMirrorSync: "git-mirror-sync",
   gitProvision: "git-provision",
+  webhookDelivery: "webhook-delivery",
+  pullMirrorSync: "git-pull-mirror-sync",
+  pullMirrorsDue: "git-pull-mirrors-due",
+  backupRun: "git-backup",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

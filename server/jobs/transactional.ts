@@ -20,12 +20,14 @@ export function bossExecutor(db: DbOrTx) {
   };
 }
 
+export type RetryOptions = { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number };
+
 /** Enqueues one job per payload through `db` (a transaction or the pool). */
-export async function enqueueWith(db: DbOrTx, queue: QueueName, payloads: object[]) {
+export async function enqueueWith(db: DbOrTx, queue: QueueName, payloads: object[], options: RetryOptions = {}) {
   if (payloads.length === 0) return;
   const boss = await getBoss();
   await boss.insert(
-    payloads.map((data) => ({ name: queue, data, retryLimit: 3, retryDelay: 30, retryBackoff: true })),
+    payloads.map((data) => ({ name: queue, data, retryLimit: 3, retryDelay: 30, retryBackoff: true, ...options })),
     { db: bossExecutor(db) },
   );
 }

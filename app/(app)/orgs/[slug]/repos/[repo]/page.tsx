@@ -2,6 +2,7 @@ import { api, orNotFound } from "@/server/api/server";
 import { Badge, Card, EmptyState, formatDate, Table, td, th } from "@/components/ui";
 import { CopyButton } from "@/components/git/copy-button";
 import { EnvironmentBadge } from "@/components/git/env-badge";
+import { RepoExtras } from "@/components/git/repo-extras";
 import { Markdown } from "@/components/markdown";
 import { RepoActions } from "@/components/repos/repo-actions";
 import { RepoNav } from "@/components/code/repo-nav";
@@ -25,6 +26,7 @@ export default async function RepoPage({ params }: { params: Promise<{ slug: str
         </div>
       </div>
       {repo.description && <p className="text-gray-700 dark:text-gray-300">{repo.description}</p>}
+      <RepoExtras slug={slug} name={repo.name} kind={repo.kind} />
       <RepoActions slug={slug} name={repo.name} defaultRef={ref} />
       <RepoNav repo={{ ...repo, defaultRef: ref }} active="overview" heading={false} />
 
