@@ -30,20 +30,12 @@ test("a leader starts a feature, edits hieradata in the browser (bad YAML refuse
   await expect(page.getByText("Created feature/ntp from develop.")).toBeVisible();
   const branches = page.getByRole("table", { name: "Branches" });
   await expect(branches.getByRole("row", { name: /feature\/ntp.*development/ })).toBeVisible();
-  // Starting it again is refused next to the field.
-  await page.getByRole("button", { name: "Start feature" }).click();
-  await page.getByLabel("Feature name").fill("ntp");
-  await page.getByRole("button", { name: "Create branch" }).click();
-  await expect(page.getByText("feature/ntp already exists")).toBeVisible();
-  await page.getByRole("button", { name: "Cancel" }).click();
-
-  // The release button suggests the first minor version.
-  await page.getByRole("button", { name: "Start release" }).click();
-  await expect(page.getByLabel("Release version")).toHaveValue("v0.1.0");
-  await page.getByRole("button", { name: "Cancel" }).click();
-
-  // Edit hieradata/common.yaml on the feature branch.
-  await page.goto(`/orgs/${orgSlug}/repos/puppet/edit/feature/ntp/hieradata/common.yaml`);
+  // To hieradata/common.yaml on the new branch, and its Edit button.
+  await page.getByRole("link", { name: "Browse files" }).click();
+  await page.getByRole("link", { name: "hieradata", exact: true }).click();
+  await page.getByRole("link", { name: "common.yaml", exact: true }).click();
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}/repos/puppet/edit/feature/ntp/hieradata/common.yaml$`));
   const editor = page.getByLabel("File content");
   await expect(editor).toHaveValue(/# Data for every host/);
   await expect(page.getByRole("radio", { name: /Commit to feature\/ntp/ })).toBeChecked();
@@ -61,6 +53,16 @@ test("a leader starts a feature, edits hieradata in the browser (bad YAML refuse
   await page.goto(`/orgs/${orgSlug}/repos/puppet`);
   await expect(branches.getByRole("row", { name: /feature\/ntp.*NTP servers for every host/ })).toBeVisible();
   await expect(branches.getByRole("row", { name: /^develop.*Initial control repository/ })).toBeVisible();
+
+  // Starting it again is refused next to the field.
+  await page.getByRole("button", { name: "Start feature" }).click();
+  await page.getByLabel("Feature name").fill("ntp");
+  await page.getByRole("button", { name: "Create branch" }).click();
+  await expect(page.getByText("feature/ntp already exists")).toBeVisible();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  // The release button suggests the first minor version.
+  await page.getByRole("button", { name: "Start release" }).click();
+  await expect(page.getByLabel("Release version")).toHaveValue("v0.1.0");
 });
 
 test("editing a protected branch in the browser commits to a new feature branch instead", async ({ page }) => {
@@ -80,6 +82,20 @@ test("editing a protected branch in the browser commits to a new feature branch 
   await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}/repos/puppet/blob/feature/stdlib/Puppetfile$`));
   await page.goto(`/orgs/${orgSlug}/repos/puppet`);
   await expect(page.getByRole("table", { name: "Branches" }).getByRole("row", { name: /feature\/stdlib.*Update Puppetfile/ })).toBeVisible();
+
+  // New file (on develop, so on a new feature branch), with a name that needs encoding in URLs.
+  await page.getByRole("link", { name: "New file" }).click();
+  await page.getByLabel("File path").fill("hieradata/nodes/wéb 1.yaml");
+  await page.getByLabel("File content").fill("---\nprofile::web::port: 8080\n");
+  await page.getByLabel("Commit message").fill("Data for wéb 1");
+  await page.getByLabel("New feature branch name").fill("nodes");
+  await page.getByRole("button", { name: "Commit changes" }).click();
+  await expect(page).toHaveURL(new RegExp(`/blob/feature/nodes/hieradata/nodes/w%C3%A9b%201\\.yaml$`));
+  await expect(page.getByText("profile::web::port")).toBeVisible();
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await expect(page).toHaveURL(/\/edit\/feature\/nodes\/hieradata\/nodes\/w%C3%A9b%201\.yaml$/);
+  await expect(page.getByLabel("File content")).toHaveValue("---\nprofile::web::port: 8080\n");
+  await expect(page.getByRole("radio", { name: /Commit to feature\/nodes/ })).toBeChecked();
 });
 
 test("a leader creates a repository with a README, protects a branch and deletes it after typing its name", async ({ page }) => {

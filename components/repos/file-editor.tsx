@@ -117,7 +117,7 @@ export function FileEditor(props: Props) {
           <span className="font-mono text-gray-500">feature/</span>
           <input
             aria-label="New feature branch name"
-            className={`${inputClass} w-56 font-mono`}
+            className="w-56 rounded-md border border-gray-300 bg-white px-2 py-1 font-mono text-sm focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500 dark:border-gray-600 dark:bg-gray-900 dark:text-gray-100"
             placeholder="name"
             value={featureName}
             onFocus={() => setTarget("new-feature")}

@@ -121,7 +121,7 @@ export function ProtectionEditor({ slug, name, rules }: { slug: string; name: st
         }}
       >
         <div className="w-64">
-          <Field id="rule-pattern" label="Branch or pattern" error={errs.pattern} hint="An exact name (develop) or a prefix like support/*">
+          <Field id="rule-pattern" label="Branch or pattern" error={errs.pattern}>
             <input id="rule-pattern" className={`${inputClass} font-mono`} value={rule.pattern} onChange={(e) => setRule({ ...rule, pattern: e.target.value })} />
           </Field>
         </div>
@@ -144,6 +144,9 @@ export function ProtectionEditor({ slug, name, rules }: { slug: string; name: st
           Add rule
         </Button>
       </form>
+      <p className="text-xs text-gray-500 dark:text-gray-400">
+        A pattern is an exact branch name (develop) or a prefix ending in /* (support/*). The exact rule wins over a prefix.
+      </p>
       {formError(add.error) && <Alert>{formError(add.error)}</Alert>}
     </div>
   );

@@ -165,6 +165,15 @@ export const repoAdminRouter = router({
     return { ok: true };
   }),
 
+  /** May the caller change this repository (edit links on file pages)? No git calls: cheap. */
+  access: protectedProcedure.input(repoRef).query(async ({ ctx, input }) => {
+    const { repo, scope } = await repoFor(ctx, input, "repo:read");
+    return {
+      canWrite: repo.kind === "standard" && !repo.archivedAt && can(ctx.actor, "repo:write", scope),
+      canAdmin: can(ctx.actor, "repo:admin", scope),
+    };
+  }),
+
   /** What the repo home page offers: git-flow buttons with suggested versions, settings link. */
   flow: protectedProcedure.input(repoRef).query(async ({ ctx, input }) => {
     const { repo, scope } = await repoFor(ctx, input, "repo:read");

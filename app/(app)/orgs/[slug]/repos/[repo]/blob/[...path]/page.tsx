@@ -9,6 +9,7 @@ import { formatBytes, load, rawNameParam, segmentsParam } from "@/components/cod
 import { PathCrumbs } from "@/components/code/path-crumbs";
 import { RefPicker } from "@/components/code/ref-picker";
 import { RepoNav } from "@/components/code/repo-nav";
+import { EditFileLink } from "@/components/repos/edit-links";
 import { blobUrl, commitUrl, commitsUrl, rawUrl, treeUrl, withRawName } from "@/components/code/urls";
 
 type Props = { params: Promise<{ slug: string; repo: string; path: string[] }>; searchParams: Promise<{ name?: string | string[] }> };
@@ -71,6 +72,7 @@ export default async function BlobPage({ params, searchParams }: Props) {
             <a href={raw} className={buttonClass.secondary}>
               Raw
             </a>
+            {data.linkable && ref.kind === "branch" && !binary && !tooLarge && <EditFileLink slug={slug} name={name} branch={ref.name} path={path} />}
           </div>
         </div>
         {binary ? (

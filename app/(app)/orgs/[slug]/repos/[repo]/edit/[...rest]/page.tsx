@@ -1,5 +1,7 @@
 import Link from "next/link";
+import { notFound } from "next/navigation";
 import { api } from "@/server/api/server";
+import { decodeUrlSegments } from "@/server/git/browse";
 import { Alert } from "@/components/ui";
 import { FileEditor } from "@/components/repos/file-editor";
 import { encodeSegments, loadOr404 } from "@/components/repos/load";
@@ -8,12 +10,14 @@ type Props = { params: Promise<{ slug: string; repo: string; rest: string[] }> }
 
 export async function generateMetadata({ params }: Props) {
   const { repo, rest } = await params;
-  return { title: `Edit ${rest.at(-1)} · ${repo}` };
+  return { title: `Edit ${decodeUrlSegments(rest)?.at(-1) ?? "file"} · ${repo}` };
 }
 
 export default async function EditFilePage({ params }: Props) {
   const { slug, repo: name, rest } = await params;
-  const data = await loadOr404((await api()).repoAdmin.editor({ slug, name, segments: rest, mode: "edit" }));
+  // Catch-all params arrive percent-encoded: decode once (traversal refused).
+  const segments = decodeUrlSegments(rest) ?? notFound();
+  const data = await loadOr404((await api()).repoAdmin.editor({ slug, name, segments, mode: "edit" }));
   const base = `/orgs/${slug}/repos/${encodeURIComponent(name)}`;
   return (
     <div className="space-y-4">

@@ -1,5 +1,7 @@
 import Link from "next/link";
+import { notFound } from "next/navigation";
 import { api } from "@/server/api/server";
+import { decodeUrlSegments } from "@/server/git/browse";
 import { Alert } from "@/components/ui";
 import { FileEditor } from "@/components/repos/file-editor";
 import { loadOr404 } from "@/components/repos/load";
@@ -14,7 +16,9 @@ export async function generateMetadata({ params }: Props) {
 /** /new/<branch>[/<directory>]: add a file on a branch (or a feature branch made from it). */
 export default async function NewFilePage({ params }: Props) {
   const { slug, repo: name, rest } = await params;
-  const data = await loadOr404((await api()).repoAdmin.editor({ slug, name, segments: rest, mode: "new" }));
+  // Catch-all params arrive percent-encoded: decode once (traversal refused).
+  const segments = decodeUrlSegments(rest) ?? notFound();
+  const data = await loadOr404((await api()).repoAdmin.editor({ slug, name, segments, mode: "new" }));
   const base = `/orgs/${slug}/repos/${encodeURIComponent(name)}`;
   return (
     <div className="space-y-4">

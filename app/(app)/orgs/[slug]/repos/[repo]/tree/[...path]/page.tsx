@@ -9,6 +9,7 @@ import { formatBytes, load, rawNameParam, segmentsParam } from "@/components/cod
 import { PathCrumbs } from "@/components/code/path-crumbs";
 import { RefPicker } from "@/components/code/ref-picker";
 import { RepoNav } from "@/components/code/repo-nav";
+import { NewFileLink } from "@/components/repos/edit-links";
 import { blobUrl, commitUrl, commitsUrl, treeUrl, withRawName } from "@/components/code/urls";
 
 type Props = { params: Promise<{ slug: string; repo: string; path: string[] }>; searchParams: Promise<{ name?: string | string[] }> };
@@ -37,11 +38,14 @@ export default async function TreePage({ params, searchParams }: Props) {
           <RefPicker current={ref} branches={refs.branches} tags={refs.tags} hrefFor={(r) => treeUrl(slug, name, r, data.linkable ? path : "")} />
           <PathCrumbs slug={slug} repo={name} refName={ref.name} path={path} />
         </div>
-        {data.linkable && (
-          <Link href={commitsUrl(slug, name, ref.name, { path })} className="text-sm text-brand-600 hover:underline">
-            History
-          </Link>
-        )}
+        <div className="flex items-center gap-3">
+          {data.linkable && (
+            <Link href={commitsUrl(slug, name, ref.name, { path })} className="text-sm text-brand-600 hover:underline">
+              History
+            </Link>
+          )}
+          {data.linkable && ref.kind === "branch" && <NewFileLink slug={slug} name={name} branch={ref.name} dir={path} />}
+        </div>
       </div>
 
       {lastCommit && (
