@@ -146,6 +146,7 @@ describe("settings, rename, archive, delete", () => {
     expect(verdict.messages).toEqual([`${ORG}/app-settings is archived and read-only`]);
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "app-settings", kind: "feature", branch: "x" }))).toMatchObject({ field: "name", message: expect.stringMatching(/archived/) });
     expect((await as(dev).flow({ slug: ORG, name: "app-settings" })).canWrite).toBe(false);
+    expect(await as(lead).access({ slug: ORG, name: "app-settings" })).toEqual({ canWrite: false, canAdmin: true });
     await as(lead).setArchived({ slug: ORG, name: "app-settings", archived: false });
     expect((await getRepo(db(), ORG, "app-settings"))!.archivedAt).toBeNull();
     expect(await failure(as(lead).setArchived({ slug: ORG, name: "profile", archived: true }))).toMatchObject({ field: "archived" });
@@ -229,6 +230,10 @@ describe("git-flow start buttons", () => {
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "v1.2" }))).toMatchObject({ field: "name", message: expect.stringMatching(/vX\.Y\.Z/) });
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "v1.2.0" }))).toMatchObject({ field: "name", message: expect.stringMatching(/already released/) });
     expect(await failure(as(rep).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "r" }))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await as(rep).access({ slug: ORG, name: "puppet" })).toEqual({ canWrite: false, canAdmin: false });
+    expect(await as(dev).access({ slug: ORG, name: "puppet" })).toEqual({ canWrite: true, canAdmin: false });
+    expect(await as(dev).access({ slug: ORG, name: "role" })).toEqual({ canWrite: false, canAdmin: false });
+    expect(await failure(as(outsider).access({ slug: ORG, name: "puppet" }))).toMatchObject({ code: "NOT_FOUND" });
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "role", kind: "feature", branch: "r" }))).toMatchObject({ field: "name", message: expect.stringMatching(/read-only mirror/) });
     await as(dev).create({ slug: ORG, name: "empty-one" });
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "empty-one", kind: "hotfix", branch: "v0.0.1" }))).toMatchObject({
