@@ -14,6 +14,9 @@ import { getRepo, listProtections } from "@/server/git/repos";
 import { stopBoss } from "@/server/jobs";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
+import { eq } from "drizzle-orm";
+import { webhookDeliveries } from "@/db/schema";
+import { createHook } from "@/server/webhooks";
 import { createCaller } from "../root";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-repo-admin-"));
@@ -383,5 +386,28 @@ describe("edit in the browser", () => {
     });
     expect(await git(dir, "ls-tree", done.sha, "bin/deploy.sh")).toMatch(/^100755 blob/);
     expect((await runGit(["cat-file", "-p", `${done.sha}:bin/deploy.sh`], { cwd: dir })).stdout).toBe("#!/bin/sh\r\necho hello\r\n");
+  });
+
+  it("fires push webhooks for browser commits and git-flow starts, as the user who made them", async () => {
+    const repo = (await getRepo(db(), ORG, "puppet"))!;
+    const hook = await createHook(db(), { orgId: repo.orgId, repoId: repo.id }, { url: "http://127.0.0.1:9/hook", events: ["push"] });
+    const dir = repoDir(ORG, "puppet");
+    const started = await as(dev).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "hooked" });
+    await as(dev).commit({
+      slug: ORG,
+      name: "puppet",
+      branch: "feature/hooked",
+      path: file,
+      content: "---\nhooked: true\n",
+      message: "Hooked edit",
+      expectedSha: started.sha,
+      isNew: false,
+      target: { kind: "current" },
+    });
+    const bodies = (await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.hookId, hook.id))).map((d) => JSON.parse(d.requestBody));
+    expect(bodies).toHaveLength(2);
+    expect(bodies.every((b) => b.ref === "refs/heads/feature/hooked" && b.user_username === "fl-dev")).toBe(true);
+    const tip = await head(dir, "feature/hooked");
+    expect(bodies.some((b) => b.after === tip && b.commits?.[0]?.message?.startsWith("Hooked edit"))).toBe(true);
   });
 });

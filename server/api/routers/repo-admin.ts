@@ -65,9 +65,9 @@ function identityOf(user: User) {
   return { name: clean(user.displayName) || user.username, email: clean(user.email ?? "") || `${user.username}@${host}` };
 }
 
-/** Server-side ref changes are pushes too: mark the repo pushed and fan out (mirrors, hooks). */
-async function announce(repo: Parameters<typeof afterPush>[0], updates: RefUpdate[]) {
-  await afterPush(repo, updates).catch((e) => console.error("after-push handling failed:", e instanceof Error ? e.message : e));
+/** Server-side ref changes are pushes too: mark the repo pushed and fan out (mirrors, webhooks), as the user. */
+async function announce(repo: Parameters<typeof afterPush>[0], updates: RefUpdate[], user: User) {
+  await afterPush(repo, updates, user).catch((e) => console.error("after-push handling failed:", e instanceof Error ? e.message : e));
 }
 
 export const repoAdminRouter = router({
@@ -195,7 +195,7 @@ export const repoAdminRouter = router({
       const protections = await listProtections(ctx.db, repo.id);
       const created = await domain(startFlowBranch(dir, repo, pusher, protections, input.kind, input.branch));
       ctx.audit.details = created;
-      await announce(repo, [{ ref: `refs/heads/${created.branch}`, oldSha: "0".repeat(40), newSha: created.sha }]);
+      await announce(repo, [{ ref: `refs/heads/${created.branch}`, oldSha: "0".repeat(40), newSha: created.sha }], ctx.user);
       return created;
     }),
 
@@ -238,7 +238,7 @@ export const repoAdminRouter = router({
       const protections = await listProtections(ctx.db, repo.id);
       const done = await domain(commitEdit(dir, repo, pusher, protections, { ...input, author: identityOf(ctx.user) }));
       ctx.audit.details = { branch: done.branch, path: done.path, sha: done.sha };
-      await announce(repo, [{ ref: `refs/heads/${done.branch}`, oldSha: done.oldSha, newSha: done.sha }]);
+      await announce(repo, [{ ref: `refs/heads/${done.branch}`, oldSha: done.oldSha, newSha: done.sha }], ctx.user);
       return { branch: done.branch, path: done.path, sha: done.sha };
     }),
 });
