@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
+import { gitRunner } from "@/test/support/git";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { freePort } from "@/test/support/ports";
 import { createToken } from "@/server/auth/tokens";
@@ -21,21 +21,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-clone-"));
 let server: FetchServer;
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, AUTH_SECRET: "x".repeat(40) });
 
-/** Async on purpose: the server under test shares this process's event loop. */
-function git(args: string[], cwd = work): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("git", args, {
-      cwd,
-      timeout: 20_000,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "T", GIT_AUTHOR_EMAIL: "t@x", GIT_COMMITTER_NAME: "T", GIT_COMMITTER_EMAIL: "t@x" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const git = gitRunner(work, { name: "T", email: "t@x" });
 
 const url = (user: string, secret: string, repo: string) => `${server.url.replace("http://", `http://${user}:${encodeURIComponent(secret)}@`)}/git/${repo}.git`;
 

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -19,6 +18,7 @@ import { queues, stopBoss } from "@/server/jobs";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, getUserByUsername, type User } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
+import { gitRunner } from "@/test/support/git";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { startHookListener, validSignature, type HookListener } from "@/test/support/hook-listener";
 import { startJobWorker } from "@/test/support/job-worker";
@@ -34,20 +34,7 @@ let server: FetchServer;
 let listener: HookListener;
 let worker: { stop: () => Promise<void> };
 
-function git(args: string[], cwd = work): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("git", args, {
-      cwd,
-      timeout: 20_000,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "Dee Veloper", GIT_AUTHOR_EMAIL: "dee@example.test", GIT_COMMITTER_NAME: "Dee", GIT_COMMITTER_EMAIL: "dee@example.test" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const git = gitRunner(work, { name: "Dee Veloper", email: "dee@example.test" }, { name: "Dee", email: "dee@example.test" });
 
 const remote = (user: string, password: string, repo: string) => `${server.url.replace("http://", `http://${user}:${password}@`)}/git/${repo}.git`;
 
