@@ -60,6 +60,10 @@ const envSchema = z
 
     BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
     BACKUP_CRON: z.string().default("0 2 * * *"),
+
+    GIT_MAX_PUSH_MB: z.coerce.number().int().min(1).default(2048),
+    GIT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(32),
+    GIT_MAX_QUEUED: z.coerce.number().int().min(0).default(256),
   })
   .superRefine((env, ctx) => {
     if (env.LDAP_BIND_DN && env.LDAP_BIND_PASSWORD === undefined) {
@@ -122,6 +126,7 @@ function buildConfig(env: Record<string, string | undefined>) {
         }
       : null,
     smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
+    git: { maxPushBytes: e.GIT_MAX_PUSH_MB * 1024 * 1024, maxConcurrent: e.GIT_MAX_CONCURRENT, maxQueued: e.GIT_MAX_QUEUED },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { personalAccessTokens, users } from "@/db/schema";
 
@@ -82,6 +82,15 @@ export async function verifyToken(db: DbOrTx, token: string, username?: string) 
   if (!row || row.revokedAt || row.user.disabledAt) return null;
   if (row.expiresAt && row.expiresAt <= new Date()) return null;
   if (username !== undefined && row.user.username !== username.toLowerCase()) return null;
-  await db.update(personalAccessTokens).set({ lastUsedAt: new Date() }).where(eq(personalAccessTokens.id, row.id));
+  // At most one write a minute per token: git makes several requests per fetch.
+  await db
+    .update(personalAccessTokens)
+    .set({ lastUsedAt: sql`now()` })
+    .where(
+      and(
+        eq(personalAccessTokens.id, row.id),
+        or(isNull(personalAccessTokens.lastUsedAt), lt(personalAccessTokens.lastUsedAt, sql`now() - interval '60 seconds'`)),
+      ),
+    );
   return { user: row.user, scope: row.scope };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -125,5 +126,55 @@ describe("smart HTTP", () => {
     await syncMirrorsOf("infrastructure/role");
     const heads = (await git(["ls-remote", url("lea", "Chief-password-1", "acme/role")])).stdout;
     expect(heads).toContain("refs/heads/feature/web");
+  });
+
+  it("refuses a push over GIT_MAX_PUSH_MB with git's own message, and keeps the repo as it was", async () => {
+    Object.assign(process.env, { GIT_MAX_PUSH_MB: "1" });
+    loadConfig();
+    try {
+      const dir = path.join(work, "puppet");
+      fs.writeFileSync(path.join(dir, "big.bin"), randomBytes(3 * 1024 * 1024));
+      await git(["add", "big.bin"], dir);
+      await git(["commit", "-m", "big"], dir);
+      const push = await git(["push", "origin", "HEAD:refs/heads/feature/big"], dir);
+      expect(push.status).not.toBe(0);
+      expect(push.stderr).toMatch(/exceeds maximum allowed size/);
+      const heads = (await git(["ls-remote", "--heads", "origin"], dir)).stdout;
+      expect(heads).not.toContain("feature/big");
+    } finally {
+      delete process.env.GIT_MAX_PUSH_MB;
+      loadConfig();
+    }
+  });
+
+  it("answers 1,000 concurrent ls-remote requests or refuses them cleanly with 429", { timeout: 120_000 }, async () => {
+    Object.assign(process.env, { GIT_MAX_CONCURRENT: "8", GIT_MAX_QUEUED: "200" });
+    loadConfig();
+    try {
+      const lea = (await getUserByUsername(db(), "lea"))!;
+      const { token } = await createToken(db(), { userId: lea.id, name: "burst", scope: "read", expiresAt: null });
+      const auth = `Basic ${Buffer.from(`lea:${token}`).toString("base64")}`;
+      const statuses = await Promise.all(
+        Array.from({ length: 1000 }, () =>
+          fetch(`${server.url}/git/acme/puppet.git/info/refs?service=git-upload-pack`, { headers: { authorization: auth } })
+            .then(async (r) => {
+              await r.arrayBuffer();
+              return r.status;
+            })
+            .catch(() => 0),
+        ),
+      );
+      const ok = statuses.filter((s) => s === 200).length;
+      const refused = statuses.filter((s) => s === 429).length;
+      expect(ok + refused).toBe(1000);
+      expect(ok).toBeGreaterThanOrEqual(200);
+      // And the server is still fine afterwards.
+      const after = await fetch(`${server.url}/git/acme/puppet.git/info/refs?service=git-upload-pack`, { headers: { authorization: auth } });
+      expect(after.status).toBe(200);
+    } finally {
+      delete process.env.GIT_MAX_CONCURRENT;
+      delete process.env.GIT_MAX_QUEUED;
+      loadConfig();
+    }
   });
 });

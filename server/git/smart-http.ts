@@ -7,6 +7,7 @@ import { getConfig } from "@/server/config";
 import { roleOf } from "@/server/orgs";
 import { spawnGit } from "./cli";
 import { hooksDir, issueTicket } from "./hooks";
+import { sharedGitLimiter } from "./limiter";
 import { ensureRepoOnDisk } from "./materialize";
 import { gitRoot, isValidRepoName } from "./paths";
 import { getRepo } from "./repos";
@@ -40,9 +41,25 @@ export async function handleGitHttp(req: Request, params: { org: string; repo: s
   const service = serviceOf(req.method, params.rest, url);
   if (!/^[a-z0-9-]+$/.test(params.org) || !isValidRepoName(repoName) || !service) return text(404, "Not found");
 
+  const cfg = getConfig();
+  const release = await sharedGitLimiter(cfg.git.maxConcurrent, cfg.git.maxQueued).acquire();
+  if (!release) return text(429, "Too many git requests at once; retry shortly", { "retry-after": "5" });
+  try {
+    return await serve(req, params, url, repoName, service, release);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/** Authenticates, authorizes and runs http-backend; `release` frees the limiter slot when git is done. */
+async function serve(req: Request, params: { org: string; repo: string; rest: string[] }, url: URL, repoName: string, service: Service, release: () => void) {
   const db = getDb();
   const auth = await userFromAuthorizationHeader(req.headers.get("authorization"));
-  if (!auth) return unauthorized();
+  if (!auth) {
+    release();
+    return unauthorized();
+  }
   const actor: Actor = actorFromUser(auth.user, auth.scope);
 
   const repo = await getRepo(db, params.org, repoName);
@@ -50,6 +67,7 @@ export async function handleGitHttp(req: Request, params: { org: string; repo: s
   try {
     authorize(actor, service === "git-receive-pack" ? "repo:write" : "repo:read", repo ? { id: repo.orgId, archived: repo.orgArchived, role } : null);
   } catch (e) {
+    release();
     if (!(e instanceof PolicyError)) throw e;
     if (e.code === "NOT_FOUND") return text(404, "Repository not found");
     return text(403, e.message);
@@ -63,6 +81,10 @@ export async function handleGitHttp(req: Request, params: { org: string; repo: s
       GIT_PROJECT_ROOT: gitRoot(),
       GIT_HTTP_EXPORT_ALL: "1",
       GIT_HTTP_MAX_REQUEST_BUFFER: "100M",
+      // receive-pack refuses packs over the limit with "pack exceeds maximum allowed size".
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "receive.maxInputSize",
+      GIT_CONFIG_VALUE_0: String(cfg.git.maxPushBytes),
       PATH_INFO: `/${repo!.orgSlug}/${repo!.name}.git/${params.rest.join("/")}`,
       REQUEST_METHOD: req.method,
       QUERY_STRING: url.search.slice(1),
@@ -77,7 +99,8 @@ export async function handleGitHttp(req: Request, params: { org: string; repo: s
       ROOKERY_PUSH_TICKET: issueTicket(auth.user.id, repo!.id),
     },
   });
-  child.on("error", () => {});
+  child.on("error", release);
+  child.on("close", release);
   child.stdin!.on("error", () => {});
   if (req.body) Readable.fromWeb(req.body as unknown as NodeWebStream).pipe(child.stdin!);
   else child.stdin!.end();
