@@ -1,29 +1,15 @@
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
+import { callerAs, trpcCode as code } from "@/test/support/trpc";
 import { instanceCounts } from "@/server/admin";
-import { actorFromUser } from "@/server/auth/credentials";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
-import { createCaller } from "../root";
 
 const db = testDatabase();
 const pw = "Sturdy-pass-2026";
 
-/** A fresh context per call, as each HTTP request gets one. */
-function as(user: User | null) {
-  return createCaller({ db: db(), user, actor: user ? actorFromUser(user) : { kind: "anonymous" }, audit: {} });
-}
-
-async function code(p: Promise<unknown>) {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (e instanceof TRPCError) return e.code;
-    throw e;
-  }
-}
+const as = callerAs(db);
 
 async function fieldOf(p: Promise<unknown>) {
   try {

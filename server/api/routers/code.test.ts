@@ -2,10 +2,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
-import { actorFromUser } from "@/server/auth/credentials";
+import { callerAs, trpcCode as codeOf } from "@/test/support/trpc";
 import { createToken } from "@/server/auth/tokens";
 import { commitFiles } from "@/server/git/commit";
 import { handleArchive, handleRaw } from "@/server/git/downloads";
@@ -15,25 +14,12 @@ import { getRepo } from "@/server/git/repos";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { stopBoss } from "@/server/jobs";
-import { createCaller } from "../root";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-code-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, AUTH_SECRET: "y".repeat(40) });
 const pw = "Browse-pass-2026";
 
-function as(user: User | null) {
-  return createCaller({ db: db(), user, actor: user ? actorFromUser(user) : { kind: "anonymous" }, audit: {} });
-}
-
-async function codeOf(p: Promise<unknown>) {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (e instanceof TRPCError) return e.code;
-    throw e;
-  }
-}
+const as = callerAs(db);
 
 const basic = (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString("base64")}` });
 const noSession = async () => null;

@@ -1,33 +1,19 @@
-import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { auditEvents } from "@/db/schema";
-import { actorFromUser } from "@/server/auth/credentials";
 import { loadConfig } from "@/server/config";
 import { getBoss, queues, stopBoss } from "@/server/jobs";
 import { ldapSyncJob } from "@/server/ldap/sync";
 import { createLocalUser, type User } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
+import { callerAs, trpcCode as code } from "@/test/support/trpc";
 import { LDAP_SERVICE_PASSWORD } from "@/test/support/slapd";
-import { createCaller } from "../root";
 
 const db = testDatabase();
 afterAll(stopBoss);
 const pw = "Sturdy-pass-2026";
 
-function as(user: User | null) {
-  return createCaller({ db: db(), user, actor: user ? actorFromUser(user) : { kind: "anonymous" }, audit: {} });
-}
-
-async function code(p: Promise<unknown>) {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (e instanceof TRPCError) return e.code;
-    throw e;
-  }
-}
+const as = callerAs(db);
 
 describe("ldap router", () => {
   let admin: User, user: User;

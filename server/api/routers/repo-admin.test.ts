@@ -4,7 +4,7 @@ import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
-import { actorFromUser } from "@/server/auth/credentials";
+import { callerAs } from "@/test/support/trpc";
 import { runGit } from "@/server/git/cli";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { startFlowBranch } from "@/server/git/flow";
@@ -17,7 +17,6 @@ import { createLocalUser, type User } from "@/server/users";
 import { eq } from "drizzle-orm";
 import { webhookDeliveries } from "@/db/schema";
 import { createHook } from "@/server/webhooks";
-import { createCaller } from "../root";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-repo-admin-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, AUTH_SECRET: "x".repeat(40), PUBLIC_URL: "http://rookery.test" });
@@ -25,9 +24,8 @@ const pw = "Sturdy-pass-2026";
 const ORG = "flowco";
 const Z = "0".repeat(40);
 
-function as(user: User) {
-  return createCaller({ db: db(), user, actor: actorFromUser(user), audit: {} }).repoAdmin;
-}
+const caller = callerAs(db);
+const as = (user: User) => caller(user).repoAdmin;
 
 async function failure(p: Promise<unknown>) {
   try {
