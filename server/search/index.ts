@@ -1,8 +1,8 @@
-import { and, asc, count, eq, ilike, or, sql } from "drizzle-orm";
+import { asc, count, eq, ilike, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { containsPattern } from "@/db/like";
-import { memberships, organizations, users } from "@/db/schema";
-
+import { memberships, organizations } from "@/db/schema";
+import { listUsers } from "@/server/users";
 
 /**
  * Organizations matching `q` by name, slug or description. `all` (admins) searches
@@ -44,21 +44,11 @@ export async function searchOrgs(db: DbOrTx, opts: { q: string; userId: string; 
     .limit(opts.limit);
 }
 
-/** Users matching `q` by username, name or email (for admins). */
+/**
+ * Users matching `q` by username, name or email (for admins): the first page of the admin
+ * user list's search, without the last-login column.
+ */
 export async function searchUsers(db: DbOrTx, opts: { q: string; limit: number }) {
-  const pattern = containsPattern(opts.q);
-  return db
-    .select({
-      id: users.id,
-      username: users.username,
-      displayName: users.displayName,
-      email: users.email,
-      source: users.source,
-      isAdmin: users.isAdmin,
-      disabledAt: users.disabledAt,
-    })
-    .from(users)
-    .where(and(or(ilike(users.username, pattern), ilike(users.displayName, pattern), ilike(users.email, pattern))))
-    .orderBy(asc(users.username))
-    .limit(opts.limit);
+  const { items } = await listUsers(db, { query: opts.q, limit: opts.limit });
+  return items.map(({ lastLoginAt: _lastLoginAt, ...user }) => user);
 }
