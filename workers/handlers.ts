@@ -1,7 +1,7 @@
 import { queues, type QueueName } from "@/server/jobs";
 import { getConfig } from "@/server/config";
 import { deliverNotificationEmail } from "@/server/notify/email";
-import { provisionMissingRepos, syncMirrorsOf } from "@/server/git/events";
+import { maintainRepo, provisionMissingRepos, syncMirrorsOf } from "@/server/git/events";
 import { ldapSyncJob } from "@/server/ldap/sync";
 import { getDb } from "@/db/client";
 import { backupJob } from "@/server/backups";
@@ -16,6 +16,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.notifyEmail]: deliverNotificationEmail,
   [queues.gitMirrorSync]: (data) => syncMirrorsOf(String(data.upstream)),
   [queues.gitProvision]: () => provisionMissingRepos(),
+  [queues.gitMaintenance]: maintainRepo,
   [queues.webhookDelivery]: deliverWebhookJob,
   [queues.pullMirrorSync]: (data) => syncPullMirror(getDb(), String(data.repoId)),
   [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),

@@ -1,8 +1,9 @@
 import { getDb } from "@/db/client";
 import { enqueue, queues } from "@/server/jobs";
+import { writeCommitGraph } from "./browse";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
-import { INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
+import { getRepoById, INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
 import type { RefUpdate } from "./protection";
 import { emitPushEvents } from "@/server/webhooks/push";
 import type { PayloadUser } from "@/server/webhooks/payloads";
@@ -13,6 +14,8 @@ export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher:
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.kind === "standard") {
     await enqueue(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
   }
+  // Keeps history pages fast (commit-graph with changed-path filters), off the push's path.
+  await enqueue(queues.gitMaintenance, { repoId: repo.id }, { singletonKey: repo.id, singletonSeconds: 30 });
   // The push has happened: a webhook problem is logged, never reported to the pusher as a failure.
   await emitPushEvents(getDb(), repo, updates, pusher).catch((e) => console.error(`webhooks for ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e));
 }
@@ -48,4 +51,12 @@ export async function provisionMissingRepos() {
   const orgs = await orgsWithoutRepos(getDb());
   await insertDefaultRepos(getDb(), orgs);
   return { orgs: orgs.length };
+}
+
+/** The git-maintenance job: refresh the commit-graph of one repository. */
+export async function maintainRepo(data: Record<string, unknown>) {
+  const repo = typeof data.repoId === "string" ? await getRepoById(getDb(), data.repoId) : null;
+  if (!repo) return;
+  const dir = repoDir(repo.orgSlug, repo.name);
+  if (repoExists(dir)) await writeCommitGraph(dir);
 }

@@ -6,6 +6,7 @@ export const queues = {
   notifyEmail: "notify-email",
   gitMirrorSync: "git-mirror-sync",
   gitProvision: "git-provision",
+  gitMaintenance: "git-maintenance",
   webhookDelivery: "webhook-delivery",
   pullMirrorSync: "git-pull-mirror-sync",
   pullMirrorsDue: "git-pull-mirrors-due",
