@@ -16,8 +16,8 @@ import { GLOBAL_MODULES, INFRASTRUCTURE_ORG, insertRepo, RepoInputError, type Re
  * the disk step runs inside the transaction callback and is undone when it fails.
  */
 
-/** Names that would shadow pages under /orgs/<org>/repos/. */
-const reservedNames = new Set(["new"]);
+/** Names that would shadow pages under /orgs/<org>/repos/ (new repository, new mirror). */
+const reservedNames = new Set(["new", "new-mirror"]);
 
 const branchName = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
@@ -25,7 +25,8 @@ export function isValidBranchName(name: string) {
   return name.length <= 200 && branchName.test(name) && !name.includes("..") && !/\.lock(\/|$)/.test(name) && !name.endsWith(".");
 }
 
-function checkName(name: string) {
+/** Throws a field error unless `name` is a valid, unreserved name for a new or renamed repository. */
+export function checkRepoName(name: string) {
   if (!isValidRepoName(name)) throw new RepoInputError("name", "Use letters, digits, dots, dashes and underscores (not ending in .git)");
   if (reservedNames.has(name.toLowerCase())) throw new RepoInputError("name", `"${name}" is reserved`);
 }
@@ -55,7 +56,7 @@ export type NewRepository = { name: string; description?: string; defaultBranch?
 
 /** Row and bare repository in one go: a failure on disk rolls the row back and removes the directory. */
 export async function createRepository(db: Db, org: { id: string; slug: string; name: string; archivedAt?: Date | null }, input: NewRepository) {
-  checkName(input.name);
+  checkRepoName(input.name);
   const dir = repoDir(org.slug, input.name);
   let created = false;
   try {
@@ -102,7 +103,7 @@ export async function updateRepository(db: Db, repo: RepoWithOrg, input: { descr
 export async function renameRepository(db: Db, repo: RepoWithOrg, newName: string): Promise<Repo> {
   const reason = projectRepoReason(repo);
   if (reason) throw new RepoInputError("name", reason);
-  checkName(newName);
+  checkRepoName(newName);
   if (newName === repo.name) return repo;
   const from = repoDir(repo.orgSlug, repo.name);
   const to = repoDir(repo.orgSlug, newName);

@@ -168,6 +168,11 @@ describe("pull mirrors", () => {
       message: "A repository with this name already exists in this organization",
     });
     await expect(lea.create({ slug: "acme", name: "local", url: "/etc/passwd", interval: 60 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    for (const reserved of ["new", "new-mirror"])
+      await expect(lea.create({ slug: "acme", name: reserved, url: "https://example.test/t.git", interval: 60 })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: `"${reserved}" is reserved`,
+      });
     await expect(lea.create({ slug: "acme", name: "fast", url: "https://example.test/t.git", interval: 1 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     const status = await lea.status({ slug: "acme", name: "tools" });
     expect(status).toMatchObject({ canSync: true, mirror: { url: `${server.url}/git/source/tools.git`, hasCredentials: true, lastStatus: "ok" } });

@@ -6,8 +6,8 @@ import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
 import { emitPushEvents } from "@/server/webhooks/push";
 import { runGit, spawnGit, type GitResult } from "./cli";
+import { checkRepoName } from "./manage";
 import { ensureRepoOnDisk } from "./materialize";
-import { isValidRepoName } from "./paths";
 import { getRepoById, markPushed, RepoInputError, type RepoWithOrg } from "./repos";
 
 /**
@@ -133,7 +133,7 @@ export async function createPullMirror(
   input: { name: string; url: string; interval?: number; description?: string },
 ): Promise<RepoWithOrg> {
   const name = input.name.trim();
-  if (!isValidRepoName(name)) throw new RepoInputError("name", "Use letters, digits, dots, dashes and underscores (not ending in .git)");
+  checkRepoName(name);
   const { url, credentials } = parseMirrorUrl(input.url);
   const interval = validateInterval(input.interval ?? 60);
   const repoId = await db.transaction(async (tx) => {

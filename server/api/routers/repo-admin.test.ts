@@ -85,6 +85,7 @@ describe("creating repositories", () => {
     expect(await failure(as(dev).create({ slug: ORG, name: "../etc" }))).toMatchObject({ code: "BAD_REQUEST", field: "name" });
     expect(await failure(as(dev).create({ slug: ORG, name: "x.git" }))).toMatchObject({ field: "name" });
     expect(await failure(as(dev).create({ slug: ORG, name: "new" }))).toMatchObject({ field: "name", message: '"new" is reserved' });
+    expect(await failure(as(dev).create({ slug: ORG, name: "new-mirror" }))).toMatchObject({ field: "name", message: '"new-mirror" is reserved' });
     expect(await failure(as(dev).create({ slug: ORG, name: "app-config" }))).toMatchObject({ field: "name", message: expect.stringMatching(/already exists/) });
     expect(await failure(as(dev).create({ slug: ORG, name: "ok", defaultBranch: "bad..branch" }))).toMatchObject({ field: "defaultBranch" });
     expect(await failure(as(rep).create({ slug: ORG, name: "nope" }))).toMatchObject({ code: "FORBIDDEN" });
