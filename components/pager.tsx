@@ -42,6 +42,25 @@ export function Pager({
   );
 }
 
+/** Numbered-page links (`?page=`): previous and next; `href(n)` is page n's address. */
+export function PageNumberPager({ page, hasMore, href }: { page: number; hasMore: boolean; href: (page: number) => string }) {
+  if (page <= 1 && !hasMore) return null;
+  return (
+    <nav aria-label="Pagination" className="mt-4 flex gap-2">
+      {page > 1 && (
+        <Link className={buttonClass.secondary} href={href(page - 1)}>
+          Previous page
+        </Link>
+      )}
+      {hasMore && (
+        <Link className={buttonClass.secondary} href={href(page + 1)}>
+          Next page
+        </Link>
+      )}
+    </nav>
+  );
+}
+
 /** A GET search box for list pages. */
 export function SearchBox({ path, q, label, placeholder, hidden = {} }: { path: string; q?: string; label: string; placeholder?: string; hidden?: Record<string, string | undefined> }) {
   return (

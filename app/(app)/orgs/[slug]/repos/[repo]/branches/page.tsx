@@ -1,8 +1,9 @@
 import Link from "next/link";
 import { api } from "@/server/api/server";
-import { Badge, buttonClass, EmptyState, formatDate, Table, td, th } from "@/components/ui";
+import { Badge, EmptyState, formatDate, Table, td, th } from "@/components/ui";
 import { EnvironmentBadge } from "@/components/git/env-badge";
 import { load, pageParam } from "@/components/code/load";
+import { PageNumberPager } from "@/components/pager";
 import { RepoNav } from "@/components/code/repo-nav";
 import { commitUrl, compareUrl, repoUrl, treeUrl } from "@/components/code/urls";
 
@@ -85,20 +86,7 @@ export default async function BranchesPage({ params, searchParams }: Props) {
               ))}
             </tbody>
           </Table>
-          {(page > 1 || hasMore) && (
-            <nav aria-label="Pagination" className="mt-4 flex gap-2">
-              {page > 1 && (
-                <Link className={buttonClass.secondary} href={here(page - 1)}>
-                  Previous page
-                </Link>
-              )}
-              {hasMore && (
-                <Link className={buttonClass.secondary} href={here(page + 1)}>
-                  Next page
-                </Link>
-              )}
-            </nav>
-          )}
+          <PageNumberPager page={page} hasMore={hasMore} href={here} />
         </>
       )}
     </div>

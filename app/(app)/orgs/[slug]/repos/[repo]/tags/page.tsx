@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { api } from "@/server/api/server";
-import { buttonClass, EmptyState, formatDate, Table, td, th } from "@/components/ui";
+import { EmptyState, formatDate, Table, td, th } from "@/components/ui";
 import { load, pageParam } from "@/components/code/load";
+import { PageNumberPager } from "@/components/pager";
 import { RepoNav } from "@/components/code/repo-nav";
 import { archiveUrl, commitUrl, repoUrl, treeUrl } from "@/components/code/urls";
 
@@ -57,20 +58,7 @@ export default async function TagsPage({ params, searchParams }: Props) {
               ))}
             </tbody>
           </Table>
-          {(page > 1 || hasMore) && (
-            <nav aria-label="Pagination" className="mt-4 flex gap-2">
-              {page > 1 && (
-                <Link className={buttonClass.secondary} href={here(page - 1)}>
-                  Previous page
-                </Link>
-              )}
-              {hasMore && (
-                <Link className={buttonClass.secondary} href={here(page + 1)}>
-                  Next page
-                </Link>
-              )}
-            </nav>
-          )}
+          <PageNumberPager page={page} hasMore={hasMore} href={here} />
         </>
       )}
     </div>

@@ -3,14 +3,15 @@ import { redirect } from "next/navigation";
 import { api } from "@/server/api/server";
 import { decodeUrlSegments } from "@/server/git/browse";
 import { highlight } from "@/server/code/highlight";
-import { Alert, buttonClass, Card, formatDate } from "@/components/ui";
+import { Alert, buttonClass, Card } from "@/components/ui";
 import { CodeView } from "@/components/code/code-view";
 import { formatBytes, load, rawNameParam, segmentsParam } from "@/components/code/load";
 import { PathCrumbs } from "@/components/code/path-crumbs";
 import { RefPicker } from "@/components/code/ref-picker";
+import { LastCommitCard } from "@/components/code/last-commit";
 import { RepoNav } from "@/components/code/repo-nav";
 import { EditFileLink } from "@/components/repos/edit-links";
-import { blobUrl, commitUrl, commitsUrl, rawUrl, treeUrl, withRawName } from "@/components/code/urls";
+import { blobUrl, commitsUrl, rawUrl, treeUrl, withRawName } from "@/components/code/urls";
 
 type Props = { params: Promise<{ slug: string; repo: string; path: string[] }>; searchParams: Promise<{ name?: string | string[] }> };
 
@@ -38,21 +39,7 @@ export default async function BlobPage({ params, searchParams }: Props) {
         <PathCrumbs slug={slug} repo={name} refName={ref.name} path={path} />
       </div>
 
-      {lastCommit && (
-        <Card className="mb-3 flex flex-wrap items-center justify-between gap-2 px-4 py-2 text-sm">
-          <span className="min-w-0 truncate">
-            <Link href={commitUrl(slug, name, lastCommit.sha)} className="font-medium hover:underline">
-              {lastCommit.subject}
-            </Link>{" "}
-            <span className="text-gray-500">
-              — {lastCommit.authorName}, {formatDate(lastCommit.authorDate)}
-            </span>
-          </span>
-          <Link href={commitUrl(slug, name, lastCommit.sha)} className="font-mono text-xs text-gray-500 hover:underline">
-            {lastCommit.sha.slice(0, 8)}
-          </Link>
-        </Card>
-      )}
+      {lastCommit && <LastCommitCard slug={slug} repo={name} commit={lastCommit} />}
 
       <Card>
         <div className="flex flex-wrap items-center justify-between gap-3 border-b border-gray-200 bg-gray-50 px-4 py-2 dark:border-gray-700 dark:bg-gray-900">

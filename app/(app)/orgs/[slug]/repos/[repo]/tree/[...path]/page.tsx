@@ -2,15 +2,16 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { api } from "@/server/api/server";
 import { decodeUrlSegments } from "@/server/git/browse";
-import { Alert, Card, EmptyState, formatDate } from "@/components/ui";
+import { Alert, Card, EmptyState } from "@/components/ui";
 import { Markdown } from "@/components/markdown";
 import { EntryIcon } from "@/components/code/icons";
 import { formatBytes, load, rawNameParam, segmentsParam } from "@/components/code/load";
 import { PathCrumbs } from "@/components/code/path-crumbs";
 import { RefPicker } from "@/components/code/ref-picker";
+import { LastCommitCard } from "@/components/code/last-commit";
 import { RepoNav } from "@/components/code/repo-nav";
 import { NewFileLink } from "@/components/repos/edit-links";
-import { blobUrl, commitUrl, commitsUrl, treeUrl, withRawName } from "@/components/code/urls";
+import { blobUrl, commitsUrl, treeUrl, withRawName } from "@/components/code/urls";
 
 type Props = { params: Promise<{ slug: string; repo: string; path: string[] }>; searchParams: Promise<{ name?: string | string[] }> };
 
@@ -48,21 +49,7 @@ export default async function TreePage({ params, searchParams }: Props) {
         </div>
       </div>
 
-      {lastCommit && (
-        <Card className="mb-3 flex flex-wrap items-center justify-between gap-2 px-4 py-2 text-sm">
-          <span className="min-w-0 truncate">
-            <Link href={commitUrl(slug, name, lastCommit.sha)} className="font-medium hover:underline">
-              {lastCommit.subject}
-            </Link>{" "}
-            <span className="text-gray-500">
-              — {lastCommit.authorName}, {formatDate(lastCommit.authorDate)}
-            </span>
-          </span>
-          <Link href={commitUrl(slug, name, lastCommit.sha)} className="font-mono text-xs text-gray-500 hover:underline">
-            {lastCommit.sha.slice(0, 8)}
-          </Link>
-        </Card>
-      )}
+      {lastCommit && <LastCommitCard slug={slug} repo={name} commit={lastCommit} />}
 
       {entries.length === 0 ? (
         <EmptyState title="This directory is empty" />
