@@ -21,7 +21,9 @@ test.afterAll(async () => {
 
 test("a leader mirrors an authenticated upstream, sees it synced, and syncs again on demand", async ({ page, baseURL }) => {
   await login(page, leader.username, leader.password);
-  await page.goto(`/orgs/${orgSlug}/repos/new-mirror`);
+  await page.goto(`/orgs/${orgSlug}/repositories`);
+  await page.getByRole("link", { name: "Mirror a repository" }).click();
+  await expect(page).toHaveURL(`/orgs/${orgSlug}/repos/new-mirror`);
   // The upstream: this portal's own control repo, credentials in the URL as for any private upstream.
   const upstream = `${baseURL!.replace("://", `://${leader.username}:${encodeURIComponent(leader.password)}@`)}/git/${orgSlug}/puppet.git`;
   await page.getByLabel("Upstream URL").fill(upstream);

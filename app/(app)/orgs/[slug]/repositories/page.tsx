@@ -13,9 +13,14 @@ export default async function RepositoriesPage({ params }: { params: Promise<{ s
       <div className="mb-4 flex items-center justify-between gap-3">
         <h2 className="text-lg font-semibold">Repositories</h2>
         {canCreate && (
-          <Link href={`/orgs/${slug}/repos/new`} className={buttonClass.primary}>
-            New repository
-          </Link>
+          <div className="flex gap-2">
+            <Link href={`/orgs/${slug}/repos/new-mirror`} className={buttonClass.secondary}>
+              Mirror a repository
+            </Link>
+            <Link href={`/orgs/${slug}/repos/new`} className={buttonClass.primary}>
+              New repository
+            </Link>
+          </div>
         )}
       </div>
       {repos.length === 0 ? (
