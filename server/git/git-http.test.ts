@@ -4,18 +4,15 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
-import { gitRunner } from "@/test/support/git";
-import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
-import { freePort } from "@/test/support/ports";
+import { gitRunner, serveGitHttp } from "@/test/support/git";
+import type { FetchServer } from "@/test/support/fetch-server";
 import { createToken } from "@/server/auth/tokens";
 import { loadConfig } from "@/server/config";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, getUserByUsername } from "@/server/users";
 import { ensureInfrastructureOrg } from "./infrastructure";
-import { postReceive, preReceive } from "./hook-api";
 import { stopBoss } from "@/server/jobs";
 import { syncMirrorsOf } from "./events";
-import { handleGitHttp } from "./smart-http";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-git-"));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-clone-"));
@@ -27,17 +24,7 @@ const git = gitRunner(work, { name: "T", email: "t@x" });
 const url = (user: string, secret: string, repo: string) => `${server.url.replace("http://", `http://${user}:${encodeURIComponent(secret)}@`)}/git/${repo}.git`;
 
 beforeAll(async () => {
-  const port = await freePort();
-  Object.assign(process.env, { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}` });
-  loadConfig();
-  server = await serveFetch(async (req) => {
-    const u = new URL(req.url);
-    if (u.pathname === "/api/internal/git/pre-receive") return preReceive(req);
-    if (u.pathname === "/api/internal/git/post-receive") return postReceive(req);
-    const m = u.pathname.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
-    if (!m) return new Response("nope", { status: 404 });
-    return handleGitHttp(req, { org: m[1], repo: m[2], rest: m[3].split("/") });
-  }, port);
+  server = await serveGitHttp();
   await ensureInfrastructureOrg(db());
   const leader = await createLocalUser(db(), { username: "lea", password: "Chief-password-1" });
   await createLocalUser(db(), { username: "dev", password: "Coder-password-1" });

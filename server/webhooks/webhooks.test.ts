@@ -8,18 +8,15 @@ import { webhookDeliveries, webhookDeliveryAttempts, webhooks } from "@/db/schem
 import { createCallerFactory } from "@/server/api/trpc";
 import { webhooksRouter } from "@/server/api/routers/webhooks";
 import type { Actor } from "@/server/auth/policy";
-import { loadConfig } from "@/server/config";
 import { decrypt } from "@/server/crypto";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
-import { postReceive, preReceive } from "@/server/git/hook-api";
 import { getRepo } from "@/server/git/repos";
-import { handleGitHttp } from "@/server/git/smart-http";
 import { queues, stopBoss } from "@/server/jobs";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, getUserByUsername, type User } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
-import { gitRunner } from "@/test/support/git";
-import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
+import { gitRunner, serveGitHttp } from "@/test/support/git";
+import type { FetchServer } from "@/test/support/fetch-server";
 import { startHookListener, validSignature, type HookListener } from "@/test/support/hook-listener";
 import { startJobWorker } from "@/test/support/job-worker";
 import { freePort } from "@/test/support/ports";
@@ -55,17 +52,7 @@ async function waitForDelivery(id: string, status: "success" | "failed", timeout
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  Object.assign(process.env, { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}` });
-  loadConfig();
-  server = await serveFetch(async (req) => {
-    const u = new URL(req.url);
-    if (u.pathname === "/api/internal/git/pre-receive") return preReceive(req);
-    if (u.pathname === "/api/internal/git/post-receive") return postReceive(req);
-    const m = u.pathname.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
-    if (!m) return new Response("nope", { status: 404 });
-    return handleGitHttp(req, { org: m[1], repo: m[2], rest: m[3].split("/") });
-  }, port);
+  server = await serveGitHttp();
   listener = await startHookListener();
   await ensureInfrastructureOrg(db());
   const lea = await createLocalUser(db(), { username: "lea", password: "Chief-password-1" });

@@ -1,4 +1,9 @@
 import { spawn } from "node:child_process";
+import { loadConfig } from "@/server/config";
+import { postReceive, preReceive } from "@/server/git/hook-api";
+import { handleGitHttp } from "@/server/git/smart-http";
+import { serveFetch, type FetchServer } from "./fetch-server";
+import { freePort } from "./ports";
 
 export type GitResult = { status: number | null; stdout: string; stderr: string };
 type Person = { name: string; email: string };
@@ -30,4 +35,22 @@ export function gitRunner(defaultCwd: string, author: Person, committer: Person 
       child.on("close", (status) => resolve({ status, stdout, stderr }));
     });
   };
+}
+
+/**
+ * Serves git over HTTP the way the portal does (smart HTTP plus the hooks' internal API) on
+ * a free port, and points PORT/HOST/PUBLIC_URL (hence clone URLs and push tickets) at it.
+ */
+export async function serveGitHttp(): Promise<FetchServer> {
+  const port = await freePort();
+  Object.assign(process.env, { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}` });
+  loadConfig();
+  return serveFetch(async (req) => {
+    const u = new URL(req.url);
+    if (u.pathname === "/api/internal/git/pre-receive") return preReceive(req);
+    if (u.pathname === "/api/internal/git/post-receive") return postReceive(req);
+    const m = u.pathname.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
+    if (!m) return new Response("nope", { status: 404 });
+    return handleGitHttp(req, { org: m[1], repo: m[2], rest: m[3].split("/") });
+  }, port);
 }
