@@ -1,10 +1,5 @@
-import Link from "next/link";
-import { notFound } from "next/navigation";
-import { api } from "@/server/api/server";
 import { decodeUrlSegments } from "@/server/git/browse";
-import { Alert } from "@/components/ui";
-import { FileEditor } from "@/components/repos/file-editor";
-import { encodeSegments, loadOr404 } from "@/components/repos/load";
+import { FileEditorPage } from "@/components/repos/file-editor-page";
 
 type Props = { params: Promise<{ slug: string; repo: string; rest: string[] }> };
 
@@ -14,46 +9,6 @@ export async function generateMetadata({ params }: Props) {
 }
 
 export default async function EditFilePage({ params }: Props) {
-  const { slug, repo: name, rest } = await params;
-  // Catch-all params arrive percent-encoded: decode once (traversal refused).
-  const segments = decodeUrlSegments(rest) ?? notFound();
-  const data = await loadOr404((await api()).repoAdmin.editor({ slug, name, segments, mode: "edit" }));
-  const base = `/orgs/${slug}/repos/${encodeURIComponent(name)}`;
-  return (
-    <div className="space-y-4">
-      <h2 className="text-xl font-semibold">
-        <Link href={base} className="hover:underline">
-          {name}
-        </Link>{" "}
-        <span className="font-normal text-gray-500">· Edit file</span>
-      </h2>
-      {data.kind === "unsupported" ? (
-        <Alert tone="info">{data.reason}.</Alert>
-      ) : (
-        <>
-          <p className="text-sm text-gray-600 dark:text-gray-400">
-            Editing{" "}
-            <Link href={`${base}/blob/${encodeSegments(data.branch)}/${encodeSegments(data.path)}`} className="font-mono text-brand-700 hover:underline dark:text-brand-100">
-              {data.path}
-            </Link>{" "}
-            on <span className="font-mono">{data.branch}</span> (at {data.headSha.slice(0, 8)}).
-            {(data.path.startsWith("hieradata/") || data.path === "Puppetfile" || data.path === "hiera.yaml") &&
-              " It is checked before it is committed: YAML must parse, and a Puppetfile must be valid r10k syntax."}
-          </p>
-          <FileEditor
-            slug={slug}
-            name={name}
-            mode="edit"
-            branch={data.branch}
-            path={data.path}
-            headSha={data.headSha}
-            content={data.content}
-            canCommitHere={data.canCommitHere}
-            whyNotHere={data.whyNotHere}
-            featureBranches={data.featureBranches}
-          />
-        </>
-      )}
-    </div>
-  );
+  const { slug, repo, rest } = await params;
+  return <FileEditorPage slug={slug} name={repo} rest={rest} mode="edit" />;
 }
