@@ -141,3 +141,15 @@ export function formatDate(d: Date | string | null | undefined) {
   const date = typeof d === "string" ? new Date(d) : d;
   return date.toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
+
+/** To the second, for runs and events that are often seconds apart. */
+export function formatDateSeconds(d: Date | null) {
+  return d ? d.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—";
+}
+
+/** How long a run took ("—" while it runs). */
+export function formatDuration(start: Date, end: Date | null) {
+  if (!end) return "—";
+  const ms = end.getTime() - start.getTime();
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Pager } from "@/components/pager";
-import { Alert, Badge, EmptyState, Table, buttonClass, inputClass, td, th } from "@/components/ui";
+import { Alert, Badge, EmptyState, formatDateSeconds, Table, buttonClass, inputClass, td, th } from "@/components/ui";
 
 export type AuditSearch = { user?: string; action?: string; from?: string; to?: string; cursor?: string };
 export type AuditFilters = { user?: string; action?: string; from?: string; to?: string; cursor?: number };
@@ -43,10 +43,6 @@ export function parseAuditSearch(sp: AuditSearch): { filters: AuditFilters; prob
 
 const outcomeTone = { success: "green", denied: "amber", failure: "red" } as const;
 const outcomeLabel = { success: "Success", denied: "Denied", failure: "Failed" } as const;
-
-function time(d: Date) {
-  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
-}
 
 function detailText(v: unknown) {
   return typeof v === "string" ? v : JSON.stringify(v);
@@ -141,7 +137,7 @@ export function AuditLog({
             {events.map((e) => (
               <tr key={e.id}>
                 <td className={`${td} whitespace-nowrap`}>
-                  <time dateTime={e.at.toISOString()}>{time(e.at)}</time>
+                  <time dateTime={e.at.toISOString()}>{formatDateSeconds(e.at)}</time>
                 </td>
                 <td className={td}>{e.actorName}</td>
                 <td className={`${td} font-mono text-xs`}>{e.action}</td>

@@ -1,7 +1,7 @@
 import { api, orNotFound } from "@/server/api/server";
 import { RunBackupButton } from "@/components/backups/run-backup-button";
 import { Pager } from "@/components/pager";
-import { Badge, Breadcrumbs, EmptyState, PageHeader, Table, td, th } from "@/components/ui";
+import { Badge, Breadcrumbs, EmptyState, formatDateSeconds, formatDuration, PageHeader, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "Backups · Admin area" };
 
@@ -11,16 +11,6 @@ const statusBadge = {
   partial: <Badge tone="amber">Partly failed</Badge>,
   failed: <Badge tone="red">Failed</Badge>,
 };
-
-function when(d: Date) {
-  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
-}
-
-function duration(start: Date, end: Date | null) {
-  if (!end) return "—";
-  const ms = end.getTime() - start.getTime();
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
 
 function size(bytes: number) {
   if (bytes < 1024) return `${bytes} B`;
@@ -76,13 +66,13 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
             <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
               {runs.items.map((r) => (
                 <tr key={r.id} className="align-top">
-                  <td className={td}>{when(r.startedAt)}</td>
+                  <td className={td}>{formatDateSeconds(r.startedAt)}</td>
                   <td className={td}>
                     {triggers[r.trigger] ?? r.trigger}
                     {r.triggeredByName ? ` by ${r.triggeredByName}` : ""}
                   </td>
                   <td className={td}>{statusBadge[r.status]}</td>
-                  <td className={td}>{duration(r.startedAt, r.finishedAt)}</td>
+                  <td className={td}>{formatDuration(r.startedAt, r.finishedAt)}</td>
                   <td className={td}>
                     {r.status === "running" ? (
                       <span className="text-gray-500">Bundling…</span>

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
 import { RetryJobButton } from "@/components/admin/retry-job-button";
 import { hrefWith, Pager } from "@/components/pager";
-import { Badge, Breadcrumbs, EmptyState, PageHeader, Table, buttonClass, cx, inputClass, td, th } from "@/components/ui";
+import { Badge, Breadcrumbs, EmptyState, formatDateSeconds, PageHeader, Table, buttonClass, cx, inputClass, td, th } from "@/components/ui";
 import { jobStates, type JobState } from "@/server/jobs/admin";
 
 export const metadata = { title: "Background jobs · Admin area" };
@@ -25,10 +25,6 @@ const stateLabel: Record<JobState, string> = {
   cancelled: "Cancelled",
   failed: "Failed",
 };
-
-function time(d: Date | null) {
-  return d ? d.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—";
-}
 
 /** What a failed job said: pg-boss stores the thrown error as {name, message, stack}. */
 function errorOf(output: unknown): { message: string; more: string | null } | null {
@@ -142,9 +138,9 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Se
                   <td className={td}>
                     <Badge tone={stateTone[j.state]}>{stateLabel[j.state]}</Badge>
                   </td>
-                  <td className={`${td} whitespace-nowrap`}>{time(j.createdOn)}</td>
-                  <td className={`${td} whitespace-nowrap`}>{time(j.startedOn)}</td>
-                  <td className={`${td} whitespace-nowrap`}>{time(j.completedOn)}</td>
+                  <td className={`${td} whitespace-nowrap`}>{formatDateSeconds(j.createdOn)}</td>
+                  <td className={`${td} whitespace-nowrap`}>{formatDateSeconds(j.startedOn)}</td>
+                  <td className={`${td} whitespace-nowrap`}>{formatDateSeconds(j.completedOn)}</td>
                   <td className={td}>
                     {j.retryCount + (j.startedOn ? 1 : 0)} / {j.retryLimit + 1}
                   </td>

@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { api, orNotFound } from "@/server/api/server";
 import { SyncNow } from "@/components/ldap/sync-now";
 import { Pager } from "@/components/pager";
-import { Badge, Breadcrumbs, Card, EmptyState, PageHeader, Table, td, th } from "@/components/ui";
+import { Badge, Breadcrumbs, Card, EmptyState, formatDateSeconds, formatDuration, PageHeader, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "LDAP sync · Admin area" };
 
@@ -11,17 +11,6 @@ const statusBadge = {
   success: <Badge tone="green">Succeeded</Badge>,
   failed: <Badge tone="red">Failed</Badge>,
 };
-
-/** To the second: runs are often seconds apart. */
-function started(d: Date) {
-  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
-}
-
-function duration(start: Date, end: Date | null) {
-  if (!end) return "—";
-  const ms = end.getTime() - start.getTime();
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
 
 /** "3 added, 1 removed" — zero counts left out, "no changes" when all are zero. */
 function changes(parts: [number, string][]) {
@@ -125,12 +114,12 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
             <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
               {runs.items.map((r) => (
                 <tr key={r.id} className="align-top">
-                  <td className={td}>{started(r.startedAt)}</td>
+                  <td className={td}>{formatDateSeconds(r.startedAt)}</td>
                   <td className={td}>
                     {r.trigger === "manual" ? `manual${r.triggeredBy ? ` by ${r.triggeredBy}` : ""}` : r.trigger === "cli" ? "command line" : "schedule"}
                   </td>
                   <td className={td}>{statusBadge[r.status]}</td>
-                  <td className={td}>{duration(r.startedAt, r.finishedAt)}</td>
+                  <td className={td}>{formatDuration(r.startedAt, r.finishedAt)}</td>
                   {r.status === "failed" ? (
                     <td className={td} colSpan={3}>
                       <span className="text-red-700 dark:text-red-400">{r.error}</span>
