@@ -1,0 +1,70 @@
+/** Shared by the benchmarks: statistics, timing, and an HTTP client with a cookie jar that logs in like the login form. */
+
+export type Stats = { count: number; p50: number; p95: number; p99: number; mean: number; max: number };
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    count: s.length,
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
+    max: round(s[s.length - 1]),
+  };
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const value = await fn();
+  return [value, Math.round(performance.now() - t)];
+}
+
+export class Client {
+  private cookies = new Map<string, string>();
+  constructor(
+    readonly base: string,
+    readonly username: string,
+    private readonly password: string,
+  ) {}
+
+  async fetch(pathname: string, init: RequestInit = {}) {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const res = await fetch(this.base + pathname, { ...init, headers, redirect: "manual" });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const eq = pair.indexOf("=");
+      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    return res;
+  }
+
+  /** next-auth's credentials flow, as the login form does it. */
+  async login() {
+    const { csrfToken } = (await (await this.fetch("/api/auth/csrf")).json()) as { csrfToken: string };
+    const res = await this.fetch("/api/auth/callback/credentials", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrfToken, username: this.username, password: this.password, callbackUrl: this.base + "/", json: "true" }),
+    });
+    await res.arrayBuffer();
+    if (![...this.cookies.keys()].some((k) => k.endsWith("next-auth.session-token")))
+      throw new Error(`login of ${this.username} failed (HTTP ${res.status}, ${res.headers.get("location") ?? "no redirect"})`);
+  }
+
+  /** GETs a page and returns the time until the whole body arrived; checks it rendered. */
+  async page(pathname: string, mustContain: string): Promise<number> {
+    const t = performance.now();
+    const res = await this.fetch(pathname);
+    const body = await res.text();
+    const ms = performance.now() - t;
+    if (res.status !== 200 || !body.includes(mustContain))
+      throw new Error(`GET ${pathname} as ${this.username}: HTTP ${res.status}${res.headers.get("location") ? ` → ${res.headers.get("location")}` : ""}, expected "${mustContain}"`);
+    return ms;
+  }
+}
