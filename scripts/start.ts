@@ -36,6 +36,8 @@ async function serveWeb() {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // The primary went away (even by SIGKILL): never linger holding the port.
+  process.on("disconnect", stop);
 }
 
 async function primary() {
