@@ -14,7 +14,8 @@ const member = { username: `browser-${suffix}`, password: `Browse-${suffix}-pass
 const stranger = { username: `peeker-${suffix}`, password: `Peek-${suffix}-pass-9` };
 const orgSlug = `browse-${suffix}`;
 const repoBase = `/orgs/${orgSlug}/repos/puppet`;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-e2e-browse-"));
+/** Made in beforeAll: Playwright also loads spec files in its runner process, which runs no hooks. */
+let work = "";
 
 function git(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -34,6 +35,7 @@ async function ok(args: string[], cwd: string) {
 }
 
 test.beforeAll(async ({ baseURL }) => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-e2e-browse-"));
   const db = getDb();
   const user = await createLocalUser(db, member);
   await createLocalUser(db, stranger);
