@@ -13,7 +13,8 @@ export type Workers = { stop: () => Promise<void> };
 export async function startWorkers(log: (line: string) => void = console.log): Promise<Workers> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set");
-  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, max: 5 });
+  // Failed jobs stay retryable from the admin area for a week (pg-boss archives them after 12 h by default).
+  const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, max: 5, archiveFailedAfterSeconds: 7 * 24 * 3600 });
   boss.on("error", (e) => log(`pg-boss: ${e.message}`));
   await boss.start();
   for (const q of Object.values(queues)) await boss.createQueue(q);
