@@ -39,7 +39,7 @@ import { createLocalUser } from "@/server/users";
 import { startPortal, type Portal } from "@/test/support/portal";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
 import { generateHistory, generateUpload, packedBytes } from "./git-repos";
-import { Client, median, stats, timed, type Stats } from "./lib";
+import { Client, finishBench, median, stats, timed, type Stats } from "./lib";
 
 const root = path.resolve(import.meta.dirname, "..");
 const distDir = ".next-gitbench";
@@ -543,20 +543,4 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
     void cleanup().finally(() => process.exit(130));
   });
 
-main().then(
-  async (results) => {
-    await cleanup();
-    const dir = path.join(root, "bench/results");
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, results.file), JSON.stringify(results, null, 2) + "\n");
-    const md = markdown(results);
-    fs.writeFileSync(path.join(dir, "git-latest.md"), md);
-    console.log(md);
-    process.exit(results.targets.every((t) => t.pass) ? 0 : 1);
-  },
-  async (e) => {
-    log(`failed: ${e instanceof Error ? e.stack : e}`);
-    await cleanup();
-    process.exit(1);
-  },
-);
+finishBench(main(), { latest: "git-latest.md", markdown, cleanup, log });

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import path from "node:path";
+
 /** Shared by the benchmarks: statistics, timing, and an HTTP client with a cookie jar that logs in like the login form. */
 
 export type Stats = { count: number; p50: number; p95: number; p99: number; mean: number; max: number };
@@ -67,4 +70,31 @@ export class Client {
       throw new Error(`GET ${pathname} as ${this.username}: HTTP ${res.status}${res.headers.get("location") ? ` → ${res.headers.get("location")}` : ""}, expected "${mustContain}"`);
     return ms;
   }
+}
+
+/**
+ * Runs a benchmark's main, then cleans up, writes `bench/results/<file>` (JSON) and
+ * `bench/results/<latest>` (markdown), prints the markdown, and exits 1 if a target was missed.
+ */
+export function finishBench<R extends { file: string; targets: { pass: boolean }[] }>(
+  results: Promise<R>,
+  opts: { latest: string; markdown: (r: R) => string; cleanup: () => Promise<void>; log: (line: string) => void },
+) {
+  const dir = path.resolve(import.meta.dirname, "results");
+  results.then(
+    async (r) => {
+      await opts.cleanup();
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, r.file), JSON.stringify(r, null, 2) + "\n");
+      const md = opts.markdown(r);
+      fs.writeFileSync(path.join(dir, opts.latest), md);
+      console.log(md);
+      process.exit(r.targets.every((t) => t.pass) ? 0 : 1);
+    },
+    async (e) => {
+      opts.log(`failed: ${e instanceof Error ? e.stack : e}`);
+      await opts.cleanup();
+      process.exit(1);
+    },
+  );
 }

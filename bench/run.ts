@@ -30,7 +30,7 @@ import { startPortal, type Portal } from "@/test/support/portal";
 import { freePort } from "@/test/support/ports";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
 import { LDAP_BASE, ldapEnv, startSlapd } from "@/test/support/slapd";
-import { Client, median, stats, timed, type Stats } from "./lib";
+import { Client, finishBench, median, stats, timed, type Stats } from "./lib";
 import { directoryLdif, membershipsOf, orgName, orgSlug, seed, username, type Population } from "./seed";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -334,20 +334,4 @@ async function cleanup() {
   for (const c of cleanups) await c().catch((e) => log(`cleanup: ${e instanceof Error ? e.message : e}`));
 }
 
-main().then(
-  async (results) => {
-    await cleanup();
-    const dir = path.join(root, "bench/results");
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, results.file), JSON.stringify(results, null, 2) + "\n");
-    const md = markdown(results);
-    fs.writeFileSync(path.join(dir, "latest.md"), md);
-    console.log(md);
-    process.exit(results.targets.every((t) => t.pass) ? 0 : 1);
-  },
-  async (e) => {
-    log(`failed: ${e instanceof Error ? e.stack : e}`);
-    await cleanup();
-    process.exit(1);
-  },
-);
+finishBench(main(), { latest: "latest.md", markdown, cleanup, log });
