@@ -30,6 +30,7 @@ import { createToken } from "@/server/auth/tokens";
 import { loadConfig } from "@/server/config";
 import { writeCommitGraph } from "@/server/git/browse";
 import { runGit, spawnGit } from "@/server/git/cli";
+import type { Subprocess } from "@/server/git/spawner";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { createRepository } from "@/server/git/manage";
 import { gitRoot } from "@/server/git/paths";
@@ -59,7 +60,7 @@ const targets = { cloneRatio: 1.15, rssGrowthMb: 100, lsRemoteP95Ms: 200, pageP9
 
 const log = (line: string) => console.error(`[bench:git] ${line}`);
 const cleanups: (() => Promise<unknown>)[] = [];
-const children = new Set<ChildProcess>();
+const children = new Set<ChildProcess | Subprocess>();
 const load = () => Math.round(os.loadavg()[0] * 100) / 100;
 const round1 = (n: number) => Math.round(n * 10) / 10;
 

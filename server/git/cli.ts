@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { spawnProcess, type Stdio, type Subprocess } from "./spawner";
 
 /** The one place that spawns git. Output is buffered: use spawnGit for anything large. */
 export type GitResult = { code: number; stdout: string; stderr: string };
@@ -10,8 +10,8 @@ const baseEnv = () => ({
   LANG: "C",
 });
 
-export function spawnGit(args: string[], opts: Omit<SpawnOptions, "env"> & { env?: Record<string, string> } = {}): ChildProcess {
-  return spawn("git", args, { ...opts, env: { ...baseEnv(), ...(opts.env ?? {}) } });
+export function spawnGit(args: string[], opts: { cwd?: string; env?: Record<string, string>; stdio?: Stdio | [Stdio, Stdio, Stdio] } = {}): Subprocess {
+  return spawnProcess("git", args, { cwd: opts.cwd, stdio: opts.stdio, env: { ...baseEnv(), ...(opts.env ?? {}) } });
 }
 
 export class GitError extends Error {

@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import type { Subprocess } from "./spawner";
 import { getDb } from "@/db/client";
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { PolicyError, type Actor } from "@/server/auth/policy";
@@ -45,7 +45,7 @@ export function contentDisposition(kind: "attachment" | "inline", filename: stri
  * Waits for a child's first output (at least `sniff` bytes, or its end), then streams the
  * rest with backpressure. Resolves null when git failed before writing anything.
  */
-function streamOutput(child: ChildProcess, sniff = 1): Promise<{ head: Buffer; body: ReadableStream<Uint8Array> } | null> {
+function streamOutput(child: Subprocess, sniff = 1): Promise<{ head: Buffer; body: ReadableStream<Uint8Array> } | null> {
   const stdout = child.stdout!;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
