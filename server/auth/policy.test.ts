@@ -35,6 +35,7 @@ describe("instance rules", () => {
     expect(can(user(), "farm:read")).toBe(true);
     expect(can(user({ tokenScope: "read" }), "farm:read")).toBe(true);
     expect(can(anon, "farm:read")).toBe(false);
+    expect(can(anon, "farm:binhost")).toBe(true);
   });
   it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run", "farm:manage"] as const)(
     "reserves %s for admins",

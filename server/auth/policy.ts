@@ -46,6 +46,8 @@ const rules = {
   // build farm: profiles, binhost listings and package search are visible to every user;
   // architectures, environments and publishing belong to admins
   "farm:read": { kind: "read", allow: "any-user" },
+  // binary packages are fetched by emerge on every host, without credentials
+  "farm:binhost": { kind: "read", allow: "anyone" },
   "farm:manage": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
