@@ -221,6 +221,31 @@ export async function listLive(db: DbOrTx, environment?: string) {
     .orderBy(asc(binhostPublications.environment), asc(binhostPublications.arch), asc(binhostPublications.profile));
 }
 
+/** The live publication of a target and a page of its packages, or null. */
+export async function listPublicationPackages(db: DbOrTx, t: Target, opts: { limit: number; offset: number }) {
+  const [pub] = await db
+    .select()
+    .from(binhostPublications)
+    .where(
+      and(
+        eq(binhostPublications.environment, t.environment),
+        eq(binhostPublications.arch, t.arch),
+        eq(binhostPublications.profile, t.profile),
+        isNull(binhostPublications.supersededAt),
+      ),
+    )
+    .limit(1);
+  if (!pub) return null;
+  const rows = await db
+    .select({ cpv: binhostPackages.cpv, slot: binhostPackages.slot, buildId: binhostPackages.buildId, path: binhostPackages.path, size: binhostPackages.size })
+    .from(binhostPackages)
+    .where(eq(binhostPackages.publicationId, pub.id))
+    .orderBy(asc(binhostPackages.cpv), asc(binhostPackages.buildId))
+    .limit(opts.limit + 1)
+    .offset(opts.offset);
+  return { publication: pub, items: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
 /** "Which environments have dev-db/mysql-8.0.36?": packages of live publications whose CPV contains q. */
 export async function searchPackages(db: DbOrTx, q: string, opts: { limit: number; offset?: number }) {
   const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -11,6 +11,8 @@ import { commitFiles } from "@/server/git/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { repoDir } from "@/server/git/paths";
 import { createLocalUser, type User } from "@/server/users";
+import { publishBuild } from "@/server/farm/binhost";
+import { makeGpkg } from "@/test/support/gpkg";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-farm-router-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, PUBLIC_URL: "http://rookery.test" });
@@ -25,6 +27,19 @@ beforeAll(async () => {
   user = await createLocalUser(db(), { username: "farm-user", password: pw });
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+it("lists live binhosts, a page of a publication's packages and search hits", async () => {
+  const fixtures = fs.mkdtempSync(path.join(dataDir, "fixtures-"));
+  const files = Array.from({ length: 3 }, (_, i) => makeGpkg(fixtures, { category: "dev-db", pf: `mysql-8.0.3${i}`, buildId: 1 }));
+  await publishBuild(db(), { environment: "staging", arch: "amd64", profile: "linux", parents: [], chost: "x86_64-pc-linux-gnu", portageProfile: "default/linux/amd64/23.0", baseUrl: "http://rookery.test/packages", files });
+  expect((await caller(user).farm.binhost({})).map((p) => [p.environment, p.profile, p.packageCount])).toEqual([["staging", "linux", 3]]);
+  const pub = await caller(user).farm.publication({ environment: "staging", arch: "amd64", profile: "linux", page: 1 });
+  expect(pub.items.map((p) => p.path)).toEqual(["dev-db/mysql/mysql-8.0.30-1.gpkg.tar", "dev-db/mysql/mysql-8.0.31-1.gpkg.tar", "dev-db/mysql/mysql-8.0.32-1.gpkg.tar"]);
+  expect(await trpcCode(caller(user).farm.publication({ environment: "production", arch: "amd64", profile: "linux", page: 1 }))).toBe("NOT_FOUND");
+  expect((await caller(user).farm.search({ q: "mysql-8.0.31", page: 1 })).items.map((h) => `${h.environment}:${h.cpv}`)).toEqual(["staging:dev-db/mysql-8.0.31"]);
+  expect(await trpcCode(caller(user).farm.search({ q: "m", page: 1 }))).toBe("BAD_REQUEST");
+  expect(await trpcCode(caller(null).farm.binhost({}))).toBe("UNAUTHORIZED");
+});
 
 describe("farm router", () => {
   it("shows the example profiles of infrastructure/build-profiles per environment branch", async () => {

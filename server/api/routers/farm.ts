@@ -15,6 +15,7 @@ import {
   saveEnvironment,
 } from "@/server/farm/catalog";
 import { FarmInputError } from "@/server/farm/errors";
+import { listLive, listPublicationPackages, searchPackages } from "@/server/farm/binhost";
 import { generateBuild } from "@/server/farm/generate";
 import { loadBranchProfiles } from "@/server/farm/repo";
 import { cloneUrl } from "@/server/git/paths";
@@ -77,6 +78,30 @@ export const farmRouter = router({
     const [architectures, environments] = await Promise.all([listArchitectures(ctx.db), listEnvironments(ctx.db)]);
     return { architectures, environments };
   }),
+
+  /** Live binhost publications (one per environment × arch × profile). */
+  binhost: protectedProcedure.input(z.object({ environment: z.string().max(32).optional() }).default({})).query(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:read");
+    return listLive(ctx.db, input.environment);
+  }),
+
+  /** The packages of one live publication, a page at a time. */
+  publication: protectedProcedure
+    .input(z.object({ environment: z.string().max(32), arch: name, profile: name, page: z.number().int().min(1).max(10_000).default(1) }))
+    .query(async ({ ctx, input }) => {
+      authorize(ctx.actor, "farm:read");
+      const found = await listPublicationPackages(ctx.db, input, { limit: 100, offset: (input.page - 1) * 100 });
+      if (!found) throw new TRPCError({ code: "NOT_FOUND", message: "Nothing is published for this profile yet" });
+      return found;
+    }),
+
+  /** Package search across every live binhost. */
+  search: protectedProcedure
+    .input(z.object({ q: z.string().trim().min(2, "Type at least two characters").max(200), page: z.number().int().min(1).max(1000).default(1) }))
+    .query(async ({ ctx, input }) => {
+      authorize(ctx.actor, "farm:read");
+      return searchPackages(ctx.db, input.q, { limit: 50, offset: (input.page - 1) * 50 });
+    }),
 
   architectures: protectedProcedure.query(async ({ ctx }) => {
     authorize(ctx.actor, "farm:read");

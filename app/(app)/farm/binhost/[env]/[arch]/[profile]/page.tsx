@@ -1,0 +1,60 @@
+import { api, orNotFound } from "@/server/api/server";
+import { formatSize } from "@/components/farm/format";
+import { PageNumberPager } from "@/components/pager";
+import { Breadcrumbs, PageHeader, Table, buttonClass, formatDate, td, th } from "@/components/ui";
+
+export const metadata = { title: "Published packages" };
+
+type Params = { env: string; arch: string; profile: string };
+
+export default async function FarmPublicationPage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<{ page?: string }> }) {
+  const { env, arch, profile } = await params;
+  const page = Math.max(1, Math.min(10_000, Number((await searchParams).page) || 1));
+  const { publication, items, hasMore } = await orNotFound((await api()).farm.publication({ environment: env, arch, profile, page }));
+  const base = `/packages/${env}/gentoo/${arch}/${profile}`;
+  return (
+    <>
+      <Breadcrumbs items={[{ label: "Build farm", href: "/farm" }, { label: "Binary packages", href: "/farm/binhost" }, { label: `${env} / ${arch} / ${profile}` }]} />
+      <PageHeader
+        title={`${profile} (${env}, ${arch})`}
+        description={
+          <>
+            {publication.packageCount} packages, {formatSize(publication.bytes)}, published {formatDate(publication.createdAt)}
+            {publication.inherited > 0 && <>; {publication.inherited} more come from the parent profiles&apos; binhosts</>}. emerge reads{" "}
+            <code>{base}/Packages</code>.
+          </>
+        }
+        actions={
+          <a className={buttonClass.secondary} href={`${base}/`}>
+            Open the binhost directory
+          </a>
+        }
+      />
+      <Table label="Packages">
+        <thead>
+          <tr>
+            <th className={th}>Package</th>
+            <th className={th}>Slot</th>
+            <th className={th}>Build</th>
+            <th className={th}>Size</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
+          {items.map((p) => (
+            <tr key={p.path}>
+              <td className={td}>
+                <a className="font-mono text-sm text-brand-600 hover:underline" href={`${base}/${p.path}`}>
+                  {p.cpv}
+                </a>
+              </td>
+              <td className={td}>{p.slot}</td>
+              <td className={td}>{p.buildId}</td>
+              <td className={td}>{formatSize(p.size)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+      <PageNumberPager page={page} hasMore={hasMore} href={(n) => `/farm/binhost/${env}/${arch}/${profile}?page=${n}`} />
+    </>
+  );
+}
