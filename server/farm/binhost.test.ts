@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
 import { makeGpkg } from "@/test/support/gpkg";
 import { ensureFarmDefaults } from "./catalog";
-import { binhostRoot, listLive, pruneBinhost, publishBuild, searchPackages, type PublishInput } from "./binhost";
+import { binhostPruneJob, binhostRoot, listLive, pruneBinhost, publishBuild, searchPackages, type PublishInput } from "./binhost";
 import { GpkgError, readGpkg } from "./gpkg";
 import { evaluateUse } from "./packages-index";
 import { serveBinhost } from "./serve";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-binhost-"));
-const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, PUBLIC_URL: "http://rookery.test" });
+const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, PUBLIC_URL: "http://rookery.test", BINHOST_KEEP_PUBLICATIONS: "1" });
 const fixtures = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-gpkg-"));
 afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -251,5 +251,13 @@ describe("publishing a binhost", () => {
     const live = path.join(binhostRoot(), "development/gentoo/amd64/linux");
     expect(fs.readFileSync(path.join(live, "Packages"), "utf8")).toContain("CPV: app-misc/hello-2.12-r3\n");
     expect(fs.existsSync(path.join(live, "sys-libs/zlib/zlib-1.3.1-1.gpkg.tar"))).toBe(true);
+
+    // The scheduled job applies BINHOST_KEEP_PUBLICATIONS (1 here); files stored within the
+    // last hour are spared (a publication may still be linking them).
+    const job = await binhostPruneJob(db());
+    expect(job.keep).toBe(1);
+    expect(job.removed).toHaveLength(1);
+    expect(job.freedFiles).toBe(0);
+    expect(fs.readFileSync(path.join(live, "Packages"), "utf8")).toContain("CPV: app-misc/hello-2.12-r3\n");
   });
 });

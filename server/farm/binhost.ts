@@ -27,7 +27,7 @@ const envPattern = /^[a-z][a-z0-9-]{0,31}$/;
 const archPattern = /^[a-z0-9_-]{1,32}$/;
 
 export function binhostRoot() {
-  return path.join(getConfig().dataDir, "binhost");
+  return getConfig().binhost.dir;
 }
 
 export function checkTarget(t: Target) {
@@ -304,4 +304,12 @@ export async function pruneBinhost(db: Db, keep: number, graceMs = 60 * 60 * 100
     }
   }
   return { removed, freedBytes, freedFiles };
+}
+
+/** The scheduled cleanup: its result (what was removed, space freed) is the job's output. */
+export async function binhostPruneJob(db: Db) {
+  const keep = getConfig().binhost.keep;
+  const r = await pruneBinhost(db, keep);
+  if (r.removed.length || r.freedFiles) console.log(`binhost retention (keep ${keep}): ${r.removed.length} publications removed, ${r.freedFiles} files, ${r.freedBytes} bytes freed`);
+  return { keep, ...r };
 }
