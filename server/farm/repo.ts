@@ -20,7 +20,7 @@ export type BranchProfiles = ProfileSet & { branch: string; commit: string; envi
 const cache = new Map<string, ProfileSet>();
 
 /** The profile set at one commit; commits never change, so results are kept (bounded). */
-async function profilesAt(dir: string, commit: string): Promise<ProfileSet> {
+export async function profilesAtCommit(dir: string, commit: string): Promise<ProfileSet> {
   const hit = cache.get(commit);
   if (hit) return hit;
   const set = loadProfileSet(await readTextTree(dir, commit, ["profiles", "stacks"]));
@@ -46,7 +46,7 @@ export async function loadBranchProfiles(db: DbOrTx, opts: { includeFeatures?: b
   const order = (name: string) => (name === "develop" ? 0 : name.startsWith("release/") || name.startsWith("hotfix/") ? 1 : name === "master" ? 2 : 3);
   branches.sort((a, b) => order(a.name) - order(b.name) || a.name.localeCompare(b.name));
   return Promise.all(
-    branches.map(async (b) => ({ branch: b.name, commit: b.sha, environment: environmentOfBranch(b.name), ...(await profilesAt(dir, b.sha)) })),
+    branches.map(async (b) => ({ branch: b.name, commit: b.sha, environment: environmentOfBranch(b.name), ...(await profilesAtCommit(dir, b.sha)) })),
   );
 }
 
@@ -60,5 +60,5 @@ export async function profilesForEnvironment(db: DbOrTx, environment: string): P
   const candidates = (await listBranches(dir)).filter((b) => environmentOfBranch(b.name) === environment);
   const newest = candidates.sort((a, b) => b.date.getTime() - a.date.getTime())[0];
   if (!newest) return null;
-  return { branch: newest.name, commit: newest.sha, environment: environmentOfBranch(newest.name), ...(await profilesAt(dir, newest.sha)) };
+  return { branch: newest.name, commit: newest.sha, environment: environmentOfBranch(newest.name), ...(await profilesAtCommit(dir, newest.sha)) };
 }
