@@ -30,21 +30,20 @@ test.beforeAll(async ({ baseURL }) => {
     files: { "profiles/php.yaml": "kind: application\ninherits: linux\nuse:\n  dev-lang/php: curl\npackges:\n  - dev-lang/php\n" },
     message: "php profile with a typo",
   });
-  // A published build of a new profile, through the domain API.
-  const files = [
-    makeGpkg(work, { category: "app-misc", pf: "hello-2.12-r1", buildId: 1 }),
-    makeGpkg(work, { category: "dev-db", pf: "mysql-8.0.36", buildId: 2, slot: "0/23" }),
-  ];
-  await publishBuild(db, {
-    environment: "development",
-    arch: "amd64",
-    profile,
-    parents: [],
-    chost: "x86_64-pc-linux-gnu",
-    portageProfile: "default/linux/amd64/23.0",
-    baseUrl: `${baseURL}/packages`,
-    files,
-  });
+  // Two published builds of a new profile, through the domain API: the second upgrades mysql.
+  const hello = makeGpkg(work, { category: "app-misc", pf: "hello-2.12-r1", buildId: 1 });
+  for (const mysql of ["mysql-8.0.35", "mysql-8.0.36"]) {
+    await publishBuild(db, {
+      environment: "development",
+      arch: "amd64",
+      profile,
+      parents: [],
+      chost: "x86_64-pc-linux-gnu",
+      portageProfile: "default/linux/amd64/23.0",
+      baseUrl: `${baseURL}/packages`,
+      files: [hello, makeGpkg(work, { category: "dev-db", pf: mysql, buildId: 2, slot: "0/23" })],
+    });
+  }
 });
 
 test.afterAll(async () => {
@@ -81,6 +80,7 @@ test("an admin reads the build profiles, a validation error, and browses a publi
   await page.getByRole("link", { name: profile, exact: true }).click();
   await expect(page.getByRole("heading", { name: `${profile} (development, amd64)` })).toBeVisible();
   await expect(page.getByRole("link", { name: "dev-db/mysql-8.0.36" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Changes since the previous build" })).toHaveText("upgraded dev-db/mysql 8.0.35 → 8.0.36");
   await page.getByRole("link", { name: "Open the binhost directory" }).click();
   await expect(page.getByRole("heading", { name: `Index of /packages/development/gentoo/amd64/${profile}/` })).toBeVisible();
   await page.getByRole("link", { name: "Packages", exact: true }).click();

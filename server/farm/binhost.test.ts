@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
 import { makeGpkg } from "@/test/support/gpkg";
 import { ensureFarmDefaults } from "./catalog";
-import { binhostPruneJob, binhostRoot, listLive, pruneBinhost, publishBuild, searchPackages, type PublishInput } from "./binhost";
+import { binhostPruneJob, binhostRoot, listLive, publicationChanges, pruneBinhost, publishBuild, searchPackages, type PublishInput } from "./binhost";
 import { GpkgError, readGpkg } from "./gpkg";
 import { evaluateUse } from "./packages-index";
 import { serveBinhost } from "./serve";
@@ -238,14 +238,20 @@ describe("publishing a binhost", () => {
   it("retention keeps the last N publications and frees files nobody links", async () => {
     const v2 = makeGpkg(fixtures, { category: "app-misc", pf: "hello-2.12-r2", buildId: 1, payload: "v2" });
     const v3 = makeGpkg(fixtures, { category: "app-misc", pf: "hello-2.12-r3", buildId: 1, payload: "v3" });
-    await publishBuild(db(), base({ files: [zlib, v2] }));
-    await publishBuild(db(), base({ files: [zlib, v3] }));
+    const mysql = makeGpkg(fixtures, { category: "dev-db", pf: "mysql-8.0.36", buildId: 1, slot: "0/23" });
+    await publishBuild(db(), base({ files: [zlib, v2, ruby] }));
+    const third = await publishBuild(db(), base({ files: [zlib, v3, mysql] }));
+    expect((await publicationChanges(db(), third.publicationId)).changes).toEqual([
+      { package: "app-misc/hello", from: "2.12-r2", to: "2.12-r3", kind: "upgraded" },
+      { package: "dev-db/mysql", from: null, to: "8.0.36", kind: "added" },
+      { package: "dev-lang/ruby", from: "3.3.6", to: null, kind: "removed" },
+    ]);
     // linux now has 3 publications: [zlib, hello-r1], [zlib, r2], [zlib, r3]. Keep 2: hello-r1 goes.
     const r = await pruneBinhost(db(), 2, 0);
     expect(r.removed).toHaveLength(1);
     expect(r.removed[0]).toMatch(/^development\/amd64\/linux@/);
     expect(r.freedFiles).toBe(1);
-    expect(r.freedBytes).toBe(fs.statSync(hello).size);
+    expect(r.freedBytes).toBe(fs.statSync(hello).size); // ruby is still in ruby's own binhost
     const again = await pruneBinhost(db(), 2, 0);
     expect(again).toEqual({ removed: [], freedBytes: 0, freedFiles: 0 });
     const live = path.join(binhostRoot(), "development/gentoo/amd64/linux");

@@ -4,12 +4,12 @@ import { mkdir, rename, rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { and, asc, desc, eq, ilike, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { binhostPackages, binhostPublications } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { readGpkg, type Gpkg } from "./gpkg";
-import { entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, type IndexEntry } from "./packages-index";
+import { compareVersions, entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, splitCpv, type IndexEntry } from "./packages-index";
 import { profileNamePattern } from "./profiles";
 
 /**
@@ -244,6 +244,55 @@ export async function listPublicationPackages(db: DbOrTx, t: Target, opts: { lim
     .limit(opts.limit + 1)
     .offset(opts.offset);
   return { publication: pub, items: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
+export type PackageChange = { package: string; from: string | null; to: string | null; kind: "added" | "removed" | "upgraded" | "downgraded" | "rebuilt" };
+
+/**
+ * What changed from the previous publication of the same binhost (while it is still kept):
+ * packages added, removed, up- or downgraded, and rebuilt (same version, new file).
+ */
+export async function publicationChanges(db: DbOrTx, publicationId: string): Promise<{ previous: LivePublication | null; changes: PackageChange[] }> {
+  const [pub] = await db.select().from(binhostPublications).where(eq(binhostPublications.id, publicationId)).limit(1);
+  if (!pub) return { previous: null, changes: [] };
+  const [previous] = await db
+    .select()
+    .from(binhostPublications)
+    .where(
+      and(
+        eq(binhostPublications.environment, pub.environment),
+        eq(binhostPublications.arch, pub.arch),
+        eq(binhostPublications.profile, pub.profile),
+        isNull(binhostPublications.removedAt),
+        lt(binhostPublications.createdAt, pub.createdAt),
+      ),
+    )
+    .orderBy(desc(binhostPublications.createdAt))
+    .limit(1);
+  if (!previous) return { previous: null, changes: [] };
+  const load = async (id: string) => {
+    const rows = await db.select({ cpv: binhostPackages.cpv, slot: binhostPackages.slot, sha1: binhostPackages.sha1 }).from(binhostPackages).where(eq(binhostPackages.publicationId, id));
+    const byKey = new Map<string, { version: string; sha1: string }>();
+    for (const r of rows) {
+      const [cp, version] = splitCpv(r.cpv);
+      // One line per package and slot (major versions side by side stay apart).
+      byKey.set(`${cp}:${r.slot.split("/")[0]}`, { version, sha1: r.sha1 });
+    }
+    return byKey;
+  };
+  const [before, after] = await Promise.all([load(previous.id), load(pub.id)]);
+  const changes: PackageChange[] = [];
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const pkg = key.replace(/:[^:]*$/, "");
+    const b = before.get(key);
+    const a = after.get(key);
+    if (!b) changes.push({ package: pkg, from: null, to: a!.version, kind: "added" });
+    else if (!a) changes.push({ package: pkg, from: b.version, to: null, kind: "removed" });
+    else if (a.version !== b.version) changes.push({ package: pkg, from: b.version, to: a.version, kind: compareVersions(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
+    else if (a.sha1 !== b.sha1) changes.push({ package: pkg, from: b.version, to: a.version, kind: "rebuilt" });
+  }
+  changes.sort((x, y) => (x.package < y.package ? -1 : x.package > y.package ? 1 : 0));
+  return { previous, changes };
 }
 
 /** "Which environments have dev-db/mysql-8.0.36?": packages of live publications whose CPV contains q. */

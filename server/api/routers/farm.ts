@@ -15,7 +15,7 @@ import {
   saveEnvironment,
 } from "@/server/farm/catalog";
 import { FarmInputError } from "@/server/farm/errors";
-import { listLive, listPublicationPackages, searchPackages } from "@/server/farm/binhost";
+import { listLive, listPublicationPackages, publicationChanges, searchPackages } from "@/server/farm/binhost";
 import { generateBuild } from "@/server/farm/generate";
 import { loadBranchProfiles } from "@/server/farm/repo";
 import { cloneUrl } from "@/server/git/paths";
@@ -92,7 +92,8 @@ export const farmRouter = router({
       authorize(ctx.actor, "farm:read");
       const found = await listPublicationPackages(ctx.db, input, { limit: 100, offset: (input.page - 1) * 100 });
       if (!found) throw new TRPCError({ code: "NOT_FOUND", message: "Nothing is published for this profile yet" });
-      return found;
+      const { previous, changes } = await publicationChanges(ctx.db, found.publication.id);
+      return { ...found, previousAt: previous?.createdAt ?? null, changes };
     }),
 
   /** Package search across every live binhost. */

@@ -1,7 +1,7 @@
 import { api, orNotFound } from "@/server/api/server";
 import { formatSize } from "@/components/farm/format";
 import { PageNumberPager } from "@/components/pager";
-import { Breadcrumbs, PageHeader, Table, buttonClass, formatDate, td, th } from "@/components/ui";
+import { Badge, Breadcrumbs, PageHeader, Table, buttonClass, formatDate, td, th } from "@/components/ui";
 
 export const metadata = { title: "Published packages" };
 
@@ -10,7 +10,7 @@ type Params = { env: string; arch: string; profile: string };
 export default async function FarmPublicationPage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<{ page?: string }> }) {
   const { env, arch, profile } = await params;
   const page = Math.max(1, Math.min(10_000, Number((await searchParams).page) || 1));
-  const { publication, items, hasMore } = await orNotFound((await api()).farm.publication({ environment: env, arch, profile, page }));
+  const { publication, items, hasMore, changes, previousAt } = await orNotFound((await api()).farm.publication({ environment: env, arch, profile, page }));
   const base = `/packages/${env}/gentoo/${arch}/${profile}`;
   return (
     <>
@@ -30,6 +30,26 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
           </a>
         }
       />
+      {previousAt && (
+        <section aria-labelledby="changes-heading" className="mb-6">
+          <h2 id="changes-heading" className="mb-2 text-lg font-semibold">
+            Changes since the previous build ({formatDate(previousAt)})
+          </h2>
+          {changes.length === 0 ? (
+            <p className="text-sm text-gray-600 dark:text-gray-400">Same packages as before.</p>
+          ) : (
+            <ul className="space-y-0.5 text-sm" aria-label="Changes since the previous build">
+              {changes.map((c) => (
+                <li key={`${c.package}-${c.kind}-${c.from}-${c.to}`}>
+                  <Badge tone={c.kind === "added" ? "green" : c.kind === "removed" ? "red" : c.kind === "rebuilt" ? "gray" : "blue"}>{c.kind}</Badge>{" "}
+                  <span className="font-mono">{c.package}</span> {c.from && c.to && c.from !== c.to ? `${c.from} → ${c.to}` : (c.to ?? c.from)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+      <h2 className="mb-2 text-lg font-semibold">Packages</h2>
       <Table label="Packages">
         <thead>
           <tr>
