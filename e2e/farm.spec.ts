@@ -65,6 +65,9 @@ test("an admin reads the build profiles, a validation error, and browses a publi
   await expect(rails).toContainText("dev-db/postgresql -server");
   await expect(develop.getByText("inherits ruby → linux")).toBeVisible();
   await expect(develop.getByText("rails-stack")).toBeVisible();
+  await expect(develop.getByRole("link", { name: "binrepos.conf" })).toHaveAttribute("href", "/packages/development/stacks/rails-stack/amd64/binrepos.conf");
+  const binrepos = await page.request.get("/packages/development/stacks/rails-stack/amd64/binrepos.conf");
+  expect(await binrepos.text()).toContain("[rookery-rails]\npriority = 30\n");
 
   const proposal = page.getByRole("region", { name: `Branch ${branch}` });
   await expect(proposal.getByRole("alert")).toContainText("profiles/php.yaml:5:1: unknown key packges");
@@ -77,7 +80,7 @@ test("an admin reads the build profiles, a validation error, and browses a publi
 
   // The binhost listing.
   await page.goto("/farm/binhost");
-  await page.getByRole("link", { name: profile, exact: true }).click();
+  await page.getByRole("link", { name: `${profile} in development for amd64` }).click();
   await expect(page.getByRole("heading", { name: `${profile} (development, amd64)` })).toBeVisible();
   await expect(page.getByRole("link", { name: "dev-db/mysql-8.0.36" })).toBeVisible();
   await expect(page.getByRole("list", { name: "Changes since the previous build" })).toHaveText("upgraded dev-db/mysql 8.0.35 → 8.0.36");

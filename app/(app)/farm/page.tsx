@@ -121,6 +121,20 @@ export default async function FarmProfilesPage() {
                   <li key={s.name}>
                     <span className="font-semibold">{s.name}</span>: {s.profiles.join(" + ")}
                     {s.description && <span className="text-gray-600 dark:text-gray-400"> — {s.description}</span>}
+                    {b.environment &&
+                      b.profiles
+                        .find((p) => p.name === s.system)
+                        ?.architectures.map((arch) => (
+                          <span key={arch} className="ml-2 text-xs">
+                            {arch}:{" "}
+                            <a className="text-brand-600 underline" href={`/packages/${b.environment}/stacks/${s.name}/${arch}/binrepos.conf`}>
+                              binrepos.conf
+                            </a>{" "}
+                            <a className="text-brand-600 underline" href={`/packages/${b.environment}/stacks/${s.name}/${arch}/make.conf`}>
+                              make.conf
+                            </a>
+                          </span>
+                        ))}
                   </li>
                 ))}
               </ul>

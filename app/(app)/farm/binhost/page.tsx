@@ -7,6 +7,12 @@ export const metadata = { title: "Binary packages" };
 
 export default async function FarmBinhostPage() {
   const live = await orNotFound((await api()).farm.binhost({}));
+  // The matrix: a row per profile, a column per environment × architecture.
+  const envOrder = ["development", "staging", "production"];
+  const rank = (env: string) => (envOrder.includes(env) ? envOrder.indexOf(env) : envOrder.length);
+  const columns = [...new Set(live.map((p) => `${p.environment}/${p.arch}`))].sort((a, b) => rank(a.split("/")[0]) - rank(b.split("/")[0]) || a.localeCompare(b));
+  const profiles = [...new Set(live.map((p) => p.profile))].sort();
+  const cell = new Map(live.map((p) => [`${p.environment}/${p.arch}/${p.profile}`, p]));
   return (
     <>
       <Breadcrumbs items={[{ label: "Build farm", href: "/farm" }, { label: "Binary packages" }]} />
@@ -25,30 +31,38 @@ export default async function FarmBinhostPage() {
         <Table label="Published binhosts">
           <thead>
             <tr>
-              <th className={th}>Environment</th>
-              <th className={th}>Architecture</th>
               <th className={th}>Profile</th>
-              <th className={th}>Packages</th>
-              <th className={th}>Size</th>
-              <th className={th}>Published</th>
+              {columns.map((c) => (
+                <th key={c} className={th}>
+                  {c.replace("/", " · ")}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
-            {live.map((p) => (
-              <tr key={p.id}>
-                <td className={td}>{p.environment}</td>
-                <td className={td}>{p.arch}</td>
-                <td className={td}>
-                  <Link className="font-medium text-brand-600 hover:underline" href={`/farm/binhost/${p.environment}/${p.arch}/${p.profile}`}>
-                    {p.profile}
-                  </Link>
-                </td>
-                <td className={td}>
-                  {p.packageCount}
-                  {p.inherited > 0 && <span className="text-xs text-gray-500"> (+{p.inherited} from parents)</span>}
-                </td>
-                <td className={td}>{formatSize(p.bytes)}</td>
-                <td className={td}>{formatDate(p.createdAt)}</td>
+            {profiles.map((profile) => (
+              <tr key={profile}>
+                <td className={`${td} font-medium`}>{profile}</td>
+                {columns.map((c) => {
+                  const p = cell.get(`${c}/${profile}`);
+                  return (
+                    <td key={c} className={td}>
+                      {p ? (
+                        <>
+                          <Link className="text-brand-600 hover:underline" href={`/farm/binhost/${p.environment}/${p.arch}/${p.profile}`} aria-label={`${p.profile} in ${p.environment} for ${p.arch}`}>
+                            {p.packageCount} package{p.packageCount === 1 ? "" : "s"}
+                          </Link>
+                          <div className="text-xs text-gray-500">
+                            {formatSize(p.bytes)} · {formatDate(p.createdAt)}
+                            {p.inherited > 0 && ` · +${p.inherited} from parents`}
+                          </div>
+                        </>
+                      ) : (
+                        <span className="text-gray-400">—</span>
+                      )}
+                    </td>
+                  );
+                })}
               </tr>
             ))}
           </tbody>
