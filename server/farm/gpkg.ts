@@ -76,14 +76,27 @@ async function decompress(comp: string, data: Buffer) {
   return run(d[0], d[1], data);
 }
 
-async function hashRange(file: string, start: number, size: number, algos: string[]) {
-  const hashes = algos.map((a) => createHash(a));
-  if (size > 0) {
-    await pipeline(fs.createReadStream(file, { start, end: start + size - 1 }), async (src: AsyncIterable<Buffer>) => {
-      for await (const chunk of src) for (const h of hashes) h.update(chunk);
-    });
-  }
-  return hashes.map((h) => h.digest("hex"));
+/**
+ * One sequential read of the whole file: SHA1 and MD5 of the file (for the index) and the
+ * requested hashes of each member's byte range (for the Manifest check) at the same time.
+ */
+async function hashFile(file: string, ranges: { start: number; size: number; algos: string[] }[]) {
+  const whole = [createHash("sha1"), createHash("md5")];
+  const parts = ranges.map((r) => ({ ...r, hashes: r.algos.map((a) => createHash(a)) }));
+  let pos = 0;
+  await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), async (src: AsyncIterable<Buffer>) => {
+    for await (const chunk of src) {
+      for (const h of whole) h.update(chunk);
+      const end = pos + chunk.length;
+      for (const p of parts) {
+        const from = Math.max(p.start, pos);
+        const to = Math.min(p.start + p.size, end);
+        if (from < to) for (const h of p.hashes) h.update(chunk.subarray(from - pos, to - pos));
+      }
+      pos = end;
+    }
+  });
+  return { sha1: whole[0].digest("hex"), md5: whole[1].digest("hex"), parts: parts.map((p) => p.hashes.map((h) => h.digest("hex"))) };
 }
 
 const manifestAlgos: Record<string, string> = { BLAKE2B: "blake2b512", SHA512: "sha512", SHA256: "sha256", SHA1: "sha1", MD5: "md5" };
@@ -128,16 +141,22 @@ export async function readGpkg(file: string): Promise<Gpkg> {
     metaBytes = await src.read(meta.dataOffset, meta.size);
     // Every member the Manifest names must be there with its size and hashes.
     const listed = parseManifest(manifestText);
-    for (const f of files) {
-      const short = f.name.slice(base.length + 1);
-      if (short === "Manifest" || short.endsWith(".sig")) continue;
-      const want = listed.get(short) ?? fail(`${short} is not listed in the Manifest`);
-      if (want.size !== f.size) fail(`${short} is ${f.size} bytes, the Manifest says ${want.size}`);
-      const algos = Object.keys(want.hashes).filter((a) => manifestAlgos[a]);
-      if (!algos.length) fail(`the Manifest has no known hash for ${short}`);
-      const got = await hashRange(file, f.dataOffset, f.size, algos.map((a) => manifestAlgos[a]));
-      for (const [i, a] of algos.entries()) if (got[i] !== want.hashes[a]) fail(`${short} does not match its ${a} checksum in the Manifest (corrupt)`);
-    }
+    const checks = files
+      .map((f) => ({ f, short: f.name.slice(base.length + 1) }))
+      .filter(({ short }) => short !== "Manifest" && !short.endsWith(".sig"))
+      .map(({ f, short }) => {
+        const want = listed.get(short) ?? fail(`${short} is not listed in the Manifest`);
+        if (want.size !== f.size) fail(`${short} is ${f.size} bytes, the Manifest says ${want.size}`);
+        const algos = Object.keys(want.hashes).filter((a) => manifestAlgos[a]);
+        if (!algos.length) fail(`the Manifest has no known hash for ${short}`);
+        return { short, want, algos, start: f.dataOffset, size: f.size };
+      });
+    const hashed = await hashFile(
+      file,
+      checks.map((c) => ({ start: c.start, size: c.size, algos: c.algos.map((a) => manifestAlgos[a]) })),
+    );
+    for (const [n, c] of checks.entries())
+      for (const [i, a] of c.algos.entries()) if (hashed.parts[n][i] !== c.want.hashes[a]) fail(`${c.short} does not match its ${a} checksum in the Manifest (corrupt)`);
     const comp = path.extname(meta.name) === ".tar" ? "" : path.extname(meta.name).slice(1);
     const inner = await decompress(comp, metaBytes).catch((e: Error) => fail(`metadata: ${e.message}`));
     const metaEntries = await listTar(bufferSource(inner)).catch((e: Error) => fail(`metadata: ${e.message}`));
@@ -148,8 +167,7 @@ export async function readGpkg(file: string): Promise<Gpkg> {
       metadata[m[1]] = inner.toString("utf8", e.dataOffset, e.dataOffset + e.size).split(/\s+/).filter(Boolean).join(" ");
     }
     if (!metadata.CATEGORY || !metadata.PF) fail("metadata has no CATEGORY or PF");
-    const [sha1, md5] = await hashRange(file, 0, st.size, ["sha1", "md5"]);
-    return { metadata, size: st.size, sha1, md5, mtime: Math.floor(st.mtimeMs / 1000) };
+    return { metadata, size: st.size, sha1: hashed.sha1, md5: hashed.md5, mtime: Math.floor(st.mtimeMs / 1000) };
   } finally {
     await fh.close();
   }
