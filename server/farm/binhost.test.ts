@@ -9,7 +9,9 @@ import { ensureFarmDefaults } from "./catalog";
 import { binhostPruneJob, binhostRoot, listLive, publicationChanges, pruneBinhost, publishBuild, searchPackages, type PublishInput } from "./binhost";
 import { GpkgError, readGpkg } from "./gpkg";
 import { evaluateUse } from "./packages-index";
-import { serveBinhost } from "./serve";
+import { serveBinhost, serveBinhostNode } from "./serve";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-binhost-"));
@@ -180,6 +182,29 @@ describe("publishing a binhost", () => {
     for (const bad of ["/packages/development/gentoo/amd64/linux/../../../../.store", "/packages/.publications", "/packages/development/gentoo/amd64/linux/%2e%2e/ruby", "/packages/nope"])
       expect((await get(bad)).status).toBe(404);
     expect((await serveBinhost(new Request("http://x/packages"), anon, ["..", "..", "etc", "passwd"])).status).toBe(404);
+  });
+
+  it("serves the same over plain node:http (the portal's fast path ahead of Next.js), streaming", async () => {
+    const server = http.createServer((req, res) => serveBinhostNode(req, res) || res.writeHead(418).end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const live = path.join(binhostRoot(), "development/gentoo/amd64/linux");
+      const res = await fetch(`${url}/packages/development/gentoo/amd64/linux/Packages`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(fs.readFileSync(path.join(live, "Packages"), "utf8"));
+      const again = await fetch(`${url}/packages/development/gentoo/amd64/linux/Packages`, { headers: { "if-modified-since": res.headers.get("last-modified")! } });
+      expect(again.status).toBe(304);
+      const part = await fetch(`${url}/packages/development/gentoo/amd64/linux/sys-libs/zlib/zlib-1.3.1-1.gpkg.tar`, { headers: { range: "bytes=-512" } });
+      expect(part.status).toBe(206);
+      expect(Buffer.from(await part.arrayBuffer()).equals(fs.readFileSync(zlib).subarray(-512))).toBe(true);
+      expect((await fetch(`${url}/packages/development/gentoo/amd64/linux/%2e%2e/%2e%2e/%2e%2e/%2e%2e/.store`)).status).toBe(404);
+      expect((await fetch(`${url}/packages/.publications/`)).status).toBe(404);
+      expect((await fetch(`${url}/api/health`)).status).toBe(418); // not ours: passed on
+      expect((await fetch(`${url}/packages/development/gentoo/amd64/linux/Packages`, { method: "POST" })).status).toBe(418);
+    } finally {
+      server.close();
+    }
   });
 
   it("an application profile stores only packages its parents do not publish", async () => {

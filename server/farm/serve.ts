@@ -1,6 +1,9 @@
 import fs from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { getDb } from "@/db/client";
 import { can, type Actor } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
@@ -144,4 +147,41 @@ export async function serveBinhost(req: Request, actor: Actor, segments: string[
   }
   if (!st.isFile()) return notFound();
   return serveFile(req, real, st);
+}
+
+/**
+ * The same binhost for a plain node:http server, ahead of Next.js: emerge and the
+ * benchmarks hit /packages hard, and Next's routing costs more than serving a 304.
+ * Returns false when the URL is not under /packages/ (the caller passes it on).
+ */
+export function serveBinhostNode(req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url ?? "/";
+  if (!url.startsWith("/packages/") || (req.method !== "GET" && req.method !== "HEAD")) return false;
+  void (async () => {
+    const pathname = url.split("?")[0];
+    const segments = pathname
+      .slice("/packages/".length)
+      .split("/")
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return "\0";
+        }
+      });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+    const auth = req.headers.authorization ? await userFromAuthorizationHeader(req.headers.authorization) : null;
+    const actor: Actor = auth ? actorFromUser(auth.user, auth.scope) : { kind: "anonymous" };
+    const response = await serveBinhost(new Request(`http://binhost${pathname}`, { method: req.method, headers }), actor, segments);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (!response.body) return void res.end();
+    await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
+  })().catch((e) => {
+    console.error(`binhost ${url}:`, e instanceof Error ? e.message : e);
+    if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" }).end("Internal error\n");
+    else res.destroy();
+  });
+  return true;
 }
