@@ -33,7 +33,18 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: "/admin/ldap", label: "LDAP sync" },
         { href: "/admin/jobs", label: "Background jobs" },
         { href: "/admin/backups", label: "Backups" },
+        { href: "/admin/farm", label: "Build farm" },
         { href: "/admin/audit", label: "Audit log" },
+      ],
+    };
+  }
+  if (pathname === "/farm" || pathname.startsWith("/farm/")) {
+    return {
+      title: "Build farm",
+      items: [
+        { href: "/farm", label: "Build profiles", exact: true },
+        { href: "/farm/binhost", label: "Binary packages" },
+        { href: "/farm/search", label: "Package search" },
       ],
     };
   }
@@ -52,6 +63,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
     items: [
       { href: "/", label: "Your organizations", exact: true },
       { href: "/notifications", label: "Notifications" },
+      { href: "/farm", label: "Build farm" },
       ...(isAdmin ? [{ href: "/admin", label: "Admin area" }] : []),
     ],
   };

@@ -10,6 +10,7 @@ import http from "node:http";
 import path from "node:path";
 import { closeDb } from "@/db/client";
 import { getConfig } from "@/server/config";
+import { serveBinhostNode } from "@/server/farm/serve";
 import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
 import { startWorkers, type Workers } from "@/workers";
@@ -27,7 +28,8 @@ async function serveWeb() {
   const app = next({ dev, dir, hostname: config.host, port: config.port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => handle(req, res));
+  // The binhost is served before Next.js (app/packages/ is the same handler for `next dev`).
+  const server = http.createServer((req, res) => serveBinhostNode(req, res) || handle(req, res));
   server.listen(config.port, config.host);
   const stop = () => {
     server.close();

@@ -61,6 +61,9 @@ const envSchema = z
     BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
     BACKUP_CRON: z.string().default("0 2 * * *"),
 
+    BINHOST_KEEP_PUBLICATIONS: z.coerce.number().int().min(1).max(1000).default(5),
+    BINHOST_PRUNE_CRON: z.string().default("30 3 * * *"),
+
     GIT_MAX_PUSH_MB: z.coerce.number().int().min(1).default(2048),
     GIT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(32),
     GIT_MAX_QUEUED: z.coerce.number().int().min(0).default(256),
@@ -128,6 +131,7 @@ function buildConfig(env: Record<string, string | undefined>) {
     smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
     git: { maxPushBytes: e.GIT_MAX_PUSH_MB * 1024 * 1024, maxConcurrent: e.GIT_MAX_CONCURRENT, maxQueued: e.GIT_MAX_QUEUED },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
+    binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },
   };
 }
 

@@ -2,6 +2,7 @@ import { adminRouter } from "./routers/admin";
 import { auditRouter } from "./routers/audit";
 import { backupsRouter } from "./routers/backups";
 import { codeRouter } from "./routers/code";
+import { farmRouter } from "./routers/farm";
 import { jobsRouter } from "./routers/jobs";
 import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
@@ -31,6 +32,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   mirrors: mirrorsRouter,
   backups: backupsRouter,
+  farm: farmRouter,
 });
 
 export type AppRouter = typeof appRouter;

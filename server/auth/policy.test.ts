@@ -31,7 +31,13 @@ describe("instance rules", () => {
     expect(can(user(), "self:tokens")).toBe(true);
     expect(can(anon, "self:read")).toBe(false);
   });
-  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run"] as const)(
+  it("shows the build farm (profiles, binhost, package search) to every signed-in user, also with read tokens", () => {
+    expect(can(user(), "farm:read")).toBe(true);
+    expect(can(user({ tokenScope: "read" }), "farm:read")).toBe(true);
+    expect(can(anon, "farm:read")).toBe(false);
+    expect(can(anon, "farm:binhost")).toBe(true);
+  });
+  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run", "farm:manage"] as const)(
     "reserves %s for admins",
     (action) => {
       expect(can(admin, action)).toBe(true);

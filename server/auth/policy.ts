@@ -43,6 +43,12 @@ const rules = {
   "jobs:retry": { kind: "write", allow: "admin" },
   "audit:read-all": { kind: "read", allow: "admin" },
   "backups:run": { kind: "write", allow: "admin" },
+  // build farm: profiles, binhost listings and package search are visible to every user;
+  // architectures, environments and publishing belong to admins
+  "farm:read": { kind: "read", allow: "any-user" },
+  // binary packages are fetched by emerge on every host, without credentials
+  "farm:binhost": { kind: "read", allow: "anyone" },
+  "farm:manage": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },

@@ -8,7 +8,8 @@ import { runGit } from "./cli";
 import { commitFiles } from "./commit";
 import { installHooks } from "./hooks";
 import { cloneUrl, repoDir } from "./paths";
-import { getRepo, GLOBAL_MODULES, INFRASTRUCTURE_ORG, type RepoWithOrg } from "./repos";
+import { buildProfilesTemplate } from "@/server/farm/template";
+import { BUILD_PROFILES_REPO, getRepo, GLOBAL_MODULES, INFRASTRUCTURE_ORG, type RepoWithOrg } from "./repos";
 import { moduleTemplate, puppetTemplate, readmeTemplate } from "./templates";
 
 const inflight = new Map<string, Promise<string>>();
@@ -78,6 +79,10 @@ async function seed(db: DbOrTx, repo: RepoWithOrg, dir: string, opts: { withRead
       message: `Initial ${repo.name} module`,
       alsoBranches: ["master"],
     });
+    return;
+  }
+  if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.name === BUILD_PROFILES_REPO) {
+    await commitFiles(dir, { branch: "develop", files: buildProfilesTemplate(), message: "Example build profiles and stack", alsoBranches: ["master"] });
     return;
   }
   if (repo.kind === "standard" && repo.name === "puppet") {

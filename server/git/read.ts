@@ -1,4 +1,4 @@
-import { runGit } from "./cli";
+import { runGit, runGitBytes } from "./cli";
 import { environmentOf } from "./protection";
 
 export type Branch = { name: string; sha: string; date: Date; subject: string; environment: ReturnType<typeof environmentOf> };
@@ -40,4 +40,34 @@ export async function readTextFile(dir: string, ref: string, file: string, maxBy
   const blob = await runGit(["cat-file", "blob", `${ref}:${file}`], { cwd: dir, allowFailure: true });
   if (blob.code !== 0 || blob.stdout.includes("\0")) return null;
   return blob.stdout;
+}
+
+/**
+ * The text of every blob under `dirs` at `commit` (two git processes whatever the count).
+ * Files above maxBytes are skipped; used for small config trees such as build profiles.
+ */
+export async function readTextTree(dir: string, commit: string, dirs: string[], maxBytes = 256 * 1024): Promise<{ path: string; text: string }[]> {
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new Error("readTextTree needs a commit id");
+  const ls = await runGitBytes(["ls-tree", "-r", "-z", "-l", commit, "--", ...dirs], { cwd: dir });
+  const entries = ls.stdout
+    .toString("utf8")
+    .split("\0")
+    .filter(Boolean)
+    .map((line) => {
+      const [meta, path] = line.split("\t");
+      const [, type, oid, size] = meta.split(/\s+/);
+      return { type, oid, size: Number(size), path };
+    })
+    .filter((e) => e.type === "blob" && e.size <= maxBytes);
+  if (!entries.length) return [];
+  const batch = await runGitBytes(["cat-file", "--batch"], { cwd: dir, input: entries.map((e) => e.oid).join("\n") + "\n" });
+  const out: { path: string; text: string }[] = [];
+  let pos = 0;
+  for (const e of entries) {
+    const nl = batch.stdout.indexOf(0x0a, pos);
+    const size = Number(batch.stdout.subarray(pos, nl).toString().split(" ")[2]);
+    out.push({ path: e.path, text: batch.stdout.subarray(nl + 1, nl + 1 + size).toString("utf8") });
+    pos = nl + 1 + size + 1;
+  }
+  return out;
 }

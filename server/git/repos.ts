@@ -8,6 +8,8 @@ export type RepoWithOrg = Repo & { orgSlug: string; orgName: string; orgArchived
 
 export const INFRASTRUCTURE_ORG = "infrastructure";
 export const GLOBAL_MODULES = ["role", "profile"] as const;
+/** The build farm's profiles and stacks (server/farm): admin-owned, not mirrored. */
+export const BUILD_PROFILES_REPO = "build-profiles";
 
 export class RepoInputError extends Error {
   constructor(
@@ -38,7 +40,10 @@ async function protect(tx: DbOrTx, repoIds: string[]) {
 export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: string }[]) {
   const rows = orgs.flatMap((org) =>
     org.slug === INFRASTRUCTURE_ORG
-      ? GLOBAL_MODULES.map((name) => ({ orgId: org.id, name, description: `Global ${name} module, mirrored into every organization` }))
+      ? [
+          ...GLOBAL_MODULES.map((name) => ({ orgId: org.id, name, description: `Global ${name} module, mirrored into every organization` })),
+          { orgId: org.id, name: BUILD_PROFILES_REPO, description: "Build farm profiles and stacks; branches are environments" },
+        ]
       : [
           { orgId: org.id, name: "puppet", description: "Puppet control repository: Puppetfile, hieradata, environments" },
           ...GLOBAL_MODULES.map((name) => ({

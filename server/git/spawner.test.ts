@@ -35,7 +35,7 @@ describe("spawning through the helper process", () => {
   });
 
   it("gives the process exactly the environment asked for: added, changed and removed variables", async () => {
-    const env = { ...process.env, ROOKERY_SPAWN_TEST: "added", PATH: `/nonexistent:${process.env.PATH}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, ROOKERY_SPAWN_TEST: "added", PATH: `/nonexistent:${process.env.PATH}` };
     delete env.HOME;
     const r = await collect(spawnProcess("sh", ["-c", 'echo "$ROOKERY_SPAWN_TEST ${HOME:-unset} ${PATH%%:*}"'], { env }));
     expect(r.stdout.toString()).toBe("added unset /nonexistent\n");

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { getDb } from "@/db/client";
+import { ensureFarmDefaults } from "@/server/farm/catalog";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ConfigError, loadConfig, type Config } from "@/server/config";
 import { ensureDatabase, runMigrations, type RunningDatabase } from "./database";
@@ -34,5 +35,6 @@ export async function boot(log: (line: string) => void): Promise<Booted> {
   process.env.DATABASE_URL = database.url;
   await runMigrations(database.url);
   await ensureInfrastructureOrg(getDb());
+  await ensureFarmDefaults(getDb());
   return { config, database };
 }

@@ -1,0 +1,40 @@
+import Link from "next/link";
+import { api, orNotFound } from "@/server/api/server";
+import { ArchitecturesEditor, EnvironmentsEditor } from "@/components/farm/catalog-editor";
+import { Breadcrumbs, PageHeader } from "@/components/ui";
+
+export const metadata = { title: "Build farm · Admin area" };
+
+export default async function AdminFarmPage() {
+  const { architectures: archs, environments: envs } = await orNotFound((await api()).farm.adminCatalog());
+  return (
+    <>
+      <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "Build farm" }]} />
+      <PageHeader
+        title="Build farm"
+        description={
+          <>
+            Architectures and environments the farm builds for. Build profiles and stacks are files in{" "}
+            <Link className="text-brand-600 underline" href="/orgs/infrastructure/repos/build-profiles">
+              infrastructure/build-profiles
+            </Link>{" "}
+            (see <Link className="text-brand-600 underline" href="/farm">Build profiles</Link>); its branches map to environments: <code>develop</code> →
+            development, <code>release/*</code> and <code>hotfix/*</code> → staging, <code>master</code> → production.
+          </>
+        }
+      />
+      <section aria-labelledby="archs-heading" className="mb-10">
+        <h2 id="archs-heading" className="mb-2 text-lg font-semibold">
+          Architectures
+        </h2>
+        <ArchitecturesEditor rows={archs.map((a) => ({ id: a.id, keyword: a.keyword, chost: a.chost, cflags: a.cflags, description: a.description }))} />
+      </section>
+      <section aria-labelledby="envs-heading">
+        <h2 id="envs-heading" className="mb-2 text-lg font-semibold">
+          Environments
+        </h2>
+        <EnvironmentsEditor rows={envs.map((e) => ({ id: e.id, name: e.name, portageBranch: e.portageBranch, description: e.description }))} />
+      </section>
+    </>
+  );
+}

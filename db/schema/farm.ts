@@ -1,0 +1,63 @@
+import { bigint, index, integer, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+
+/** Build architectures (admin-managed): the keyword portage knows, its CHOST and default CFLAGS. */
+export const farmArchitectures = pgTable("farm_architectures", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  keyword: text("keyword").notNull().unique(),
+  chost: text("chost").notNull(),
+  cflags: text("cflags").notNull(),
+  description: text("description").notNull().default(""),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Build environments (admin-managed). Which build-profiles branches feed one is git-flow's
+ * fixed mapping; `portageBranch` is the branch of the portage tree mirror it builds against.
+ */
+export const farmEnvironments = pgTable("farm_environments", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  portageBranch: text("portage_branch").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One published binhost directory (env × arch × profile); the newest is the live one. */
+export const binhostPublications = pgTable(
+  "binhost_publications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environment: text("environment").notNull(),
+    arch: text("arch").notNull(),
+    profile: text("profile").notNull(),
+    /** Directory name under the profile's publications folder. */
+    dir: text("dir").notNull(),
+    packageCount: integer("package_count").notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    /** Packages left out because a parent profile already publishes them. */
+    inherited: integer("inherited").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set when a newer publication replaced this one; retention removes the oldest of these. */
+    supersededAt: timestamp("superseded_at", { withTimezone: true }),
+    removedAt: timestamp("removed_at", { withTimezone: true }),
+  },
+  (t) => [index("binhost_publications_target_idx").on(t.environment, t.arch, t.profile, t.createdAt)],
+);
+
+/** The packages of each publication, for search ("which environments have dev-db/mysql-8.0.36?"). */
+export const binhostPackages = pgTable(
+  "binhost_packages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    publicationId: uuid("publication_id")
+      .notNull()
+      .references(() => binhostPublications.id, { onDelete: "cascade" }),
+    cpv: text("cpv").notNull(),
+    slot: text("slot").notNull(),
+    buildId: integer("build_id").notNull(),
+    path: text("path").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    sha1: text("sha1").notNull(),
+  },
+  (t) => [unique("binhost_packages_pub_path").on(t.publicationId, t.path), index("binhost_packages_cpv_idx").on(t.cpv)],
+);

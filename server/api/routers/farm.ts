@@ -1,0 +1,148 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { authorize } from "@/server/auth/policy";
+import { getConfig } from "@/server/config";
+import {
+  architectureInput,
+  deleteArchitecture,
+  deleteEnvironment,
+  environmentInput,
+  getArchitecture,
+  getEnvironment,
+  listArchitectures,
+  listEnvironments,
+  saveArchitecture,
+  saveEnvironment,
+} from "@/server/farm/catalog";
+import { FarmInputError } from "@/server/farm/errors";
+import { listLive, listPublicationPackages, publicationChanges, searchPackages } from "@/server/farm/binhost";
+import { generateBuild } from "@/server/farm/generate";
+import { loadBranchProfiles } from "@/server/farm/repo";
+import { cloneUrl } from "@/server/git/paths";
+import { FieldError, protectedProcedure, router } from "../trpc";
+
+/** Domain input errors become form field errors. */
+async function fields<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof FarmInputError) throw new FieldError(e.field, e.message);
+    throw e;
+  }
+}
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/);
+
+export const farmRouter = router({
+  /** Every environment branch of infrastructure/build-profiles (and open feature branches) with its resolved profiles and errors. */
+  profiles: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "farm:read");
+    const branches = await loadBranchProfiles(ctx.db, { includeFeatures: true });
+    return branches.map((b) => ({
+      branch: b.branch,
+      commit: b.commit,
+      environment: b.environment,
+      profiles: [...b.profiles.values()],
+      stacks: [...b.stacks.values()],
+      errors: b.errors,
+    }));
+  }),
+
+  /** The job a build of one profile would run: generated portage files and steps. */
+  preview: protectedProcedure
+    .input(z.object({ branch: z.string().min(1).max(200), profile: name, arch: name, variant: z.enum(["incremental", "clean"]).default("incremental") }))
+    .query(async ({ ctx, input }) => {
+      authorize(ctx.actor, "farm:read");
+      const branch = (await loadBranchProfiles(ctx.db, { includeFeatures: true })).find((b) => b.branch === input.branch);
+      const profile = branch?.profiles.get(input.profile);
+      if (!branch || !profile) throw new TRPCError({ code: "NOT_FOUND", message: "No such profile on this branch" });
+      const arch = await getArchitecture(ctx.db, input.arch);
+      if (!arch) throw new TRPCError({ code: "NOT_FOUND", message: `Architecture ${input.arch} is not defined (Admin → Build farm)` });
+      const envName = branch.environment ?? "development";
+      const env = await getEnvironment(ctx.db, envName);
+      if (!profile.architectures.includes(arch.keyword)) throw new FieldError("arch", `${profile.name} is not built for ${arch.keyword}`);
+      return generateBuild({
+        environment: { name: envName },
+        arch,
+        profile,
+        variant: input.variant,
+        // The portage mirror pins a commit per environment; until one is synced the branch head stands in.
+        tree: { syncUri: cloneUrl("infrastructure", "gentoo"), commit: env?.portageBranch ?? envName },
+        binhostUrl: `${getConfig().publicUrl}/packages`,
+      });
+    }),
+
+  /** The admin page's records (admins only, unlike the lists below). */
+  adminCatalog: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "admin:access");
+    const [architectures, environments] = await Promise.all([listArchitectures(ctx.db), listEnvironments(ctx.db)]);
+    return { architectures, environments };
+  }),
+
+  /** Live binhost publications (one per environment × arch × profile). */
+  binhost: protectedProcedure.input(z.object({ environment: z.string().max(32).optional() }).default({})).query(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:read");
+    return listLive(ctx.db, input.environment);
+  }),
+
+  /** The packages of one live publication, a page at a time. */
+  publication: protectedProcedure
+    .input(z.object({ environment: z.string().max(32), arch: name, profile: name, page: z.number().int().min(1).max(10_000).default(1) }))
+    .query(async ({ ctx, input }) => {
+      authorize(ctx.actor, "farm:read");
+      const found = await listPublicationPackages(ctx.db, input, { limit: 100, offset: (input.page - 1) * 100 });
+      if (!found) throw new TRPCError({ code: "NOT_FOUND", message: "Nothing is published for this profile yet" });
+      const { previous, changes } = await publicationChanges(ctx.db, found.publication.id);
+      return { ...found, previousAt: previous?.createdAt ?? null, changes };
+    }),
+
+  /** Package search across every live binhost. */
+  search: protectedProcedure
+    .input(z.object({ q: z.string().trim().min(2, "Type at least two characters").max(200), page: z.number().int().min(1).max(1000).default(1) }))
+    .query(async ({ ctx, input }) => {
+      authorize(ctx.actor, "farm:read");
+      return searchPackages(ctx.db, input.q, { limit: 50, offset: (input.page - 1) * 50 });
+    }),
+
+  architectures: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "farm:read");
+    return listArchitectures(ctx.db);
+  }),
+
+  saveArchitecture: protectedProcedure.input(architectureInput.extend({ id: z.uuid().optional() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const { id, ...data } = input;
+    const row = await fields(saveArchitecture(ctx.db, data, id));
+    ctx.audit = { targetType: "farm_architecture", targetId: row.id, details: data };
+    return row;
+  }),
+
+  deleteArchitecture: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const row = await deleteArchitecture(ctx.db, input.id);
+    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This architecture no longer exists" });
+    ctx.audit = { targetType: "farm_architecture", targetId: row.id, details: { keyword: row.keyword } };
+    return { ok: true };
+  }),
+
+  environments: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "farm:read");
+    return listEnvironments(ctx.db);
+  }),
+
+  saveEnvironment: protectedProcedure.input(environmentInput.extend({ id: z.uuid().optional() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const { id, ...data } = input;
+    const row = await fields(saveEnvironment(ctx.db, data, id));
+    ctx.audit = { targetType: "farm_environment", targetId: row.id, details: data };
+    return row;
+  }),
+
+  deleteEnvironment: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const row = await deleteEnvironment(ctx.db, input.id);
+    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This environment no longer exists" });
+    ctx.audit = { targetType: "farm_environment", targetId: row.id, details: { name: row.name } };
+    return { ok: true };
+  }),
+});

@@ -1,0 +1,364 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { mkdir, rename, rm, symlink } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { and, asc, desc, eq, ilike, inArray, isNull, lt, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "@/db/client";
+import { binhostPackages, binhostPublications } from "@/db/schema";
+import { getConfig } from "@/server/config";
+import { readGpkg, type Gpkg } from "./gpkg";
+import { compareVersions, entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, splitCpv, type IndexEntry } from "./packages-index";
+import { profileNamePattern } from "./profiles";
+
+/**
+ * The binhost on disk, under DATA_DIR/binhost:
+ *   .store/<sha1[0,2]>/<sha1>.gpkg.tar          every package file once (content-addressed)
+ *   .publications/<env>/<arch>/<profile>/<id>/  one published index: Packages, Packages.gz and
+ *                                               cat/pn/pf-BUILD_ID.gpkg.tar hard links into the store
+ *   <env>/gentoo/<arch>/<profile>               symlink to the live publication (swapped atomically)
+ * A file is freed when no publication links it any more (link count 1: only the store).
+ */
+
+export type Target = { environment: string; arch: string; profile: string };
+
+const envPattern = /^[a-z][a-z0-9-]{0,31}$/;
+const archPattern = /^[a-z0-9_-]{1,32}$/;
+
+export function binhostRoot() {
+  return getConfig().binhost.dir;
+}
+
+export function checkTarget(t: Target) {
+  if (!envPattern.test(t.environment) || !archPattern.test(t.arch) || !profileNamePattern.test(t.profile)) throw new Error("invalid binhost target");
+}
+
+function liveLink(t: Target) {
+  return path.join(binhostRoot(), t.environment, "gentoo", t.arch, t.profile);
+}
+
+function publicationsDir(t: Target) {
+  return path.join(binhostRoot(), ".publications", t.environment, t.arch, t.profile);
+}
+
+function storePath(sha1: string) {
+  return path.join(binhostRoot(), ".store", sha1.slice(0, 2), `${sha1}.gpkg.tar`);
+}
+
+/**
+ * Puts a copy of a file into the store, once (a reflink where the filesystem can). A copy,
+ * not a link to the caller's file: the store's link count must count publications only.
+ */
+async function store(file: string, sha1: string) {
+  const dest = storePath(sha1);
+  if (fs.existsSync(dest)) return dest;
+  await mkdir(path.dirname(dest), { recursive: true });
+  const tmp = `${dest}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await fs.promises.copyFile(file, tmp, fs.constants.COPYFILE_FICLONE);
+    await rename(tmp, dest);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  return dest;
+}
+
+async function writeIndex(dir: string, header: Record<string, string>, entries: IndexEntry[]) {
+  const sorted = sortEntries(entries);
+  async function* text() {
+    yield formatHeader(header);
+    for (const e of sorted) yield formatStanza(e, header);
+  }
+  await pipeline(text, fs.createWriteStream(path.join(dir, "Packages")));
+  await pipeline(fs.createReadStream(path.join(dir, "Packages")), createGzip(), fs.createWriteStream(path.join(dir, "Packages.gz")));
+}
+
+export type PublishInput = Target & {
+  /** Ancestor profiles nearest first: their live packages are not stored again here. */
+  parents: string[];
+  chost: string;
+  /** The portage profile the packages were built with (PROFILE in the header). */
+  portageProfile: string;
+  /** Public base URL of the binhost (…/packages). */
+  baseUrl: string;
+  files: string[];
+};
+
+export type PublishResult = { publicationId: string; packages: number; inherited: number; bytes: number; dir: string };
+
+/** Packages of the live publications of some targets. */
+async function livePackages(db: DbOrTx, targets: Target[]) {
+  if (!targets.length) return [];
+  const rows = await db
+    .select({ profile: binhostPublications.profile, cpv: binhostPackages.cpv, sha1: binhostPackages.sha1 })
+    .from(binhostPackages)
+    .innerJoin(binhostPublications, eq(binhostPublications.id, binhostPackages.publicationId))
+    .where(
+      and(
+        isNull(binhostPublications.supersededAt),
+        eq(binhostPublications.environment, targets[0].environment),
+        eq(binhostPublications.arch, targets[0].arch),
+        inArray(
+          binhostPublications.profile,
+          targets.map((t) => t.profile),
+        ),
+      ),
+    );
+  return rows;
+}
+
+/**
+ * Publishes a complete build of one target: every gpkg is verified first (a corrupt or
+ * truncated one rejects the whole publication, naming the file, and nothing changes),
+ * packages a parent already publishes identically are left out, the new index is
+ * written into a fresh directory and the live symlink swapped to it in one rename.
+ */
+export async function publishBuild(db: Db, input: PublishInput): Promise<PublishResult> {
+  checkTarget(input);
+  for (const p of input.parents) checkTarget({ ...input, profile: p });
+  const pkgs: { file: string; gpkg: Gpkg }[] = [];
+  for (const file of input.files) pkgs.push({ file, gpkg: await readGpkg(file) });
+
+  const parentPkgs = await livePackages(
+    db,
+    input.parents.map((profile) => ({ ...input, profile })),
+  );
+  const inheritedKeys = new Set(parentPkgs.map((p) => `${p.cpv} ${p.sha1}`));
+  const own = pkgs.filter((p) => !inheritedKeys.has(`${p.gpkg.metadata.CATEGORY}/${p.gpkg.metadata.PF} ${p.gpkg.sha1}`));
+
+  const id = `${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
+  const dir = path.join(publicationsDir(input), id);
+  await mkdir(dir, { recursive: true });
+  try {
+    const entries: IndexEntry[] = [];
+    const seen = new Set<string>();
+    const seenFiles = new Set<string>();
+    for (const { gpkg } of own) {
+      if (seenFiles.has(gpkg.sha1)) continue; // the same file twice in one build
+      seenFiles.add(gpkg.sha1);
+      let buildId = Number(gpkg.metadata.BUILD_ID) || 1;
+      while (seen.has(packagePath(gpkg.metadata, buildId))) buildId++;
+      const rel = packagePath(gpkg.metadata, buildId);
+      seen.add(rel);
+      entries.push(entryFor(gpkg, buildId));
+    }
+    const byPath = new Map(own.map((p) => [p.gpkg.sha1, p]));
+    for (const e of entries) {
+      const src = byPath.get(e.SHA1)!;
+      const stored = await store(src.file, e.SHA1);
+      await mkdir(path.join(dir, path.dirname(e.PATH)), { recursive: true });
+      await fs.promises.link(stored, path.join(dir, e.PATH));
+    }
+    const uri = `${input.baseUrl.replace(/\/+$/, "")}/${input.environment}/gentoo/${input.arch}/${input.profile}`;
+    const header = headerFields({ arch: input.arch, chost: input.chost, profile: input.portageProfile, uri, timestamp: Math.floor(Date.now() / 1000) }, entries.length);
+    await writeIndex(dir, header, entries);
+    const bytes = entries.reduce((n, e) => n + Number(e.SIZE), 0);
+
+    const publicationId = await db.transaction(async (tx) => {
+      // One publisher per target at a time; the loser waits and then supersedes the winner.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`binhost:${input.environment}/${input.arch}/${input.profile}`}))`);
+      const [pub] = await tx
+        .insert(binhostPublications)
+        .values({ environment: input.environment, arch: input.arch, profile: input.profile, dir: id, packageCount: entries.length, bytes, inherited: pkgs.length - own.length })
+        .returning({ id: binhostPublications.id });
+      for (let i = 0; i < entries.length; i += 1000) {
+        await tx.insert(binhostPackages).values(
+          entries.slice(i, i + 1000).map((e) => ({
+            publicationId: pub.id,
+            cpv: e.CPV,
+            slot: e.SLOT ?? "0",
+            buildId: Number(e.BUILD_ID),
+            path: e.PATH,
+            size: Number(e.SIZE),
+            sha1: e.SHA1,
+          })),
+        );
+      }
+      await tx
+        .update(binhostPublications)
+        .set({ supersededAt: new Date() })
+        .where(
+          and(
+            eq(binhostPublications.environment, input.environment),
+            eq(binhostPublications.arch, input.arch),
+            eq(binhostPublications.profile, input.profile),
+            isNull(binhostPublications.supersededAt),
+            sql`${binhostPublications.id} <> ${pub.id}`,
+          ),
+        );
+      await swapLink(liveLink(input), path.relative(path.dirname(liveLink(input)), dir));
+      return pub.id;
+    });
+    return { publicationId, packages: entries.length, inherited: pkgs.length - own.length, bytes, dir };
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Points `link` at `target` with one rename: readers see the old or the new directory, never neither. */
+async function swapLink(link: string, target: string) {
+  await mkdir(path.dirname(link), { recursive: true });
+  const tmp = `${path.dirname(link)}/.${path.basename(link)}.${randomBytes(4).toString("hex")}`;
+  await symlink(target, tmp);
+  try {
+    await rename(tmp, link);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export type LivePublication = typeof binhostPublications.$inferSelect;
+
+/** Live publications, optionally of one environment. */
+export async function listLive(db: DbOrTx, environment?: string) {
+  return db
+    .select()
+    .from(binhostPublications)
+    .where(and(isNull(binhostPublications.supersededAt), environment ? eq(binhostPublications.environment, environment) : undefined))
+    .orderBy(asc(binhostPublications.environment), asc(binhostPublications.arch), asc(binhostPublications.profile));
+}
+
+/** The live publication of a target and a page of its packages, or null. */
+export async function listPublicationPackages(db: DbOrTx, t: Target, opts: { limit: number; offset: number }) {
+  const [pub] = await db
+    .select()
+    .from(binhostPublications)
+    .where(
+      and(
+        eq(binhostPublications.environment, t.environment),
+        eq(binhostPublications.arch, t.arch),
+        eq(binhostPublications.profile, t.profile),
+        isNull(binhostPublications.supersededAt),
+      ),
+    )
+    .limit(1);
+  if (!pub) return null;
+  const rows = await db
+    .select({ cpv: binhostPackages.cpv, slot: binhostPackages.slot, buildId: binhostPackages.buildId, path: binhostPackages.path, size: binhostPackages.size })
+    .from(binhostPackages)
+    .where(eq(binhostPackages.publicationId, pub.id))
+    .orderBy(asc(binhostPackages.cpv), asc(binhostPackages.buildId))
+    .limit(opts.limit + 1)
+    .offset(opts.offset);
+  return { publication: pub, items: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
+export type PackageChange = { package: string; from: string | null; to: string | null; kind: "added" | "removed" | "upgraded" | "downgraded" | "rebuilt" };
+
+/**
+ * What changed from the previous publication of the same binhost (while it is still kept):
+ * packages added, removed, up- or downgraded, and rebuilt (same version, new file).
+ */
+export async function publicationChanges(db: DbOrTx, publicationId: string): Promise<{ previous: LivePublication | null; changes: PackageChange[] }> {
+  const [pub] = await db.select().from(binhostPublications).where(eq(binhostPublications.id, publicationId)).limit(1);
+  if (!pub) return { previous: null, changes: [] };
+  const [previous] = await db
+    .select()
+    .from(binhostPublications)
+    .where(
+      and(
+        eq(binhostPublications.environment, pub.environment),
+        eq(binhostPublications.arch, pub.arch),
+        eq(binhostPublications.profile, pub.profile),
+        isNull(binhostPublications.removedAt),
+        lt(binhostPublications.createdAt, pub.createdAt),
+      ),
+    )
+    .orderBy(desc(binhostPublications.createdAt))
+    .limit(1);
+  if (!previous) return { previous: null, changes: [] };
+  const load = async (id: string) => {
+    const rows = await db.select({ cpv: binhostPackages.cpv, slot: binhostPackages.slot, sha1: binhostPackages.sha1 }).from(binhostPackages).where(eq(binhostPackages.publicationId, id));
+    const byKey = new Map<string, { version: string; sha1: string }>();
+    for (const r of rows) {
+      const [cp, version] = splitCpv(r.cpv);
+      // One line per package and slot (major versions side by side stay apart).
+      byKey.set(`${cp}:${r.slot.split("/")[0]}`, { version, sha1: r.sha1 });
+    }
+    return byKey;
+  };
+  const [before, after] = await Promise.all([load(previous.id), load(pub.id)]);
+  const changes: PackageChange[] = [];
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const pkg = key.replace(/:[^:]*$/, "");
+    const b = before.get(key);
+    const a = after.get(key);
+    if (!b) changes.push({ package: pkg, from: null, to: a!.version, kind: "added" });
+    else if (!a) changes.push({ package: pkg, from: b.version, to: null, kind: "removed" });
+    else if (a.version !== b.version) changes.push({ package: pkg, from: b.version, to: a.version, kind: compareVersions(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
+    else if (a.sha1 !== b.sha1) changes.push({ package: pkg, from: b.version, to: a.version, kind: "rebuilt" });
+  }
+  changes.sort((x, y) => (x.package < y.package ? -1 : x.package > y.package ? 1 : 0));
+  return { previous, changes };
+}
+
+/** "Which environments have dev-db/mysql-8.0.36?": packages of live publications whose CPV contains q. */
+export async function searchPackages(db: DbOrTx, q: string, opts: { limit: number; offset?: number }) {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await db
+    .select({
+      environment: binhostPublications.environment,
+      arch: binhostPublications.arch,
+      profile: binhostPublications.profile,
+      cpv: binhostPackages.cpv,
+      slot: binhostPackages.slot,
+      buildId: binhostPackages.buildId,
+      path: binhostPackages.path,
+      size: binhostPackages.size,
+      publishedAt: binhostPublications.createdAt,
+    })
+    .from(binhostPackages)
+    .innerJoin(binhostPublications, eq(binhostPublications.id, binhostPackages.publicationId))
+    .where(and(isNull(binhostPublications.supersededAt), ilike(binhostPackages.cpv, pattern)))
+    .orderBy(asc(binhostPackages.cpv), asc(binhostPublications.environment), asc(binhostPublications.arch), asc(binhostPublications.profile))
+    .limit(opts.limit + 1)
+    .offset(opts.offset ?? 0);
+  return { items: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
+/**
+ * Retention: keeps the live and the `keep - 1` previous publications of every target,
+ * removes older ones, then deletes package files no kept publication links.
+ */
+export async function pruneBinhost(db: Db, keep: number, graceMs = 60 * 60 * 1000) {
+  if (keep < 1) throw new Error("keep at least one publication");
+  const rows = await db.select().from(binhostPublications).where(isNull(binhostPublications.removedAt)).orderBy(desc(binhostPublications.createdAt));
+  const counts = new Map<string, number>();
+  const removed: string[] = [];
+  for (const r of rows) {
+    const key = `${r.environment}/${r.arch}/${r.profile}`;
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    if (n <= keep || r.supersededAt === null) continue;
+    await rm(path.join(publicationsDir(r), r.dir), { recursive: true, force: true });
+    await db.update(binhostPublications).set({ removedAt: new Date() }).where(eq(binhostPublications.id, r.id));
+    await db.delete(binhostPackages).where(eq(binhostPackages.publicationId, r.id));
+    removed.push(`${key}@${r.dir}`);
+  }
+  let freedBytes = 0;
+  let freedFiles = 0;
+  const storeRoot = path.join(binhostRoot(), ".store");
+  for (const sub of fs.existsSync(storeRoot) ? fs.readdirSync(storeRoot) : []) {
+    for (const name of fs.readdirSync(path.join(storeRoot, sub))) {
+      const file = path.join(storeRoot, sub, name);
+      const st = fs.statSync(file);
+      // Recently stored files may belong to a publication still being written.
+      if (st.nlink > 1 || st.ctimeMs > Date.now() - graceMs) continue;
+      fs.rmSync(file);
+      freedBytes += st.size;
+      freedFiles++;
+    }
+  }
+  return { removed, freedBytes, freedFiles };
+}
+
+/** The scheduled cleanup: its result (what was removed, space freed) is the job's output. */
+export async function binhostPruneJob(db: Db) {
+  const keep = getConfig().binhost.keep;
+  const r = await pruneBinhost(db, keep);
+  if (r.removed.length || r.freedFiles) console.log(`binhost retention (keep ${keep}): ${r.removed.length} publications removed, ${r.freedFiles} files, ${r.freedBytes} bytes freed`);
+  return { keep, ...r };
+}

@@ -1,0 +1,9 @@
+/** A farm input problem a person can fix, tied to the form field it is about. */
+export class FarmInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,187 @@
+import fs from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
+import { getDb } from "@/db/client";
+import { can, type Actor } from "@/server/auth/policy";
+import { getConfig } from "@/server/config";
+import { binhostRoot } from "./binhost";
+import { getArchitecture } from "./catalog";
+import { binreposConf, binreposEntries } from "./generate";
+import { profilesForEnvironment } from "./repo";
+
+/**
+ * GET/HEAD /packages/<env>/gentoo/<arch>/<profile>/… — what emerge fetches (Packages,
+ * Packages.gz, cat/pn/pf-N.gpkg.tar) plus an HTML listing of directories for people.
+ * Files are streamed with ETag / Last-Modified (304) and single byte ranges (206).
+ * /packages/<env>/stacks/<stack>/<arch>/{binrepos.conf,make.conf} are generated.
+ */
+
+const segmentPattern = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
+
+const notFound = () => new Response("Not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+function contentType(name: string) {
+  if (name === "Packages" || name.endsWith(".conf")) return "text/plain; charset=utf-8";
+  if (name.endsWith(".gz")) return "application/gzip";
+  if (name.endsWith(".tar")) return "application/x-tar";
+  return "application/octet-stream";
+}
+
+function escapeHtml(s: string) {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The real path of a URL below the binhost root, or null (traversal, hidden entries, missing). */
+export function resolveServed(segments: string[]): string | null {
+  if (segments.some((s) => !segmentPattern.test(s) || s.includes(".."))) return null;
+  const root = binhostRoot();
+  let real: string;
+  let realRoot: string;
+  try {
+    realRoot = fs.realpathSync(root);
+    real = fs.realpathSync(path.join(root, ...segments));
+  } catch {
+    return null;
+  }
+  return real === realRoot || real.startsWith(realRoot + path.sep) ? real : null;
+}
+
+function listing(urlPath: string, dir: string) {
+  const entries = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith("."))
+    .map((e) => {
+      const full = path.join(dir, e.name);
+      const st = fs.statSync(full);
+      return { name: e.name + (st.isDirectory() ? "/" : ""), size: st.isDirectory() ? "-" : String(st.size), mtime: st.mtime.toISOString().slice(0, 19).replace("T", " ") };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const base = urlPath.endsWith("/") ? urlPath : `${urlPath}/`;
+  const rows = entries.map((e) => `<tr><td><a href="${escapeHtml(base + e.name)}">${escapeHtml(e.name)}</a></td><td>${e.mtime}</td><td align="right">${e.size}</td></tr>`);
+  const title = `Index of ${escapeHtml(base)}`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><table><tr><th align="left">Name</th><th align="left">Modified (UTC)</th><th align="right">Size</th></tr>${base !== "/packages/" ? `<tr><td><a href="${escapeHtml(base.replace(/[^/]+\/$/, ""))}">../</a></td><td></td><td></td></tr>` : ""}${rows.join("")}</table></body></html>\n`;
+}
+
+function serveFile(req: Request, file: string, st: fs.Stats): Response {
+  const etag = `"${st.ino.toString(16)}-${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+  const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
+  const headers: Record<string, string> = {
+    "content-type": contentType(path.basename(file)),
+    etag,
+    "last-modified": lastModified.toUTCString(),
+    "accept-ranges": "bytes",
+    "cache-control": "no-cache",
+  };
+  const inm = req.headers.get("if-none-match");
+  const ims = req.headers.get("if-modified-since");
+  if (inm ? inm.split(",").some((t) => t.trim() === etag || t.trim() === "*") : ims && !Number.isNaN(Date.parse(ims)) && lastModified.getTime() <= Date.parse(ims))
+    return new Response(null, { status: 304, headers });
+
+  let start = 0;
+  let end = st.size - 1;
+  let status = 200;
+  const range = req.headers.get("range");
+  const ifRange = req.headers.get("if-range");
+  if (range && (!ifRange || ifRange === etag)) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    if (!m || (m[1] === "" && m[2] === "")) return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${st.size}` } });
+    if (m[1] === "") start = Math.max(0, st.size - Number(m[2]));
+    else {
+      start = Number(m[1]);
+      if (m[2] !== "") end = Math.min(Number(m[2]), st.size - 1);
+    }
+    if (start >= st.size || start > end) return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${st.size}` } });
+    status = 206;
+    headers["content-range"] = `bytes ${start}-${end}/${st.size}`;
+  }
+  headers["content-length"] = String(st.size === 0 ? 0 : end - start + 1);
+  if (req.method === "HEAD" || st.size === 0) return new Response(null, { status, headers });
+  const stream = Readable.toWeb(fs.createReadStream(file, { start, end })) as ReadableStream<Uint8Array>;
+  return new Response(stream, { status, headers });
+}
+
+/** binrepos.conf and a make.conf snippet for hosts of a stack: the stack's binhosts, most specific first. */
+export async function stackFile(environment: string, stack: string, arch: string, name: string): Promise<string | null> {
+  const db = getDb();
+  const branch = await profilesForEnvironment(db, environment);
+  const s = branch?.stacks.get(stack);
+  if (!branch || !s) return null;
+  const system = branch.profiles.get(s.system)!;
+  if (!system.architectures.includes(arch)) return null;
+  const base = `${getConfig().publicUrl}/packages`;
+  const entries = binreposEntries(base, environment, arch, [...s.profiles].reverse());
+  if (name === "binrepos.conf")
+    return binreposConf(entries, `Stack ${stack} (${s.profiles.join(" + ")}), ${environment}, ${arch}: save as /etc/portage/binrepos.conf/rookery.conf`);
+  if (name === "make.conf") {
+    const a = await getArchitecture(db, arch);
+    return [
+      `# Stack ${stack} (${environment}, ${arch}): add to /etc/portage/make.conf`,
+      `# Built from build-profiles ${branch.branch} @ ${branch.commit.slice(0, 12)} with portage profile ${system.portageProfile}.`,
+      ...(a ? [`CHOST="${a.chost}"`] : []),
+      'FEATURES="${FEATURES} getbinpkg binpkg-request-signature"',
+      'EMERGE_DEFAULT_OPTS="${EMERGE_DEFAULT_OPTS} --getbinpkg --usepkg"',
+      "",
+    ].join("\n");
+  }
+  return null;
+}
+
+export async function serveBinhost(req: Request, actor: Actor, segments: string[]): Promise<Response> {
+  if (!can(actor, "farm:binhost")) return notFound();
+  if (segments.length === 5 && segments[1] === "stacks" && ["binrepos.conf", "make.conf"].includes(segments[4])) {
+    if (!segments.every((s) => segmentPattern.test(s))) return notFound();
+    const text = await stackFile(segments[0], segments[2], segments[3], segments[4]);
+    if (text === null) return notFound();
+    return new Response(req.method === "HEAD" ? null : text, { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" } });
+  }
+  const real = resolveServed(segments);
+  if (!real) return notFound();
+  const st = fs.statSync(real);
+  const urlPath = `/packages/${segments.join("/")}`;
+  if (st.isDirectory()) {
+    const html = listing(urlPath, real);
+    return new Response(req.method === "HEAD" ? null : html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
+  }
+  if (!st.isFile()) return notFound();
+  return serveFile(req, real, st);
+}
+
+/**
+ * The same binhost for a plain node:http server, ahead of Next.js: emerge and the
+ * benchmarks hit /packages hard, and Next's routing costs more than serving a 304.
+ * Returns false when the URL is not under /packages/ (the caller passes it on).
+ */
+export function serveBinhostNode(req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url ?? "/";
+  if (!url.startsWith("/packages/") || (req.method !== "GET" && req.method !== "HEAD")) return false;
+  void (async () => {
+    const pathname = url.split("?")[0];
+    const segments = pathname
+      .slice("/packages/".length)
+      .split("/")
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return "\0";
+        }
+      });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+    const auth = req.headers.authorization ? await userFromAuthorizationHeader(req.headers.authorization) : null;
+    const actor: Actor = auth ? actorFromUser(auth.user, auth.scope) : { kind: "anonymous" };
+    const response = await serveBinhost(new Request(`http://binhost${pathname}`, { method: req.method, headers }), actor, segments);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (!response.body) return void res.end();
+    await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
+  })().catch((e) => {
+    console.error(`binhost ${url}:`, e instanceof Error ? e.message : e);
+    if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" }).end("Internal error\n");
+    else res.destroy();
+  });
+  return true;
+}
