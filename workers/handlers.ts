@@ -7,6 +7,7 @@ import { getDb } from "@/db/client";
 import { backupJob } from "@/server/backups";
 import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
+import { refreshJob } from "@/server/mergerequests/merge";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -21,6 +22,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.pullMirrorSync]: (data) => syncPullMirror(getDb(), String(data.repoId)),
   [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
   [queues.backupRun]: (data) => backupJob(data, getDb()),
+  [queues.mrRefresh]: (data) => refreshJob(getDb(), data),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {

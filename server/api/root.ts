@@ -5,6 +5,7 @@ import { codeRouter } from "./routers/code";
 import { jobsRouter } from "./routers/jobs";
 import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
+import { mergeRequestsRouter } from "./routers/merge-requests";
 import { mirrorsRouter } from "./routers/mirrors";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
@@ -31,6 +32,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   mirrors: mirrorsRouter,
   backups: backupsRouter,
+  mergeRequests: mergeRequestsRouter,
 });
 
 export type AppRouter = typeof appRouter;
