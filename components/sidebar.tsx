@@ -52,6 +52,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
     items: [
       { href: "/", label: "Your organizations", exact: true },
       { href: "/notifications", label: "Notifications" },
+      { href: "/merge_requests", label: "Merge requests" },
       ...(isAdmin ? [{ href: "/admin", label: "Admin area" }] : []),
     ],
   };

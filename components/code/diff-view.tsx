@@ -1,5 +1,6 @@
 import Link from "next/link";
-import type { Diff, FileDiff } from "@/server/git/diff";
+import { Fragment, type ReactNode } from "react";
+import type { Diff, DiffLine, FileDiff } from "@/server/git/diff";
 import { Alert, Badge, cx } from "@/components/ui";
 import { blobUrl } from "./urls";
 
@@ -29,7 +30,10 @@ function FileTitle({ f }: { f: FileDiff }) {
   );
 }
 
-function FileBody({ f, link }: { f: FileDiff; link: string | null }) {
+/** What a page adds to a diff line: an action in the gutter (comment) and rows below it (threads). */
+export type LineExtras = (f: FileDiff, line: DiffLine) => { action?: ReactNode; below?: ReactNode } | null;
+
+function FileBody({ f, link, extras }: { f: FileDiff; link: string | null; extras?: LineExtras }) {
   const note = (text: string) => (
     <p className="px-4 py-3 text-sm text-gray-600 dark:text-gray-400">
       {text}
@@ -52,7 +56,7 @@ function FileBody({ f, link }: { f: FileDiff; link: string | null }) {
       <table className="w-full border-collapse font-mono text-xs leading-5">
         <tbody>
           {f.hunks.map((h, i) => (
-            <HunkRows key={i} header={h.header} lines={h.lines} />
+            <HunkRows key={i} header={h.header} lines={h.lines} extras={extras && ((l) => extras(f, l))} />
           ))}
         </tbody>
       </table>
@@ -60,7 +64,7 @@ function FileBody({ f, link }: { f: FileDiff; link: string | null }) {
   );
 }
 
-function HunkRows({ header, lines }: { header: string; lines: FileDiff["hunks"][number]["lines"] }) {
+function HunkRows({ header, lines, extras }: { header: string; lines: DiffLine[]; extras?: (l: DiffLine) => ReturnType<LineExtras> }) {
   return (
     <>
       <tr className="bg-blue-50 text-gray-500 dark:bg-blue-950/40 dark:text-gray-400">
@@ -68,25 +72,37 @@ function HunkRows({ header, lines }: { header: string; lines: FileDiff["hunks"][
           {header}
         </td>
       </tr>
-      {lines.map((l, j) => (
-        <tr
-          key={j}
-          className={cx(
-            l.kind === "add" && "bg-green-50 dark:bg-green-950/40",
-            l.kind === "del" && "bg-red-50 dark:bg-red-950/40",
-            l.kind === "note" && "text-gray-500 italic",
-          )}
-        >
-          <td className="w-1 select-none px-2 text-right text-gray-400">{l.old ?? ""}</td>
-          <td className="w-1 select-none border-r border-gray-200 px-2 text-right text-gray-400 dark:border-gray-700">{l.new ?? ""}</td>
-          <td className="whitespace-pre px-3">
-            <span className="select-none text-gray-400" aria-hidden>
-              {l.kind === "add" ? "+" : l.kind === "del" ? "-" : " "}
-            </span>
-            {l.text}
-          </td>
-        </tr>
-      ))}
+      {lines.map((l, j) => {
+        const extra = extras?.(l);
+        return (
+          <Fragment key={j}>
+            <tr
+              className={cx(
+                l.kind === "add" && "bg-green-50 dark:bg-green-950/40",
+                l.kind === "del" && "bg-red-50 dark:bg-red-950/40",
+                l.kind === "note" && "text-gray-500 italic",
+              )}
+            >
+              <td className="w-1 select-none px-2 text-right text-gray-400">{l.old ?? ""}</td>
+              <td className="w-1 select-none border-r border-gray-200 px-2 text-right text-gray-400 dark:border-gray-700">{l.new ?? ""}</td>
+              <td className="whitespace-pre px-3">
+                <span className="select-none text-gray-400" aria-hidden>
+                  {l.kind === "add" ? "+" : l.kind === "del" ? "-" : " "}
+                </span>
+                {l.text}
+                {extra?.action}
+              </td>
+            </tr>
+            {extra?.below && (
+              <tr>
+                <td colSpan={3} className="px-3 py-2">
+                  {extra.below}
+                </td>
+              </tr>
+            )}
+          </Fragment>
+        );
+      })}
     </>
   );
 }
@@ -96,7 +112,7 @@ function HunkRows({ header, lines }: { header: string; lines: FileDiff["hunks"][
  * diff; large files start collapsed, binary ones are only noted. `fileLink` points a file
  * at its blob (null when there is nothing to link to).
  */
-export function DiffView({ diff, slug, repo, at }: { diff: Diff; slug: string; repo: string; at: { old: string | null; new: string } }) {
+export function DiffView({ diff, slug, repo, at, extras }: { diff: Diff; slug: string; repo: string; at: { old: string | null; new: string }; extras?: LineExtras }) {
   const linkOf = (f: FileDiff) =>
     !f.linkable ? null : f.newPath !== null ? blobUrl(slug, repo, at.new, f.newPath) : at.old && f.oldPath ? blobUrl(slug, repo, at.old, f.oldPath) : null;
   if (diff.files.length === 0) return <p className="text-sm text-gray-600 dark:text-gray-400">No changes.</p>;
@@ -137,7 +153,7 @@ export function DiffView({ diff, slug, repo, at }: { diff: Diff; slug: string; r
               {!f.binary && <Counts f={f} />}
             </span>
           </summary>
-          <FileBody f={f} link={linkOf(f)} />
+          <FileBody f={f} link={linkOf(f)} extras={extras} />
         </details>
       ))}
     </div>

@@ -151,13 +151,14 @@ export const mergeRequestsRouter = router({
 
   /** The Changes tab: the diff from the merge base to the source head, with line threads. */
   changes: protectedProcedure.input(mrRef).query(async ({ ctx, input }) => {
-    const { dir, mr } = await openMr(ctx, input);
+    const { dir, mr, scope } = await openMr(ctx, input);
+    const canComment = can(ctx.actor, "mr:comment", scope);
     const base = mr.state === "merged" ? mr.baseSha : ((await branchHead(dir, mr.targetBranch)) ?? mr.baseSha);
-    if (!base) return { mr, mergeBase: null, diff: null, threads: [] };
+    if (!base) return { mr, mergeBase: null, diff: null, threads: [], canComment };
     const between = await commitsBetween(dir, base, mr.headSha, 1);
     const diff = await diffCommits(dir, between.mergeBase ?? base, mr.headSha);
     const threads = (await listThreads(ctx.db, mr.id)).filter((t) => t.path);
-    return { mr, mergeBase: between.mergeBase, diff, threads };
+    return { mr, mergeBase: between.mergeBase, diff, threads, canComment };
   }),
 
   update: protectedProcedure

@@ -1,7 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
-import { getConfig } from "@/server/config";
 import { identityOf } from "@/server/git/commit";
 import { commitEdit, loadEditor, RepoConflictError, splitBranchAndPath } from "@/server/git/edit";
 import { afterPush } from "@/server/git/events";
