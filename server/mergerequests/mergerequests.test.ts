@@ -12,7 +12,9 @@ import { commitFiles } from "@/server/git/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo, type RepoWithOrg } from "@/server/git/repos";
-import { stopBoss } from "@/server/jobs";
+import { afterPush } from "@/server/git/events";
+import { queues, stopBoss } from "@/server/jobs";
+import { startJobWorker } from "@/test/support/job-worker";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { getMergeRequest } from "./index";
@@ -249,6 +251,27 @@ describe("merging on the server", () => {
     expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: pushed }))).toMatchObject({ message: expect.stringMatching(/1 approval required, 0 given/) });
   });
 
+  it("a real push (afterPush) queues the refresh job, which follows the source head and recomputes mergeability", async () => {
+    await branch("feature/hook", "develop", { "h.txt": "1\n" });
+    const n = await open(dev, "feature/hook");
+    const old = (await refreshed(n)).headSha;
+    const next = await commitFiles(dir, { branch: "feature/hook", parent: old, files: { "h.txt": "2\n" }, message: "pushed" });
+    const worker = await startJobWorker([queues.mrRefresh]);
+    try {
+      await afterPush(repo, [{ ref: "refs/heads/feature/hook", oldSha: old, newSha: next }], null);
+      expect((await getMergeRequest(db(), repo.id, n))!.mergeability).toBe("checking");
+      const deadline = Date.now() + 15_000;
+      let mr = (await getMergeRequest(db(), repo.id, n))!;
+      while (mr.mergeability === "checking" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        mr = (await getMergeRequest(db(), repo.id, n))!;
+      }
+      expect(mr).toMatchObject({ headSha: next, mergeability: "clean" });
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it("closes and reopens", async () => {
     await branch("feature/close", "develop", { "cl.txt": "1\n" });
     const n = await open(dev, "feature/close");
@@ -264,6 +287,23 @@ describe("merging on the server", () => {
 });
 
 describe("merge rules of the target branch", () => {
+  it("are set by leaders per protected branch, and required approvals count", async () => {
+    const develop = (await db().select().from(branchProtections).where(eq(branchProtections.repoId, repo.id))).find((p) => p.pattern === "develop")!;
+    expect(develop).toMatchObject({ requiredApprovals: 1, authorsCannotApprove: true, requireSignoff: false, requiredContexts: [] });
+    const rules = { slug: ORG, name: "puppet", id: develop.id, requiredApprovals: 2, authorsCannotApprove: true, requireSignoff: false, requiredContexts: [] };
+    expect(await failure(as(dev).setMergeRules(rules))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await failure(as(lead).setMergeRules({ ...rules, requiredContexts: ["ok", "bad\nname"] }))).toMatchObject({ field: "requiredContexts" });
+    await as(lead).setMergeRules(rules);
+    await branch("feature/two", "develop", { "two.txt": "2\n" });
+    const n = await open(dev, "feature/two");
+    const mr = await approved(n);
+    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha }))).toMatchObject({ message: expect.stringMatching(/2 approvals required, 1 given/) });
+    await as(dev2).approve({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha });
+    await as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha });
+    await as(lead).setMergeRules({ ...rules, requiredApprovals: 1 });
+  });
+
+
   it("requires Signed-off-by trailers of each commit's author when the rule is on, listing offenders", async () => {
     await db().update(branchProtections).set({ requireSignoff: true }).where(eq(branchProtections.repoId, repo.id));
     const base = await head("develop");

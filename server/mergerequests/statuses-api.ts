@@ -61,9 +61,9 @@ async function open(req: Request, params: Params, action: "repo:read" | "statuse
   }
 }
 
-export async function postStatus(req: Request, params: Params) {
+export async function postStatus(req: Request, params: Params): Promise<Response> {
   const opened = await open(req, params, "statuses:write");
-  if ("error" in opened) return opened.error;
+  if (opened.error) return opened.error;
   const sha = params.sha.toLowerCase();
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) return json(404, { message: "Give the full commit id (40 hex digits)" });
   const parsed = body.safeParse(await req.json().catch(() => null));
@@ -87,9 +87,9 @@ export async function postStatus(req: Request, params: Params) {
   }
 }
 
-export async function getStatuses(req: Request, params: Params) {
+export async function getStatuses(req: Request, params: Params): Promise<Response> {
   const opened = await open(req, params, "repo:read");
-  if ("error" in opened) return opened.error;
+  if (opened.error) return opened.error;
   const sha = params.sha.toLowerCase();
   const list = (await statusesOf(opened.db, opened.repo.id, [sha])).get(sha) ?? [];
   return json(200, { sha, statuses: list.map(presented) });

@@ -22,6 +22,7 @@ import {
 import { inboxCounts, listInbox } from "@/server/mergerequests/inbox";
 import { cancelAutoMerge, mergeChecks, mergeMergeRequest, rulesFor, setAutoMerge } from "@/server/mergerequests/merge";
 import { addComment, approve, listThreads, revokeApproval, setThreadResolved } from "@/server/mergerequests/review";
+import { setMergeRules } from "@/server/mergerequests/rules";
 import { statusesOf } from "@/server/mergerequests/statuses";
 import type { User } from "@/server/users";
 import { FieldError, protectedProcedure, router, type Context } from "../trpc";
@@ -239,6 +240,31 @@ export const mergeRequestsRouter = router({
     await domain(setThreadResolved(ctx.db, mr, ctx.user, input.threadId, input.resolved));
     return { ok: true };
   }),
+
+  /** A protected branch's merge rules (repository settings, leaders). */
+  setMergeRules: protectedProcedure
+    .input(
+      z.object({
+        slug,
+        name,
+        id: z.uuid(),
+        requiredApprovals: z.number().int().min(0, "At least 0").max(20, "At most 20"),
+        authorsCannotApprove: z.boolean(),
+        requireSignoff: z.boolean(),
+        requiredContexts: z.array(z.string().max(255)).max(20, "At most 20 required contexts"),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const opened = await openReadableRepo(ctx.db, ctx.actor, input.slug, input.name);
+      authorize(ctx.actor, "repo:admin", opened.scope);
+      const { slug: _s, name: _n, id, ...rules } = input;
+      const row = await domain(setMergeRules(ctx.db, opened.repo, id, rules));
+      ctx.audit.orgId = opened.repo.orgId;
+      ctx.audit.targetType = "repository";
+      ctx.audit.targetId = `${opened.repo.orgSlug}/${opened.repo.name}`;
+      ctx.audit.details = { pattern: row.pattern, ...rules };
+      return { ok: true };
+    }),
 
   /** The Inbox: merge requests in the caller's orgs by relation to them. */
   inbox: protectedProcedure
