@@ -51,6 +51,11 @@ function FileBody({ f, link, extras }: { f: FileDiff; link: string | null; extra
   if (f.tooLarge) return note("This diff is too large to display.");
   if (f.omitted) return note("Not shown: the whole diff is over its size limit.");
   if (f.hunks.length === 0) return note(f.oldMode !== f.newMode ? `File mode changed from ${f.oldMode} to ${f.newMode}.` : "No content changes.");
+  return <FileHunks f={f} extras={extras} />;
+}
+
+/** A file's hunks as a table (also used by pages that load a file's diff later). */
+export function FileHunks({ f, extras }: { f: FileDiff; extras?: LineExtras }) {
   return (
     <div className="overflow-x-auto">
       <table className="w-full border-collapse font-mono text-xs leading-5">
@@ -112,7 +117,22 @@ function HunkRows({ header, lines, extras }: { header: string; lines: DiffLine[]
  * diff; large files start collapsed, binary ones are only noted. `fileLink` points a file
  * at its blob (null when there is nothing to link to).
  */
-export function DiffView({ diff, slug, repo, at, extras }: { diff: Diff; slug: string; repo: string; at: { old: string | null; new: string }; extras?: LineExtras }) {
+export function DiffView({
+  diff,
+  slug,
+  repo,
+  at,
+  extras,
+  deferredBody,
+}: {
+  diff: Diff;
+  slug: string;
+  repo: string;
+  at: { old: string | null; new: string };
+  extras?: LineExtras;
+  /** the body of a `deferred` file: something that loads its hunks when opened */
+  deferredBody?: (f: FileDiff) => ReactNode;
+}) {
   const linkOf = (f: FileDiff) =>
     !f.linkable ? null : f.newPath !== null ? blobUrl(slug, repo, at.new, f.newPath) : at.old && f.oldPath ? blobUrl(slug, repo, at.old, f.oldPath) : null;
   if (diff.files.length === 0) return <p className="text-sm text-gray-600 dark:text-gray-400">No changes.</p>;
@@ -144,16 +164,16 @@ export function DiffView({ diff, slug, repo, at, extras }: { diff: Diff; slug: s
         </ul>
       </section>
       {diff.files.map((f, i) => (
-        <details key={i} id={`diff-${i}`} open={!f.collapsed} className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800">
+        <details key={i} id={`diff-${i}`} open={!f.collapsed && !f.deferred} className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800">
           <summary className="flex cursor-pointer items-center justify-between gap-3 border-b border-gray-200 bg-gray-50 px-3 py-2 dark:border-gray-700 dark:bg-gray-900">
             <FileTitle f={f} />
             <span className="flex items-center gap-2">
-              {f.collapsed && <span className="text-xs text-gray-500">large diff, click to expand</span>}
+              {(f.collapsed || f.deferred) && <span className="text-xs text-gray-500">{f.collapsed ? "large diff" : "not loaded yet"}, click to expand</span>}
               <Badge tone={statusTone[f.status]}>{f.status}</Badge>
               {!f.binary && <Counts f={f} />}
             </span>
           </summary>
-          <FileBody f={f} link={linkOf(f)} extras={extras} />
+          {f.deferred && deferredBody ? deferredBody(f) : <FileBody f={f} link={linkOf(f)} extras={extras} />}
         </details>
       ))}
     </div>

@@ -126,6 +126,29 @@ describe("opening merge requests", () => {
   });
 });
 
+describe("the Changes tab of a large merge request", () => {
+  it("defers large files and files past the first lines; each loads on its own", async () => {
+    const big = Array.from({ length: 800 }, (_, i) => `line ${i}`).join("\n") + "\n";
+    const files: Record<string, string> = { "big.txt": big, "small.txt": "small\n" };
+    for (let i = 0; i < 8; i++) files[`many/f${i}.txt`] = Array.from({ length: 450 }, (_, j) => `${i}:${j}`).join("\n") + "\n";
+    await branch("feature/large", "develop", files);
+    const n = await open(dev, "feature/large");
+    const changes = await as(rep).changes({ slug: ORG, name: "puppet", number: n });
+    const byName = new Map(changes.diff!.files.map((f) => [f.newPath, f]));
+    expect(byName.get("big.txt")).toMatchObject({ collapsed: true, deferred: true, hunks: [], additions: 800 });
+    expect(byName.get("small.txt")).toMatchObject({ deferred: false });
+    expect(byName.get("small.txt")!.hunks[0].lines).toHaveLength(1);
+    const eager = changes.diff!.files.filter((f) => !f.deferred).reduce((n, f) => n + f.hunks.reduce((m, h) => m + h.lines.length, 0), 0);
+    expect(eager).toBeLessThanOrEqual(3000);
+    expect(changes.diff!.files.filter((f) => f.deferred).length).toBeGreaterThan(1);
+    const loaded = await as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: ["big.txt"] });
+    expect(loaded).toMatchObject({ newPath: "big.txt", additions: 800 });
+    expect(loaded.hunks[0].lines).toHaveLength(800);
+    expect(await failure(as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: ["nope.txt"] }))).toMatchObject({ code: "NOT_FOUND" });
+    await as(dev).setState({ slug: ORG, name: "puppet", number: n, state: "closed" });
+  });
+});
+
 describe("merging on the server", () => {
   it("merges with a merge commit (--no-ff) once approved, and refuses a stale head", async () => {
     const before = await head("develop");

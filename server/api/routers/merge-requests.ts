@@ -37,6 +37,9 @@ const method = z.enum(["merge", "ff", "squash"]);
 
 type Ctx = Context & { user: User };
 
+/** Diff lines rendered with the Changes tab itself; later files load when opened. */
+export const EAGER_LINES = 3000;
+
 /** Domain errors → field errors (forms) or a CONFLICT the merge box shows. */
 async function domain<T>(p: Promise<T>): Promise<T> {
   try {
@@ -155,12 +158,32 @@ export const mergeRequestsRouter = router({
     const { dir, mr, scope } = await openMr(ctx, input);
     const canComment = can(ctx.actor, "mr:comment", scope);
     const base = mr.state === "merged" ? mr.baseSha : ((await branchHead(dir, mr.targetBranch)) ?? mr.baseSha);
-    if (!base) return { mr, mergeBase: null, diff: null, threads: [], canComment };
+    if (!base) return { mr, from: null, mergeBase: null, diff: null, threads: [], canComment };
     const between = await commitsBetween(dir, base, mr.headSha, 1);
-    const diff = await diffCommits(dir, between.mergeBase ?? base, mr.headSha);
+    const from = between.mergeBase ?? base;
+    const diff = await diffCommits(dir, from, mr.headSha);
     const threads = (await listThreads(ctx.db, mr.id)).filter((t) => t.path);
-    return { mr, mergeBase: between.mergeBase, diff, threads, canComment };
+    // First paint stays small: large files, and every file past the first EAGER_LINES lines, load when opened.
+    let budget = EAGER_LINES;
+    const files = diff.files.map((f) => {
+      const lines = f.hunks.reduce((n, h) => n + h.lines.length, 0);
+      const deferred = lines > 0 && (f.collapsed || budget < lines);
+      if (!deferred) budget -= lines;
+      return deferred ? { ...f, hunks: [], deferred: true } : { ...f, deferred: false };
+    });
+    return { mr, from, mergeBase: between.mergeBase, diff: { ...diff, files }, threads, canComment };
   }),
+
+  /** One file of the Changes tab, loaded when it is opened. */
+  fileDiff: protectedProcedure
+    .input(mrRef.extend({ from: sha, to: sha, paths: z.array(z.string().min(1).max(4096)).min(1).max(2) }))
+    .query(async ({ ctx, input }) => {
+      const { dir } = await openMr(ctx, input);
+      const diff = await diffCommits(dir, input.from, input.to, undefined, input.paths);
+      const file = diff.files.find((f) => input.paths.includes(f.newPath ?? f.oldPath ?? ""));
+      if (!file) throw new TRPCError({ code: "NOT_FOUND", message: "That file is not part of this diff" });
+      return file;
+    }),
 
   update: protectedProcedure
     .input(mrRef.extend({ title: z.string().trim().min(1, "Give the merge request a title").max(255), description: z.string().max(50_000) }))

@@ -1,12 +1,12 @@
 import { api } from "@/server/api/server";
 import { EmptyState } from "@/components/ui";
-import { DiffView, type LineExtras } from "@/components/code/diff-view";
+import { DiffView } from "@/components/code/diff-view";
 import { load } from "@/components/code/load";
 import { RepoNav } from "@/components/code/repo-nav";
-import { CommentForm } from "@/components/mergerequests/actions";
+import { LazyFileBody } from "@/components/mergerequests/lazy-file";
+import { lineExtras } from "@/components/mergerequests/line-extras";
 import { MrHeader } from "@/components/mergerequests/header";
 import { mrNumber } from "@/components/mergerequests/params";
-import { ThreadView } from "@/components/mergerequests/thread";
 
 type Props = { params: Promise<{ slug: string; repo: string; number: string }> };
 
@@ -22,30 +22,7 @@ export default async function MergeRequestChangesPage({ params }: Props) {
   const caller = await api();
   const [{ repo }, d] = await Promise.all([load(caller.code.refs({ slug, name })), load(caller.mergeRequests.changes({ slug, name, number }))]);
   const at = { slug, name, number };
-  const key = (path: string, side: string, line: number) => `${side}:${line}:${path}`;
-  const threads = new Map<string, typeof d.threads>();
-  for (const t of d.threads) {
-    const k = key(t.path!, t.side ?? "new", t.line!);
-    threads.set(k, [...(threads.get(k) ?? []), t]);
-  }
-  const extras: LineExtras = (f, l) => {
-    if (l.kind === "note") return null;
-    const side = l.kind === "del" ? "old" : "new";
-    const line = side === "old" ? l.old : l.new;
-    const path = side === "old" ? f.oldPath : f.newPath;
-    if (!line || !path) return null;
-    const here = threads.get(key(path, side, line));
-    return {
-      action: d.canComment ? <CommentForm at={at} position={{ path, line, side }} label={`Comment on line ${line} of ${path}`} opener="+ comment" compact /> : null,
-      below: here?.length ? (
-        <div className="space-y-2">
-          {here.map((t) => (
-            <ThreadView key={t.id} thread={t} at={at} canComment={d.canComment} showPosition={false} />
-          ))}
-        </div>
-      ) : null,
-    };
-  };
+  const filesWithThreads = (paths: string[]) => d.threads.filter((t) => t.path && paths.includes(t.path));
   return (
     <div>
       <RepoNav repo={repo} active="merge_requests" />
@@ -53,7 +30,17 @@ export default async function MergeRequestChangesPage({ params }: Props) {
       {!d.diff ? (
         <EmptyState title="No changes to show">The target branch no longer exists.</EmptyState>
       ) : (
-        <DiffView diff={d.diff} slug={slug} repo={name} at={{ old: d.mergeBase, new: d.mr.headSha }} extras={extras} />
+        <DiffView
+          diff={d.diff}
+          slug={slug}
+          repo={name}
+          at={{ old: d.mergeBase, new: d.mr.headSha }}
+          extras={lineExtras(d.threads, at, d.canComment)}
+          deferredBody={(f) => {
+            const paths = [...new Set([f.oldPath, f.newPath].filter((p): p is string => !!p))];
+            return <LazyFileBody at={at} from={d.from!} to={d.mr.headSha} paths={paths} threads={filesWithThreads(paths)} canComment={d.canComment} />;
+          }}
+        />
       )}
     </div>
   );
