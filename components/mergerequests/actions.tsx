@@ -193,3 +193,93 @@ export function ResolveButton({ at, threadId, resolved }: { at: Ref; threadId: s
     </button>
   );
 }
+
+/** Edit title and description (author or developers). */
+export function EditMergeRequest({ at, title: t0, description: d0 }: { at: Ref; title: string; description: string }) {
+  const [open, setOpen] = useState(false);
+  const [title, setTitle] = useState(t0);
+  const [description, setDescription] = useState(d0);
+  const router = useRouter();
+  const save = trpc.mergeRequests.update.useMutation({
+    onSuccess: () => {
+      setOpen(false);
+      router.refresh();
+    },
+  });
+  if (!open)
+    return (
+      <Button variant="secondary" onClick={() => setOpen(true)}>
+        Edit
+      </Button>
+    );
+  const errors = fieldErrors(save.error);
+  return (
+    <form
+      aria-label="Edit merge request"
+      className="w-full space-y-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ ...at, title, description });
+      }}
+    >
+      <label className="block text-sm font-medium">
+        Title
+        <input className={inputClass} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={255} />
+      </label>
+      {errors.title && <p className="text-sm text-red-600">{errors.title}</p>}
+      <label className="block text-sm font-medium">
+        Description
+        <textarea className={`${inputClass} min-h-32 font-mono`} value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      {formError(save.error) && <Alert>{formError(save.error)}</Alert>}
+      <div className="flex gap-2">
+        <Button type="submit" disabled={save.isPending}>
+          Save
+        </Button>
+        <Button type="button" variant="secondary" onClick={() => setOpen(false)}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+/** Pick reviewers among the org's developers and leaders. */
+export function ReviewersEditor({ at, current, candidates }: { at: Ref; current: string[]; candidates: { username: string; displayName: string }[] }) {
+  const [open, setOpen] = useState(false);
+  const [chosen, setChosen] = useState(current);
+  const router = useRouter();
+  const save = trpc.mergeRequests.setReviewers.useMutation({
+    onSuccess: () => {
+      setOpen(false);
+      router.refresh();
+    },
+  });
+  if (!open)
+    return (
+      <button type="button" className="text-xs text-brand-600 hover:underline" onClick={() => setOpen(true)}>
+        Edit reviewers
+      </button>
+    );
+  return (
+    <form
+      aria-label="Reviewers"
+      className="space-y-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ ...at, reviewers: chosen });
+      }}
+    >
+      {candidates.map((c) => (
+        <label key={c.username} className="flex items-center gap-1.5">
+          <input type="checkbox" checked={chosen.includes(c.username)} onChange={(e) => setChosen(e.target.checked ? [...chosen, c.username] : chosen.filter((x) => x !== c.username))} />
+          {c.displayName}
+        </label>
+      ))}
+      {save.error && <Alert>{save.error.message}</Alert>}
+      <Button type="submit" disabled={save.isPending}>
+        Save reviewers
+      </Button>
+    </form>
+  );
+}

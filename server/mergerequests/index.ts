@@ -242,3 +242,33 @@ export async function afterRefsMoved(db: Db, repoId: string, refs: string[]) {
   });
   return touched.length;
 }
+
+/** Replaces the reviewers (org members only); newly asked reviewers are notified. */
+export async function setReviewers(db: Db, repo: RepoWithOrg, mr: MergeRequest, user: User, usernames: string[]) {
+  const names = [...new Set(usernames.map((r) => r.trim().toLowerCase()).filter(Boolean))];
+  const found = names.length
+    ? await db
+        .select({ id: users.id, username: users.username })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(and(eq(memberships.orgId, repo.orgId), inArray(users.username, names)))
+    : [];
+  const unknown = names.filter((n) => !found.some((r) => r.username === n));
+  if (unknown.length) throw new MrInputError("reviewers", `Not members of ${repo.orgSlug}: ${unknown.join(", ")}`);
+  await db.transaction(async (tx) => {
+    const before = await tx.select({ userId: mergeRequestReviewers.userId }).from(mergeRequestReviewers).where(eq(mergeRequestReviewers.mrId, mr.id));
+    await tx.delete(mergeRequestReviewers).where(eq(mergeRequestReviewers.mrId, mr.id));
+    if (found.length) await tx.insert(mergeRequestReviewers).values(found.map((r) => ({ mrId: mr.id, userId: r.id })));
+    const added = found.filter((r) => !before.some((b) => b.userId === r.id) && r.id !== user.id);
+    await recordEvent(tx, mr.id, user.id, "reviewers", { reviewers: found.map((r) => r.username) });
+    if (added.length)
+      await notify(tx, {
+        kind: "mr.review_requested",
+        title: `${user.displayName || user.username} asks you to review !${mr.number}: ${mr.title}`,
+        body: `${repo.orgSlug}/${repo.name}: ${mr.sourceBranch} → ${mr.targetBranch}`,
+        link: mrPath(repo, mr.number),
+        orgId: repo.orgId,
+        userIds: added.map((r) => r.id),
+      });
+  });
+}

@@ -4,7 +4,7 @@ import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { branchProtections, mergeRequests } from "@/db/schema";
+import { branchProtections, mergeRequests, notifications } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
 import { callerAs } from "@/test/support/trpc";
 import { runGit } from "@/server/git/cli";
@@ -118,6 +118,19 @@ describe("opening merge requests", () => {
     expect(await failure(as(outsider).get({ slug: ORG, name: "puppet", number: 1 }))).toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("edits title, description and reviewers; newly asked reviewers are notified", async () => {
+    await as(dev).update({ slug: ORG, name: "puppet", number: 1, title: "Merge feature/a (edited)", description: "new" });
+    expect(await failure(as(rep).update({ slug: ORG, name: "puppet", number: 1, title: "x", description: "" }))).toMatchObject({ code: "FORBIDDEN" });
+    await as(dev).setReviewers({ slug: ORG, name: "puppet", number: 1, reviewers: ["mr-lead", "mr-dev2"] });
+    const view = await as(dev).get({ slug: ORG, name: "puppet", number: 1 });
+    expect(view.mr).toMatchObject({ title: "Merge feature/a (edited)", description: "new" });
+    expect(view.reviewers.map((r) => r.username).sort()).toEqual(["mr-dev2", "mr-lead"]);
+    const notes = await db().select().from(notifications).where(eq(notifications.userId, dev2.id));
+    expect(notes.map((n) => n.kind)).toEqual(["mr.review_requested"]);
+    expect(await failure(as(dev).setReviewers({ slug: ORG, name: "puppet", number: 1, reviewers: ["mr-out"] }))).toMatchObject({ field: "reviewers" });
+    await as(dev).update({ slug: ORG, name: "puppet", number: 1, title: "Merge feature/a", description: "Adds **a**" });
+  });
+
   it("shows commits and changes of the source since the merge base", async () => {
     const commits = await as(rep).commits({ slug: ORG, name: "puppet", number: 1 });
     expect(commits.commits.map((c) => c.subject)).toEqual(["work on feature/a"]);
@@ -178,7 +191,7 @@ describe("merging on the server", () => {
     expect((await runGit(["rev-parse", "--verify", "--quiet", "refs/heads/feature/a"], { cwd: dir, allowFailure: true })).code).not.toBe(0);
     const view = await as(dev).get({ slug: ORG, name: "puppet", number: 1 });
     expect(view.mr).toMatchObject({ state: "merged", mergeCommitSha: newHead, mergeMethod: "merge" });
-    expect(view.events.map((e) => e.kind)).toEqual(["opened", "approved", "merged", "source_deleted"]);
+    expect(view.events.map((e) => e.kind)).toEqual(["opened", "edited", "reviewers", "edited", "approved", "merged", "source_deleted"]);
     expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: mr.headSha }))).toMatchObject({ message: "This merge request is already merged" });
   });
 

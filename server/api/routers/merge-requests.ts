@@ -16,6 +16,7 @@ import {
   MrStateError,
   participants,
   setMergeRequestState,
+  setReviewers,
   updateMergeRequest,
   type MergeRequest,
 } from "@/server/mergerequests";
@@ -129,7 +130,9 @@ export const mergeRequestsRouter = router({
     const [sourceHead, targetHead] = await Promise.all([branchHead(dir, mr.sourceBranch), branchHead(dir, mr.targetBranch)]);
     const checks = mr.state === "open" && sourceHead && targetHead ? await mergeChecks(ctx.db, dir, mr, mr.headSha, targetHead) : null;
     const statuses = (await statusesOf(ctx.db, repo.id, [mr.headSha])).get(mr.headSha) ?? [];
+    const members = await listMembers(ctx.db, repo.orgId);
     return {
+      candidates: members.filter((m) => m.role !== "reporter").map((m) => ({ username: m.username, displayName: m.displayName })),
       repo: { name: repo.name, orgSlug: repo.orgSlug, kind: repo.kind, upstream: repo.upstream, defaultBranch: repo.defaultBranch, defaultRef: repo.defaultBranch },
       mr,
       ...people,
@@ -194,6 +197,14 @@ export const mergeRequestsRouter = router({
       await domain(updateMergeRequest(ctx.db, repo, mr, ctx.user, input));
       return { ok: true };
     }),
+
+  setReviewers: protectedProcedure.input(mrRef.extend({ reviewers: z.array(z.string().max(100)).max(20, "At most 20 reviewers") })).mutation(async ({ ctx, input }) => {
+    const { repo, scope, mr } = await openMr(ctx, input);
+    authorize(ctx.actor, "mr:update", scope);
+    ctx.audit.details = { reviewers: input.reviewers };
+    await domain(setReviewers(ctx.db, repo, mr, ctx.user, input.reviewers));
+    return { ok: true };
+  }),
 
   setState: protectedProcedure.input(mrRef.extend({ state: z.enum(["open", "closed"]) })).mutation(async ({ ctx, input }) => {
     const { repo, dir, scope, mr } = await openMr(ctx, input);

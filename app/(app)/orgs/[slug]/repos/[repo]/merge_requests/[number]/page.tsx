@@ -6,7 +6,7 @@ import { Markdown } from "@/components/markdown";
 import { load } from "@/components/code/load";
 import { RepoNav } from "@/components/code/repo-nav";
 import { commitUrl } from "@/components/code/urls";
-import { MergeBox, ReviewButtons, CommentForm } from "@/components/mergerequests/actions";
+import { CommentForm, EditMergeRequest, MergeBox, ReviewButtons, ReviewersEditor } from "@/components/mergerequests/actions";
 import { MergeabilityBadge, StatusBadge } from "@/components/mergerequests/badges";
 import { MrHeader } from "@/components/mergerequests/header";
 import { ThreadView } from "@/components/mergerequests/thread";
@@ -27,7 +27,8 @@ const eventText: Record<string, string> = {
   merged: "merged",
   closed: "closed",
   reopened: "reopened",
-  edited: "edited the description",
+  edited: "edited the title or description",
+  reviewers: "changed the reviewers",
   source_deleted: "deleted the source branch",
   source_kept: "kept the protected source branch",
   auto_merge_set: "set it to merge when the checks pass",
@@ -77,6 +78,11 @@ export default async function MergeRequestPage({ params }: Props) {
         <div className="min-w-0 space-y-4">
           <Card>
             {mr.description.trim() ? <Markdown source={mr.description} /> : <p className="text-sm text-gray-500">No description.</p>}
+            {d.can.update && mr.state !== "merged" && (
+              <div className="mt-3">
+                <EditMergeRequest at={at} title={mr.title} description={mr.description} />
+              </div>
+            )}
           </Card>
 
           {mr.state === "open" && (
@@ -206,7 +212,10 @@ export default async function MergeRequestPage({ params }: Props) {
 
         <aside className="space-y-4 text-sm">
           <div>
-            <h4 className="mb-1 font-semibold">Reviewers</h4>
+            <h4 className="mb-1 flex items-center justify-between font-semibold">
+              Reviewers
+              {d.can.update && mr.state === "open" && <ReviewersEditor at={at} current={d.reviewers.map((r) => r.username)} candidates={d.candidates} />}
+            </h4>
             {d.reviewers.length === 0 ? (
               <p className="text-gray-500">None</p>
             ) : (
