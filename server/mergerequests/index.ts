@@ -55,7 +55,14 @@ export async function queueRefresh(db: DbOrTx, repoId: string, mrIds: string[]) 
 
 export type NewMergeRequest = { title: string; description: string; sourceBranch: string; targetBranch: string; reviewers: string[] };
 
+/** Mirrors and archived repositories change only through their upstream / not at all. */
+export function assertMergeable(repo: RepoWithOrg) {
+  if (repo.kind !== "standard") throw new MrStateError(`${repo.orgSlug}/${repo.name} is a read-only mirror${repo.upstream ? ` of ${repo.upstream}` : ""}: propose changes there`);
+  if (repo.archivedAt || repo.orgArchived) throw new MrStateError(`${repo.orgSlug}/${repo.name} is archived and read-only`);
+}
+
 export async function createMergeRequest(db: Db, repo: RepoWithOrg, dir: string, author: User, input: NewMergeRequest) {
+  assertMergeable(repo);
   const title = input.title.trim();
   if (!title) throw new MrInputError("title", "Give the merge request a title");
   const source = input.sourceBranch.trim();

@@ -10,7 +10,7 @@ import { matchProtection, type RefUpdate } from "@/server/git/protection";
 import { getRepoById, listProtections, type RepoWithOrg } from "@/server/git/repos";
 import { notify } from "@/server/notify";
 import { getUserById, type User } from "@/server/users";
-import { getMergeRequestById, mrPath, MrStateError, recordEvent, type MergeRequest } from "./index";
+import { assertMergeable, getMergeRequestById, mrPath, MrStateError, recordEvent, type MergeRequest } from "./index";
 import { statusesOf, type CommitStatus } from "./statuses";
 import { emitMergeRequestEvent } from "./webhooks";
 
@@ -114,6 +114,7 @@ const MAX_ATTEMPTS = 5;
  * recomputed on the new target head, never clobbering it.
  */
 export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string, user: User, opts: MergeOptions) {
+  assertMergeable(repo);
   const dir = repoDir(repo.orgSlug, repo.name);
   const result = await db.transaction(async (tx) => {
     // One merge per MR at a time; the row lock is held while git works (milliseconds).
@@ -214,6 +215,7 @@ export async function refreshMergeRequest(db: Db, mrId: string) {
     return null;
   }
   const mr = await syncHead(db, mr0, head, null);
+  if (mr.headSha !== mr0.headSha) await emitMergeRequestEvent(db, repo, mr, "update", null);
   const tree = await mergeTree(dir, base, head);
   const behind = await countOnlyIn(dir, base, head);
   const mergeability = !tree.clean ? "conflicts" : behind > 0 ? "behind" : "clean";

@@ -115,6 +115,10 @@ describe("opening merge requests", () => {
     expect(await failure(create({ reviewers: ["mr-out"] }))).toMatchObject({ field: "reviewers", message: expect.stringMatching(/Not members of mergeco: mr-out/) });
     expect(await failure(as(rep).create({ slug: ORG, name: "puppet", title: "x", sourceBranch: "feature/a", targetBranch: "master" }))).toMatchObject({ code: "FORBIDDEN" });
     expect(await failure(as(outsider).list({ slug: ORG, name: "puppet" }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await failure(as(lead).create({ slug: ORG, name: "role", title: "x", sourceBranch: "feature/a", targetBranch: "develop" }))).toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/read-only mirror of infrastructure\/role/),
+    });
     expect(await failure(as(outsider).get({ slug: ORG, name: "puppet", number: 1 }))).toMatchObject({ code: "NOT_FOUND" });
   });
 
