@@ -283,3 +283,30 @@ export function ReviewersEditor({ at, current, candidates }: { at: Ref; current:
     </form>
   );
 }
+
+export function AssigneeEditor({ at, current, candidates }: { at: Ref; current: string | null; candidates: { username: string; displayName: string }[] }) {
+  const router = useRouter();
+  const save = trpc.mergeRequests.setAssignee.useMutation({ onSuccess: () => router.refresh() });
+  return (
+    <div>
+      <label className="sr-only" htmlFor="mr-assignee-edit">
+        Assignee
+      </label>
+      <select
+        id="mr-assignee-edit"
+        className={inputClass}
+        value={current ?? ""}
+        disabled={save.isPending}
+        onChange={(e) => save.mutate({ ...at, assignee: e.target.value || null })}
+      >
+        <option value="">Nobody</option>
+        {candidates.map((c) => (
+          <option key={c.username} value={c.username}>
+            {c.displayName}
+          </option>
+        ))}
+      </select>
+      {save.error && <Alert>{save.error.message}</Alert>}
+    </div>
+  );
+}

@@ -23,6 +23,7 @@ export function NewMergeRequestForm({ slug, name, branches, reviewers, source: s
   const [title, setTitle] = useState(s0 ? titleOf(s0) : "");
   const [description, setDescription] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
+  const [assignee, setAssignee] = useState("");
   const create = trpc.mergeRequests.create.useMutation({ onSuccess: (r) => router.push(mrUrl(slug, name, r.number)) });
   const errors = fieldErrors(create.error);
   return (
@@ -31,7 +32,7 @@ export function NewMergeRequestForm({ slug, name, branches, reviewers, source: s
       className="max-w-3xl space-y-4"
       onSubmit={(e) => {
         e.preventDefault();
-        create.mutate({ slug, name, title, description, sourceBranch: source, targetBranch: target, reviewers: chosen });
+        create.mutate({ slug, name, title, description, sourceBranch: source, targetBranch: target, reviewers: chosen, assignee: assignee || null });
       }}
     >
       <div className="flex flex-wrap gap-4">
@@ -85,6 +86,18 @@ export function NewMergeRequestForm({ slug, name, branches, reviewers, source: s
           ))}
         </div>
       </fieldset>
+      <div className="w-64">
+        <Field id="mr-assignee" label="Assignee" error={errors.assignee}>
+          <select id="mr-assignee" className={inputClass} value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+            <option value="">Nobody</option>
+            {reviewers.map((r) => (
+              <option key={r.username} value={r.username}>
+                {r.displayName}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
       {formError(create.error) && <Alert>{formError(create.error)}</Alert>}
       <Button type="submit" disabled={create.isPending}>
         Create merge request

@@ -62,6 +62,7 @@ CREATE TABLE "merge_requests" (
 	"title" text NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
 	"author_id" uuid,
+	"assignee_id" uuid,
 	"source_branch" text NOT NULL,
 	"target_branch" text NOT NULL,
 	"state" "mr_state" DEFAULT 'open' NOT NULL,
@@ -98,9 +99,11 @@ ALTER TABLE "merge_request_reviewers" ADD CONSTRAINT "merge_request_reviewers_mr
 ALTER TABLE "merge_request_reviewers" ADD CONSTRAINT "merge_request_reviewers_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "merge_requests" ADD CONSTRAINT "merge_requests_repo_id_repositories_id_fk" FOREIGN KEY ("repo_id") REFERENCES "public"."repositories"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "merge_requests" ADD CONSTRAINT "merge_requests_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "merge_requests" ADD CONSTRAINT "merge_requests_assignee_id_users_id_fk" FOREIGN KEY ("assignee_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "merge_requests" ADD CONSTRAINT "merge_requests_merged_by_id_users_id_fk" FOREIGN KEY ("merged_by_id") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "merge_request_comments_mr_idx" ON "merge_request_comments" USING btree ("mr_id","created_at");--> statement-breakpoint
 CREATE INDEX "merge_request_events_mr_idx" ON "merge_request_events" USING btree ("mr_id","created_at");--> statement-breakpoint
 CREATE INDEX "merge_request_reviewers_user_idx" ON "merge_request_reviewers" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "merge_requests_repo_state_idx" ON "merge_requests" USING btree ("repo_id","state","created_at");--> statement-breakpoint
-CREATE INDEX "merge_requests_author_idx" ON "merge_requests" USING btree ("author_id","state");
+CREATE INDEX "merge_requests_author_idx" ON "merge_requests" USING btree ("author_id","state");--> statement-breakpoint
+CREATE INDEX "merge_requests_assignee_idx" ON "merge_requests" USING btree ("assignee_id","state");

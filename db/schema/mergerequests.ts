@@ -20,6 +20,8 @@ export const mergeRequests = pgTable(
     title: text("title").notNull(),
     description: text("description").notNull().default(""),
     authorId: uuid("author_id").references(() => users.id, { onDelete: "set null" }),
+    /** who should carry it through (often the author; the Inbox's "assigned to me") */
+    assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
     sourceBranch: text("source_branch").notNull(),
     targetBranch: text("target_branch").notNull(),
     state: mrState("state").notNull().default("open"),
@@ -44,6 +46,7 @@ export const mergeRequests = pgTable(
     unique("merge_requests_repo_number").on(t.repoId, t.number),
     index("merge_requests_repo_state_idx").on(t.repoId, t.state, t.createdAt),
     index("merge_requests_author_idx").on(t.authorId, t.state),
+    index("merge_requests_assignee_idx").on(t.assigneeId, t.state),
   ],
 );
 

@@ -4,7 +4,7 @@ import { memberships, mergeRequestApprovals, mergeRequestReviewers, mergeRequest
 import type { User } from "@/server/users";
 import { MRS_PER_PAGE } from "./index";
 
-export type InboxFilter = "review" | "created" | "all";
+export type InboxFilter = "assigned" | "review" | "created" | "all";
 
 const inMyOrgs = (userId: string) =>
   inArray(repositories.orgId, sql`(select ${memberships.orgId} from ${memberships} where ${memberships.userId} = ${userId})`);
@@ -25,6 +25,7 @@ const awaitingMe = (userId: string) =>
 
 function where(user: User, filter: InboxFilter) {
   const open = eq(mergeRequests.state, "open");
+  if (filter === "assigned") return and(open, inMyOrgs(user.id), eq(mergeRequests.assigneeId, user.id));
   if (filter === "review") return and(open, inMyOrgs(user.id), reviewRequested(user.id));
   if (filter === "created") return and(open, inMyOrgs(user.id), eq(mergeRequests.authorId, user.id));
   return and(open, inMyOrgs(user.id));
@@ -56,7 +57,7 @@ export async function listInbox(db: DbOrTx, user: User, filter: InboxFilter, pag
   return { items: rows.slice(0, MRS_PER_PAGE), hasMore: rows.length > MRS_PER_PAGE };
 }
 
-/** The top bar's numbers: reviews waiting for me, and per filter. */
+/** The top bar's number (reviews waiting for me) and one per filter. */
 export async function inboxCounts(db: DbOrTx, user: User) {
   const n = async (cond: ReturnType<typeof where>) =>
     (
@@ -66,11 +67,12 @@ export async function inboxCounts(db: DbOrTx, user: User) {
         .innerJoin(repositories, eq(repositories.id, mergeRequests.repoId))
         .where(cond)
     )[0].n;
-  const [awaiting, review, created, all] = await Promise.all([
+  const [awaiting, assigned, review, created, all] = await Promise.all([
     n(and(eq(mergeRequests.state, "open"), inMyOrgs(user.id), awaitingMe(user.id))),
+    n(where(user, "assigned")),
     n(where(user, "review")),
     n(where(user, "created")),
     n(where(user, "all")),
   ]);
-  return { awaiting, review, created, all };
+  return { awaiting, assigned, review, created, all };
 }

@@ -53,7 +53,18 @@ export async function queueRefresh(db: DbOrTx, repoId: string, mrIds: string[]) 
   await enqueueWith(db, queues.mrRefresh, [{ repoId, mrIds }], { retryLimit: 2, retryDelay: 5 });
 }
 
-export type NewMergeRequest = { title: string; description: string; sourceBranch: string; targetBranch: string; reviewers: string[] };
+export type NewMergeRequest = { title: string; description: string; sourceBranch: string; targetBranch: string; reviewers: string[]; assignee?: string | null };
+
+/** An org member by username, or a field error. */
+async function memberNamed(db: DbOrTx, repo: RepoWithOrg, username: string, field: string) {
+  const [m] = await db
+    .select({ id: users.id, username: users.username })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.orgId, repo.orgId), eq(users.username, username.trim().toLowerCase())));
+  if (!m) throw new MrInputError(field, `Not a member of ${repo.orgSlug}: ${username}`);
+  return m;
+}
 
 /** Mirrors and archived repositories change only through their upstream / not at all. */
 export function assertMergeable(repo: RepoWithOrg) {
@@ -84,6 +95,7 @@ export async function createMergeRequest(db: Db, repo: RepoWithOrg, dir: string,
     : [];
   const unknown = reviewerNames.filter((n) => !reviewers.some((r) => r.username === n));
   if (unknown.length) throw new MrInputError("reviewers", `Not members of ${repo.orgSlug}: ${unknown.join(", ")}`);
+  const assignee = input.assignee?.trim() ? await memberNamed(db, repo, input.assignee, "assignee") : null;
 
   return db.transaction(async (tx) => {
     // Numbers per repository: the repository row serializes concurrent openings.
@@ -99,7 +111,18 @@ export async function createMergeRequest(db: Db, repo: RepoWithOrg, dir: string,
       .where(eq(mergeRequests.repoId, repo.id));
     const [mr] = await tx
       .insert(mergeRequests)
-      .values({ repoId: repo.id, number: Number(next), title, description: input.description, authorId: author.id, sourceBranch: source, targetBranch: target, headSha: head, baseSha: base })
+      .values({
+        repoId: repo.id,
+        number: Number(next),
+        title,
+        description: input.description,
+        authorId: author.id,
+        assigneeId: assignee?.id ?? null,
+        sourceBranch: source,
+        targetBranch: target,
+        headSha: head,
+        baseSha: base,
+      })
       .returning();
     if (reviewers.length) await tx.insert(mergeRequestReviewers).values(reviewers.map((r) => ({ mrId: mr.id, userId: r.id })));
     await recordEvent(tx, mr.id, author.id, "opened", { sourceBranch: source, targetBranch: target, headSha: head });
@@ -158,8 +181,10 @@ export async function listMergeRequests(db: DbOrTx, repoId: string, opts: { stat
 
 /** People on a merge request: author, reviewers, approvals (with the head they approved). */
 export async function participants(db: DbOrTx, mr: MergeRequest) {
-  const [author, reviewers, approvals] = await Promise.all([
-    mr.authorId ? db.select(person).from(users).where(eq(users.id, mr.authorId)).then((r) => r[0] ?? null) : null,
+  const one = (id: string | null) => (id ? db.select(person).from(users).where(eq(users.id, id)).then((r) => r[0] ?? null) : null);
+  const [author, assignee, reviewers, approvals] = await Promise.all([
+    one(mr.authorId),
+    one(mr.assigneeId),
     db.select(person).from(mergeRequestReviewers).innerJoin(users, eq(users.id, mergeRequestReviewers.userId)).where(eq(mergeRequestReviewers.mrId, mr.id)),
     db
       .select({ ...person, headSha: mergeRequestApprovals.headSha, at: mergeRequestApprovals.createdAt })
@@ -167,7 +192,7 @@ export async function participants(db: DbOrTx, mr: MergeRequest) {
       .innerJoin(users, eq(users.id, mergeRequestApprovals.userId))
       .where(eq(mergeRequestApprovals.mrId, mr.id)),
   ]);
-  return { author, reviewers, approvals: approvals.map((a) => ({ ...a, stale: a.headSha !== mr.headSha })) };
+  return { author, assignee, reviewers, approvals: approvals.map((a) => ({ ...a, stale: a.headSha !== mr.headSha })) };
 }
 
 export async function listEvents(db: DbOrTx, mrId: string) {
@@ -278,4 +303,10 @@ export async function setReviewers(db: Db, repo: RepoWithOrg, mr: MergeRequest, 
         userIds: added.map((r) => r.id),
       });
   });
+}
+
+export async function setAssignee(db: Db, repo: RepoWithOrg, mr: MergeRequest, user: User, username: string | null) {
+  const assignee = username?.trim() ? await memberNamed(db, repo, username, "assignee") : null;
+  await db.update(mergeRequests).set({ assigneeId: assignee?.id ?? null, updatedAt: new Date() }).where(eq(mergeRequests.id, mr.id));
+  await recordEvent(db, mr.id, user.id, "assigned", { assignee: assignee?.username ?? null });
 }

@@ -113,12 +113,23 @@ describe("required statuses and auto-merge", () => {
   it("blocks merging while a required context is not green, then auto-merges when it turns green", async () => {
     await db().update(branchProtections).set({ requiredContexts: ["ci/build"] }).where(eq(branchProtections.repoId, repo.id));
     const sha = await commitFiles(dir, { branch: "feature/auto", parent: await head("develop"), files: { "auto.txt": "1\n" }, message: "auto" });
-    const { number } = await as(dev).create({ slug: ORG, name: "puppet", title: "Auto <script>alert(1)</script>", sourceBranch: "feature/auto", targetBranch: "develop", reviewers: ["st-lead"] });
+    const { number } = await as(dev).create({
+      slug: ORG,
+      name: "puppet",
+      title: "Auto <script>alert(1)</script>",
+      sourceBranch: "feature/auto",
+      targetBranch: "develop",
+      reviewers: ["st-lead"],
+      assignee: "st-dev",
+    });
     // the reviewer is told, and sees it in the inbox
     const [note] = await db().select().from(notifications).where(eq(notifications.userId, lead.id));
     expect(note).toMatchObject({ kind: "mr.review_requested", link: `/orgs/${ORG}/repos/puppet/merge_requests/${number}` });
-    expect(await as(lead).inboxCounts()).toEqual({ awaiting: 1, review: 1, created: 0, all: 1 });
+    expect(await as(lead).inboxCounts()).toEqual({ awaiting: 1, assigned: 0, review: 1, created: 0, all: 1 });
     expect((await as(dev).inbox({ filter: "created" })).items.map((i) => i.number)).toEqual([number]);
+    expect((await as(dev).inbox({ filter: "assigned" })).items.map((i) => i.number)).toEqual([number]);
+    expect((await as(lead).inbox({ filter: "assigned" })).items).toEqual([]);
+    expect((await as(outsider).inbox({ filter: "all" })).items).toEqual([]);
 
     await as(lead).approve({ slug: ORG, name: "puppet", number, expectedHeadSha: sha });
     expect((await as(lead).inboxCounts()).awaiting).toBe(0);

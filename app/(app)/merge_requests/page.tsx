@@ -9,6 +9,7 @@ import { MergeabilityBadge } from "@/components/mergerequests/badges";
 export const metadata = { title: "Merge requests" };
 
 const filters = [
+  { id: "assigned", label: "Assigned to me" },
   { id: "review", label: "Review requested" },
   { id: "created", label: "Created by me" },
   { id: "all", label: "All in my organizations" },
@@ -16,7 +17,7 @@ const filters = [
 
 type Props = { searchParams: Promise<{ filter?: string | string[]; page?: string | string[] }> };
 
-/** The inbox: open merge requests that wait for me, that I opened, or all in my orgs. */
+/** The inbox: open merge requests assigned to me, waiting for my review, that I opened, or all in my orgs. */
 export default async function InboxPage({ searchParams }: Props) {
   const sp = await searchParams;
   const filter = filters.find((f) => f.id === sp.filter)?.id ?? "review";

@@ -16,6 +16,7 @@ import {
   MrStateError,
   participants,
   setMergeRequestState,
+  setAssignee,
   setReviewers,
   updateMergeRequest,
   type MergeRequest,
@@ -112,6 +113,7 @@ export const mergeRequestsRouter = router({
         sourceBranch: z.string().trim().min(1, "Pick a source branch").max(200),
         targetBranch: z.string().trim().min(1, "Pick a target branch").max(200),
         reviewers: z.array(z.string().max(100)).max(20).default([]),
+        assignee: z.string().max(100).nullish(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -203,6 +205,14 @@ export const mergeRequestsRouter = router({
     authorize(ctx.actor, "mr:update", scope);
     ctx.audit.details = { reviewers: input.reviewers };
     await domain(setReviewers(ctx.db, repo, mr, ctx.user, input.reviewers));
+    return { ok: true };
+  }),
+
+  setAssignee: protectedProcedure.input(mrRef.extend({ assignee: z.string().max(100).nullable() })).mutation(async ({ ctx, input }) => {
+    const { repo, scope, mr } = await openMr(ctx, input);
+    authorize(ctx.actor, "mr:update", scope);
+    ctx.audit.details = { assignee: input.assignee };
+    await domain(setAssignee(ctx.db, repo, mr, ctx.user, input.assignee));
     return { ok: true };
   }),
 
@@ -302,7 +312,7 @@ export const mergeRequestsRouter = router({
 
   /** The Inbox: merge requests in the caller's orgs by relation to them. */
   inbox: protectedProcedure
-    .input(z.object({ filter: z.enum(["review", "created", "all"]).default("review"), page }))
+    .input(z.object({ filter: z.enum(["assigned", "review", "created", "all"]).default("review"), page }))
     .query(async ({ ctx, input }) => ({ ...(await listInbox(ctx.db, ctx.user, input.filter, input.page)), filter: input.filter, page: input.page })),
 
   inboxCounts: protectedProcedure.query(({ ctx }) => inboxCounts(ctx.db, ctx.user)),

@@ -6,7 +6,7 @@ import { Markdown } from "@/components/markdown";
 import { load } from "@/components/code/load";
 import { RepoNav } from "@/components/code/repo-nav";
 import { commitUrl } from "@/components/code/urls";
-import { CommentForm, EditMergeRequest, MergeBox, ReviewButtons, ReviewersEditor } from "@/components/mergerequests/actions";
+import { AssigneeEditor, CommentForm, EditMergeRequest, MergeBox, ReviewButtons, ReviewersEditor } from "@/components/mergerequests/actions";
 import { MergeabilityBadge, StatusBadge } from "@/components/mergerequests/badges";
 import { MrHeader } from "@/components/mergerequests/header";
 import { ThreadView } from "@/components/mergerequests/thread";
@@ -29,6 +29,7 @@ const eventText: Record<string, string> = {
   reopened: "reopened",
   edited: "edited the title or description",
   reviewers: "changed the reviewers",
+  assigned: "changed the assignee",
   source_deleted: "deleted the source branch",
   source_kept: "kept the protected source branch",
   auto_merge_set: "set it to merge when the checks pass",
@@ -211,6 +212,14 @@ export default async function MergeRequestPage({ params }: Props) {
         </div>
 
         <aside className="space-y-4 text-sm">
+          <div>
+            <h4 className="mb-1 font-semibold">Assignee</h4>
+            {d.can.update && mr.state === "open" ? (
+              <AssigneeEditor at={at} current={d.assignee?.username ?? null} candidates={d.candidates} />
+            ) : (
+              <p className={d.assignee ? "" : "text-gray-500"}>{d.assignee?.displayName ?? "Nobody"}</p>
+            )}
+          </div>
           <div>
             <h4 className="mb-1 flex items-center justify-between font-semibold">
               Reviewers
