@@ -10,7 +10,23 @@ import { lineExtras } from "./line-extras";
 type Ref = { slug: string; name: string; number: number };
 
 /** A file of a large merge request diff: its hunks are fetched when its <details> opens. */
-export function LazyFileBody({ at, from, to, paths, threads, canComment }: { at: Ref; from: string; to: string; paths: string[]; threads: Thread[]; canComment: boolean }) {
+export function LazyFileBody({
+  at,
+  from,
+  to,
+  paths,
+  threads,
+  canComment,
+  split,
+}: {
+  at: Ref;
+  from: string;
+  to: string;
+  paths: string[];
+  threads: Thread[];
+  canComment: boolean;
+  split: boolean;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const [open, setOpen] = useState(false);
   useEffect(() => {
@@ -34,7 +50,7 @@ export function LazyFileBody({ at, from, to, paths, threads, canComment }: { at:
         (file.data.tooLarge ? (
           <p className="px-4 py-3 text-sm text-gray-600 dark:text-gray-400">This diff is too large to display.</p>
         ) : (
-          <FileHunks f={file.data} extras={lineExtras(threads, at, canComment)} />
+          <FileHunks f={file.data} extras={lineExtras(threads, at, canComment)} split={split} />
         ))}
     </div>
   );
