@@ -33,10 +33,12 @@ async function ok(args: string[], cwd?: string) {
 }
 
 /** A branch from develop that rewrites hieradata/common.yaml, pushed with git. */
-async function pushBranch(branch: string, content: string) {
+async function pushBranch(branch: string, content: string, extra: Record<string, string> = {}) {
   await ok(["checkout", "-q", "-B", branch, "origin/develop"]);
   fs.writeFileSync(path.join(work, "puppet/hieradata/common.yaml"), content);
-  await ok(["commit", "-qam", `${branch}: NTP servers`]);
+  for (const [file, text] of Object.entries(extra)) fs.writeFileSync(path.join(work, "puppet", file), text);
+  await ok(["add", "-A"]);
+  await ok(["commit", "-qm", `${branch}: NTP servers`]);
   await ok(["push", "-q", "origin", branch]);
 }
 
@@ -71,7 +73,8 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
 }) => {
   const url = `${baseURL}/git/${orgSlug}/puppet.git`.replace("://", `://${dev.username}:${encodeURIComponent(dev.password)}@`);
   await ok(["clone", "-q", "--branch", "develop", url, "puppet"], work);
-  await pushBranch("feature/x", "---\nntp::servers:\n  - pool.ntp.org\n");
+  const big = Array.from({ length: 700 }, (_, i) => `host${i}.example.test`).join("\n") + "\n";
+  await pushBranch("feature/x", "---\nntp::servers:\n  - pool.ntp.org\n", { "hosts.txt": big });
   await pushBranch("feature/conflict", "---\nntp::servers:\n  - time.example.com\n");
 
   // The developer opens the MR in the browser; the description tries script injection.
@@ -104,6 +107,12 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
   await expect(thread.locator("strong", { hasText: "our" })).toBeVisible();
   await thread.getByRole("button", { name: "Resolve thread" }).click();
   await expect(thread.getByText("resolved")).toBeVisible();
+  // The 700-line file starts collapsed and loads when opened; side by side shows both columns.
+  await page.getByText("hosts.txt").last().click();
+  await expect(page.getByText("host699.example.test")).toBeVisible();
+  await page.getByRole("link", { name: "Side by side" }).click();
+  await expect(page).toHaveURL(/view=split/);
+  await expect(page.getByTestId("thread")).toContainText("Use our pool instead?");
 
   await page.getByRole("navigation", { name: "Merge request" }).getByRole("link", { name: "Commits" }).click();
   await expect(page.getByRole("list", { name: "Commits" })).toContainText("feature/x: NTP servers");
@@ -122,10 +131,18 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
   await ok(["fetch", "-q", "--prune", "origin"]);
   expect((await git(["rev-parse", "--verify", "-q", "origin/feature/x"])).code).not.toBe(0);
 
+  // The leader requires a green ci/build status for develop.
+  await page.goto(`/orgs/${orgSlug}/repos/puppet/settings`);
+  const rules = page.getByRole("form", { name: "Merge rules of develop" });
+  await rules.getByLabel(/Required status checks/).fill("ci/build");
+  await rules.getByRole("button", { name: "Save merge rules" }).click();
+  await expect(rules.getByText("Saved")).toBeVisible();
+
   // The other branch now conflicts on develop: its MR lists the file and how to resolve it.
   await openMergeRequest(page, "feature/conflict", "Other NTP servers", "Conflicts with feature/x.");
   const conflicts = page.getByRole("list", { name: "Conflicting files" });
   await expect(conflicts).toHaveText("hieradata/common.yaml");
   await expect(page.getByText("git merge origin/develop")).toBeVisible();
+  await expect(page.getByRole("list", { name: "Status checks" })).toContainText("ci/build expected required");
   await expect(page.getByRole("button", { name: "Merge", exact: true })).toBeDisabled();
 });
