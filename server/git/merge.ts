@@ -65,6 +65,17 @@ export async function branchHead(dir: string, branch: string): Promise<string | 
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
+/** Every branch's head, by name (one git call). */
+export async function branchHeads(dir: string): Promise<Map<string, string>> {
+  const r = await runGit(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"], { cwd: dir });
+  const heads = new Map<string, string>();
+  for (const line of r.stdout.split("\n")) {
+    const sp = line.indexOf(" ");
+    if (sp > 0) heads.set(line.slice(sp + 1).slice("refs/heads/".length), line.slice(0, sp));
+  }
+  return heads;
+}
+
 export async function commitExists(dir: string, sha: string) {
   if (!oid.test(sha)) return false;
   const r = await runGit(["cat-file", "-t", sha], { cwd: dir, allowFailure: true });

@@ -4,7 +4,7 @@ import { mergeRequestApprovals, mergeRequests } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import { identityOf } from "@/server/git/commit";
 import { afterPush } from "@/server/git/events";
-import { branchHead, casDeleteRef, casUpdateRef, commitsWithMessages, commitTree, countOnlyIn, isAncestor, mergeTree } from "@/server/git/merge";
+import { branchHead, branchHeads, casDeleteRef, casUpdateRef, commitsWithMessages, commitTree, countOnlyIn, isAncestor, mergeTree } from "@/server/git/merge";
 import { repoDir } from "@/server/git/paths";
 import { matchProtection, type RefUpdate } from "@/server/git/protection";
 import { getRepoById, listProtections, type RepoWithOrg } from "@/server/git/repos";
@@ -203,21 +203,23 @@ export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string,
  * given on an older head go stale), recompute mergeability against the target, and
  * fire a pending auto-merge once everything is green.
  */
-export async function refreshMergeRequest(db: Db, mrId: string) {
+export async function refreshMergeRequest(db: Db, mrId: string, known?: { repo: RepoWithOrg; heads: Map<string, string> }) {
   const mr0 = await getMergeRequestById(db, mrId);
   if (!mr0 || mr0.state !== "open") return null;
-  const repo = await getRepoById(db, mr0.repoId);
+  const repo = known?.repo.id === mr0.repoId ? known.repo : await getRepoById(db, mr0.repoId);
   if (!repo) return null;
   const dir = repoDir(repo.orgSlug, repo.name);
-  const [head, base] = await Promise.all([branchHead(dir, mr0.sourceBranch), branchHead(dir, mr0.targetBranch)]);
+  const heads = known?.repo.id === mr0.repoId ? known.heads : null;
+  const [head, base] = heads
+    ? [heads.get(mr0.sourceBranch) ?? null, heads.get(mr0.targetBranch) ?? null]
+    : await Promise.all([branchHead(dir, mr0.sourceBranch), branchHead(dir, mr0.targetBranch)]);
   if (!head || !base) {
     await db.update(mergeRequests).set({ mergeability: "conflicts", conflictFiles: [] }).where(eq(mergeRequests.id, mrId));
     return null;
   }
   const mr = await syncHead(db, mr0, head, null);
   if (mr.headSha !== mr0.headSha) await emitMergeRequestEvent(db, repo, mr, "update", null);
-  const tree = await mergeTree(dir, base, head);
-  const behind = await countOnlyIn(dir, base, head);
+  const [tree, behind] = await Promise.all([mergeTree(dir, base, head), countOnlyIn(dir, base, head)]);
   const mergeability = !tree.clean ? "conflicts" : behind > 0 ? "behind" : "clean";
   await db
     .update(mergeRequests)
@@ -266,7 +268,16 @@ export async function refreshMergeRequest(db: Db, mrId: string) {
 /** The job handler: refresh each listed merge request. */
 export async function refreshJob(db: Db, data: Record<string, unknown>) {
   const ids = Array.isArray(data.mrIds) ? data.mrIds.filter((x): x is string => typeof x === "string") : [];
-  for (const id of ids) await refreshMergeRequest(db, id);
+  // One look at the repository's branches for all of them (they share the repository).
+  const repo = typeof data.repoId === "string" ? await getRepoById(db, data.repoId) : null;
+  const known = repo ? { repo, heads: await branchHeads(repoDir(repo.orgSlug, repo.name)) } : undefined;
+  // A push to develop may touch every open MR: a few git processes at a time (2 cores are common).
+  const queue = [...ids];
+  await Promise.all(
+    Array.from({ length: Math.min(4, queue.length) }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) await refreshMergeRequest(db, id, known);
+    }),
+  );
   return { refreshed: ids.length };
 }
 

@@ -21,6 +21,7 @@ import {
   updateMergeRequest,
   type MergeRequest,
 } from "@/server/mergerequests";
+import { changesOf } from "@/server/mergerequests/changes";
 import { inboxCounts, listInbox } from "@/server/mergerequests/inbox";
 import { cancelAutoMerge, mergeChecks, mergeMergeRequest, rulesFor, setAutoMerge } from "@/server/mergerequests/merge";
 import { addComment, approve, listThreads, revokeApproval, setThreadResolved } from "@/server/mergerequests/review";
@@ -39,8 +40,6 @@ const method = z.enum(["merge", "ff", "squash"]);
 
 type Ctx = Context & { user: User };
 
-/** Diff lines rendered with the Changes tab itself; later files load when opened. */
-export const EAGER_LINES = 3000;
 
 /** Domain errors → field errors (forms) or a CONFLICT the merge box shows. */
 async function domain<T>(p: Promise<T>): Promise<T> {
@@ -162,21 +161,7 @@ export const mergeRequestsRouter = router({
   changes: protectedProcedure.input(mrRef).query(async ({ ctx, input }) => {
     const { dir, mr, scope } = await openMr(ctx, input);
     const canComment = can(ctx.actor, "mr:comment", scope);
-    const base = mr.state === "merged" ? mr.baseSha : ((await branchHead(dir, mr.targetBranch)) ?? mr.baseSha);
-    if (!base) return { mr, from: null, mergeBase: null, diff: null, threads: [], canComment };
-    const between = await commitsBetween(dir, base, mr.headSha, 1);
-    const from = between.mergeBase ?? base;
-    const diff = await diffCommits(dir, from, mr.headSha);
-    const threads = (await listThreads(ctx.db, mr.id)).filter((t) => t.path);
-    // First paint stays small: large files, and every file past the first EAGER_LINES lines, load when opened.
-    let budget = EAGER_LINES;
-    const files = diff.files.map((f) => {
-      const lines = f.hunks.reduce((n, h) => n + h.lines.length, 0);
-      const deferred = lines > 0 && (f.collapsed || budget < lines);
-      if (!deferred) budget -= lines;
-      return deferred ? { ...f, hunks: [], deferred: true } : { ...f, deferred: false };
-    });
-    return { mr, from, mergeBase: between.mergeBase, diff: { ...diff, files }, threads, canComment };
+    return { mr, canComment, ...(await changesOf(ctx.db, dir, mr)) };
   }),
 
   /** One file of the Changes tab, loaded when it is opened. */
