@@ -23,7 +23,7 @@ import {
 } from "@/server/mergerequests";
 import { changesOf } from "@/server/mergerequests/changes";
 import { inboxCounts, listInbox } from "@/server/mergerequests/inbox";
-import { cancelAutoMerge, mergeChecks, mergeMergeRequest, rulesFor, setAutoMerge } from "@/server/mergerequests/merge";
+import { cancelAutoMerge, mergeChecks, mergeMergeRequest, refreshMergeRequest, rulesFor, setAutoMerge } from "@/server/mergerequests/merge";
 import { addComment, approve, listThreads, revokeApproval, setThreadResolved } from "@/server/mergerequests/review";
 import { setMergeRules } from "@/server/mergerequests/rules";
 import { statusesOf } from "@/server/mergerequests/statuses";
@@ -126,9 +126,16 @@ export const mergeRequestsRouter = router({
 
   /** The Overview tab: the MR, people, activity, threads, checks and the merge box. */
   get: protectedProcedure.input(mrRef).query(async ({ ctx, input }) => {
-    const { repo, dir, scope, mr } = await openMr(ctx, input);
-    const [people, events, threads, mergeAs] = await Promise.all([participants(ctx.db, mr), listEvents(ctx.db, mr.id), listThreads(ctx.db, mr.id), mergeAction(ctx, repo.id, mr)]);
+    const opened = await openMr(ctx, input);
+    const { repo, dir, scope } = opened;
+    let mr = opened.mr;
     const [sourceHead, targetHead] = await Promise.all([branchHead(dir, mr.sourceBranch), branchHead(dir, mr.targetBranch)]);
+    // A push the refresh job has not handled yet: catch up now, so the page (and its merge box) shows the real head.
+    if (mr.state === "open" && sourceHead && sourceHead !== mr.headSha) {
+      await refreshMergeRequest(ctx.db, mr.id);
+      mr = (await getMergeRequest(ctx.db, repo.id, mr.number)) ?? mr;
+    }
+    const [people, events, threads, mergeAs] = await Promise.all([participants(ctx.db, mr), listEvents(ctx.db, mr.id), listThreads(ctx.db, mr.id), mergeAction(ctx, repo.id, mr)]);
     const checks = mr.state === "open" && sourceHead && targetHead ? await mergeChecks(ctx.db, dir, mr, mr.headSha, targetHead) : null;
     const statuses = (await statusesOf(ctx.db, repo.id, [mr.headSha])).get(mr.headSha) ?? [];
     const members = await listMembers(ctx.db, repo.orgId);
