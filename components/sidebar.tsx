@@ -64,6 +64,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
       { href: "/", label: "Your organizations", exact: true },
       { href: "/notifications", label: "Notifications" },
       { href: "/farm", label: "Build farm" },
+      { href: "/merge_requests", label: "Merge requests" },
       ...(isAdmin ? [{ href: "/admin", label: "Admin area" }] : []),
     ],
   };

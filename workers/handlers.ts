@@ -8,6 +8,7 @@ import { backupJob } from "@/server/backups";
 import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
 import { binhostPruneJob } from "@/server/farm/binhost";
+import { refreshJob } from "@/server/mergerequests/merge";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -23,6 +24,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
   [queues.backupRun]: (data) => backupJob(data, getDb()),
   [queues.binhostPrune]: () => binhostPruneJob(getDb()),
+  [queues.mrRefresh]: (data) => refreshJob(getDb(), data),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {

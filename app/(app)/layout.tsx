@@ -15,6 +15,8 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   if (!(await setupDone(getDb()))) redirect("/setup");
   const user = await getSessionUser();
   if (!user) redirect("/login");
+  const caller = await api();
+  const reviews = (await caller.mergeRequests.inboxCounts()).awaiting;
   return (
     <div className="flex min-h-screen flex-col">
       <header className="flex h-12 items-center gap-4 bg-gray-900 px-4 text-white dark:bg-black">
@@ -30,7 +32,19 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             className="w-full max-w-sm rounded-md border border-white/20 bg-white/10 px-3 py-1 text-sm placeholder:text-white/60 focus:bg-white focus:text-gray-900 focus:outline-none"
           />
         </form>
-        <NotificationBell initialCount={await (await api()).notifications.unreadCount()} />
+        <Link
+          href="/merge_requests"
+          className="relative rounded-md px-2 py-1 text-sm hover:bg-white/10"
+          aria-label={reviews === 0 ? "Merge requests, none waiting for your review" : `Merge requests, ${reviews} waiting for your review`}
+        >
+          Merge requests
+          {reviews > 0 && (
+            <span data-testid="review-count" className="ml-1 rounded-full bg-brand-600 px-1.5 text-[0.7rem] font-semibold">
+              {reviews > 99 ? "99+" : reviews}
+            </span>
+          )}
+        </Link>
+        <NotificationBell initialCount={await caller.notifications.unreadCount()} />
         <UserMenu username={user.username} displayName={user.displayName} isAdmin={user.isAdmin} />
       </header>
       <div className="flex flex-1">

@@ -1,10 +1,27 @@
 import Link from "next/link";
 import type { CommitSummary } from "@/server/git/browse";
 import { formatDate } from "@/components/ui";
+import { StatusBadge } from "@/components/mergerequests/badges";
 import { commitUrl, treeUrl } from "./urls";
 
+const overall = (s: { state: "pending" | "success" | "failed" }[]) =>
+  s.some((x) => x.state === "failed") ? "failed" : s.some((x) => x.state === "pending") ? "pending" : "success";
+
 /** Commits as GitLab lists them: subject, author and date, short sha, browse files. */
-export function CommitList({ commits, slug, repo, label = "Commits" }: { commits: CommitSummary[]; slug: string; repo: string; label?: string }) {
+export function CommitList({
+  commits,
+  slug,
+  repo,
+  label = "Commits",
+  statuses,
+}: {
+  commits: CommitSummary[];
+  slug: string;
+  repo: string;
+  label?: string;
+  /** commit statuses by sha (CI, builds): shown as one badge per commit */
+  statuses?: Record<string, { context: string; state: "pending" | "success" | "failed" }[]>;
+}) {
   return (
     <ul aria-label={label} className="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white dark:divide-gray-700 dark:border-gray-700 dark:bg-gray-800">
       {commits.map((c) => (
@@ -18,6 +35,11 @@ export function CommitList({ commits, slug, repo, label = "Commits" }: { commits
             </p>
           </div>
           <div className="flex items-center gap-2 text-xs">
+            {statuses?.[c.sha]?.length ? (
+              <span title={statuses[c.sha].map((s) => `${s.context}: ${s.state}`).join("\n")}>
+                <StatusBadge state={overall(statuses[c.sha])} />
+              </span>
+            ) : null}
             <Link href={commitUrl(slug, repo, c.sha)} className="rounded border border-gray-300 px-2 py-0.5 font-mono hover:bg-gray-50 dark:border-gray-600 dark:hover:bg-gray-700">
               {c.sha.slice(0, 8)}
             </Link>

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import type { Diff, FileDiff } from "@/server/git/diff";
+import { Fragment, type ReactNode } from "react";
+import type { Diff, DiffLine, FileDiff } from "@/server/git/diff";
 import { Alert, Badge, cx } from "@/components/ui";
 import { blobUrl } from "./urls";
 
@@ -29,7 +30,10 @@ function FileTitle({ f }: { f: FileDiff }) {
   );
 }
 
-function FileBody({ f, link }: { f: FileDiff; link: string | null }) {
+/** What a page adds to a diff line: an action in the gutter (comment) and rows below it (threads). */
+export type LineExtras = (f: FileDiff, line: DiffLine) => { action?: ReactNode; below?: ReactNode } | null;
+
+function FileBody({ f, link, extras, split }: { f: FileDiff; link: string | null; extras?: LineExtras; split?: boolean }) {
   const note = (text: string) => (
     <p className="px-4 py-3 text-sm text-gray-600 dark:text-gray-400">
       {text}
@@ -47,12 +51,18 @@ function FileBody({ f, link }: { f: FileDiff; link: string | null }) {
   if (f.tooLarge) return note("This diff is too large to display.");
   if (f.omitted) return note("Not shown: the whole diff is over its size limit.");
   if (f.hunks.length === 0) return note(f.oldMode !== f.newMode ? `File mode changed from ${f.oldMode} to ${f.newMode}.` : "No content changes.");
+  return <FileHunks f={f} extras={extras} split={split} />;
+}
+
+/** A file's hunks as a table, unified or side by side (also used by pages that load a file's diff later). */
+export function FileHunks({ f, extras, split = false }: { f: FileDiff; extras?: LineExtras; split?: boolean }) {
+  const Rows = split ? SplitHunkRows : HunkRows;
   return (
     <div className="overflow-x-auto">
-      <table className="w-full border-collapse font-mono text-xs leading-5">
+      <table className={cx("w-full border-collapse font-mono text-xs leading-5", split && "table-fixed")}>
         <tbody>
           {f.hunks.map((h, i) => (
-            <HunkRows key={i} header={h.header} lines={h.lines} />
+            <Rows key={i} header={h.header} lines={h.lines} extras={extras && ((l) => extras(f, l))} />
           ))}
         </tbody>
       </table>
@@ -60,7 +70,86 @@ function FileBody({ f, link }: { f: FileDiff; link: string | null }) {
   );
 }
 
-function HunkRows({ header, lines }: { header: string; lines: FileDiff["hunks"][number]["lines"] }) {
+const lineTone = (l: DiffLine | null) =>
+  cx(l?.kind === "add" && "bg-green-50 dark:bg-green-950/40", l?.kind === "del" && "bg-red-50 dark:bg-red-950/40", !l && "bg-gray-50 dark:bg-gray-900");
+
+/** Pairs a hunk's lines for two columns: context on both sides, runs of deletions beside the additions that follow. */
+export function pairLines(lines: DiffLine[]): { old: DiffLine | null; new: DiffLine | null }[] {
+  const rows: { old: DiffLine | null; new: DiffLine | null }[] = [];
+  let dels: DiffLine[] = [];
+  let adds: DiffLine[] = [];
+  const flush = () => {
+    for (let i = 0; i < Math.max(dels.length, adds.length); i++) rows.push({ old: dels[i] ?? null, new: adds[i] ?? null });
+    dels = [];
+    adds = [];
+  };
+  for (const l of lines) {
+    if (l.kind === "del") {
+      if (adds.length) flush();
+      dels.push(l);
+    } else if (l.kind === "add") adds.push(l);
+    else {
+      flush();
+      if (l.kind === "context") rows.push({ old: l, new: l });
+    }
+  }
+  flush();
+  return rows;
+}
+
+function SplitHunkRows({ header, lines, extras }: { header: string; lines: DiffLine[]; extras?: (l: DiffLine) => ReturnType<LineExtras> }) {
+  return (
+    <>
+      <tr className="bg-blue-50 text-gray-500 dark:bg-blue-950/40 dark:text-gray-400">
+        <td colSpan={4} className="px-3 py-0.5">
+          {header}
+        </td>
+      </tr>
+      {pairLines(lines).map((row, j) => {
+        const left = row.old && row.old !== row.new ? extras?.(row.old) : null;
+        const right = row.new ? extras?.(row.new) : null;
+        return (
+          <Fragment key={j}>
+            <tr>
+              <td className={cx("w-10 select-none px-2 text-right text-gray-400", lineTone(row.old))}>{row.old?.old ?? ""}</td>
+              <td className={cx("whitespace-pre-wrap break-all border-r border-gray-200 px-3 dark:border-gray-700", lineTone(row.old))}>
+                {row.old && row.old.kind === "del" && (
+                  <span className="select-none text-gray-400" aria-hidden>
+                    -
+                  </span>
+                )}
+                {row.old?.text}
+                {left?.action}
+              </td>
+              <td className={cx("w-10 select-none px-2 text-right text-gray-400", lineTone(row.new))}>{row.new?.new ?? ""}</td>
+              <td className={cx("whitespace-pre-wrap break-all px-3", lineTone(row.new))}>
+                {row.new && row.new.kind === "add" && (
+                  <span className="select-none text-gray-400" aria-hidden>
+                    +
+                  </span>
+                )}
+                {row.new?.text}
+                {right?.action}
+              </td>
+            </tr>
+            {(left?.below || right?.below) && (
+              <tr>
+                <td colSpan={2} className="px-3 py-2 align-top">
+                  {left?.below}
+                </td>
+                <td colSpan={2} className="px-3 py-2 align-top">
+                  {right?.below}
+                </td>
+              </tr>
+            )}
+          </Fragment>
+        );
+      })}
+    </>
+  );
+}
+
+function HunkRows({ header, lines, extras }: { header: string; lines: DiffLine[]; extras?: (l: DiffLine) => ReturnType<LineExtras> }) {
   return (
     <>
       <tr className="bg-blue-50 text-gray-500 dark:bg-blue-950/40 dark:text-gray-400">
@@ -68,25 +157,37 @@ function HunkRows({ header, lines }: { header: string; lines: FileDiff["hunks"][
           {header}
         </td>
       </tr>
-      {lines.map((l, j) => (
-        <tr
-          key={j}
-          className={cx(
-            l.kind === "add" && "bg-green-50 dark:bg-green-950/40",
-            l.kind === "del" && "bg-red-50 dark:bg-red-950/40",
-            l.kind === "note" && "text-gray-500 italic",
-          )}
-        >
-          <td className="w-1 select-none px-2 text-right text-gray-400">{l.old ?? ""}</td>
-          <td className="w-1 select-none border-r border-gray-200 px-2 text-right text-gray-400 dark:border-gray-700">{l.new ?? ""}</td>
-          <td className="whitespace-pre px-3">
-            <span className="select-none text-gray-400" aria-hidden>
-              {l.kind === "add" ? "+" : l.kind === "del" ? "-" : " "}
-            </span>
-            {l.text}
-          </td>
-        </tr>
-      ))}
+      {lines.map((l, j) => {
+        const extra = extras?.(l);
+        return (
+          <Fragment key={j}>
+            <tr
+              className={cx(
+                l.kind === "add" && "bg-green-50 dark:bg-green-950/40",
+                l.kind === "del" && "bg-red-50 dark:bg-red-950/40",
+                l.kind === "note" && "text-gray-500 italic",
+              )}
+            >
+              <td className="w-1 select-none px-2 text-right text-gray-400">{l.old ?? ""}</td>
+              <td className="w-1 select-none border-r border-gray-200 px-2 text-right text-gray-400 dark:border-gray-700">{l.new ?? ""}</td>
+              <td className="whitespace-pre px-3">
+                <span className="select-none text-gray-400" aria-hidden>
+                  {l.kind === "add" ? "+" : l.kind === "del" ? "-" : " "}
+                </span>
+                {l.text}
+                {extra?.action}
+              </td>
+            </tr>
+            {extra?.below && (
+              <tr>
+                <td colSpan={3} className="px-3 py-2">
+                  {extra.below}
+                </td>
+              </tr>
+            )}
+          </Fragment>
+        );
+      })}
     </>
   );
 }
@@ -96,7 +197,25 @@ function HunkRows({ header, lines }: { header: string; lines: FileDiff["hunks"][
  * diff; large files start collapsed, binary ones are only noted. `fileLink` points a file
  * at its blob (null when there is nothing to link to).
  */
-export function DiffView({ diff, slug, repo, at }: { diff: Diff; slug: string; repo: string; at: { old: string | null; new: string } }) {
+export function DiffView({
+  diff,
+  slug,
+  repo,
+  at,
+  extras,
+  deferredBody,
+  split = false,
+}: {
+  diff: Diff;
+  slug: string;
+  repo: string;
+  at: { old: string | null; new: string };
+  extras?: LineExtras;
+  /** the body of a `deferred` file: something that loads its hunks when opened */
+  deferredBody?: (f: FileDiff) => ReactNode;
+  /** side by side instead of unified */
+  split?: boolean;
+}) {
   const linkOf = (f: FileDiff) =>
     !f.linkable ? null : f.newPath !== null ? blobUrl(slug, repo, at.new, f.newPath) : at.old && f.oldPath ? blobUrl(slug, repo, at.old, f.oldPath) : null;
   if (diff.files.length === 0) return <p className="text-sm text-gray-600 dark:text-gray-400">No changes.</p>;
@@ -128,16 +247,16 @@ export function DiffView({ diff, slug, repo, at }: { diff: Diff; slug: string; r
         </ul>
       </section>
       {diff.files.map((f, i) => (
-        <details key={i} id={`diff-${i}`} open={!f.collapsed} className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800">
+        <details key={i} id={`diff-${i}`} open={!f.collapsed && !f.deferred} className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800">
           <summary className="flex cursor-pointer items-center justify-between gap-3 border-b border-gray-200 bg-gray-50 px-3 py-2 dark:border-gray-700 dark:bg-gray-900">
             <FileTitle f={f} />
             <span className="flex items-center gap-2">
-              {f.collapsed && <span className="text-xs text-gray-500">large diff, click to expand</span>}
+              {(f.collapsed || f.deferred) && <span className="text-xs text-gray-500">{f.collapsed ? "large diff" : "not loaded yet"}, click to expand</span>}
               <Badge tone={statusTone[f.status]}>{f.status}</Badge>
               {!f.binary && <Counts f={f} />}
             </span>
           </summary>
-          <FileBody f={f} link={linkOf(f)} />
+          {f.deferred && deferredBody ? deferredBody(f) : <FileBody f={f} link={linkOf(f)} extras={extras} split={split} />}
         </details>
       ))}
     </div>

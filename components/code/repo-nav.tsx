@@ -11,7 +11,7 @@ export type RepoInfo = {
   defaultRef: string | null;
 };
 
-export type RepoTab = "overview" | "files" | "commits" | "branches" | "tags" | "compare";
+export type RepoTab = "overview" | "files" | "commits" | "branches" | "tags" | "compare" | "merge_requests";
 
 /** The repository's tabs, on every repository page; `heading` adds the repo name above them. */
 export function RepoNav({ repo, active, heading = true, at }: { repo: RepoInfo; active: RepoTab; heading?: boolean; at?: string }) {
@@ -24,6 +24,7 @@ export function RepoNav({ repo, active, heading = true, at }: { repo: RepoInfo; 
     { id: "branches", label: "Branches", href: `${base}/branches` },
     { id: "tags", label: "Tags", href: `${base}/tags` },
     { id: "compare", label: "Compare", href: `${base}/compare` },
+    { id: "merge_requests", label: "Merge requests", href: `${base}/merge_requests` },
   ];
   return (
     <div className="mb-4">

@@ -26,3 +26,13 @@ export function commitsUrl(slug: string, repo: string, ref: string, opts: { path
 
 /** A link to an entry whose name is not valid UTF-8: the parent's URL plus the raw name in hex. */
 export const withRawName = (url: string, nameHex: string) => `${url}?name=${nameHex}`;
+
+export const mrUrl = (slug: string, repo: string, number: number, tab?: "commits" | "changes") =>
+  `${repoUrl(slug, repo)}/merge_requests/${number}${tab ? `/${tab}` : ""}`;
+export const newMrUrl = (slug: string, repo: string, source?: string, target?: string) => {
+  const qs = new URLSearchParams();
+  if (source) qs.set("source", source);
+  if (target) qs.set("target", target);
+  const s = qs.toString();
+  return `${repoUrl(slug, repo)}/merge_requests/new${s ? `?${s}` : ""}`;
+};

@@ -1,4 +1,4 @@
-import { boolean, index, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { organizations } from "./orgs";
 
 /** standard: customers' repos; module-mirror: read-only copy of infrastructure/<name>; pull-mirror: fetched from a URL. */
@@ -38,6 +38,11 @@ export const branchProtections = pgTable(
     pushAccess: pushAccess("push_access").notNull().default("nobody"),
     allowForcePush: boolean("allow_force_push").notNull().default(false),
     allowDeletion: boolean("allow_deletion").notNull().default(false),
+    /** merge rules: approvals needed, whether the author's own counts, Signed-off-by, green statuses */
+    requiredApprovals: integer("required_approvals").notNull().default(1),
+    authorsCannotApprove: boolean("authors_cannot_approve").notNull().default(true),
+    requireSignoff: boolean("require_signoff").notNull().default(false),
+    requiredContexts: text("required_contexts").array().notNull().default([]),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [unique("branch_protections_repo_pattern").on(t.repoId, t.pattern)],

@@ -8,3 +8,4 @@ export * from "./git";
 export * from "./webhooks";
 export * from "./git-ops";
 export * from "./farm";
+export * from "./mergerequests";

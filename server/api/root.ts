@@ -6,6 +6,7 @@ import { farmRouter } from "./routers/farm";
 import { jobsRouter } from "./routers/jobs";
 import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
+import { mergeRequestsRouter } from "./routers/merge-requests";
 import { mirrorsRouter } from "./routers/mirrors";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
@@ -33,6 +34,7 @@ export const appRouter = router({
   mirrors: mirrorsRouter,
   backups: backupsRouter,
   farm: farmRouter,
+  mergeRequests: mergeRequestsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -115,3 +115,25 @@ describe("token scopes", () => {
     expect(denial(() => authorize(reader, "self:tokens"))).toBe("FORBIDDEN");
   });
 });
+
+describe("merge request rules", () => {
+  it("lets reporters read and comment, developers open, approve and merge into unprotected branches", () => {
+    expect(can(user(), "mr:read", org("reporter"))).toBe(true);
+    expect(can(user(), "mr:comment", org("reporter"))).toBe(true);
+    expect(can(user(), "mr:create", org("reporter"))).toBe(false);
+    for (const action of ["mr:create", "mr:update", "mr:approve", "mr:merge", "statuses:write"] as const) {
+      expect(can(user(), action, org("developer"))).toBe(true);
+      expect(can(user(), action, org("reporter"))).toBe(false);
+    }
+  });
+  it("reserves merges into protected branches for leaders", () => {
+    expect(can(user(), "mr:merge-protected", org("leader"))).toBe(true);
+    expect(can(user(), "mr:merge-protected", org("developer"))).toBe(false);
+    expect(denial(() => authorize(user(), "mr:merge-protected", org("developer")))).toBe("FORBIDDEN");
+    expect(denial(() => authorize(user(), "mr:read", org(null)))).toBe("NOT_FOUND");
+  });
+  it("keeps read-only tokens from writing statuses", () => {
+    expect(can(user({ tokenScope: "read" }), "statuses:write", org("developer"))).toBe(false);
+    expect(can(user({ tokenScope: "write" }), "statuses:write", org("developer"))).toBe(true);
+  });
+});

@@ -62,6 +62,17 @@ const rules = {
   "repo:write": { kind: "write", allow: "developer", org: true },
   "repo:create": { kind: "write", allow: "developer", org: true },
   "repo:admin": { kind: "write", allow: "leader", org: true },
+  // merge requests and commit statuses (scoped by the repository's org)
+  "mr:read": { kind: "read", allow: "reporter", org: true },
+  "mr:comment": { kind: "write", allow: "reporter", org: true },
+  "mr:create": { kind: "write", allow: "developer", org: true },
+  "mr:update": { kind: "write", allow: "developer", org: true },
+  "mr:approve": { kind: "write", allow: "developer", org: true },
+  /** into an unprotected branch */
+  "mr:merge": { kind: "write", allow: "developer", org: true },
+  /** into a protected branch (develop, master, release/*, hotfix/*): leaders, by policy and the branch's merge rules */
+  "mr:merge-protected": { kind: "write", allow: "leader", org: true },
+  "statuses:write": { kind: "write", allow: "developer", org: true },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof rules;

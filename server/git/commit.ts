@@ -1,3 +1,4 @@
+import { getConfig } from "@/server/config";
 import { runGit } from "./cli";
 
 export type FileSet = Record<string, string>;
@@ -40,4 +41,11 @@ export async function commitFiles(
   for (const b of opts.alsoBranches ?? []) stream += `reset refs/heads/${b}\nfrom ${ref}\n\n`;
   await runGit(["fast-import", "--quiet"], { cwd: repoDir, input: stream });
   return (await runGit(["rev-parse", ref], { cwd: repoDir })).stdout.trim();
+}
+
+/** A user as a git author: display name and e-mail (or username@host), without characters git would reject. */
+export function identityOf(user: { username: string; displayName: string; email: string | null }): Identity {
+  const clean = (s: string) => s.replace(/[<>\n\r]/g, "").trim();
+  const host = new URL(getConfig().publicUrl).hostname;
+  return { name: clean(user.displayName) || user.username, email: clean(user.email ?? "") || `${user.username}@${host}` };
 }

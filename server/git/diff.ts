@@ -31,6 +31,8 @@ export type FileDiff = {
   tooLarge: boolean;
   /** the patch was not read (the whole diff hit its limit before this file) */
   omitted: boolean;
+  /** hunks left out on purpose by a page that loads them when the file is opened */
+  deferred?: boolean;
 };
 
 export type Diff = { files: FileDiff[]; additions: number; deletions: number; truncated: boolean };
@@ -188,12 +190,14 @@ function streamPatch(dir: string, args: string[], parser: PatchParser): Promise<
 
 /**
  * The diff from `from` to `to` (commit ids; `from` null = a root commit against nothing).
- * Renames are detected; binary files are noted, not shown.
+ * Renames are detected; binary files are noted, not shown. `paths` limits it to those
+ * files (a lazily loaded file of a large diff: give both names of a rename).
  */
-export async function diffCommits(dir: string, from: string | null, to: string, limits = diffLimits): Promise<Diff> {
+export async function diffCommits(dir: string, from: string | null, to: string, limits = diffLimits, paths?: string[]): Promise<Diff> {
   const id = /^[0-9a-f]{40,64}$/;
   if ((from !== null && !id.test(from)) || !id.test(to)) throw new Error("bad object id");
-  const revs = from ? ["--end-of-options", from, to] : ["--root", "--end-of-options", to];
+  const pathspec = paths?.length ? ["--", ...paths.map((p) => `:(literal)${p}`)] : [];
+  const revs = [...(from ? ["--end-of-options", from, to] : ["--root", "--end-of-options", to]), ...pathspec];
   const common = ["diff-tree", "-r", "-M", "--no-commit-id", "--no-color", "--no-ext-diff", "--no-textconv"];
   const [raw, parser] = await Promise.all([
     runGitBytes([...common, "--raw", "--numstat", "-z", ...revs], { cwd: dir }),

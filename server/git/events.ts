@@ -7,10 +7,15 @@ import { getRepoById, INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, org
 import type { RefUpdate } from "./protection";
 import { emitPushEvents } from "@/server/webhooks/push";
 import type { PayloadUser } from "@/server/webhooks/payloads";
+import { afterRefsMoved } from "@/server/mergerequests";
 
 /** After a push: remember it, fan out to mirrors when a global module moved, fire webhooks. */
 export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher: PayloadUser = null) {
   await markPushed(getDb(), repo.id);
+  // Open merge requests on the moved branches: follow the source head, recompute mergeability.
+  await afterRefsMoved(getDb(), repo.id, updates.map((u) => u.ref)).catch((e) =>
+    console.error(`merge requests of ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e),
+  );
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.kind === "standard") {
     await enqueue(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
   }

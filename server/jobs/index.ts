@@ -12,6 +12,7 @@ export const queues = {
   pullMirrorsDue: "git-pull-mirrors-due",
   backupRun: "git-backup",
   binhostPrune: "farm-binhost-prune",
+  mrRefresh: "mr-refresh",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

@@ -28,6 +28,16 @@ export const notificationKinds = {
     description: "The password of your local account is changed.",
     defaults: { inApp: true, email: true },
   },
+  "mr.review_requested": {
+    label: "Review requested",
+    description: "Someone asks you to review a merge request.",
+    defaults: { inApp: true, email: true },
+  },
+  "mr.merged": {
+    label: "Merge request merged",
+    description: "A merge request you opened is merged.",
+    defaults: { inApp: true, email: false },
+  },
   "ldap.sync_failed": {
     label: "LDAP sync failed",
     description: "A directory synchronisation run fails (administrators).",

@@ -20,6 +20,7 @@ import {
 } from "@/server/git/browse";
 import { diffCommits, diffOfCommit } from "@/server/git/diff";
 import { listBranches } from "@/server/git/read";
+import { statusesOf } from "@/server/mergerequests/statuses";
 import type { RepoWithOrg } from "@/server/git/repos";
 import { protectedProcedure, router } from "../trpc";
 
@@ -116,13 +117,14 @@ export const codeRouter = router({
   commits: protectedProcedure
     .input(z.object({ slug, name, ref: segments, path: z.string().max(4096).optional(), page }))
     .query(async ({ ctx, input }) => {
-      const { dir, refs, info } = await withRefs(ctx.db, ctx.actor, input.slug, input.name);
+      const { dir, refs, info, repo } = await withRefs(ctx.db, ctx.actor, input.slug, input.name);
       const ref = await resolveRef(dir, input.ref.join("/"), refs);
       if (!ref) throw notFound("No such branch, tag or commit");
       const path = input.path?.replace(/^\/+|\/+$/g, "") || undefined;
       if (path !== undefined && !isSafePath(path)) throw notFound("No such path");
       const { commits, hasMore } = await listCommits(dir, ref.commit, { path, skip: (input.page - 1) * COMMITS_PER_PAGE, limit: COMMITS_PER_PAGE });
-      return { repo: info, refs, ref, path: path ?? null, page: input.page, commits, hasMore };
+      const statuses = Object.fromEntries(await statusesOf(ctx.db, repo.id, commits.map((c) => c.sha)));
+      return { repo: info, refs, ref, path: path ?? null, page: input.page, commits, hasMore, statuses };
     }),
 
   /** One commit with its diff against its first parent. */

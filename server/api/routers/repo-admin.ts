@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
-import { getConfig } from "@/server/config";
+import { identityOf } from "@/server/git/commit";
 import { commitEdit, loadEditor, RepoConflictError, splitBranchAndPath } from "@/server/git/edit";
 import { afterPush } from "@/server/git/events";
 import { flowSuggestions, startFlowBranch } from "@/server/git/flow";
@@ -57,12 +57,6 @@ async function repoFor(ctx: Context & { user: User }, input: { slug: string; nam
   ctx.audit.targetId = `${repo.orgSlug}/${repo.name}`;
   const pusher = { role: found.scope.role, isAdmin: ctx.user.isAdmin };
   return { org: found.org, scope: found.scope, repo, pusher };
-}
-
-function identityOf(user: User) {
-  const clean = (s: string) => s.replace(/[<>\n\r]/g, "").trim();
-  const host = new URL(getConfig().publicUrl).hostname;
-  return { name: clean(user.displayName) || user.username, email: clean(user.email ?? "") || `${user.username}@${host}` };
 }
 
 /** Server-side ref changes are pushes too: mark the repo pushed and fan out (mirrors, webhooks), as the user. */

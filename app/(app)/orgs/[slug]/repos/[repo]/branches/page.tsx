@@ -5,7 +5,7 @@ import { EnvironmentBadge } from "@/components/git/env-badge";
 import { load, pageParam } from "@/components/code/load";
 import { PageNumberPager } from "@/components/pager";
 import { RepoNav } from "@/components/code/repo-nav";
-import { commitUrl, compareUrl, repoUrl, treeUrl } from "@/components/code/urls";
+import { commitUrl, compareUrl, newMrUrl, repoUrl, treeUrl } from "@/components/code/urls";
 
 export const metadata = { title: "Branches" };
 
@@ -77,9 +77,14 @@ export default async function BranchesPage({ params, searchParams }: Props) {
                   </td>
                   <td className={td}>
                     {base && b.name !== base && (
-                      <Link href={compareUrl(slug, name, base, b.name)} className="text-sm text-brand-600 hover:underline">
-                        Compare
-                      </Link>
+                      <span className="flex gap-3 whitespace-nowrap">
+                        <Link href={compareUrl(slug, name, base, b.name)} className="text-sm text-brand-600 hover:underline">
+                          Compare
+                        </Link>
+                        <Link href={newMrUrl(slug, name, b.name, base)} className="text-sm text-brand-600 hover:underline" aria-label={`Open a merge request for ${b.name}`}>
+                          Merge request
+                        </Link>
+                      </span>
                     )}
                   </td>
                 </tr>

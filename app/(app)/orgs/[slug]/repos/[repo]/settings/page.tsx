@@ -2,6 +2,7 @@ import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
 import { Alert, Badge, Card } from "@/components/ui";
 import { ProtectionEditor } from "@/components/repos/protection-editor";
+import { MergeRulesEditor } from "@/components/mergerequests/merge-rules";
 import { ArchiveRepo, DeleteRepo, GeneralSettings, RenameRepo } from "@/components/repos/repo-settings";
 
 type Props = { params: Promise<{ slug: string; repo: string }> };
@@ -51,6 +52,12 @@ export default async function RepoSettingsPage({ params }: Props) {
               rules. Changes apply to the next push. Patterns are exact branch names or prefixes ending in <code>/*</code>.
             </p>
             <ProtectionEditor slug={slug} name={repo.name} rules={protections} />
+          </Section>
+          <Section id="merge-rules-heading" title="Merge rules">
+            <p className="mb-3 max-w-3xl text-sm text-gray-600 dark:text-gray-400">
+              What a merge request into a protected branch needs before it can be merged. Only leaders merge into protected branches.
+            </p>
+            <MergeRulesEditor slug={slug} name={repo.name} rules={protections} />
           </Section>
           {!managedReason && (
             <Section id="rename-heading" title="Rename">

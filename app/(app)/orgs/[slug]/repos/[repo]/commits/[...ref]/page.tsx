@@ -57,7 +57,7 @@ export default async function CommitsPage({ params, searchParams }: Props) {
           {data.path ? "No commit on this ref touches that path. Check the spelling, or pick another branch." : "This ref has no commits on this page."}
         </EmptyState>
       ) : (
-        <CommitList commits={commits} slug={slug} repo={name} />
+        <CommitList commits={commits} slug={slug} repo={name} statuses={data.statuses} />
       )}
 
       {(page > 1 || hasMore) && (

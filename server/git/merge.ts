@@ -1,0 +1,99 @@
+import { runGit } from "./cli";
+import type { Identity } from "./commit";
+
+/**
+ * Server-side merges on bare repositories: trees from `git merge-tree --write-tree`,
+ * commits from `git commit-tree`, refs moved with a compare-and-swap `update-ref`, so a
+ * branch that moved in between is never clobbered (the caller recomputes instead).
+ */
+
+const oid = /^[0-9a-f]{40,64}$/;
+
+export type MergeTree = { clean: true; tree: string } | { clean: false; conflicts: string[] };
+
+/** The merged tree of two commits, or the files that conflict. */
+export async function mergeTree(dir: string, ours: string, theirs: string): Promise<MergeTree> {
+  if (!oid.test(ours) || !oid.test(theirs)) throw new Error("bad object id");
+  const r = await runGit(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", ours, theirs], { cwd: dir, allowFailure: true });
+  const parts = r.stdout.split("\0").filter(Boolean);
+  if (r.code === 0) return { clean: true, tree: parts[0] };
+  if (r.code === 1) return { clean: false, conflicts: [...new Set(parts.slice(1))].sort() };
+  throw new Error(`git merge-tree failed: ${r.stderr.trim().split("\n").at(-1)}`);
+}
+
+export async function isAncestor(dir: string, ancestor: string, of: string) {
+  const r = await runGit(["merge-base", "--is-ancestor", ancestor, of], { cwd: dir, allowFailure: true });
+  if (r.code > 1) throw new Error(`git merge-base failed: ${r.stderr.trim()}`);
+  return r.code === 0;
+}
+
+/** Commits in `a` not in `b`. */
+export async function countOnlyIn(dir: string, a: string, b: string) {
+  const r = await runGit(["rev-list", "--count", `${b}..${a}`, "--"], { cwd: dir });
+  return Number(r.stdout.trim());
+}
+
+export async function commitTree(dir: string, tree: string, parents: string[], message: string, author: Identity, committer: Identity = author) {
+  const args = ["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"];
+  const r = await runGit(args, {
+    cwd: dir,
+    input: message,
+    env: {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: committer.name,
+      GIT_COMMITTER_EMAIL: committer.email,
+    },
+  });
+  return r.stdout.trim();
+}
+
+/** Moves `ref` from `expected` to `next`; false when the ref is no longer at `expected`. */
+export async function casUpdateRef(dir: string, ref: string, next: string, expected: string, reason: string) {
+  const r = await runGit(["update-ref", "-m", reason, ref, next, expected], { cwd: dir, allowFailure: true });
+  return r.code === 0;
+}
+
+/** Deletes `ref` only while it still points at `expected`. */
+export async function casDeleteRef(dir: string, ref: string, expected: string) {
+  const r = await runGit(["update-ref", "-d", ref, expected], { cwd: dir, allowFailure: true });
+  return r.code === 0;
+}
+
+export async function branchHead(dir: string, branch: string): Promise<string | null> {
+  const r = await runGit(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { cwd: dir, allowFailure: true });
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** Every branch's head, by name (one git call). */
+export async function branchHeads(dir: string): Promise<Map<string, string>> {
+  const r = await runGit(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"], { cwd: dir });
+  const heads = new Map<string, string>();
+  for (const line of r.stdout.split("\n")) {
+    const sp = line.indexOf(" ");
+    if (sp > 0) heads.set(line.slice(sp + 1).slice("refs/heads/".length), line.slice(0, sp));
+  }
+  return heads;
+}
+
+export async function commitExists(dir: string, sha: string) {
+  if (!oid.test(sha)) return false;
+  const r = await runGit(["cat-file", "-t", sha], { cwd: dir, allowFailure: true });
+  return r.code === 0 && r.stdout.trim() === "commit";
+}
+
+export type CommitInfo = { sha: string; authorName: string; authorEmail: string; subject: string; body: string };
+
+/** Commits of `head` not in `base`, oldest first, with their messages (for sign-off and squash). */
+export async function commitsWithMessages(dir: string, base: string, head: string, limit = 1000): Promise<CommitInfo[]> {
+  const RS = "\x1e";
+  const US = "\x1f";
+  const r = await runGit(["log", "--reverse", `--max-count=${limit}`, `--format=${RS}%H${US}%an${US}%ae${US}%s${US}%B`, `${base}..${head}`, "--"], { cwd: dir });
+  return r.stdout
+    .split(RS)
+    .filter((s) => s.trim())
+    .map((rec) => {
+      const [sha, authorName, authorEmail, subject, body] = rec.split(US);
+      return { sha, authorName, authorEmail, subject, body: (body ?? "").trim() };
+    });
+}
