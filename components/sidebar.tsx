@@ -33,6 +33,8 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: "/admin/ldap", label: "LDAP sync" },
         { href: "/admin/jobs", label: "Background jobs" },
         { href: "/admin/backups", label: "Backups" },
+        { href: "/admin/runners", label: "Runners" },
+        { href: "/pipelines", label: "Pipelines" },
         { href: "/admin/audit", label: "Audit log" },
       ],
     };
@@ -52,6 +54,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
     items: [
       { href: "/", label: "Your organizations", exact: true },
       { href: "/notifications", label: "Notifications" },
+      { href: "/pipelines", label: "Pipelines" },
       ...(isAdmin ? [{ href: "/admin", label: "Admin area" }] : []),
     ],
   };

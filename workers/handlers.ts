@@ -7,6 +7,7 @@ import { getDb } from "@/db/client";
 import { backupJob } from "@/server/backups";
 import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
+import { expireLeases } from "@/server/runners/queue";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -21,6 +22,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.pullMirrorSync]: (data) => syncPullMirror(getDb(), String(data.repoId)),
   [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
   [queues.backupRun]: (data) => backupJob(data, getDb()),
+  [queues.runnerLeases]: () => expireLeases(getDb()),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
@@ -29,5 +31,7 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     ...(cfg.ldap ? [{ queue: queues.ldapSync, cron: cfg.ldap.syncCron, data: { trigger: "schedule" } }] : []),
     { queue: queues.backupRun, cron: cfg.backups.cron, data: { trigger: "schedule" } },
     { queue: queues.pullMirrorsDue, cron: "*/5 * * * *" },
+    // runners' long polls requeue expired leases too; this covers times when none polls
+    { queue: queues.runnerLeases, cron: "* * * * *" },
   ];
 }

@@ -10,6 +10,7 @@ import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
 import { repoAdminRouter } from "./routers/repo-admin";
 import { reposRouter } from "./routers/repos";
+import { runnersRouter } from "./routers/runners";
 import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
 import { webhooksRouter } from "./routers/webhooks";
@@ -31,6 +32,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   mirrors: mirrorsRouter,
   backups: backupsRouter,
+  runners: runnersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -43,6 +43,12 @@ const rules = {
   "jobs:retry": { kind: "write", allow: "admin" },
   "audit:read-all": { kind: "read", allow: "admin" },
   "backups:run": { kind: "write", allow: "admin" },
+  "runners:read": { kind: "read", allow: "admin" },
+  "runners:manage": { kind: "write", allow: "admin" },
+  // pipelines without an organization (and every pipeline, for admins)
+  "pipelines:read-all": { kind: "read", allow: "admin" },
+  "pipelines:run": { kind: "write", allow: "admin" },
+  "pipelines:manage": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },
@@ -51,6 +57,9 @@ const rules = {
   "org:audit:read": { kind: "read", allow: "leader", org: true },
   "org:archive": { kind: "write", allow: "admin", org: true },
   "org:hooks": { kind: "write", allow: "leader", org: true },
+  // an organization's pipelines: read them, retry/cancel their jobs
+  "org:builds:read": { kind: "read", allow: "reporter", org: true },
+  "org:builds:manage": { kind: "write", allow: "developer", org: true },
   // repositories (scoped by their org)
   "repo:read": { kind: "read", allow: "reporter", org: true },
   "repo:write": { kind: "write", allow: "developer", org: true },

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
 import { buildArtifacts, buildJobs, organizations, pipelines, runners } from "@/db/schema";
-import { notifyQueue } from "./signals";
+import { notifyLog, notifyQueue } from "./signals";
 
 const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "env names are letters, digits and _"), z.string());
 
@@ -164,6 +164,7 @@ export async function cancelJob(db: Db, jobId: string) {
     if (job.status !== "created" && job.status !== "queued") throw new JobStateError(`The job already ended (${job.status})`);
     await tx.update(buildJobs).set({ status: "canceled", finishedAt: new Date() }).where(eq(buildJobs.id, jobId));
     await refreshPipeline(tx, job.pipelineId);
+    await notifyLog(tx, jobId);
     return "canceled" as const;
   });
 }

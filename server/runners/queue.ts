@@ -158,6 +158,8 @@ export async function finishJob(db: Db, runner: Runner, jobId: string, input: Fi
       })
       .where(eq(buildJobs.id, jobId));
     await refreshPipeline(tx, job.pipelineId);
+    // live log viewers learn that the log is complete
+    await notifyLog(tx, jobId);
     return { status };
   });
 }
