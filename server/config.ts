@@ -69,6 +69,11 @@ const envSchema = z
     RUNNER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
     RUNNER_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
     RUNNER_LOG_CHUNK_MAX_KB: z.coerce.number().int().min(1).max(65536).default(1024),
+    ARTIFACT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(30),
+    ARTIFACT_RETENTION: z
+      .string()
+      .regex(/^([a-z0-9_-]+=\d+)(,[a-z0-9_-]+=\d+)*$/, "must look like binpkg=90,stage=180,log=14")
+      .optional(),
     ROOKERY_EMBEDDED_RUNNER: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
   })
   .superRefine((env, ctx) => {
@@ -89,6 +94,9 @@ function buildConfig(env: Record<string, string | undefined>) {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.ROOKERY_DATA_DIR);
+  const retention: Record<string, number> = Object.fromEntries(
+    (e.ARTIFACT_RETENTION ?? "").split(",").filter(Boolean).map((kv) => [kv.split("=")[0], Number(kv.split("=")[1])]),
+  );
   return {
     port: e.PORT,
     host: e.HOST,
@@ -139,6 +147,8 @@ function buildConfig(env: Record<string, string | undefined>) {
       maxWaitSeconds: e.RUNNER_MAX_WAIT_SECONDS,
       logChunkMaxBytes: e.RUNNER_LOG_CHUNK_MAX_KB * 1024,
       artifactsDir: path.join(dataDir, "artifacts"),
+      /** days an artifact is kept, per kind (0 = forever) */
+      artifactRetentionDays: (kind: string) => retention[kind] ?? e.ARTIFACT_RETENTION_DAYS,
       /** the in-process shell runner of `npm start`: on by default with the embedded database */
       embedded:
         e.ROOKERY_EMBEDDED_RUNNER === undefined ? !e.DATABASE_URL : ["true", "1", "yes"].includes(e.ROOKERY_EMBEDDED_RUNNER),

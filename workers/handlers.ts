@@ -8,6 +8,7 @@ import { backupJob } from "@/server/backups";
 import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
 import { expireLeases } from "@/server/runners/queue";
+import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -23,6 +24,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
   [queues.backupRun]: (data) => backupJob(data, getDb()),
   [queues.runnerLeases]: () => expireLeases(getDb()),
+  [queues.artifactCleanup]: () => deleteExpiredArtifacts(getDb()),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
@@ -33,5 +35,6 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     { queue: queues.pullMirrorsDue, cron: "*/5 * * * *" },
     // runners' long polls requeue expired leases too; this covers times when none polls
     { queue: queues.runnerLeases, cron: "* * * * *" },
+    { queue: queues.artifactCleanup, cron: "30 3 * * *" },
   ];
 }

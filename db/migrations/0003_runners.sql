@@ -35,6 +35,7 @@ CREATE TABLE "build_jobs" (
 	"tags" text[] DEFAULT '{}'::text[] NOT NULL,
 	"timeout_seconds" integer DEFAULT 3600 NOT NULL,
 	"artifact_paths" text[] DEFAULT '{}'::text[] NOT NULL,
+	"artifact_kind" text DEFAULT 'file' NOT NULL,
 	"status" "build_job_status" DEFAULT 'created' NOT NULL,
 	"attempt" integer DEFAULT 0 NOT NULL,
 	"max_attempts" integer DEFAULT 3 NOT NULL,
@@ -103,6 +104,7 @@ ALTER TABLE "pipelines" ADD CONSTRAINT "pipelines_org_id_organizations_id_fk" FO
 ALTER TABLE "pipelines" ADD CONSTRAINT "pipelines_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "runner_registration_tokens" ADD CONSTRAINT "runner_registration_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "runners" ADD CONSTRAINT "runners_registration_token_id_runner_registration_tokens_id_fk" FOREIGN KEY ("registration_token_id") REFERENCES "public"."runner_registration_tokens"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "build_artifacts_expiry_idx" ON "build_artifacts" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "build_jobs_queue_idx" ON "build_jobs" USING btree ("status","queued_at");--> statement-breakpoint
 CREATE INDEX "build_jobs_runner_idx" ON "build_jobs" USING btree ("runner_id");--> statement-breakpoint
 CREATE INDEX "pipelines_created_idx" ON "pipelines" USING btree ("created_at");--> statement-breakpoint

@@ -101,6 +101,8 @@ export const buildJobs = pgTable(
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
     timeoutSeconds: integer("timeout_seconds").notNull().default(3600),
     artifactPaths: text("artifact_paths").array().notNull().default(sql`'{}'::text[]`),
+    /** binpkg, stage, log, file…: decides how long its artifacts are kept (ARTIFACT_RETENTION) */
+    artifactKind: text("artifact_kind").notNull().default("file"),
     status: buildJobStatus("status").notNull().default("created"),
     attempt: integer("attempt").notNull().default(0),
     maxAttempts: integer("max_attempts").notNull().default(3),
@@ -156,5 +158,5 @@ export const buildArtifacts = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
   },
-  (t) => [unique("build_artifacts_job_attempt_name").on(t.jobId, t.attempt, t.name)],
+  (t) => [unique("build_artifacts_job_attempt_name").on(t.jobId, t.attempt, t.name), index("build_artifacts_expiry_idx").on(t.expiresAt)],
 );

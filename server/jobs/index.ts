@@ -12,6 +12,7 @@ export const queues = {
   pullMirrorsDue: "git-pull-mirrors-due",
   backupRun: "git-backup",
   runnerLeases: "runner-lease-expiry",
+  artifactCleanup: "build-artifact-cleanup",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { buildArtifacts, buildJobs } from "@/db/schema";
 import { getConfig } from "@/server/config";
@@ -41,7 +41,16 @@ export async function uploadArtifact(
         .returning();
       const [row] = await tx
         .insert(buildArtifacts)
-        .values({ jobId: input.jobId, attempt: input.attempt, name: input.name, size: stored.size, sha256: stored.sha256, storageKey: key })
+        .values({
+          jobId: input.jobId,
+          attempt: input.attempt,
+          name: input.name,
+          kind: job.artifactKind,
+          size: stored.size,
+          sha256: stored.sha256,
+          storageKey: key,
+          expiresAt: expiry(job.artifactKind),
+        })
         .returning();
       if (old) await store.delete(old.storageKey);
       return row;
@@ -49,6 +58,23 @@ export async function uploadArtifact(
   } catch (e) {
     await store.delete(key);
     throw e;
+  }
+}
+
+function expiry(kind: string) {
+  const days = getConfig().runners.artifactRetentionDays(kind);
+  return days > 0 ? new Date(Date.now() + days * 86_400_000) : null;
+}
+
+/** Deletes expired artifacts: the row first (no longer listed), then the bytes. */
+export async function deleteExpiredArtifacts(db: Db) {
+  const store = artifactStore();
+  let deleted = 0;
+  for (;;) {
+    const rows = await db.delete(buildArtifacts).where(inArray(buildArtifacts.id, db.select({ id: buildArtifacts.id }).from(buildArtifacts).where(lt(buildArtifacts.expiresAt, sql`now()`)).limit(500))).returning();
+    for (const r of rows) await store.delete(r.storageKey);
+    deleted += rows.length;
+    if (rows.length < 500) return { deleted };
   }
 }
 

@@ -13,7 +13,8 @@ export const RUNNER_PROTOCOL = "v1";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-const problem = (status: number, message: string, extra: object = {}) => json(status, { error: message, ...extra });
+const problem = (status: number, message: string, extra: object = {}, headers: Record<string, string> = {}) =>
+  json(status, { error: message, ...extra }, headers);
 
 const registerSchema = runnerInfoSchema.extend({ token: z.string().min(1).max(200) });
 const requestSchema = z.object({ wait: z.number().min(0).max(30).default(30) });
@@ -93,7 +94,9 @@ async function authRunner(req: Request): Promise<Runner> {
   return runner;
 }
 
-function isDatabaseDown(e: unknown) {
+function isDatabaseDown(e: unknown): boolean {
+  const cause = (e as { cause?: unknown })?.cause;
+  if (cause && isDatabaseDown(cause)) return true;
   const code = (e as { code?: string })?.code ?? "";
   return ["ECONNREFUSED", "ECONNRESET", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECT_TIMEOUT", "57P01", "57P03"].includes(code);
 }
@@ -110,7 +113,7 @@ export async function handleRunnerApi(req: Request, segments: string[]): Promise
     if (e instanceof ChecksumError) return problem(422, e.message);
     if (e instanceof TooLargeError) return problem(413, e.message);
     if (e instanceof StorageFullError) return problem(507, e.message);
-    if (isDatabaseDown(e)) return problem(503, "the database is unavailable; retry shortly", {}) as Response;
+    if (isDatabaseDown(e)) return problem(503, "the database is unavailable; retry shortly", {}, { "retry-after": "5" });
     console.error("runner api:", e);
     return problem(500, "internal error");
   }

@@ -18,6 +18,7 @@ export const jobSpecSchema = z.object({
   tags: z.array(z.string().min(1).max(64)).max(50).default([]),
   timeoutSeconds: z.number().int().min(1).max(7 * 86400).default(3600),
   artifacts: z.array(z.string().min(1).max(500)).max(100).default([]),
+  artifactKind: z.string().regex(/^[a-z0-9_-]{1,32}$/).default("file"),
   maxAttempts: z.number().int().min(1).max(10).default(3),
 });
 export type JobSpec = z.input<typeof jobSpecSchema>;
@@ -88,6 +89,7 @@ export async function createPipeline(db: Db, input: PipelineSpec, createdBy: str
         tags: j.tags,
         timeoutSeconds: j.timeoutSeconds,
         artifactPaths: j.artifacts,
+        artifactKind: j.artifactKind,
         maxAttempts: j.maxAttempts,
         status: j.needs.length === 0 ? ("queued" as const) : ("created" as const),
         queuedAt: j.needs.length === 0 ? new Date() : null,

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildArtifacts, buildJobs } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
@@ -14,6 +14,7 @@ import { createPipeline, cancelJob, getJob, getPipeline } from "./pipelines";
 import { claimJob, readLog } from "./queue";
 import { createRegistrationToken, insertRunner, removeRunner, runnerFromToken } from "./registration";
 import { handleRunnerApi } from "./http";
+import { deleteExpiredArtifacts } from "./artifacts";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-runners-"));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-runners-work-"));
@@ -121,6 +122,15 @@ describe("runner protocol", () => {
     expect(await fin.json()).toEqual({ status: "success" });
     expect((await getPipeline(db(), p.id))!.status).toBe("success");
     expect((await getJob(db(), job.id))!.artifacts.map((x) => [x.name, x.size])).toEqual([["out.txt", content.length]]);
+
+    // kept ARTIFACT_RETENTION_DAYS (30) for the default kind, then removed with its bytes
+    const [stored] = await db().select().from(buildArtifacts).where(eq(buildArtifacts.jobId, job.id));
+    expect(Math.round((stored.expiresAt!.getTime() - Date.now()) / 86_400_000)).toBe(30);
+    expect(fs.existsSync(path.join(dataDir, "artifacts", stored.storageKey))).toBe(true);
+    expect(await deleteExpiredArtifacts(db())).toEqual({ deleted: 0 });
+    await db().update(buildArtifacts).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(buildArtifacts.id, stored.id));
+    expect(await deleteExpiredArtifacts(db())).toEqual({ deleted: 1 });
+    expect(fs.existsSync(path.join(dataDir, "artifacts", stored.storageKey))).toBe(false);
   });
 
   it("hands a job to exactly one of many runners claiming at once", async () => {
@@ -177,6 +187,16 @@ describe("runner processes (shell executor)", () => {
     const t = await finished((await jobOf(p.id, "test")).id);
     expect(t.status).toBe("success");
     expect((await getPipeline(db(), p.id))!.status).toBe("success");
+  });
+
+  it("database connections dropped while runners poll: runners back off, reconnect, and NOTIFY still dispatches", { timeout: 90_000 }, async () => {
+    await db().execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+    // this process's pooled connections were dropped too: the first queries may fail
+    const p = await waitFor("the database again", () =>
+      createPipeline(db(), { name: "after-drop", jobs: [{ name: "again", tags: ["live"], steps: [{ run: "echo back" }] }] }).catch(() => null),
+    );
+    const job = await finished((await jobOf(p.id, "again")).id, 60_000);
+    expect(job.status).toBe("success");
   });
 
   it("two runners race for one job: exactly one runs it", { timeout: 90_000 }, async () => {
