@@ -152,11 +152,24 @@ export async function refreshPipeline(tx: DbOrTx, pipelineId: string) {
     .where(eq(pipelines.id, pipelineId));
 }
 
+/**
+ * Every transaction that changes a job and then re-derives its pipeline takes the pipeline's
+ * row lock first: two jobs of one pipeline finishing at once then queue up instead of
+ * deadlocking on each other's job rows in refreshPipeline.
+ */
+export async function lockPipelineOfJob(tx: DbOrTx, jobId: string, opts: { skipLocked?: boolean } = {}) {
+  const rows = await tx.execute(
+    sql`select id from ${pipelines} where id = (select pipeline_id from ${buildJobs} where id = ${jobId}) for update ${opts.skipLocked ? sql`skip locked` : sql``}`,
+  );
+  return rows.length > 0;
+}
+
 export class JobStateError extends Error {}
 
 /** Cancel: waiting jobs stop at once; a running job is told on its runner's next heartbeat. */
 export async function cancelJob(db: Db, jobId: string) {
   return db.transaction(async (tx) => {
+    await lockPipelineOfJob(tx, jobId);
     const [job] = await tx.select().from(buildJobs).where(eq(buildJobs.id, jobId)).for("update");
     if (!job) throw new JobStateError("No such job");
     if (job.status === "running") {
@@ -182,6 +195,7 @@ export async function cancelPipeline(db: Db, pipelineId: string) {
 /** Retry a failed or canceled job: it runs again (one more attempt), and jobs skipped because of it wait again. */
 export async function retryJob(db: Db, jobId: string) {
   return db.transaction(async (tx) => {
+    await lockPipelineOfJob(tx, jobId);
     const [job] = await tx.select().from(buildJobs).where(eq(buildJobs.id, jobId)).for("update");
     if (!job) throw new JobStateError("No such job");
     if (job.status !== "failed" && job.status !== "canceled") throw new JobStateError(`Only failed or canceled jobs can be retried (this one is ${job.status})`);
@@ -212,12 +226,14 @@ export const pipelineStatuses = ["pending", "running", "success", "failed", "can
 
 export async function listPipelines(
   db: DbOrTx,
-  filter: { status?: (typeof pipelineStatuses)[number]; orgId?: string | null; orgIds?: string[] },
+  filter: { status?: (typeof pipelineStatuses)[number]; orgId?: string | null; orgIds?: string[]; source?: string; ref?: string },
   page: { limit: number; offset: number },
 ) {
   const where: SQL[] = [];
   if (filter.status) where.push(eq(pipelines.status, filter.status));
   if (filter.orgId) where.push(eq(pipelines.orgId, filter.orgId));
+  if (filter.source) where.push(eq(pipelines.source, filter.source));
+  if (filter.ref) where.push(eq(pipelines.ref, filter.ref));
   if (filter.orgIds) where.push(filter.orgIds.length ? inArray(pipelines.orgId, filter.orgIds) : sql`false`);
   const cond = where.length ? and(...where) : undefined;
   const rows = await db

@@ -2,9 +2,9 @@ import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { buildJobLogChunks, buildJobs, type BuildStep } from "@/db/schema";
 import { getConfig } from "@/server/config";
-import { refreshPipeline } from "./pipelines";
+import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
 import type { Runner } from "./registration";
-import { notifyLog, notifyQueue, waitForQueue } from "./signals";
+import { notifyLog, notifyQueue, queueGeneration, waitForQueue } from "./signals";
 
 export type LeasedJob = {
   id: string;
@@ -70,6 +70,8 @@ export async function expireLeases(db: Db) {
     .limit(100);
   for (const { id } of expired) {
     await db.transaction(async (tx) => {
+      // another poller is already on it
+      if (!(await lockPipelineOfJob(tx, id, { skipLocked: true }))) return;
       const [job] = await tx
         .select()
         .from(buildJobs)
@@ -108,6 +110,7 @@ export async function expireLeases(db: Db) {
 export async function requestJob(db: Db, runner: Runner, waitSeconds: number, signal?: AbortSignal) {
   const deadline = Date.now() + Math.min(waitSeconds, getConfig().runners.maxWaitSeconds) * 1000;
   for (;;) {
+    const generation = await queueGeneration(db);
     await expireLeases(db);
     if (!runner.paused) {
       const job = await claimJob(db, runner);
@@ -115,7 +118,7 @@ export async function requestJob(db: Db, runner: Runner, waitSeconds: number, si
     }
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return null;
-    await waitForQueue(db, Math.min(left, 2000), signal);
+    await waitForQueue(db, Math.min(left, 2000), signal, generation);
   }
 }
 
@@ -145,6 +148,7 @@ export type FinishInput = { attempt: number; result: "success" | "failed" | "can
 
 export async function finishJob(db: Db, runner: Runner, jobId: string, input: FinishInput) {
   return db.transaction(async (tx) => {
+    await lockPipelineOfJob(tx, jobId);
     const job = await leased(tx, runner, jobId, input.attempt);
     const status = job.cancelRequested ? "canceled" : input.result;
     await tx

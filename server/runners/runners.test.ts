@@ -273,6 +273,18 @@ describe("runner processes (shell executor)", () => {
     const [row] = await db().select().from(buildJobs).where(and(eq(buildJobs.id, job.id)));
     expect(row.exitCode).toBe(0);
   });
+
+  // systemd-nspawn needs systemd on the host; tested where it exists
+  it.skipIf(!fs.existsSync("/usr/bin/systemd-nspawn"))("nspawn executor: runs the steps in a container over a copy of the rootfs", { timeout: 90_000 }, async () => {
+    const rootfs = fs.existsSync(path.join(work, "rootfs/bin/sh")) ? path.join(work, "rootfs") : busyboxRootfs(path.join(work, "rootfs"));
+    await runner(["--tags", "nspawn", "--executor", "nspawn", "--rootfs", `amd64=${rootfs}`]);
+    const p = await createPipeline(db(), { name: "nspawn", jobs: [{ name: "inside", tags: ["nspawn"], steps: [{ run: "cat /etc/os-release; echo dirty > /etc/dirty; pwd" }] }] });
+    const job = await finished((await jobOf(p.id, "inside")).id, 60_000);
+    const log = await logText(job.id);
+    expect(job.status, log).toBe("success");
+    expect(log).toContain("NAME=busybox-test");
+    expect(fs.existsSync(path.join(rootfs, "etc/dirty"))).toBe(false);
+  });
 });
 
 function alive(pid: number) {

@@ -17,15 +17,16 @@ export async function notifyLog(tx: DbOrTx, jobId: string) {
   await tx.execute(sql`select pg_notify(${LOG}, ${jobId})`);
 }
 
-type Hub = { ready: Promise<void>; queueWaiters: Set<() => void>; logWaiters: Map<string, Set<() => void>> };
+type Hub = { ready: Promise<void>; queueGeneration: number; queueWaiters: Set<() => void>; logWaiters: Map<string, Set<() => void>> };
 const hubs = new WeakMap<object, Hub>();
 
 function hub(db: Db): Hub {
   const h = hubs.get(db.$sql);
   if (h) return h;
-  const created: Hub = { ready: Promise.resolve(), queueWaiters: new Set(), logWaiters: new Map() };
+  const created: Hub = { ready: Promise.resolve(), queueGeneration: 0, queueWaiters: new Set(), logWaiters: new Map() };
   created.ready = Promise.all([
     db.$sql.listen(QUEUE, () => {
+      created.queueGeneration++;
       for (const w of [...created.queueWaiters]) w();
     }),
     db.$sql.listen(LOG, (jobId) => {
@@ -42,10 +43,21 @@ function hub(db: Db): Hub {
   return created;
 }
 
-/** Resolves on the next queue notification, after `ms`, or when the signal aborts. */
-export async function waitForQueue(db: Db, ms: number, signal?: AbortSignal) {
+/** A counter of queue notifications seen by this process; pass it to waitForQueue. */
+export async function queueGeneration(db: Db) {
   const h = hub(db);
   await h.ready.catch(() => {});
+  return h.queueGeneration;
+}
+
+/**
+ * Resolves on the next queue notification, after `ms`, or when the signal aborts — at once
+ * if a notification came since `since` (a job queued while the caller was looking).
+ */
+export async function waitForQueue(db: Db, ms: number, signal?: AbortSignal, since?: number) {
+  const h = hub(db);
+  await h.ready.catch(() => {});
+  if (since !== undefined && h.queueGeneration !== since) return;
   await new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -44,7 +44,12 @@ export async function streamJobLog(req: Request, jobId: string, sessionUser: () 
   let pos = { attempt: 0, offset: 0 };
   let closed = false;
   let wake: () => void = () => {};
-  const unsubscribe = await onLog(db, jobId, () => wake());
+  // set by every NOTIFY, so one arriving while we read is not lost
+  let dirty = false;
+  const unsubscribe = await onLog(db, jobId, () => {
+    dirty = true;
+    wake();
+  });
   req.signal.addEventListener("abort", () => {
     closed = true;
     wake();
@@ -54,6 +59,7 @@ export async function streamJobLog(req: Request, jobId: string, sessionUser: () 
       const send = (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
       try {
         while (!closed) {
+          dirty = false;
           const chunks = await readLog(db, jobId, pos, 200);
           for (const c of chunks) {
             send("chunk", { attempt: c.attempt, offset: c.offset, data: c.data.toString("base64") });
@@ -68,6 +74,7 @@ export async function streamJobLog(req: Request, jobId: string, sessionUser: () 
             break;
           }
           // wait for a NOTIFY, with a slow poll as a safety net and keep-alive
+          if (dirty) continue;
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, 15_000);
             wake = () => {
@@ -75,6 +82,7 @@ export async function streamJobLog(req: Request, jobId: string, sessionUser: () 
               resolve();
             };
           });
+          wake = () => {};
           if (!closed) controller.enqueue(encoder.encode(": keep-alive\n\n"));
         }
       } catch (e) {

@@ -8,13 +8,16 @@ export const metadata = { title: "Pipelines" };
 
 const statuses = ["pending", "running", "success", "failed", "canceled"] as const;
 
-export default async function PipelinesPage({ searchParams }: { searchParams: Promise<{ page?: string; status?: string; org?: string }> }) {
+export default async function PipelinesPage({ searchParams }: { searchParams: Promise<{ page?: string; status?: string; org?: string; source?: string; ref?: string }> }) {
   const sp = await searchParams;
   const page = Math.max(1, Number(sp.page) || 1);
   const status = statuses.find((s) => s === sp.status);
   const org = sp.org && /^[a-z0-9-]{1,100}$/.test(sp.org) ? sp.org : undefined;
-  const data = await orNotFound((await api()).runners.pipelines({ page, status, org }));
-  const link = (over: Record<string, string | undefined>) => hrefWith("/pipelines", { status, org, ...over });
+  const source = sp.source?.slice(0, 50) || undefined;
+  const ref = sp.ref?.slice(0, 255) || undefined;
+  const data = await orNotFound((await api()).runners.pipelines({ page, status, org, source, ref }));
+  const link = (over: Record<string, string | undefined>) => hrefWith("/pipelines", { status, org, source, ref, ...over });
+  const filters = { org, source, ref };
   return (
     <>
       <Breadcrumbs items={[{ label: "Pipelines" }]} />
@@ -35,14 +38,17 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
             {s ?? "all"}
           </Link>
         ))}
-        {org && (
-          <Link href={link({ org: undefined })} className="rounded-md px-2 py-1 text-gray-600 hover:bg-gray-100">
-            org: {org} ✕
-          </Link>
+        {Object.entries(filters).map(
+          ([k, v]) =>
+            v && (
+              <Link key={k} href={link({ [k]: undefined })} className="rounded-md px-2 py-1 text-gray-600 hover:bg-gray-100" aria-label={`Remove the ${k} filter`}>
+                {k}: {v} ✕
+              </Link>
+            ),
         )}
       </nav>
       {data.rows.length === 0 ? (
-        <EmptyState title="No pipelines">{status || org ? "None match the filter." : "Pipelines appear here once builds run."}</EmptyState>
+        <EmptyState title="No pipelines">{status || org || source || ref ? "None match the filter." : "Pipelines appear here once builds run."}</EmptyState>
       ) : (
         <Table label="Pipelines">
           <thead>
@@ -64,7 +70,13 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
                   <Link href={`/pipelines/${p.id}`} className="text-brand-600 hover:underline">
                     #{p.number} {p.name}
                   </Link>
-                  {p.ref && <div className="font-mono text-xs text-gray-500">{p.ref}</div>}
+                  {p.ref && (
+                    <div>
+                      <Link href={link({ ref: p.ref, page: undefined })} className="font-mono text-xs text-gray-500 hover:underline">
+                        {p.ref}
+                      </Link>
+                    </div>
+                  )}
                 </td>
                 <td className={td}>
                   <StatusBadge status={p.status} />
@@ -78,7 +90,11 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
                     "—"
                   )}
                 </td>
-                <td className={td}>{p.source}</td>
+                <td className={td}>
+                  <Link href={link({ source: p.source, page: undefined })} className="hover:underline">
+                    {p.source}
+                  </Link>
+                </td>
                 <td className={td}>{p.jobs}</td>
                 <td className={td}>{formatDate(p.createdAt)}</td>
                 <td className={td}>{seconds(p.createdAt, p.startedAt)}</td>
