@@ -34,6 +34,8 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: "/admin/jobs", label: "Background jobs" },
         { href: "/admin/backups", label: "Backups" },
         { href: "/admin/farm", label: "Build farm" },
+        { href: "/admin/runners", label: "Runners" },
+        { href: "/pipelines", label: "Pipelines" },
         { href: "/admin/audit", label: "Audit log" },
       ],
     };
@@ -65,6 +67,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
       { href: "/notifications", label: "Notifications" },
       { href: "/farm", label: "Build farm" },
       { href: "/merge_requests", label: "Merge requests" },
+      { href: "/pipelines", label: "Pipelines" },
       ...(isAdmin ? [{ href: "/admin", label: "Admin area" }] : []),
     ],
   };

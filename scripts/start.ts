@@ -14,6 +14,8 @@ import { serveBinhostNode } from "@/server/farm/serve";
 import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
 import { startWorkers, type Workers } from "@/workers";
+import { getDb } from "@/db/client";
+import { startEmbeddedRunner } from "@/server/runners/embedded";
 
 const log = (line: string) => console.log(`[rookery] ${line}`);
 const dev = process.argv.includes("--dev");
@@ -54,6 +56,7 @@ async function primary() {
   }
 
   const workers: Workers | null = config.inProcessWorkers ? await startWorkers(log) : null;
+  const runner = config.runners.embedded ? await startEmbeddedRunner(getDb(), config, log) : null;
 
   let stopping = false;
   const processes = dev ? 1 : config.webConcurrency;
@@ -77,6 +80,7 @@ async function primary() {
       (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once("exit", () => resolve()), w!.process.kill("SIGTERM")))),
     );
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
+    await runner?.stop().catch((e) => log(`runner: ${e.message}`));
     await workers?.stop().catch((e) => log(`workers: ${e.message}`));
     await stopBoss();
     await closeDb().catch(() => {});

@@ -6,6 +6,9 @@ export const testPackages: Record<string, string> = {
   slapd: "/usr/sbin/slapd",
   "ldap-utils": "/usr/bin/ldapmodify",
   chromium: "/usr/bin/chromium",
+  // the bwrap executor's tests: a sandbox and a one-binary root filesystem
+  bubblewrap: "/usr/bin/bwrap",
+  "busybox-static": "/bin/busybox",
 };
 
 /**

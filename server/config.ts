@@ -67,6 +67,17 @@ const envSchema = z
     GIT_MAX_PUSH_MB: z.coerce.number().int().min(1).default(2048),
     GIT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(32),
     GIT_MAX_QUEUED: z.coerce.number().int().min(0).default(256),
+
+    RUNNER_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    RUNNER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+    RUNNER_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
+    RUNNER_LOG_CHUNK_MAX_KB: z.coerce.number().int().min(1).max(65536).default(1024),
+    ARTIFACT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(30),
+    ARTIFACT_RETENTION: z
+      .string()
+      .regex(/^([a-z0-9_-]+=\d+)(,[a-z0-9_-]+=\d+)*$/, "must look like binpkg=90,stage=180,log=14")
+      .optional(),
+    ROOKERY_EMBEDDED_RUNNER: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.LDAP_BIND_DN && env.LDAP_BIND_PASSWORD === undefined) {
@@ -86,6 +97,9 @@ function buildConfig(env: Record<string, string | undefined>) {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.ROOKERY_DATA_DIR);
+  const retention: Record<string, number> = Object.fromEntries(
+    (e.ARTIFACT_RETENTION ?? "").split(",").filter(Boolean).map((kv) => [kv.split("=")[0], Number(kv.split("=")[1])]),
+  );
   return {
     port: e.PORT,
     host: e.HOST,
@@ -130,6 +144,18 @@ function buildConfig(env: Record<string, string | undefined>) {
       : null,
     smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
     git: { maxPushBytes: e.GIT_MAX_PUSH_MB * 1024 * 1024, maxConcurrent: e.GIT_MAX_CONCURRENT, maxQueued: e.GIT_MAX_QUEUED },
+    runners: {
+      leaseSeconds: e.RUNNER_LEASE_SECONDS,
+      heartbeatSeconds: e.RUNNER_HEARTBEAT_SECONDS,
+      maxWaitSeconds: e.RUNNER_MAX_WAIT_SECONDS,
+      logChunkMaxBytes: e.RUNNER_LOG_CHUNK_MAX_KB * 1024,
+      artifactsDir: path.join(dataDir, "artifacts"),
+      /** days an artifact is kept, per kind (0 = forever) */
+      artifactRetentionDays: (kind: string) => retention[kind] ?? e.ARTIFACT_RETENTION_DAYS,
+      /** the in-process shell runner of `npm start`: on by default with the embedded database */
+      embedded:
+        e.ROOKERY_EMBEDDED_RUNNER === undefined ? !e.DATABASE_URL : ["true", "1", "yes"].includes(e.ROOKERY_EMBEDDED_RUNNER),
+    },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
     binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },
   };

@@ -9,6 +9,8 @@ import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
 import { binhostPruneJob } from "@/server/farm/binhost";
 import { refreshJob } from "@/server/mergerequests/merge";
+import { expireLeases } from "@/server/runners/queue";
+import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -25,6 +27,8 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.backupRun]: (data) => backupJob(data, getDb()),
   [queues.binhostPrune]: () => binhostPruneJob(getDb()),
   [queues.mrRefresh]: (data) => refreshJob(getDb(), data),
+  [queues.runnerLeases]: () => expireLeases(getDb()),
+  [queues.artifactCleanup]: () => deleteExpiredArtifacts(getDb()),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
@@ -34,5 +38,8 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     { queue: queues.backupRun, cron: cfg.backups.cron, data: { trigger: "schedule" } },
     { queue: queues.pullMirrorsDue, cron: "*/5 * * * *" },
     { queue: queues.binhostPrune, cron: cfg.binhost.pruneCron },
+    // runners' long polls requeue expired leases too; this covers times when none polls
+    { queue: queues.runnerLeases, cron: "* * * * *" },
+    { queue: queues.artifactCleanup, cron: "30 3 * * *" },
   ];
 }

@@ -9,3 +9,4 @@ export * from "./webhooks";
 export * from "./git-ops";
 export * from "./farm";
 export * from "./mergerequests";
+export * from "./runners";

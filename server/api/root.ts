@@ -12,6 +12,7 @@ import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
 import { repoAdminRouter } from "./routers/repo-admin";
 import { reposRouter } from "./routers/repos";
+import { runnersRouter } from "./routers/runners";
 import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
 import { webhooksRouter } from "./routers/webhooks";
@@ -35,6 +36,7 @@ export const appRouter = router({
   backups: backupsRouter,
   farm: farmRouter,
   mergeRequests: mergeRequestsRouter,
+  runners: runnersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -37,7 +37,7 @@ describe("instance rules", () => {
     expect(can(anon, "farm:read")).toBe(false);
     expect(can(anon, "farm:binhost")).toBe(true);
   });
-  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run", "farm:manage"] as const)(
+  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run", "farm:manage", "runners:read", "runners:manage", "pipelines:read-all", "pipelines:run", "pipelines:manage"] as const)(
     "reserves %s for admins",
     (action) => {
       expect(can(admin, action)).toBe(true);
@@ -50,6 +50,13 @@ describe("instance rules", () => {
 });
 
 describe("organization rules", () => {
+  it("lets members read the org's pipelines and developers retry or cancel their jobs", () => {
+    expect(can(user(), "org:builds:read", org("reporter"))).toBe(true);
+    expect(can(user(), "org:builds:manage", org("reporter"))).toBe(false);
+    expect(can(user(), "org:builds:manage", org("developer"))).toBe(true);
+    expect(denial(() => authorize(user(), "org:builds:read", org(null)))).toBe("NOT_FOUND");
+    expect(can(user(), "org:builds:manage", org("leader", true))).toBe(false);
+  });
   it("lets every member read the org and its members", () => {
     for (const role of ["reporter", "developer", "leader"] as const) {
       expect(can(user(), "org:read", org(role))).toBe(true);

@@ -49,6 +49,12 @@ const rules = {
   // binary packages are fetched by emerge on every host, without credentials
   "farm:binhost": { kind: "read", allow: "anyone" },
   "farm:manage": { kind: "write", allow: "admin" },
+  "runners:read": { kind: "read", allow: "admin" },
+  "runners:manage": { kind: "write", allow: "admin" },
+  // pipelines without an organization (and every pipeline, for admins)
+  "pipelines:read-all": { kind: "read", allow: "admin" },
+  "pipelines:run": { kind: "write", allow: "admin" },
+  "pipelines:manage": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },
@@ -57,6 +63,9 @@ const rules = {
   "org:audit:read": { kind: "read", allow: "leader", org: true },
   "org:archive": { kind: "write", allow: "admin", org: true },
   "org:hooks": { kind: "write", allow: "leader", org: true },
+  // an organization's pipelines: read them, retry/cancel their jobs
+  "org:builds:read": { kind: "read", allow: "reporter", org: true },
+  "org:builds:manage": { kind: "write", allow: "developer", org: true },
   // repositories (scoped by their org)
   "repo:read": { kind: "read", allow: "reporter", org: true },
   "repo:write": { kind: "write", allow: "developer", org: true },

@@ -13,6 +13,8 @@ export const queues = {
   backupRun: "git-backup",
   binhostPrune: "farm-binhost-prune",
   mrRefresh: "mr-refresh",
+  runnerLeases: "runner-lease-expiry",
+  artifactCleanup: "build-artifact-cleanup",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

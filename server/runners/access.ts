@@ -1,0 +1,28 @@
+import type { DbOrTx } from "@/db/client";
+import { authorize, type Actor, PolicyError } from "@/server/auth/policy";
+import { listOrgsForUser, orgScopeFor } from "@/server/orgs";
+
+/**
+ * A pipeline of an org is read by its members and managed (retry/cancel) by its developers;
+ * pipelines without an org belong to admins. Non-members get NOT_FOUND.
+ */
+export async function authorizePipeline(db: DbOrTx, actor: Actor, pipeline: { orgSlug: string | null }, mode: "read" | "manage") {
+  if (!pipeline.orgSlug) {
+    try {
+      authorize(actor, mode === "read" ? "pipelines:read-all" : "pipelines:manage");
+    } catch (e) {
+      if (e instanceof PolicyError && e.code === "FORBIDDEN" && mode === "read") throw new PolicyError("NOT_FOUND", "Not found");
+      throw e;
+    }
+    return;
+  }
+  const scoped = await orgScopeFor(db, pipeline.orgSlug, actor);
+  authorize(actor, mode === "read" ? "org:builds:read" : "org:builds:manage", scoped?.scope ?? null);
+}
+
+/** Which pipelines a list may show: all (admins), or those of the actor's orgs. */
+export async function visibleOrgIds(db: DbOrTx, actor: Actor): Promise<string[] | undefined> {
+  if (actor.kind !== "user") return [];
+  if (actor.isAdmin) return undefined;
+  return (await listOrgsForUser(db, actor.id)).map((o) => o.id);
+}

@@ -1,0 +1,216 @@
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "@/db/client";
+import { buildJobLogChunks, buildJobs, type BuildStep } from "@/db/schema";
+import { getConfig } from "@/server/config";
+import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
+import type { Runner } from "./registration";
+import { notifyLog, notifyQueue, queueGeneration, waitForQueue } from "./signals";
+
+export type LeasedJob = {
+  id: string;
+  pipelineId: string;
+  name: string;
+  attempt: number;
+  steps: BuildStep[];
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  artifacts: string[];
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+};
+
+const pgTextArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+
+/** Hands the oldest matching queued job to this runner; SKIP LOCKED makes concurrent claims disjoint. */
+export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | null> {
+  const { leaseSeconds, heartbeatSeconds } = getConfig().runners;
+  const rows = await db.execute<{ id: string }>(sql`
+    update ${buildJobs} set
+      status = 'running', runner_id = ${runner.id}, attempt = attempt + 1, log_bytes = 0,
+      cancel_requested = false, exit_code = null, failure_reason = null,
+      lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
+      started_at = coalesce(started_at, now())
+    where id = (
+      select id from ${buildJobs}
+      where status = 'queued'
+        and (arch is null or arch = ${runner.arch})
+        and tags <@ ${pgTextArray(runner.tags)}::text[]
+      order by queued_at, id
+      limit 1
+      for update skip locked
+    )
+    returning id`);
+  const id = rows[0]?.id;
+  if (!id) return null;
+  const [job] = await db.select().from(buildJobs).where(eq(buildJobs.id, id));
+  await refreshPipeline(db, job.pipelineId);
+  return {
+    id: job.id,
+    pipelineId: job.pipelineId,
+    name: job.name,
+    attempt: job.attempt,
+    steps: job.steps,
+    env: job.env,
+    timeoutSeconds: job.timeoutSeconds,
+    artifacts: job.artifactPaths,
+    leaseSeconds,
+    heartbeatSeconds,
+  };
+}
+
+/**
+ * Requeues jobs whose lease ran out (their runner is gone), or fails them with "runner
+ * lost" once they used all attempts. Runs on every poll and from a scheduled worker job.
+ */
+export async function expireLeases(db: Db) {
+  const expired = await db
+    .select({ id: buildJobs.id })
+    .from(buildJobs)
+    .where(and(eq(buildJobs.status, "running"), lt(buildJobs.leaseExpiresAt, sql`now()`)))
+    .limit(100);
+  for (const { id } of expired) {
+    await db.transaction(async (tx) => {
+      // another poller is already on it
+      if (!(await lockPipelineOfJob(tx, id, { skipLocked: true }))) return;
+      const [job] = await tx
+        .select()
+        .from(buildJobs)
+        .where(and(eq(buildJobs.id, id), eq(buildJobs.status, "running"), lt(buildJobs.leaseExpiresAt, sql`now()`)))
+        .for("update", { skipLocked: true });
+      if (!job) return;
+      const lost = `runner lost: no heartbeat for ${getConfig().runners.leaseSeconds} s (attempt ${job.attempt} of ${job.maxAttempts})`;
+      await appendSystemLine(tx, job.id, job.attempt, job.logBytes, `\n${lost}\n`);
+      if (job.cancelRequested || job.attempt >= job.maxAttempts) {
+        await tx
+          .update(buildJobs)
+          .set({
+            status: job.cancelRequested ? "canceled" : "failed",
+            failureReason: job.cancelRequested ? "canceled" : lost,
+            finishedAt: new Date(),
+            leaseExpiresAt: null,
+          })
+          .where(eq(buildJobs.id, id));
+      } else {
+        await tx
+          .update(buildJobs)
+          .set({ status: "queued", runnerId: null, leaseExpiresAt: null, queuedAt: new Date() })
+          .where(eq(buildJobs.id, id));
+        await notifyQueue(tx);
+      }
+      await refreshPipeline(tx, job.pipelineId);
+    });
+  }
+  return expired.length;
+}
+
+/**
+ * Long poll: a job for this runner, or null after `waitSeconds`. Wakes on NOTIFY (a job was
+ * queued) and every couple of seconds to sweep expired leases.
+ */
+export async function requestJob(db: Db, runner: Runner, waitSeconds: number, signal?: AbortSignal) {
+  const deadline = Date.now() + Math.min(waitSeconds, getConfig().runners.maxWaitSeconds) * 1000;
+  for (;;) {
+    const generation = await queueGeneration(db);
+    await expireLeases(db);
+    if (!runner.paused) {
+      const job = await claimJob(db, runner);
+      if (job) return job;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0 || signal?.aborted) return null;
+    await waitForQueue(db, Math.min(left, 2000), signal, generation);
+  }
+}
+
+export class LeaseError extends Error {}
+
+/** The running job this runner leases in this attempt, locked for update; else LeaseError (HTTP 409). */
+async function leased(tx: DbOrTx, runner: Runner, jobId: string, attempt: number) {
+  const [job] = await tx.select().from(buildJobs).where(eq(buildJobs.id, jobId)).for("update");
+  if (!job || job.runnerId !== runner.id || job.attempt !== attempt || job.status !== "running")
+    throw new LeaseError("This runner does not hold the lease of this job (it may have expired and been requeued)");
+  return job;
+}
+
+/** Renews the lease; the answer tells the runner whether the job was canceled. */
+export async function heartbeat(db: Db, runner: Runner, jobId: string, attempt: number) {
+  return db.transaction(async (tx) => {
+    const job = await leased(tx, runner, jobId, attempt);
+    await tx
+      .update(buildJobs)
+      .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${getConfig().runners.leaseSeconds})` })
+      .where(eq(buildJobs.id, jobId));
+    return { cancel: job.cancelRequested };
+  });
+}
+
+export type FinishInput = { attempt: number; result: "success" | "failed" | "canceled"; exitCode: number | null; failureReason?: string };
+
+export async function finishJob(db: Db, runner: Runner, jobId: string, input: FinishInput) {
+  return db.transaction(async (tx) => {
+    await lockPipelineOfJob(tx, jobId);
+    const job = await leased(tx, runner, jobId, input.attempt);
+    const status = job.cancelRequested ? "canceled" : input.result;
+    await tx
+      .update(buildJobs)
+      .set({
+        status,
+        exitCode: input.exitCode,
+        failureReason: status === "success" ? null : (input.failureReason ?? (status === "canceled" ? "canceled" : `exit status ${input.exitCode}`)),
+        finishedAt: new Date(),
+        leaseExpiresAt: null,
+      })
+      .where(eq(buildJobs.id, jobId));
+    await refreshPipeline(tx, job.pipelineId);
+    // live log viewers learn that the log is complete
+    await notifyLog(tx, jobId);
+    return { status };
+  });
+}
+
+export class LogOffsetError extends Error {
+  constructor(readonly expected: number) {
+    super(`log chunk does not continue the log: expected offset ${expected}`);
+  }
+}
+
+/**
+ * Appends a chunk at a byte offset. A chunk the server already has (a resend after a lost
+ * answer) is acknowledged without storing it twice; a gap is refused with the expected offset.
+ */
+export async function appendLog(db: Db, runner: Runner, jobId: string, attempt: number, offset: number, data: Buffer) {
+  return db.transaction(async (tx) => {
+    const job = await leased(tx, runner, jobId, attempt);
+    const have = job.logBytes;
+    if (offset > have) throw new LogOffsetError(have);
+    const fresh = data.subarray(Math.min(data.length, have - offset));
+    if (fresh.length === 0) return { length: have };
+    await tx.insert(buildJobLogChunks).values({ jobId, attempt, offset: have, data: fresh });
+    await tx.update(buildJobs).set({ logBytes: have + fresh.length }).where(eq(buildJobs.id, jobId));
+    await notifyLog(tx, jobId);
+    return { length: have + fresh.length };
+  });
+}
+
+/** Server-written lines (lease expiry) go into the log the same way a runner's output does. */
+async function appendSystemLine(tx: DbOrTx, jobId: string, attempt: number, at: number, text: string) {
+  const data = Buffer.from(`\x1b[33m${text.trim()}\x1b[0m\n`);
+  await tx.insert(buildJobLogChunks).values({ jobId, attempt, offset: at, data }).onConflictDoNothing();
+  await tx.update(buildJobs).set({ logBytes: at + data.length }).where(eq(buildJobs.id, jobId));
+  await notifyLog(tx, jobId);
+}
+
+/** Log chunks after a position (attempt, offset), oldest first, at most `limit`. */
+export async function readLog(db: DbOrTx, jobId: string, from: { attempt: number; offset: number }, limit = 500) {
+  return db
+    .select({ attempt: buildJobLogChunks.attempt, offset: buildJobLogChunks.offset, data: buildJobLogChunks.data })
+    .from(buildJobLogChunks)
+    .where(
+      and(
+        eq(buildJobLogChunks.jobId, jobId),
+        sql`(${buildJobLogChunks.attempt}, ${buildJobLogChunks.offset}) >= (${from.attempt}, ${from.offset})`,
+      ),
+    )
+    .orderBy(asc(buildJobLogChunks.attempt), asc(buildJobLogChunks.offset))
+    .limit(limit);
+}
