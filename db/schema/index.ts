@@ -7,3 +7,4 @@ export * from "./runtime";
 export * from "./git";
 export * from "./webhooks";
 export * from "./git-ops";
+export * from "./pki";
