@@ -33,6 +33,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: "/admin/ldap", label: "LDAP sync" },
         { href: "/admin/jobs", label: "Background jobs" },
         { href: "/admin/backups", label: "Backups" },
+        { href: "/admin/pki", label: "PKI" },
         { href: "/admin/audit", label: "Audit log" },
       ],
     };

@@ -7,6 +7,7 @@ import { getDb } from "@/db/client";
 import { backupJob } from "@/server/backups";
 import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
+import { pkiRefreshJob } from "@/server/pki/jobs";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -21,6 +22,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.pullMirrorSync]: (data) => syncPullMirror(getDb(), String(data.repoId)),
   [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
   [queues.backupRun]: (data) => backupJob(data, getDb()),
+  [queues.pkiRefresh]: () => pkiRefreshJob(getDb()),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
@@ -29,5 +31,6 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     ...(cfg.ldap ? [{ queue: queues.ldapSync, cron: cfg.ldap.syncCron, data: { trigger: "schedule" } }] : []),
     { queue: queues.backupRun, cron: cfg.backups.cron, data: { trigger: "schedule" } },
     { queue: queues.pullMirrorsDue, cron: "*/5 * * * *" },
+    { queue: queues.pkiRefresh, cron: "17 * * * *" },
   ];
 }

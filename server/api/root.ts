@@ -8,6 +8,7 @@ import { meRouter } from "./routers/me";
 import { mirrorsRouter } from "./routers/mirrors";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
+import { pkiRouter } from "./routers/pki";
 import { repoAdminRouter } from "./routers/repo-admin";
 import { reposRouter } from "./routers/repos";
 import { searchRouter } from "./routers/search";
@@ -31,6 +32,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   mirrors: mirrorsRouter,
   backups: backupsRouter,
+  pki: pkiRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -43,6 +43,7 @@ const rules = {
   "jobs:retry": { kind: "write", allow: "admin" },
   "audit:read-all": { kind: "read", allow: "admin" },
   "backups:run": { kind: "write", allow: "admin" },
+  "pki:admin": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },
@@ -56,6 +57,10 @@ const rules = {
   "repo:write": { kind: "write", allow: "developer", org: true },
   "repo:create": { kind: "write", allow: "developer", org: true },
   "repo:admin": { kind: "write", allow: "leader", org: true },
+  // certificates (scoped by their org); sub-CA policies narrow request and approval further
+  "org:certs:read": { kind: "read", allow: "reporter", org: true },
+  "org:certs:request": { kind: "write", allow: "developer", org: true },
+  "org:certs:manage": { kind: "write", allow: "leader", org: true },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof rules;

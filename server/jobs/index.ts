@@ -11,6 +11,7 @@ export const queues = {
   pullMirrorSync: "git-pull-mirror-sync",
   pullMirrorsDue: "git-pull-mirrors-due",
   backupRun: "git-backup",
+  pkiRefresh: "pki-refresh",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

@@ -252,13 +252,15 @@ async function caForHashes(db: DbOrTx, req: ParsedRequest) {
   return null;
 }
 
-/** Re-signs cached OCSP answers that are past half their validity (the scheduled job). */
+export const OCSP_REFRESH_BATCH = 1000;
+
+/** Re-signs cached OCSP answers that are past half their validity (the scheduled job); returns the batch size seen. */
 export async function refreshOcspCache(db: DbOrTx): Promise<number> {
   const due = await db
     .select()
     .from(certificates)
     .where(and(or(eq(certificates.state, "issued"), eq(certificates.state, "revoked")), lt(certificates.ocspNextUpdate, new Date(Date.now() + OCSP_VALIDITY_MS / 2))))
-    .limit(1000);
+    .limit(OCSP_REFRESH_BATCH);
   const signers = new Map<string, { caCert: x509.X509Certificate; signer: Awaited<ReturnType<typeof caSigner>> }>();
   for (const c of due) {
     let s = signers.get(c.caId);

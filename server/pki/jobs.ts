@@ -1,0 +1,11 @@
+import type { Db } from "@/db/client";
+import { refreshDueCrls } from "./ca";
+import { OCSP_REFRESH_BATCH, refreshOcspCache } from "./certs";
+
+/** Hourly: re-sign sub-CA CRLs before their nextUpdate and OCSP answers past half their validity. */
+export async function pkiRefreshJob(db: Db) {
+  const crls = await refreshDueCrls(db);
+  let ocsp = 0;
+  for (let n = OCSP_REFRESH_BATCH; n === OCSP_REFRESH_BATCH; ocsp += n) n = await refreshOcspCache(db);
+  return { crls, ocsp };
+}
