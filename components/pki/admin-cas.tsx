@@ -4,7 +4,9 @@ import { useRouter } from "next/navigation";
 import { useState, type ReactNode } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Badge, Button, Card, Field, formatDate, inputClass, Table, td, th } from "@/components/ui";
+import type { CaPolicy } from "@/db/schema";
 import { download } from "./download";
+import { PolicyForm } from "./policy-form";
 
 type Ca = {
   id: string;
@@ -15,7 +17,7 @@ type Ca = {
   subjectDn: string;
   serial: string | null;
   notAfter: Date | null;
-  policy: { kind: string; approval: string; requesters: string; maxValidityDays: number } | null;
+  policy: CaPolicy | null;
   hasCsr: boolean;
   crlNextUpdate: Date | null;
 };
@@ -126,6 +128,28 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
         .map((c) => (
           <PendingSubCa key={c.id} ca={c} />
         ))}
+
+      {cas.some((c) => c.policy) && (
+        <section aria-labelledby="policies-heading">
+          <h2 id="policies-heading" className="mb-2 text-lg font-semibold">
+            Sub-CA policies
+          </h2>
+          <div className="space-y-2">
+            {cas
+              .filter((c) => c.policy)
+              .map((c) => (
+                <details key={c.id} className="rounded-md border border-gray-200 p-3 dark:border-gray-700">
+                  <summary className="cursor-pointer font-medium">
+                    {c.name} — {c.policy!.kind}, approval {c.policy!.approval}, at most {c.policy!.maxValidityDays} days
+                  </summary>
+                  <div className="mt-3">
+                    <PolicyForm caId={c.id} name={c.name} policy={c.policy!} />
+                  </div>
+                </details>
+              ))}
+          </div>
+        </section>
+      )}
 
       <div className="grid gap-6 lg:grid-cols-2">
         {!root && (

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { certificateAuthorities } from "@/db/schema";
+import { certificateAuthorities, certificates } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
 import { testDatabase } from "@/test/support/db";
@@ -14,6 +14,7 @@ import { freePort } from "@/test/support/ports";
 import { createSubCa, getCa, importRoot, installSubCaCertificate, listCas, regenerateCrl, uploadCrl } from "./ca";
 import { createRequest, issue, revoke } from "./certs";
 import { handlePki } from "./http";
+import { pkiRefreshJob } from "./jobs";
 import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "./offline";
 import { defaultPolicy } from "./policy";
 
@@ -215,6 +216,25 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     const bad = await fetch(`${server.url}/pki/ocsp`, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body: "not der" });
     fs.writeFileSync(path.join(tmp, "bad.der"), Buffer.from(await bad.arrayBuffer()));
     expect((await openssl(["ocsp", "-respin", "bad.der", "-resp_text", "-noverify"])).out).toMatch(/malformedrequest/i);
+  });
+
+  it("the hourly job re-signs CRLs and OCSP answers that are about to run out", async () => {
+    const soon = new Date(Date.now() + 3600_000);
+    await db().update(certificateAuthorities).set({ crlNextUpdate: soon }).where(eq(certificateAuthorities.name, "host"));
+    await db().update(certificates).set({ ocspNextUpdate: soon });
+    const before = (await getCa(db(), { name: "host" }))!;
+    const r = await pkiRefreshJob(db());
+    expect(r.crls).toBeGreaterThanOrEqual(1);
+    expect(r.ocsp).toBeGreaterThanOrEqual(1);
+    const after = (await getCa(db(), { name: "host" }))!;
+    expect(after.crlNumber).toBe(before.crlNumber + 1);
+    expect(after.crlNextUpdate!.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    const rows = await db().select().from(certificates);
+    expect(rows.every((c) => c.ocspNextUpdate!.getTime() > Date.now() + 20 * 3600_000)).toBe(true);
+    // The re-signed answer still says revoked.
+    const out = (await openssl(["ocsp", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-url", `${server.url}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"])).out;
+    expect(out).toMatch(/web1.pem: revoked/);
+    expect((await pkiRefreshJob(db())).ocsp).toBe(0);
   });
 
   it("re-signs a CRL with a higher number; sub-CA keys are stored encrypted", async () => {

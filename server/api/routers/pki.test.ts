@@ -120,6 +120,22 @@ describe("pki router", () => {
     expect(renewal.state).toBe("pending");
   });
 
+  it("lets admins change a sub-CA's policy, which the next request follows", async () => {
+    const client = (await as(admin).cas()).find((c) => c.name === "client")!;
+    const policy = { ...client.policy!, approval: "admin" as const, rsaMinBits: 3072 };
+    expect(await trpcCode(as(lead).updatePolicy({ id: client.id, policy }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(admin).updatePolicy({ id: client.id, policy: { ...policy, rsaMinBits: 1024 } }))).toBe("BAD_REQUEST");
+    await as(admin).updatePolicy({ id: client.id, policy });
+    const weak = await failure(as(dev).request({ slug: "acme", caId: cas.client, csrPem: csr("svc", "/CN=svc"), validityDays: 30 }));
+    expect(weak.message).toMatch(/RSA 2048.*at least 3072 bits/);
+    execFileSync("openssl", ["req", "-new", "-newkey", "rsa:3072", "-nodes", "-keyout", "svc3.key", "-subj", "/CN=svc", "-out", "svc3.csr"], { cwd: tmp, stdio: "pipe" });
+    const waiting = await as(dev).request({ slug: "acme", caId: cas.client, csrPem: fs.readFileSync(path.join(tmp, "svc3.csr"), "utf8"), validityDays: 30 });
+    expect(waiting.state).toBe("pending");
+    // Approval by administrators: a leader may not, an admin may.
+    expect(await trpcCode(as(lead).approve({ slug: "acme", id: waiting.id }))).toBe("FORBIDDEN");
+    expect((await as(admin).approve({ slug: "acme", id: waiting.id })).state).toBe("issued");
+  });
+
   it("revokes with a reason: the requester their own, leaders any; everything audited", async () => {
     const mine = (await as(dev).list({ slug: "acme", state: "issued" })).certs;
     const web = mine.find((c) => c.commonName === "web.acme.example.com")!;
@@ -128,6 +144,7 @@ describe("pki router", () => {
     const user = mine.find((c) => c.commonName === "Dev Eloper")!;
     await as(lead).revoke({ slug: "acme", id: user.id, reason: "affiliationChanged" });
     expect((await as(lead).list({ slug: "acme", state: "revoked" })).total).toBe(2);
+    expect(await trpcCode(as(lead).revoke({ slug: "acme", id: web.id, reason: "superseded" }))).toBe("BAD_REQUEST");
     expect((await as(lead).list({ slug: "acme", q: web.serial! })).certs.map((c) => c.id)).toEqual([web.id]);
 
     const audited = await db()
