@@ -50,6 +50,7 @@ CREATE TABLE "certificates" (
 	"revocation_reason" text,
 	"ocsp_response" text,
 	"ocsp_next_update" timestamp with time zone,
+	"expiry_warned_days" integer,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "certificates_serial_unique" UNIQUE("serial")

@@ -86,6 +86,8 @@ export const certificates = pgTable(
     /** pre-signed OCSP response (DER, base64) and when it must be refreshed */
     ocspResponse: text("ocsp_response"),
     ocspNextUpdate: timestamp("ocsp_next_update", { withTimezone: true }),
+    /** the last expiry warning sent: 30 or 7 (days before notAfter) */
+    expiryWarnedDays: integer("expiry_warned_days"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

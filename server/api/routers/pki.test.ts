@@ -6,7 +6,8 @@ import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { and, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, certificateAuthorities } from "@/db/schema";
+import { auditEvents, certificateAuthorities, certificates, notifications } from "@/db/schema";
+import { warnExpiring } from "@/server/pki/notices";
 import { addMember, createOrg } from "@/server/orgs";
 import { devBootstrap } from "@/server/pki/offline";
 import { createLocalUser, type User } from "@/server/users";
@@ -134,6 +135,23 @@ describe("pki router", () => {
     // Approval by administrators: a leader may not, an admin may.
     expect(await trpcCode(as(lead).approve({ slug: "acme", id: waiting.id }))).toBe("FORBIDDEN");
     expect((await as(admin).approve({ slug: "acme", id: waiting.id })).state).toBe("issued");
+  });
+
+  it("tells leaders about waiting requests, requesters about decisions, and warns 30 and 7 days before expiry", async () => {
+    const mine = (n: string) => db().select().from(notifications).where(eq(notifications.userId, n));
+    expect((await mine(lead.id)).some((x) => x.kind === "pki.request_pending" && x.title.includes("web.acme.example.com"))).toBe(true);
+    expect((await mine(dev.id)).filter((x) => x.kind === "pki.request_decided").map((x) => x.title)).toEqual(
+      expect.arrayContaining([expect.stringContaining("is issued"), expect.stringContaining("was rejected")]),
+    );
+    const now = new Date();
+    const [cert] = await db().select().from(certificates).where(and(eq(certificates.commonName, "svc"), eq(certificates.state, "issued")));
+    await db().update(certificates).set({ notAfter: new Date(now.getTime() + 20 * 86_400_000) }).where(eq(certificates.id, cert.id));
+    expect(await warnExpiring(db(), now)).toBe(1);
+    expect(await warnExpiring(db(), now)).toBe(0);
+    expect(await warnExpiring(db(), new Date(now.getTime() + 14 * 86_400_000))).toBe(1);
+    const warnings = (await mine(dev.id)).filter((x) => x.kind === "pki.cert_expiring").map((x) => x.title);
+    expect(warnings).toEqual(expect.arrayContaining(["Certificate svc expires in 20 days", "Certificate svc expires in 6 days"]));
+    expect((await mine(lead.id)).some((x) => x.kind === "pki.cert_expiring")).toBe(true);
   });
 
   it("revokes with a reason: the requester their own, leaders any; everything audited", async () => {

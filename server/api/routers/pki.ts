@@ -18,6 +18,7 @@ import {
   type Ca,
 } from "@/server/pki/ca";
 import { createRequest, getCert, issue, listCerts, reject, revoke, type Cert } from "@/server/pki/certs";
+import { noticeDecided, noticeRequestPending } from "@/server/pki/notices";
 import { defaultPolicy } from "@/server/pki/policy";
 import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
 import { getUserById } from "@/server/users";
@@ -269,7 +270,9 @@ export const pkiRouter = router({
           const pending = await createRequest(tx, { ca, org: { id: o.org.id, slug: o.org.slug }, user: { id: me.id, email: me.email }, csrPem: input.csrPem, validityDays: input.validityDays, renewalOf: renewalOf?.id });
           if (renewalOf && pending.commonName !== renewalOf.commonName)
             throw new PkiInputError("csr", `A renewal keeps the subject: the common name must be ${renewalOf.commonName}, not ${pending.commonName}`);
-          return ca.policy!.approval === "auto" ? issue(tx, pending, null) : pending;
+          if (ca.policy!.approval === "auto") return issue(tx, pending, null);
+          await noticeRequestPending(tx, pending, ca.policy!);
+          return pending;
         }),
       );
       ctx.audit.targetType = "certificate";
@@ -281,7 +284,13 @@ export const pkiRouter = router({
   approve: protectedProcedure.input(z.object({ slug, id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
     if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests" });
-    const cert = await domain(ctx.db.transaction((tx) => issue(tx, c.cert, ctx.user!.id)));
+    const cert = await domain(
+      ctx.db.transaction(async (tx) => {
+        const issued = await issue(tx, c.cert, ctx.user!.id);
+        await noticeDecided(tx, issued);
+        return issued;
+      }),
+    );
     ctx.audit.targetId = cert.serial!;
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial };
     return { state: cert.state };
@@ -290,7 +299,13 @@ export const pkiRouter = router({
   reject: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.string().trim().min(1, "Tell the requester why").max(500) })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
     if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
-    const cert = await domain(reject(ctx.db, c.cert, ctx.user!.id, input.reason));
+    const cert = await domain(
+      ctx.db.transaction(async (tx) => {
+        const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
+        await noticeDecided(tx, rejected);
+        return rejected;
+      }),
+    );
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, reason: input.reason };
     return { state: cert.state };
   }),
