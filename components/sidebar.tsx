@@ -36,6 +36,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: "/admin/farm", label: "Build farm" },
         { href: "/admin/runners", label: "Runners" },
         { href: "/pipelines", label: "Pipelines" },
+        { href: "/admin/pki", label: "PKI" },
         { href: "/admin/audit", label: "Audit log" },
       ],
     };

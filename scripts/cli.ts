@@ -4,6 +4,8 @@
  * change is written to the audit log as the system actor "cli". Results go to stdout (for
  * `token:create` nothing but the token), logs and errors to stderr.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { closeDb, getDb, type Db } from "@/db/client";
@@ -15,6 +17,9 @@ import { createToken } from "@/server/auth/tokens";
 import { runLdapSync } from "@/server/ldap/sync";
 import { addMember, createOrg, getOrgBySlug, OrgInputError } from "@/server/orgs";
 import { boot } from "@/server/runtime/boot";
+import { getConfig } from "@/server/config";
+import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "@/server/pki/offline";
+import { PkiInputError, type KeySpec } from "@/server/pki/x509";
 import { createLocalUser, getUserByUsername, normalizeUsername, setLocalPassword, UserInputError } from "@/server/users";
 
 const actor: AuditEntry["actor"] = { kind: "system", name: "cli" };
@@ -35,8 +40,38 @@ type Command<S extends z.ZodType> = {
   /** names given to positional arguments, in order (they join the flags for the schema) */
   positionals?: string[];
   schema: S;
+  /** runs without a database (the offline key ceremony's commands); `db` is then unusable */
+  offline?: boolean;
   run: (db: Db, args: z.infer<S>) => Promise<string | void>;
 };
+
+const days = (fallback: number) =>
+  z.coerce.number({ error: "--days must be a number of days" }).int("--days must be whole days").min(1, "--days must be at least 1").max(36500).default(fallback);
+const keySpec = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx): KeySpec => {
+      const m = /^(rsa):(2048|3072|4096)$|^(ec):(P-256|P-384)$/.exec(v);
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: "--key must be rsa:2048, rsa:3072, rsa:4096, ec:P-256 or ec:P-384" });
+        return z.NEVER;
+      }
+      return m[1] ? { type: "rsa", bits: Number(m[2]) } : { type: "ec", curve: m[4] as "P-256" | "P-384" };
+    });
+
+function readFile(file: string) {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CliError(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Domain refusals (bad CSR, existing files) become one-line CLI errors. */
+function cliError(e: unknown): never {
+  throw e instanceof Error && !(e instanceof TypeError) ? new CliError(e instanceof PkiInputError ? `${e.field}: ${e.message}` : e.message) : e;
+}
 
 function command<S extends z.ZodType>(c: Command<S>) {
   return c;
@@ -208,6 +243,70 @@ const commands = {
     },
   }),
 
+  "pki:root-init": command({
+    usage: "pki:root-init --out DIR [--subject DN] [--days D] [--key rsa:4096|ec:P-384]",
+    summary: "Offline: create the root key (DIR/root.key, 0600) and self-signed root certificate (DIR/root.pem); no database",
+    flags: { out: { type: "string" }, subject: { type: "string" }, days: { type: "string" }, key: { type: "string" } },
+    offline: true,
+    schema: z.object({ out: required("out"), subject: z.string().default("CN=Rookery Root CA"), days: days(7300), key: keySpec("rsa:4096") }),
+    async run(_db, a) {
+      const r = await rootInit(a.out, a.subject, a.days, a.key).catch(cliError);
+      return `Root CA ${r.cert.subject} (serial ${r.cert.serialNumber}, valid until ${r.cert.notAfter.toISOString()})\n  key:         ${r.keyFile}  (keep it offline)\n  certificate: ${r.certFile}`;
+    },
+  }),
+
+  "pki:ca-csr": command({
+    usage: "pki:ca-csr --name NAME --subject DN --out DIR [--key rsa:4096|ec:P-384]",
+    summary: "Offline: create a CA key (DIR/NAME.key) and its CSR (DIR/NAME.csr), e.g. the level-1 CA",
+    flags: { name: { type: "string" }, subject: { type: "string" }, out: { type: "string" }, key: { type: "string" } },
+    offline: true,
+    schema: z.object({ name: required("name"), subject: required("subject"), out: required("out"), key: keySpec("rsa:4096") }),
+    async run(_db, a) {
+      const r = await caCsr(a.out, a.name, a.subject, a.key).catch(cliError);
+      return `Key ${r.keyFile} (keep it offline)\nCSR ${r.csrFile}`;
+    },
+  }),
+
+  "pki:sign-ca": command({
+    usage: "pki:sign-ca --ca-cert FILE --ca-key FILE --csr FILE --out FILE [--days D]",
+    summary: "Offline: sign a subordinate CA's CSR (root → level-1, level-1 → level-2 downloaded from Admin → PKI)",
+    flags: { "ca-cert": { type: "string" }, "ca-key": { type: "string" }, csr: { type: "string" }, out: { type: "string" }, days: { type: "string" } },
+    offline: true,
+    schema: z.object({ "ca-cert": required("ca-cert"), "ca-key": required("ca-key"), csr: required("csr"), out: required("out"), days: days(1825) }),
+    async run(_db, a) {
+      const pem = await signCa({ caCertPem: readFile(a["ca-cert"]), caKeyPem: readFile(a["ca-key"]), csrPem: readFile(a.csr), days: a.days }).catch(cliError);
+      fs.writeFileSync(a.out, pem, { flag: "wx" });
+      return `Signed CA certificate written to ${a.out}`;
+    },
+  }),
+
+  "pki:crl": command({
+    usage: "pki:crl --ca-cert FILE --ca-key FILE --out FILE [--days D] [--number N]",
+    summary: "Offline: sign a CRL for the root or level-1 CA (upload it in Admin → PKI)",
+    flags: { "ca-cert": { type: "string" }, "ca-key": { type: "string" }, out: { type: "string" }, days: { type: "string" }, number: { type: "string" } },
+    offline: true,
+    schema: z.object({ "ca-cert": required("ca-cert"), "ca-key": required("ca-key"), out: required("out"), days: days(365), number: z.coerce.number({ error: "--number must be a number" }).int().min(1).default(1) }),
+    async run(_db, a) {
+      const pem = await offlineCrl({ caCertPem: readFile(a["ca-cert"]), caKeyPem: readFile(a["ca-key"]), days: a.days, crlNumber: a.number }).catch(cliError);
+      fs.writeFileSync(a.out, pem);
+      return `CRL written to ${a.out}`;
+    },
+  }),
+
+  "pki:dev-bootstrap": command({
+    usage: "pki:dev-bootstrap [--out DIR] [--base DN] [--name ORG]",
+    summary: "Demo/test instances only: make root and level-1 locally (keys in DIR, default DATA_DIR/pki-offline), import them and create the puppet, user, client and host sub-CAs",
+    flags: { out: { type: "string" }, base: { type: "string" }, name: { type: "string" } },
+    schema: z.object({ out: z.string().optional(), base: z.string().default("dc=example,dc=com"), name: z.string().default("Rookery") }),
+    async run(db, a) {
+      const outDir = a.out ?? path.join(getConfig().dataDir, "pki-offline");
+      const r = await db.transaction((tx) => devBootstrap(tx, { outDir, base: a.base, orgName: a.name }));
+      if (!r.created) return "A root CA is already imported; nothing to do";
+      await recordAudit(db, { actor, action: "pki:dev-bootstrap", targetType: "ca", targetId: "root", outcome: "success", details: { cas: r.cas.map((c) => c.name) } });
+      return [`PKI bootstrapped (offline keys in ${outDir}):`, ...r.cas.map((c) => `  ${c.level.padEnd(12)} ${c.name.padEnd(8)} ${c.subjectDn}`)].join("\n");
+    },
+  }),
+
   "db:migrate": command({
     usage: "db:migrate",
     summary: "Apply pending database migrations (every command does this first)",
@@ -268,6 +367,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!Object.hasOwn(commands, name)) throw new UsageError(`unknown command ${name}`);
   const args = parse(name as Name, rest);
+  if ((commands[name as Name] as Command<z.ZodType>).offline) {
+    const out = await (commands[name as Name].run as (db: Db | null, a: unknown) => Promise<string | void>)(null, args);
+    if (out) process.stdout.write(out + "\n");
+    return 0;
+  }
 
   const { database } = await boot((line) => process.stderr.write(`[rookery] ${line}\n`));
   try {

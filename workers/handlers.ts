@@ -11,6 +11,7 @@ import { binhostPruneJob } from "@/server/farm/binhost";
 import { refreshJob } from "@/server/mergerequests/merge";
 import { expireLeases } from "@/server/runners/queue";
 import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
+import { pkiRefreshJob } from "@/server/pki/jobs";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -29,6 +30,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.mrRefresh]: (data) => refreshJob(getDb(), data),
   [queues.runnerLeases]: () => expireLeases(getDb()),
   [queues.artifactCleanup]: () => deleteExpiredArtifacts(getDb()),
+  [queues.pkiRefresh]: () => pkiRefreshJob(getDb()),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
@@ -41,5 +43,6 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     // runners' long polls requeue expired leases too; this covers times when none polls
     { queue: queues.runnerLeases, cron: "* * * * *" },
     { queue: queues.artifactCleanup, cron: "30 3 * * *" },
+    { queue: queues.pkiRefresh, cron: "17 * * * *" },
   ];
 }

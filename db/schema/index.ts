@@ -10,3 +10,4 @@ export * from "./git-ops";
 export * from "./farm";
 export * from "./mergerequests";
 export * from "./runners";
+export * from "./pki";

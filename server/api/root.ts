@@ -10,6 +10,7 @@ import { mergeRequestsRouter } from "./routers/merge-requests";
 import { mirrorsRouter } from "./routers/mirrors";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
+import { pkiRouter } from "./routers/pki";
 import { repoAdminRouter } from "./routers/repo-admin";
 import { reposRouter } from "./routers/repos";
 import { runnersRouter } from "./routers/runners";
@@ -37,6 +38,7 @@ export const appRouter = router({
   farm: farmRouter,
   mergeRequests: mergeRequestsRouter,
   runners: runnersRouter,
+  pki: pkiRouter,
 });
 
 export type AppRouter = typeof appRouter;

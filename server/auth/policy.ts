@@ -55,6 +55,7 @@ const rules = {
   "pipelines:read-all": { kind: "read", allow: "admin" },
   "pipelines:run": { kind: "write", allow: "admin" },
   "pipelines:manage": { kind: "write", allow: "admin" },
+  "pki:admin": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },
@@ -82,6 +83,10 @@ const rules = {
   /** into a protected branch (develop, master, release/*, hotfix/*): leaders, by policy and the branch's merge rules */
   "mr:merge-protected": { kind: "write", allow: "leader", org: true },
   "statuses:write": { kind: "write", allow: "developer", org: true },
+  // certificates (scoped by their org); sub-CA policies narrow request and approval further
+  "org:certs:read": { kind: "read", allow: "reporter", org: true },
+  "org:certs:request": { kind: "write", allow: "developer", org: true },
+  "org:certs:manage": { kind: "write", allow: "leader", org: true },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof rules;

@@ -15,6 +15,7 @@ export const queues = {
   mrRefresh: "mr-refresh",
   runnerLeases: "runner-lease-expiry",
   artifactCleanup: "build-artifact-cleanup",
+  pkiRefresh: "pki-refresh",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

@@ -44,6 +44,21 @@ export const notificationKinds = {
     defaults: { inApp: true, email: true },
     adminOnly: true,
   },
+  "pki.request_pending": {
+    label: "Certificate request to approve",
+    description: "A certificate request in your organization waits for your approval.",
+    defaults: { inApp: true, email: true },
+  },
+  "pki.request_decided": {
+    label: "Certificate request decided",
+    description: "Your certificate request is issued or rejected.",
+    defaults: { inApp: true, email: true },
+  },
+  "pki.cert_expiring": {
+    label: "Certificate expiring",
+    description: "One of your certificates expires in 30 days, and again 7 days before.",
+    defaults: { inApp: true, email: true },
+  },
 } as const satisfies Record<string, KindInfo>;
 
 export type NotificationKind = keyof typeof notificationKinds;

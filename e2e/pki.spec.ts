@@ -1,0 +1,125 @@
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { and, eq } from "drizzle-orm";
+import { closeDb, getDb } from "@/db/client";
+import { certificates } from "@/db/schema";
+import { addMember, createOrg } from "@/server/orgs";
+import { createLocalUser } from "@/server/users";
+import { ADMIN, login, logout } from "./support";
+
+const suffix = randomBytes(3).toString("hex");
+const slug = `pki-${suffix}`;
+const domain = `${slug}.example.com`;
+const leader = { username: `pkilead-${suffix}`, password: `Lead-${suffix}-pass-9` };
+const developer = { username: `pkidev-${suffix}`, password: `Dev-${suffix}-pass-9`, email: `dev@${domain}` };
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-e2e-pki-"));
+const root = path.resolve(import.meta.dirname, "..");
+
+function run(cmd: string, args: string[], cwd = tmp): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd, env: process.env });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+test.beforeAll(async () => {
+  // The portal's database and data directory (same encryption key): a demo hierarchy.
+  const boot = await run(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", "pki:dev-bootstrap", "--out", path.join(tmp, "offline")], root);
+  expect(boot.code, boot.out).toBe(0);
+  const db = getDb();
+  const lead = await createLocalUser(db, leader);
+  await createLocalUser(db, developer);
+  const org = await createOrg(db, { name: slug, source: "local", members: [{ userId: lead.id, role: "leader" }] });
+  await addMember(db, org.id, developer.username, "developer");
+});
+
+test.afterAll(async () => {
+  await closeDb();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test("a user lets the browser make the key, gets the certificate at once and downloads the PKCS#12", async ({ page }) => {
+  await login(page, developer.username, developer.password);
+  await page.goto(`/orgs/${slug}/certificates`);
+  const form = page.getByRole("form", { name: "Request certificate" });
+  await form.getByLabel("Certificate authority").selectOption({ label: "user (user) — approved automatically" });
+  await form.getByLabel("Common name").fill("Dev Person");
+  await form.getByLabel("Key size").selectOption("2048");
+  await form.getByLabel("Passphrase for the downloaded file").fill("p12-secret-pass");
+  await form.getByLabel("Repeat the passphrase").fill("p12-secret-pass");
+  const downloading = page.waitForEvent("download");
+  await form.getByRole("button", { name: "Request certificate" }).click();
+  const file = path.join(tmp, "dev.p12");
+  await (await downloading).saveAs(file);
+  await expect(form.getByText("Certificate issued.")).toBeVisible();
+
+  // The bundle opens with the passphrase only, and holds key, certificate and CA chain.
+  const info = execFileSync("openssl", ["pkcs12", "-in", file, "-passin", "pass:p12-secret-pass", "-nodes"], { encoding: "utf8" });
+  expect(info).toContain("subject=DC = com, DC = example, OU = " + slug + ", CN = Dev Person");
+  expect(info).toContain("BEGIN PRIVATE KEY");
+  expect(info).toMatch(/subject=CN = Rookery User CA/);
+  expect(() => execFileSync("openssl", ["pkcs12", "-in", file, "-passin", "pass:wrong", "-nokeys"], { stdio: "pipe" })).toThrow();
+
+  await expect(page.getByRole("table", { name: "Certificates" }).getByRole("link", { name: "Dev Person" })).toBeVisible();
+  await logout(page);
+});
+
+test("a developer pastes a CSR for a host, the leader approves it from the queue", async ({ page }) => {
+  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "web.key", "-subj", `/CN=web.${domain}`, "-out", "web.csr"], { cwd: tmp, stdio: "pipe" });
+  await login(page, developer.username, developer.password);
+  await page.goto(`/orgs/${slug}/certificates`);
+  const form = page.getByRole("form", { name: "Request certificate" });
+  await form.getByLabel("Certificate authority").selectOption({ label: "host (host) — approved by an organization leader" });
+  await form.getByLabel("I have a certificate signing request (CSR)").check();
+  // A CSR with a name outside the org's domains is explained, not accepted.
+  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "bad.key", "-subj", "/CN=www.evil.org", "-out", "bad.csr"], { cwd: tmp, stdio: "pipe" });
+  await form.getByLabel("Certificate signing request (PEM)").fill(fs.readFileSync(path.join(tmp, "bad.csr"), "utf8"));
+  await form.getByRole("button", { name: "Request certificate" }).click();
+  await expect(form.getByText(/outside your organization's domains/)).toBeVisible();
+  await form.getByLabel("Certificate signing request (PEM)").fill(fs.readFileSync(path.join(tmp, "web.csr"), "utf8"));
+  await form.getByRole("button", { name: "Request certificate" }).click();
+  await expect(form.getByText(/waits for approval by an organization leader/)).toBeVisible();
+  await logout(page);
+
+  await login(page, leader.username, leader.password);
+  await page.goto(`/orgs/${slug}/certificates`);
+  const queue = page.getByRole("table", { name: "Requests waiting for approval" });
+  await queue.getByRole("link", { name: `web.${domain}` }).click();
+  await page.getByRole("button", { name: "Approve and issue" }).click();
+  await expect(page.getByText("Valid", { exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Download full PEM bundle" })).toBeVisible();
+  await logout(page);
+});
+
+test("an admin revokes the host certificate and the OCSP answer turns to revoked", async ({ page, baseURL }) => {
+  const [cert] = await getDb()
+    .select()
+    .from(certificates)
+    .where(and(eq(certificates.commonName, `web.${domain}`), eq(certificates.state, "issued")));
+  fs.writeFileSync(path.join(tmp, "web.pem"), cert.certPem!);
+  for (const f of ["host/ca.pem", "level1/ca.pem", "root/ca.pem"]) fs.writeFileSync(path.join(tmp, f.replace("/ca", "")), await (await fetch(`${baseURL}/pki/${f}`)).text());
+  const ocsp = () => run("openssl", ["ocsp", "-issuer", "host.pem", "-cert", "web.pem", "-url", `${baseURL}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"]);
+  expect((await ocsp()).out).toMatch(/Response verify OK[\s\S]*web.pem: good/);
+
+  await login(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/orgs/${slug}/certificates`);
+  await page.getByRole("table", { name: "Certificates" }).getByRole("link", { name: `web.${domain}` }).click();
+  const revoke = page.getByRole("form", { name: "Revoke certificate" });
+  await revoke.getByLabel("Reason").selectOption("keyCompromise");
+  page.once("dialog", (d) => void d.accept());
+  await revoke.getByRole("button", { name: "Revoke certificate" }).click();
+  await expect(page.getByText(/\(keyCompromise\)/)).toBeVisible();
+
+  expect((await ocsp()).out).toMatch(/web.pem: revoked[\s\S]*Reason: keyCompromise/);
+  const crl = Buffer.from(await (await fetch(`${baseURL}/pki/host/crl`)).arrayBuffer());
+  fs.writeFileSync(path.join(tmp, "host.crl"), crl);
+  const crlText = (await run("openssl", ["crl", "-inform", "DER", "-in", "host.crl", "-noout", "-text"])).out;
+  expect(crlText.replace(/:/g, "").toLowerCase()).toContain(cert.serial!);
+});

@@ -1,0 +1,321 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { CaPolicy } from "@/db/schema";
+import { authorize, can, roleAtLeast, type Actor, type OrgScope } from "@/server/auth/policy";
+import { orgScopeFor } from "@/server/orgs";
+import {
+  activeSubCas,
+  chainPem,
+  createSubCa,
+  getCa,
+  importIntermediate,
+  importRoot,
+  installSubCaCertificate,
+  listCas,
+  publicCa,
+  updatePolicy,
+  uploadCrl,
+  type Ca,
+} from "@/server/pki/ca";
+import { createRequest, getCert, issue, listCerts, reject, revoke, type Cert } from "@/server/pki/certs";
+import { noticeDecided, noticeRequestPending } from "@/server/pki/notices";
+import { defaultPolicy } from "@/server/pki/policy";
+import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
+import { getUserById } from "@/server/users";
+import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+
+const PAGE = 20;
+const pem = z.string().trim().min(1, "Paste the PEM text").max(100_000, "This is too long for a PEM certificate");
+const slug = z.string().trim().min(1).max(63);
+const reasons = Object.keys(revocationReasons) as [RevocationReason, ...RevocationReason[]];
+
+const policySchema = z.object({
+  kind: z.enum(["puppet", "user", "client", "host"]),
+  subjectBase: z.string().trim().max(300),
+  sanTypes: z.array(z.enum(["dns", "ip", "email"])),
+  sanDomains: z.array(z.string().trim().min(1).max(253)).max(50),
+  rsaMinBits: z.number().int().min(2048, "RSA keys below 2048 bits are not safe").max(16384),
+  ecCurves: z.array(z.enum(["P-256", "P-384"])),
+  maxValidityDays: z.number().int().min(1).max(3650),
+  keyUsage: z.array(z.enum(["digitalSignature", "keyEncipherment", "nonRepudiation", "keyAgreement"])).min(1),
+  extKeyUsage: z.array(z.enum(["serverAuth", "clientAuth", "emailProtection", "codeSigning"])).min(1),
+  requesters: z.enum(["developer", "leader", "admin"]),
+  approval: z.enum(["auto", "leader", "admin"]),
+}) satisfies z.ZodType<CaPolicy>;
+
+async function domain<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof PkiInputError) throw new FieldError(e.field, e.message);
+    throw e;
+  }
+}
+
+/** Who may request from / approve for a sub-CA, by its policy, beyond the org rules. */
+function mayRequest(actor: Actor, scope: OrgScope, policy: CaPolicy) {
+  if (!can(actor, "org:certs:request", scope) || actor.kind !== "user") return false;
+  if (actor.isAdmin) return true;
+  return policy.requesters !== "admin" && roleAtLeast(scope.role, policy.requesters);
+}
+
+function mayApprove(actor: Actor, scope: OrgScope, policy: CaPolicy) {
+  if (actor.kind !== "user" || !can(actor, "org:certs:manage", scope)) return false;
+  return actor.isAdmin || policy.approval !== "admin";
+}
+
+async function orgOf(ctx: Context, input: { slug: string }) {
+  const found = await orgScopeFor(ctx.db, input.slug, ctx.actor);
+  authorize(ctx.actor, "org:certs:read", found?.scope ?? null);
+  ctx.audit.orgId = found!.org.id;
+  return found!;
+}
+
+/** A certificate of this org the actor may see (leaders: all; others: their own). */
+async function certOf(ctx: Context, input: { slug: string; id: string }) {
+  const o = await orgOf(ctx, input);
+  const cert = await getCert(ctx.db, input.id);
+  const own = ctx.actor.kind === "user" && cert?.requestedBy === ctx.actor.id;
+  if (!cert || cert.orgId !== o.org.id || (!own && !can(ctx.actor, "org:certs:manage", o.scope))) throw new TRPCError({ code: "NOT_FOUND", message: "This certificate does not exist" });
+  const ca = (await getCa(ctx.db, { id: cert.caId }))!;
+  ctx.audit.targetType = "certificate";
+  ctx.audit.targetId = cert.serial ?? cert.id;
+  return { ...o, cert, ca, own };
+}
+
+function certView(cert: Cert, ca: Ca, requester?: string | null) {
+  return {
+    id: cert.id,
+    ca: ca.name,
+    caKind: ca.policy?.kind ?? null,
+    state: cert.state,
+    subjectDn: cert.subjectDn,
+    commonName: cert.commonName,
+    sans: cert.sans,
+    keyDescription: cert.keyDescription,
+    validityDays: cert.validityDays,
+    serial: cert.serial,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    /** whole days until expiry (negative once expired), for the expiry badges */
+    daysLeft: cert.notAfter ? Math.floor((cert.notAfter.getTime() - Date.now()) / 86_400_000) : null,
+    revokedAt: cert.revokedAt,
+    revocationReason: cert.revocationReason,
+    rejectReason: cert.rejectReason,
+    renewalOf: cert.renewalOf,
+    requester: requester ?? null,
+    createdAt: cert.createdAt,
+  };
+}
+
+export const pkiRouter = router({
+  // ---- administration of the CA hierarchy (instance admins) ----
+  cas: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "pki:admin");
+    return (await listCas(ctx.db)).map(publicCa);
+  }),
+
+  caCsr: protectedProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
+    authorize(ctx.actor, "pki:admin");
+    const ca = await getCa(ctx.db, { id: input.id });
+    if (!ca?.csrPem) throw new TRPCError({ code: "NOT_FOUND", message: "This CA has no pending CSR" });
+    return { name: ca.name, csrPem: ca.csrPem };
+  }),
+
+  importRoot: protectedProcedure.input(z.object({ pem })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "pki:admin");
+    const ca = await domain(importRoot(ctx.db, input.pem));
+    ctx.audit.targetType = "ca";
+    ctx.audit.targetId = ca.name;
+    ctx.audit.details = { subject: ca.subjectDn, serial: ca.serial };
+    return publicCa(ca);
+  }),
+
+  importIntermediate: protectedProcedure
+    .input(z.object({ name: z.string().trim().min(1, "Give the CA a short name").max(32), pem }))
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "pki:admin");
+      const ca = await domain(importIntermediate(ctx.db, input.pem, input.name));
+      ctx.audit.targetType = "ca";
+      ctx.audit.targetId = ca.name;
+      ctx.audit.details = { subject: ca.subjectDn, serial: ca.serial };
+      return publicCa(ca);
+    }),
+
+  createSubCa: protectedProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1, "Give the CA a short name").max(32),
+        subject: z.string().trim().min(4, "Write the subject like CN=Rookery Host CA,O=Example").max(500),
+        parentId: z.uuid("Choose the level-1 CA"),
+        kind: z.enum(["puppet", "user", "client", "host"]),
+        base: z.string().trim().max(300).default("dc=example,dc=com"),
+        key: z.enum(["rsa:3072", "rsa:4096", "ec:P-256", "ec:P-384"]).default("rsa:3072"),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "pki:admin");
+      const [type, size] = input.key.split(":");
+      const key = type === "rsa" ? { type: "rsa" as const, bits: Number(size) } : { type: "ec" as const, curve: size as "P-256" | "P-384" };
+      const ca = await domain(createSubCa(ctx.db, { name: input.name, subject: input.subject, parentId: input.parentId, key, policy: defaultPolicy(input.kind, input.base) }));
+      ctx.audit.targetType = "ca";
+      ctx.audit.targetId = ca.name;
+      ctx.audit.details = { subject: ca.subjectDn, kind: input.kind, key: input.key };
+      return publicCa(ca);
+    }),
+
+  installCertificate: protectedProcedure.input(z.object({ id: z.uuid(), pem })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "pki:admin");
+    const ca = await domain(ctx.db.transaction((tx) => installSubCaCertificate(tx, input.id, input.pem)));
+    ctx.audit.targetType = "ca";
+    ctx.audit.targetId = ca.name;
+    ctx.audit.details = { serial: ca.serial, notAfter: ca.notAfter };
+    return publicCa(ca);
+  }),
+
+  uploadCrl: protectedProcedure.input(z.object({ id: z.uuid(), pem: z.string().trim().min(1, "Paste the CRL (PEM)").max(10_000_000) })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "pki:admin");
+    const ca = await domain(uploadCrl(ctx.db, input.id, input.pem));
+    ctx.audit.targetType = "ca";
+    ctx.audit.targetId = ca.name;
+    ctx.audit.details = { nextUpdate: ca.crlNextUpdate };
+    return publicCa(ca);
+  }),
+
+  updatePolicy: protectedProcedure.input(z.object({ id: z.uuid(), policy: policySchema })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "pki:admin");
+    const ca = await updatePolicy(ctx.db, input.id, input.policy);
+    if (!ca) throw new TRPCError({ code: "NOT_FOUND", message: "No such CA" });
+    ctx.audit.targetType = "ca";
+    ctx.audit.targetId = ca.name;
+    ctx.audit.details = { policy: input.policy };
+    return publicCa(ca);
+  }),
+
+  // ---- an organization's certificates ----
+  overview: protectedProcedure.input(z.object({ slug })).query(async ({ ctx, input }) => {
+    const o = await orgOf(ctx, input);
+    const subs = await activeSubCas(ctx.db);
+    return {
+      org: { slug: o.org.slug, name: o.org.name },
+      canManage: can(ctx.actor, "org:certs:manage", o.scope),
+      cas: subs
+        .filter((c) => c.policy && mayRequest(ctx.actor, o.scope, c.policy))
+        .map((c) => ({ id: c.id, name: c.name, subjectDn: c.subjectDn, policy: c.policy!, willApprove: c.policy!.approval === "auto" ? "automatically" : c.policy!.approval === "leader" ? "by an organization leader" : "by an administrator" })),
+    };
+  }),
+
+  list: protectedProcedure
+    .input(
+      z.object({
+        slug,
+        state: z.enum(["pending", "issued", "rejected", "revoked"]).optional(),
+        q: z.string().trim().max(200).optional(),
+        page: z.number().int().min(1).default(1),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const o = await orgOf(ctx, input);
+      const all = can(ctx.actor, "org:certs:manage", o.scope);
+      const { rows, total } = await listCerts(ctx.db, {
+        orgId: o.org.id,
+        requestedBy: all || ctx.actor.kind !== "user" ? undefined : ctx.actor.id,
+        state: input.state,
+        query: input.q || undefined,
+        page: input.page,
+        pageSize: PAGE,
+      });
+      const cas = new Map((await listCas(ctx.db)).map((c) => [c.id, c]));
+      return { total, page: input.page, pageSize: PAGE, all, certs: rows.map((r) => certView(r.cert, cas.get(r.cert.caId)!, r.requester)) };
+    }),
+
+  get: protectedProcedure.input(z.object({ slug, id: z.uuid() })).query(async ({ ctx, input }) => {
+    const c = await certOf(ctx, input);
+    const policy = c.ca.policy!;
+    return {
+      cert: certView(c.cert, c.ca),
+      certPem: c.cert.certPem,
+      chainPem: c.cert.certPem ? await chainPem(ctx.db, c.ca) : null,
+      csrPem: c.cert.csrPem,
+      canApprove: c.cert.state === "pending" && mayApprove(ctx.actor, c.scope, policy),
+      canRevoke: c.cert.state === "issued" && (c.own || can(ctx.actor, "org:certs:manage", c.scope)) && can(ctx.actor, "org:certs:request", c.scope),
+      canRenew: c.cert.state === "issued" && mayRequest(ctx.actor, c.scope, policy),
+    };
+  }),
+
+  request: protectedProcedure
+    .input(
+      z.object({
+        slug,
+        caId: z.uuid("Choose a certificate authority"),
+        csrPem: z.string().trim().min(1, "Paste a certificate signing request, or let the browser make one").max(100_000),
+        validityDays: z.number().int().min(1, "At least one day").max(3650),
+        renewalOf: z.uuid().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const o = await orgOf(ctx, input);
+      authorize(ctx.actor, "org:certs:request", o.scope);
+      const ca = await getCa(ctx.db, { id: input.caId });
+      if (!ca?.policy || ca.status !== "active") throw new FieldError("caId", "Choose a certificate authority");
+      if (!mayRequest(ctx.actor, o.scope, ca.policy)) throw new FieldError("caId", `Only ${ca.policy.requesters === "admin" ? "administrators" : `${ca.policy.requesters}s and above`} may request certificates from ${ca.name}`);
+      const me = (await getUserById(ctx.db, ctx.user!.id))!;
+      let renewalOf: Cert | null = null;
+      if (input.renewalOf) {
+        renewalOf = (await certOf(ctx, { slug: input.slug, id: input.renewalOf })).cert;
+        if (renewalOf.state !== "issued" || renewalOf.caId !== ca.id) throw new FieldError("csr", "Only a valid certificate of the same CA can be renewed");
+      }
+      const result = await domain(
+        ctx.db.transaction(async (tx) => {
+          const pending = await createRequest(tx, { ca, org: { id: o.org.id, slug: o.org.slug }, user: { id: me.id, email: me.email }, csrPem: input.csrPem, validityDays: input.validityDays, renewalOf: renewalOf?.id });
+          if (renewalOf && pending.commonName !== renewalOf.commonName)
+            throw new PkiInputError("csr", `A renewal keeps the subject: the common name must be ${renewalOf.commonName}, not ${pending.commonName}`);
+          if (ca.policy!.approval === "auto") return issue(tx, pending, null);
+          await noticeRequestPending(tx, pending, ca.policy!);
+          return pending;
+        }),
+      );
+      ctx.audit.targetType = "certificate";
+      ctx.audit.targetId = result.serial ?? result.id;
+      ctx.audit.details = { ca: ca.name, subject: result.subjectDn, state: result.state, renewalOf: renewalOf?.serial ?? undefined, serial: result.serial ?? undefined };
+      return { id: result.id, state: result.state, certPem: result.certPem, chainPem: result.certPem ? await chainPem(ctx.db, ca) : null };
+    }),
+
+  approve: protectedProcedure.input(z.object({ slug, id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const c = await certOf(ctx, input);
+    if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests" });
+    const cert = await domain(
+      ctx.db.transaction(async (tx) => {
+        const issued = await issue(tx, c.cert, ctx.user!.id);
+        await noticeDecided(tx, issued);
+        return issued;
+      }),
+    );
+    ctx.audit.targetId = cert.serial!;
+    ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial };
+    return { state: cert.state };
+  }),
+
+  reject: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.string().trim().min(1, "Tell the requester why").max(500) })).mutation(async ({ ctx, input }) => {
+    const c = await certOf(ctx, input);
+    if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
+    const cert = await domain(
+      ctx.db.transaction(async (tx) => {
+        const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
+        await noticeDecided(tx, rejected);
+        return rejected;
+      }),
+    );
+    ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, reason: input.reason };
+    return { state: cert.state };
+  }),
+
+  revoke: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.enum(reasons) })).mutation(async ({ ctx, input }) => {
+    const c = await certOf(ctx, input);
+    authorize(ctx.actor, "org:certs:request", c.scope);
+    if (!c.own) authorize(ctx.actor, "org:certs:manage", c.scope);
+    const cert = await domain(ctx.db.transaction((tx) => revoke(tx, c.cert, input.reason)));
+    ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial, reason: input.reason };
+    return { state: cert.state };
+  }),
+});
