@@ -11,7 +11,7 @@ export type RepoInfo = {
   defaultRef: string | null;
 };
 
-export type RepoTab = "overview" | "files" | "commits" | "branches" | "tags" | "compare" | "merge_requests";
+export type RepoTab = "overview" | "files" | "commits" | "branches" | "tags" | "compare" | "merge_requests" | "releases";
 
 /** The repository's tabs, on every repository page; `heading` adds the repo name above them. */
 export function RepoNav({ repo, active, heading = true, at }: { repo: RepoInfo; active: RepoTab; heading?: boolean; at?: string }) {
@@ -25,6 +25,7 @@ export function RepoNav({ repo, active, heading = true, at }: { repo: RepoInfo; 
     { id: "tags", label: "Tags", href: `${base}/tags` },
     { id: "compare", label: "Compare", href: `${base}/compare` },
     { id: "merge_requests", label: "Merge requests", href: `${base}/merge_requests` },
+    { id: "releases", label: "Releases", href: `${base}/releases` },
   ];
   return (
     <div className="mb-4">

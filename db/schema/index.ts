@@ -11,3 +11,4 @@ export * from "./farm";
 export * from "./mergerequests";
 export * from "./runners";
 export * from "./pki";
+export * from "./releases";

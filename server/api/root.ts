@@ -12,6 +12,7 @@ import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
 import { pkiRouter } from "./routers/pki";
 import { repoAdminRouter } from "./routers/repo-admin";
+import { releasesRouter } from "./routers/releases";
 import { reposRouter } from "./routers/repos";
 import { runnersRouter } from "./routers/runners";
 import { searchRouter } from "./routers/search";
@@ -37,6 +38,7 @@ export const appRouter = router({
   backups: backupsRouter,
   farm: farmRouter,
   mergeRequests: mergeRequestsRouter,
+  releases: releasesRouter,
   runners: runnersRouter,
   pki: pkiRouter,
 });

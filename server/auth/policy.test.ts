@@ -148,6 +148,12 @@ describe("merge request rules", () => {
     expect(denial(() => authorize(user(), "mr:merge-protected", org("developer")))).toBe("FORBIDDEN");
     expect(denial(() => authorize(user(), "mr:read", org(null)))).toBe("NOT_FOUND");
   });
+  it("shows releases to the whole org and lets only leaders start one", () => {
+    expect(can(user(), "release:read", org("reporter"))).toBe(true);
+    expect(can(user(), "release:start", org("leader"))).toBe(true);
+    expect(can(user(), "release:start", org("developer"))).toBe(false);
+    expect(denial(() => authorize(user(), "release:read", org(null)))).toBe("NOT_FOUND");
+  });
   it("keeps read-only tokens from writing statuses", () => {
     expect(can(user({ tokenScope: "read" }), "statuses:write", org("developer"))).toBe(false);
     expect(can(user({ tokenScope: "write" }), "statuses:write", org("developer"))).toBe(true);

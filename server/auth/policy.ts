@@ -83,6 +83,9 @@ const rules = {
   /** into a protected branch (develop, master, release/*, hotfix/*): leaders, by policy and the branch's merge rules */
   "mr:merge-protected": { kind: "write", allow: "leader", org: true },
   "statuses:write": { kind: "write", allow: "developer", org: true },
+  // releases: everyone in the org sees them; leaders bake them (release/hotfix branch + MR into master)
+  "release:read": { kind: "read", allow: "reporter", org: true },
+  "release:start": { kind: "write", allow: "leader", org: true },
   // certificates (scoped by their org); sub-CA policies narrow request and approval further
   "org:certs:read": { kind: "read", allow: "reporter", org: true },
   "org:certs:request": { kind: "write", allow: "developer", org: true },

@@ -9,6 +9,7 @@ import { repoDir } from "@/server/git/paths";
 import { matchProtection, type RefUpdate } from "@/server/git/protection";
 import { getRepoById, listProtections, type RepoWithOrg } from "@/server/git/repos";
 import { notify } from "@/server/notify";
+import { finishReleaseIfAny } from "@/server/releases";
 import { getUserById, type User } from "@/server/users";
 import { assertMergeable, getMergeRequestById, mrPath, MrStateError, recordEvent, type MergeRequest } from "./index";
 import { statusesOf, type CommitStatus } from "./statuses";
@@ -195,6 +196,8 @@ export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string,
   // The merge is a push to the target: webhooks, mirrors, other MRs' mergeability.
   await afterPush(repo, updates, user).catch((e) => console.error("after-merge handling failed:", e instanceof Error ? e.message : e));
   await emitMergeRequestEvent(db, repo, result.row, "merge", user);
+  // A release or hotfix merged into master: tag, merge back into develop, publish the notes.
+  await finishReleaseIfAny(db, repo, dir, result.row, result.commit, user).catch((e) => console.error("finishing the release failed:", e instanceof Error ? e.message : e));
   return { mergeRequest: result.row, commit: result.commit, sourceDeleted };
 }
 

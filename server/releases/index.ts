@@ -1,0 +1,276 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { Db, DbOrTx } from "@/db/client";
+import { mergeRequests, releases, users } from "@/db/schema";
+import { recordAudit } from "@/server/audit";
+import { runGit } from "@/server/git/cli";
+import { commitFiles, identityOf } from "@/server/git/commit";
+import { afterPush } from "@/server/git/events";
+import { startFlowBranch } from "@/server/git/flow";
+import { branchHead, casDeleteRef, casUpdateRef, commitTree, countOnlyIn, isAncestor, mergeTree } from "@/server/git/merge";
+import type { Pusher, RefUpdate } from "@/server/git/protection";
+import { semverTag } from "@/server/git/protection";
+import { readTextFile } from "@/server/git/read";
+import { listProtections, RepoInputError, type RepoWithOrg } from "@/server/git/repos";
+import { createMergeRequest, mrPath, type MergeRequest } from "@/server/mergerequests";
+import type { User } from "@/server/users";
+
+/**
+ * Releases without knowing git-flow: "New release" starts release/vX.Y.Z from develop
+ * (hotfix/vX.Y.Z from master), writes the CHANGELOG entry on it and opens the merge
+ * request into master. Merging that MR finishes the release: tag vX.Y.Z on master, master
+ * merged back into develop (or an MR when that conflicts), release notes published.
+ */
+export type ReleaseKind = "release" | "hotfix";
+export type Bump = "major" | "minor" | "patch";
+type Version = [number, number, number];
+
+const ZERO = "0".repeat(40);
+export const RELEASES_PER_PAGE = 20;
+
+const parse = (v: string): Version | null => {
+  const m = semverTag.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+};
+const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+const show = (v: Version) => `v${v.join(".")}`;
+
+export function bumped(latest: string | null, bump: Bump): string {
+  const v = (latest && parse(latest)) || null;
+  if (!v) return bump === "major" ? "v1.0.0" : bump === "minor" ? "v0.1.0" : "v0.0.1";
+  if (bump === "major") return show([v[0] + 1, 0, 0]);
+  if (bump === "minor") return show([v[0], v[1] + 1, 0]);
+  return show([v[0], v[1], v[2] + 1]);
+}
+
+/** The highest vX.Y.Z tag reachable from `ref` (null when there is none). */
+async function latestVersionOn(dir: string, ref: string): Promise<{ version: string; sha: string } | null> {
+  const r = await runGit(["tag", "--merged", `refs/heads/${ref}`, "--list", "v*", "--format=%(refname:short) %(*objectname)%(objectname)"], { cwd: dir, allowFailure: true });
+  let best: { v: Version; version: string; sha: string } | null = null;
+  for (const line of r.stdout.split("\n")) {
+    const [name, shas] = line.split(" ");
+    const v = parse(name ?? "");
+    // %(*objectname) (the peeled commit) is empty for lightweight tags; then %(objectname) is the commit
+    if (v && (!best || compare(v, best.v) > 0)) best = { v, version: name, sha: shas.slice(0, 40) };
+  }
+  return best && { version: best.version, sha: best.sha };
+}
+
+/** Every vX.Y.Z tag of the repository, highest first. */
+async function allVersions(dir: string): Promise<string[]> {
+  const r = await runGit(["tag", "--list", "v*"], { cwd: dir });
+  return r.stdout
+    .split("\n")
+    .map((t) => [t, parse(t)] as const)
+    .filter((x): x is readonly [string, Version] => x[1] !== null)
+    .sort((a, b) => compare(b[1], a[1]))
+    .map(([t]) => t);
+}
+
+/** Merge requests whose merge commit is in `head` but not in `since` (oldest first). */
+async function mergedBetween(db: DbOrTx, dir: string, repoId: string, since: string | null, head: string) {
+  const r = await runGit(["rev-list", "--max-count=5000", since ? `${since}..${head}` : head, "--"], { cwd: dir });
+  const shas = r.stdout.split("\n").filter(Boolean);
+  if (shas.length === 0) return [];
+  const rows = await db
+    .select({ number: mergeRequests.number, title: mergeRequests.title, sourceBranch: mergeRequests.sourceBranch, mergedAt: mergeRequests.mergedAt, author: users.displayName, username: users.username })
+    .from(mergeRequests)
+    .leftJoin(users, eq(users.id, mergeRequests.authorId))
+    .where(and(eq(mergeRequests.repoId, repoId), eq(mergeRequests.state, "merged"), inArray(mergeRequests.mergeCommitSha, shas)));
+  return rows.sort((a, b) => (a.mergedAt?.getTime() ?? 0) - (b.mergedAt?.getTime() ?? 0));
+}
+
+type Merged = Awaited<ReturnType<typeof mergedBetween>>;
+
+/** The CHANGELOG.md entry (also the release notes). */
+export function changelogEntry(version: string, date: Date, merged: Merged, kind: ReleaseKind): string {
+  const lines = merged.map((m) => `- ${m.title.replace(/\s+/g, " ").trim()} (!${m.number}${m.author || m.username ? `, ${m.author || m.username}` : ""})`);
+  const body = lines.length ? lines.join("\n") : kind === "hotfix" ? "- Hotfix (describe the fix in its merge request)" : "- No merge requests since the last release";
+  return `## ${version} (${date.toISOString().slice(0, 10)})\n\n${body}\n`;
+}
+
+/** Puts the entry under the file's title (kept, or "# Changelog"), above older entries. */
+export function withEntry(existing: string | null, entry: string): string {
+  const text = existing ?? "";
+  const title = /^# .*\n+/.exec(text);
+  const head = title ? title[0].replace(/\n+$/, "\n\n") : "# Changelog\n\n";
+  const rest = title ? text.slice(title[0].length) : text;
+  return `${head}${entry}${rest.trim() ? `\n${rest.replace(/^\n+/, "")}` : ""}`;
+}
+
+/** What the "New release" / "New hotfix" dialog offers. */
+export async function releasePlan(db: DbOrTx, repo: RepoWithOrg, dir: string, kind: ReleaseKind) {
+  const base = kind === "release" ? "develop" : "master";
+  const [baseHead, masterHead] = await Promise.all([branchHead(dir, base), branchHead(dir, "master")]);
+  const latest = masterHead ? await latestVersionOn(dir, "master") : null;
+  const versions = { major: bumped(latest?.version ?? null, "major"), minor: bumped(latest?.version ?? null, "minor"), patch: bumped(latest?.version ?? null, "patch") };
+  const merged = baseHead && kind === "release" ? await mergedBetween(db, dir, repo.id, masterHead, baseHead) : [];
+  return {
+    kind,
+    base,
+    baseExists: !!baseHead,
+    masterExists: !!masterHead,
+    latest: latest?.version ?? null,
+    versions,
+    suggested: kind === "hotfix" ? versions.patch : versions.minor,
+    merged,
+  };
+}
+
+/**
+ * Starts a release or hotfix: branch, CHANGELOG commit, merge request into master. Either
+ * all three exist afterwards or none does.
+ */
+export async function startRelease(db: Db, repo: RepoWithOrg, dir: string, user: User, pusher: Pusher, input: { kind: ReleaseKind; version: string }) {
+  const version = input.version.trim();
+  const v = parse(version);
+  if (!v) throw new RepoInputError("version", "Use a version vX.Y.Z, for example v1.4.0");
+  const plan = await releasePlan(db, repo, dir, input.kind);
+  if (!plan.baseExists) throw new RepoInputError("version", `This repository has no ${plan.base} branch to start from`);
+  if (!plan.masterExists) throw new RepoInputError("version", "This repository has no master branch to release into");
+  const taken = await allVersions(dir);
+  if (taken.includes(version)) throw new RepoInputError("version", `${version} is already released: pick a higher version`);
+  if (taken.length && compare(v, parse(taken[0])!) <= 0) throw new RepoInputError("version", `${version} is not higher than the last release ${taken[0]}`);
+
+  const started = await startFlowBranch(dir, repo, pusher, await listProtections(db, repo.id), input.kind, version);
+  const updates: RefUpdate[] = [{ ref: `refs/heads/${started.branch}`, oldSha: ZERO, newSha: started.sha }];
+  try {
+    const entry = changelogEntry(version, new Date(), plan.merged, input.kind);
+    const scratch = `refs/rookery/release-${process.pid}-${Date.now()}`;
+    const commit = await commitFiles(dir, {
+      branch: started.branch,
+      ref: scratch,
+      parent: started.sha,
+      files: { "CHANGELOG.md": withEntry(await readTextFile(dir, started.sha, "CHANGELOG.md"), entry) },
+      message: `Changelog for ${version}`,
+      author: identityOf(user),
+    });
+    await runGit(["update-ref", "-d", scratch], { cwd: dir, allowFailure: true });
+    if (!(await casUpdateRef(dir, `refs/heads/${started.branch}`, commit, started.sha, `rookery: changelog for ${version}`)))
+      throw new RepoInputError("version", `${started.branch} moved while the changelog was written: try again`);
+    updates[0].newSha = commit;
+    const mr = await createMergeRequest(db, repo, dir, user, {
+      title: `${input.kind === "hotfix" ? "Hotfix" : "Release"} ${version}`,
+      description: `Merging this into master tags **${version}**, merges master back into develop and publishes these release notes:\n\n${entry}`,
+      sourceBranch: started.branch,
+      targetBranch: "master",
+      reviewers: [],
+    });
+    await afterPush(repo, updates, user).catch((e) => console.error("after-release-start handling failed:", e instanceof Error ? e.message : e));
+    return { branch: started.branch, version, mergeRequest: mr as MergeRequest };
+  } catch (e) {
+    await casDeleteRef(dir, `refs/heads/${started.branch}`, updates[0].newSha).catch(() => {});
+    throw e;
+  }
+}
+
+const releaseBranch = /^(release|hotfix)\/(v\d+\.\d+\.\d+)$/;
+
+/**
+ * Called after any merge request was merged: when it was a release or hotfix going into
+ * master, finish it (idempotent: a second call for the same MR does nothing).
+ */
+export async function finishReleaseIfAny(db: Db, repo: RepoWithOrg, dir: string, mr: MergeRequest, commit: string, user: User) {
+  const m = releaseBranch.exec(mr.sourceBranch);
+  if (!m || mr.targetBranch !== "master") return null;
+  const [, kind, version] = m as unknown as [string, ReleaseKind, string];
+  const [existing] = await db.select({ id: releases.id }).from(releases).where(and(eq(releases.repoId, repo.id), eq(releases.version, version)));
+  if (existing) return null;
+
+  const me = identityOf(user);
+  const updates: RefUpdate[] = [];
+  const tag = await runGit(["tag", "-a", "-m", `${kind === "hotfix" ? "Hotfix" : "Release"} ${version}`, version, commit], {
+    cwd: dir,
+    allowFailure: true,
+    env: { GIT_COMMITTER_NAME: me.name, GIT_COMMITTER_EMAIL: me.email },
+  });
+  if (tag.code === 0) updates.push({ ref: `refs/tags/${version}`, oldSha: ZERO, newSha: (await runGit(["rev-parse", `refs/tags/${version}`], { cwd: dir })).stdout.trim() });
+
+  // master back into develop, as `git flow release finish` does; an MR when it conflicts
+  let backMerge: MergeRequest | null = null;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const develop = await branchHead(dir, "develop");
+    if (!develop || (await isAncestor(dir, commit, develop))) break;
+    const tree = await mergeTree(dir, develop, commit);
+    if (!tree.clean) {
+      backMerge = (await createMergeRequest(db, repo, dir, user, {
+        title: `Merge ${version} back into develop`,
+        description: `master (${version}) could not be merged into develop automatically: ${tree.conflicts.join(", ")} conflict. Resolve locally:\n\n\`\`\`sh\ngit fetch origin\ngit checkout develop\ngit merge origin/master\n# fix the conflicts, then\ngit commit && git push origin develop:feature/merge-${version}\n\`\`\``,
+        sourceBranch: "master",
+        targetBranch: "develop",
+        reviewers: [],
+      }).catch(() => null)) as MergeRequest | null;
+      break;
+    }
+    const merged = await commitTree(dir, tree.tree, [develop, commit], `Merge ${version} from master into develop`, me, me);
+    if (await casUpdateRef(dir, "refs/heads/develop", merged, develop, `rookery: merge ${version} back into develop`)) {
+      updates.push({ ref: "refs/heads/develop", oldSha: develop, newSha: merged });
+      break;
+    }
+  }
+
+  // the release branch has done its job
+  const branchAt = await branchHead(dir, mr.sourceBranch);
+  if (branchAt && (await isAncestor(dir, branchAt, commit)) && (await casDeleteRef(dir, `refs/heads/${mr.sourceBranch}`, branchAt)))
+    updates.push({ ref: `refs/heads/${mr.sourceBranch}`, oldSha: branchAt, newSha: ZERO });
+
+  const notes = (await readTextFile(dir, commit, "CHANGELOG.md")) ?? "";
+  const entry = notes.split(/^(?=## )/m).find((s) => s.startsWith(`## ${version} `)) ?? "";
+  const [row] = await db
+    .insert(releases)
+    .values({ repoId: repo.id, version, kind, commitSha: commit, notes: entry.trim(), mergeRequestId: mr.id, backMergeRequestId: backMerge?.id ?? null, publishedById: user.id })
+    .onConflictDoNothing()
+    .returning();
+  await recordAudit(db, {
+    actor: { kind: "user", id: user.id, username: user.username, isAdmin: user.isAdmin },
+    action: "releases.publish",
+    orgId: repo.orgId,
+    targetType: "repository",
+    targetId: `${repo.orgSlug}/${repo.name}`,
+    outcome: "success",
+    details: { version, commit, mergeRequest: mr.number, backMerge: backMerge ? mrPath(repo, backMerge.number) : "merged" },
+  });
+  await afterPush(repo, updates, user).catch((e) => console.error("after-release handling failed:", e instanceof Error ? e.message : e));
+  return row ?? null;
+}
+
+/** Which version is where: production (master), staging (open release/hotfix branches), development (develop). */
+export async function environments(db: DbOrTx, repo: RepoWithOrg, dir: string) {
+  const [master, develop, branches] = await Promise.all([
+    branchHead(dir, "master"),
+    branchHead(dir, "develop"),
+    runGit(["for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/release/", "refs/heads/hotfix/"], { cwd: dir }),
+  ]);
+  const production = master ? { sha: master, version: (await latestVersionOn(dir, "master"))?.version ?? null } : null;
+  const staging = branches.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [branch, sha] = l.split(" ");
+      return { branch, sha };
+    });
+  const open = staging.length
+    ? await db
+        .select({ number: mergeRequests.number, sourceBranch: mergeRequests.sourceBranch, mergeability: mergeRequests.mergeability })
+        .from(mergeRequests)
+        .where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.state, "open"), inArray(mergeRequests.sourceBranch, staging.map((s) => s.branch))))
+    : [];
+  const development = develop ? { sha: develop, aheadOfMaster: master ? await countOnlyIn(dir, develop, master) : null } : null;
+  return {
+    production,
+    staging: staging.map((s) => ({ ...s, mergeRequest: open.find((o) => o.sourceBranch === s.branch) ?? null })),
+    development,
+  };
+}
+
+export async function listReleases(db: DbOrTx, repoId: string, page: number) {
+  const rows = await db
+    .select({ release: releases, publishedBy: users.displayName, mrNumber: mergeRequests.number })
+    .from(releases)
+    .leftJoin(users, eq(users.id, releases.publishedById))
+    .leftJoin(mergeRequests, eq(mergeRequests.id, releases.mergeRequestId))
+    .where(eq(releases.repoId, repoId))
+    .orderBy(desc(releases.publishedAt))
+    .limit(RELEASES_PER_PAGE + 1)
+    .offset((page - 1) * RELEASES_PER_PAGE);
+  return { items: rows.slice(0, RELEASES_PER_PAGE), hasMore: rows.length > RELEASES_PER_PAGE, page };
+}
