@@ -3,6 +3,7 @@ import { auditRouter } from "./routers/audit";
 import { backupsRouter } from "./routers/backups";
 import { codeRouter } from "./routers/code";
 import { farmRouter } from "./routers/farm";
+import { farmBuildsRouter } from "./routers/farm-builds";
 import { jobsRouter } from "./routers/jobs";
 import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
@@ -37,6 +38,7 @@ export const appRouter = router({
   mirrors: mirrorsRouter,
   backups: backupsRouter,
   farm: farmRouter,
+  farmBuilds: farmBuildsRouter,
   mergeRequests: mergeRequestsRouter,
   releases: releasesRouter,
   runners: runnersRouter,

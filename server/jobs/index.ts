@@ -16,6 +16,8 @@ export const queues = {
   runnerLeases: "runner-lease-expiry",
   artifactCleanup: "build-artifact-cleanup",
   pkiRefresh: "pki-refresh",
+  /** a build job finished green: domains that started it act on its artifacts (the farm publishes) */
+  buildJobSucceeded: "build-job-succeeded",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

@@ -12,6 +12,8 @@ export interface ArtifactStore {
   put(key: string, body: Readable, expect: { sha256: string; maxBytes?: number }): Promise<{ size: number; sha256: string }>;
   get(key: string): Readable;
   delete(key: string): Promise<void>;
+  /** The bytes as a file on this machine (the local store), for code that reads files; null elsewhere. */
+  localPath(key: string): string | null;
 }
 
 export class ChecksumError extends Error {
@@ -31,6 +33,7 @@ export function localArtifactStore(root: string): ArtifactStore {
     return path.join(root, key);
   };
   return {
+    localPath: (key) => file(key),
     async put(key, body, expect) {
       const target = file(key);
       const tmpDir = path.join(root, "tmp");

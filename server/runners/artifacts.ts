@@ -11,6 +11,13 @@ export function artifactStore(): ArtifactStore {
   return localArtifactStore(getConfig().runners.artifactsDir);
 }
 
+/** An artifact's bytes as a local file (the build farm publishes packages from these). */
+export function artifactFile(storageKey: string): string {
+  const file = artifactStore().localPath(storageKey);
+  if (!file) throw new Error("the artifact store keeps no local files");
+  return file;
+}
+
 /**
  * Streams an artifact into the store (sha256 verified) and records it for this attempt; the
  * row is written only after the bytes are in place, so an interrupted upload leaves nothing.

@@ -2,6 +2,8 @@ import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { buildJobLogChunks, buildJobs, type BuildStep } from "@/db/schema";
 import { getConfig } from "@/server/config";
+import { queues } from "@/server/jobs";
+import { enqueueWith } from "@/server/jobs/transactional";
 import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
 import type { Runner } from "./registration";
 import { notifyLog, notifyQueue, queueGeneration, waitForQueue } from "./signals";
@@ -162,6 +164,7 @@ export async function finishJob(db: Db, runner: Runner, jobId: string, input: Fi
       })
       .where(eq(buildJobs.id, jobId));
     await refreshPipeline(tx, job.pipelineId);
+    if (status === "success") await enqueueWith(tx, queues.buildJobSucceeded, [{ jobId }]);
     // live log viewers learn that the log is complete
     await notifyLog(tx, jobId);
     return { status };

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { api, orNotFound } from "@/server/api/server";
 import { hrefWith } from "@/components/pager";
+import { StartFarmBuild } from "@/components/farm/start-build";
 import { Badge, Breadcrumbs, Card, PageHeader, buttonClass } from "@/components/ui";
 
 export const metadata = { title: "Generated build" };
@@ -12,7 +13,8 @@ export default async function FarmBuildPreviewPage({ searchParams }: { searchPar
   const { branch, profile, arch, variant: v } = await searchParams;
   if (!branch || !profile || !arch) notFound();
   const variant = v === "clean" ? "clean" : "incremental";
-  const job = await orNotFound((await api()).farm.preview({ branch, profile, arch, variant }));
+  const caller = await api();
+  const [job, canStart] = await Promise.all([orNotFound(caller.farm.preview({ branch, profile, arch, variant })), caller.farmBuilds.canStart()]);
   const other = variant === "clean" ? "incremental" : "clean";
   return (
     <>
@@ -26,9 +28,12 @@ export default async function FarmBuildPreviewPage({ searchParams }: { searchPar
           </>
         }
         actions={
-          <Link className={buttonClass.secondary} href={hrefWith("/farm/build", { branch, profile, arch, variant: other })}>
-            Show the {other} build
-          </Link>
+          <span className="flex flex-wrap items-start gap-2">
+            <Link className={buttonClass.secondary} href={hrefWith("/farm/build", { branch, profile, arch, variant: other })}>
+              Show the {other} build
+            </Link>
+            {canStart && <StartFarmBuild target={{ environment: job.environment, arch, profile, variant }} label={`Run this ${variant} build`} />}
+          </span>
         }
       />
       <div className="mb-4 flex flex-wrap gap-2 text-sm">
