@@ -56,9 +56,22 @@ CREATE TABLE "certificates" (
 	CONSTRAINT "certificates_serial_unique" UNIQUE("serial")
 );
 --> statement-breakpoint
+CREATE TABLE "puppet_autosign_tokens" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"certname" text NOT NULL,
+	"token_hash" text NOT NULL,
+	"created_by" uuid,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "puppet_autosign_tokens_token_hash_unique" UNIQUE("token_hash")
+);
+--> statement-breakpoint
 ALTER TABLE "certificates" ADD CONSTRAINT "certificates_ca_id_certificate_authorities_id_fk" FOREIGN KEY ("ca_id") REFERENCES "public"."certificate_authorities"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "certificates" ADD CONSTRAINT "certificates_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "certificates" ADD CONSTRAINT "certificates_requested_by_users_id_fk" FOREIGN KEY ("requested_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "certificates" ADD CONSTRAINT "certificates_decided_by_users_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "puppet_autosign_tokens" ADD CONSTRAINT "puppet_autosign_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "certificates_org_idx" ON "certificates" USING btree ("org_id","created_at");--> statement-breakpoint
-CREATE INDEX "certificates_ca_state_idx" ON "certificates" USING btree ("ca_id","state");
+CREATE INDEX "certificates_ca_state_idx" ON "certificates" USING btree ("ca_id","state");--> statement-breakpoint
+CREATE INDEX "puppet_autosign_certname_idx" ON "puppet_autosign_tokens" USING btree ("certname");
