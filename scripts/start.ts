@@ -13,6 +13,7 @@ import { getConfig } from "@/server/config";
 import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
 import { startWorkers, type Workers } from "@/workers";
+import { startPuppetCa } from "@/server/pki/puppet-listener";
 
 const log = (line: string) => console.log(`[rookery] ${line}`);
 const dev = process.argv.includes("--dev");
@@ -52,6 +53,7 @@ async function primary() {
   }
 
   const workers: Workers | null = config.inProcessWorkers ? await startWorkers(log) : null;
+  const puppetCa = config.inProcessWorkers && config.puppetCa.port ? await startPuppetCa(config, log) : null;
 
   let stopping = false;
   const processes = dev ? 1 : config.webConcurrency;
@@ -75,6 +77,7 @@ async function primary() {
       (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once("exit", () => resolve()), w!.process.kill("SIGTERM")))),
     );
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
+    await puppetCa?.close().catch(() => {});
     await workers?.stop().catch((e) => log(`workers: ${e.message}`));
     await stopBoss();
     await closeDb().catch(() => {});

@@ -64,6 +64,9 @@ const envSchema = z
     GIT_MAX_PUSH_MB: z.coerce.number().int().min(1).default(2048),
     GIT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(32),
     GIT_MAX_QUEUED: z.coerce.number().int().min(0).default(256),
+
+    PUPPET_CA_PORT: z.coerce.number().int().min(0).max(65535).default(8140),
+    PUPPET_CA_DNS_NAMES: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.LDAP_BIND_DN && env.LDAP_BIND_PASSWORD === undefined) {
@@ -128,6 +131,14 @@ function buildConfig(env: Record<string, string | undefined>) {
     smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
     git: { maxPushBytes: e.GIT_MAX_PUSH_MB * 1024 * 1024, maxConcurrent: e.GIT_MAX_CONCURRENT, maxQueued: e.GIT_MAX_QUEUED },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
+    /** the Puppet CA API's own TLS listener (port 0: off); SANs of its certificate */
+    puppetCa: {
+      port: e.PUPPET_CA_PORT,
+      dnsNames: (e.PUPPET_CA_DNS_NAMES ?? `${os.hostname()},localhost,127.0.0.1`)
+        .split(",")
+        .map((n) => n.trim().toLowerCase())
+        .filter(Boolean),
+    },
   };
 }
 

@@ -136,3 +136,36 @@ describe("Puppet CA v1 API", () => {
     expect(after.state).toBe("revoked");
   });
 });
+
+describe("the Puppet CA TLS listener", () => {
+  it("serves the API over HTTPS with a puppet sub-CA certificate for its configured names", async () => {
+    const { startPuppetCaListener } = await import("./puppet-listener");
+    const logs: string[] = [];
+    const listener = (await startPuppetCaListener({ port: 0, host: "127.0.0.1", dnsNames: ["puppet.test", "localhost", "127.0.0.1"] }, (l) => logs.push(l)))!;
+    try {
+      const bundle = fs.readFileSync(path.join(tmp, "bundle.pem"), "utf8");
+      const { request } = await import("node:https");
+      const get = (host: string, servername?: string) =>
+        new Promise<{ status: number; body: string; san: string | undefined }>((resolve, reject) => {
+          const r = request({ host, port: listener.port, path: "/puppet-ca/v1/certificate/ca", ca: bundle, servername }, (res) => {
+            const san = (res.socket as import("node:tls").TLSSocket).getPeerCertificate().subjectaltname;
+            let body = "";
+            res.on("data", (d) => (body += d));
+            res.on("end", () => resolve({ status: res.statusCode!, body, san }));
+          });
+          r.on("error", reject);
+          r.end();
+        });
+      // Verified against the downloaded bundle, by IP and by name.
+      const byIp = await get("127.0.0.1");
+      expect(byIp.status).toBe(200);
+      expect(byIp.body.match(/BEGIN CERTIFICATE/g)).toHaveLength(3);
+      expect(byIp.san).toContain("IP Address:127.0.0.1");
+      expect((await get("127.0.0.1", "localhost")).status).toBe(200);
+      await expect(get("127.0.0.1", "wrong.example")).rejects.toThrow(/altnames|Hostname/);
+      expect(logs.join("\n")).toContain("Puppet CA API on https://puppet.test:");
+    } finally {
+      await listener.close();
+    }
+  });
+});
