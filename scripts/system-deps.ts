@@ -6,6 +6,8 @@ export const testPackages: Record<string, string> = {
   slapd: "/usr/sbin/slapd",
   "ldap-utils": "/usr/bin/ldapmodify",
   chromium: "/usr/bin/chromium",
+  // the Puppet CA test bootstraps a stock agent against Rookery
+  "puppet-agent": "/usr/bin/puppet",
 };
 
 /**
