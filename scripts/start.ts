@@ -8,14 +8,14 @@ import cluster from "node:cluster";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { closeDb } from "@/db/client";
+import { closeDb, getDb } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { serveBinhostNode } from "@/server/farm/serve";
 import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
 import { startWorkers, type Workers } from "@/workers";
-import { getDb } from "@/db/client";
 import { startEmbeddedRunner } from "@/server/runners/embedded";
+import { startPuppetCa } from "@/server/pki/puppet-listener";
 
 const log = (line: string) => console.log(`[rookery] ${line}`);
 const dev = process.argv.includes("--dev");
@@ -57,6 +57,7 @@ async function primary() {
 
   const workers: Workers | null = config.inProcessWorkers ? await startWorkers(log) : null;
   const runner = config.runners.embedded ? await startEmbeddedRunner(getDb(), config, log) : null;
+  const puppetCa = config.inProcessWorkers && config.puppetCa.port ? await startPuppetCa(config, log) : null;
 
   let stopping = false;
   const processes = dev ? 1 : config.webConcurrency;
@@ -81,6 +82,7 @@ async function primary() {
     );
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
     await runner?.stop().catch((e) => log(`runner: ${e.message}`));
+    await puppetCa?.close().catch(() => {});
     await workers?.stop().catch((e) => log(`workers: ${e.message}`));
     await stopBoss();
     await closeDb().catch(() => {});

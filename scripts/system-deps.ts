@@ -9,6 +9,8 @@ export const testPackages: Record<string, string> = {
   // the bwrap executor's tests: a sandbox and a one-binary root filesystem
   bubblewrap: "/usr/bin/bwrap",
   "busybox-static": "/bin/busybox",
+  // the Puppet CA test bootstraps a stock agent against Rookery
+  "puppet-agent": "/usr/bin/puppet",
 };
 
 /**

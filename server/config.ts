@@ -78,6 +78,8 @@ const envSchema = z
       .regex(/^([a-z0-9_-]+=\d+)(,[a-z0-9_-]+=\d+)*$/, "must look like binpkg=90,stage=180,log=14")
       .optional(),
     ROOKERY_EMBEDDED_RUNNER: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+    PUPPET_CA_PORT: z.coerce.number().int().min(0).max(65535).default(8140),
+    PUPPET_CA_DNS_NAMES: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.LDAP_BIND_DN && env.LDAP_BIND_PASSWORD === undefined) {
@@ -158,6 +160,14 @@ function buildConfig(env: Record<string, string | undefined>) {
     },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
     binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },
+    /** the Puppet CA API's own TLS listener (port 0: off); SANs of its certificate */
+    puppetCa: {
+      port: e.PUPPET_CA_PORT,
+      dnsNames: (e.PUPPET_CA_DNS_NAMES ?? `${os.hostname()},localhost,127.0.0.1`)
+        .split(",")
+        .map((n) => n.trim().toLowerCase())
+        .filter(Boolean),
+    },
   };
 }
 

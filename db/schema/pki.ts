@@ -93,3 +93,21 @@ export const certificates = pgTable(
   },
   (t) => [index("certificates_org_idx").on(t.orgId, t.createdAt), index("certificates_ca_state_idx").on(t.caId, t.state)],
 );
+
+/**
+ * One-time autosign tokens for the Puppet CA: a CSR for `certname` whose challengePassword
+ * matches is signed at once. Only the SHA-256 of the token is stored.
+ */
+export const puppetAutosignTokens = pgTable(
+  "puppet_autosign_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    certname: text("certname").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("puppet_autosign_certname_idx").on(t.certname)],
+);

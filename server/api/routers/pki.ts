@@ -20,6 +20,7 @@ import {
 import { createRequest, getCert, issue, listCerts, reject, revoke, type Cert } from "@/server/pki/certs";
 import { noticeDecided, noticeRequestPending } from "@/server/pki/notices";
 import { defaultPolicy } from "@/server/pki/policy";
+import { createAutosignToken } from "@/server/pki/puppet";
 import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
 import { getUserById } from "@/server/users";
 import { FieldError, protectedProcedure, router, type Context } from "../trpc";
@@ -191,6 +192,18 @@ export const pkiRouter = router({
     ctx.audit.details = { policy: input.policy };
     return publicCa(ca);
   }),
+
+  /** A one-time autosign token for a puppet agent (its challengePassword); shown once. */
+  puppetToken: protectedProcedure
+    .input(z.object({ certname: z.string().trim().toLowerCase().min(1, "Enter the agent's certname").max(253), days: z.number().int().min(1).max(90).default(7) }))
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "pki:admin");
+      const token = await domain(createAutosignToken(ctx.db, input.certname, ctx.user!.id, input.days));
+      ctx.audit.targetType = "puppet-autosign";
+      ctx.audit.targetId = input.certname;
+      ctx.audit.details = { days: input.days };
+      return { certname: input.certname, token };
+    }),
 
   // ---- an organization's certificates ----
   overview: protectedProcedure.input(z.object({ slug })).query(async ({ ctx, input }) => {

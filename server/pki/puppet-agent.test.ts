@@ -1,0 +1,81 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createToken } from "@/server/auth/tokens";
+import { createLocalUser } from "@/server/users";
+import { testDatabase } from "@/test/support/db";
+import { devBootstrap } from "./offline";
+import { createAutosignToken, handlePuppetCa } from "./puppet";
+import { startPuppetCaListener, type PuppetCaListener } from "./puppet-listener";
+
+/**
+ * Slow: a stock Debian `puppet agent` (puppet-agent 7, installed by the test harness)
+ * bootstraps its SSL against Rookery's Puppet CA listener.
+ */
+const db = testDatabase({ PUBLIC_URL: "http://rookery.test", ROOKERY_ENCRYPTION_KEY: randomBytes(32).toString("base64") });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-puppet-agent-"));
+let listener: PuppetCaListener;
+let adminAuth: string;
+
+function puppet(certname: string, sub: "bootstrap" | "verify", opts: { challenge?: string } = {}): Promise<{ code: number | null; out: string }> {
+  const dir = path.join(tmp, certname);
+  fs.mkdirSync(path.join(dir, "conf"), { recursive: true });
+  if (opts.challenge) fs.writeFileSync(path.join(dir, "conf", "csr_attributes.yaml"), `custom_attributes:\n  1.2.840.113549.1.9.7: "${opts.challenge}"\n`);
+  const args = ["ssl", sub, "--certname", certname, "--confdir", path.join(dir, "conf"), "--vardir", path.join(dir, "var"), "--ssldir", path.join(dir, "ssl"), "--logdir", path.join(dir, "log"), "--rundir", path.join(dir, "run")];
+  if (sub === "bootstrap") args.push("--server", "localhost", "--serverport", String(listener.port), "--ca_server", "localhost", "--ca_port", String(listener.port), "--waitforcert", "0");
+  return new Promise((resolve) => {
+    const p = spawn("puppet", args, { cwd: tmp, env: { ...process.env, HOME: tmp } });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+beforeAll(async () => {
+  await devBootstrap(db(), { outDir: path.join(tmp, "offline"), base: "dc=example,dc=com", orgName: "Test" });
+  const admin = await createLocalUser(db(), { username: "pa-admin", password: "Sturdy-pass-2026", isAdmin: true });
+  const t = await createToken(db(), { userId: admin.id, name: "puppet", scope: "write", expiresAt: null });
+  adminAuth = `Basic ${Buffer.from(`pa-admin:${t.token}`).toString("base64")}`;
+  listener = (await startPuppetCaListener({ port: 0, host: "127.0.0.1", dnsNames: ["localhost", "127.0.0.1"] }, () => {}))!;
+});
+
+afterAll(async () => {
+  await listener?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("a stock puppet agent against the Puppet CA", { timeout: 120_000 }, () => {
+  it("bootstraps at once with a one-time challengePassword, waits without one until signed, and is refused once revoked", async () => {
+    const token = await createAutosignToken(db(), "agent-a.example.com", null);
+    const a = await puppet("agent-a.example.com", "bootstrap", { challenge: token });
+    expect(a.out).toMatch(/Completed SSL initialization|Downloaded certificate for agent-a.example.com/);
+    expect(a.code).toBe(0);
+    expect(fs.existsSync(path.join(tmp, "agent-a.example.com", "ssl", "certs", "agent-a.example.com.pem"))).toBe(true);
+
+    const b1 = await puppet("agent-b.example.com", "bootstrap");
+    expect(b1.code).not.toBe(0);
+    expect(b1.out).toMatch(/Couldn't fetch certificate from CA server|sign this agent's certificate/i);
+    const signed = await handlePuppetCa(
+      new Request("http://x/puppet-ca/v1/certificate_status/agent-b.example.com", { method: "PUT", headers: { authorization: adminAuth }, body: JSON.stringify({ desired_state: "signed" }) }),
+      ["certificate_status", "agent-b.example.com"],
+    );
+    expect(signed.status).toBe(204);
+    const b2 = await puppet("agent-b.example.com", "bootstrap");
+    expect(b2.code, b2.out).toBe(0);
+
+    const revoked = await handlePuppetCa(
+      new Request("http://x/puppet-ca/v1/certificate_status/agent-a.example.com", { method: "PUT", headers: { authorization: adminAuth }, body: JSON.stringify({ desired_state: "revoked" }) }),
+      ["certificate_status", "agent-a.example.com"],
+    );
+    expect(revoked.status).toBe(204);
+    // With a fresh CRL the agent refuses its own revoked certificate.
+    fs.rmSync(path.join(tmp, "agent-a.example.com", "ssl", "crl.pem"), { force: true });
+    const again = await puppet("agent-a.example.com", "bootstrap");
+    expect(again.code).not.toBe(0);
+    expect(again.out).toMatch(/revoked/i);
+  });
+});

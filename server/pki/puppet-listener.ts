@@ -1,0 +1,95 @@
+import https from "node:https";
+import { isIP } from "node:net";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebStream } from "node:stream/web";
+import { getDb } from "@/db/client";
+import type { Config } from "@/server/config";
+import { certificates } from "@/db/schema";
+import { chainPem, getCa } from "./ca";
+import { issue } from "./certs";
+import { handlePuppetCa } from "./puppet";
+import { createCsr, describeKey, generateKey, publicKeyInfo, signerFromPem } from "./x509";
+
+export type PuppetCaListener = { port: number; close: () => Promise<void> };
+
+/** For the start and workers scripts: never fatal (a busy port or missing CA is logged). */
+export async function startPuppetCa(config: Config, log: (line: string) => void): Promise<PuppetCaListener | null> {
+  return startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, log).catch((e: unknown) => {
+    log(`Puppet CA listener not started: ${e instanceof Error ? e.message : e}`);
+    return null;
+  });
+}
+
+/**
+ * The Puppet CA API on its own HTTPS port, as puppetserver serves it: stock agents only speak
+ * TLS at the root path and check the server certificate (issued here by the puppet sub-CA,
+ * with `dnsNames` as SANs) against the bundle they downloaded first.
+ */
+export async function startPuppetCaListener(opts: { port: number; host: string; dnsNames: string[] }, log: (line: string) => void): Promise<PuppetCaListener | null> {
+  const db = getDb();
+  const ca = await getCa(db, { name: "puppet" });
+  if (!ca?.certPem || ca.status !== "active" || !ca.policy) {
+    log("Puppet CA listener not started: there is no active `puppet` sub-CA yet (Admin → PKI)");
+    return null;
+  }
+  // A fresh key and certificate per start; the key lives only in this process.
+  const key = generateKey({ type: "rsa", bits: 2048 });
+  const csr = await createCsr({ subject: `CN=${opts.dnsNames[0]}`, signer: await signerFromPem(key.privateKeyPem) });
+  const sans = opts.dnsNames.map((n) => ({ type: isIP(n) ? ("ip" as const) : ("dns" as const), value: n }));
+  const cert = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(certificates)
+      .values({
+        caId: ca.id,
+        state: "pending",
+        csrPem: csr.toString("pem") + "\n",
+        subjectDn: `CN=${opts.dnsNames[0]}`,
+        commonName: opts.dnsNames[0],
+        sans,
+        keyDescription: describeKey(publicKeyInfo(csr.publicKey.rawData)),
+        validityDays: 397,
+      })
+      .returning();
+    return issue(tx, row, null);
+  });
+  const chain = await chainPem(db, ca);
+  const server = https.createServer({ key: key.privateKeyPem, cert: cert.certPem! + chain }, async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", `https://${req.headers.host ?? "localhost"}`);
+      const parts = url.pathname.split("/").filter(Boolean);
+      if (parts[0] !== "puppet-ca" || parts[1] !== "v1") {
+        res.writeHead(404, { "content-type": "text/plain" }).end("Not found\n");
+        return;
+      }
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const request = new Request(url, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: hasBody ? (Readable.toWeb(req) as unknown as ReadableStream) : undefined,
+        // @ts-expect-error Node's fetch needs this for streamed request bodies
+        duplex: "half",
+      });
+      const response = await handlePuppetCa(request, parts.slice(2));
+      res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
+      if (response.body) Readable.fromWeb(response.body as unknown as NodeWebStream).pipe(res);
+      else res.end();
+    } catch (e) {
+      log(`puppet-ca: ${e instanceof Error ? e.message : e}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  log(`Puppet CA API on https://${opts.dnsNames[0]}:${port}/puppet-ca/v1 (certificate for ${opts.dnsNames.join(", ")})`);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
