@@ -12,7 +12,7 @@ import { refreshJob } from "@/server/mergerequests/merge";
 import { expireLeases } from "@/server/runners/queue";
 import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
 import { pkiRefreshJob } from "@/server/pki/jobs";
-import { publishFarmJob } from "@/server/farm/pipeline";
+import { farmJobFinished } from "@/server/farm/pipeline";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -32,7 +32,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.runnerLeases]: () => expireLeases(getDb()),
   [queues.artifactCleanup]: () => deleteExpiredArtifacts(getDb()),
   [queues.pkiRefresh]: () => pkiRefreshJob(getDb()),
-  [queues.buildJobSucceeded]: (data) => publishFarmJob(getDb(), String(data.jobId)),
+  [queues.buildJobFinished]: (data) => farmJobFinished(getDb(), String(data.jobId)),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {

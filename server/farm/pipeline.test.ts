@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { notifications } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { makeGpkg } from "@/test/support/gpkg";
@@ -37,7 +39,7 @@ beforeAll(async () => {
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
   await loadBranchProfiles(db());
-  worker = await startJobWorker([queues.buildJobSucceeded]);
+  worker = await startJobWorker([queues.buildJobFinished]);
 
   // A "Gentoo" build host for the test: busybox rootfs with the fixture packages a build would produce.
   const rootfs = busyboxRootfs(path.join(work, "rootfs"));
@@ -138,12 +140,28 @@ describe("farm builds on the job engine", () => {
     expect(Buffer.from(await pkg.arrayBuffer()).subarray(0, 512).toString("latin1")).toContain("gpkg-1");
   });
 
-  it("a failed build publishes nothing: the live index stays as it was", { timeout: 120_000 }, async () => {
+  it("a failed build publishes nothing and tells the admins which package broke, linking the log line; the next green build says it recovered", { timeout: 180_000 }, async () => {
     const before = await (await fetch(packagesUrl())).text();
-    const p = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" }, null, fixtureBuild(["echo 'emerge: there are no ebuilds to satisfy \"dev-libs/missing\"' >&2", "exit 1"]));
+    const p = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" }, null, fixtureBuild(["echo 'emerge: there are no ebuilds to satisfy \"dev-libs/missing\".' >&2", "exit 1"]));
     const job = await finished((await getPipeline(db(), p.id))!.jobs[0].id);
     expect(job.status).toBe("failed");
-    await new Promise((r) => setTimeout(r, 1500)); // a publish would have been picked up by now
+    const failed = await waitFor("the failure notification", async () => {
+      const [n] = await db().select().from(notifications).where(eq(notifications.kind, "farm.build_failed"));
+      return n;
+    });
+    expect(failed.title).toBe("Build of linux (development/amd64) failed at dev-libs/missing");
+    expect(failed.link).toMatch(new RegExp(`^/jobs/${job.id}#L\\d+$`));
+    const line = Number(failed.link!.split("#L")[1]);
+    expect(await logOf(job.id)).toContain("no ebuilds to satisfy");
+    expect(line).toBeGreaterThan(1);
     expect(await (await fetch(packagesUrl())).text()).toBe(before);
+
+    const again = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" }, null, fixtureBuild());
+    expect((await finished((await getPipeline(db(), again.id))!.jobs[0].id)).status).toBe("success");
+    const recovered = await waitFor("the recovery notification", async () => {
+      const [n] = await db().select().from(notifications).where(eq(notifications.kind, "farm.build_recovered")).orderBy(desc(notifications.createdAt));
+      return n;
+    });
+    expect(recovered.title).toBe("Build of linux (development/amd64) is green again");
   });
 });

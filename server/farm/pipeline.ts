@@ -1,10 +1,13 @@
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { buildArtifacts, buildJobs, pipelines } from "@/db/schema";
+import { notify } from "@/server/notify";
 import { artifactFile } from "@/server/runners/artifacts";
 import { createPipeline, type JobSpec as RunnerJob } from "@/server/runners/pipelines";
+import { readLog } from "@/server/runners/queue";
 import { FarmInputError } from "./errors";
+import { failureOf } from "./failures";
 import { buildJobFor, buildStackJobs, publishProfileBuild, type BuildVariant, type JobSpec } from "./index";
 
 /**
@@ -96,25 +99,83 @@ export async function startFarmBuild(db: Db, input: FarmBuildInput, userId: stri
   );
 }
 
+type FarmTarget = { environment: string; arch: string; profile: string };
+
+function targetOf(job: { name: string; env: unknown }): FarmTarget {
+  const env = job.env as Record<string, string>;
+  const target = { environment: env.ROOKERY_ENVIRONMENT, arch: env.ROOKERY_ARCH, profile: env.ROOKERY_PROFILE };
+  if (!target.environment || !target.arch || !target.profile) throw new FarmInputError("profile", `job ${job.name} does not name its environment, arch and profile`);
+  return target;
+}
+
+/** The status of the farm build of the same target that finished before this one (null: none). */
+async function previousOutcome(db: Db, jobId: string, target: FarmTarget, finishedAt: Date) {
+  const [prev] = await db
+    .select({ status: buildJobs.status })
+    .from(buildJobs)
+    .innerJoin(pipelines, eq(pipelines.id, buildJobs.pipelineId))
+    .where(
+      and(
+        eq(pipelines.source, FARM_SOURCE),
+        ne(buildJobs.id, jobId),
+        inArray(buildJobs.status, ["success", "failed"]),
+        lt(buildJobs.finishedAt, finishedAt),
+        sql`${buildJobs.env}->>'ROOKERY_ENVIRONMENT' = ${target.environment}`,
+        sql`${buildJobs.env}->>'ROOKERY_ARCH' = ${target.arch}`,
+        sql`${buildJobs.env}->>'ROOKERY_PROFILE' = ${target.profile}`,
+      ),
+    )
+    .orderBy(desc(buildJobs.finishedAt))
+    .limit(1);
+  return prev?.status ?? null;
+}
+
+const what = (t: FarmTarget) => `${t.profile} (${t.environment}/${t.arch})`;
+
 /**
- * The worker's handler when a build job succeeded: publish its packages. Jobs of other
- * pipelines are ignored; a job without packages publishes an empty index only if the
- * build really produced nothing, which the profile's owners see on the farm page.
+ * The worker's handler when a build job finished. A green farm job publishes its packages
+ * (and says so when it follows a failure); a failed one publishes nothing and tells the
+ * admins which package broke, linking the log line. Other pipelines' jobs are ignored.
  */
-export async function publishFarmJob(db: Db, jobId: string) {
+export async function farmJobFinished(db: Db, jobId: string) {
   const [row] = await db
     .select({ job: buildJobs, source: pipelines.source })
     .from(buildJobs)
     .innerJoin(pipelines, eq(pipelines.id, buildJobs.pipelineId))
     .where(eq(buildJobs.id, jobId));
-  if (!row || row.source !== FARM_SOURCE || row.job.status !== "success") return null;
-  const env = row.job.env as Record<string, string>;
-  const target = { environment: env.ROOKERY_ENVIRONMENT, arch: env.ROOKERY_ARCH, profile: env.ROOKERY_PROFILE };
-  if (!target.environment || !target.arch || !target.profile) throw new FarmInputError("profile", `job ${row.job.name} does not name its environment, arch and profile`);
+  if (!row || row.source !== FARM_SOURCE || !["success", "failed"].includes(row.job.status)) return null;
+  const target = targetOf(row.job);
+  const previous = await previousOutcome(db, jobId, target, row.job.finishedAt ?? new Date());
+
+  if (row.job.status === "failed") {
+    const failure = failureOf(groupByAttempt(await readLog(db, jobId, { attempt: 0, offset: 0 }, 100_000)));
+    await notify(db, {
+      kind: "farm.build_failed",
+      admins: true,
+      title: `Build of ${what(target)} failed${failure.package ? ` at ${failure.package}` : ""}`,
+      body: failure.text || row.job.failureReason || "",
+      link: `/jobs/${jobId}${failure.line ? `#L${failure.line}` : ""}`,
+    });
+    return { failed: failure };
+  }
+
   const artifacts = await db
     .select()
     .from(buildArtifacts)
     .where(and(eq(buildArtifacts.jobId, jobId), eq(buildArtifacts.attempt, row.job.attempt)));
   const files = artifacts.filter((a) => a.name.startsWith(`${ARTIFACTS_DIR}/binpkgs/`) && a.name.endsWith(".gpkg.tar")).map((a) => artifactFile(a.storageKey));
-  return publishProfileBuild(db, { ...target, files });
+  const published = await publishProfileBuild(db, { ...target, files });
+  if (previous === "failed")
+    await notify(db, { kind: "farm.build_recovered", admins: true, title: `Build of ${what(target)} is green again`, body: `${published.packages} packages published`, link: `/jobs/${jobId}` });
+  return { published };
+}
+
+function groupByAttempt(chunks: { attempt: number; data: Buffer }[]) {
+  const out: { attempt: number; text: string }[] = [];
+  for (const c of chunks) {
+    const last = out.at(-1);
+    if (last && last.attempt === c.attempt) last.text += c.data.toString("utf8");
+    else out.push({ attempt: c.attempt, text: c.data.toString("utf8") });
+  }
+  return out;
 }

@@ -16,8 +16,8 @@ export const queues = {
   runnerLeases: "runner-lease-expiry",
   artifactCleanup: "build-artifact-cleanup",
   pkiRefresh: "pki-refresh",
-  /** a build job finished green: domains that started it act on its artifacts (the farm publishes) */
-  buildJobSucceeded: "build-job-succeeded",
+  /** a build job succeeded or failed: the domain that started it acts (the farm publishes or tells its admins) */
+  buildJobFinished: "build-job-finished",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

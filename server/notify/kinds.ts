@@ -59,6 +59,18 @@ export const notificationKinds = {
     description: "One of your certificates expires in 30 days, and again 7 days before.",
     defaults: { inApp: true, email: true },
   },
+  "farm.build_failed": {
+    label: "Binary package build failed",
+    description: "A build of a build-farm profile fails, naming the package that broke (administrators).",
+    defaults: { inApp: true, email: true },
+    adminOnly: true,
+  },
+  "farm.build_recovered": {
+    label: "Binary package build recovered",
+    description: "A profile's build succeeds again after a failure (administrators).",
+    defaults: { inApp: true, email: false },
+    adminOnly: true,
+  },
 } as const satisfies Record<string, KindInfo>;
 
 export type NotificationKind = keyof typeof notificationKinds;

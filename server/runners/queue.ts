@@ -92,6 +92,7 @@ export async function expireLeases(db: Db) {
             leaseExpiresAt: null,
           })
           .where(eq(buildJobs.id, id));
+        if (!job.cancelRequested) await enqueueWith(tx, queues.buildJobFinished, [{ jobId: id }]);
       } else {
         await tx
           .update(buildJobs)
@@ -164,7 +165,7 @@ export async function finishJob(db: Db, runner: Runner, jobId: string, input: Fi
       })
       .where(eq(buildJobs.id, jobId));
     await refreshPipeline(tx, job.pipelineId);
-    if (status === "success") await enqueueWith(tx, queues.buildJobSucceeded, [{ jobId }]);
+    if (status !== "canceled") await enqueueWith(tx, queues.buildJobFinished, [{ jobId }]);
     // live log viewers learn that the log is complete
     await notifyLog(tx, jobId);
     return { status };
