@@ -68,7 +68,7 @@ export default async function MergeRequestPage({ params }: Props) {
         </p>
       ),
     })),
-    ...[...general, ...inline].map((t) => ({ at: t.comments[0].at, key: t.id, node: <ThreadView thread={t} at={at} canComment={d.can.comment} /> })),
+    ...[...general, ...inline].map((t) => ({ at: t.comments[0].at, key: t.id, node: <ThreadView thread={t} at={at} canComment={d.can.comment} headSha={mr.headSha} /> })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
 
   return (
