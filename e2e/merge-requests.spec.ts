@@ -71,6 +71,7 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
   page,
   baseURL,
 }) => {
+  test.setTimeout(120_000); // a whole story: two users, git pushes, several pages
   const url = `${baseURL}/git/${orgSlug}/puppet.git`.replace("://", `://${dev.username}:${encodeURIComponent(dev.password)}@`);
   await ok(["clone", "-q", "--branch", "develop", url, "puppet"], work);
   const big = Array.from({ length: 700 }, (_, i) => `host${i}.example.test`).join("\n") + "\n";
@@ -89,6 +90,7 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
   await expect(page.locator('a[href^="javascript:"]')).toHaveCount(0);
   await expect(page.getByRole("list", { name: "Reviewers" })).toContainText("Lee Leader");
   await expect(page.getByText("You cannot merge into this branch; a leader can.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Approve" })).toHaveCount(0); // authors cannot approve their own
   const mrUrl = page.url();
   await logout(page);
 

@@ -60,6 +60,14 @@ export function FileHunks({ f, extras, split = false }: { f: FileDiff; extras?: 
   return (
     <div className="overflow-x-auto">
       <table className={cx("w-full border-collapse font-mono text-xs leading-5", split && "table-fixed")}>
+        {split && (
+          <colgroup>
+            <col className="w-12" />
+            <col />
+            <col className="w-12" />
+            <col />
+          </colgroup>
+        )}
         <tbody>
           {f.hunks.map((h, i) => (
             <Rows key={i} header={h.header} lines={h.lines} extras={extras && ((l) => extras(f, l))} />
@@ -110,8 +118,8 @@ function SplitHunkRows({ header, lines, extras }: { header: string; lines: DiffL
         const right = row.new ? extras?.(row.new) : null;
         return (
           <Fragment key={j}>
-            <tr>
-              <td className={cx("w-10 select-none px-2 text-right text-gray-400", lineTone(row.old))}>{row.old?.old ?? ""}</td>
+            <tr className="group">
+              <td className={cx("select-none px-2 text-right text-gray-400", lineTone(row.old))}>{row.old?.old ?? ""}</td>
               <td className={cx("whitespace-pre-wrap break-all border-r border-gray-200 px-3 dark:border-gray-700", lineTone(row.old))}>
                 {row.old && row.old.kind === "del" && (
                   <span className="select-none text-gray-400" aria-hidden>
@@ -121,7 +129,7 @@ function SplitHunkRows({ header, lines, extras }: { header: string; lines: DiffL
                 {row.old?.text}
                 {left?.action}
               </td>
-              <td className={cx("w-10 select-none px-2 text-right text-gray-400", lineTone(row.new))}>{row.new?.new ?? ""}</td>
+              <td className={cx("select-none px-2 text-right text-gray-400", lineTone(row.new))}>{row.new?.new ?? ""}</td>
               <td className={cx("whitespace-pre-wrap break-all px-3", lineTone(row.new))}>
                 {row.new && row.new.kind === "add" && (
                   <span className="select-none text-gray-400" aria-hidden>
@@ -163,6 +171,7 @@ function HunkRows({ header, lines, extras }: { header: string; lines: DiffLine[]
           <Fragment key={j}>
             <tr
               className={cx(
+                "group",
                 l.kind === "add" && "bg-green-50 dark:bg-green-950/40",
                 l.kind === "del" && "bg-red-50 dark:bg-red-950/40",
                 l.kind === "note" && "text-gray-500 italic",

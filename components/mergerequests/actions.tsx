@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
-import { Alert, Button, inputClass } from "@/components/ui";
+import { Alert, Button, cx, inputClass } from "@/components/ui";
 
 type Ref = { slug: string; name: string; number: number };
 
@@ -151,7 +151,13 @@ export function CommentForm({
   });
   if (!open)
     return (
-      <button type="button" aria-label={label} title={label} className="ml-2 text-xs text-brand-600 hover:underline" onClick={() => setOpen(true)}>
+      <button
+        type="button"
+        aria-label={label}
+        title={label}
+        className={cx("ml-2 text-xs text-brand-600 hover:underline", position && "opacity-0 focus:opacity-100 group-hover:opacity-100")}
+        onClick={() => setOpen(true)}
+      >
         {opener ?? label}
       </button>
     );

@@ -50,7 +50,7 @@ export function LazyFileBody({
         (file.data.tooLarge ? (
           <p className="px-4 py-3 text-sm text-gray-600 dark:text-gray-400">This diff is too large to display.</p>
         ) : (
-          <FileHunks f={file.data} extras={lineExtras(threads, at, canComment)} split={split} />
+          <FileHunks f={file.data} extras={lineExtras(threads, at, canComment, to)} split={split} />
         ))}
     </div>
   );

@@ -6,7 +6,7 @@ import { ThreadView } from "./thread";
 type Ref = { slug: string; name: string; number: number };
 
 /** The Changes tab's per-line additions: a comment button, and the threads on that line. */
-export function lineExtras(threads: Thread[], at: Ref, canComment: boolean): LineExtras {
+export function lineExtras(threads: Thread[], at: Ref, canComment: boolean, headSha?: string): LineExtras {
   const key = (path: string, side: string, line: number) => `${side}:${line}:${path}`;
   const byLine = new Map<string, Thread[]>();
   for (const t of threads) {
@@ -26,7 +26,7 @@ export function lineExtras(threads: Thread[], at: Ref, canComment: boolean): Lin
       below: here?.length ? (
         <div className="space-y-2">
           {here.map((t) => (
-            <ThreadView key={t.id} thread={t} at={at} canComment={canComment} showPosition={false} />
+            <ThreadView key={t.id} thread={t} at={at} canComment={canComment} showPosition={false} headSha={headSha} />
           ))}
         </div>
       ) : null,

@@ -6,14 +6,32 @@ import { CommentForm, ResolveButton } from "./actions";
 type Ref = { slug: string; name: string; number: number };
 
 /** A thread: its comments (markdown, HTML not rendered), reply and resolve. */
-export function ThreadView({ thread, at, canComment, showPosition = true }: { thread: Thread; at: Ref; canComment: boolean; showPosition?: boolean }) {
+export function ThreadView({
+  thread,
+  at,
+  canComment,
+  showPosition = true,
+  headSha,
+}: {
+  thread: Thread;
+  at: Ref;
+  canComment: boolean;
+  showPosition?: boolean;
+  /** the MR's head: a line thread written on another head is marked as such */
+  headSha?: string;
+}) {
   return (
     <div data-testid="thread" className="rounded-lg border border-gray-200 bg-white font-sans text-sm whitespace-normal dark:border-gray-700 dark:bg-gray-800">
-      {showPosition && thread.path && (
-        <p className="border-b border-gray-200 bg-gray-50 px-3 py-1 font-mono text-xs dark:border-gray-700 dark:bg-gray-900">
-          {thread.path}:{thread.line} {thread.side === "old" && "(old)"}
+      {(showPosition && thread.path) || (headSha && thread.commitSha && thread.commitSha !== headSha) ? (
+        <p className="flex items-center gap-2 border-b border-gray-200 bg-gray-50 px-3 py-1 text-xs dark:border-gray-700 dark:bg-gray-900">
+          {showPosition && thread.path && (
+            <span className="font-mono">
+              {thread.path}:{thread.line} {thread.side === "old" && "(old)"}
+            </span>
+          )}
+          {headSha && thread.commitSha && thread.commitSha !== headSha && <Badge tone="amber">on an older version ({thread.commitSha.slice(0, 8)})</Badge>}
         </p>
-      )}
+      ) : null}
       <ul className="divide-y divide-gray-100 dark:divide-gray-700">
         {thread.comments.map((c) => (
           <li key={c.id} className="px-3 py-2">

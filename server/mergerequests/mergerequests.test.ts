@@ -98,7 +98,9 @@ describe("opening merge requests", () => {
     expect(view.mr).toMatchObject({ title: "Merge feature/a", sourceBranch: "feature/a", targetBranch: "develop", state: "open", headSha: await head("feature/a") });
     expect(view.reviewers.map((r) => r.username)).toEqual(["mr-lead"]);
     expect(view.events.map((e) => e.kind)).toEqual(["opened"]);
-    expect(view.can).toMatchObject({ merge: false, approve: true });
+    // the author may not approve (develop's rule), nor merge into protected develop
+    expect(view.can).toMatchObject({ merge: false, approve: false, comment: true, update: true });
+    expect((await as(dev2).get({ slug: ORG, name: "puppet", number: n })).can).toMatchObject({ merge: false, approve: true });
     expect((await as(lead).get({ slug: ORG, name: "puppet", number: n })).can.merge).toBe(true);
     const list = await as(rep).list({ slug: ORG, name: "puppet" });
     expect(list.items.map((i) => i.mr.number)).toEqual([1]);

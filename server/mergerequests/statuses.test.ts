@@ -177,6 +177,29 @@ describe("required statuses and auto-merge", () => {
   });
 });
 
+describe("close and reopen", () => {
+  it("are in the activity and sent as merge_request webhooks", async () => {
+    await commitFiles(dir, { branch: "feature/cr", parent: await head("develop"), files: { "cr.txt": "1\n" }, message: "cr" });
+    const { number } = await as(dev).create({ slug: ORG, name: "puppet", title: "Close me", sourceBranch: "feature/cr", targetBranch: "develop" });
+    await as(dev).setState({ slug: ORG, name: "puppet", number, state: "closed" });
+    await as(lead).setState({ slug: ORG, name: "puppet", number, state: "open" });
+    const events = (await as(dev).get({ slug: ORG, name: "puppet", number })).events.map((e) => e.kind);
+    expect(events).toEqual(["opened", "closed", "reopened"]);
+    const worker = await startJobWorker([queues.webhookDelivery]);
+    try {
+      const deadline = Date.now() + 15_000;
+      const actionsOf = () =>
+        listener.received
+          .filter((h) => (h.json.object_attributes as { iid?: number } | undefined)?.iid === number)
+          .map((h) => (h.json.object_attributes as { action: string }).action);
+      while (actionsOf().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(actionsOf().sort()).toEqual(["close", "open", "reopen"]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 describe("untrusted markdown", () => {
   it("renders titles, descriptions and comments inert", () => {
     const html = renderToStaticMarkup(

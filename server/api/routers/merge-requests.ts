@@ -73,10 +73,12 @@ async function mergeAction(ctx: Ctx, repoId: string, mr: MergeRequest) {
   return (await rulesFor(ctx.db, repoId, mr.targetBranch)) ? ("mr:merge-protected" as const) : ("mr:merge" as const);
 }
 
-function permissions(ctx: Ctx, scope: OrgScope, mergeAs: "mr:merge" | "mr:merge-protected", mr: MergeRequest) {
+async function permissions(ctx: Ctx, scope: OrgScope, mr: MergeRequest) {
+  const rules = await rulesFor(ctx.db, mr.repoId, mr.targetBranch);
+  const mergeAs = rules ? ("mr:merge-protected" as const) : ("mr:merge" as const);
   return {
     comment: can(ctx.actor, "mr:comment", scope),
-    approve: can(ctx.actor, "mr:approve", scope),
+    approve: can(ctx.actor, "mr:approve", scope) && !(rules?.authorsCannotApprove && mr.authorId === ctx.user.id),
     update: can(ctx.actor, "mr:update", scope) || mr.authorId === ctx.user.id,
     merge: can(ctx.actor, mergeAs, scope),
   };
@@ -135,7 +137,7 @@ export const mergeRequestsRouter = router({
       await refreshMergeRequest(ctx.db, mr.id);
       mr = (await getMergeRequest(ctx.db, repo.id, mr.number)) ?? mr;
     }
-    const [people, events, threads, mergeAs] = await Promise.all([participants(ctx.db, mr), listEvents(ctx.db, mr.id), listThreads(ctx.db, mr.id), mergeAction(ctx, repo.id, mr)]);
+    const [people, events, threads, may] = await Promise.all([participants(ctx.db, mr), listEvents(ctx.db, mr.id), listThreads(ctx.db, mr.id), permissions(ctx, scope, mr)]);
     const checks = mr.state === "open" && sourceHead && targetHead ? await mergeChecks(ctx.db, dir, mr, mr.headSha, targetHead) : null;
     const statuses = (await statusesOf(ctx.db, repo.id, [mr.headSha])).get(mr.headSha) ?? [];
     const members = await listMembers(ctx.db, repo.orgId);
@@ -149,7 +151,7 @@ export const mergeRequestsRouter = router({
       checks,
       statuses,
       branches: { source: sourceHead, target: targetHead },
-      can: permissions(ctx, scope, mergeAs, mr),
+      can: may,
       me: ctx.user.id,
     };
   }),

@@ -68,7 +68,7 @@ export default async function MergeRequestPage({ params }: Props) {
         </p>
       ),
     })),
-    ...[...general, ...inline].map((t) => ({ at: t.comments[0].at, key: t.id, node: <ThreadView thread={t} at={at} canComment={d.can.comment} /> })),
+    ...[...general, ...inline].map((t) => ({ at: t.comments[0].at, key: t.id, node: <ThreadView thread={t} at={at} canComment={d.can.comment} headSha={mr.headSha} /> })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
 
   return (
@@ -77,7 +77,7 @@ export default async function MergeRequestPage({ params }: Props) {
       <MrHeader slug={slug} repo={name} mr={mr} author={d.author?.displayName ?? null} active="overview" />
       <div className="grid gap-6 lg:grid-cols-[1fr_18rem]">
         <div className="min-w-0 space-y-4">
-          <Card>
+          <Card className="p-4">
             {mr.description.trim() ? <Markdown source={mr.description} /> : <p className="text-sm text-gray-500">No description.</p>}
             {d.can.update && mr.state !== "merged" && (
               <div className="mt-3">

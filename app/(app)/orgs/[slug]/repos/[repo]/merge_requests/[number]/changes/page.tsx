@@ -55,7 +55,7 @@ export default async function MergeRequestChangesPage({ params, searchParams }: 
             slug={slug}
             repo={name}
             at={{ old: d.mergeBase, new: d.mr.headSha }}
-            extras={lineExtras(d.threads, at, d.canComment)}
+            extras={lineExtras(d.threads, at, d.canComment, d.mr.headSha)}
             deferredBody={(f) => {
               const paths = [...new Set([f.oldPath, f.newPath].filter((p): p is string => !!p))];
               return <LazyFileBody at={at} from={d.from!} to={d.mr.headSha} paths={paths} threads={filesWithThreads(paths)} canComment={d.canComment} split={split} />;
