@@ -201,6 +201,70 @@ function HunkRows({ header, lines, extras }: { header: string; lines: DiffLine[]
   );
 }
 
+export type FileTreeNode = { kind: "dir"; name: string; children: FileTreeNode[] } | { kind: "file"; name: string; index: number };
+
+/**
+ * The changed files as a directory tree (directories first, by name; a directory with a
+ * single subdirectory and no files is shown as one "a/b" row, as GitLab does).
+ */
+export function fileTree(paths: string[]): FileTreeNode[] {
+  type Dir = { dirs: Map<string, Dir>; files: { name: string; index: number }[] };
+  const root: Dir = { dirs: new Map(), files: [] };
+  paths.forEach((p, index) => {
+    const parts = p.split("/");
+    let d = root;
+    for (const part of parts.slice(0, -1)) {
+      if (!d.dirs.has(part)) d.dirs.set(part, { dirs: new Map(), files: [] });
+      d = d.dirs.get(part)!;
+    }
+    d.files.push({ name: parts[parts.length - 1], index });
+  });
+  const build = (d: Dir): FileTreeNode[] => [
+    ...[...d.dirs.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, sub]): FileTreeNode => {
+        let label = name;
+        while (sub.files.length === 0 && sub.dirs.size === 1) {
+          const [[next, deeper]] = [...sub.dirs.entries()];
+          label += `/${next}`;
+          sub = deeper;
+        }
+        return { kind: "dir", name: label, children: build(sub) };
+      }),
+    ...d.files.sort((a, b) => a.name.localeCompare(b.name)).map((f): FileTreeNode => ({ kind: "file", ...f })),
+  ];
+  return build(root);
+}
+
+const pathLabel = (f: FileDiff) => (f.oldPath && f.newPath && f.oldPath !== f.newPath ? `${f.oldPath} → ${f.newPath}` : (f.newPath ?? f.oldPath ?? ""));
+
+function FileTreeList({ nodes, files }: { nodes: FileTreeNode[]; files: FileDiff[] }) {
+  return (
+    <ul className="pl-3">
+      {nodes.map((n) =>
+        n.kind === "dir" ? (
+          <li key={`d:${n.name}`}>
+            <details open>
+              <summary className="cursor-pointer py-0.5 text-gray-700 dark:text-gray-300">{n.name}/</summary>
+              <FileTreeList nodes={n.children} files={files} />
+            </details>
+          </li>
+        ) : (
+          <li key={n.index} className="flex items-center justify-between gap-3 py-0.5">
+            <a href={`#diff-${n.index}`} className="min-w-0 truncate text-brand-600 hover:underline" aria-label={pathLabel(files[n.index])} title={pathLabel(files[n.index])}>
+              {n.name}
+            </a>
+            <span className="flex shrink-0 items-center gap-2">
+              <Badge tone={statusTone[files[n.index].status]}>{files[n.index].status}</Badge>
+              {files[n.index].binary ? <span className="text-xs text-gray-500">binary</span> : <Counts f={files[n.index]} />}
+            </span>
+          </li>
+        ),
+      )}
+    </ul>
+  );
+}
+
 /**
  * A diff as GitLab shows it: the changed files with +/- counts, then each file's unified
  * diff; large files start collapsed, binary ones are only noted. `fileLink` points a file
@@ -241,19 +305,9 @@ export function DiffView({
             <Alert tone="warning">This diff is very large: some files are not shown. Compare locally with git to see everything.</Alert>
           </div>
         )}
-        <ul className="divide-y divide-gray-200 rounded-lg border border-gray-200 text-sm dark:divide-gray-700 dark:border-gray-700">
-          {diff.files.map((f, i) => (
-            <li key={i} className="flex items-center justify-between gap-3 px-3 py-1.5">
-              <a href={`#diff-${i}`} className="min-w-0 truncate text-brand-600 hover:underline">
-                <FileTitle f={f} />
-              </a>
-              <span className="flex shrink-0 items-center gap-2">
-                <Badge tone={statusTone[f.status]}>{f.status}</Badge>
-                {f.binary ? <span className="text-xs text-gray-500">binary</span> : <Counts f={f} />}
-              </span>
-            </li>
-          ))}
-        </ul>
+<nav aria-label="File tree" className="rounded-lg border border-gray-200 py-1 pr-3 text-sm dark:border-gray-700">
+          <FileTreeList nodes={fileTree(diff.files.map((f) => f.newPath ?? f.oldPath ?? ""))} files={diff.files} />
+        </nav>
       </section>
       {diff.files.map((f, i) => (
         <details key={i} id={`diff-${i}`} open={!f.collapsed && !f.deferred} className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800">
