@@ -148,12 +148,12 @@ describe("smart HTTP", () => {
               await r.arrayBuffer();
               return r.status;
             })
-            .catch(() => 0),
+            .catch((e: Error) => `${e.message}: ${(e.cause as Error | undefined)?.message ?? ""}`),
         ),
       );
       const ok = statuses.filter((s) => s === 200).length;
       const refused = statuses.filter((s) => s === 429).length;
-      expect(ok + refused).toBe(1000);
+      expect(statuses.filter((s) => s !== 200 && s !== 429).slice(0, 5), "neither answered nor refused").toEqual([]);
       expect(ok).toBeGreaterThanOrEqual(200);
       // And the server is still fine afterwards.
       const after = await fetch(`${server.url}/git/acme/puppet.git/info/refs?service=git-upload-pack`, { headers: { authorization: auth } });
