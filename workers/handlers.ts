@@ -13,6 +13,7 @@ import { expireLeases } from "@/server/runners/queue";
 import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
 import { pkiRefreshJob } from "@/server/pki/jobs";
 import { farmJobFinished } from "@/server/farm/pipeline";
+import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -33,6 +34,8 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.artifactCleanup]: () => deleteExpiredArtifacts(getDb()),
   [queues.pkiRefresh]: () => pkiRefreshJob(getDb()),
   [queues.buildJobFinished]: (data) => farmJobFinished(getDb(), String(data.jobId)),
+  [queues.farmSchedulesDue]: () => runDueSchedules(getDb()),
+  [queues.farmProfilesPushed]: (data) => runMergeSchedules(getDb(), (data.branches as string[]) ?? []),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
@@ -46,5 +49,6 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     { queue: queues.runnerLeases, cron: "* * * * *" },
     { queue: queues.artifactCleanup, cron: "30 3 * * *" },
     { queue: queues.pkiRefresh, cron: "17 * * * *" },
+    { queue: queues.farmSchedulesDue, cron: "* * * * *" },
   ];
 }

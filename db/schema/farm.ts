@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 /** Build architectures (admin-managed): the keyword portage knows, its CHOST and default CFLAGS. */
 export const farmArchitectures = pgTable("farm_architectures", {
@@ -61,3 +61,26 @@ export const binhostPackages = pgTable(
   },
   (t) => [unique("binhost_packages_pub_path").on(t.publicationId, t.path), index("binhost_packages_cpv_idx").on(t.cpv)],
 );
+
+/**
+ * When a profile (or a stack) of an environment is built by itself: on a cron schedule
+ * (daily, weekly, monthly are presets of it) or after every change to build-profiles on
+ * the environment's branch ("merge").
+ */
+export const farmSchedules = pgTable("farm_schedules", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  environment: text("environment").notNull(),
+  arch: text("arch").notNull(),
+  /** a profile name, or a stack's when `isStack` */
+  target: text("target").notNull(),
+  isStack: boolean("is_stack").notNull().default(false),
+  variant: text("variant").$type<"incremental" | "clean">().notNull().default("incremental"),
+  /** "merge", or a 5-field cron expression (UTC) */
+  trigger: text("trigger").notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  lastRunAt: timestamp("last_run_at", { withTimezone: true }),
+  lastPipelineId: uuid("last_pipeline_id"),
+  lastError: text("last_error"),
+  createdBy: uuid("created_by"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});

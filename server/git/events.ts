@@ -3,7 +3,7 @@ import { enqueue, queues } from "@/server/jobs";
 import { writeCommitGraph } from "./browse";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
-import { getRepoById, INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
+import { BUILD_PROFILES_REPO, getRepoById, INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
 import type { RefUpdate } from "./protection";
 import { emitPushEvents } from "@/server/webhooks/push";
 import type { PayloadUser } from "@/server/webhooks/payloads";
@@ -18,6 +18,9 @@ export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher:
   );
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.kind === "standard") {
     await enqueue(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
+    // build-profiles moved: the farm's "build on merge" schedules of those environments
+    const branches = updates.filter((u) => u.ref.startsWith("refs/heads/") && !/^0+$/.test(u.newSha)).map((u) => u.ref.slice("refs/heads/".length));
+    if (repo.name === BUILD_PROFILES_REPO && branches.length) await enqueue(queues.farmProfilesPushed, { branches });
   }
   // Keeps history pages fast (commit-graph with changed-path filters), off the push's path.
   await enqueue(queues.gitMaintenance, { repoId: repo.id }, { singletonKey: repo.id, singletonSeconds: 30 });

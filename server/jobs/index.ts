@@ -18,6 +18,8 @@ export const queues = {
   pkiRefresh: "pki-refresh",
   /** a build job succeeded or failed: the domain that started it acts (the farm publishes or tells its admins) */
   buildJobFinished: "build-job-finished",
+  farmSchedulesDue: "farm-schedules-due",
+  farmProfilesPushed: "farm-profiles-pushed",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

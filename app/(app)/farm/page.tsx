@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
 import { hrefWith } from "@/components/pager";
-import { Alert, Badge, Breadcrumbs, Card, EmptyState, PageHeader } from "@/components/ui";
+import { Alert, Badge, Breadcrumbs, buttonClass, Card, EmptyState, PageHeader } from "@/components/ui";
 
 export const metadata = { title: "Build profiles" };
 
@@ -36,6 +36,11 @@ export default async function FarmProfilesPage() {
             at the head of each branch: <code>develop</code> → development, <code>release/*</code> and <code>hotfix/*</code> → staging, <code>master</code> →
             production. Feature branches are shown to check a change before it is merged.
           </>
+        }
+        actions={
+          <Link className={buttonClass.secondary} href="/farm/schedules">
+            Schedules
+          </Link>
         }
       />
       {branches.length === 0 && <EmptyState title="No build profiles yet">The repository infrastructure/build-profiles has no branches.</EmptyState>}

@@ -1,7 +1,9 @@
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { FarmInputError } from "@/server/farm/errors";
 import { startFarmBuild } from "@/server/farm/pipeline";
+import { createSchedule, deleteSchedule, listSchedules, nextRun, setScheduleEnabled } from "@/server/farm/schedules";
 import { FieldError, protectedProcedure, router } from "../trpc";
 
 const name = z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "Not a valid name");
@@ -28,4 +30,43 @@ export const farmBuildsRouter = router({
         throw e;
       }
     }),
+
+  schedules: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "farm:read");
+    const now = new Date();
+    const rows = await listSchedules(ctx.db);
+    return { canManage: can(ctx.actor, "farm:manage"), items: rows.map((s) => ({ ...s, nextRunAt: s.enabled ? nextRun(s, s.lastRunAt && s.lastRunAt > now ? s.lastRunAt : now) : null })) };
+  }),
+
+  createSchedule: protectedProcedure
+    .input(z.object({ environment: name, arch: name, target: name, isStack: z.boolean(), variant: z.enum(["incremental", "clean"]), trigger: z.string().trim().min(1).max(100) }))
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "farm:manage");
+      try {
+        const s = await createSchedule(ctx.db, input, ctx.user.id);
+        ctx.audit.targetType = "farm_schedule";
+        ctx.audit.targetId = s.id;
+        ctx.audit.details = input;
+        return s;
+      } catch (e) {
+        if (e instanceof FarmInputError) throw new FieldError(e.field, e.message);
+        throw e;
+      }
+    }),
+
+  setScheduleEnabled: protectedProcedure.input(z.object({ id: z.string().uuid(), enabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    if (!(await setScheduleEnabled(ctx.db, input.id, input.enabled))) throw new TRPCError({ code: "NOT_FOUND", message: "No such schedule" });
+    ctx.audit.targetType = "farm_schedule";
+    ctx.audit.targetId = input.id;
+    return { ok: true };
+  }),
+
+  deleteSchedule: protectedProcedure.input(z.object({ id: z.string().uuid() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    if (!(await deleteSchedule(ctx.db, input.id))) throw new TRPCError({ code: "NOT_FOUND", message: "No such schedule" });
+    ctx.audit.targetType = "farm_schedule";
+    ctx.audit.targetId = input.id;
+    return { ok: true };
+  }),
 });
