@@ -4,7 +4,7 @@ import { buildJobLogChunks, buildJobs, type BuildStep } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
 import type { Runner } from "./registration";
-import { notifyLog, notifyQueue, queueGeneration, waitForQueue } from "./signals";
+import { notifyLog, notifyQueue, passQueueWake, queueGeneration, waitForQueue, type QueueWake } from "./signals";
 
 export type LeasedJob = {
   id: string;
@@ -109,17 +109,29 @@ export async function expireLeases(db: Db) {
  */
 export async function requestJob(db: Db, runner: Runner, waitSeconds: number, signal?: AbortSignal) {
   const deadline = Date.now() + Math.min(waitSeconds, getConfig().runners.maxWaitSeconds) * 1000;
+  let woken: QueueWake = { reason: "timeout" };
   for (;;) {
     const generation = await queueGeneration(db);
-    await expireLeases(db);
+    await expireLeasesThrottled(db);
     if (!runner.paused) {
       const job = await claimJob(db, runner);
       if (job) return job;
     }
+    if (woken.reason === "notified") passQueueWake(db, woken.hops - 1);
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return null;
-    await waitForQueue(db, Math.min(left, 2000), signal, generation);
+    woken = await waitForQueue(db, Math.min(left, 2000), signal, generation);
   }
+}
+
+const lastSweep = new WeakMap<object, number>();
+
+/** Long polls sweep expired leases, but one sweep per second per process is plenty. */
+async function expireLeasesThrottled(db: Db) {
+  const now = Date.now();
+  if (now - (lastSweep.get(db.$sql) ?? 0) < 1000) return;
+  lastSweep.set(db.$sql, now);
+  await expireLeases(db);
 }
 
 export class LeaseError extends Error {}
