@@ -113,6 +113,11 @@ export async function requestJob(db: Db, runner: Runner, waitSeconds: number, si
   for (;;) {
     const generation = await queueGeneration(db);
     await expireLeasesThrottled(db);
+    // the runner hung up: claiming now would strand the job until its lease expires
+    if (signal?.aborted) {
+      if (woken.reason === "notified") passQueueWake(db, woken.hops);
+      return null;
+    }
     if (!runner.paused) {
       const job = await claimJob(db, runner);
       if (job) return job;
