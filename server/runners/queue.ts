@@ -1,6 +1,6 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { buildJobLogChunks, buildJobs, type BuildStep } from "@/db/schema";
+import { buildJobLogChunks, buildJobs, pipelines, type BuildStep } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
 import type { Runner } from "./registration";
@@ -24,7 +24,8 @@ const pgTextArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/[
 /** Hands the oldest matching queued job to this runner; SKIP LOCKED makes concurrent claims disjoint. */
 export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | null> {
   const { leaseSeconds, heartbeatSeconds } = getConfig().runners;
-  const rows = await db.execute<{ id: string }>(sql`
+  type Claimed = { id: string; pipeline_id: string; name: string; attempt: number; steps: BuildStep[]; env: Record<string, string>; timeout_seconds: number; artifact_paths: string[] };
+  const rows = await db.execute<Claimed>(sql`
     update ${buildJobs} set
       status = 'running', runner_id = ${runner.id}, attempt = attempt + 1, log_bytes = 0,
       cancel_requested = false, exit_code = null, failure_reason = null,
@@ -39,20 +40,23 @@ export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | 
       limit 1
       for update skip locked
     )
-    returning id`);
-  const id = rows[0]?.id;
-  if (!id) return null;
-  const [job] = await db.select().from(buildJobs).where(eq(buildJobs.id, id));
-  await refreshPipeline(db, job.pipelineId);
+    returning id, pipeline_id, name, attempt, steps, env, timeout_seconds, artifact_paths`);
+  const job = rows[0];
+  if (!job) return null;
+  // a running job makes a pending pipeline running; every other transition goes through refreshPipeline
+  await db
+    .update(pipelines)
+    .set({ status: "running", startedAt: sql`coalesce(${pipelines.startedAt}, now())` })
+    .where(and(eq(pipelines.id, job.pipeline_id), eq(pipelines.status, "pending")));
   return {
     id: job.id,
-    pipelineId: job.pipelineId,
+    pipelineId: job.pipeline_id,
     name: job.name,
     attempt: job.attempt,
     steps: job.steps,
     env: job.env,
-    timeoutSeconds: job.timeoutSeconds,
-    artifacts: job.artifactPaths,
+    timeoutSeconds: job.timeout_seconds,
+    artifacts: job.artifact_paths,
     leaseSeconds,
     heartbeatSeconds,
   };
@@ -105,7 +109,7 @@ export async function expireLeases(db: Db) {
 
 /**
  * Long poll: a job for this runner, or null after `waitSeconds`. Wakes on NOTIFY (a job was
- * queued) and every couple of seconds to sweep expired leases.
+ * queued) and every few seconds to re-check and sweep expired leases.
  */
 export async function requestJob(db: Db, runner: Runner, waitSeconds: number, signal?: AbortSignal) {
   const deadline = Date.now() + Math.min(waitSeconds, getConfig().runners.maxWaitSeconds) * 1000;
@@ -125,10 +129,12 @@ export async function requestJob(db: Db, runner: Runner, waitSeconds: number, si
     if (woken.reason === "notified") passQueueWake(db, woken.hops - 1);
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return null;
-    woken = await waitForQueue(db, Math.min(left, 2000), signal, generation);
+    // NOTIFY does the waking; this re-check only covers a lost notification (LISTEN reconnecting)
+    woken = await waitForQueue(db, Math.min(left, RECHECK_MS), signal, generation);
   }
 }
 
+const RECHECK_MS = 5000;
 const lastSweep = new WeakMap<object, number>();
 
 /** Long polls sweep expired leases, but one sweep per second per process is plenty. */
