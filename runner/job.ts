@@ -11,6 +11,8 @@ class LogShipper {
   private offset = 0;
   private sending: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout;
+  /** the portal's default limit (RUNNER_LOG_CHUNK_MAX_KB); halved when it answers 413 */
+  private maxChunk = 1024 * 1024;
   lost = false;
 
   constructor(
@@ -30,13 +32,18 @@ class LogShipper {
       while (this.pending.length && !this.lost) {
         const taken = this.pending.length;
         const all = Buffer.concat(this.pending.slice(0, taken));
-        const chunk = all.subarray(0, 256 * 1024);
+        let chunk = all.subarray(0, this.maxChunk);
         for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
           try {
             const r = await this.client.appendLog(this.job.id, this.job.attempt, this.offset, chunk);
             this.offset = r.length;
             break;
           } catch (e) {
+            if (e instanceof PortalError && e.status === 413 && this.maxChunk > 1024) {
+              this.maxChunk /= 2;
+              chunk = all.subarray(0, this.maxChunk);
+              continue;
+            }
             if (e instanceof PortalError && e.status === 416 && typeof e.body.expected === "number") {
               this.offset = e.body.expected;
               continue;

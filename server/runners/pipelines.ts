@@ -95,7 +95,7 @@ export async function createPipeline(db: Db, input: PipelineSpec, createdBy: str
         queuedAt: j.needs.length === 0 ? new Date() : null,
       })),
     );
-    await notifyQueue(tx);
+    await notifyQueue(tx, spec.jobs.filter((j) => j.needs.length === 0).length);
     return p;
   });
 }
@@ -134,7 +134,7 @@ export async function refreshPipeline(tx: DbOrTx, pipelineId: string) {
   if (toSkip.length) await tx.update(buildJobs).set({ status: "skipped", finishedAt: new Date() }).where(inArray(buildJobs.id, toSkip));
   if (toQueue.length) {
     await tx.update(buildJobs).set({ status: "queued", queuedAt: new Date() }).where(inArray(buildJobs.id, toQueue));
-    await notifyQueue(tx);
+    await notifyQueue(tx, toQueue.length);
   }
   const all = [...status.values()];
   let next: "pending" | "running" | "success" | "failed" | "canceled";

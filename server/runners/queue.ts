@@ -1,12 +1,12 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { buildJobLogChunks, buildJobs, type BuildStep } from "@/db/schema";
+import { buildJobLogChunks, buildJobs, pipelines, type BuildStep } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
 import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
 import type { Runner } from "./registration";
-import { notifyLog, notifyQueue, queueGeneration, waitForQueue } from "./signals";
+import { notifyLog, notifyQueue, passQueueWake, queueGeneration, waitForQueue, type QueueWake } from "./signals";
 
 export type LeasedJob = {
   id: string;
@@ -26,7 +26,8 @@ const pgTextArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/[
 /** Hands the oldest matching queued job to this runner; SKIP LOCKED makes concurrent claims disjoint. */
 export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | null> {
   const { leaseSeconds, heartbeatSeconds } = getConfig().runners;
-  const rows = await db.execute<{ id: string }>(sql`
+  type Claimed = { id: string; pipeline_id: string; name: string; attempt: number; steps: BuildStep[]; env: Record<string, string>; timeout_seconds: number; artifact_paths: string[] };
+  const rows = await db.execute<Claimed>(sql`
     update ${buildJobs} set
       status = 'running', runner_id = ${runner.id}, attempt = attempt + 1, log_bytes = 0,
       cancel_requested = false, exit_code = null, failure_reason = null,
@@ -41,20 +42,23 @@ export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | 
       limit 1
       for update skip locked
     )
-    returning id`);
-  const id = rows[0]?.id;
-  if (!id) return null;
-  const [job] = await db.select().from(buildJobs).where(eq(buildJobs.id, id));
-  await refreshPipeline(db, job.pipelineId);
+    returning id, pipeline_id, name, attempt, steps, env, timeout_seconds, artifact_paths`);
+  const job = rows[0];
+  if (!job) return null;
+  // a running job makes a pending pipeline running; every other transition goes through refreshPipeline
+  await db
+    .update(pipelines)
+    .set({ status: "running", startedAt: sql`coalesce(${pipelines.startedAt}, now())` })
+    .where(and(eq(pipelines.id, job.pipeline_id), eq(pipelines.status, "pending")));
   return {
     id: job.id,
-    pipelineId: job.pipelineId,
+    pipelineId: job.pipeline_id,
     name: job.name,
     attempt: job.attempt,
     steps: job.steps,
     env: job.env,
-    timeoutSeconds: job.timeoutSeconds,
-    artifacts: job.artifactPaths,
+    timeoutSeconds: job.timeout_seconds,
+    artifacts: job.artifact_paths,
     leaseSeconds,
     heartbeatSeconds,
   };
@@ -108,21 +112,40 @@ export async function expireLeases(db: Db) {
 
 /**
  * Long poll: a job for this runner, or null after `waitSeconds`. Wakes on NOTIFY (a job was
- * queued) and every couple of seconds to sweep expired leases.
+ * queued) and every few seconds to re-check and sweep expired leases.
  */
 export async function requestJob(db: Db, runner: Runner, waitSeconds: number, signal?: AbortSignal) {
   const deadline = Date.now() + Math.min(waitSeconds, getConfig().runners.maxWaitSeconds) * 1000;
+  let woken: QueueWake = { reason: "timeout" };
   for (;;) {
     const generation = await queueGeneration(db);
-    await expireLeases(db);
+    await expireLeasesThrottled(db);
+    // the runner hung up: claiming now would strand the job until its lease expires
+    if (signal?.aborted) {
+      if (woken.reason === "notified") passQueueWake(db, woken.hops);
+      return null;
+    }
     if (!runner.paused) {
       const job = await claimJob(db, runner);
       if (job) return job;
     }
+    if (woken.reason === "notified") passQueueWake(db, woken.hops - 1);
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return null;
-    await waitForQueue(db, Math.min(left, 2000), signal, generation);
+    // NOTIFY does the waking; this re-check only covers a lost notification (LISTEN reconnecting)
+    woken = await waitForQueue(db, Math.min(left, RECHECK_MS), signal, generation);
   }
+}
+
+const RECHECK_MS = 5000;
+const lastSweep = new WeakMap<object, number>();
+
+/** Long polls sweep expired leases, but one sweep per second per process is plenty. */
+async function expireLeasesThrottled(db: Db) {
+  const now = Date.now();
+  if (now - (lastSweep.get(db.$sql) ?? 0) < 1000) return;
+  lastSweep.set(db.$sql, now);
+  await expireLeases(db);
 }
 
 export class LeaseError extends Error {}

@@ -79,15 +79,19 @@ export async function insertRunner(db: DbOrTx, info: RunnerInfo, registrationTok
 
 export type Runner = typeof runners.$inferSelect;
 
-/** The runner presenting this token (Bearer), or null if unknown or removed; records the contact. */
+/** The runner presenting this token (Bearer), or null if unknown or removed; records the contact (every 5 s at most). */
 export async function runnerFromToken(db: DbOrTx, token: string): Promise<Runner | null> {
   if (!token.startsWith(RUNNER_TOKEN_PREFIX)) return null;
   const [row] = await db
-    .update(runners)
-    .set({ lastContactAt: new Date() })
-    .where(and(eq(runners.tokenHash, hashToken(token)), isNull(runners.revokedAt)))
-    .returning();
-  return row ?? null;
+    .select()
+    .from(runners)
+    .where(and(eq(runners.tokenHash, hashToken(token)), isNull(runners.revokedAt)));
+  if (!row) return null;
+  if (!row.lastContactAt || Date.now() - row.lastContactAt.getTime() > 5000) {
+    row.lastContactAt = new Date();
+    await db.update(runners).set({ lastContactAt: row.lastContactAt }).where(eq(runners.id, row.id));
+  }
+  return row;
 }
 
 /** Seconds since last contact under which a runner counts as online (a long poll lasts ≤ 30 s). */

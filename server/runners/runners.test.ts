@@ -173,7 +173,8 @@ describe("runner processes (shell executor)", () => {
       name: "live",
       jobs: [
         { name: "build", tags: ["live"], steps: [{ name: "greet", run: "echo first line; sleep 2; echo second line" }, { run: "mkdir -p out && echo payload > out/result.txt" }], artifacts: ["out/"] },
-        { name: "test", tags: ["live"], needs: ["build"], steps: [{ run: "echo testing" }] },
+        // 330 KB at once: more than RUNNER_LOG_CHUNK_MAX_KB (64) per request, the runner splits it after a 413
+        { name: "test", tags: ["live"], needs: ["build"], steps: [{ run: "echo testing; yes 0123456789 | head -n 30000" }] },
       ],
     });
     const build = await jobOf(p.id, "build");
@@ -186,6 +187,7 @@ describe("runner processes (shell executor)", () => {
     expect(done.artifacts.map((a) => a.name)).toEqual(["out/result.txt"]);
     const t = await finished((await jobOf(p.id, "test")).id);
     expect(t.status).toBe("success");
+    expect((await logText(t.id)).match(/^0123456789$/gm)).toHaveLength(30000);
     expect((await getPipeline(db(), p.id))!.status).toBe("success");
   });
 

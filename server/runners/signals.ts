@@ -9,15 +9,19 @@ import type { Db, DbOrTx } from "@/db/client";
 const QUEUE = "rookery_build_queue";
 const LOG = "rookery_build_log";
 
-export async function notifyQueue(tx: DbOrTx) {
-  await tx.execute(sql`select pg_notify(${QUEUE}, '')`);
+/** `count`: how many jobs became ready, so that many waiting runners are woken (not all of them). */
+export async function notifyQueue(tx: DbOrTx, count = 1) {
+  await tx.execute(sql`select pg_notify(${QUEUE}, ${String(count)})`);
 }
 
 export async function notifyLog(tx: DbOrTx, jobId: string) {
   await tx.execute(sql`select pg_notify(${LOG}, ${jobId})`);
 }
 
-type Hub = { ready: Promise<void>; queueGeneration: number; queueWaiters: Set<() => void>; logWaiters: Map<string, Set<() => void>> };
+/** How a wait ended; `hops` is how many more waiters a failed claim may hand the wake-up to. */
+export type QueueWake = { reason: "notified"; hops: number } | { reason: "timeout" | "changed" };
+type Waiter = (wake: QueueWake) => void;
+type Hub = { ready: Promise<void>; queueGeneration: number; queueWaiters: Set<Waiter>; logWaiters: Map<string, Set<() => void>> };
 const hubs = new WeakMap<object, Hub>();
 
 function hub(db: Db): Hub {
@@ -25,9 +29,12 @@ function hub(db: Db): Hub {
   if (h) return h;
   const created: Hub = { ready: Promise.resolve(), queueGeneration: 0, queueWaiters: new Set(), logWaiters: new Map() };
   created.ready = Promise.all([
-    db.$sql.listen(QUEUE, () => {
+    db.$sql.listen(QUEUE, (payload) => {
       created.queueGeneration++;
-      for (const w of [...created.queueWaiters]) w();
+      // the longest-waiting runners first; a woken runner that cannot take the job passes it on
+      const hops = created.queueWaiters.size;
+      const count = Math.max(1, Number(payload) || 1);
+      for (const w of [...created.queueWaiters].slice(0, count)) w({ reason: "notified", hops });
     }),
     db.$sql.listen(LOG, (jobId) => {
       for (const w of [...(created.logWaiters.get(jobId) ?? [])]) w();
@@ -54,21 +61,28 @@ export async function queueGeneration(db: Db) {
  * Resolves on the next queue notification, after `ms`, or when the signal aborts — at once
  * if a notification came since `since` (a job queued while the caller was looking).
  */
-export async function waitForQueue(db: Db, ms: number, signal?: AbortSignal, since?: number) {
+export async function waitForQueue(db: Db, ms: number, signal?: AbortSignal, since?: number): Promise<QueueWake> {
   const h = hub(db);
   await h.ready.catch(() => {});
-  if (since !== undefined && h.queueGeneration !== since) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
+  if (since !== undefined && h.queueGeneration !== since) return { reason: "changed" };
+  return new Promise<QueueWake>((resolve) => {
+    const done: Waiter = (wake) => {
       clearTimeout(timer);
       h.queueWaiters.delete(done);
-      signal?.removeEventListener("abort", done);
-      resolve();
+      signal?.removeEventListener("abort", onAbort);
+      resolve(wake);
     };
-    const timer = setTimeout(done, ms);
+    const onAbort = () => done({ reason: "timeout" });
+    const timer = setTimeout(onAbort, ms);
     h.queueWaiters.add(done);
-    signal?.addEventListener("abort", done);
+    signal?.addEventListener("abort", onAbort);
   });
+}
+
+/** A woken runner found nothing it may take: wake the next waiting one instead. */
+export function passQueueWake(db: Db, hops: number) {
+  const next = hub(db).queueWaiters.values().next();
+  if (hops > 0 && !next.done) next.value({ reason: "notified", hops });
 }
 
 /** Calls `fn` whenever a log chunk of this job is stored; returns the unsubscribe function. */

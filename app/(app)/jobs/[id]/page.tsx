@@ -1,4 +1,3 @@
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { api, orNotFound } from "@/server/api/server";
 import { AutoRefresh, JobActions } from "@/components/runners/job-actions";
@@ -63,9 +62,10 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
               {j.artifacts.map((a) => (
                 <tr key={a.id}>
                   <td className={td}>
-                    <Link href={`/api/builds/artifacts/${a.id}`} prefetch={false} className="text-brand-600 hover:underline">
+                    {/* a plain link: a file download, not a page for the client router */}
+                    <a href={`/api/builds/artifacts/${a.id}`} download className="text-brand-600 hover:underline">
                       {a.name}
-                    </Link>
+                    </a>
                   </td>
                   <td className={td}>{bytes(a.size)}</td>
                   <td className={`${td} font-mono text-xs`}>{a.sha256.slice(0, 16)}…</td>
