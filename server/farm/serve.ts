@@ -65,7 +65,10 @@ function listing(urlPath: string, dir: string) {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><table><tr><th align="left">Name</th><th align="left">Modified (UTC)</th><th align="right">Size</th></tr>${base !== "/packages/" ? `<tr><td><a href="${escapeHtml(base.replace(/[^/]+\/$/, ""))}">../</a></td><td></td><td></td></tr>` : ""}${rows.join("")}</table></body></html>\n`;
 }
 
-function serveFile(req: Request, file: string, st: fs.Stats): Response {
+type FileReply = { status: number; headers: Record<string, string>; range: { start: number; end: number } | null };
+
+/** Conditional and range handling of one file, shared by the Web and the node:http paths. */
+function fileReply(method: string, header: (name: string) => string | null | undefined, file: string, st: fs.Stats): FileReply {
   const etag = `"${st.ino.toString(16)}-${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
   const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
   const headers: Record<string, string> = {
@@ -75,32 +78,37 @@ function serveFile(req: Request, file: string, st: fs.Stats): Response {
     "accept-ranges": "bytes",
     "cache-control": "no-cache",
   };
-  const inm = req.headers.get("if-none-match");
-  const ims = req.headers.get("if-modified-since");
+  const inm = header("if-none-match");
+  const ims = header("if-modified-since");
   if (inm ? inm.split(",").some((t) => t.trim() === etag || t.trim() === "*") : ims && !Number.isNaN(Date.parse(ims)) && lastModified.getTime() <= Date.parse(ims))
-    return new Response(null, { status: 304, headers });
+    return { status: 304, headers, range: null };
 
   let start = 0;
   let end = st.size - 1;
   let status = 200;
-  const range = req.headers.get("range");
-  const ifRange = req.headers.get("if-range");
+  const range = header("range");
+  const ifRange = header("if-range");
   if (range && (!ifRange || ifRange === etag)) {
     const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    if (!m || (m[1] === "" && m[2] === "")) return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${st.size}` } });
-    if (m[1] === "") start = Math.max(0, st.size - Number(m[2]));
-    else {
+    if (m && m[1] === "" && m[2] !== "") start = Math.max(0, st.size - Number(m[2]));
+    else if (m && m[1] !== "") {
       start = Number(m[1]);
       if (m[2] !== "") end = Math.min(Number(m[2]), st.size - 1);
     }
-    if (start >= st.size || start > end) return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${st.size}` } });
+    if (!m || (m[1] === "" && m[2] === "") || start >= st.size || start > end)
+      return { status: 416, headers: { ...headers, "content-range": `bytes */${st.size}` }, range: null };
     status = 206;
     headers["content-range"] = `bytes ${start}-${end}/${st.size}`;
   }
   headers["content-length"] = String(st.size === 0 ? 0 : end - start + 1);
-  if (req.method === "HEAD" || st.size === 0) return new Response(null, { status, headers });
-  const stream = Readable.toWeb(fs.createReadStream(file, { start, end })) as ReadableStream<Uint8Array>;
-  return new Response(stream, { status, headers });
+  return { status, headers, range: method === "HEAD" || st.size === 0 ? null : { start, end } };
+}
+
+function serveFile(req: Request, file: string, st: fs.Stats): Response {
+  const r = fileReply(req.method, (n) => req.headers.get(n), file, st);
+  if (!r.range) return new Response(null, { status: r.status, headers: r.headers });
+  const stream = Readable.toWeb(fs.createReadStream(file, r.range)) as ReadableStream<Uint8Array>;
+  return new Response(stream, { status: r.status, headers: r.headers });
 }
 
 /** binrepos.conf and a make.conf snippet for hosts of a stack: the stack's binhosts, most specific first. */
@@ -170,10 +178,22 @@ export function serveBinhostNode(req: IncomingMessage, res: ServerResponse): boo
           return "\0";
         }
       });
+    // Anonymous may fetch packages (the policy says so): no credential lookup on the hot path.
+    const anonymous: Actor = { kind: "anonymous" };
+    const auth = !can(anonymous, "farm:binhost") && req.headers.authorization ? await userFromAuthorizationHeader(req.headers.authorization) : null;
+    const actor: Actor = auth ? actorFromUser(auth.user, auth.scope) : anonymous;
+    if (segments[1] !== "stacks" && can(actor, "farm:binhost")) {
+      const real = resolveServed(segments);
+      const st = real ? fs.statSync(real) : null;
+      if (real && st?.isFile()) {
+        const r = fileReply(req.method!, (n) => req.headers[n] as string | undefined, real, st);
+        res.writeHead(r.status, r.headers);
+        if (!r.range) return void res.end();
+        return pipeline(fs.createReadStream(real, r.range), res);
+      }
+    }
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    const auth = req.headers.authorization ? await userFromAuthorizationHeader(req.headers.authorization) : null;
-    const actor: Actor = auth ? actorFromUser(auth.user, auth.scope) : { kind: "anonymous" };
     const response = await serveBinhost(new Request(`http://binhost${pathname}`, { method: req.method, headers }), actor, segments);
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (!response.body) return void res.end();

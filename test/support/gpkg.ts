@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -25,12 +25,14 @@ export type FixturePackage = {
   definedPhases?: string;
   buildTime?: number;
   chost?: string;
-  compression?: "xz" | "gz" | "zst" | "bz2";
+  compression?: "xz" | "gz" | "zst" | "bz2" | "none";
   /** Changes the image, so two builds of the same package differ. */
   payload?: string;
+  /** Adds an incompressible file of this many bytes to the image (benchmarks). */
+  imageBytes?: number;
 };
 
-const tarFlags = { xz: "-J", gz: "-z", bz2: "-j", zst: "--zstd" } as const;
+const tarFlags = { xz: ["-J"], gz: ["-z"], bz2: ["-j"], zst: ["--zstd"], none: [] } as const;
 
 export function makeGpkg(outDir: string, p: FixturePackage): string {
   const comp = p.compression ?? "xz";
@@ -61,13 +63,14 @@ export function makeGpkg(outDir: string, p: FixturePackage): string {
     fs.writeFileSync(path.join(work, "m/metadata/environment.bz2"), "not really bzip2");
     fs.mkdirSync(path.join(work, "i/image/usr/bin"), { recursive: true });
     fs.writeFileSync(path.join(work, "i/image/usr/bin", p.pf), `#!/bin/sh\necho ${p.pf} ${p.payload ?? ""}\n`);
+    if (p.imageBytes) fs.writeFileSync(path.join(work, "i/image/usr/bin", `${p.pf}.data`), randomBytes(p.imageBytes));
     const pkg = path.join(work, "o", base);
     fs.mkdirSync(pkg, { recursive: true });
     fs.writeFileSync(path.join(pkg, "gpkg-1"), "");
-    const suffix = comp === "gz" ? "gz" : comp;
-    execFileSync("tar", ["--format=ustar", tarFlags[comp], "-C", path.join(work, "m"), "-cf", path.join(pkg, `metadata.tar.${suffix}`), "metadata"]);
-    execFileSync("tar", ["--format=ustar", tarFlags[comp], "-C", path.join(work, "i"), "-cf", path.join(pkg, `image.tar.${suffix}`), "image"]);
-    const members = ["gpkg-1", `metadata.tar.${suffix}`, `image.tar.${suffix}`];
+    const suffix = comp === "none" ? "" : `.${comp}`;
+    execFileSync("tar", ["--format=ustar", ...tarFlags[comp], "-C", path.join(work, "m"), "-cf", path.join(pkg, `metadata.tar${suffix}`), "metadata"]);
+    execFileSync("tar", ["--format=ustar", ...tarFlags[comp], "-C", path.join(work, "i"), "-cf", path.join(pkg, `image.tar${suffix}`), "image"]);
+    const members = ["gpkg-1", `metadata.tar${suffix}`, `image.tar${suffix}`];
     const manifest = members
       .map((m) => {
         const data = fs.readFileSync(path.join(pkg, m));

@@ -1,14 +1,17 @@
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
-import type { Actor } from "@/server/auth/policy";
+import { can, type Actor } from "@/server/auth/policy";
 import { serveBinhost } from "@/server/farm/serve";
 
 export const dynamic = "force-dynamic";
 
 type Params = { params: Promise<{ path?: string[] }> };
 
+/** The binhost under `next dev`; `npm start` serves /packages ahead of Next (scripts/start.ts). */
 async function handler(req: Request, { params }: Params) {
-  const resolved = await userFromAuthorizationHeader(req.headers.get("authorization"));
-  const actor: Actor = resolved ? actorFromUser(resolved.user, resolved.scope) : { kind: "anonymous" };
+  const anonymous: Actor = { kind: "anonymous" };
+  const header = req.headers.get("authorization");
+  const resolved = !can(anonymous, "farm:binhost") && header ? await userFromAuthorizationHeader(header) : null;
+  const actor: Actor = resolved ? actorFromUser(resolved.user, resolved.scope) : anonymous;
   const segments = ((await params).path ?? []).map((s) => {
     try {
       return decodeURIComponent(s);
