@@ -1,7 +1,7 @@
 import { api, orNotFound } from "@/server/api/server";
 import { RunBackupButton } from "@/components/backups/run-backup-button";
 import { Pager } from "@/components/pager";
-import { Badge, Breadcrumbs, EmptyState, formatDateSeconds, formatDuration, PageHeader, Table, td, th } from "@/components/ui";
+import { Badge, Breadcrumbs, EmptyState, formatBytes, formatDateSeconds, formatDuration, PageHeader, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "Backups · Admin area" };
 
@@ -12,17 +12,6 @@ const statusBadge = {
   failed: <Badge tone="red">Failed</Badge>,
 };
 
-function size(bytes: number) {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 const triggers: Record<string, string> = { schedule: "schedule", manual: "manual", cli: "command line" };
 
@@ -94,7 +83,7 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
                       </>
                     )}
                   </td>
-                  <td className={td}>{r.status === "running" ? "—" : size(r.bytes)}</td>
+                  <td className={td}>{r.status === "running" ? "—" : formatBytes(r.bytes)}</td>
                   <td className={td}>
                     <code className="break-all text-xs">{r.directory}</code>
                   </td>

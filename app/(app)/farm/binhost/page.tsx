@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
-import { formatSize } from "@/components/farm/format";
+import { formatBytes } from "@/components/ui";
 import { Breadcrumbs, EmptyState, PageHeader, Table, formatDate, td, th } from "@/components/ui";
 
 export const metadata = { title: "Binary packages" };
@@ -53,7 +53,7 @@ export default async function FarmBinhostPage() {
                             {p.packageCount} package{p.packageCount === 1 ? "" : "s"}
                           </Link>
                           <div className="text-xs text-gray-500">
-                            {formatSize(p.bytes)} · {formatDate(p.createdAt)}
+                            {formatBytes(p.bytes)} · {formatDate(p.createdAt)}
                             {p.inherited > 0 && ` · +${p.inherited} from parents`}
                           </div>
                         </>

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
-import { formatSize } from "@/components/farm/format";
+import { formatBytes } from "@/components/ui";
 import { hrefWith, PageNumberPager, SearchBox } from "@/components/pager";
 import { Breadcrumbs, EmptyState, PageHeader, Table, td, th } from "@/components/ui";
 
@@ -47,7 +47,7 @@ export default async function FarmSearchPage({ searchParams }: { searchParams: P
                         {p.profile}
                       </Link>
                     </td>
-                    <td className={td}>{formatSize(p.size)}</td>
+                    <td className={td}>{formatBytes(p.size)}</td>
                   </tr>
                 ))}
               </tbody>

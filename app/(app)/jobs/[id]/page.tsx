@@ -2,8 +2,8 @@ import { notFound } from "next/navigation";
 import { api, orNotFound } from "@/server/api/server";
 import { AutoRefresh, JobActions } from "@/components/runners/job-actions";
 import { LogView } from "@/components/runners/log-view";
-import { bytes, seconds, StatusBadge } from "@/components/runners/status";
-import { Breadcrumbs, Card, PageHeader, Table, td, th } from "@/components/ui";
+import { seconds, StatusBadge } from "@/components/runners/status";
+import { Breadcrumbs, Card, formatBytes, PageHeader, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "Job" };
 
@@ -67,7 +67,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
                       {a.name}
                     </a>
                   </td>
-                  <td className={td}>{bytes(a.size)}</td>
+                  <td className={td}>{formatBytes(a.size)}</td>
                   <td className={`${td} font-mono text-xs`}>{a.sha256.slice(0, 16)}…</td>
                 </tr>
               ))}

@@ -1,5 +1,5 @@
 import { api, orNotFound } from "@/server/api/server";
-import { formatSize } from "@/components/farm/format";
+import { formatBytes } from "@/components/ui";
 import { PageNumberPager } from "@/components/pager";
 import { Badge, Breadcrumbs, PageHeader, Table, buttonClass, formatDate, td, th } from "@/components/ui";
 
@@ -19,7 +19,7 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
         title={`${profile} (${env}, ${arch})`}
         description={
           <>
-            {publication.packageCount} packages, {formatSize(publication.bytes)}, published {formatDate(publication.createdAt)}
+            {publication.packageCount} packages, {formatBytes(publication.bytes)}, published {formatDate(publication.createdAt)}
             {publication.inherited > 0 && <>; {publication.inherited} more come from the parent profiles&apos; binhosts</>}. emerge reads{" "}
             <code>{base}/Packages</code>.
           </>
@@ -69,7 +69,7 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
               </td>
               <td className={td}>{p.slot}</td>
               <td className={td}>{p.buildId}</td>
-              <td className={td}>{formatSize(p.size)}</td>
+              <td className={td}>{formatBytes(p.size)}</td>
             </tr>
           ))}
         </tbody>
