@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
+import { StartFarmBuild } from "@/components/farm/start-build";
 import { hrefWith } from "@/components/pager";
 import { Alert, Badge, Breadcrumbs, buttonClass, Card, EmptyState, PageHeader } from "@/components/ui";
 
@@ -21,7 +22,8 @@ function KeyValues({ entries }: { entries: [string, string][] }) {
 }
 
 export default async function FarmProfilesPage() {
-  const branches = await orNotFound((await api()).farm.profiles());
+  const caller = await api();
+  const [branches, canBuild] = await Promise.all([orNotFound(caller.farm.profiles()), caller.farmBuilds.canStart()]);
   return (
     <>
       <Breadcrumbs items={[{ label: "Build farm" }, { label: "Build profiles" }]} />
@@ -138,6 +140,11 @@ export default async function FarmProfilesPage() {
                             <a className="text-brand-600 underline" href={`/packages/${b.environment}/stacks/${s.name}/${arch}/make.conf`}>
                               make.conf
                             </a>
+                            {canBuild && b.environment && (
+                              <span className="ml-2 inline-block align-middle">
+                                <StartFarmBuild target={{ environment: b.environment, arch, stack: s.name, variant: "incremental" }} label={`Build stack (${arch})`} />
+                              </span>
+                            )}
                           </span>
                         ))}
                   </li>
