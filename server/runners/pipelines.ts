@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
+import { containsPattern } from "@/db/like";
 import { buildArtifacts, buildJobs, organizations, pipelines, runners } from "@/db/schema";
 import { notifyLog, notifyQueue } from "./signals";
 
@@ -226,7 +227,7 @@ export const pipelineStatuses = ["pending", "running", "success", "failed", "can
 
 export async function listPipelines(
   db: DbOrTx,
-  filter: { status?: (typeof pipelineStatuses)[number]; orgId?: string | null; orgIds?: string[]; source?: string; ref?: string },
+  filter: { status?: (typeof pipelineStatuses)[number]; orgId?: string | null; orgIds?: string[]; source?: string; ref?: string; q?: string },
   page: { limit: number; offset: number },
 ) {
   const where: SQL[] = [];
@@ -234,6 +235,8 @@ export async function listPipelines(
   if (filter.orgId) where.push(eq(pipelines.orgId, filter.orgId));
   if (filter.source) where.push(eq(pipelines.source, filter.source));
   if (filter.ref) where.push(eq(pipelines.ref, filter.ref));
+  // the repository or build profile a pipeline is for is in its name ("Build ruby for …")
+  if (filter.q) where.push(ilike(pipelines.name, containsPattern(filter.q)));
   if (filter.orgIds) where.push(filter.orgIds.length ? inArray(pipelines.orgId, filter.orgIds) : sql`false`);
   const cond = where.length ? and(...where) : undefined;
   const rows = await db

@@ -2,22 +2,23 @@ import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
 import { hrefWith, PageNumberPager } from "@/components/pager";
 import { seconds, StatusBadge } from "@/components/runners/status";
-import { buttonClass, Breadcrumbs, cx, EmptyState, formatDate, PageHeader, Table, td, th } from "@/components/ui";
+import { buttonClass, Breadcrumbs, cx, EmptyState, formatDate, inputClass, PageHeader, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "Pipelines" };
 
 const statuses = ["pending", "running", "success", "failed", "canceled"] as const;
 
-export default async function PipelinesPage({ searchParams }: { searchParams: Promise<{ page?: string; status?: string; org?: string; source?: string; ref?: string }> }) {
+export default async function PipelinesPage({ searchParams }: { searchParams: Promise<{ page?: string; status?: string; org?: string; source?: string; ref?: string; q?: string }> }) {
   const sp = await searchParams;
   const page = Math.max(1, Number(sp.page) || 1);
   const status = statuses.find((s) => s === sp.status);
   const org = sp.org && /^[a-z0-9-]{1,100}$/.test(sp.org) ? sp.org : undefined;
   const source = sp.source?.slice(0, 50) || undefined;
   const ref = sp.ref?.slice(0, 255) || undefined;
-  const data = await orNotFound((await api()).runners.pipelines({ page, status, org, source, ref }));
-  const link = (over: Record<string, string | undefined>) => hrefWith("/pipelines", { status, org, source, ref, ...over });
-  const filters = { org, source, ref };
+  const q = sp.q?.trim().slice(0, 100) || undefined;
+  const data = await orNotFound((await api()).runners.pipelines({ page, status, org, source, ref, q }));
+  const link = (over: Record<string, string | undefined>) => hrefWith("/pipelines", { status, org, source, ref, q, ...over });
+  const filters = { org, source, ref, q };
   return (
     <>
       <Breadcrumbs items={[{ label: "Pipelines" }]} />
@@ -32,6 +33,13 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
           ) : undefined
         }
       />
+      <form method="get" action="/pipelines" role="search" aria-label="Pipelines" className="mb-3 flex gap-2 text-sm">
+        {Object.entries({ status, org, source, ref }).map(([k, v]) => v && <input key={k} type="hidden" name={k} value={v} />)}
+        <input name="q" defaultValue={q} placeholder="Repository, profile or name" aria-label="Search pipelines" className={`${inputClass} max-w-xs`} />
+        <button type="submit" className={buttonClass.secondary}>
+          Search
+        </button>
+      </form>
       <nav aria-label="Filter by status" className="mb-3 flex flex-wrap gap-2 text-sm">
         {[undefined, ...statuses].map((s) => (
           <Link key={s ?? "all"} href={link({ status: s })} aria-current={s === status ? "page" : undefined} className={cx("rounded-md px-2 py-1", s === status ? "bg-brand-50 font-medium text-brand-700" : "text-gray-600 hover:bg-gray-100")}>
@@ -48,7 +56,7 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
         )}
       </nav>
       {data.rows.length === 0 ? (
-        <EmptyState title="No pipelines">{status || org || source || ref ? "None match the filter." : "Pipelines appear here once builds run."}</EmptyState>
+        <EmptyState title="No pipelines">{status || org || source || ref || q ? "None match the filter." : "Pipelines appear here once builds run."}</EmptyState>
       ) : (
         <Table label="Pipelines">
           <thead>

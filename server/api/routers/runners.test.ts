@@ -65,6 +65,8 @@ describe("runners router", () => {
     expect((await as(admin).runners.pipelines({ page: 1, org: "acme" })).rows.map((r) => r.name)).toEqual(["acme build"]);
     expect((await as(admin).runners.pipelines({ page: 1, source: "ui" })).total).toBe(2);
     expect((await as(admin).runners.pipelines({ page: 1, source: "tinderbox" })).total).toBe(0);
+    expect((await as(admin).runners.pipelines({ page: 1, q: "INSTANCE" })).rows.map((r) => r.name)).toEqual(["instance build"]);
+    expect((await as(admin).runners.pipelines({ page: 1, q: "100%_" })).total).toBe(0);
     expect(await trpcCode(as(outsider).runners.pipeline({ id: mine.id }))).toBe("NOT_FOUND");
     expect(await trpcCode(as(dev).runners.pipeline({ id: global.id }))).toBe("NOT_FOUND");
     const job = await as(dev).runners.job({ id: p!.jobs[0].id });

@@ -74,7 +74,7 @@ export const runnersRouter = router({
   pipelines: protectedProcedure
     .input(
       z
-        .object({ page, status: z.enum(pipelineStatuses).optional(), org: z.string().max(100).optional(), source: z.string().max(50).optional(), ref: z.string().max(255).optional() })
+        .object({ page, status: z.enum(pipelineStatuses).optional(), org: z.string().max(100).optional(), source: z.string().max(50).optional(), ref: z.string().max(255).optional(), q: z.string().trim().max(100).optional() })
         .default({ page: 1 }),
     )
     .query(async ({ ctx, input }) => {
@@ -84,7 +84,7 @@ export const runnersRouter = router({
         const org = await getOrgBySlug(ctx.db, input.org);
         orgId = org?.id ?? "00000000-0000-0000-0000-000000000000";
       }
-      const { rows, total } = await listPipelines(ctx.db, { status: input.status, orgId, orgIds, source: input.source, ref: input.ref }, { limit: PAGE, offset: (input.page - 1) * PAGE });
+      const { rows, total } = await listPipelines(ctx.db, { status: input.status, orgId, orgIds, source: input.source, ref: input.ref, q: input.q || undefined }, { limit: PAGE, offset: (input.page - 1) * PAGE });
       return { rows, total, page: input.page, hasMore: input.page * PAGE < total, canRun: ctx.actor.isAdmin };
     }),
 
