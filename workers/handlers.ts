@@ -14,6 +14,7 @@ import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
 import { pkiRefreshJob } from "@/server/pki/jobs";
 import { farmJobFinished } from "@/server/farm/pipeline";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
+import { checkPushedProfiles } from "@/server/farm/checks";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -35,7 +36,10 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.pkiRefresh]: () => pkiRefreshJob(getDb()),
   [queues.buildJobFinished]: (data) => farmJobFinished(getDb(), String(data.jobId)),
   [queues.farmSchedulesDue]: () => runDueSchedules(getDb()),
-  [queues.farmProfilesPushed]: (data) => runMergeSchedules(getDb(), (data.branches as string[]) ?? []),
+  [queues.farmProfilesPushed]: async (data) => {
+    const branches = (data.branches as string[]) ?? [];
+    return { checks: await checkPushedProfiles(getDb(), branches), builds: await runMergeSchedules(getDb(), branches) };
+  },
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {

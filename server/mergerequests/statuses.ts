@@ -17,7 +17,7 @@ export type StatusInput = { state: StatusState; context: string; description: st
 
 export class UnknownCommitError extends Error {}
 
-export async function setCommitStatus(db: Db, repo: RepoWithOrg, dir: string, sha: string, input: StatusInput, creatorId: string) {
+export async function setCommitStatus(db: Db, repo: RepoWithOrg, dir: string, sha: string, input: StatusInput, creatorId: string | null) {
   if (!(await commitExists(dir, sha))) throw new UnknownCommitError(`No commit ${sha} in ${repo.orgSlug}/${repo.name}`);
   const now = new Date();
   const [row] = await db
