@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, Field, inputClass } from "@/components/ui";
+import { newMrUrl } from "@/components/code/urls";
 
 type Props = {
   slug: string;
@@ -32,9 +33,11 @@ export function FileEditor(props: Props) {
   const [target, setTarget] = useState<TargetKind>(canCommitHere ? "current" : "new-feature");
   const [featureName, setFeatureName] = useState("");
   const [existing, setExisting] = useState(featureBranches[0]?.name ?? "");
+  const [startMr, setStartMr] = useState(false);
   const commit = trpc.repoAdmin.commit.useMutation({
-    // The file view of the branch the commit went to.
-    onSuccess: (r) => router.push(`/orgs/${slug}/repos/${encodeURIComponent(name)}/blob/${encode(r.branch)}/${encode(r.path)}`),
+    // The file view of the branch the commit went to, or (asked for) a merge request from it into this branch.
+    onSuccess: (r) =>
+      router.push(startMr && r.branch !== branch ? newMrUrl(slug, name, r.branch, branch) : `/orgs/${slug}/repos/${encodeURIComponent(name)}/blob/${encode(r.branch)}/${encode(r.path)}`),
   });
   const errs = fieldErrors(commit.error);
   const targetError = errs.target ?? errs.featureName;
@@ -145,6 +148,12 @@ export function FileEditor(props: Props) {
           </div>
         )}
         {targetError && <p className="text-sm text-red-600 dark:text-red-400">{targetError}</p>}
+        {target !== "current" && (
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={startMr} onChange={(e) => setStartMr(e.target.checked)} />
+            Start a merge request into <span className="font-mono">{branch}</span> with these changes
+          </label>
+        )}
       </fieldset>
 
       <div className="flex gap-2">

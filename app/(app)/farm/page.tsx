@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
+import { encodePath } from "@/components/code/urls";
 import { StartFarmBuild } from "@/components/farm/start-build";
 import { hrefWith } from "@/components/pager";
 import { Alert, Badge, Breadcrumbs, buttonClass, Card, EmptyState, PageHeader } from "@/components/ui";
@@ -113,6 +114,14 @@ export default async function FarmProfilesPage() {
                             </Link>
                           </li>
                         ))}
+                        {canBuild && (
+                          <li>
+                            <Link className="text-brand-600 underline" href={`/orgs/infrastructure/repos/build-profiles/edit/${encodePath(b.branch)}/profiles/${p.name}.yaml`}>
+                              Edit {p.name}.yaml
+                            </Link>{" "}
+                            <span className="text-xs text-gray-500">(a commit on a feature branch and a merge request)</span>
+                          </li>
+                        )}
                       </ul>
                     </div>
                   </div>

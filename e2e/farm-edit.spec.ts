@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import { ADMIN, login } from "./support";
+
+const feature = `ruby-yjit-${randomBytes(3).toString("hex")}`;
+
+test("an admin edits a build profile in the browser: a feature branch, a merge request, and the profiles check on it", async ({ page }) => {
+  await login(page, ADMIN.username, ADMIN.password);
+  await page.goto("/farm");
+  const develop = page.getByRole("region", { name: "Branch develop" });
+  await develop.getByText("ruby", { exact: true }).click();
+  await develop.getByRole("link", { name: "Edit ruby.yaml" }).click();
+  await expect(page).toHaveURL(/\/orgs\/infrastructure\/repos\/build-profiles\/edit\/develop\/profiles\/ruby\.yaml$/);
+
+  const editor = page.getByLabel("File content");
+  const original = await editor.inputValue();
+  await editor.fill(original.replace(/\n*$/, "\n") + "# YJIT for every Ruby host\n");
+  await page.getByLabel("New feature branch name").fill(feature);
+  await page.getByRole("checkbox", { name: /Start a merge request into develop/ }).check();
+  await page.getByRole("button", { name: "Commit changes" }).click();
+
+  await expect(page).toHaveURL(/\/merge_requests\/new\?/);
+  await expect(page.getByLabel("Source branch")).toHaveValue(`feature/${feature}`);
+  await expect(page.getByLabel("Target branch")).toHaveValue("develop");
+  await page.getByRole("button", { name: "Create merge request" }).click();
+  await expect(page.getByRole("heading", { name: /ruby/i }).first()).toBeVisible();
+
+  // The worker validates the pushed profiles and reports on the MR's head.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("list", { name: "Status checks" })).toContainText("build-profiles/validate", { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.getByRole("list", { name: "Status checks" })).toContainText("3 profiles and 1 stack are valid");
+});
