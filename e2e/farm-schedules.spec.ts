@@ -4,6 +4,9 @@ import { ADMIN, login } from "./support";
 test("an admin schedules a nightly build and a build on every merge, with cron mistakes explained", async ({ page }) => {
   await login(page, ADMIN.username, ADMIN.password);
   await page.goto("/farm");
+  await page.getByRole("link", { name: "Build matrix" }).click();
+  await expect(page.getByRole("heading", { name: "Build matrix" })).toBeVisible();
+  await page.goto("/farm");
   await page.getByRole("link", { name: "Schedules" }).click();
   const form = page.getByRole("form", { name: "Add schedule" });
   await form.getByLabel("Profile or stack").fill("linux");

@@ -18,6 +18,7 @@ import { readLog } from "@/server/runners/queue";
 import { createLocalUser } from "@/server/users";
 import { ensureFarmDefaults } from "./catalog";
 import type { JobSpec } from "./index";
+import { buildMatrix, targetHistory } from "./history";
 import { runnerJobName, startFarmBuild, toRunnerJob } from "./pipeline";
 import { loadBranchProfiles } from "./repo";
 import { serveBinhost } from "./serve";
@@ -164,4 +165,17 @@ describe("farm builds on the job engine", () => {
     });
     expect(recovered.title).toBe("Build of linux (development/amd64) is green again");
   });
+
+  it("shows the last build of each target in the matrix, and its history newest first", async () => {
+    const matrix = await buildMatrix(db());
+    expect(matrix).toHaveLength(1);
+    expect(matrix[0]).toMatchObject({ environment: "development", arch: "amd64", profile: "linux", status: "success", packages: 2 });
+    expect(matrix[0].bytes).toBeGreaterThan(0);
+    const history = await targetHistory(db(), { environment: "development", arch: "amd64", profile: "linux" });
+    expect(history.builds.map((b) => b.status)).toEqual(["success", "failed", "success"]);
+    expect(history.publications.length).toBeGreaterThanOrEqual(2);
+    expect(history.publications[0].packages).toBe(2);
+    expect((await targetHistory(db(), { environment: "production", arch: "amd64", profile: "linux" })).builds).toEqual([]);
+  });
 });
+

@@ -41,9 +41,14 @@ export default async function FarmProfilesPage() {
           </>
         }
         actions={
-          <Link className={buttonClass.secondary} href="/farm/schedules">
-            Schedules
-          </Link>
+          <span className="flex gap-2">
+            <Link className={buttonClass.secondary} href="/farm/builds">
+              Build matrix
+            </Link>
+            <Link className={buttonClass.secondary} href="/farm/schedules">
+              Schedules
+            </Link>
+          </span>
         }
       />
       {branches.length === 0 && <EmptyState title="No build profiles yet">The repository infrastructure/build-profiles has no branches.</EmptyState>}

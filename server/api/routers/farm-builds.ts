@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { FarmInputError } from "@/server/farm/errors";
+import { buildMatrix, targetHistory } from "@/server/farm/history";
 import { startFarmBuild } from "@/server/farm/pipeline";
 import { createSchedule, deleteSchedule, listSchedules, nextRun, setScheduleEnabled } from "@/server/farm/schedules";
 import { FieldError, protectedProcedure, router } from "../trpc";
@@ -68,5 +69,16 @@ export const farmBuildsRouter = router({
     ctx.audit.targetType = "farm_schedule";
     ctx.audit.targetId = input.id;
     return { ok: true };
+  }),
+
+  /** The dashboard: the last build of every environment × arch × profile. */
+  matrix: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "farm:read");
+    return buildMatrix(ctx.db);
+  }),
+
+  history: protectedProcedure.input(z.object({ environment: name, arch: name, profile: name })).query(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:read");
+    return targetHistory(ctx.db, input);
   }),
 });
