@@ -14,7 +14,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { closeDb, getDb } from "@/db/client";
 import { loadConfig } from "@/server/config";
 import { publishBuild } from "@/server/farm/binhost";
@@ -24,9 +23,8 @@ import { runMigrations } from "@/server/runtime/database";
 import { makeGpkg } from "@/test/support/gpkg";
 import { startPortal } from "@/test/support/portal";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
-import { finishBench, stats, type Stats } from "./lib";
+import { buildPortal, finishBench, stats, type Stats } from "./lib";
 
-const root = path.resolve(import.meta.dirname, "..");
 const distDir = ".next-farmbench";
 const packages = Number(process.env.BENCH_PACKAGES ?? 2000);
 const packageKb = Number(process.env.BENCH_PACKAGE_KB ?? 1024);
@@ -38,28 +36,6 @@ const cleanups: (() => Promise<void>)[] = [];
 const log = (line: string) => console.error(`[bench:farm] ${line}`);
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-function build(logFile: string) {
-  if (!process.env.BENCH_BUILD && fs.existsSync(path.join(root, distDir, "BUILD_ID"))) {
-    log(`reusing the existing ${distDir} build (BENCH_BUILD=1 rebuilds)`);
-    return null;
-  }
-  log(`next build → ${distDir} (log: ${logFile})`);
-  const tsconfig = fs.readFileSync(path.join(root, "tsconfig.json"), "utf8");
-  const t = performance.now();
-  const out = fs.openSync(logFile, "a");
-  try {
-    const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-      cwd: root,
-      stdio: ["ignore", out, out],
-      env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
-    });
-    if (r.status !== 0) throw new Error(`next build failed; see ${logFile}`);
-  } finally {
-    fs.closeSync(out);
-    fs.writeFileSync(path.join(root, "tsconfig.json"), tsconfig);
-  }
-  return Math.round(performance.now() - t);
-}
 
 async function publishBench(tmp: string) {
   const fixtures = path.join(tmp, "fixtures");
@@ -188,7 +164,7 @@ async function main() {
   await closeDb();
 
   const logFile = path.join(tmp, "portal.log");
-  const buildMs = build(path.join(tmp, "build.log"));
+  const buildMs = buildPortal(distDir, path.join(tmp, "build.log"), log);
   log("starting the portal");
   const portal = await startPortal(
     { NEXT_DIST_DIR: distDir, ROOKERY_DATA_DIR: process.env.ROOKERY_DATA_DIR, DATABASE_URL: db.url, ROOKERY_INPROCESS_WORKERS: "false", NEXT_TELEMETRY_DISABLED: "1" },

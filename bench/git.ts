@@ -24,7 +24,6 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { closeDb, getDb } from "@/db/client";
 import { createToken } from "@/server/auth/tokens";
 import { loadConfig } from "@/server/config";
@@ -40,9 +39,8 @@ import { createLocalUser } from "@/server/users";
 import { startPortal, type Portal } from "@/test/support/portal";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
 import { generateHistory, generateUpload, packedBytes } from "./git-repos";
-import { Client, finishBench, median, stats, timed, type Stats } from "./lib";
+import { buildPortal, Client, finishBench, median, stats, timed, type Stats } from "./lib";
 
-const root = path.resolve(import.meta.dirname, "..");
 const distDir = ".next-gitbench";
 const ORG = "gitbench";
 const REPO = "big";
@@ -220,29 +218,6 @@ async function setup(adminUrl: string, tmp: string) {
   return { dbUrl: db.url, repo, token };
 }
 
-function build(logFile: string) {
-  if (!process.env.BENCH_BUILD && fs.existsSync(path.join(root, distDir, "BUILD_ID"))) {
-    log(`reusing the existing ${distDir} build (BENCH_BUILD=1 rebuilds)`);
-    return null;
-  }
-  log(`next build → ${distDir} (log: ${logFile})`);
-  // next build rewrites tsconfig.json to include its dist dir's types: put it back afterwards.
-  const tsconfig = fs.readFileSync(path.join(root, "tsconfig.json"), "utf8");
-  const t = performance.now();
-  const out = fs.openSync(logFile, "a");
-  try {
-    const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-      cwd: root,
-      stdio: ["ignore", out, out],
-      env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
-    });
-    if (r.status !== 0) throw new Error(`next build failed; see ${logFile}`);
-  } finally {
-    fs.closeSync(out);
-    fs.writeFileSync(path.join(root, "tsconfig.json"), tsconfig);
-  }
-  return Math.round(performance.now() - t);
-}
 
 async function cloneBench(rookeryUrl: string, rawUrl: string, tmp: string) {
   const dest = path.join(tmp, "clone.git");
@@ -472,7 +447,7 @@ async function main() {
   const [upload, uploadMs] = await timed(() => generateUpload(uploadDir, "upload", { files: Math.round(pushMb / 10), fileBytes: 10 * MB }));
   log(`${round1(upload.packedBytes / MB)} MB in ${uploadMs} ms`);
 
-  const buildMs = build(path.join(tmp, "build.log"));
+  const buildMs = buildPortal(distDir, path.join(tmp, "build.log"), log);
   const raw = await startRawServer();
   cleanups.unshift(raw.close);
   log("starting the portal");

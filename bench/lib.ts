@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -97,4 +98,33 @@ export function finishBench<R extends { file: string; targets: { pass: boolean }
       process.exit(1);
     },
   );
+}
+
+/**
+ * `next build` into `distDir` for a benchmark (reused when it exists unless `rebuild`);
+ * the build's time in ms, or null when reused. next build rewrites tsconfig.json to include
+ * its dist dir's types: it is put back afterwards.
+ */
+export function buildPortal(distDir: string, logFile: string, log: (line: string) => void, rebuild = !!process.env.BENCH_BUILD): number | null {
+  const root = path.resolve(import.meta.dirname, "..");
+  if (!rebuild && fs.existsSync(path.join(root, distDir, "BUILD_ID"))) {
+    log(`reusing the existing ${distDir} build (BENCH_BUILD=1 rebuilds)`);
+    return null;
+  }
+  log(`next build → ${distDir} (log: ${logFile})`);
+  const tsconfig = fs.readFileSync(path.join(root, "tsconfig.json"), "utf8");
+  const t = performance.now();
+  const out = fs.openSync(logFile, "a");
+  try {
+    const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: root,
+      stdio: ["ignore", out, out],
+      env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    if (r.status !== 0) throw new Error(`next build failed; see ${logFile}`);
+  } finally {
+    fs.closeSync(out);
+    fs.writeFileSync(path.join(root, "tsconfig.json"), tsconfig);
+  }
+  return Math.round(performance.now() - t);
 }

@@ -17,7 +17,6 @@
  *   BENCH_QUIET_WAIT=300    seconds to wait for the load average to drop below 1 first
  * Exit code 1 when a target is missed. Not part of `npm test`.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -30,10 +29,9 @@ import { startPortal, type Portal } from "@/test/support/portal";
 import { freePort } from "@/test/support/ports";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
 import { LDAP_BASE, ldapEnv, startSlapd } from "@/test/support/slapd";
-import { Client, finishBench, median, stats, timed, type Stats } from "./lib";
+import { buildPortal, Client, finishBench, median, stats, timed, type Stats } from "./lib";
 import { directoryLdif, membershipsOf, orgName, orgSlug, seed, username, type Population } from "./seed";
 
-const root = path.resolve(import.meta.dirname, "..");
 const distDir = ".next-bench";
 const population: Population = { orgs: 200, users: 5000 };
 const clients = Number(process.env.BENCH_CLIENTS ?? 20);
@@ -82,23 +80,6 @@ async function ldapSync(adminUrl: string) {
   return { slapdLoadMs: loadMs, initial, repeat };
 }
 
-function build(logFile: string, skip: boolean) {
-  if (skip && fs.existsSync(path.join(root, distDir, "BUILD_ID"))) {
-    log(`reusing the existing ${distDir} build`);
-    return null;
-  }
-  log(`next build → ${distDir} (log: ${logFile})`);
-  const t = performance.now();
-  const out = fs.openSync(logFile, "a");
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
-    cwd: root,
-    stdio: ["ignore", out, out],
-    env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  fs.closeSync(out);
-  if (r.status !== 0) throw new Error(`next build failed; see ${logFile}`);
-  return Math.round(performance.now() - t);
-}
 
 /** Waits (up to BENCH_QUIET_WAIT seconds, default 300) for other work on the machine to settle. */
 async function waitForQuiet() {
@@ -289,7 +270,7 @@ async function main() {
 
   const seeded = await seedDatabase(pg.adminUrl);
   const sync = await ldapSync(pg.adminUrl);
-  const buildMs = build(path.join(tmp, "build.log"), process.argv.includes("--skip-build"));
+  const buildMs = buildPortal(distDir, path.join(tmp, "build.log"), log, !process.argv.includes("--skip-build"));
 
   log("starting the portal for the page benchmark");
   const portal = await startPortal({ ...portalEnv(tmp), DATABASE_URL: seeded.url }, { logFile });
