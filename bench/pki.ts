@@ -1,0 +1,209 @@
+/**
+ * `npm run bench:pki`: the PKI's performance targets, measured for real, side by side.
+ *
+ *   1. signing: 200 CSRs (EC P-256, made by openssl) requested and issued end to end
+ *      through the domain code (policy checks, signing, OCSP pre-signing, audit rows):
+ *      p50 (target < 30 ms);
+ *   2. OCSP: the production portal (2 web processes) answering POSTed requests for issued
+ *      certificates from 32 keep-alive clients for 10 s: responses/s and p99 (targets ≥
+ *      2,000/s, p99 < 20 ms), and in the same run `openssl ocsp -index … -port` (2
+ *      processes) answering the same requests;
+ *   3. a CRL with 100,000 revoked entries generated and signed (target < 5 s).
+ * Writes bench/results/pki-<date>.json and pki-latest.md. Not part of `npm test`.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
+import { closeDb, getDb } from "@/db/client";
+import { certificates } from "@/db/schema";
+import { loadConfig } from "@/server/config";
+import { decrypt } from "@/server/crypto";
+import { createOrg } from "@/server/orgs";
+import { getCa, regenerateCrl } from "@/server/pki/ca";
+import { createRequest, issue } from "@/server/pki/certs";
+import { devBootstrap } from "@/server/pki/offline";
+import { runMigrations } from "@/server/runtime/database";
+import { startPortal } from "@/test/support/portal";
+import { freePort } from "@/test/support/ports";
+import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
+import { buildPortal, finishBench, stats, type Stats } from "./lib";
+
+const distDir = ".next-pkibench";
+const SIGN = 200;
+const CRL_ENTRIES = 100_000;
+const CLIENTS = 32;
+const SECONDS = 10;
+const targets = { signP50Ms: 30, ocspRps: 2000, ocspP99Ms: 20, crlMs: 5000 };
+const log = (line: string) => console.error(`[bench:pki] ${line}`);
+const cleanups: (() => Promise<unknown>)[] = [];
+
+function openssl(args: string[], cwd: string) {
+  return execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** `CLIENTS` loops POSTing OCSP requests (round robin) for `SECONDS`: latencies and responses/s. */
+async function hammer(url: string, requests: Blob[]): Promise<{ rps: number; latency: Stats; errors: number }> {
+  const samples: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const until = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < until) {
+        const body = requests[n++ % requests.length];
+        const t = performance.now();
+        try {
+          const r = await fetch(url, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body });
+          const der = Buffer.from(await r.arrayBuffer());
+          if (r.status !== 200 || der.length < 100) errors++;
+        } catch {
+          errors++;
+        }
+        samples.push(performance.now() - t);
+      }
+    }),
+  );
+  return { rps: Math.round(samples.length / ((performance.now() - t0) / 1000)), latency: stats(samples), errors };
+}
+
+async function main() {
+  const started = new Date();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-pkibench-"));
+  fs.chmodSync(tmp, 0o755);
+  cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
+  const pg = await testPostgres();
+  cleanups.push(pg.stop);
+  const db0 = await createDatabase(pg.adminUrl, "rookery_pkibench");
+  cleanups.unshift(() => dropDatabase(pg.adminUrl, db0.name));
+  await runMigrations(db0.url);
+  Object.assign(process.env, { DATABASE_URL: db0.url, ROOKERY_DATA_DIR: path.join(tmp, "data") });
+  loadConfig();
+  const db = getDb();
+  const org = await createOrg(db, { name: "Bench", slug: "bench", source: "local", members: [] });
+  await devBootstrap(db, { outDir: path.join(tmp, "offline"), base: "dc=example,dc=ch", orgName: "Bench" });
+  const ca = (await getCa(db, { name: "client" }))!;
+
+  // 1. signing end to end
+  log(`making ${SIGN} CSRs with openssl`);
+  const csrs = Array.from({ length: SIGN }, (_, i) => {
+    const cn = `dev${i}.bench.example.com`;
+    openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `k${i}.pem`, "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn}`, "-out", `r${i}.csr`], tmp);
+    return fs.readFileSync(path.join(tmp, `r${i}.csr`), "utf8");
+  });
+  const signMs: number[] = [];
+  const serials: string[] = [];
+  for (const csrPem of csrs) {
+    const t = performance.now();
+    const req = await createRequest(db, { ca, org: { id: org.id, slug: org.slug }, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 90 });
+    const cert = req.state === "issued" ? req : await issue(db, req, null);
+    signMs.push(performance.now() - t);
+    serials.push(cert.serial!);
+  }
+  const sign = stats(signMs);
+  log(`signing: p50 ${sign.p50} ms, p95 ${sign.p95} ms`);
+
+  // 2. OCSP requests for those certificates, made once by openssl
+  fs.writeFileSync(path.join(tmp, "ca.pem"), ca.certPem!);
+  const requests = serials.map((s, i) => {
+    openssl(["ocsp", "-issuer", "ca.pem", "-serial", `0x${s}`, "-no_nonce", "-reqout", `q${i}.der`], tmp);
+    return new Blob([new Uint8Array(fs.readFileSync(path.join(tmp, `q${i}.der`)))]);
+  });
+
+  buildPortal(distDir, path.join(tmp, "build.log"), log);
+  await closeDb();
+  const portal = await startPortal(
+    { NEXT_DIST_DIR: distDir, ROOKERY_DATA_DIR: path.join(tmp, "data"), DATABASE_URL: db0.url, ROOKERY_INPROCESS_WORKERS: "false", PUPPET_CA_PORT: "0", NEXT_TELEMETRY_DISABLED: "1" },
+    { logFile: path.join(tmp, "portal.log") },
+  );
+  cleanups.unshift(portal.stop);
+  await hammer(`${portal.url}/pki/ocsp`, requests.slice(0, 20)); // warm-up
+  log("OCSP against the portal");
+  const rookery = await hammer(`${portal.url}/pki/ocsp`, requests);
+  log(`portal: ${rookery.rps}/s, p99 ${rookery.latency.p99} ms, errors ${rookery.errors}`);
+  await portal.stop();
+
+  // the same certificates from openssl's responder (index.txt, the sub-CA's key)
+  const index = serials.map((s) => `V\t301231000000Z\t\t${s.toUpperCase()}\tunknown\t/CN=x`).join("\n") + "\n";
+  fs.writeFileSync(path.join(tmp, "index.txt"), index);
+  const fresh = (await getCa(getDb(), { id: ca.id }))!;
+  fs.writeFileSync(path.join(tmp, "ca.key"), decrypt(fresh.keyEncrypted!, "pki-ca-key"), { mode: 0o600 });
+  const port = await freePort();
+  const responder = spawn("openssl", ["ocsp", "-index", "index.txt", "-port", `127.0.0.1:${port}`, "-rsigner", "ca.pem", "-rkey", "ca.key", "-CA", "ca.pem", "-nmin", "60", "-multi", "2"], { cwd: tmp, stdio: "ignore" });
+  cleanups.unshift(async () => responder.kill());
+  await new Promise((r) => setTimeout(r, 1500));
+  await hammer(`http://127.0.0.1:${port}/`, requests.slice(0, 20));
+  log("OCSP against openssl ocsp -multi 2");
+  const raw = await hammer(`http://127.0.0.1:${port}/`, requests);
+  log(`openssl: ${raw.rps}/s, p99 ${raw.latency.p99} ms, errors ${raw.errors}`);
+  responder.kill();
+
+  // 3. a CRL of 100,000 entries
+  await getDb().execute(
+    sql`insert into ${certificates} (ca_id, org_id, state, csr_pem, subject_dn, common_name, sans, key_description, validity_days, serial, revoked_at, revocation_reason)
+        select ${ca.id}::uuid, ${org.id}::uuid, 'revoked', '', 'CN=x', 'x', '[]'::jsonb, 'ec', 90, md5(random()::text || g::text), now(), 'superseded'
+        from generate_series(1, ${CRL_ENTRIES}) g`,
+  );
+  const [{ revoked }] = await getDb().select({ revoked: sql<number>`count(*)::int` }).from(certificates).where(eq(certificates.state, "revoked"));
+  const t = performance.now();
+  const withCrl = await regenerateCrl(getDb(), (await getCa(getDb(), { id: ca.id }))!);
+  const crlMs = Math.round(performance.now() - t);
+  fs.writeFileSync(path.join(tmp, "big.crl"), withCrl.crlPem!);
+  const entries = openssl(["crl", "-in", "big.crl", "-noout", "-text"], tmp).toString().split("Serial Number:").length - 1;
+  log(`CRL of ${entries} entries (${revoked} revoked rows) in ${crlMs} ms`);
+  await closeDb();
+
+  const file = `pki-${started.toISOString().replace(/:/g, "-").replace(/\..*/, "")}.json`;
+  return {
+    file,
+    date: started.toISOString(),
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}`,
+    load: os.loadavg()[0],
+    sign,
+    ocsp: { rookery, openssl: raw, clients: CLIENTS, seconds: SECONDS, certificates: serials.length },
+    crl: { entries, ms: crlMs },
+    targets: [
+      { name: "Signing a CSR end to end, p50", measured: `${sign.p50} ms`, limit: `${targets.signP50Ms} ms`, pass: sign.p50 < targets.signP50Ms },
+      { name: "OCSP responses/s (portal, 2 web processes)", measured: `${rookery.rps}/s`, limit: `≥ ${targets.ocspRps}/s`, pass: rookery.rps >= targets.ocspRps },
+      { name: "OCSP p99 (portal)", measured: `${rookery.latency.p99} ms`, limit: `${targets.ocspP99Ms} ms`, pass: rookery.latency.p99 < targets.ocspP99Ms },
+      { name: `CRL with ${CRL_ENTRIES.toLocaleString("en")} entries`, measured: `${crlMs} ms`, limit: `${targets.crlMs} ms`, pass: crlMs < targets.crlMs && entries === CRL_ENTRIES },
+    ],
+  };
+}
+
+type Results = Awaited<ReturnType<typeof main>>;
+
+function markdown(r: Results) {
+  const ok = (pass: boolean) => (pass ? "yes" : "**NO**");
+  const row = (name: string, s: { rps: number; latency: Stats; errors: number }) =>
+    `| ${name} | ${s.rps} | ${s.latency.p50} | ${s.latency.p95} | ${s.latency.p99} | ${s.errors} |`;
+  return [
+    `# PKI benchmark ${r.date}`,
+    "",
+    `${r.machine}; load average (1 min) at the end: ${r.load.toFixed(2)}.`,
+    "",
+    "| Target | Measured | Limit | Met |",
+    "|---|---|---|---|",
+    ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.limit} | ${ok(t.pass)} |`),
+    "",
+    `Signing (${r.sign.count} CSRs, request → issued, sequential): p50 ${r.sign.p50} ms, p95 ${r.sign.p95} ms, max ${r.sign.max} ms.`,
+    "",
+    `OCSP: ${r.ocsp.clients} keep-alive clients POSTing requests for ${r.ocsp.certificates} certificates for ${r.ocsp.seconds} s (client on the same machine).`,
+    "",
+    "| Responder | responses/s | p50 ms | p95 ms | p99 ms | errors |",
+    "|---|---|---|---|---|---|",
+    row("Rookery portal `/pki/ocsp`", r.ocsp.rookery),
+    row("`openssl ocsp -index … -multi 2`", r.ocsp.openssl),
+    "",
+    `CRL: ${r.crl.entries} entries signed in ${r.crl.ms} ms (openssl counted the entries).`,
+    "",
+  ].join("\n");
+}
+
+async function cleanup() {
+  for (const c of cleanups) await c().catch(() => {});
+}
+
+finishBench(main(), { latest: "pki-latest.md", markdown, cleanup, log });
