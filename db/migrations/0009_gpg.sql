@@ -14,5 +14,7 @@ CREATE TABLE "gpg_signing_keys" (
 	CONSTRAINT "gpg_signing_keys_environment_id_unique" UNIQUE("environment_id")
 );
 --> statement-breakpoint
+ALTER TABLE "binhost_packages" ADD COLUMN "source_sha1" text;--> statement-breakpoint
+ALTER TABLE "binhost_publications" ADD COLUMN "signing_key" text;--> statement-breakpoint
 ALTER TABLE "gpg_signing_keys" ADD CONSTRAINT "gpg_signing_keys_environment_id_farm_environments_id_fk" FOREIGN KEY ("environment_id") REFERENCES "public"."farm_environments"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "gpg_signing_keys" ADD CONSTRAINT "gpg_signing_keys_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;
