@@ -19,7 +19,7 @@ import { listLive, listPublicationPackages, publicationChanges, searchPackages }
 import { generateBuild } from "@/server/farm/generate";
 import { loadBranchProfiles } from "@/server/farm/repo";
 import { cloneUrl } from "@/server/git/paths";
-import { deleteSigningKey, generateSigningKey, GpgInputError, importInput, importSigningKey, listSigningKeys } from "@/server/pki/gpg";
+import { deleteSigningKey, generateSigningKey, getSigningKey, GpgInputError, importInput, importSigningKey, listSigningKeys } from "@/server/pki/gpg";
 import { FieldError, protectedProcedure, router } from "../trpc";
 
 /** Domain input errors become form field errors. */
@@ -70,6 +70,7 @@ export const farmRouter = router({
         // The portage mirror pins a commit per environment; until one is synced the branch head stands in.
         tree: { syncUri: cloneUrl("infrastructure", "gentoo"), commit: env?.portageBranch ?? envName },
         binhostUrl: `${getConfig().publicUrl}/packages`,
+        signingKey: await getSigningKey(ctx.db, envName),
       });
     }),
 
