@@ -36,6 +36,8 @@ export const binhostPublications = pgTable(
     bytes: bigint("bytes", { mode: "number" }).notNull(),
     /** Packages left out because a parent profile already publishes them. */
     inherited: integer("inherited").notNull().default(0),
+    /** Fingerprint of the environment key that signed its packages (GLEP 78), null when unsigned. */
+    signingKey: text("signing_key"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** Set when a newer publication replaced this one; retention removes the oldest of these. */
     supersededAt: timestamp("superseded_at", { withTimezone: true }),
@@ -58,6 +60,8 @@ export const binhostPackages = pgTable(
     path: text("path").notNull(),
     size: bigint("size", { mode: "number" }).notNull(),
     sha1: text("sha1").notNull(),
+    /** SHA1 of the package as the build produced it, before signing (dedupe against parents). */
+    sourceSha1: text("source_sha1"),
   },
   (t) => [unique("binhost_packages_pub_path").on(t.publicationId, t.path), index("binhost_packages_cpv_idx").on(t.cpv)],
 );

@@ -12,3 +12,4 @@ export * from "./mergerequests";
 export * from "./runners";
 export * from "./pki";
 export * from "./releases";
+export * from "./gpg";

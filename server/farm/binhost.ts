@@ -8,7 +8,9 @@ import { and, asc, desc, eq, ilike, inArray, isNull, lt, sql } from "drizzle-orm
 import type { Db, DbOrTx } from "@/db/client";
 import { binhostPackages, binhostPublications } from "@/db/schema";
 import { getConfig } from "@/server/config";
+import { withSigner, type Signer } from "@/server/pki/gpg";
 import { readGpkg, type Gpkg } from "./gpkg";
+import { signGpkg } from "./gpkg-sign";
 import { compareVersions, entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, splitCpv, type IndexEntry } from "./packages-index";
 import { profileNamePattern } from "./profiles";
 
@@ -85,13 +87,13 @@ export type PublishInput = Target & {
   files: string[];
 };
 
-export type PublishResult = { publicationId: string; packages: number; inherited: number; bytes: number; dir: string };
+export type PublishResult = { publicationId: string; packages: number; inherited: number; bytes: number; dir: string; signedBy: string | null };
 
 /** Packages of the live publications of some targets. */
 async function livePackages(db: DbOrTx, targets: Target[]) {
   if (!targets.length) return [];
   const rows = await db
-    .select({ profile: binhostPublications.profile, cpv: binhostPackages.cpv, sha1: binhostPackages.sha1 })
+    .select({ profile: binhostPublications.profile, cpv: binhostPackages.cpv, sha1: sql<string>`coalesce(${binhostPackages.sourceSha1}, ${binhostPackages.sha1})` })
     .from(binhostPackages)
     .innerJoin(binhostPublications, eq(binhostPublications.id, binhostPackages.publicationId))
     .where(
@@ -111,11 +113,16 @@ async function livePackages(db: DbOrTx, targets: Target[]) {
 /**
  * Publishes a complete build of one target: every gpkg is verified first (a corrupt or
  * truncated one rejects the whole publication, naming the file, and nothing changes),
- * packages a parent already publishes identically are left out, the new index is
- * written into a fresh directory and the live symlink swapped to it in one rename.
+ * packages a parent already publishes identically are left out, the rest are signed with
+ * the environment's GPG key when it has one (GLEP 78), the new index is written into a
+ * fresh directory and the live symlink swapped to it in one rename.
  */
 export async function publishBuild(db: Db, input: PublishInput): Promise<PublishResult> {
   checkTarget(input);
+  return withSigner(db, input.environment, (signer) => publishWith(db, input, signer));
+}
+
+async function publishWith(db: Db, input: PublishInput, signer: Signer | null): Promise<PublishResult> {
   for (const p of input.parents) checkTarget({ ...input, profile: p });
   const pkgs: { file: string; gpkg: Gpkg }[] = [];
   for (const file of input.files) pkgs.push({ file, gpkg: await readGpkg(file) });
@@ -125,18 +132,25 @@ export async function publishBuild(db: Db, input: PublishInput): Promise<Publish
     input.parents.map((profile) => ({ ...input, profile })),
   );
   const inheritedKeys = new Set(parentPkgs.map((p) => `${p.cpv} ${p.sha1}`));
-  const own = pkgs.filter((p) => !inheritedKeys.has(`${p.gpkg.metadata.CATEGORY}/${p.gpkg.metadata.PF} ${p.gpkg.sha1}`));
+  const notInherited = pkgs.filter((p) => !inheritedKeys.has(`${p.gpkg.metadata.CATEGORY}/${p.gpkg.metadata.PF} ${p.gpkg.sha1}`));
+  // The same file twice in one build is published once.
+  const own = [...new Map(notInherited.map((p) => [p.gpkg.sha1, { ...p, sourceSha1: p.gpkg.sha1 }])).values()];
 
   const id = `${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
   const dir = path.join(publicationsDir(input), id);
+  const signing = path.join(binhostRoot(), ".signing", id);
   await mkdir(dir, { recursive: true });
   try {
+    if (signer) {
+      await mkdir(signing, { recursive: true });
+      for (const [i, p] of own.entries()) {
+        const signed = await signGpkg(p.file, path.join(signing, `${i}-${path.basename(p.file)}`), signer);
+        own[i] = { ...p, file: signed, gpkg: await readGpkg(signed) };
+      }
+    }
     const entries: IndexEntry[] = [];
     const seen = new Set<string>();
-    const seenFiles = new Set<string>();
     for (const { gpkg } of own) {
-      if (seenFiles.has(gpkg.sha1)) continue; // the same file twice in one build
-      seenFiles.add(gpkg.sha1);
       let buildId = Number(gpkg.metadata.BUILD_ID) || 1;
       while (seen.has(packagePath(gpkg.metadata, buildId))) buildId++;
       const rel = packagePath(gpkg.metadata, buildId);
@@ -160,7 +174,16 @@ export async function publishBuild(db: Db, input: PublishInput): Promise<Publish
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`binhost:${input.environment}/${input.arch}/${input.profile}`}))`);
       const [pub] = await tx
         .insert(binhostPublications)
-        .values({ environment: input.environment, arch: input.arch, profile: input.profile, dir: id, packageCount: entries.length, bytes, inherited: pkgs.length - own.length })
+        .values({
+          environment: input.environment,
+          arch: input.arch,
+          profile: input.profile,
+          dir: id,
+          packageCount: entries.length,
+          bytes,
+          inherited: pkgs.length - notInherited.length,
+          signingKey: signer?.fingerprint ?? null,
+        })
         .returning({ id: binhostPublications.id });
       for (let i = 0; i < entries.length; i += 1000) {
         await tx.insert(binhostPackages).values(
@@ -172,6 +195,7 @@ export async function publishBuild(db: Db, input: PublishInput): Promise<Publish
             path: e.PATH,
             size: Number(e.SIZE),
             sha1: e.SHA1,
+            sourceSha1: byPath.get(e.SHA1)!.sourceSha1,
           })),
         );
       }
@@ -190,10 +214,12 @@ export async function publishBuild(db: Db, input: PublishInput): Promise<Publish
       await swapLink(liveLink(input), path.relative(path.dirname(liveLink(input)), dir));
       return pub.id;
     });
-    return { publicationId, packages: entries.length, inherited: pkgs.length - own.length, bytes, dir };
+    return { publicationId, packages: entries.length, inherited: pkgs.length - notInherited.length, bytes, dir, signedBy: signer?.fingerprint ?? null };
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;
+  } finally {
+    await rm(signing, { recursive: true, force: true });
   }
 }
 

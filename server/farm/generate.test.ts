@@ -182,4 +182,25 @@ describe("generated builds", () => {
       ["build:development:amd64:rails", ["build:development:amd64:ruby"]],
     ]);
   });
+
+  it("a signed environment's job imports and trusts its key before taking signed packages from binhosts", () => {
+    const signingKey = { fingerprint: "0123456789ABCDEF0123456789ABCDEF01234567", publicKey: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n…\n" };
+    const ruby = generateBuild({ ...base, profile: set.profiles.get("ruby")!, variant: "clean", signingKey });
+    expect(ruby.files["/etc/portage/rookery-signing-key.asc"]).toBe(signingKey.publicKey);
+    const names = ruby.steps.map((s) => s.name);
+    expect(names.indexOf("trust-signing-key")).toBeLessThan(names.indexOf("emerge"));
+    expect(ruby.steps.find((s) => s.name === "trust-signing-key")!.script).toEqual([
+      "install -d -m 0755 /etc/portage/gnupg",
+      "gpg --homedir /etc/portage/gnupg --batch --import /etc/portage/rookery-signing-key.asc",
+      "echo '0123456789ABCDEF0123456789ABCDEF01234567:6:' | gpg --homedir /etc/portage/gnupg --batch --import-ownertrust",
+      "gpg --homedir /etc/portage/gnupg --batch --check-trustdb",
+      "chmod -R a+rX /etc/portage/gnupg",
+    ]);
+    // A clean system build takes nothing from binhosts: no key needed.
+    const linux = generateBuild({ ...base, profile: set.profiles.get("linux")!, variant: "clean", signingKey });
+    expect(linux.steps.map((s) => s.name)).not.toContain("trust-signing-key");
+    expect(linux.files["/etc/portage/rookery-signing-key.asc"]).toBeUndefined();
+    // No key: unchanged.
+    expect(generateBuild({ ...base, profile: set.profiles.get("ruby")!, variant: "clean" }).steps.map((s) => s.name)).not.toContain("trust-signing-key");
+  });
 });

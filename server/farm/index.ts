@@ -5,6 +5,7 @@ import { BUILD_PROFILES_REPO, INFRASTRUCTURE_ORG } from "@/server/git/repos";
 import { publishBuild, type PublishResult } from "./binhost";
 import { getArchitecture, getEnvironment } from "./catalog";
 import { FarmInputError } from "./errors";
+import { getSigningKey } from "@/server/pki/gpg";
 import { generateBuild, generateStackBuild, type BuildVariant, type JobSpec } from "./generate";
 import { buildProfilesDir, profilesAtCommit, profilesForEnvironment } from "./repo";
 
@@ -65,6 +66,7 @@ export async function buildJobFor(
     tree: await treeFor(db, input.environment, input.tree),
     binhostUrl: binhostBase(),
     previousMake: input.previousMake,
+    signingKey: await getSigningKey(db, input.environment),
   });
 }
 
@@ -85,7 +87,14 @@ export async function buildStackJobs(
     for (const n of [name, ...p.parents]) chain.set(n, branch.profiles.get(n)!);
   }
   return generateStackBuild(
-    { environment: { name: input.environment }, arch, variant: input.variant, tree: await treeFor(db, input.environment, input.tree), binhostUrl: binhostBase() },
+    {
+      environment: { name: input.environment },
+      arch,
+      variant: input.variant,
+      tree: await treeFor(db, input.environment, input.tree),
+      binhostUrl: binhostBase(),
+      signingKey: await getSigningKey(db, input.environment),
+    },
     [...chain.values()],
   );
 }

@@ -7,6 +7,7 @@ import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/creden
 import { getDb } from "@/db/client";
 import { can, type Actor } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
+import { getSigningKey } from "@/server/pki/gpg";
 import { binhostRoot } from "./binhost";
 import { getArchitecture } from "./catalog";
 import { binreposConf, binreposEntries } from "./generate";
@@ -25,6 +26,7 @@ const notFound = () => new Response("Not found\n", { status: 404, headers: { "co
 
 function contentType(name: string) {
   if (name === "Packages" || name.endsWith(".conf")) return "text/plain; charset=utf-8";
+  if (name.endsWith(".asc")) return "application/pgp-keys";
   if (name.endsWith(".gz")) return "application/gzip";
   if (name.endsWith(".tar")) return "application/x-tar";
   return "application/octet-stream";
@@ -125,8 +127,16 @@ export async function stackFile(environment: string, stack: string, arch: string
     return binreposConf(entries, `Stack ${stack} (${s.profiles.join(" + ")}), ${environment}, ${arch}: save as /etc/portage/binrepos.conf/rookery.conf`);
   if (name === "make.conf") {
     const a = await getArchitecture(db, arch);
+    const key = await getSigningKey(db, environment);
     return [
       `# Stack ${stack} (${environment}, ${arch}): add to /etc/portage/make.conf`,
+      ...(key
+        ? [
+            `# Packages are signed with ${key.fingerprint}; trust it once (as root):`,
+            `#   curl -s ${base}/${environment}/gentoo/signing-key.asc | gpg --homedir /etc/portage/gnupg --import`,
+            `#   echo ${key.fingerprint}:6: | gpg --homedir /etc/portage/gnupg --import-ownertrust`,
+          ]
+        : ["# This environment has no signing key yet: drop binpkg-request-signature until an admin creates one."]),
       `# Built from build-profiles ${branch.branch} @ ${branch.commit.slice(0, 12)} with portage profile ${system.portageProfile}.`,
       ...(a ? [`CHOST="${a.chost}"`] : []),
       'FEATURES="${FEATURES} getbinpkg binpkg-request-signature"',
@@ -144,6 +154,14 @@ export async function serveBinhost(req: Request, actor: Actor, segments: string[
     const text = await stackFile(segments[0], segments[2], segments[3], segments[4]);
     if (text === null) return notFound();
     return new Response(req.method === "HEAD" ? null : text, { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" } });
+  }
+  if (segments.length === 3 && segments[1] === "gentoo" && segments[2] === "signing-key.asc") {
+    if (!segmentPattern.test(segments[0])) return notFound();
+    const key = await getSigningKey(getDb(), segments[0]);
+    if (!key) return notFound();
+    return new Response(req.method === "HEAD" ? null : key.publicKey, {
+      headers: { "content-type": contentType("signing-key.asc"), "cache-control": "no-cache", "x-key-fingerprint": key.fingerprint },
+    });
   }
   const real = resolveServed(segments);
   if (!real) return notFound();

@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { TRPCError } from "@trpc/server";
+import { eq } from "drizzle-orm";
+import { auditEvents } from "@/db/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
 import { callerAs, trpcCode } from "@/test/support/trpc";
@@ -103,5 +106,37 @@ describe("farm router", () => {
     const qa = await caller(admin).farm.saveEnvironment({ name: "qa", portageBranch: "staging", description: "" });
     expect((await caller(user).farm.environments()).map((e) => e.name)).toEqual(["development", "staging", "production", "qa"]);
     await caller(admin).farm.deleteEnvironment({ id: qa.id });
+  });
+
+  it("lets admins generate, import and remove package signing keys, audited, without secret material in answers or the log", async () => {
+    const savedKey = process.env.ROOKERY_ENCRYPTION_KEY;
+    process.env.ROOKERY_ENCRYPTION_KEY = randomBytes(32).toString("base64");
+    try {
+      expect(await trpcCode(caller(user).farm.generateSigningKey({ environment: "production" }))).toBe("FORBIDDEN");
+      expect(await trpcCode(caller(user).farm.signingKeys())).toBe("FORBIDDEN");
+      const key = await caller(admin).farm.generateSigningKey({ environment: "production" });
+      expect(key.fingerprint).toMatch(/^[0-9A-F]{40}$/);
+      expect(Object.keys(key).sort()).toEqual(["algorithm", "createdAt", "environment", "expiresAt", "fingerprint", "publicKey", "source", "userId"]);
+      expect((await caller(admin).farm.signingKeys()).map((k) => [k.environment, k.fingerprint])).toEqual([["production", key.fingerprint]]);
+      const bad = await caller(admin)
+        .farm.importSigningKey({ environment: "staging", armored: "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nAAAA\n-----END PGP PRIVATE KEY BLOCK-----" })
+        .catch((e: TRPCError) => e);
+      expect((bad as TRPCError).message).toMatch(/not a usable OpenPGP secret key/);
+      expect(await trpcCode(caller(admin).farm.generateSigningKey({ environment: "nope" }))).toBe("BAD_REQUEST");
+      await caller(admin).farm.deleteSigningKey({ environment: "production" });
+      expect(await trpcCode(caller(admin).farm.deleteSigningKey({ environment: "production" }))).toBe("NOT_FOUND");
+      const log = await db().select().from(auditEvents).where(eq(auditEvents.targetType, "gpg_signing_key"));
+      expect(log.map((e) => [e.action, e.outcome])).toEqual(
+        expect.arrayContaining([
+          ["farm.generateSigningKey", "success"],
+          ["farm.deleteSigningKey", "success"],
+        ]),
+      );
+      const all = JSON.stringify(await db().select().from(auditEvents));
+      expect(all).toContain(key.fingerprint);
+      expect(all).not.toMatch(/PRIVATE KEY BLOCK/);
+    } finally {
+      process.env.ROOKERY_ENCRYPTION_KEY = savedKey;
+    }
   });
 });

@@ -19,6 +19,7 @@ import { listLive, listPublicationPackages, publicationChanges, searchPackages }
 import { generateBuild } from "@/server/farm/generate";
 import { loadBranchProfiles } from "@/server/farm/repo";
 import { cloneUrl } from "@/server/git/paths";
+import { deleteSigningKey, generateSigningKey, getSigningKey, GpgInputError, importInput, importSigningKey, listSigningKeys } from "@/server/pki/gpg";
 import { FieldError, protectedProcedure, router } from "../trpc";
 
 /** Domain input errors become form field errors. */
@@ -26,7 +27,7 @@ async function fields<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof FarmInputError) throw new FieldError(e.field, e.message);
+    if (e instanceof FarmInputError || e instanceof GpgInputError) throw new FieldError(e.field, e.message);
     throw e;
   }
 }
@@ -69,6 +70,7 @@ export const farmRouter = router({
         // The portage mirror pins a commit per environment; until one is synced the branch head stands in.
         tree: { syncUri: cloneUrl("infrastructure", "gentoo"), commit: env?.portageBranch ?? envName },
         binhostUrl: `${getConfig().publicUrl}/packages`,
+        signingKey: await getSigningKey(ctx.db, envName),
       });
     }),
 
@@ -113,7 +115,7 @@ export const farmRouter = router({
     authorize(ctx.actor, "farm:manage");
     const { id, ...data } = input;
     const row = await fields(saveArchitecture(ctx.db, data, id));
-    ctx.audit = { targetType: "farm_architecture", targetId: row.id, details: data };
+    Object.assign(ctx.audit, { targetType: "farm_architecture", targetId: row.id, details: data });
     return row;
   }),
 
@@ -121,7 +123,7 @@ export const farmRouter = router({
     authorize(ctx.actor, "farm:manage");
     const row = await deleteArchitecture(ctx.db, input.id);
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This architecture no longer exists" });
-    ctx.audit = { targetType: "farm_architecture", targetId: row.id, details: { keyword: row.keyword } };
+    Object.assign(ctx.audit, { targetType: "farm_architecture", targetId: row.id, details: { keyword: row.keyword } });
     return { ok: true };
   }),
 
@@ -134,7 +136,7 @@ export const farmRouter = router({
     authorize(ctx.actor, "farm:manage");
     const { id, ...data } = input;
     const row = await fields(saveEnvironment(ctx.db, data, id));
-    ctx.audit = { targetType: "farm_environment", targetId: row.id, details: data };
+    Object.assign(ctx.audit, { targetType: "farm_environment", targetId: row.id, details: data });
     return row;
   }),
 
@@ -142,7 +144,36 @@ export const farmRouter = router({
     authorize(ctx.actor, "farm:manage");
     const row = await deleteEnvironment(ctx.db, input.id);
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "This environment no longer exists" });
-    ctx.audit = { targetType: "farm_environment", targetId: row.id, details: { name: row.name } };
+    Object.assign(ctx.audit, { targetType: "farm_environment", targetId: row.id, details: { name: row.name } });
+    return { ok: true };
+  }),
+
+  /** The environments' package signing keys: fingerprints and public keys only. */
+  signingKeys: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "farm:manage");
+    return listSigningKeys(ctx.db);
+  }),
+
+  generateSigningKey: protectedProcedure.input(z.object({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const key = await fields(generateSigningKey(ctx.db, input.environment, ctx.user.id));
+    Object.assign(ctx.audit, { targetType: "gpg_signing_key", targetId: key.fingerprint, details: { environment: key.environment, fingerprint: key.fingerprint, userId: key.userId, source: "generated" } });
+    return key;
+  }),
+
+  /** Imports an armored secret key; the key and passphrase are neither logged nor returned. */
+  importSigningKey: protectedProcedure.input(importInput.extend({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const key = await fields(importSigningKey(ctx.db, input.environment, { armored: input.armored, passphrase: input.passphrase || undefined }, ctx.user.id));
+    Object.assign(ctx.audit, { targetType: "gpg_signing_key", targetId: key.fingerprint, details: { environment: key.environment, fingerprint: key.fingerprint, userId: key.userId, source: "imported" } });
+    return key;
+  }),
+
+  deleteSigningKey: protectedProcedure.input(z.object({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const row = await fields(deleteSigningKey(ctx.db, input.environment));
+    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `Environment ${input.environment} has no signing key` });
+    Object.assign(ctx.audit, { targetType: "gpg_signing_key", targetId: row.fingerprint, details: { environment: input.environment, fingerprint: row.fingerprint } });
     return { ok: true };
   }),
 });

@@ -1,12 +1,16 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
 import { ArchitecturesEditor, EnvironmentsEditor } from "@/components/farm/catalog-editor";
+import { SigningKeys } from "@/components/farm/signing-keys";
+import { getConfig } from "@/server/config";
 import { Breadcrumbs, PageHeader } from "@/components/ui";
 
 export const metadata = { title: "Build farm · Admin area" };
 
 export default async function AdminFarmPage() {
-  const { architectures: archs, environments: envs } = await orNotFound((await api()).farm.adminCatalog());
+  const caller = await api();
+  const { architectures: archs, environments: envs } = await orNotFound(caller.farm.adminCatalog());
+  const keys = await caller.farm.signingKeys();
   return (
     <>
       <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "Build farm" }]} />
@@ -34,6 +38,26 @@ export default async function AdminFarmPage() {
           Environments
         </h2>
         <EnvironmentsEditor rows={envs.map((e) => ({ id: e.id, name: e.name, portageBranch: e.portageBranch, description: e.description }))} />
+      </section>
+      <section aria-labelledby="keys-heading" className="mt-10">
+        <h2 id="keys-heading" className="mb-2 text-lg font-semibold">
+          Package signing keys
+        </h2>
+        <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
+          Rookery signs every package it publishes for an environment with that environment&apos;s OpenPGP key (GLEP 78: a signed Manifest and a
+          signature per archive), so hosts with <code>FEATURES=&quot;binpkg-request-signature&quot;</code> accept only packages from this farm. Keys
+          stay in Rookery, encrypted; build hosts never see them.
+        </p>
+        <SigningKeys
+          baseUrl={`${getConfig().publicUrl}/packages`}
+          rows={envs.map((e) => {
+            const k = keys.find((x) => x.environment === e.name);
+            return {
+              environment: e.name,
+              key: k ? { fingerprint: k.fingerprint, userId: k.userId, algorithm: k.algorithm, publicKey: k.publicKey, source: k.source, createdAt: k.createdAt.toISOString() } : null,
+            };
+          })}
+        />
       </section>
     </>
   );

@@ -21,7 +21,18 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
           <>
             {publication.packageCount} packages, {formatBytes(publication.bytes)}, published {formatDate(publication.createdAt)}
             {publication.inherited > 0 && <>; {publication.inherited} more come from the parent profiles&apos; binhosts</>}. emerge reads{" "}
-            <code>{base}/Packages</code>.
+            <code>{base}/Packages</code>.{" "}
+            {publication.signingKey ? (
+              <>
+                Signed (GLEP 78) with key <code>{publication.signingKey}</code> —{" "}
+                <a className="text-brand-600 underline" href={`/packages/${env}/gentoo/signing-key.asc`}>
+                  public key
+                </a>
+                .
+              </>
+            ) : (
+              <>Not signed.</>
+            )}
           </>
         }
         actions={
