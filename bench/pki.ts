@@ -6,12 +6,14 @@
  *      p50 (target < 30 ms);
  *   2. OCSP: the production portal (2 web processes) answering POSTed requests for issued
  *      certificates from 32 keep-alive clients for 10 s: responses/s and p99 (targets ≥
- *      2,000/s, p99 < 20 ms), and in the same run `openssl ocsp -index … -port` (2
- *      processes) answering the same requests;
+ *      2,000/s, p99 < 20 ms). The issue asks for `openssl ocsp -index … -port` answering
+ *      the same certificates side by side; OpenSSL 3.0's responder can only listen on all
+ *      interfaces, and services started here must bind to 127.0.0.1 only, so it is left out;
  *   3. a CRL with 100,000 revoked entries generated and signed (target < 5 s).
  * Writes bench/results/pki-<date>.json and pki-latest.md. Not part of `npm test`.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,20 +21,18 @@ import { eq, sql } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
 import { certificates } from "@/db/schema";
 import { loadConfig } from "@/server/config";
-import { decrypt } from "@/server/crypto";
 import { createOrg } from "@/server/orgs";
 import { getCa, regenerateCrl } from "@/server/pki/ca";
 import { createRequest, issue } from "@/server/pki/certs";
 import { devBootstrap } from "@/server/pki/offline";
 import { runMigrations } from "@/server/runtime/database";
 import { startPortal } from "@/test/support/portal";
-import { freePort } from "@/test/support/ports";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
 import { buildPortal, finishBench, stats, type Stats } from "./lib";
 
 const distDir = ".next-pkibench";
 const SIGN = 200;
-const CRL_ENTRIES = 100_000;
+const CRL_ENTRIES = Number(process.env.BENCH_CRL_ENTRIES ?? 100_000);
 const CLIENTS = 32;
 const SECONDS = 10;
 const targets = { signP50Ms: 30, ocspRps: 2000, ocspP99Ms: 20, crlMs: 5000 };
@@ -79,7 +79,8 @@ async function main() {
   const db0 = await createDatabase(pg.adminUrl, "rookery_pkibench");
   cleanups.unshift(() => dropDatabase(pg.adminUrl, db0.name));
   await runMigrations(db0.url);
-  Object.assign(process.env, { DATABASE_URL: db0.url, ROOKERY_DATA_DIR: path.join(tmp, "data") });
+  // the sub-CA keys are encrypted with it; the portal started below inherits it
+  Object.assign(process.env, { DATABASE_URL: db0.url, ROOKERY_DATA_DIR: path.join(tmp, "data"), ROOKERY_ENCRYPTION_KEY: randomBytes(32).toString("hex") });
   loadConfig();
   const db = getDb();
   const org = await createOrg(db, { name: "Bench", slug: "bench", source: "local", members: [] });
@@ -125,21 +126,6 @@ async function main() {
   log(`portal: ${rookery.rps}/s, p99 ${rookery.latency.p99} ms, errors ${rookery.errors}`);
   await portal.stop();
 
-  // the same certificates from openssl's responder (index.txt, the sub-CA's key)
-  const index = serials.map((s) => `V\t301231000000Z\t\t${s.toUpperCase()}\tunknown\t/CN=x`).join("\n") + "\n";
-  fs.writeFileSync(path.join(tmp, "index.txt"), index);
-  const fresh = (await getCa(getDb(), { id: ca.id }))!;
-  fs.writeFileSync(path.join(tmp, "ca.key"), decrypt(fresh.keyEncrypted!, "pki-ca-key"), { mode: 0o600 });
-  const port = await freePort();
-  const responder = spawn("openssl", ["ocsp", "-index", "index.txt", "-port", `127.0.0.1:${port}`, "-rsigner", "ca.pem", "-rkey", "ca.key", "-CA", "ca.pem", "-nmin", "60", "-multi", "2"], { cwd: tmp, stdio: "ignore" });
-  cleanups.unshift(async () => responder.kill());
-  await new Promise((r) => setTimeout(r, 1500));
-  await hammer(`http://127.0.0.1:${port}/`, requests.slice(0, 20));
-  log("OCSP against openssl ocsp -multi 2");
-  const raw = await hammer(`http://127.0.0.1:${port}/`, requests);
-  log(`openssl: ${raw.rps}/s, p99 ${raw.latency.p99} ms, errors ${raw.errors}`);
-  responder.kill();
-
   // 3. a CRL of 100,000 entries
   await getDb().execute(
     sql`insert into ${certificates} (ca_id, org_id, state, csr_pem, subject_dn, common_name, sans, key_description, validity_days, serial, revoked_at, revocation_reason)
@@ -162,7 +148,7 @@ async function main() {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}`,
     load: os.loadavg()[0],
     sign,
-    ocsp: { rookery, openssl: raw, clients: CLIENTS, seconds: SECONDS, certificates: serials.length },
+    ocsp: { rookery, clients: CLIENTS, seconds: SECONDS, certificates: serials.length },
     crl: { entries, ms: crlMs },
     targets: [
       { name: "Signing a CSR end to end, p50", measured: `${sign.p50} ms`, limit: `${targets.signP50Ms} ms`, pass: sign.p50 < targets.signP50Ms },
@@ -195,7 +181,6 @@ function markdown(r: Results) {
     "| Responder | responses/s | p50 ms | p95 ms | p99 ms | errors |",
     "|---|---|---|---|---|---|",
     row("Rookery portal `/pki/ocsp`", r.ocsp.rookery),
-    row("`openssl ocsp -index … -multi 2`", r.ocsp.openssl),
     "",
     `CRL: ${r.crl.entries} entries signed in ${r.crl.ms} ms (openssl counted the entries).`,
     "",
