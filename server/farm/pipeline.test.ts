@@ -9,7 +9,10 @@ import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { makeGpkg } from "@/test/support/gpkg";
 import { startJobWorker } from "@/test/support/job-worker";
 import { busyboxRootfs, registerRunnerCli, startRunnerProcess, waitFor, type RunnerProcess } from "@/test/support/runner";
+import { runGit } from "@/server/git/cli";
+import { commitFiles } from "@/server/git/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
+import { repoDir } from "@/server/git/paths";
 import { queues, stopBoss } from "@/server/jobs";
 import { handleRunnerApi } from "@/server/runners/http";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
@@ -141,8 +144,14 @@ describe("farm builds on the job engine", () => {
     expect(Buffer.from(await pkg.arrayBuffer()).subarray(0, 512).toString("latin1")).toContain("gpkg-1");
   });
 
-  it("a failed build publishes nothing and tells the admins which package broke, linking the log line; the next green build says it recovered", { timeout: 180_000 }, async () => {
+  it("a failed build publishes nothing and tells the admins and the profile's owners which package broke, linking the log line; the next green build says it recovered", { timeout: 180_000 }, async () => {
     const before = await (await fetch(packagesUrl())).text();
+    // linux.yaml on develop (development) names an owner
+    const owner = await createLocalUser(db(), { username: "linux-owner", password: "Owner-password-1" });
+    const profilesDir = repoDir("infrastructure", "build-profiles");
+    const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profilesDir })).stdout.trim();
+    const linux = (await runGit(["show", `${develop}:profiles/linux.yaml`], { cwd: profilesDir })).stdout;
+    await commitFiles(profilesDir, { branch: "develop", parent: develop, files: { "profiles/linux.yaml": `${linux.trimEnd()}\nowners: [linux-owner]\n` }, message: "linux: owners" });
     const p = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" }, null, fixtureBuild(["echo 'emerge: there are no ebuilds to satisfy \"dev-libs/missing\".' >&2", "exit 1"]));
     const job = await finished((await getPipeline(db(), p.id))!.jobs[0].id);
     expect(job.status).toBe("failed");
@@ -151,6 +160,9 @@ describe("farm builds on the job engine", () => {
       return n;
     });
     expect(failed.title).toBe("Build of linux (development/amd64) failed at dev-libs/missing");
+    const told = await db().select({ userId: notifications.userId }).from(notifications).where(eq(notifications.kind, "farm.build_failed"));
+    expect(told.map((t) => t.userId)).toContain(owner.id);
+    expect(told).toHaveLength(2); // the admin and the owner
     expect(failed.link).toMatch(new RegExp(`^/jobs/${job.id}#L\\d+$`));
     const line = Number(failed.link!.split("#L")[1]);
     expect(await logOf(job.id)).toContain("no ebuilds to satisfy");

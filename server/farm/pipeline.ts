@@ -1,13 +1,14 @@
 import path from "node:path";
 import { and, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { buildArtifacts, buildJobs, pipelines } from "@/db/schema";
+import { buildArtifacts, buildJobs, pipelines, users } from "@/db/schema";
 import { notify } from "@/server/notify";
 import { artifactFile } from "@/server/runners/artifacts";
 import { createPipeline, type JobSpec as RunnerJob } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
 import { FarmInputError } from "./errors";
 import { failureOf } from "./failures";
+import { profilesForEnvironment } from "./repo";
 import { buildJobFor, buildStackJobs, publishProfileBuild, type BuildVariant, type JobSpec } from "./index";
 
 /**
@@ -132,6 +133,15 @@ async function previousOutcome(db: Db, jobId: string, target: FarmTarget, finish
 
 const what = (t: FarmTarget) => `${t.profile} (${t.environment}/${t.arch})`;
 
+/** The profile's `owners` (usernames in its YAML, on the environment's branch) as user ids. */
+async function ownersOf(db: Db, t: FarmTarget): Promise<string[]> {
+  const branch = await profilesForEnvironment(db, t.environment).catch(() => null);
+  const names = branch?.profiles.get(t.profile)?.owners ?? [];
+  if (!names.length) return [];
+  const rows = await db.select({ id: users.id }).from(users).where(inArray(users.username, names));
+  return rows.map((r) => r.id);
+}
+
 /**
  * The worker's handler when a build job finished. A green farm job publishes its packages
  * (and says so when it follows a failure); a failed one publishes nothing and tells the
@@ -152,6 +162,7 @@ export async function farmJobFinished(db: Db, jobId: string) {
     await notify(db, {
       kind: "farm.build_failed",
       admins: true,
+      userIds: await ownersOf(db, target),
       title: `Build of ${what(target)} failed${failure.package ? ` at ${failure.package}` : ""}`,
       body: failure.text || row.job.failureReason || "",
       link: `/jobs/${jobId}${failure.line ? `#L${failure.line}` : ""}`,
@@ -166,7 +177,7 @@ export async function farmJobFinished(db: Db, jobId: string) {
   const files = artifacts.filter((a) => a.name.startsWith(`${ARTIFACTS_DIR}/binpkgs/`) && a.name.endsWith(".gpkg.tar")).map((a) => artifactFile(a.storageKey));
   const published = await publishProfileBuild(db, { ...target, files });
   if (previous === "failed")
-    await notify(db, { kind: "farm.build_recovered", admins: true, title: `Build of ${what(target)} is green again`, body: `${published.packages} packages published`, link: `/jobs/${jobId}` });
+    await notify(db, { kind: "farm.build_recovered", admins: true, userIds: await ownersOf(db, target), title: `Build of ${what(target)} is green again`, body: `${published.packages} packages published`, link: `/jobs/${jobId}` });
   return { published };
 }
 

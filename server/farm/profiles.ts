@@ -20,6 +20,8 @@ const makeVars = z.record(z.string().regex(makeVarPattern, "make.conf variables 
 /** What system and application profiles both may set. */
 const common = {
   description: z.string().default(""),
+  /** Rookery usernames told (in-app and by e-mail) when this profile's build fails or recovers. */
+  owners: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "owners are Rookery usernames")).default([]),
   /** make.conf variables; an application profile's values override its parent's. */
   make: makeVars.default({}),
   /** Added to the profile's world set (atoms or @sets). */
@@ -88,6 +90,7 @@ export type ResolvedProfile = {
   file: string;
   kind: "system" | "application";
   description: string;
+  owners: string[];
   /** Ancestors nearest first (the system profile last); empty for a system profile. */
   parents: string[];
   system: string;
@@ -279,6 +282,7 @@ function resolveProfile(parsed: Map<string, ParsedProfile>, name: string): { pro
       file: start.file,
       kind: start.profile.kind,
       description: start.profile.description,
+      owners: start.profile.owners,
       parents: chain.slice(1).map((c) => c.name),
       system: chain.at(-1)!.name,
       portageProfile: system.portageProfile,

@@ -18,7 +18,8 @@ export function buildProfilesTemplate(): FileSet {
       "Keys of a profile: `description`, `make` (make.conf variables), `packages` (atoms or @sets",
       "added to the world set), `use` (package.use: atom → flags), `acceptKeywords` (atom →",
       "keywords, empty for the arch's testing keyword), `mask`, `unmask`, `packageEnv` (atom →",
-      "names of `envFiles`), `envFiles` (name → variables).",
+      "names of `envFiles`), `envFiles` (name → variables), `owners` (Rookery usernames told",
+      "when the profile's build fails or recovers).",
       "",
     ].join("\n"),
     "profiles/linux.yaml": [

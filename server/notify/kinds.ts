@@ -61,15 +61,13 @@ export const notificationKinds = {
   },
   "farm.build_failed": {
     label: "Binary package build failed",
-    description: "A build of a build-farm profile fails, naming the package that broke (administrators).",
+    description: "A build of a build-farm profile you own fails (administrators: any profile), naming the package that broke.",
     defaults: { inApp: true, email: true },
-    adminOnly: true,
   },
   "farm.build_recovered": {
     label: "Binary package build recovered",
-    description: "A profile's build succeeds again after a failure (administrators).",
+    description: "A build of a profile you own succeeds again after a failure (administrators: any profile).",
     defaults: { inApp: true, email: false },
-    adminOnly: true,
   },
 } as const satisfies Record<string, KindInfo>;
 
