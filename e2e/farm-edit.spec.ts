@@ -4,7 +4,7 @@ import { ADMIN, login } from "./support";
 
 const feature = `ruby-yjit-${randomBytes(3).toString("hex")}`;
 
-test("an admin edits a build profile in the browser: a feature branch, a merge request, and the profiles check on it", async ({ page }) => {
+test("an admin edits a build profile in the browser (feature branch, merge request, profiles check) and runs its build, which shows in the matrix", async ({ page }) => {
   await login(page, ADMIN.username, ADMIN.password);
   await page.goto("/farm");
   const develop = page.getByRole("region", { name: "Branch develop" });
@@ -31,4 +31,16 @@ test("an admin edits a build profile in the browser: a feature branch, a merge r
     await expect(page.getByRole("list", { name: "Status checks" })).toContainText("build-profiles/validate", { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
   await expect(page.getByRole("list", { name: "Status checks" })).toContainText("3 profiles and 1 stack are valid");
+
+  // The admin runs the profile's build: a pipeline for the gentoo runners (none on CI, so it
+  // waits in the queue; the build itself is proven in server/farm/pipeline.test.ts).
+  await page.goto("/farm");
+  const dev = page.getByRole("region", { name: "Branch develop" });
+  await dev.getByText("linux", { exact: true }).click();
+  await dev.getByRole("link", { name: "amd64: portage files and steps" }).click();
+  await page.getByRole("button", { name: "Run this incremental build" }).click();
+  await expect(page).toHaveURL(/\/pipelines\/[0-9a-f-]{36}$/);
+  await expect(page.getByText("build.development.amd64.linux").first()).toBeVisible();
+  await page.goto("/farm/builds");
+  await expect(page.getByRole("table", { name: "Build matrix" }).getByRole("link", { name: /linux development\/amd64: (queued|pending|created)/ })).toBeVisible();
 });
