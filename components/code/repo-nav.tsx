@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { Badge, cx } from "@/components/ui";
+import { TabNav } from "@/components/tab-nav";
+import { Badge } from "@/components/ui";
 import { commitsUrl, repoUrl, treeUrl } from "./urls";
 
 export type RepoInfo = {
@@ -37,26 +38,7 @@ export function RepoNav({ repo, active, heading = true, at }: { repo: RepoInfo; 
           {repo.kind !== "standard" && repo.upstream && <Badge>read-only mirror of {repo.upstream}</Badge>}
         </h2>
       )}
-      <nav aria-label="Repository" className="border-b border-gray-200 dark:border-gray-700">
-        <ul className="-mb-px flex flex-wrap gap-1 text-sm">
-          {tabs.map((t) => (
-            <li key={t.id}>
-              <Link
-                href={t.href}
-                aria-current={t.id === active ? "page" : undefined}
-                className={cx(
-                  "inline-block border-b-2 px-3 py-2",
-                  t.id === active
-                    ? "border-brand-600 font-medium text-gray-900 dark:text-gray-50"
-                    : "border-transparent text-gray-600 hover:border-gray-300 hover:text-gray-900 dark:text-gray-400 dark:hover:text-gray-100",
-                )}
-              >
-                {t.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <TabNav label="Repository" tabs={tabs} active={active} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import Link from "next/link";
-import { cx, formatDate } from "@/components/ui";
+import { TabNav } from "@/components/tab-nav";
+import { formatDate } from "@/components/ui";
 import { mrUrl, treeUrl } from "@/components/code/urls";
 import { StateBadge } from "./badges";
 
@@ -29,24 +30,7 @@ export function MrHeader({ slug, repo, mr, author, active }: { slug: string; rep
         </Link>
         <span>· opened {formatDate(mr.createdAt)}</span>
       </p>
-      <nav aria-label="Merge request" className="mt-3 border-b border-gray-200 dark:border-gray-700">
-        <ul className="-mb-px flex gap-1 text-sm">
-          {tabs.map((t) => (
-            <li key={t.id}>
-              <Link
-                href={t.href}
-                aria-current={t.id === active ? "page" : undefined}
-                className={cx(
-                  "inline-block border-b-2 px-3 py-2",
-                  t.id === active ? "border-brand-600 font-medium text-gray-900 dark:text-gray-50" : "border-transparent text-gray-600 hover:border-gray-300 dark:text-gray-400",
-                )}
-              >
-                {t.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <TabNav label="Merge request" tabs={tabs} active={active} className="mt-3" />
     </div>
   );
 }
