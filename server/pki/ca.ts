@@ -6,8 +6,8 @@ import type { DbOrTx } from "@/db/client";
 import { certificateAuthorities, certificates, type CaPolicy } from "@/db/schema";
 import { decrypt, encrypt } from "@/server/crypto";
 import { getConfig } from "@/server/config";
+import { createCrl } from "./crl";
 import {
-  createCrl,
   crlToPem,
   createCsr,
   generateKey,
@@ -212,7 +212,7 @@ export async function regenerateCrl(db: DbOrTx, ca: Ca): Promise<Ca> {
   });
   const [updated] = await db
     .update(certificateAuthorities)
-    .set({ crlPem: crlToPem(crl), crlNumber: ca.crlNumber + 1, crlThisUpdate: now, crlNextUpdate: crl.nextUpdate ?? null, updatedAt: now })
+    .set({ crlPem: crl.pem, crlNumber: ca.crlNumber + 1, crlThisUpdate: now, crlNextUpdate: crl.nextUpdate, updatedAt: now })
     .where(eq(certificateAuthorities.id, ca.id))
     .returning();
   return updated;

@@ -4,7 +4,8 @@ import * as x509 from "./lib";
 import type { DbOrTx } from "@/db/client";
 import { createSubCa, getCa, importIntermediate, importRoot, installSubCaCertificate, listCas, uploadCrl, type Ca } from "./ca";
 import { defaultPolicy, type CaKind } from "./policy";
-import { createCrl, createCsr, crlToPem, generateKey, issueCaCertificate, parseCertificate, parseCsr, selfSignedRoot, signerFromPem, type KeySpec } from "./x509";
+import { createCsr, generateKey, issueCaCertificate, parseCertificate, parseCsr, selfSignedRoot, signerFromPem, type KeySpec } from "./x509";
+import { createCrl } from "./crl";
 
 /**
  * The key ceremony's tools (pki:root-init, pki:ca-csr, pki:sign-ca, pki:crl): files in,
@@ -66,7 +67,7 @@ export async function offlineCrl(opts: { caCertPem: string; caKeyPem: string; da
     nextUpdate: new Date(now.getTime() + opts.days * 86_400_000),
     entries: [],
   });
-  return crlToPem(crl);
+  return crl.pem;
 }
 
 export const defaultSubCas: CaKind[] = ["puppet", "user", "client", "host"];

@@ -1,6 +1,4 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from "node:crypto";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { CRLNumber, id_ce_cRLNumber } from "@peculiar/asn1-x509";
 import * as x509 from "./lib";
 
 /**
@@ -210,32 +208,6 @@ export const revocationReasons = {
   privilegeWithdrawn: 9,
 } as const;
 export type RevocationReason = keyof typeof revocationReasons;
-
-export async function createCrl(opts: {
-  issuer: x509.X509Certificate;
-  signer: Signer;
-  crlNumber: number;
-  thisUpdate: Date;
-  nextUpdate: Date;
-  entries: { serial: string; revokedAt: Date; reason: RevocationReason }[];
-}): Promise<x509.X509Crl> {
-  return x509.X509CrlGenerator.create({
-    issuer: opts.issuer.subjectName,
-    thisUpdate: opts.thisUpdate,
-    nextUpdate: opts.nextUpdate,
-    signingKey: opts.signer.privateKey,
-    signingAlgorithm: opts.signer.signingAlgorithm,
-    extensions: [
-      await x509.AuthorityKeyIdentifierExtension.create(opts.issuer),
-      new x509.Extension(id_ce_cRLNumber, false, AsnConvert.serialize(new CRLNumber(opts.crlNumber))),
-    ],
-    entries: opts.entries.map((e) => ({
-      serialNumber: serialForDer(e.serial),
-      revocationDate: e.revokedAt,
-      reason: revocationReasons[e.reason] as x509.X509CrlReason,
-    })),
-  });
-}
 
 /** Back from the normalized form to a DER-valid positive INTEGER. */
 export function serialForDer(normalized: string): string {
