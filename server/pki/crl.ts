@@ -2,7 +2,7 @@ import { KeyObject, sign } from "node:crypto";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { CRLNumber, CRLReason, Extension, Extensions, id_ce_cRLNumber, id_ce_cRLReasons } from "@peculiar/asn1-x509";
 import * as x509 from "./lib";
-import { revocationReasons, serialForDer, toPem, type RevocationReason, type Signer } from "./x509";
+import { normalizeSerial, revocationReasons, serialForDer, toPem, type RevocationReason, type Signer } from "./x509";
 
 /**
  * CRLs of any size in a few seconds. @peculiar/x509's generator checks each entry against
@@ -54,7 +54,7 @@ export async function createCrl(opts: {
 
 /** One revokedCertificates entry: SEQUENCE { serial, revocationDate, [reasonCode extension] }. */
 function entryDer(e: CrlEntry): Buffer {
-  return tlv(0x30, tlv(0x02, Buffer.from(serialForDer(e.serial), "hex")), timeDer(e.revokedAt), reasonExtension(e.reason));
+  return tlv(0x30, tlv(0x02, Buffer.from(serialForDer(normalizeSerial(e.serial)), "hex")), timeDer(e.revokedAt), reasonExtension(e.reason));
 }
 
 const reasonExtensions = new Map<RevocationReason, Buffer>();
