@@ -16,6 +16,7 @@ import { boot } from "@/server/runtime/boot";
 import { startWorkers, type Workers } from "@/workers";
 import { startEmbeddedRunner } from "@/server/runners/embedded";
 import { startPuppetCa } from "@/server/pki/puppet-listener";
+import { serveOcspNode } from "@/server/pki/http";
 
 const log = (line: string) => console.log(`[rookery] ${line}`);
 const dev = process.argv.includes("--dev");
@@ -30,8 +31,9 @@ async function serveWeb() {
   const app = next({ dev, dir, hostname: config.host, port: config.port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  // The binhost is served before Next.js (app/packages/ is the same handler for `next dev`).
-  const server = http.createServer((req, res) => serveBinhostNode(req, res) || handle(req, res));
+  // The binhost and OCSP, the machine traffic, are served before Next.js (app/packages/ and
+  // app/pki/ are the same handlers for `next dev`).
+  const server = http.createServer((req, res) => serveBinhostNode(req, res) || serveOcspNode(req, res) || handle(req, res));
   server.listen(config.port, config.host);
   const stop = () => {
     server.close();

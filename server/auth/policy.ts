@@ -56,6 +56,8 @@ const rules = {
   "pipelines:run": { kind: "write", allow: "admin" },
   "pipelines:manage": { kind: "write", allow: "admin" },
   "pki:admin": { kind: "write", allow: "admin" },
+  // CA certificates, CRLs and OCSP answers: every relying party fetches them without credentials
+  "pki:status": { kind: "read", allow: "anyone" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },

@@ -4,6 +4,7 @@ import type { DbOrTx } from "@/db/client";
 import { certificateAuthorities, certificates, organizations, users } from "@/db/schema";
 import { activeSubCas, caSigner, getCa, publicUrls, regenerateCrl, type Ca } from "./ca";
 import { certIdFor, hashHex, OCSP_VALIDITY_MS, signOcspResponse, errorResponse, type OcspStatus, type ParsedRequest } from "./ocsp";
+import { notifySerialChanged } from "./ocsp-cache";
 import { checkCsr, subjectFor } from "./policy";
 import { clampNotAfter, parseCertificate, parseCsr, PkiInputError, randomSerial, normalizeSerial, type RevocationReason } from "./x509";
 
@@ -132,6 +133,7 @@ export async function issue(db: DbOrTx, cert: Cert, decidedBy: string | null): P
     .where(and(eq(certificates.id, cert.id), eq(certificates.state, "pending")))
     .returning();
   if (!row) throw new PkiInputError("id", "This request was decided by someone else in the meantime");
+  await notifySerialChanged(db, normalized); // a cached "unknown" for this serial must go
   return row;
 }
 
@@ -175,6 +177,7 @@ export async function revoke(db: DbOrTx, cert: Cert, reason: RevocationReason): 
     .where(and(eq(certificates.id, cert.id), eq(certificates.state, "issued")))
     .returning();
   if (!row) throw new PkiInputError("id", "This certificate is already revoked");
+  await notifySerialChanged(db, row.serial!);
   await regenerateCrl(db, ca);
   return row;
 }
@@ -210,7 +213,8 @@ export async function listCerts(db: DbOrTx, f: CertFilter) {
 }
 
 /** The OCSP answer for a request: the cached pre-signed one, or a freshly signed one. */
-export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<Buffer> {
+/** The signed answer and when it should be re-signed (null: an error answer, not worth keeping). */
+export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<{ der: Buffer; refreshAt: Date | null }> {
   const [row] = await db
     .select({ cert: certificates, ca: certificateAuthorities })
     .from(certificates)
@@ -218,12 +222,12 @@ export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<Buffer
     .where(and(eq(certificates.serial, req.serial), or(eq(certificates.state, "issued"), eq(certificates.state, "revoked"))));
   const sha1Match = row && req.hashOid === "1.3.14.3.2.26" && row.ca.nameHash === req.issuerNameHash && row.ca.keyHash === req.issuerKeyHash;
   if (sha1Match && row.cert.ocspResponse && row.cert.ocspNextUpdate && row.cert.ocspNextUpdate.getTime() - Date.now() > OCSP_VALIDITY_MS / 2)
-    return Buffer.from(row.cert.ocspResponse, "base64");
+    return { der: Buffer.from(row.cert.ocspResponse, "base64"), refreshAt: new Date(row.cert.ocspNextUpdate.getTime() - OCSP_VALIDITY_MS / 2) };
   const ca = row?.ca ?? (await caForHashes(db, req));
-  if (!ca?.certPem || !ca.keyEncrypted) return errorResponse("unauthorized");
+  if (!ca?.certPem || !ca.keyEncrypted) return { der: errorResponse("unauthorized"), refreshAt: null };
   const caCert = parseCertificate(ca.certPem);
   const matches = hashHex(req.hashOid, caCert.subjectName.toArrayBuffer()) === req.issuerNameHash && keyHashMatches(caCert, req);
-  if (!matches) return errorResponse("unauthorized");
+  if (!matches) return { der: errorResponse("unauthorized"), refreshAt: null };
   const status: OcspStatus = !row
     ? { kind: "unknown" }
     : row.cert.state === "revoked"
@@ -236,7 +240,7 @@ export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<Buffer
       .update(certificates)
       .set({ ocspResponse: der.toString("base64"), ocspNextUpdate: new Date(now.getTime() + OCSP_VALIDITY_MS) })
       .where(and(eq(certificates.id, row.cert.id), eq(certificates.state, row.cert.state)));
-  return der;
+  return { der, refreshAt: new Date(now.getTime() + OCSP_VALIDITY_MS / 2) };
 }
 
 function keyHashMatches(caCert: x509.X509Certificate, req: ParsedRequest) {

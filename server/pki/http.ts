@@ -1,46 +1,80 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { getDb } from "@/db/client";
+import { can, type Actor } from "@/server/auth/policy";
 import { chainPem, getCa } from "./ca";
 import { ocspAnswer } from "./certs";
 import { errorResponse, parseOcspRequest } from "./ocsp";
+import { cacheOcspAnswer, cachedOcspAnswer, ocspCacheGeneration } from "./ocsp-cache";
 import { PemConverter } from "./lib";
 
 /**
  * Public PKI endpoints (no login; machines fetch them): `/pki/ocsp` (RFC 6960 POST and
  * RFC 5019 GET), `/pki/<ca>/crl` (DER) and `crl.pem`, `/pki/<ca>/ca.crt` (DER), `ca.pem`, `chain.pem`.
+ * OCSP also has a plain node:http path (`serveOcspNode`) ahead of Next.js in `npm start`.
  */
 const MAX_OCSP_REQUEST = 64 * 1024;
+const anonymous: Actor = { kind: "anonymous" };
+const ocspHeaders = { "content-type": "application/ocsp-response", "cache-control": "no-cache" };
 
-function ocspResponse(der: Buffer) {
-  return new Response(new Uint8Array(der), { headers: { "content-type": "application/ocsp-response", "cache-control": "no-cache" } });
+/** The DER request of a POST body or of an RFC 5019 GET path (base64 after /pki/ocsp/, may contain slashes). */
+function requestDer(method: string, contentType: string | null, body: Uint8Array | null, encodedPath: string): Uint8Array | null {
+  if (method === "POST") return /^application\/ocsp-request/i.test(contentType ?? "application/ocsp-request") && body && body.length <= MAX_OCSP_REQUEST ? body : null;
+  try {
+    return encodedPath ? new Uint8Array(Buffer.from(decodeURIComponent(encodedPath), "base64")) : null;
+  } catch {
+    return null;
+  }
 }
 
-async function readLimited(req: Request): Promise<Uint8Array | null> {
-  const buf = new Uint8Array(await req.arrayBuffer());
-  return buf.length > MAX_OCSP_REQUEST ? null : buf;
+/** Always a DER OCSPResponse: the cached or stored pre-signed answer, a fresh one, or an error status. */
+export async function answerOcsp(der: Uint8Array | null): Promise<Buffer> {
+  const parsed = der ? parseOcspRequest(der) : null;
+  if (!parsed) return errorResponse("malformedRequest");
+  const db = getDb();
+  const cached = cachedOcspAnswer(db, parsed);
+  if (cached) return cached;
+  const generation = ocspCacheGeneration();
+  try {
+    const answer = await ocspAnswer(db, parsed);
+    if (answer.refreshAt) cacheOcspAnswer(parsed, answer.der, answer.refreshAt, generation);
+    return answer.der;
+  } catch (e) {
+    console.error("OCSP:", e instanceof Error ? e.message : e);
+    return errorResponse("internalError");
+  }
 }
 
 export async function handleOcsp(req: Request, pathRest: string[]): Promise<Response> {
-  let der: Uint8Array | null = null;
-  if (req.method === "POST") {
-    if (!/^application\/ocsp-request/i.test(req.headers.get("content-type") ?? "application/ocsp-request")) return ocspResponse(errorResponse("malformedRequest"));
-    der = await readLimited(req);
-  } else {
-    // RFC 5019: GET /pki/ocsp/<url-encoded base64 DER>; the base64 may itself contain slashes.
-    const encoded = pathRest.join("/");
-    try {
-      der = encoded ? new Uint8Array(Buffer.from(decodeURIComponent(encoded), "base64")) : null;
-    } catch {
-      der = null;
-    }
-  }
-  const parsed = der ? parseOcspRequest(der) : null;
-  if (!parsed) return ocspResponse(errorResponse("malformedRequest"));
-  try {
-    return ocspResponse(await ocspAnswer(getDb(), parsed));
-  } catch (e) {
+  const body = req.method === "POST" ? new Uint8Array(await req.arrayBuffer()) : null;
+  const der = await answerOcsp(requestDer(req.method, req.headers.get("content-type"), body, pathRest.join("/")));
+  return new Response(new Uint8Array(der), { headers: ocspHeaders });
+}
+
+/** `/pki/ocsp` straight on node:http (no Next.js router): true when it took the request. */
+export function serveOcspNode(req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url ?? "/";
+  if (!(url === "/pki/ocsp" || url.startsWith("/pki/ocsp/")) || (req.method !== "GET" && req.method !== "POST") || !can(anonymous, "pki:status")) return false;
+  const reply = (der: Buffer) => res.writeHead(200, { ...ocspHeaders, "content-length": der.length }).end(der);
+  const fail = (e: unknown) => {
     console.error("OCSP:", e instanceof Error ? e.message : e);
-    return ocspResponse(errorResponse("internalError"));
+    if (!res.headersSent) reply(errorResponse("internalError"));
+  };
+  if (req.method === "GET") {
+    answerOcsp(requestDer("GET", null, null, url.slice("/pki/ocsp/".length))).then(reply, fail);
+    return true;
   }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (c: Buffer) => {
+    size += c.length;
+    if (size <= MAX_OCSP_REQUEST) chunks.push(c);
+  });
+  req.on("end", () => {
+    const body = size <= MAX_OCSP_REQUEST ? new Uint8Array(Buffer.concat(chunks)) : null;
+    answerOcsp(requestDer("POST", req.headers["content-type"] ?? null, body, "")).then(reply, fail);
+  });
+  req.on("error", fail);
+  return true;
 }
 
 function notFound(message = "Not found") {
@@ -48,6 +82,7 @@ function notFound(message = "Not found") {
 }
 
 export async function handlePki(req: Request, path: string[]): Promise<Response> {
+  if (!can(anonymous, "pki:status")) return new Response("Forbidden\n", { status: 403 });
   if (path[0] === "ocsp") return handleOcsp(req, path.slice(1));
   if (req.method !== "GET" && req.method !== "HEAD") return new Response("Method not allowed\n", { status: 405 });
   if (path.length !== 2) return notFound();
