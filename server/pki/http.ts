@@ -4,7 +4,7 @@ import { can, type Actor } from "@/server/auth/policy";
 import { chainPem, getCa } from "./ca";
 import { ocspAnswer } from "./certs";
 import { errorResponse, parseOcspRequest } from "./ocsp";
-import { cacheOcspAnswer, cachedOcspAnswer, ocspCacheGeneration } from "./ocsp-cache";
+import { cacheOcspAnswer, cachedOcspAnswer, cachedOcspAnswerForBytes, ocspCacheGeneration } from "./ocsp-cache";
 import { PemConverter } from "./lib";
 
 /**
@@ -28,15 +28,18 @@ function requestDer(method: string, contentType: string | null, body: Uint8Array
 
 /** Always a DER OCSPResponse: the cached or stored pre-signed answer, a fresh one, or an error status. */
 export async function answerOcsp(der: Uint8Array | null): Promise<Buffer> {
-  const parsed = der ? parseOcspRequest(der) : null;
-  if (!parsed) return errorResponse("malformedRequest");
+  if (!der) return errorResponse("malformedRequest");
   const db = getDb();
+  const seen = cachedOcspAnswerForBytes(db, der);
+  if (seen) return seen;
+  const parsed = parseOcspRequest(der);
+  if (!parsed) return errorResponse("malformedRequest");
   const cached = cachedOcspAnswer(db, parsed);
   if (cached) return cached;
   const generation = ocspCacheGeneration();
   try {
     const answer = await ocspAnswer(db, parsed);
-    if (answer.refreshAt) cacheOcspAnswer(parsed, answer.der, answer.refreshAt, generation);
+    if (answer.refreshAt) cacheOcspAnswer(parsed, answer.der, answer.refreshAt, generation, der);
     return answer.der;
   } catch (e) {
     console.error("OCSP:", e instanceof Error ? e.message : e);

@@ -7,7 +7,9 @@ import type { ParsedRequest } from "./ocsp";
  * of a database round trip. Issuing or revoking a certificate sends a NOTIFY with its
  * serial (on commit) and every process drops that entry; when the LISTEN connection
  * comes back after a drop, the whole cache goes, since notifications may have been lost
- * meanwhile. An entry also expires after a minute, as a last guard.
+ * meanwhile. An entry also expires after a minute, as a last guard. Requests without a
+ * nonce repeat byte for byte (RFC 5019 clients, openssl -no_nonce), so their bytes map to
+ * the parsed request and a repeat skips the ASN.1 parser too.
  */
 const CHANNEL = "rookery_pki_serial";
 const MAX_ENTRIES = 100_000;
@@ -15,6 +17,7 @@ const MAX_AGE_MS = 60_000;
 
 type Entry = { certId: string; der: Buffer; until: number };
 const entries = new Map<string, Entry>();
+const knownRequests = new Map<string, ParsedRequest>();
 let listening: Promise<void> | null = null;
 let ready = false;
 /** Bumped by every notification: an answer read from the database before a change is not kept. */
@@ -67,12 +70,20 @@ export function cachedOcspAnswer(db: Db, req: ParsedRequest): Buffer | null {
   return null;
 }
 
+/** The cached answer for request bytes seen before, without parsing them again. */
+export function cachedOcspAnswerForBytes(db: Db, der: Uint8Array): Buffer | null {
+  const req = ready ? knownRequests.get(Buffer.from(der).toString("base64")) : undefined;
+  return req ? cachedOcspAnswer(db, req) : null;
+}
+
 /** Pass to cacheOcspAnswer: taken before the database read. */
 export const ocspCacheGeneration = () => generation;
 
 /** Keeps an answer until `refreshAt` (when it would be re-signed) but at most a minute. */
-export function cacheOcspAnswer(req: ParsedRequest, der: Buffer, refreshAt: Date, readAtGeneration: number) {
+export function cacheOcspAnswer(req: ParsedRequest, der: Buffer, refreshAt: Date, readAtGeneration: number, requestDer: Uint8Array) {
   if (!ready || readAtGeneration !== generation) return;
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+  if (knownRequests.size >= MAX_ENTRIES) knownRequests.clear();
+  if (!req.extensions) knownRequests.set(Buffer.from(requestDer).toString("base64"), req);
   entries.set(req.serial, { certId: certIdKey(req), der, until: Math.min(refreshAt.getTime(), Date.now() + MAX_AGE_MS) });
 }

@@ -74,7 +74,8 @@ export function errorResponse(status: "malformedRequest" | "internalError" | "un
   return Buffer.from(AsnConvert.serialize(new OCSPResponse({ responseStatus: OCSPResponseStatus[status] })));
 }
 
-export type ParsedRequest = { certId: CertID; serial: string; hashOid: string; issuerNameHash: string; issuerKeyHash: string };
+/** `extensions`: the request carries some (a nonce, usually), so the same bytes will not come again. */
+export type ParsedRequest = { certId: CertID; serial: string; hashOid: string; issuerNameHash: string; issuerKeyHash: string; extensions: boolean };
 
 /** The first CertID of a DER OCSPRequest, or null when it is not one. */
 export function parseOcspRequest(der: Uint8Array): ParsedRequest | null {
@@ -91,6 +92,7 @@ export function parseOcspRequest(der: Uint8Array): ParsedRequest | null {
       hashOid,
       issuerNameHash: Buffer.from(id.issuerNameHash.buffer).toString("hex"),
       issuerKeyHash: Buffer.from(id.issuerKeyHash.buffer).toString("hex"),
+      extensions: !!req.tbsRequest.requestExtensions?.length,
     };
   } catch {
     return null;
