@@ -19,7 +19,7 @@ import { addMember, createOrg, getOrgBySlug, OrgInputError } from "@/server/orgs
 import { boot } from "@/server/runtime/boot";
 import { getConfig } from "@/server/config";
 import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "@/server/pki/offline";
-import { PkiInputError, type KeySpec } from "@/server/pki/x509";
+import { normalizeSerial, PkiInputError, revocationReasons, type KeySpec, type RevocationReason } from "@/server/pki/x509";
 import { createLocalUser, getUserByUsername, normalizeUsername, setLocalPassword, UserInputError } from "@/server/users";
 
 const actor: AuditEntry["actor"] = { kind: "system", name: "cli" };
@@ -281,15 +281,35 @@ const commands = {
   }),
 
   "pki:crl": command({
-    usage: "pki:crl --ca-cert FILE --ca-key FILE --out FILE [--days D] [--number N]",
-    summary: "Offline: sign a CRL for the root or level-1 CA (upload it in Admin → PKI)",
-    flags: { "ca-cert": { type: "string" }, "ca-key": { type: "string" }, out: { type: "string" }, days: { type: "string" }, number: { type: "string" } },
+    usage: "pki:crl --ca-cert FILE --ca-key FILE --out FILE [--days D] [--number N] [--revoke SERIAL[:REASON],…]",
+    summary: "Offline: sign a CRL for the root or level-1 CA, listing revoked sub-CAs (upload it in Admin → PKI)",
+    flags: { "ca-cert": { type: "string" }, "ca-key": { type: "string" }, out: { type: "string" }, days: { type: "string" }, number: { type: "string" }, revoke: { type: "string" } },
     offline: true,
-    schema: z.object({ "ca-cert": required("ca-cert"), "ca-key": required("ca-key"), out: required("out"), days: days(365), number: z.coerce.number({ error: "--number must be a number" }).int().min(1).default(1) }),
+    schema: z.object({
+      "ca-cert": required("ca-cert"),
+      "ca-key": required("ca-key"),
+      out: required("out"),
+      days: days(365),
+      number: z.coerce.number({ error: "--number must be a number" }).int().min(1).default(1),
+      revoke: z
+        .string()
+        .default("")
+        .transform((list, ctx) =>
+          list
+            .split(",")
+            .filter(Boolean)
+            .map((item) => {
+              const [serial, reason = "unspecified"] = item.trim().split(":");
+              if (!/^(0x)?[0-9a-f:]+$/i.test(serial) || !(reason in revocationReasons))
+                ctx.addIssue({ code: "custom", message: `--revoke takes SERIAL[:REASON] in hex, REASON one of ${Object.keys(revocationReasons).join(", ")} (got "${item}")` });
+              return { serial: normalizeSerial(serial.replace(/^0x/i, "")), reason: reason as RevocationReason };
+            }),
+        ),
+    }),
     async run(_db, a) {
-      const pem = await offlineCrl({ caCertPem: readFile(a["ca-cert"]), caKeyPem: readFile(a["ca-key"]), days: a.days, crlNumber: a.number }).catch(cliError);
+      const pem = await offlineCrl({ caCertPem: readFile(a["ca-cert"]), caKeyPem: readFile(a["ca-key"]), days: a.days, crlNumber: a.number, revoked: a.revoke }).catch(cliError);
       fs.writeFileSync(a.out, pem);
-      return `CRL written to ${a.out}`;
+      return `CRL written to ${a.out}${a.revoke.length ? ` (${a.revoke.length} revoked)` : ""}`;
     },
   }),
 

@@ -42,6 +42,18 @@ describe("PKI commands of the operators' CLI", { timeout: 120_000 }, () => {
     expect((await openssl("verify", "-CAfile", `${off}/root.pem`, `${off}/level1.pem`)).stdout).toContain("OK");
     expect((await cli("pki:crl", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--out", `${off}/root.crl`)).code).toBe(0);
     expect((await openssl("crl", "-in", `${off}/root.crl`, "-CAfile", `${off}/root.pem`, "-noout")).stderr).toContain("verify OK");
+    // A retired level-1 listed in the root's next CRL, with its reason.
+    const level1Serial = (await openssl("x509", "-in", `${off}/level1.pem`, "-noout", "-serial")).stdout.trim().split("=")[1];
+    const withRevoked = await cli("pki:crl", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--out", `${off}/root2.crl`, "--number", "2", "--revoke", `${level1Serial}:cACompromise`);
+    expect(withRevoked.stdout).toContain("1 revoked");
+    const crlText = await openssl("crl", "-in", `${off}/root2.crl`, "-CAfile", `${off}/root.pem`, "-noout", "-text");
+    expect(crlText.stderr).toContain("verify OK");
+    expect(crlText.stdout).toMatch(new RegExp(`Serial Number: ${level1Serial.replace(/^(00)+/, "")}[\\s\\S]*CA Compromise`, "i"));
+    const revokedChain = await openssl("verify", "-crl_check", "-CAfile", `${off}/root.pem`, "-CRLfile", `${off}/root2.crl`, `${off}/level1.pem`);
+    expect(revokedChain.stdout + revokedChain.stderr).toMatch(/certificate revoked/);
+    const badRevoke = await cli("pki:crl", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--out", `${off}/root3.crl`, "--revoke", "xyz:sometimes");
+    expect(badRevoke.code).toBe(2);
+    expect(badRevoke.stderr).toContain("--revoke takes SERIAL[:REASON]");
 
     const bad = await cli("pki:root-init");
     expect(bad.code).toBe(2);

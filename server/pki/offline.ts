@@ -4,7 +4,7 @@ import * as x509 from "./lib";
 import type { DbOrTx } from "@/db/client";
 import { createSubCa, getCa, importIntermediate, importRoot, installSubCaCertificate, listCas, uploadCrl, type Ca } from "./ca";
 import { defaultPolicy, type CaKind } from "./policy";
-import { createCsr, generateKey, issueCaCertificate, parseCertificate, parseCsr, selfSignedRoot, signerFromPem, type KeySpec } from "./x509";
+import { createCsr, generateKey, issueCaCertificate, parseCertificate, parseCsr, selfSignedRoot, signerFromPem, type KeySpec, type RevocationReason } from "./x509";
 import { createCrl } from "./crl";
 
 /**
@@ -57,7 +57,7 @@ export async function signCa(opts: { caCertPem: string; caKeyPem: string; csrPem
 }
 
 /** An offline CA's CRL (root or level-1), to upload into Rookery. */
-export async function offlineCrl(opts: { caCertPem: string; caKeyPem: string; days: number; crlNumber: number }) {
+export async function offlineCrl(opts: { caCertPem: string; caKeyPem: string; days: number; crlNumber: number; revoked?: { serial: string; reason: RevocationReason }[] }) {
   const now = new Date();
   const crl = await createCrl({
     issuer: parseCertificate(opts.caCertPem, "ca-cert"),
@@ -65,7 +65,7 @@ export async function offlineCrl(opts: { caCertPem: string; caKeyPem: string; da
     crlNumber: opts.crlNumber,
     thisUpdate: now,
     nextUpdate: new Date(now.getTime() + opts.days * 86_400_000),
-    entries: [],
+    entries: (opts.revoked ?? []).map((r) => ({ ...r, revokedAt: now })),
   });
   return crl.pem;
 }
