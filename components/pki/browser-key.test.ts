@@ -11,7 +11,8 @@ import { createRequest, issue } from "@/server/pki/certs";
 import { devBootstrap, signCa } from "@/server/pki/offline";
 import { defaultPolicy } from "@/server/pki/policy";
 import { testDatabase } from "@/test/support/db";
-import { createCsrPem, encryptedKeyPem, generateKey, keyOptions, parseSans, pkcs12, type KeyChoice } from "./browser-key";
+import { createCsrPem, encryptedKeyPem, generateKey, pkcs12 } from "./browser-key";
+import { keyOptions, parseSans, type KeyChoice } from "./key-types";
 
 // The browser code runs here on Node's WebCrypto; the server part is the real one on a real database.
 const db = testDatabase();

@@ -3,25 +3,15 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import forge from "node-forge";
+import type { KeyChoice, SanInput } from "./key-types";
 
 /**
  * Browser-side key handling for self-service, the same for RSA and ECDSA: WebCrypto makes the
  * key pair, @peculiar/x509 the CSR, node-forge's ASN.1 and PBE building blocks the PKCS#12.
  * The private key never leaves the browser. Runs unchanged in Node (globalThis.crypto) for tests.
+ * The request form loads it only when it makes a key (forge and x509 are large).
  */
-export type KeyChoice = { type: "ec"; curve: "P-256" | "P-384" } | { type: "rsa"; bits: number };
-export type KeyOption = { value: string; label: string; choice: KeyChoice };
 export type BrowserKey = { keys: CryptoKeyPair; signingAlgorithm: EcdsaParams | Algorithm; pkcs8: Uint8Array };
-
-const rsaSizes = [2048, 3072, 4096];
-
-/** What the browser can make that a sub-CA policy accepts: its ECDSA curves first, then RSA sizes. */
-export function keyOptions(policy: { rsaMinBits: number; ecCurves: ("P-256" | "P-384")[] }): KeyOption[] {
-  return [
-    ...(["P-256", "P-384"] as const).filter((c) => policy.ecCurves.includes(c)).map((curve) => ({ value: `ec:${curve}`, label: `ECDSA ${curve}`, choice: { type: "ec", curve } as KeyChoice })),
-    ...rsaSizes.filter((b) => b >= policy.rsaMinBits).map((bits) => ({ value: `rsa:${bits}`, label: `RSA ${bits}`, choice: { type: "rsa", bits } as KeyChoice })),
-  ];
-}
 
 export async function generateKey(choice: KeyChoice): Promise<BrowserKey> {
   const [params, signingAlgorithm] =
@@ -31,17 +21,6 @@ export async function generateKey(choice: KeyChoice): Promise<BrowserKey> {
   const keys = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
   return { keys, signingAlgorithm, pkcs8 };
-}
-
-export type SanInput = { type: "dns" | "ip" | "email"; value: string };
-
-/** Splits "www.example.com, 10.0.0.1, me@example.com" into typed alternative names. */
-export function parseSans(text: string): SanInput[] {
-  return text
-    .split(/[\s,;]+/)
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((value) => ({ type: value.includes("@") ? "email" : /^[0-9.]+$|:/.test(value) ? "ip" : "dns", value }));
 }
 
 /** A PKCS#10 request: the CN as one UTF8String RDN (never parsed as a DN), the names as a requested SAN extension. */

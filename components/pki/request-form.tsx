@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, Field, inputClass } from "@/components/ui";
-import { createCsrPem, encryptedKeyPem, generateKey, keyOptions, parseSans, pkcs12, type BrowserKey } from "./browser-key";
+import type { BrowserKey } from "./browser-key";
+import { keyOptions, parseSans } from "./key-types";
 import { download } from "./download";
 
 type CaOption = { id: string; name: string; subjectDn: string; willApprove: string; policy: { kind: string; maxValidityDays: number; sanTypes: string[]; sanDomains: string[]; rsaMinBits: number; ecCurves: ("P-256" | "P-384")[] } };
@@ -42,7 +43,7 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
     setLocalError(null);
     setResult(null);
     let pem = csrPem;
-    let k: BrowserKey | null = null;
+    let made: { key: BrowserKey; code: typeof import("./browser-key") } | null = null;
     if (mode === "browser") {
       if (!commonName.trim()) return setLocalError("Enter the common name: the host name (e.g. www.example.com) or your name.");
       if (passphrase.length < 8) return setLocalError("Choose a passphrase of at least 8 characters: it protects the key file you download.");
@@ -50,22 +51,26 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
       if (!keyChoice) return setLocalError("Your browser cannot make a key this certificate authority accepts; make one elsewhere and paste its CSR.");
       setBusy(true);
       try {
-        k = await generateKey(keyChoice.choice);
-        pem = await createCsrPem(k, commonName.trim(), parseSans(sans));
+        // The key code (forge, x509) loads only when the browser makes a key.
+        const code = await import("./browser-key");
+        const key = await code.generateKey(keyChoice.choice);
+        pem = await code.createCsrPem(key, commonName.trim(), parseSans(sans));
+        made = { key, code };
       } catch (e) {
         setBusy(false);
         return setLocalError(`Your browser could not make a key: ${e instanceof Error ? e.message : String(e)}`);
       }
-      setKey(k);
+      setKey(made.key);
     }
+    const browser = made;
     request.mutate(
       { slug, caId, csrPem: pem, validityDays, renewalOf: renewal?.id },
       {
         onSuccess: (r) => {
           setBusy(false);
           const name = commonName.trim().replace(/[^A-Za-z0-9.@_-]+/g, "_") || "certificate";
-          if (k && r.certPem) {
-            download(`${name}.p12`, pkcs12(k, r.certPem, r.chainPem, passphrase, commonName.trim()), "application/x-pkcs12");
+          if (browser && r.certPem) {
+            download(`${name}.p12`, browser.code.pkcs12(browser.key, r.certPem, r.chainPem, passphrase, commonName.trim()), "application/x-pkcs12");
             setResult({ id: r.id, state: r.state, p12: true });
           } else setResult({ id: r.id, state: r.state });
           router.refresh();
@@ -100,7 +105,7 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
           Request sent; it waits for approval {ca?.willApprove}.{" "}
           {key && (
             <>
-              Keep your private key: <Button type="button" variant="secondary" onClick={() => download(`${commonName.trim() || "key"}.key.pem`, encryptedKeyPem(key, passphrase))}>Download encrypted private key</Button>
+              Keep your private key: <Button type="button" variant="secondary" onClick={() => void import("./browser-key").then((c) => download(`${commonName.trim() || "key"}.key.pem`, c.encryptedKeyPem(key, passphrase)))}>Download encrypted private key</Button>
             </>
           )}
         </Alert>
