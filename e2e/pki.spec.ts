@@ -51,7 +51,7 @@ test("a user lets the browser make the key, gets the certificate at once and dow
   const form = page.getByRole("form", { name: "Request certificate" });
   await form.getByLabel("Certificate authority").selectOption({ label: "user (user) — approved automatically" });
   await form.getByLabel("Common name").fill("Dev Person");
-  await form.getByLabel("Key size").selectOption("2048");
+  await form.getByLabel("Key type").selectOption({ label: "RSA 2048" });
   await form.getByLabel("Passphrase for the downloaded file").fill("p12-secret-pass");
   await form.getByLabel("Repeat the passphrase").fill("p12-secret-pass");
   const downloading = page.waitForEvent("download");
@@ -68,6 +68,43 @@ test("a user lets the browser make the key, gets the certificate at once and dow
   expect(() => execFileSync("openssl", ["pkcs12", "-in", file, "-passin", "pass:wrong", "-nokeys"], { stdio: "pipe" })).toThrow();
 
   await expect(page.getByRole("table", { name: "Certificates" }).getByRole("link", { name: "Dev Person" })).toBeVisible();
+  await logout(page);
+});
+
+test("a user picks an ECDSA P-256 key in the browser and downloads a PKCS#12 whose key matches the certificate", async ({ page }) => {
+  await login(page, developer.username, developer.password);
+  await page.goto(`/orgs/${slug}/certificates`);
+  const form = page.getByRole("form", { name: "Request certificate" });
+  await form.getByLabel("Certificate authority").selectOption({ label: "client (client) — approved automatically" });
+  // Only what the CA's policy accepts is offered, ECDSA first.
+  await expect(form.getByLabel("Key type").locator("option")).toHaveText(["ECDSA P-256", "ECDSA P-384", "RSA 2048", "RSA 3072", "RSA 4096"]);
+  await form.getByLabel("Key type").selectOption({ label: "ECDSA P-256" });
+  await form.getByLabel("Common name").fill(`laptop.${domain}`);
+  await form.getByLabel("Passphrase for the downloaded file").fill("ec-secret-pass");
+  await form.getByLabel("Repeat the passphrase").fill("ec-secret-pass");
+  const downloading = page.waitForEvent("download");
+  await form.getByRole("button", { name: "Request certificate" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe(`laptop.${domain}.p12`);
+  const file = path.join(tmp, "laptop.p12");
+  await download.saveAs(file);
+  await expect(form.getByText("Certificate issued.")).toBeVisible();
+
+  // OpenSSL 3 opens it without -legacy: the EC key, the certificate and the chain.
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: tmp, encoding: "utf8", stdio: "pipe" });
+  const info = openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nodes", "-info");
+  expect(info).toContain(`subject=DC = com, DC = example, OU = ${slug}, CN = laptop.${domain}`);
+  expect(info).toMatch(/subject=CN = Rookery Client CA/);
+  expect(info).toContain("BEGIN PRIVATE KEY");
+  expect(openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nokeys").match(/BEGIN CERTIFICATE/g)).toHaveLength(4);
+  openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nocerts", "-nodes", "-out", "laptop.key");
+  openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-clcerts", "-nokeys", "-out", "laptop.pem");
+  expect(openssl("pkey", "-in", "laptop.key", "-noout", "-text")).toMatch(/ASN1 OID: prime256v1/);
+  expect(openssl("x509", "-in", "laptop.pem", "-noout", "-pubkey")).toBe(openssl("pkey", "-in", "laptop.key", "-pubout"));
+  expect(() => openssl("pkcs12", "-in", file, "-passin", "pass:wrong", "-nokeys")).toThrow();
+
+  await page.getByRole("table", { name: "Certificates" }).getByRole("link", { name: `laptop.${domain}` }).click();
+  await expect(page.getByText("ECDSA P-256", { exact: true })).toBeVisible();
   await logout(page);
 });
 

@@ -1,49 +1,111 @@
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { generateKey, parseCsr, selfSignedRoot, signerFromPem } from "@/server/pki/x509";
-import { checkCsr, defaultPolicy } from "@/server/pki/policy";
-import * as x509 from "@/server/pki/lib";
-import { createCsrPem, encryptedKeyPem, generateRsaKey, parseSans, pkcs12 } from "./browser-key";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "@/server/config";
+import { createOrg } from "@/server/orgs";
+import { chainPem, createSubCa, getCa, installSubCaCertificate } from "@/server/pki/ca";
+import { createRequest, issue } from "@/server/pki/certs";
+import { devBootstrap, signCa } from "@/server/pki/offline";
+import { defaultPolicy } from "@/server/pki/policy";
+import { testDatabase } from "@/test/support/db";
+import { createCsrPem, encryptedKeyPem, generateKey, pkcs12 } from "./browser-key";
+import { keyOptions, parseSans, type KeyChoice } from "./key-types";
+
+// The browser code runs here on Node's WebCrypto; the server part is the real one on a real database.
+const db = testDatabase();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-browser-key-"));
+let org: { id: string; slug: string };
+
+function openssl(args: string[]) {
+  const r = spawnSync("openssl", args, { cwd: tmp, encoding: "utf8" });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+beforeAll(async () => {
+  process.env.ROOKERY_ENCRYPTION_KEY = randomBytes(32).toString("base64");
+  process.env.PUBLIC_URL = "http://127.0.0.1:9";
+  loadConfig();
+  await devBootstrap(db(), { outDir: path.join(tmp, "dev"), base: "dc=example,dc=com", orgName: "Test" });
+  // A sub-CA with an ECDSA key that takes ECDSA requests only: its certificate goes into the PKCS#12 too.
+  const l1 = (await getCa(db(), { name: "level1" }))!;
+  const sub = await createSubCa(db(), { name: "ec-host", subject: "CN=EC Host CA,O=Test", parentId: l1.id, key: { type: "ec", curve: "P-384" }, policy: { ...defaultPolicy("host", "dc=example,dc=com"), rsaMinBits: 16384 } });
+  const signed = await signCa({ caCertPem: l1.certPem!, caKeyPem: fs.readFileSync(path.join(tmp, "dev", "level1.key"), "utf8"), csrPem: sub.csrPem!, days: 100, pathLength: 0 });
+  await installSubCaCertificate(db(), sub.id, signed);
+  org = await createOrg(db(), { name: "Acme", slug: "acme", source: "local" });
+});
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe("browser-side key, CSR and PKCS#12", () => {
-  it("makes a CSR the server accepts and a PKCS#12 openssl opens with the passphrase", async () => {
-    const key = await generateRsaKey(2048);
-    const sans = parseSans("www.acme.example.com, 10.0.0.7");
-    expect(sans).toEqual([{ type: "dns", value: "www.acme.example.com" }, { type: "ip", value: "10.0.0.7" }]);
-    const csrPem = createCsrPem(key, "web.acme.example.com", sans);
-    const csr = parseCsr(csrPem);
-    expect(await csr.verify()).toBe(true);
-    const checked = checkCsr(defaultPolicy("host", "dc=example,dc=com"), csr, { orgSlug: "acme", email: null });
-    expect(checked.sans.map((s) => s.value)).toEqual(["web.acme.example.com", "www.acme.example.com", "10.0.0.7"]);
-    expect(checked.keyDescription).toBe("RSA 2048");
+  it("offers the key types a policy allows, ECDSA first", () => {
+    expect(keyOptions(defaultPolicy("host", "dc=x")).map((o) => o.label)).toEqual(["ECDSA P-256", "ECDSA P-384", "RSA 2048", "RSA 3072", "RSA 4096"]);
+    expect(keyOptions({ rsaMinBits: 3072, ecCurves: ["P-384"] }).map((o) => o.value)).toEqual(["ec:P-384", "rsa:3072", "rsa:4096"]);
+    expect(keyOptions({ rsaMinBits: 8192, ecCurves: ["P-256"] }).map((o) => o.label)).toEqual(["ECDSA P-256"]);
+    expect(parseSans("www.acme.example.com, 10.0.0.7; me@acme.example.com")).toEqual([
+      { type: "dns", value: "www.acme.example.com" },
+      { type: "ip", value: "10.0.0.7" },
+      { type: "email", value: "me@acme.example.com" },
+    ]);
+  });
 
-    // A certificate for that key (self-signed here; the chain part is tested server-side).
-    const caKey = generateKey({ type: "rsa", bits: 2048 });
-    const ca = await selfSignedRoot({ subject: "CN=Test CA", signer: await signerFromPem(caKey.privateKeyPem), days: 10 });
-    const leaf = await x509.X509CertificateGenerator.create({
-      subject: "CN=web.acme.example.com",
-      issuer: ca.subject,
-      publicKey: csr.publicKey,
-      signingKey: (await signerFromPem(caKey.privateKeyPem)).privateKey,
-      signingAlgorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as Algorithm,
-    });
-    const p12 = pkcs12(key, leaf.toString("pem"), ca.toString("pem"), "correct horse", "web");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-p12-"));
-    fs.writeFileSync(path.join(dir, "a.p12"), p12);
-    const ok = spawnSync("openssl", ["pkcs12", "-in", "a.p12", "-passin", "pass:correct horse", "-nodes", "-info"], { cwd: dir, encoding: "utf8" });
-    expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain("subject=CN = web.acme.example.com");
-    expect(ok.stdout).toContain("subject=CN = Test CA");
-    expect(ok.stdout).toMatch(/BEGIN PRIVATE KEY/);
-    const wrong = spawnSync("openssl", ["pkcs12", "-in", "a.p12", "-passin", "pass:wrong", "-nokeys"], { cwd: dir, encoding: "utf8" });
-    expect(wrong.status).not.toBe(0);
-    const enc = encryptedKeyPem(key, "correct horse");
-    expect(enc).toContain("ENCRYPTED PRIVATE KEY");
-    fs.writeFileSync(path.join(dir, "k.pem"), enc);
-    expect(spawnSync("openssl", ["pkey", "-in", "k.pem", "-passin", "pass:correct horse", "-noout"], { cwd: dir }).status).toBe(0);
-    fs.rmSync(dir, { recursive: true, force: true });
+  const cases: [string, KeyChoice, string, RegExp][] = [
+    ["ec-host", { type: "ec", curve: "P-256" }, "ECDSA P-256", /ASN1 OID: prime256v1/],
+    ["ec-host", { type: "ec", curve: "P-384" }, "ECDSA P-384", /ASN1 OID: secp384r1/],
+    ["host", { type: "rsa", bits: 2048 }, "RSA 2048", /Private-Key: \(2048 bit/],
+  ];
+  it.each(cases)("%s CA, %s: the server issues for the browser's CSR; openssl opens the PKCS#12 with the passphrase only", async (caName, choice, description, keyText) => {
+    const name = `${choice.type}${"curve" in choice ? choice.curve.slice(2) : choice.bits}`;
+    const key = await generateKey(choice);
+    const csrPem = await createCsrPem(key, `${name}.acme.example.com`, parseSans("www.acme.example.com, 10.0.0.7"));
+
+    const ca = (await getCa(db(), { name: caName }))!;
+    const pending = await createRequest(db(), { ca, org, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 30 });
+    expect(pending.keyDescription).toBe(description);
+    expect(pending.sans.map((s) => s.value)).toEqual([`${name}.acme.example.com`, "www.acme.example.com", "10.0.0.7"]);
+    const cert = await issue(db(), pending, null);
+    const chain = await chainPem(db(), ca);
+
+    const p12 = path.join(tmp, `${name}.p12`);
+    fs.writeFileSync(p12, pkcs12(key, cert.certPem!, chain, "correct horse", name));
+    const info = openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nodes", "-info"]);
+    expect(info.code, info.out).toBe(0);
+    expect(info.out).toMatch(/PKCS7 Data\nShrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
+    expect(info.out).toMatch(/MAC: sha256, Iteration 10000/);
+    expect(info.out).toContain(`friendlyName: ${name}`);
+    expect(info.out).toContain(`subject=DC = com, DC = example, OU = acme, CN = ${name}.acme.example.com`);
+    expect(info.out).toContain(`subject=CN = ${caName === "host" ? "Test Host CA" : "EC Host CA"}, O = Test`);
+    expect(info.out).toContain("subject=CN = Test Level-1 CA, O = Test");
+    expect(info.out).toMatch(/BEGIN PRIVATE KEY/);
+
+    // The key in the file is the certificate's key, of the type asked for.
+    fs.writeFileSync(path.join(tmp, `${name}.key`), info.out.match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n/)![0]);
+    fs.writeFileSync(path.join(tmp, `${name}.pem`), cert.certPem!);
+    expect(openssl(["pkey", "-in", `${name}.key`, "-noout", "-text"]).out).toMatch(keyText);
+    const keyPub = openssl(["pkey", "-in", `${name}.key`, "-pubout"]).out;
+    expect(keyPub).toContain("BEGIN PUBLIC KEY");
+    expect(openssl(["x509", "-in", `${name}.pem`, "-noout", "-pubkey"]).out).toBe(keyPub);
+
+    const certsOnly = openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nokeys"]);
+    expect(certsOnly.code).toBe(0);
+    expect(certsOnly.out.match(/BEGIN CERTIFICATE/g)).toHaveLength(4);
+    expect(certsOnly.out).not.toContain("PRIVATE KEY");
+    const wrong = openssl(["pkcs12", "-in", p12, "-passin", "pass:wrong horse", "-nokeys"]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.out).toMatch(/mac verify error/i);
+
+    // While a request waits, the key is kept as encrypted PKCS#8 that openssl opens with the passphrase only.
+    fs.writeFileSync(path.join(tmp, `${name}.enc.pem`), encryptedKeyPem(key, "correct horse"));
+    expect(openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:correct horse", "-pubout"]).out).toBe(keyPub);
+    expect(openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:wrong horse", "-noout"]).code).not.toBe(0);
+  });
+
+  it("an RSA key is refused by the ECDSA-only CA with a plain message", async () => {
+    const key = await generateKey({ type: "rsa", bits: 2048 });
+    const csrPem = await createCsrPem(key, "rsa.acme.example.com", []);
+    const ca = (await getCa(db(), { name: "ec-host" }))!;
+    await expect(createRequest(db(), { ca, org, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 30 })).rejects.toThrow(/RSA 2048, which is too weak or not accepted here.*ECDSA P-256 or ECDSA P-384/);
   });
 });

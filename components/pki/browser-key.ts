@@ -1,63 +1,95 @@
+// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata
+// polyfill loaded first (as server/pki/lib.ts does on the server).
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
 import forge from "node-forge";
+import type { KeyChoice, SanInput } from "./key-types";
 
 /**
- * Browser-side key handling for self-service: the key pair is made by WebCrypto, the CSR and
- * the PKCS#12 by node-forge. The private key never leaves the browser.
+ * Browser-side key handling for self-service, the same for RSA and ECDSA: WebCrypto makes the
+ * key pair, @peculiar/x509 the CSR, node-forge's ASN.1 and PBE building blocks the PKCS#12.
+ * The private key never leaves the browser. Runs unchanged in Node (globalThis.crypto) for tests.
+ * The request form loads it only when it makes a key (forge and x509 are large).
  */
-export type BrowserKey = { privateKey: forge.pki.rsa.PrivateKey };
+export type BrowserKey = { keys: CryptoKeyPair; signingAlgorithm: EcdsaParams | Algorithm; pkcs8: Uint8Array };
 
-export async function generateRsaKey(bits: number): Promise<BrowserKey> {
-  const pair = (await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true,
-    ["sign", "verify"],
-  )) as CryptoKeyPair;
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
-  const privateKey = forge.pki.privateKeyFromAsn1(forge.asn1.fromDer(forge.util.binary.raw.encode(pkcs8))) as forge.pki.rsa.PrivateKey;
-  return { privateKey };
+export async function generateKey(choice: KeyChoice): Promise<BrowserKey> {
+  const [params, signingAlgorithm] =
+    choice.type === "ec"
+      ? [{ name: "ECDSA", namedCurve: choice.curve }, { name: "ECDSA", hash: choice.curve === "P-256" ? "SHA-256" : "SHA-384" }]
+      : [{ name: "RSASSA-PKCS1-v1_5", modulusLength: choice.bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }];
+  const keys = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
+  return { keys, signingAlgorithm, pkcs8 };
 }
 
-export type SanInput = { type: "dns" | "ip" | "email"; value: string };
-
-/** Splits "www.example.com, 10.0.0.1, me@example.com" into typed alternative names. */
-export function parseSans(text: string): SanInput[] {
-  return text
-    .split(/[\s,;]+/)
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((value) => ({ type: value.includes("@") ? "email" : /^[0-9.]+$|:/.test(value) ? "ip" : "dns", value }));
+/** A PKCS#10 request: the CN as one UTF8String RDN (never parsed as a DN), the names as a requested SAN extension. */
+export async function createCsrPem(key: BrowserKey, commonName: string, sans: SanInput[]): Promise<string> {
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: new x509.Name([{ CN: [{ utf8String: commonName }] }]),
+    keys: key.keys,
+    signingAlgorithm: key.signingAlgorithm,
+    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : [],
+  });
+  return csr.toString("pem");
 }
 
-export function createCsrPem(key: BrowserKey, commonName: string, sans: SanInput[]): string {
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.setRsaPublicKey(key.privateKey.n, key.privateKey.e);
-  csr.setSubject([{ name: "commonName", value: commonName, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class }]);
-  if (sans.length)
-    csr.setAttributes([
-      {
-        name: "extensionRequest",
-        extensions: [{ name: "subjectAltName", altNames: sans.map((s) => (s.type === "dns" ? { type: 2, value: s.value } : s.type === "email" ? { type: 1, value: s.value } : { type: 7, ip: s.value })) }],
-      },
-    ]);
-  csr.sign(key.privateKey, forge.md.sha256.create());
-  return forge.pki.certificationRequestToPem(csr);
+// PKCS#12 parameters: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for the key, HMAC-SHA256 MAC —
+// what OpenSSL 3 writes by default, so it opens without -legacy.
+const ITERATIONS = 10_000;
+const pbes2 = { algorithm: "aes256", prfAlgorithm: "sha256", count: ITERATIONS, saltSize: 16 } as const;
+const { asn1 } = forge;
+const seq = (...items: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);
+const set = (...items: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SET, true, items);
+const oid = (name: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(forge.pki.oids[name]).getBytes());
+const octets = (bytes: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytes);
+const explicit0 = (item: forge.asn1.Asn1) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [item]);
+const der = (item: forge.asn1.Asn1) => asn1.toDer(item).getBytes();
+/** A PKCS#7 ContentInfo of type data. */
+const dataInfo = (content: forge.asn1.Asn1) => seq(oid("data"), explicit0(octets(der(content))));
+
+function keyInfo(key: BrowserKey) {
+  return asn1.fromDer(forge.util.binary.raw.encode(key.pkcs8));
 }
 
-/** PKCS#12 (AES-256) with the key, the certificate and whatever of the CA chain forge can read. */
+function encryptKey(key: BrowserKey, passphrase: string) {
+  // PBKDF2 takes the passphrase as bytes: UTF-8, as OpenSSL reads it.
+  return forge.pki.encryptPrivateKeyInfo(keyInfo(key), forge.util.encodeUtf8(passphrase), pbes2);
+}
+
+/**
+ * PKCS#12 with the key (pkcs8ShroudedKeyBag), the certificate and the CA chain (certBags of any
+ * key type, copied as DER), protected by the passphrase. Returns the DER bytes.
+ */
 export function pkcs12(key: BrowserKey, certPem: string, chainPem: string | null, passphrase: string, friendlyName: string): Uint8Array {
-  const certs = [forge.pki.certificateFromPem(certPem)];
-  for (const block of (chainPem ?? "").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)?? []) {
-    try {
-      certs.push(forge.pki.certificateFromPem(block));
-    } catch {
-      // forge reads RSA certificates only; an ECDSA CA stays out of the bundle (the chain download has it).
-    }
-  }
-  const asn1 = forge.pkcs12.toPkcs12Asn1(key.privateKey, certs, passphrase, { algorithm: "aes256", friendlyName });
-  return forge.util.binary.raw.decode(forge.asn1.toDer(asn1).getBytes());
+  const certs = [certPem, chainPem ?? ""].flatMap((pem) => forge.pem.decode(pem).filter((b) => b.type === "CERTIFICATE").map((b) => b.body));
+  const localKeyId = forge.md.sha1.create().update(certs[0]).digest().getBytes();
+  const attrs = set(
+    seq(oid("localKeyId"), set(octets(localKeyId))),
+    seq(oid("friendlyName"), set(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BMPSTRING, false, friendlyName))),
+  );
+  const certBags = certs.map((body, i) => {
+    const bag = [oid("certBag"), explicit0(seq(oid("x509Certificate"), explicit0(octets(body))))];
+    return seq(...(i === 0 ? [...bag, attrs] : bag));
+  });
+  const keyBag = seq(oid("pkcs8ShroudedKeyBag"), explicit0(encryptKey(key, passphrase)), attrs);
+  const authSafe = seq(dataInfo(seq(...certBags)), dataInfo(seq(keyBag)));
+
+  const salt = forge.random.getBytesSync(16);
+  const macKey = forge.pkcs12.generateKey(passphrase, forge.util.createBuffer(salt), 3, ITERATIONS, 32, forge.md.sha256.create());
+  const hmac = forge.hmac.create();
+  hmac.start("sha256", macKey.getBytes());
+  hmac.update(der(authSafe));
+  const macData = seq(
+    seq(seq(oid("sha256"), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, "")), octets(hmac.digest().getBytes())),
+    octets(salt),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(ITERATIONS).getBytes()),
+  );
+  const pfx = seq(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(3).getBytes()), dataInfo(authSafe), macData);
+  return forge.util.binary.raw.decode(der(pfx));
 }
 
 /** The private key encrypted with the passphrase (PKCS#8, AES-256), to keep while a request waits. */
 export function encryptedKeyPem(key: BrowserKey, passphrase: string): string {
-  return forge.pki.encryptRsaPrivateKey(key.privateKey, passphrase, { algorithm: "aes256" });
+  return forge.pki.encryptedPrivateKeyToPem(encryptKey(key, passphrase));
 }

@@ -4,10 +4,11 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, Field, inputClass } from "@/components/ui";
-import { createCsrPem, encryptedKeyPem, generateRsaKey, parseSans, pkcs12, type BrowserKey } from "./browser-key";
+import type { BrowserKey } from "./browser-key";
+import { keyOptions, parseSans } from "./key-types";
 import { download } from "./download";
 
-type CaOption = { id: string; name: string; subjectDn: string; willApprove: string; policy: { kind: string; maxValidityDays: number; sanTypes: string[]; sanDomains: string[] } };
+type CaOption = { id: string; name: string; subjectDn: string; willApprove: string; policy: { kind: string; maxValidityDays: number; sanTypes: string[]; sanDomains: string[]; rsaMinBits: number; ecCurves: ("P-256" | "P-384")[] } };
 type Renewal = { id: string; caId: string; commonName: string; sans: string };
 
 /**
@@ -21,7 +22,7 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
   const [mode, setMode] = useState<"browser" | "csr">("browser");
   const [commonName, setCommonName] = useState(renewal?.commonName ?? "");
   const [sans, setSans] = useState(renewal?.sans ?? "");
-  const [bits, setBits] = useState(3072);
+  const [keyType, setKeyType] = useState("");
   const [csrPem, setCsrPem] = useState("");
   const [validityDays, setValidityDays] = useState(Math.min(365, ca?.policy.maxValidityDays ?? 365));
   const [passphrase, setPassphrase] = useState("");
@@ -32,6 +33,9 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
   const [result, setResult] = useState<{ id: string; state: string; p12?: boolean } | null>(null);
   const request = trpc.pki.request.useMutation();
   const errs = fieldErrors(request.error);
+  // The key types this CA accepts; the first (ECDSA P-256 where allowed) unless the user chose another.
+  const keyTypes = ca ? keyOptions(ca.policy) : [];
+  const keyChoice = keyTypes.find((o) => o.value === keyType) ?? keyTypes[0];
 
   if (cas.length === 0) return <Alert tone="info">No certificate authority accepts requests from you in this organization yet.</Alert>;
 
@@ -39,29 +43,34 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
     setLocalError(null);
     setResult(null);
     let pem = csrPem;
-    let k: BrowserKey | null = null;
+    let made: { key: BrowserKey; code: typeof import("./browser-key") } | null = null;
     if (mode === "browser") {
       if (!commonName.trim()) return setLocalError("Enter the common name: the host name (e.g. www.example.com) or your name.");
       if (passphrase.length < 8) return setLocalError("Choose a passphrase of at least 8 characters: it protects the key file you download.");
       if (passphrase !== confirm) return setLocalError("The two passphrases differ.");
+      if (!keyChoice) return setLocalError("Your browser cannot make a key this certificate authority accepts; make one elsewhere and paste its CSR.");
       setBusy(true);
       try {
-        k = await generateRsaKey(bits);
-        pem = createCsrPem(k, commonName.trim(), parseSans(sans));
+        // The key code (forge, x509) loads only when the browser makes a key.
+        const code = await import("./browser-key");
+        const key = await code.generateKey(keyChoice.choice);
+        pem = await code.createCsrPem(key, commonName.trim(), parseSans(sans));
+        made = { key, code };
       } catch (e) {
         setBusy(false);
         return setLocalError(`Your browser could not make a key: ${e instanceof Error ? e.message : String(e)}`);
       }
-      setKey(k);
+      setKey(made.key);
     }
+    const browser = made;
     request.mutate(
       { slug, caId, csrPem: pem, validityDays, renewalOf: renewal?.id },
       {
         onSuccess: (r) => {
           setBusy(false);
           const name = commonName.trim().replace(/[^A-Za-z0-9.@_-]+/g, "_") || "certificate";
-          if (k && r.certPem) {
-            download(`${name}.p12`, pkcs12(k, r.certPem, r.chainPem, passphrase, commonName.trim()), "application/x-pkcs12");
+          if (browser && r.certPem) {
+            download(`${name}.p12`, browser.code.pkcs12(browser.key, r.certPem, r.chainPem, passphrase, commonName.trim()), "application/x-pkcs12");
             setResult({ id: r.id, state: r.state, p12: true });
           } else setResult({ id: r.id, state: r.state });
           router.refresh();
@@ -96,7 +105,7 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
           Request sent; it waits for approval {ca?.willApprove}.{" "}
           {key && (
             <>
-              Keep your private key: <Button type="button" variant="secondary" onClick={() => download(`${commonName.trim() || "key"}.key.pem`, encryptedKeyPem(key, passphrase))}>Download encrypted private key</Button>
+              Keep your private key: <Button type="button" variant="secondary" onClick={() => void import("./browser-key").then((c) => download(`${commonName.trim() || "key"}.key.pem`, c.encryptedKeyPem(key, passphrase)))}>Download encrypted private key</Button>
             </>
           )}
         </Alert>
@@ -133,11 +142,13 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
           <Field id="req-sans" label="Other names (optional)" hint="Host names, IP addresses or e-mail addresses, separated by commas.">
             <input id="req-sans" className={inputClass} value={sans} onChange={(e) => setSans(e.target.value)} />
           </Field>
-          <Field id="req-bits" label="Key size">
-            <select id="req-bits" className={inputClass} value={bits} onChange={(e) => setBits(Number(e.target.value))}>
-              <option value={2048}>RSA 2048</option>
-              <option value={3072}>RSA 3072</option>
-              <option value={4096}>RSA 4096</option>
+          <Field id="req-key" label="Key type" hint={keyTypes.length ? "The types this certificate authority accepts. ECDSA keys are small and fast; choose RSA for old software." : "This certificate authority accepts no key your browser can make: paste a CSR instead."}>
+            <select id="req-key" className={inputClass} value={keyChoice?.value ?? ""} onChange={(e) => setKeyType(e.target.value)}>
+              {keyTypes.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
             </select>
           </Field>
           <Field id="req-pass" label="Passphrase for the downloaded file" hint="At least 8 characters. You need it to import the PKCS#12 file; Rookery never sees it.">
