@@ -12,12 +12,39 @@ import { createCsr, describeKey, generateKey, publicKeyInfo, signerFromPem } fro
 
 export type PuppetCaListener = { port: number; close: () => Promise<void> };
 
-/** For the start and workers scripts: never fatal (a busy port or missing CA is logged). */
-export async function startPuppetCa(config: Config, log: (line: string) => void): Promise<PuppetCaListener | null> {
-  return startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, log).catch((e: unknown) => {
-    log(`Puppet CA listener not started: ${e instanceof Error ? e.message : e}`);
-    return null;
-  });
+const WAIT_FOR_CA_MS = 5_000;
+
+/**
+ * For the start and workers scripts: never fatal (a busy port is logged). Without an active
+ * puppet sub-CA yet it checks again every few seconds and starts once an admin has made one.
+ */
+export async function startPuppetCa(config: Config, log: (line: string) => void): Promise<{ close: () => Promise<void> }> {
+  let listener: PuppetCaListener | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let waitingLogged = false;
+  const attempt = async (): Promise<void> => {
+    const quiet = (line: string) => {
+      if (!line.includes("no active `puppet` sub-CA") || !waitingLogged) log(line);
+      if (line.includes("no active `puppet` sub-CA")) waitingLogged = true;
+    };
+    try {
+      listener = await startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, quiet);
+    } catch (e) {
+      log(`Puppet CA listener not started: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    if (closed) await listener?.close();
+    else if (!listener) timer = setTimeout(() => void attempt(), WAIT_FOR_CA_MS);
+  };
+  await attempt();
+  return {
+    close: async () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await listener?.close();
+    },
+  };
 }
 
 /**
