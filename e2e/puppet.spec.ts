@@ -78,9 +78,9 @@ test("a leader pre-authorizes a host, and signs the request of another in the br
 
   await form.getByLabel("Certname").fill(web);
   await form.getByRole("button", { name: "Create one-time token" }).click();
-  const token = (await page.getByLabel("Autosign token").textContent())!.trim();
+  const token = (await page.getByLabel("Autosign token", { exact: true }).textContent())!.trim();
   expect(token.length).toBeGreaterThan(20);
-  const snippet = (await page.getByLabel("csr_attributes.yaml").textContent())!;
+  const snippet = (await page.getByLabel("csr_attributes.yaml", { exact: true }).textContent())!;
   expect(snippet).toBe(`custom_attributes:\n  1.2.840.113549.1.9.7: "${token}"\n`);
   await expect(page.getByText("/etc/puppetlabs/puppet/csr_attributes.yaml")).toBeVisible();
   await expect(page.getByRole("table", { name: "Outstanding tokens" }).getByRole("cell", { name: web })).toBeVisible();

@@ -6,7 +6,7 @@ import path from "node:path";
 import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, certificates } from "@/db/schema";
+import { auditEvents, certificates, notifications } from "@/db/schema";
 import { createToken } from "@/server/auth/tokens";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, getUserByUsername, type User } from "@/server/users";
@@ -261,6 +261,9 @@ describe("agent certificates and the Puppet agents view", () => {
     expect((await put("db1.acme.example.com", agentCsr("db1.acme.example.com"))).status).toBe(200);
     expect((await as(lead).agents({ slug: "acme", state: "requested" })).agents.map((a) => a.certname)).toEqual(["db1.acme.example.com"]);
     expect((await as(betaLead).agents({ slug: "beta" })).agents).toEqual([]);
+    const told = await db().select().from(notifications).where(eq(notifications.userId, lead.id));
+    expect(told.map((n) => n.title)).toContain("Certificate request for db1.acme.example.com waits for approval");
+    expect(await db().select().from(notifications).where(eq(notifications.userId, betaLead.id))).toEqual([]);
     expect(await trpcCode(as(betaLead).sign({ slug: "beta", certname: "db1.acme.example.com" }))).toBe("NOT_FOUND");
     expect(await trpcCode(as(betaLead).sign({ slug: "acme", certname: "db1.acme.example.com" }))).toBe("NOT_FOUND");
     expect(await trpcCode(as(betaLead).sign({ certname: "db1.acme.example.com" }))).toBe("FORBIDDEN");
@@ -279,6 +282,10 @@ describe("agent certificates and the Puppet agents view", () => {
     expect((await put("app1.acme.example.com", agentCsr("app1.acme.example.com", { alt: "DNS:app1.acme.example.com,DNS:puppet" }))).status).toBe(200);
     const wide = await as(lead).sign({ slug: "acme", certname: "app1.acme.example.com" }).catch((e: TRPCError) => e);
     expect((wide as TRPCError).message).toMatch(/outside your organization's domains \(puppet\); only an administrator can sign it/);
+    // ... also through the generic Certificates page's approval.
+    const [app1] = await db().select().from(certificates).where(eq(certificates.commonName, "app1.acme.example.com"));
+    const viaApprove = await callerAs(db)(lead).pki.approve({ slug: "acme", id: app1.id }).catch((e: TRPCError) => e);
+    expect((viaApprove as TRPCError).message).toMatch(/only an administrator can sign it/);
     expect(await as(lead).reject({ slug: "acme", certname: "app1.acme.example.com" })).toEqual({ state: "rejected" });
     expect((await as(lead).agents({ slug: "acme", q: "app1" })).agents).toEqual([]);
     expect((await api("certificate/app1.acme.example.com")).status).toBe(404);

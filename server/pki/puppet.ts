@@ -9,6 +9,7 @@ import { chainPem, getCa, type Ca } from "./ca";
 import { issue, reject, revoke, type Cert } from "./certs";
 import * as x509 from "./lib";
 import { domainsFor, inDomains } from "./policy";
+import { noticeRequestPending } from "./notices";
 import { describePuppetExtensions } from "./puppet-ext";
 import { describeKey, parseCertificate, parseCsr, PkiInputError, publicKeyInfo, type RevocationReason } from "./x509";
 
@@ -180,6 +181,7 @@ export async function submitCsr(db: DbOrTx, ca: Ca, certname: string, pem: strin
     })
     .returning();
   if (token) return { cert: await issue(db, row, token.createdBy), autosigned: true };
+  if (row.orgId) await noticeRequestPending(db, row, policy);
   return { cert: row, autosigned: false };
 }
 

@@ -20,7 +20,7 @@ import {
 import { createRequest, getCert, issue, listCerts, reject, revoke, type Cert } from "@/server/pki/certs";
 import { noticeDecided, noticeRequestPending } from "@/server/pki/notices";
 import { defaultPolicy } from "@/server/pki/policy";
-import { puppetCa } from "@/server/pki/puppet";
+import { agentDomains, puppetCa, signAgent } from "@/server/pki/puppet";
 import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
 import { getUserById } from "@/server/users";
 import { FieldError, protectedProcedure, router, type Context } from "../trpc";
@@ -292,7 +292,11 @@ export const pkiRouter = router({
     if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests" });
     const cert = await domain(
       ctx.db.transaction(async (tx) => {
-        const issued = await issue(tx, c.cert, ctx.user!.id);
+        // Agent certificates are signed as in the Puppet agents view: leaders only within their org's domains.
+        const issued =
+          c.ca.policy!.kind === "puppet"
+            ? await signAgent(tx, c.cert, ctx.user!.id, can(ctx.actor, "pki:puppet:manage") ? null : agentDomains(c.ca, c.org))
+            : await issue(tx, c.cert, ctx.user!.id);
         await noticeDecided(tx, issued);
         return issued;
       }),
