@@ -83,7 +83,7 @@ test("a leader pre-authorizes a host, and signs the request of another in the br
   const snippet = (await page.getByLabel("csr_attributes.yaml", { exact: true }).textContent())!;
   expect(snippet).toBe(`custom_attributes:\n  1.2.840.113549.1.9.7: "${token}"\n`);
   await expect(page.getByText("/etc/puppetlabs/puppet/csr_attributes.yaml")).toBeVisible();
-  await expect(page.getByRole("table", { name: "Outstanding tokens" }).getByRole("cell", { name: web })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Outstanding tokens" }).getByRole("cell", { name: web, exact: true })).toBeVisible();
 
   // The host puts the snippet (plus a trusted fact) in place: signed at its first run.
   const a = await bootstrap(web, `${snippet}extension_requests:\n  pp_role: "webserver"\n`);
@@ -99,20 +99,20 @@ test("a leader pre-authorizes a host, and signs the request of another in the br
   await page.reload();
   const agents = page.getByRole("table", { name: "Puppet agents" });
   const webRow = agents.getByRole("row").filter({ hasText: web });
-  await expect(webRow.getByText("Signed")).toBeVisible();
+  await expect(webRow.getByText("Signed", { exact: true })).toBeVisible();
   await expect(webRow.getByLabel(`Extensions of ${web}`)).toContainText("pp_role");
   await expect(webRow.getByLabel(`Extensions of ${web}`)).toContainText("webserver");
   await expect(page.getByText("No outstanding tokens.")).toBeVisible();
   const dbRow = agents.getByRole("row").filter({ hasText: db1 });
-  await expect(dbRow.getByText("Requested")).toBeVisible();
+  await expect(dbRow.getByText("Requested", { exact: true })).toBeVisible();
   await expect(dbRow.getByText(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/)).toBeVisible();
 
   // Search by certname, then sign.
   await page.getByRole("searchbox", { name: "Search agents" }).fill("db1");
-  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect(agents.getByRole("row")).toHaveCount(2);
-  await agents.getByRole("row").filter({ hasText: db1 }).getByRole("button", { name: "Sign" }).click();
-  await expect(agents.getByRole("row").filter({ hasText: db1 }).getByText("Signed")).toBeVisible();
+  await agents.getByRole("row").filter({ hasText: db1 }).getByRole("button", { name: "Sign", exact: true }).click();
+  await expect(agents.getByRole("row").filter({ hasText: db1 }).getByText("Signed", { exact: true })).toBeVisible();
 
   const b2 = await bootstrap(db1);
   expect(b2.code, b2.out).toBe(0);
