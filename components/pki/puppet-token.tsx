@@ -17,7 +17,7 @@ export function PuppetTokenForm({ slug, domains }: { slug?: string; domains: str
     ? `The agent's certname, usually its FQDN, inside ${domains.length ? domains.join(", ") : "your organization's domains"}.`
     : "The agent's certname, usually its FQDN.";
   return (
-    <Card>
+    <Card className="p-4">
       <h3 className="mb-2 font-semibold">Pre-authorize a host</h3>
       <form
         aria-label="Pre-authorize a host"

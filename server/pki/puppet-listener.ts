@@ -22,12 +22,16 @@ export async function startPuppetCa(config: Config, log: (line: string) => void)
   let listener: PuppetCaListener | null = null;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
-  let waitingLogged = false;
+  let toldWaiting = false;
+  // "no puppet sub-CA yet" is said once, not every few seconds
+  const quiet = (line: string) => {
+    if (line.includes("no active `puppet` sub-CA")) {
+      if (toldWaiting) return;
+      toldWaiting = true;
+    }
+    log(line);
+  };
   const attempt = async (): Promise<void> => {
-    const quiet = (line: string) => {
-      if (!line.includes("no active `puppet` sub-CA") || !waitingLogged) log(line);
-      if (line.includes("no active `puppet` sub-CA")) waitingLogged = true;
-    };
     try {
       listener = await startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, quiet);
     } catch (e) {
@@ -35,7 +39,7 @@ export async function startPuppetCa(config: Config, log: (line: string) => void)
       return;
     }
     if (closed) await listener?.close();
-    else if (!listener) timer = setTimeout(() => void attempt(), WAIT_FOR_CA_MS);
+    else if (!listener) timer = setTimeout(() => void attempt(), WAIT_FOR_CA_MS).unref();
   };
   await attempt();
   return {
@@ -56,7 +60,7 @@ export async function startPuppetCaListener(opts: { port: number; host: string; 
   const db = getDb();
   const ca = await getCa(db, { name: "puppet" });
   if (!ca?.certPem || ca.status !== "active" || !ca.policy) {
-    log("Puppet CA listener not started: there is no active `puppet` sub-CA yet (Admin → PKI)");
+    log("Puppet CA listener not started: there is no active `puppet` sub-CA yet (Admin → PKI); it starts once there is one");
     return null;
   }
   // A fresh key and certificate per start; the key lives only in this process.
