@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
 import { startPortal } from "@/test/support/portal";
+import { freePort } from "@/test/support/ports";
 import { ldapEnv, startSlapd } from "@/test/support/slapd";
 import { startMailSink } from "@/test/support/mail-sink";
 import { ensureDebianPackages, testPackages } from "./system-deps";
@@ -92,6 +93,8 @@ async function main() {
       ROOKERY_DATA_DIR: dataDir,
       ROOKERY_INPROCESS_WORKERS: "true",
       SMTP_URL: mail.url,
+      // the Puppet CA listener of the portal, on a port of its own (e2e/puppet.spec.ts bootstraps an agent against it)
+      PUPPET_CA_PORT: String(await freePort()),
       MAIL_FROM: "Rookery <rookery@rookery.test>",
     };
     log("Starting the portal for Playwright");

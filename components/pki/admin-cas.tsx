@@ -7,7 +7,6 @@ import { Alert, Badge, Button, Card, Field, formatDate, inputClass, Table, td, t
 import type { CaPolicy } from "@/db/schema";
 import { download } from "./download";
 import { PolicyForm } from "./policy-form";
-import { PuppetTokenForm } from "./puppet-token";
 
 type Ca = {
   id: string;
@@ -178,7 +177,6 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
           </Card>
         )}
         {intermediates.length > 0 && <CreateSubCa parents={intermediates} />}
-        {cas.some((c) => c.name === "puppet" && c.status === "active") && <PuppetTokenForm />}
         {cas.filter((c) => c.level !== "sub").map((c) => (
           <UploadCrl key={c.id} ca={c} />
         ))}

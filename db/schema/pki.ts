@@ -103,6 +103,8 @@ export const puppetAutosignTokens = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     certname: text("certname").notNull(),
+    /** the org the agent's certificate will belong to (leaders pre-authorize inside their org's domains) */
+    orgId: uuid("org_id").references(() => organizations.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull().unique(),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),

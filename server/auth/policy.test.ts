@@ -37,7 +37,7 @@ describe("instance rules", () => {
     expect(can(anon, "farm:read")).toBe(false);
     expect(can(anon, "farm:binhost")).toBe(true);
   });
-  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run", "farm:manage", "runners:read", "runners:manage", "pipelines:read-all", "pipelines:run", "pipelines:manage", "pki:admin"] as const)(
+  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run", "farm:manage", "runners:read", "runners:manage", "pipelines:read-all", "pipelines:run", "pipelines:manage", "pki:admin", "pki:puppet:manage"] as const)(
     "reserves %s for admins",
     (action) => {
       expect(can(admin, action)).toBe(true);
@@ -83,6 +83,8 @@ describe("organization rules", () => {
     expect(can(user(), "org:certs:request", org("developer"))).toBe(true);
     expect(can(user(), "org:certs:manage", org("developer"))).toBe(false);
     expect(can(user(), "org:certs:manage", org("leader"))).toBe(true);
+    expect(can(user(), "org:puppet:manage", org("developer"))).toBe(false);
+    expect(can(user(), "org:puppet:manage", org("leader"))).toBe(true);
     expect(denial(() => authorize(user(), "org:certs:read", org(null)))).toBe("NOT_FOUND");
     expect(can(user({ tokenScope: "read" }), "org:certs:request", org("leader"))).toBe(false);
   });

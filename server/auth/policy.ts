@@ -58,6 +58,8 @@ const rules = {
   "pki:admin": { kind: "write", allow: "admin" },
   // CA certificates, CRLs and OCSP answers: every relying party fetches them without credentials
   "pki:status": { kind: "read", allow: "anyone" },
+  // the Puppet CA: every agent request, certificate and autosign token (API and UI)
+  "pki:puppet:manage": { kind: "write", allow: "admin" },
   // per organization
   "org:read": { kind: "read", allow: "reporter", org: true },
   "org:members:read": { kind: "read", allow: "reporter", org: true },
@@ -92,6 +94,8 @@ const rules = {
   "org:certs:read": { kind: "read", allow: "reporter", org: true },
   "org:certs:request": { kind: "write", allow: "developer", org: true },
   "org:certs:manage": { kind: "write", allow: "leader", org: true },
+  // puppet agents whose certname lies in the org's domains: sign, reject, revoke, pre-authorize
+  "org:puppet:manage": { kind: "write", allow: "leader", org: true },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof rules;

@@ -6,6 +6,7 @@ import { activeSubCas, caSigner, getCa, publicUrls, regenerateCrl, type Ca } fro
 import { certIdFor, hashHex, OCSP_VALIDITY_MS, signOcspResponse, errorResponse, type OcspStatus, type ParsedRequest } from "./ocsp";
 import { notifySerialChanged } from "./ocsp-cache";
 import { checkCsr, subjectFor } from "./policy";
+import { copyPuppetExtensions } from "./puppet-ext";
 import { clampNotAfter, parseCertificate, parseCsr, PkiInputError, randomSerial, normalizeSerial, type RevocationReason } from "./x509";
 
 export type Cert = typeof certificates.$inferSelect;
@@ -100,6 +101,8 @@ export async function issue(db: DbOrTx, cert: Cert, decidedBy: string | null): P
     new x509.AuthorityInfoAccessExtension({ ocsp: [new x509.GeneralName("url", urls.ocsp)], caIssuers: [new x509.GeneralName("url", urls.caIssuers)] }),
   ];
   if (cert.sans.length) extensions.push(new x509.SubjectAlternativeNameExtension(cert.sans.map((s) => ({ type: s.type, value: s.value }))));
+  // Agent certificates carry the CSR's pp_* extension requests, as puppetserver's; every other request is ignored.
+  if (policy.kind === "puppet") extensions.push(...copyPuppetExtensions(csr.extensions));
   const org = cert.orgId ? await orgSlugOf(db, cert.orgId) : "";
   const issued = await x509.X509CertificateGenerator.create({
     serialNumber: serial,

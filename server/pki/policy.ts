@@ -26,11 +26,13 @@ export function defaultPolicy(kind: CaKind, base: string): CaPolicy {
 const dnSpecial = /[,=+<>#;"\\\u0000-\u001f]/;
 const dnsName = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-function domainsFor(policy: CaPolicy, orgSlug: string) {
+/** A sub-CA's allowed SAN domains for one org (`{org}` → its slug), lowercase, without a leading `*.`. */
+export function domainsFor(policy: CaPolicy, orgSlug: string) {
   return policy.sanDomains.map((d) => d.replaceAll("{org}", orgSlug).toLowerCase().replace(/^\*\./, ""));
 }
 
-function inDomains(name: string, domains: string[]) {
+/** Whether a name is one of `domains` or below one. */
+export function inDomains(name: string, domains: string[]) {
   const n = name.toLowerCase().replace(/^\*\./, "");
   return domains.some((d) => n === d || n.endsWith("." + d));
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -20,10 +20,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-puppet-agent-"));
 let listener: PuppetCaListener;
 let adminAuth: string;
 
-function puppet(certname: string, sub: "bootstrap" | "verify", opts: { challenge?: string } = {}): Promise<{ code: number | null; out: string }> {
+function puppet(certname: string, sub: "bootstrap" | "verify", opts: { challenge?: string; extensions?: Record<string, string> } = {}): Promise<{ code: number | null; out: string }> {
   const dir = path.join(tmp, certname);
   fs.mkdirSync(path.join(dir, "conf"), { recursive: true });
-  if (opts.challenge) fs.writeFileSync(path.join(dir, "conf", "csr_attributes.yaml"), `custom_attributes:\n  1.2.840.113549.1.9.7: "${opts.challenge}"\n`);
+  const yaml = [
+    ...(opts.challenge ? ["custom_attributes:", `  1.2.840.113549.1.9.7: "${opts.challenge}"`] : []),
+    ...(opts.extensions ? ["extension_requests:", ...Object.entries(opts.extensions).map(([k, v]) => `  ${k}: "${v}"`)] : []),
+  ];
+  if (yaml.length) fs.writeFileSync(path.join(dir, "conf", "csr_attributes.yaml"), yaml.join("\n") + "\n");
   const args = ["ssl", sub, "--certname", certname, "--confdir", path.join(dir, "conf"), "--vardir", path.join(dir, "var"), "--ssldir", path.join(dir, "ssl"), "--logdir", path.join(dir, "log"), "--rundir", path.join(dir, "run")];
   if (sub === "bootstrap") args.push("--server", "localhost", "--serverport", String(listener.port), "--ca_server", "localhost", "--ca_port", String(listener.port), "--waitforcert", "0");
   return new Promise((resolve) => {
@@ -51,10 +55,17 @@ afterAll(async () => {
 describe("a stock puppet agent against the Puppet CA", { timeout: 120_000 }, () => {
   it("bootstraps at once with a one-time challengePassword, waits without one until signed, and is refused once revoked", async () => {
     const token = await createAutosignToken(db(), "agent-a.example.com", null);
-    const a = await puppet("agent-a.example.com", "bootstrap", { challenge: token });
+    const a = await puppet("agent-a.example.com", "bootstrap", { challenge: token, extensions: { pp_role: "webserver", pp_environment: "production" } });
     expect(a.out).toMatch(/Completed SSL initialization|Downloaded certificate for agent-a.example.com/);
     expect(a.code).toBe(0);
-    expect(fs.existsSync(path.join(tmp, "agent-a.example.com", "ssl", "certs", "agent-a.example.com.pem"))).toBe(true);
+    const certFile = path.join(tmp, "agent-a.example.com", "ssl", "certs", "agent-a.example.com.pem");
+    expect(fs.existsSync(certFile)).toBe(true);
+    // The trusted facts the agent asked for are in its certificate, as puppetserver signs them.
+    const txt = execFileSync("openssl", ["x509", "-in", certFile, "-noout", "-text"], { encoding: "utf8" });
+    expect(txt).toMatch(/1\.3\.6\.1\.4\.1\.34380\.1\.1\.13:\s*\n\s*\.\.webserver/);
+    expect(txt).toContain("1.3.6.1.4.1.34380.1.1.12:");
+    expect(txt).toMatch(/Basic Constraints: critical\s*\n\s*CA:FALSE/);
+    expect(txt).toMatch(/TLS Web Server Authentication, TLS Web Client Authentication/);
 
     const b1 = await puppet("agent-b.example.com", "bootstrap");
     expect(b1.code).not.toBe(0);

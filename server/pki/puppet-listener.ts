@@ -12,12 +12,43 @@ import { createCsr, describeKey, generateKey, publicKeyInfo, signerFromPem } fro
 
 export type PuppetCaListener = { port: number; close: () => Promise<void> };
 
-/** For the start and workers scripts: never fatal (a busy port or missing CA is logged). */
-export async function startPuppetCa(config: Config, log: (line: string) => void): Promise<PuppetCaListener | null> {
-  return startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, log).catch((e: unknown) => {
-    log(`Puppet CA listener not started: ${e instanceof Error ? e.message : e}`);
-    return null;
-  });
+const WAIT_FOR_CA_MS = 5_000;
+
+/**
+ * For the start and workers scripts: never fatal (a busy port is logged). Without an active
+ * puppet sub-CA yet it checks again every few seconds and starts once an admin has made one.
+ */
+export async function startPuppetCa(config: Config, log: (line: string) => void): Promise<{ close: () => Promise<void> }> {
+  let listener: PuppetCaListener | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let toldWaiting = false;
+  // "no puppet sub-CA yet" is said once, not every few seconds
+  const quiet = (line: string) => {
+    if (line.includes("no active `puppet` sub-CA")) {
+      if (toldWaiting) return;
+      toldWaiting = true;
+    }
+    log(line);
+  };
+  const attempt = async (): Promise<void> => {
+    try {
+      listener = await startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, quiet);
+    } catch (e) {
+      log(`Puppet CA listener not started: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    if (closed) await listener?.close();
+    else if (!listener) timer = setTimeout(() => void attempt(), WAIT_FOR_CA_MS).unref();
+  };
+  await attempt();
+  return {
+    close: async () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await listener?.close();
+    },
+  };
 }
 
 /**
@@ -29,7 +60,7 @@ export async function startPuppetCaListener(opts: { port: number; host: string; 
   const db = getDb();
   const ca = await getCa(db, { name: "puppet" });
   if (!ca?.certPem || ca.status !== "active" || !ca.policy) {
-    log("Puppet CA listener not started: there is no active `puppet` sub-CA yet (Admin → PKI)");
+    log("Puppet CA listener not started: there is no active `puppet` sub-CA yet (Admin → PKI); it starts once there is one");
     return null;
   }
   // A fresh key and certificate per start; the key lives only in this process.

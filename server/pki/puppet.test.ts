@@ -3,10 +3,15 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { TRPCError } from "@trpc/server";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEvents, certificates, notifications } from "@/db/schema";
 import { createToken } from "@/server/auth/tokens";
-import { createLocalUser } from "@/server/users";
+import { addMember, createOrg } from "@/server/orgs";
+import { createLocalUser, getUserByUsername, type User } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
+import { callerAs, trpcCode } from "@/test/support/trpc";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { devBootstrap } from "./offline";
 import { createAutosignToken, handlePuppetCa } from "./puppet";
@@ -18,7 +23,7 @@ let adminAuth: string;
 let devAuth: string;
 
 /** An agent's CSR as openssl makes it, optionally with a challengePassword attribute. */
-function agentCsr(certname: string, opts: { cn?: string; challenge?: string; alt?: string } = {}) {
+function agentCsr(certname: string, opts: { cn?: string; challenge?: string; alt?: string; exts?: string[] } = {}) {
   const cfg = path.join(tmp, `${certname}.cnf`);
   fs.writeFileSync(
     cfg,
@@ -27,11 +32,13 @@ function agentCsr(certname: string, opts: { cn?: string; challenge?: string; alt
       "distinguished_name=dn",
       "prompt=no",
       ...(opts.challenge ? ["attributes=attrs"] : []),
-      ...(opts.alt ? ["req_extensions=ext"] : []),
+      ...(opts.alt || opts.exts ? ["req_extensions=ext"] : []),
       "[dn]",
       `CN=${opts.cn ?? certname}`,
       ...(opts.challenge ? ["[attrs]", `challengePassword=${opts.challenge}`] : []),
-      ...(opts.alt ? ["[ext]", `subjectAltName=${opts.alt}`] : []),
+      ...(opts.alt || opts.exts ? ["[ext]"] : []),
+      ...(opts.alt ? [`subjectAltName=${opts.alt}`] : []),
+      ...(opts.exts ?? []),
     ].join("\n"),
   );
   execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", `${certname}.key`, "-config", cfg, "-out", `${certname}.csr`], { cwd: tmp, stdio: "pipe" });
@@ -167,5 +174,133 @@ describe("the Puppet CA TLS listener", () => {
     } finally {
       await listener.close();
     }
+  });
+});
+
+describe("agent certificates and the Puppet agents view", () => {
+  let lead: User, dev: User, betaLead: User, admin: User;
+  let acmeId: string;
+  const as = (u: User) => callerAs(db)(u).pki.puppet;
+
+  beforeAll(async () => {
+    admin = (await getUserByUsername(db(), "pca-admin"))!;
+    lead = await createLocalUser(db(), { username: "pca-lead", password: "Sturdy-pass-2026" });
+    dev = await createLocalUser(db(), { username: "pca-dev2", password: "Sturdy-pass-2026" });
+    betaLead = await createLocalUser(db(), { username: "pca-beta", password: "Sturdy-pass-2026" });
+    // The puppet sub-CA's default policy allows {org}.example.com per org.
+    acmeId = (await createOrg(db(), { name: "Acme", slug: "acme", source: "local", members: [{ userId: lead.id, role: "leader" }] })).id;
+    await addMember(db(), acmeId, "pca-dev2", "developer");
+    await createOrg(db(), { name: "Beta", slug: "beta", source: "local", members: [{ userId: betaLead.id, role: "leader" }] });
+  });
+
+  it("copies the CSR's pp_* extension requests verbatim and drops every other requested extension", async () => {
+    const token = await createAutosignToken(db(), "pp1.example.com", null);
+    const csr = agentCsr("pp1.example.com", {
+      challenge: token,
+      exts: [
+        "1.3.6.1.4.1.34380.1.1.13=ASN1:UTF8String:webserver",
+        "1.3.6.1.4.1.34380.1.1.12=ASN1:UTF8String:production",
+        "1.3.6.1.4.1.34380.1.2.7=ASN1:UTF8String:private-value",
+        "1.3.6.1.4.1.34380.1.3.13=ASN1:UTF8String:operator",
+        "1.2.3.4.5=ASN1:UTF8String:not-for-agents",
+        "basicConstraints=critical,CA:TRUE",
+        "nsComment=smuggled",
+      ],
+    });
+    expect((await put("pp1.example.com", csr)).status).toBe(200);
+    fs.writeFileSync(path.join(tmp, "pp1.pem"), await (await api("certificate/pp1.example.com")).text());
+    const txt = await openssl(["x509", "-in", "pp1.pem", "-noout", "-text"]);
+    expect(txt).toMatch(/1\.3\.6\.1\.4\.1\.34380\.1\.1\.13:\s*\n\s*\.\.webserver/);
+    expect(txt).toMatch(/1\.3\.6\.1\.4\.1\.34380\.1\.1\.12:\s*\n\s*\.\nproduction|1\.3\.6\.1\.4\.1\.34380\.1\.1\.12:\s*\n\s*\.\.production/);
+    expect(txt).toContain("1.3.6.1.4.1.34380.1.2.7:");
+    expect(txt).toContain("1.3.6.1.4.1.34380.1.3.13:");
+    expect(txt).not.toContain("1.2.3.4.5");
+    expect(txt).not.toContain("smuggled");
+    expect(txt).not.toContain("CA:TRUE");
+    // What puppetserver gives an agent: CA:FALSE, key usage, both EKUs, SKI and AKI.
+    expect(txt).toMatch(/Basic Constraints: critical\s*\n\s*CA:FALSE/);
+    expect(txt).toMatch(/Key Usage: critical\s*\n\s*Digital Signature, Key Encipherment/);
+    expect(txt).toMatch(/TLS Web Server Authentication, TLS Web Client Authentication/);
+    expect(txt).toContain("X509v3 Subject Key Identifier");
+    expect(txt).toContain("X509v3 Authority Key Identifier");
+    expect(await openssl(["verify", "-CAfile", "bundle.pem", "pp1.pem"])).toContain("pp1.pem: OK");
+    // The view names them; the API reports the authorization extensions.
+    const { agents } = await as(admin).agents({ q: "pp1" });
+    expect(agents[0].extensions).toEqual(
+      expect.arrayContaining([
+        { oid: "1.3.6.1.4.1.34380.1.1.13", name: "pp_role", value: "webserver" },
+        { oid: "1.3.6.1.4.1.34380.1.1.12", name: "pp_environment", value: "production" },
+        { oid: "1.3.6.1.4.1.34380.1.3.13", name: "pp_auth_role", value: "operator" },
+      ]),
+    );
+    const st = await (await api("certificate_status/pp1.example.com", { headers: { authorization: adminAuth } })).json();
+    expect(st.authorization_extensions).toEqual({ pp_auth_role: "operator" });
+  });
+
+  it("lets a leader pre-authorize only names in the org's domains; the certificate belongs to the org", async () => {
+    const outside = await callerAs(db)(lead).pki.puppet.createToken({ slug: "acme", certname: "web1.beta.example.com" }).catch((e: TRPCError) => e);
+    expect(outside).toBeInstanceOf(TRPCError);
+    expect((outside as TRPCError).code).toBe("BAD_REQUEST");
+    expect((outside as TRPCError).message).toMatch(/outside your organization's domains \(acme.example.com\)/);
+    expect(await trpcCode(as(dev).createToken({ slug: "acme", certname: "web1.acme.example.com" }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(lead).createToken({ certname: "web1.acme.example.com" }))).toBe("FORBIDDEN");
+
+    const { token } = await as(lead).createToken({ slug: "acme", certname: "web1.acme.example.com" });
+    expect((await as(lead).tokens({ slug: "acme" })).map((t) => t.certname)).toEqual(["web1.acme.example.com"]);
+    expect(await as(betaLead).tokens({ slug: "beta" })).toEqual([]);
+    expect((await put("web1.acme.example.com", agentCsr("web1.acme.example.com", { challenge: token }))).status).toBe(200);
+    expect((await api("certificate/web1.acme.example.com")).status).toBe(200);
+    const [row] = await db().select().from(certificates).where(and(eq(certificates.commonName, "web1.acme.example.com"), eq(certificates.state, "issued")));
+    expect(row.orgId).toBe(acmeId);
+    expect(row.decidedBy).toBe(lead.id);
+    expect((await as(lead).agents({ slug: "acme" })).agents.map((a) => [a.certname, a.state])).toEqual([["web1.acme.example.com", "signed"]]);
+    expect(await as(lead).tokens({ slug: "acme" })).toEqual([]);
+  });
+
+  it("queues an untokened request for the org owning the name: its leader signs, others cannot", async () => {
+    expect((await put("db1.acme.example.com", agentCsr("db1.acme.example.com"))).status).toBe(200);
+    expect((await as(lead).agents({ slug: "acme", state: "requested" })).agents.map((a) => a.certname)).toEqual(["db1.acme.example.com"]);
+    expect((await as(betaLead).agents({ slug: "beta" })).agents).toEqual([]);
+    const told = await db().select().from(notifications).where(eq(notifications.userId, lead.id));
+    expect(told.map((n) => n.title)).toContain("Certificate request for db1.acme.example.com waits for approval");
+    expect(await db().select().from(notifications).where(eq(notifications.userId, betaLead.id))).toEqual([]);
+    expect(await trpcCode(as(betaLead).sign({ slug: "beta", certname: "db1.acme.example.com" }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(betaLead).sign({ slug: "acme", certname: "db1.acme.example.com" }))).toBe("NOT_FOUND");
+    expect(await trpcCode(as(betaLead).sign({ certname: "db1.acme.example.com" }))).toBe("FORBIDDEN");
+    expect(await trpcCode(as(dev).sign({ slug: "acme", certname: "db1.acme.example.com" }))).toBe("FORBIDDEN");
+    // Not in any org's domains: only administrators see it.
+    expect((await put("stray.example.org", agentCsr("stray.example.org"))).status).toBe(200);
+    expect((await as(lead).agents({ slug: "acme", q: "stray" })).agents).toEqual([]);
+    expect((await as(admin).agents({ q: "stray" })).agents.map((a) => a.state)).toEqual(["requested"]);
+
+    expect(await as(lead).sign({ slug: "acme", certname: "db1.acme.example.com" })).toEqual({ state: "signed" });
+    expect((await api("certificate/db1.acme.example.com")).status).toBe(200);
+    const [audit] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "pki.puppet.sign"), eq(auditEvents.actorName, "pca-lead")));
+    expect(audit).toMatchObject({ outcome: "success", orgId: acmeId, targetType: "certificate" });
+
+    // An alt name outside the org's domains (here the puppet server's own name) is for administrators.
+    expect((await put("app1.acme.example.com", agentCsr("app1.acme.example.com", { alt: "DNS:app1.acme.example.com,DNS:puppet" }))).status).toBe(200);
+    const wide = await as(lead).sign({ slug: "acme", certname: "app1.acme.example.com" }).catch((e: TRPCError) => e);
+    expect((wide as TRPCError).message).toMatch(/outside your organization's domains \(puppet\); only an administrator can sign it/);
+    // ... also through the generic Certificates page's approval.
+    const [app1] = await db().select().from(certificates).where(eq(certificates.commonName, "app1.acme.example.com"));
+    const viaApprove = await callerAs(db)(lead).pki.approve({ slug: "acme", id: app1.id }).catch((e: TRPCError) => e);
+    expect((viaApprove as TRPCError).message).toMatch(/only an administrator can sign it/);
+    expect(await as(lead).reject({ slug: "acme", certname: "app1.acme.example.com" })).toEqual({ state: "rejected" });
+    expect((await as(lead).agents({ slug: "acme", q: "app1" })).agents).toEqual([]);
+    expect((await api("certificate/app1.acme.example.com")).status).toBe(404);
+
+    expect(await as(lead).revoke({ slug: "acme", certname: "db1.acme.example.com" })).toEqual({ state: "revoked" });
+    expect((await as(lead).agents({ slug: "acme", state: "revoked" })).agents.map((a) => a.certname)).toEqual(["db1.acme.example.com"]);
+  });
+
+  it("does not autosign with a withdrawn token", async () => {
+    const { token } = await as(lead).createToken({ slug: "acme", certname: "web2.acme.example.com" });
+    const [t] = await as(lead).tokens({ slug: "acme" });
+    expect(await trpcCode(as(betaLead).revokeToken({ slug: "beta", id: t.id }))).toBe("NOT_FOUND");
+    expect(await as(lead).revokeToken({ slug: "acme", id: t.id })).toEqual({ certname: "web2.acme.example.com" });
+    expect((await put("web2.acme.example.com", agentCsr("web2.acme.example.com", { challenge: token }))).status).toBe(200);
+    expect((await api("certificate/web2.acme.example.com")).status).toBe(404);
+    expect((await as(lead).agents({ slug: "acme", state: "requested" })).agents.map((a) => a.certname)).toEqual(["web2.acme.example.com"]);
   });
 });

@@ -71,11 +71,11 @@ describe("pki router", () => {
     expect(bad.message).toMatch(/not a PEM certificate/);
     expect((await as(admin).cas()).find((c) => c.name === "vpn")!.status).toBe("pending");
     expect(await trpcCode(as(lead).createSubCa({ name: "x", subject: "CN=x", parentId: cas.level1, kind: "host" }))).toBe("FORBIDDEN");
-    expect(await trpcCode(as(lead).puppetToken({ certname: "agent.example.com" }))).toBe("FORBIDDEN");
-    const t = await as(admin).puppetToken({ certname: "Agent.Example.com" });
+    expect(await trpcCode(as(lead).puppet.createToken({ certname: "agent.example.com" }))).toBe("FORBIDDEN");
+    const t = await as(admin).puppet.createToken({ certname: "Agent.Example.com" });
     expect(t).toMatchObject({ certname: "agent.example.com" });
     expect(t.token.length).toBeGreaterThan(20);
-    expect((await failure(as(admin).puppetToken({ certname: "bad name" }))).field).toBe("certname");
+    expect((await failure(as(admin).puppet.createToken({ certname: "bad name" }))).field).toBe("certname");
   });
 
   it("issues at once on an auto-approval CA and hides other people's certificates", async () => {

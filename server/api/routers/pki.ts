@@ -20,10 +20,11 @@ import {
 import { createRequest, getCert, issue, listCerts, reject, revoke, type Cert } from "@/server/pki/certs";
 import { noticeDecided, noticeRequestPending } from "@/server/pki/notices";
 import { defaultPolicy } from "@/server/pki/policy";
-import { createAutosignToken } from "@/server/pki/puppet";
+import { agentDomains, puppetCa, signAgent } from "@/server/pki/puppet";
 import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
 import { getUserById } from "@/server/users";
 import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { puppetRouter } from "./pki-puppet";
 
 const PAGE = 20;
 const pem = z.string().trim().min(1, "Paste the PEM text").max(100_000, "This is too long for a PEM certificate");
@@ -193,17 +194,7 @@ export const pkiRouter = router({
     return publicCa(ca);
   }),
 
-  /** A one-time autosign token for a puppet agent (its challengePassword); shown once. */
-  puppetToken: protectedProcedure
-    .input(z.object({ certname: z.string().trim().toLowerCase().min(1, "Enter the agent's certname").max(253), days: z.number().int().min(1).max(90).default(7) }))
-    .mutation(async ({ ctx, input }) => {
-      authorize(ctx.actor, "pki:admin");
-      const token = await domain(createAutosignToken(ctx.db, input.certname, ctx.user!.id, input.days));
-      ctx.audit.targetType = "puppet-autosign";
-      ctx.audit.targetId = input.certname;
-      ctx.audit.details = { days: input.days };
-      return { certname: input.certname, token };
-    }),
+  puppet: puppetRouter,
 
   // ---- an organization's certificates ----
   overview: protectedProcedure.input(z.object({ slug })).query(async ({ ctx, input }) => {
@@ -212,6 +203,8 @@ export const pkiRouter = router({
     return {
       org: { slug: o.org.slug, name: o.org.name },
       canManage: can(ctx.actor, "org:certs:manage", o.scope),
+      /** the Puppet agents tab: leaders, once the puppet sub-CA is active */
+      canManagePuppet: can(ctx.actor, "org:puppet:manage", o.scope) && !!(await puppetCa(ctx.db)),
       cas: subs
         .filter((c) => c.policy && mayRequest(ctx.actor, o.scope, c.policy))
         .map((c) => ({ id: c.id, name: c.name, subjectDn: c.subjectDn, policy: c.policy!, willApprove: c.policy!.approval === "auto" ? "automatically" : c.policy!.approval === "leader" ? "by an organization leader" : "by an administrator" })),
@@ -299,7 +292,11 @@ export const pkiRouter = router({
     if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests" });
     const cert = await domain(
       ctx.db.transaction(async (tx) => {
-        const issued = await issue(tx, c.cert, ctx.user!.id);
+        // Agent certificates are signed as in the Puppet agents view: leaders only within their org's domains.
+        const issued =
+          c.ca.policy!.kind === "puppet"
+            ? await signAgent(tx, c.cert, ctx.user!.id, can(ctx.actor, "pki:puppet:manage") ? null : agentDomains(c.ca, c.org))
+            : await issue(tx, c.cert, ctx.user!.id);
         await noticeDecided(tx, issued);
         return issued;
       }),

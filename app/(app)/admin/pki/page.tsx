@@ -1,5 +1,6 @@
 import { api, orNotFound } from "@/server/api/server";
 import { AdminCas } from "@/components/pki/admin-cas";
+import { AdminPkiTabs } from "@/components/pki/pki-tabs";
 import { Breadcrumbs, PageHeader } from "@/components/ui";
 
 export const metadata = { title: "PKI · Admin area" };
@@ -18,6 +19,7 @@ export default async function AdminPkiPage() {
           </>
         }
       />
+      <AdminPkiTabs active="cas" />
       <AdminCas cas={cas} />
     </>
   );

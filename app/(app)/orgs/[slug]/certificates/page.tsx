@@ -2,6 +2,7 @@ import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
 import { PageNumberPager, hrefWith, SearchBox } from "@/components/pager";
 import { CertStateBadge } from "@/components/pki/cert-state";
+import { OrgCertTabs } from "@/components/pki/pki-tabs";
 import { RequestForm } from "@/components/pki/request-form";
 import { Card, EmptyState, formatDate, Table, td, th } from "@/components/ui";
 
@@ -30,6 +31,7 @@ export default async function CertificatesPage({ params, searchParams }: { param
   const path = `/orgs/${slug}/certificates`;
   return (
     <div className="space-y-8">
+      {overview.canManagePuppet && <OrgCertTabs slug={slug} active="certs" />}
       <h2 className="text-lg font-semibold">Certificates</h2>
 
       {queue && queue.certs.length > 0 && (

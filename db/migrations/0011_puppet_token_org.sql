@@ -1,0 +1,2 @@
+ALTER TABLE "puppet_autosign_tokens" ADD COLUMN "org_id" uuid;--> statement-breakpoint
+ALTER TABLE "puppet_autosign_tokens" ADD CONSTRAINT "puppet_autosign_tokens_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;
