@@ -20,6 +20,17 @@ export const puppetOidNames: Record<string, string> = {
   "1.3.6.1.4.1.34380.1.3.13": "pp_auth_role",
 };
 
+const AUTHORIZATION_ARC = "1.3.6.1.4.1.34380.1.3.";
+
+/**
+ * Whether a CSR asks for pp_authorization / pp_auth_role. They grant rights in Puppet's
+ * auth.conf, so (as puppetserver with allow-authorization-extensions off) such a request is
+ * never autosigned and only an administrator may sign it.
+ */
+export function requestsAuthorization(requested: readonly x509.Extension[]): boolean {
+  return requested.some((e) => e.type.startsWith(AUTHORIZATION_ARC));
+}
+
 export function isPuppetExtension(oid: string): boolean {
   return ARCS.some((arc) => oid.startsWith(arc) && /^\d+(\.\d+)*$/.test(oid.slice(arc.length)));
 }

@@ -208,6 +208,10 @@ describe("agent certificates and the Puppet agents view", () => {
       ],
     });
     expect((await put("pp1.example.com", csr)).status).toBe(200);
+    // pp_auth_role grants rights in auth.conf: never autosigned (the token stays unused), admins sign.
+    expect((await api("certificate/pp1.example.com")).status).toBe(404);
+    const signed = await api("certificate_status/pp1.example.com", { method: "PUT", headers: { authorization: adminAuth }, body: JSON.stringify({ desired_state: "signed" }) });
+    expect(signed.status).toBe(204);
     fs.writeFileSync(path.join(tmp, "pp1.pem"), await (await api("certificate/pp1.example.com")).text());
     const txt = await openssl(["x509", "-in", "pp1.pem", "-noout", "-text"]);
     expect(txt).toMatch(/1\.3\.6\.1\.4\.1\.34380\.1\.1\.13:\s*\n\s*\.\.webserver/);
@@ -287,6 +291,11 @@ describe("agent certificates and the Puppet agents view", () => {
     const viaApprove = await callerAs(db)(lead).pki.approve({ slug: "acme", id: app1.id }).catch((e: TRPCError) => e);
     expect((viaApprove as TRPCError).message).toMatch(/only an administrator can sign it/);
     expect(await as(lead).reject({ slug: "acme", certname: "app1.acme.example.com" })).toEqual({ state: "rejected" });
+    // Authorization extensions are for administrators to sign, too.
+    expect((await put("ops1.acme.example.com", agentCsr("ops1.acme.example.com", { exts: ["1.3.6.1.4.1.34380.1.3.13=ASN1:UTF8String:operator"] }))).status).toBe(200);
+    const auth = await as(lead).sign({ slug: "acme", certname: "ops1.acme.example.com" }).catch((e: TRPCError) => e);
+    expect((auth as TRPCError).message).toMatch(/authorization extensions .* only an administrator can sign it/);
+    expect(await as(lead).reject({ slug: "acme", certname: "ops1.acme.example.com" })).toEqual({ state: "rejected" });
     expect((await as(lead).agents({ slug: "acme", q: "app1" })).agents).toEqual([]);
     expect((await api("certificate/app1.acme.example.com")).status).toBe(404);
 

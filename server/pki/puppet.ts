@@ -10,7 +10,7 @@ import { issue, reject, revoke, type Cert } from "./certs";
 import * as x509 from "./lib";
 import { domainsFor, inDomains } from "./policy";
 import { noticeRequestPending } from "./notices";
-import { describePuppetExtensions } from "./puppet-ext";
+import { describePuppetExtensions, requestsAuthorization } from "./puppet-ext";
 import { describeKey, parseCertificate, parseCsr, PkiInputError, publicKeyInfo, type RevocationReason } from "./x509";
 
 /**
@@ -143,7 +143,7 @@ function challengePassword(csr: x509.Pkcs10CertificateRequest): string | null {
 
 /**
  * Accepts an agent's CSR: CN = certname, strong key, DNS alt names only; autosigns on a valid
- * token. The request belongs to the token's org, else to the one org whose domains hold the certname.
+ * token unless it asks for authorization extensions. The request belongs to the token's org, else to the one org whose domains hold the certname.
  */
 export async function submitCsr(db: DbOrTx, ca: Ca, certname: string, pem: string): Promise<{ cert: Cert; autosigned: boolean }> {
   const csr = parseCsr(pem);
@@ -165,7 +165,7 @@ export async function submitCsr(db: DbOrTx, ca: Ca, certname: string, pem: strin
     throw new PkiInputError("csr", `${certname} already has a signed certificate; ignoring certificate request`);
   if (existing?.state === "pending") throw new PkiInputError("csr", `${certname} already has a requested certificate; ignoring certificate request`);
   const password = challengePassword(csr);
-  const token = password ? await consumeToken(db, certname, password) : null;
+  const token = password && !requestsAuthorization(csr.extensions) ? await consumeToken(db, certname, password) : null;
   const [row] = await db
     .insert(certificates)
     .values({
@@ -193,6 +193,8 @@ export async function signAgent(db: DbOrTx, cert: Cert, by: string | null, limit
   if (cert.state !== "pending") throw new PkiInputError("certname", `${cert.commonName} has no certificate request waiting to be signed`);
   const outside = limitTo ? cert.sans.filter((s) => !inDomains(s.value, limitTo)).map((s) => s.value) : [];
   if (outside.length) throw new PkiInputError("certname", `${cert.commonName} asks for names outside your organization's domains (${outside.join(", ")}); only an administrator can sign it`);
+  if (limitTo && requestsAuthorization(parseCsr(cert.csrPem).extensions))
+    throw new PkiInputError("certname", `${cert.commonName} asks for authorization extensions (pp_authorization, pp_auth_role), which grant rights in Puppet's auth.conf; only an administrator can sign it`);
   return issue(db, cert, by);
 }
 
