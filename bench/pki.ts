@@ -5,8 +5,8 @@
  *      through the domain code (policy checks, signing, OCSP pre-signing, audit rows):
  *      p50 (target < 30 ms);
  *   2. OCSP: the production portal (2 web processes) answering POSTed requests for issued
- *      certificates from 32 keep-alive clients for 10 s: responses/s and p99 (targets ≥
- *      2,000/s, p99 < 20 ms), and side by side `openssl ocsp -index … -port -multi 2`
+ *      certificates: the most it serves to 32 keep-alive clients in 10 s (target ≥ 2,000/s),
+ *      and p99 with requests arriving at 2,000/s on schedule, open loop (target < 20 ms); side by side `openssl ocsp -index … -port -multi 2`
  *      answering the same certificates with the same clients. OpenSSL 3.0's responder can
  *      only listen on all interfaces, so it runs with its load generator in a private
  *      network namespace (bwrap --unshare-net) that has nothing but a loopback device;
@@ -16,6 +16,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { KeyObject, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
@@ -45,7 +46,7 @@ function openssl(args: string[], cwd: string) {
 }
 
 /** `CLIENTS` loops POSTing OCSP requests (round robin) for `SECONDS`: latencies and responses/s. */
-async function hammer(url: string, requests: Blob[]): Promise<{ rps: number; latency: Stats; errors: number }> {
+async function hammer(url: string, requests: Buffer[]): Promise<{ rps: number; latency: Stats; errors: number }> {
   const samples: number[] = [];
   let errors = 0;
   let n = 0;
@@ -54,19 +55,56 @@ async function hammer(url: string, requests: Blob[]): Promise<{ rps: number; lat
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < until) {
-        const body = requests[n++ % requests.length];
         const t = performance.now();
-        try {
-          const r = await fetch(url, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body });
-          const der = Buffer.from(await r.arrayBuffer());
-          if (r.status !== 200 || der.length < 100) errors++;
-        } catch {
-          errors++;
-        }
+        if (!(await ask(url, requests[n++ % requests.length]))) errors++;
         samples.push(performance.now() - t);
       }
     }),
   );
+  return { rps: Math.round(samples.length / ((performance.now() - t0) / 1000)), latency: stats(samples), errors };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+
+/** One POST over node:http with keep-alive (lighter than fetch: the client shares the 2 cores). */
+function ask(url: string, body: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/ocsp-request", "content-length": body.length } }, (res) => {
+      let size = 0;
+      res.on("data", (c: Buffer) => (size += c.length));
+      res.on("end", () => resolve(res.statusCode === 200 && size >= 100));
+      res.on("error", () => resolve(false));
+    });
+    req.on("error", () => resolve(false));
+    req.end(body);
+  });
+}
+
+/**
+ * Open loop at `rate` requests/s for `SECONDS`: each request starts on its schedule whether or
+ * not earlier ones finished, and its latency counts from that scheduled moment (so a stall
+ * shows up in the latencies instead of lowering the load).
+ */
+async function atRate(url: string, requests: Buffer[], rate: number): Promise<{ rps: number; latency: Stats; errors: number }> {
+  const samples: number[] = [];
+  let errors = 0;
+  const t0 = performance.now();
+  const total = rate * SECONDS;
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; ) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    for (; i < Math.min(due, total); i++) {
+      const scheduled = t0 + (i / rate) * 1000;
+      inFlight.push(
+        ask(url, requests[i % requests.length]).then((ok) => {
+          if (!ok) errors++;
+          samples.push(performance.now() - scheduled);
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(inFlight);
   return { rps: Math.round(samples.length / ((performance.now() - t0) / 1000)), latency: stats(samples), errors };
 }
 
@@ -92,7 +130,7 @@ async function opensslChild(dir: string) {
       if (i > 100) throw new Error("openssl ocsp did not start");
       await new Promise((r) => setTimeout(r, 100));
     }
-    const requests = fs.readdirSync(dir).filter((f) => /^q\d+\.der$/.test(f)).map((f) => new Blob([new Uint8Array(fs.readFileSync(path.join(dir, f)))]));
+    const requests = fs.readdirSync(dir).filter((f) => /^q\d+\.der$/.test(f)).map((f) => fs.readFileSync(path.join(dir, f)));
     await hammer(url, requests.slice(0, 20));
     console.log(JSON.stringify(await hammer(url, requests)));
   } finally {
@@ -149,7 +187,7 @@ async function main() {
   fs.writeFileSync(path.join(tmp, "ca.pem"), ca.certPem!);
   const requests = serials.map((s, i) => {
     openssl(["ocsp", "-issuer", "ca.pem", "-serial", `0x${s}`, "-no_nonce", "-reqout", `q${i}.der`], tmp);
-    return new Blob([new Uint8Array(fs.readFileSync(path.join(tmp, `q${i}.der`)))]);
+    return fs.readFileSync(path.join(tmp, `q${i}.der`));
   });
 
   buildPortal(distDir, path.join(tmp, "build.log"), log);
@@ -159,10 +197,15 @@ async function main() {
     { logFile: path.join(tmp, "portal.log") },
   );
   cleanups.unshift(portal.stop);
+  // What the clients get is a real answer: openssl reads one for the first certificate.
+  const sample = openssl(["ocsp", "-issuer", "ca.pem", "-serial", `0x${serials[0]}`, "-url", `${portal.url}/pki/ocsp`, "-noverify", "-no_nonce"], tmp).toString();
+  if (!sample.includes(": good")) throw new Error(`unexpected OCSP answer: ${sample}`);
   await hammer(`${portal.url}/pki/ocsp`, requests.slice(0, 20)); // warm-up
   log("OCSP against the portal");
   const rookery = await hammer(`${portal.url}/pki/ocsp`, requests);
   log(`portal: ${rookery.rps}/s, p99 ${rookery.latency.p99} ms, errors ${rookery.errors}`);
+  const steady = await atRate(`${portal.url}/pki/ocsp`, requests, targets.ocspRps);
+  log(`portal at ${targets.ocspRps}/s: p99 ${steady.latency.p99} ms, errors ${steady.errors}`);
   await portal.stop();
 
   log("OCSP against openssl ocsp -multi 2 (in a private network namespace)");
@@ -197,12 +240,12 @@ async function main() {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}`,
     load: os.loadavg()[0],
     sign,
-    ocsp: { rookery, openssl: opensslOcsp, clients: CLIENTS, seconds: SECONDS, certificates: serials.length },
+    ocsp: { rookery, steady, openssl: opensslOcsp, clients: CLIENTS, seconds: SECONDS, certificates: serials.length },
     crl: { entries, ms: crlMs },
     targets: [
       { name: "Signing a CSR end to end, p50", measured: `${sign.p50} ms`, limit: `${targets.signP50Ms} ms`, pass: sign.p50 < targets.signP50Ms },
       { name: "OCSP responses/s (portal, 2 web processes)", measured: `${rookery.rps}/s`, limit: `≥ ${targets.ocspRps}/s`, pass: rookery.rps >= targets.ocspRps },
-      { name: "OCSP p99 (portal)", measured: `${rookery.latency.p99} ms`, limit: `${targets.ocspP99Ms} ms`, pass: rookery.latency.p99 < targets.ocspP99Ms },
+      { name: `OCSP p99 (portal) at ${targets.ocspRps}/s`, measured: `${steady.latency.p99} ms`, limit: `${targets.ocspP99Ms} ms`, pass: steady.latency.p99 < targets.ocspP99Ms && steady.errors === 0 },
       { name: `CRL with ${CRL_ENTRIES.toLocaleString("en")} entries`, measured: `${crlMs} ms`, limit: `${targets.crlMs} ms`, pass: crlMs < targets.crlMs && entries === CRL_ENTRIES },
     ],
   };
@@ -225,11 +268,12 @@ function markdown(r: Results) {
     "",
     `Signing (${r.sign.count} CSRs, request → issued, sequential): p50 ${r.sign.p50} ms, p95 ${r.sign.p95} ms, max ${r.sign.max} ms.`,
     "",
-    `OCSP: ${r.ocsp.clients} keep-alive clients POSTing requests for ${r.ocsp.certificates} certificates for ${r.ocsp.seconds} s (client on the same machine).`,
+    `OCSP: ${r.ocsp.clients} keep-alive clients POSTing requests for ${r.ocsp.certificates} certificates for ${r.ocsp.seconds} s as fast as answered, then requests started on schedule at ${targets.ocspRps}/s (latency from the scheduled moment); the clients run on the same 2 cores.`,
     "",
     "| Responder | responses/s | p50 ms | p95 ms | p99 ms | errors |",
     "|---|---|---|---|---|---|",
     row("Rookery portal `/pki/ocsp`", r.ocsp.rookery),
+    row(`Rookery portal, open loop at ${targets.ocspRps}/s`, r.ocsp.steady),
     row("`openssl ocsp -index -port -multi 2`", r.ocsp.openssl),
     "",
     `CRL: ${r.crl.entries} entries signed in ${r.crl.ms} ms (openssl counted the entries).`,
