@@ -1,16 +1,15 @@
-import { KeyObject, sign } from "node:crypto";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { CRLNumber, CRLReason, Extension, Extensions, id_ce_cRLNumber, id_ce_cRLReasons } from "@peculiar/asn1-x509";
+import { childrenOf, tlv } from "./der";
 import * as x509 from "./lib";
-import { normalizeSerial, revocationReasons, serialForDer, toPem, type RevocationReason, type Signer } from "./x509";
+import { normalizeSerial, revocationReasons, serialForDer, signWithKey, toPem, type RevocationReason, type Signer } from "./x509";
 
 /**
  * CRLs of any size in a few seconds. @peculiar/x509's generator checks each entry against
  * all earlier ones and asn1-schema serializes some 25,000 entries a second, so a CRL of
  * 100,000 entries took minutes. Here the library builds and signs the CRL's frame (issuer,
  * dates, extensions) and the per-reason entry extensions; the entries themselves are
- * written as plain DER, spliced into the TBSCertList, and the result is signed again with
- * node:crypto. Serials are unique already (the database's primary data).
+ * written as plain DER, spliced into the TBSCertList, and the result is signed again. Serials are unique already (the database's primary data).
  */
 export type CrlEntry = { serial: string; revokedAt: Date; reason: RevocationReason };
 export type SignedCrl = { der: Buffer; pem: string; thisUpdate: Date; nextUpdate: Date };
@@ -46,8 +45,7 @@ export async function createCrl(opts: {
   const extensionsAt = tbsParts.findIndex((p) => p[0] === 0xa0);
   const revoked = tlv(0x30, ...opts.entries.map(entryDer));
   const newTbs = tlv(0x30, ...tbsParts.slice(0, extensionsAt), revoked, ...tbsParts.slice(extensionsAt));
-  const hash = opts.signer.algorithm.hash === "SHA-384" ? "sha384" : "sha256";
-  const signature = sign(hash, newTbs, KeyObject.from(opts.signer.privateKey));
+  const signature = signWithKey(opts.signer, newTbs);
   const der = tlv(0x30, newTbs, signatureAlgorithm, tlv(0x03, Buffer.from([0]), signature));
   return { der, pem: toPem(der, "X509 CRL"), ...base };
 }
@@ -76,40 +74,4 @@ function timeDer(d: Date): Buffer {
   const digits = iso.slice(0, 19).replace(/[-T:]/g, "") + "Z"; // 20261125192928Z
   const year = d.getUTCFullYear();
   return year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(digits.slice(2), "latin1")) : tlv(0x18, Buffer.from(digits, "latin1"));
-}
-
-function tlv(tag: number, ...content: Buffer[]): Buffer {
-  const length = content.reduce((n, c) => n + c.length, 0);
-  return Buffer.concat([Buffer.from([tag]), lengthDer(length), ...content]);
-}
-
-function lengthDer(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-/** The complete TLVs (header included) inside a constructed DER value. */
-function childrenOf(der: Buffer): Buffer[] {
-  const outer = header(der, 0);
-  const out: Buffer[] = [];
-  for (let at = outer.contentStart; at < outer.end; ) {
-    const h = header(der, at);
-    out.push(der.subarray(at, h.end));
-    at = h.end;
-  }
-  return out;
-}
-
-function header(der: Buffer, at: number) {
-  let length = der[at + 1];
-  let contentStart = at + 2;
-  if (length & 0x80) {
-    const k = length & 0x7f;
-    length = 0;
-    for (let i = 0; i < k; i++) length = length * 256 + der[at + 2 + i];
-    contentStart += k;
-  }
-  return { contentStart, end: contentStart + length };
 }

@@ -1,4 +1,4 @@
-import { createHash, KeyObject, sign, type webcrypto } from "node:crypto";
+import { createHash } from "node:crypto";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import {
   BasicOCSPResponse,
@@ -16,7 +16,7 @@ import {
 } from "@peculiar/asn1-ocsp";
 import { AlgorithmIdentifier, CRLReason, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import * as x509 from "./lib";
-import { normalizeSerial, revocationReasons, serialForDer, type RevocationReason, type Signer } from "./x509";
+import { normalizeSerial, revocationReasons, serialForDer, signWithKey, type RevocationReason, type Signer } from "./x509";
 
 /** Pre-signed responses are valid this long and refreshed by the worker (and on revocation). */
 export const OCSP_VALIDITY_MS = 24 * 3600_000;
@@ -56,9 +56,8 @@ export async function signOcspResponse(issuer: Issuer, certId: CertID, status: O
     responses: [new SingleResponse({ certID: certId, certStatus, thisUpdate: now, nextUpdate: new Date(now.getTime() + OCSP_VALIDITY_MS) })],
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
-  const key = KeyObject.from(issuer.signer.privateKey as unknown as webcrypto.CryptoKey);
   const ec = issuer.signer.algorithm.name === "ECDSA";
-  const signature = sign(issuer.signer.algorithm.hash.replace("-", "").toLowerCase(), tbsDer, ec ? { key, dsaEncoding: "der" } : key);
+  const signature = signWithKey(issuer.signer, tbsDer);
   const signatureAlgorithm = ec
     ? new AlgorithmIdentifier({ algorithm: signatureOids[issuer.signer.algorithm.hash] })
     : new AlgorithmIdentifier({ algorithm: signatureOids.rsa, parameters: null });

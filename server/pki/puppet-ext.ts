@@ -1,3 +1,4 @@
+import { header } from "./der";
 import * as x509 from "./lib";
 
 /**
@@ -57,15 +58,8 @@ export function describePuppetExtensions(extensions: readonly x509.Extension[]):
 function derString(b: Uint8Array): string {
   const stringTags = new Set([0x0c, 0x13, 0x16, 0x14, 0x1a]); // UTF8, Printable, IA5, Teletex, Visible
   if (b.length >= 2 && stringTags.has(b[0])) {
-    let len = b[1];
-    let start = 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      len = 0;
-      for (let i = 0; i < n; i++) len = (len << 8) | b[2 + i];
-      start = 2 + n;
-    }
-    if (start + len === b.length) return Buffer.from(b.subarray(start)).toString("utf8");
+    const { contentStart, end } = header(b, 0);
+    if (end === b.length) return Buffer.from(b.subarray(contentStart)).toString("utf8");
   }
   return Buffer.from(b).toString("hex");
 }

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign, webcrypto } from "node:crypto";
 import * as x509 from "./lib";
 
 /**
@@ -60,6 +60,15 @@ export async function signerFromPem(privateKeyPem: string): Promise<Signer> {
   const publicKey = await webcrypto.subtle.importKey("spki", spki, importAlg, true, ["verify"]);
   const signingAlgorithm = algorithm.name === "ECDSA" ? { name: "ECDSA", hash: algorithm.hash } : { name: algorithm.name, hash: algorithm.hash };
   return { privateKey: privateKey as CryptoKey, publicKey: publicKey as CryptoKey, algorithm, signingAlgorithm };
+}
+
+/**
+ * The signer's signature over DER bytes, as X.509 structures carry it (PKCS#1 v1.5 for RSA,
+ * a DER-encoded ECDSA signature), where we assemble the signed structure ourselves.
+ */
+export function signWithKey(signer: Signer, data: Buffer): Buffer {
+  const hash = signer.algorithm.hash === "SHA-384" ? "sha384" : "sha256";
+  return sign(hash, data, { key: KeyObject.from(signer.privateKey as unknown as webcrypto.CryptoKey), dsaEncoding: "der" });
 }
 
 /** 128 random bits as a positive DER INTEGER, hex (a leading 00 byte when the top bit is set). */
