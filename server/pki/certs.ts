@@ -215,8 +215,10 @@ export async function listCerts(db: DbOrTx, f: CertFilter) {
   return { rows, total };
 }
 
-/** The OCSP answer for a request: the cached pre-signed one, or a freshly signed one. */
-/** The signed answer and when it should be re-signed (null: an error answer, not worth keeping). */
+/**
+ * The OCSP answer for a request (the stored pre-signed one, or a freshly signed one) and when
+ * it should be re-signed (null: an error answer, not worth keeping).
+ */
 export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<{ der: Buffer; refreshAt: Date | null }> {
   const [row] = await db
     .select({ cert: certificates, ca: certificateAuthorities })

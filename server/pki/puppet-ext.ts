@@ -29,7 +29,11 @@ const AUTHORIZATION_ARC = "1.3.6.1.4.1.34380.1.3.";
  * never autosigned and only an administrator may sign it.
  */
 export function requestsAuthorization(requested: readonly x509.Extension[]): boolean {
-  return requested.some((e) => e.type.startsWith(AUTHORIZATION_ARC));
+  return requested.some((e) => isAuthorizationExtension(e.type));
+}
+
+export function isAuthorizationExtension(oid: string): boolean {
+  return oid.startsWith(AUTHORIZATION_ARC);
 }
 
 export function isPuppetExtension(oid: string): boolean {

@@ -5,9 +5,9 @@ import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { getDb } from "@/db/client";
 import type { Config } from "@/server/config";
 import { certificates } from "@/db/schema";
-import { chainPem, getCa } from "./ca";
+import { chainPem } from "./ca";
 import { issue } from "./certs";
-import { handlePuppetCa } from "./puppet";
+import { handlePuppetCa, puppetCa } from "./puppet";
 import { createCsr, describeKey, generateKey, publicKeyInfo, signerFromPem } from "./x509";
 
 export type PuppetCaListener = { port: number; close: () => Promise<void> };
@@ -23,23 +23,20 @@ export async function startPuppetCa(config: Config, log: (line: string) => void)
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   let toldWaiting = false;
-  // "no puppet sub-CA yet" is said once, not every few seconds
-  const quiet = (line: string) => {
-    if (line.includes("no active `puppet` sub-CA")) {
-      if (toldWaiting) return;
-      toldWaiting = true;
-    }
-    log(line);
-  };
   const attempt = async (): Promise<void> => {
     try {
-      listener = await startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, quiet);
+      listener = await startPuppetCaListener({ port: config.puppetCa.port, host: config.host, dnsNames: config.puppetCa.dnsNames }, log);
     } catch (e) {
       log(`Puppet CA listener not started: ${e instanceof Error ? e.message : e}`);
       return;
     }
     if (closed) await listener?.close();
-    else if (!listener) timer = setTimeout(() => void attempt(), WAIT_FOR_CA_MS).unref();
+    else if (!listener) {
+      // said once, not every few seconds
+      if (!toldWaiting) log("Puppet CA listener waits: there is no active `puppet` sub-CA yet (Admin → PKI); it starts once there is one");
+      toldWaiting = true;
+      timer = setTimeout(() => void attempt(), WAIT_FOR_CA_MS).unref();
+    }
   };
   await attempt();
   return {
@@ -54,15 +51,13 @@ export async function startPuppetCa(config: Config, log: (line: string) => void)
 /**
  * The Puppet CA API on its own HTTPS port, as puppetserver serves it: stock agents only speak
  * TLS at the root path and check the server certificate (issued here by the puppet sub-CA,
- * with `dnsNames` as SANs) against the bundle they downloaded first.
+ * with `dnsNames` as SANs) against the bundle they downloaded first. Null while there is no
+ * active puppet sub-CA.
  */
 export async function startPuppetCaListener(opts: { port: number; host: string; dnsNames: string[] }, log: (line: string) => void): Promise<PuppetCaListener | null> {
   const db = getDb();
-  const ca = await getCa(db, { name: "puppet" });
-  if (!ca?.certPem || ca.status !== "active" || !ca.policy) {
-    log("Puppet CA listener not started: there is no active `puppet` sub-CA yet (Admin → PKI); it starts once there is one");
-    return null;
-  }
+  const ca = await puppetCa(db);
+  if (!ca?.certPem) return null;
   // A fresh key and certificate per start; the key lives only in this process.
   const key = generateKey({ type: "rsa", bits: 2048 });
   const csr = await createCsr({ subject: `CN=${opts.dnsNames[0]}`, signer: await signerFromPem(key.privateKeyPem) });

@@ -10,7 +10,7 @@ import { issue, reject, revoke, type Cert } from "./certs";
 import * as x509 from "./lib";
 import { domainsFor, inDomains } from "./policy";
 import { noticeRequestPending } from "./notices";
-import { describePuppetExtensions, requestsAuthorization } from "./puppet-ext";
+import { describePuppetExtensions, isAuthorizationExtension, requestsAuthorization } from "./puppet-ext";
 import { describeKey, parseCertificate, parseCsr, PkiInputError, publicKeyInfo, type RevocationReason } from "./x509";
 
 /**
@@ -143,7 +143,8 @@ function challengePassword(csr: x509.Pkcs10CertificateRequest): string | null {
 
 /**
  * Accepts an agent's CSR: CN = certname, strong key, DNS alt names only; autosigns on a valid
- * token unless it asks for authorization extensions. The request belongs to the token's org, else to the one org whose domains hold the certname.
+ * token unless it asks for authorization extensions. The request belongs to the token's org,
+ * else to the one org whose domains hold the certname.
  */
 export async function submitCsr(db: DbOrTx, ca: Ca, certname: string, pem: string): Promise<{ cert: Cert; autosigned: boolean }> {
   const csr = parseCsr(pem);
@@ -262,7 +263,7 @@ function status(cert: Cert) {
     fingerprints: { default: fp, SHA256: fp },
     dns_alt_names: cert.sans.filter((s) => s.value !== cert.commonName).map((s) => `DNS:${s.value}`),
     subject_alt_names: cert.sans.map((s) => `DNS:${s.value}`),
-    authorization_extensions: Object.fromEntries(agentExtensions(cert).filter((e) => e.oid.startsWith("1.3.6.1.4.1.34380.1.3.")).map((e) => [e.name, e.value])),
+    authorization_extensions: Object.fromEntries(agentExtensions(cert).filter((e) => isAuthorizationExtension(e.oid)).map((e) => [e.name, e.value])),
     serial_number: cert.serial ? parseInt(cert.serial.slice(-12), 16) : undefined,
     not_before: cert.notBefore?.toISOString(),
     not_after: cert.notAfter?.toISOString(),
