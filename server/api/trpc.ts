@@ -7,6 +7,7 @@ import { PolicyError, type Actor } from "@/server/auth/policy";
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { getSessionUser } from "@/server/auth/session";
 import { OrgInputError } from "@/server/orgs";
+import { PkiInputError } from "@/server/pki/x509";
 import { UserInputError, type User } from "@/server/users";
 
 /** What a mutation tells the audit log beyond who/what/outcome. */
@@ -32,10 +33,14 @@ export class FieldError extends Error {
   }
 }
 
+/** Errors about one input field, from the domains that say which field (BAD_REQUEST). */
+function isInputError(cause: unknown): cause is { field: string; message: string } {
+  return cause instanceof FieldError || cause instanceof OrgInputError || cause instanceof UserInputError || cause instanceof PkiInputError;
+}
+
 function fieldErrorsOf(cause: unknown): Record<string, string[]> | null {
   if (cause instanceof ZodError) return z.flattenError(cause).fieldErrors as Record<string, string[]>;
-  if (cause instanceof FieldError || cause instanceof OrgInputError || cause instanceof UserInputError)
-    return { [cause.field]: [cause.message] };
+  if (isInputError(cause)) return { [cause.field]: [cause.message] };
   return null;
 }
 
@@ -52,8 +57,7 @@ const errorMapping = t.middleware(async ({ next }) => {
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof PolicyError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
-    if (cause instanceof FieldError || cause instanceof OrgInputError || cause instanceof UserInputError)
-      throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+    if (isInputError(cause)) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   }
   return result;
 });

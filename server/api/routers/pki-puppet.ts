@@ -18,9 +18,9 @@ import {
   signAgent,
   type AgentOrg,
 } from "@/server/pki/puppet";
-import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
+import { revocationReasons, type RevocationReason } from "@/server/pki/x509";
 import type { Cert } from "@/server/pki/certs";
-import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { protectedProcedure, router, type Context } from "../trpc";
 
 /**
  * The Puppet agents view: administrators see every agent of the puppet sub-CA (no `slug`);
@@ -30,15 +30,6 @@ const PAGE = 25;
 const slug = z.string().trim().min(1).max(63).optional();
 const certname = z.string().trim().toLowerCase().min(1, "Enter the agent's certname").max(253);
 const reasons = Object.keys(revocationReasons) as [RevocationReason, ...RevocationReason[]];
-
-async function domain<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof PkiInputError) throw new FieldError(e.field, e.message);
-    throw e;
-  }
-}
 
 /** Whose agents: all (admins, no slug) or one org's (leaders and admins, with slug). */
 async function scopeOf(ctx: Context, input: { slug?: string }) {
@@ -95,7 +86,7 @@ export const puppetRouter = router({
 
   sign: protectedProcedure.input(z.object({ slug, certname })).mutation(async ({ ctx, input }) => {
     const a = await agentOf(ctx, input);
-    const cert = await domain(ctx.db.transaction((tx) => signAgent(tx, a.cert, ctx.user!.id, a.isAdmin ? null : a.domains)));
+    const cert = await ctx.db.transaction((tx) => signAgent(tx, a.cert, ctx.user!.id, a.isAdmin ? null : a.domains));
     ctx.audit.targetId = cert.serial!;
     ctx.audit.details = { ca: "puppet", certname: cert.commonName, serial: cert.serial };
     return { state: agentState(cert) };
@@ -103,14 +94,14 @@ export const puppetRouter = router({
 
   reject: protectedProcedure.input(z.object({ slug, certname })).mutation(async ({ ctx, input }) => {
     const a = await agentOf(ctx, input);
-    const cert = await domain(ctx.db.transaction((tx) => rejectAgent(tx, a.cert, ctx.user!.id)));
+    const cert = await ctx.db.transaction((tx) => rejectAgent(tx, a.cert, ctx.user!.id));
     ctx.audit.details = { ca: "puppet", certname: cert.commonName };
     return { state: agentState(cert) };
   }),
 
   revoke: protectedProcedure.input(z.object({ slug, certname, reason: z.enum(reasons).default("cessationOfOperation") })).mutation(async ({ ctx, input }) => {
     const a = await agentOf(ctx, input);
-    const cert = await domain(ctx.db.transaction((tx) => revokeAgent(tx, a.cert, input.reason)));
+    const cert = await ctx.db.transaction((tx) => revokeAgent(tx, a.cert, input.reason));
     ctx.audit.details = { ca: "puppet", certname: cert.commonName, serial: cert.serial, reason: input.reason };
     return { state: agentState(cert) };
   }),
@@ -118,7 +109,7 @@ export const puppetRouter = router({
   /** A one-time autosign token for a certname (its challengePassword); shown once. */
   createToken: protectedProcedure.input(z.object({ slug, certname, days: z.number().int().min(1).max(90).default(7) })).mutation(async ({ ctx, input }) => {
     const s = await scopeOf(ctx, input);
-    const token = await domain(createAutosignToken(ctx.db, input.certname, ctx.user!.id, input.days, s.org));
+    const token = await createAutosignToken(ctx.db, input.certname, ctx.user!.id, input.days, s.org);
     ctx.audit.targetType = "puppet-autosign";
     ctx.audit.targetId = input.certname;
     ctx.audit.details = { days: input.days };

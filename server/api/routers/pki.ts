@@ -45,15 +45,6 @@ const policySchema = z.object({
   approval: z.enum(["auto", "leader", "admin"]),
 }) satisfies z.ZodType<CaPolicy>;
 
-async function domain<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof PkiInputError) throw new FieldError(e.field, e.message);
-    throw e;
-  }
-}
-
 /** Who may request from / approve for a sub-CA, by its policy, beyond the org rules. */
 function mayRequest(actor: Actor, scope: OrgScope, policy: CaPolicy) {
   if (!can(actor, "org:certs:request", scope) || actor.kind !== "user") return false;
@@ -126,7 +117,7 @@ export const pkiRouter = router({
 
   importRoot: protectedProcedure.input(z.object({ pem })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "pki:admin");
-    const ca = await domain(importRoot(ctx.db, input.pem));
+    const ca = await importRoot(ctx.db, input.pem);
     ctx.audit.targetType = "ca";
     ctx.audit.targetId = ca.name;
     ctx.audit.details = { subject: ca.subjectDn, serial: ca.serial };
@@ -137,7 +128,7 @@ export const pkiRouter = router({
     .input(z.object({ name: z.string().trim().min(1, "Give the CA a short name").max(32), pem }))
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "pki:admin");
-      const ca = await domain(importIntermediate(ctx.db, input.pem, input.name));
+      const ca = await importIntermediate(ctx.db, input.pem, input.name);
       ctx.audit.targetType = "ca";
       ctx.audit.targetId = ca.name;
       ctx.audit.details = { subject: ca.subjectDn, serial: ca.serial };
@@ -159,7 +150,7 @@ export const pkiRouter = router({
       authorize(ctx.actor, "pki:admin");
       const [type, size] = input.key.split(":");
       const key = type === "rsa" ? { type: "rsa" as const, bits: Number(size) } : { type: "ec" as const, curve: size as "P-256" | "P-384" };
-      const ca = await domain(createSubCa(ctx.db, { name: input.name, subject: input.subject, parentId: input.parentId, key, policy: defaultPolicy(input.kind, input.base) }));
+      const ca = await createSubCa(ctx.db, { name: input.name, subject: input.subject, parentId: input.parentId, key, policy: defaultPolicy(input.kind, input.base) });
       ctx.audit.targetType = "ca";
       ctx.audit.targetId = ca.name;
       ctx.audit.details = { subject: ca.subjectDn, kind: input.kind, key: input.key };
@@ -168,7 +159,7 @@ export const pkiRouter = router({
 
   installCertificate: protectedProcedure.input(z.object({ id: z.uuid(), pem })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "pki:admin");
-    const ca = await domain(ctx.db.transaction((tx) => installSubCaCertificate(tx, input.id, input.pem)));
+    const ca = await ctx.db.transaction((tx) => installSubCaCertificate(tx, input.id, input.pem));
     ctx.audit.targetType = "ca";
     ctx.audit.targetId = ca.name;
     ctx.audit.details = { serial: ca.serial, notAfter: ca.notAfter };
@@ -177,7 +168,7 @@ export const pkiRouter = router({
 
   uploadCrl: protectedProcedure.input(z.object({ id: z.uuid(), pem: z.string().trim().min(1, "Paste the CRL (PEM)").max(10_000_000) })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "pki:admin");
-    const ca = await domain(uploadCrl(ctx.db, input.id, input.pem));
+    const ca = await uploadCrl(ctx.db, input.id, input.pem);
     ctx.audit.targetType = "ca";
     ctx.audit.targetId = ca.name;
     ctx.audit.details = { nextUpdate: ca.crlNextUpdate };
@@ -271,16 +262,14 @@ export const pkiRouter = router({
         renewalOf = (await certOf(ctx, { slug: input.slug, id: input.renewalOf })).cert;
         if (renewalOf.state !== "issued" || renewalOf.caId !== ca.id) throw new FieldError("csr", "Only a valid certificate of the same CA can be renewed");
       }
-      const result = await domain(
-        ctx.db.transaction(async (tx) => {
-          const pending = await createRequest(tx, { ca, org: { id: o.org.id, slug: o.org.slug }, user: { id: me.id, email: me.email }, csrPem: input.csrPem, validityDays: input.validityDays, renewalOf: renewalOf?.id });
-          if (renewalOf && pending.commonName !== renewalOf.commonName)
-            throw new PkiInputError("csr", `A renewal keeps the subject: the common name must be ${renewalOf.commonName}, not ${pending.commonName}`);
-          if (ca.policy!.approval === "auto") return issue(tx, pending, null);
-          await noticeRequestPending(tx, pending, ca.policy!);
-          return pending;
-        }),
-      );
+      const result = await ctx.db.transaction(async (tx) => {
+        const pending = await createRequest(tx, { ca, org: { id: o.org.id, slug: o.org.slug }, user: { id: me.id, email: me.email }, csrPem: input.csrPem, validityDays: input.validityDays, renewalOf: renewalOf?.id });
+        if (renewalOf && pending.commonName !== renewalOf.commonName)
+          throw new PkiInputError("csr", `A renewal keeps the subject: the common name must be ${renewalOf.commonName}, not ${pending.commonName}`);
+        if (ca.policy!.approval === "auto") return issue(tx, pending, null);
+        await noticeRequestPending(tx, pending, ca.policy!);
+        return pending;
+      });
       ctx.audit.targetType = "certificate";
       ctx.audit.targetId = result.serial ?? result.id;
       ctx.audit.details = { ca: ca.name, subject: result.subjectDn, state: result.state, renewalOf: renewalOf?.serial ?? undefined, serial: result.serial ?? undefined };
@@ -290,17 +279,15 @@ export const pkiRouter = router({
   approve: protectedProcedure.input(z.object({ slug, id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
     if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests" });
-    const cert = await domain(
-      ctx.db.transaction(async (tx) => {
-        // Agent certificates are signed as in the Puppet agents view: leaders only within their org's domains.
-        const issued =
-          c.ca.policy!.kind === "puppet"
-            ? await signAgent(tx, c.cert, ctx.user!.id, can(ctx.actor, "pki:puppet:manage") ? null : agentDomains(c.ca, c.org))
-            : await issue(tx, c.cert, ctx.user!.id);
-        await noticeDecided(tx, issued);
-        return issued;
-      }),
-    );
+    const cert = await ctx.db.transaction(async (tx) => {
+      // Agent certificates are signed as in the Puppet agents view: leaders only within their org's domains.
+      const issued =
+        c.ca.policy!.kind === "puppet"
+          ? await signAgent(tx, c.cert, ctx.user!.id, can(ctx.actor, "pki:puppet:manage") ? null : agentDomains(c.ca, c.org))
+          : await issue(tx, c.cert, ctx.user!.id);
+      await noticeDecided(tx, issued);
+      return issued;
+    });
     ctx.audit.targetId = cert.serial!;
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial };
     return { state: cert.state };
@@ -309,13 +296,11 @@ export const pkiRouter = router({
   reject: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.string().trim().min(1, "Tell the requester why").max(500) })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
     if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
-    const cert = await domain(
-      ctx.db.transaction(async (tx) => {
-        const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
-        await noticeDecided(tx, rejected);
-        return rejected;
-      }),
-    );
+    const cert = await ctx.db.transaction(async (tx) => {
+      const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
+      await noticeDecided(tx, rejected);
+      return rejected;
+    });
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, reason: input.reason };
     return { state: cert.state };
   }),
@@ -324,7 +309,7 @@ export const pkiRouter = router({
     const c = await certOf(ctx, input);
     authorize(ctx.actor, "org:certs:request", c.scope);
     if (!c.own) authorize(ctx.actor, "org:certs:manage", c.scope);
-    const cert = await domain(ctx.db.transaction((tx) => revoke(tx, c.cert, input.reason)));
+    const cert = await ctx.db.transaction((tx) => revoke(tx, c.cert, input.reason));
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial, reason: input.reason };
     return { state: cert.state };
   }),
