@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -11,6 +10,7 @@ import { createRequest, issue } from "@/server/pki/certs";
 import { devBootstrap, signCa } from "@/server/pki/offline";
 import { defaultPolicy } from "@/server/pki/policy";
 import { testDatabase } from "@/test/support/db";
+import { openssl as runOpenssl } from "@/test/support/openssl";
 import { createCsrPem, encryptedKeyPem, generateKey, pkcs12 } from "./browser-key";
 import { keyOptions, parseSans, type KeyChoice } from "./key-types";
 
@@ -19,10 +19,7 @@ const db = testDatabase();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-browser-key-"));
 let org: { id: string; slug: string };
 
-function openssl(args: string[]) {
-  const r = spawnSync("openssl", args, { cwd: tmp, encoding: "utf8" });
-  return { code: r.status, out: r.stdout + r.stderr };
-}
+const openssl = (args: string[]) => runOpenssl(args, tmp);
 
 beforeAll(async () => {
   process.env.ROOKERY_ENCRYPTION_KEY = randomBytes(32).toString("base64");
@@ -70,7 +67,7 @@ describe("browser-side key, CSR and PKCS#12", () => {
 
     const p12 = path.join(tmp, `${name}.p12`);
     fs.writeFileSync(p12, pkcs12(key, cert.certPem!, chain, "correct horse", name));
-    const info = openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nodes", "-info"]);
+    const info = await openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nodes", "-info"]);
     expect(info.code, info.out).toBe(0);
     expect(info.out).toMatch(/PKCS7 Data\nShrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
     expect(info.out).toMatch(/MAC: sha256, Iteration 10000/);
@@ -83,23 +80,23 @@ describe("browser-side key, CSR and PKCS#12", () => {
     // The key in the file is the certificate's key, of the type asked for.
     fs.writeFileSync(path.join(tmp, `${name}.key`), info.out.match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n/)![0]);
     fs.writeFileSync(path.join(tmp, `${name}.pem`), cert.certPem!);
-    expect(openssl(["pkey", "-in", `${name}.key`, "-noout", "-text"]).out).toMatch(keyText);
-    const keyPub = openssl(["pkey", "-in", `${name}.key`, "-pubout"]).out;
+    expect((await openssl(["pkey", "-in", `${name}.key`, "-noout", "-text"])).out).toMatch(keyText);
+    const keyPub = (await openssl(["pkey", "-in", `${name}.key`, "-pubout"])).out;
     expect(keyPub).toContain("BEGIN PUBLIC KEY");
-    expect(openssl(["x509", "-in", `${name}.pem`, "-noout", "-pubkey"]).out).toBe(keyPub);
+    expect((await openssl(["x509", "-in", `${name}.pem`, "-noout", "-pubkey"])).out).toBe(keyPub);
 
-    const certsOnly = openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nokeys"]);
+    const certsOnly = await openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nokeys"]);
     expect(certsOnly.code).toBe(0);
     expect(certsOnly.out.match(/BEGIN CERTIFICATE/g)).toHaveLength(4);
     expect(certsOnly.out).not.toContain("PRIVATE KEY");
-    const wrong = openssl(["pkcs12", "-in", p12, "-passin", "pass:wrong horse", "-nokeys"]);
+    const wrong = await openssl(["pkcs12", "-in", p12, "-passin", "pass:wrong horse", "-nokeys"]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.out).toMatch(/mac verify error/i);
 
     // While a request waits, the key is kept as encrypted PKCS#8 that openssl opens with the passphrase only.
     fs.writeFileSync(path.join(tmp, `${name}.enc.pem`), encryptedKeyPem(key, "correct horse"));
-    expect(openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:correct horse", "-pubout"]).out).toBe(keyPub);
-    expect(openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:wrong horse", "-noout"]).code).not.toBe(0);
+    expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:correct horse", "-pubout"])).out).toBe(keyPub);
+    expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:wrong horse", "-noout"])).code).not.toBe(0);
   });
 
   it("an RSA key is refused by the ECDSA-only CA with a plain message", async () => {

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { openssl as runOpenssl } from "@/test/support/openssl";
 import * as x509 from "./lib";
 import { createCrl, type CrlEntry } from "./crl";
 import { generateKey, randomSerial, normalizeSerial, selfSignedRoot, signerFromPem, revocationReasons, type KeySpec, type RevocationReason } from "./x509";
@@ -10,10 +10,10 @@ import { generateKey, randomSerial, normalizeSerial, selfSignedRoot, signerFromP
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-crl-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** openssl's stdout and stderr together ("verify OK" goes to stderr). */
-function openssl(args: string[]) {
-  const r = spawnSync("openssl", args, { cwd: tmp, maxBuffer: 1 << 30, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout + r.stderr;
+async function openssl(args: string[]) {
+  const r = await runOpenssl(args, tmp);
+  if (r.code !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.out}`);
+  return r.out;
 }
 
 async function ca(spec: KeySpec) {
@@ -42,7 +42,7 @@ describe("createCrl", () => {
       const crl = await createCrl({ issuer: cert, signer, crlNumber: 42, thisUpdate: now, nextUpdate: new Date(now.getTime() + 86_400_000), entries: list });
       fs.writeFileSync(path.join(tmp, "ca.pem"), cert.toString("pem"));
       fs.writeFileSync(path.join(tmp, "t.crl"), crl.pem);
-      const text = openssl(["crl", "-in", "t.crl", "-CAfile", "ca.pem", "-noout", "-text"]);
+      const text = await openssl(["crl", "-in", "t.crl", "-CAfile", "ca.pem", "-noout", "-text"]);
       expect(text).toMatch(/verify OK/);
       expect(text).toMatch(/X509v3 CRL Number:\s*42/);
       expect(text.split("Serial Number:").length - 1).toBe(300);
@@ -66,7 +66,7 @@ describe("createCrl", () => {
     expect(new x509.X509Crl(empty.pem).entries).toHaveLength(0);
     fs.writeFileSync(path.join(tmp, "ca.pem"), cert.toString("pem"));
     fs.writeFileSync(path.join(tmp, "e.crl"), empty.der);
-    const text = openssl(["crl", "-inform", "DER", "-in", "e.crl", "-CAfile", "ca.pem", "-noout", "-text"]);
+    const text = await openssl(["crl", "-inform", "DER", "-in", "e.crl", "-CAfile", "ca.pem", "-noout", "-text"]);
     expect(text).toMatch(/verify OK/);
     expect(text).toMatch(/No Revoked Certificates/);
   });
@@ -80,7 +80,7 @@ describe("createCrl", () => {
     const ms = performance.now() - t;
     fs.writeFileSync(path.join(tmp, "ca.pem"), cert.toString("pem"));
     fs.writeFileSync(path.join(tmp, "big.crl"), crl.der);
-    const text = openssl(["crl", "-inform", "DER", "-in", "big.crl", "-CAfile", "ca.pem", "-noout", "-text"]);
+    const text = await openssl(["crl", "-inform", "DER", "-in", "big.crl", "-CAfile", "ca.pem", "-noout", "-text"]);
     expect(text).toMatch(/verify OK/);
     expect(text.split("Serial Number:").length - 1).toBe(100_000);
     expect(text).toContain(list[99_999].serial.toUpperCase().slice(-8));

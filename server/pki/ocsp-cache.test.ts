@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -12,6 +12,7 @@ import { certificates } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
 import { testDatabase } from "@/test/support/db";
+import { openssl as runOpenssl } from "@/test/support/openssl";
 import { getCa, type Ca } from "./ca";
 import { createRequest, issue, revoke, type Cert } from "./certs";
 import { serveOcspNode } from "./http";
@@ -25,15 +26,7 @@ let url = "";
 let ca: Ca;
 let org: { id: string; slug: string };
 
-function openssl(args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn("openssl", args, { cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("close", () => resolve(out));
-  });
-}
+const openssl = (args: string[]) => runOpenssl(args, tmp).then((r) => r.out);
 
 async function newCert(name: string): Promise<Cert> {
   execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`], { cwd: tmp, stdio: "pipe" });

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,6 +10,7 @@ import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
+import { openssl as runOpenssl } from "@/test/support/openssl";
 import { freePort } from "@/test/support/ports";
 import { createSubCa, getCa, importRoot, installSubCaCertificate, listCas, regenerateCrl, uploadCrl } from "./ca";
 import { createRequest, issue, revoke } from "./certs";
@@ -25,16 +26,7 @@ let server: FetchServer;
 let org: { id: string; slug: string };
 const user = { id: null as unknown as string, email: "alice@acme.example.com" };
 
-/** Async: openssl ocsp -url talks to the server running in this very process. */
-function openssl(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn("openssl", args, { cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("close", (code) => resolve({ code, out }));
-  });
-}
+const openssl = (args: string[]) => runOpenssl(args, tmp);
 
 /** A CSR made by openssl (key written beside it). */
 function csr(name: string, subj: string, opts: { key?: string; san?: string } = {}) {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -11,6 +11,7 @@ import { createToken } from "@/server/auth/tokens";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, getUserByUsername, type User } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
+import { openssl as runOpenssl } from "@/test/support/openssl";
 import { callerAs, trpcCode } from "@/test/support/trpc";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { devBootstrap } from "./offline";
@@ -48,15 +49,7 @@ function agentCsr(certname: string, opts: { cn?: string; challenge?: string; alt
 const api = (p: string, init: RequestInit = {}) => fetch(`${server.url}/puppet-ca/v1/${p}`, init);
 const put = (certname: string, csr: string) => api(`certificate_request/${certname}`, { method: "PUT", headers: { "content-type": "text/plain" }, body: csr });
 
-function openssl(args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn("openssl", args, { cwd: tmp });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("close", () => resolve(out));
-  });
-}
+const openssl = (args: string[]) => runOpenssl(args, tmp).then((r) => r.out);
 
 beforeAll(async () => {
   await devBootstrap(db(), { outDir: path.join(tmp, "offline"), base: "dc=example,dc=com", orgName: "Test" });
