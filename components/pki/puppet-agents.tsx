@@ -1,4 +1,4 @@
-import { api } from "@/server/api/server";
+import { api, orNotFound } from "@/server/api/server";
 import { hrefWith, PageNumberPager, SearchBox } from "@/components/pager";
 import { Alert, Badge, EmptyState, formatDate, Table, td, th } from "@/components/ui";
 import Link from "next/link";
@@ -18,7 +18,8 @@ export async function PuppetAgents({ slug, path, searchParams }: { slug?: string
   const page = Math.max(1, Number.parseInt(searchParams.page ?? "1", 10) || 1);
   const q = searchParams.q?.trim() || undefined;
   const trpc = await api();
-  const [list, tokens] = await Promise.all([trpc.pki.puppet.agents({ slug, q, state, page }), trpc.pki.puppet.tokens({ slug })]);
+  // Outside the caller's rights (not a leader of this org, not an admin) the page does not exist.
+  const [list, tokens] = await orNotFound(Promise.all([trpc.pki.puppet.agents({ slug, q, state, page }), trpc.pki.puppet.tokens({ slug })]));
   if (!list.ready) return <Alert tone="info">There is no active puppet sub-CA yet: an administrator creates it under Admin → PKI.</Alert>;
   return (
     <div className="space-y-8">

@@ -1,4 +1,3 @@
-import { api, orNotFound } from "@/server/api/server";
 import { AdminPkiTabs } from "@/components/pki/pki-tabs";
 import { PuppetAgents } from "@/components/pki/puppet-agents";
 import { Breadcrumbs, PageHeader } from "@/components/ui";
@@ -6,7 +5,6 @@ import { Breadcrumbs, PageHeader } from "@/components/ui";
 export const metadata = { title: "Puppet agents · PKI · Admin area" };
 
 export default async function AdminPuppetPage({ searchParams }: { searchParams: Promise<{ q?: string; state?: string; page?: string }> }) {
-  await orNotFound((await api()).pki.puppet.tokens({}));
   return (
     <>
       <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "PKI", href: "/admin/pki" }, { label: "Puppet agents" }]} />

@@ -1,4 +1,3 @@
-import { api, orNotFound } from "@/server/api/server";
 import { OrgCertTabs } from "@/components/pki/pki-tabs";
 import { PuppetAgents } from "@/components/pki/puppet-agents";
 
@@ -6,7 +5,6 @@ export const metadata = { title: "Puppet agents" };
 
 export default async function OrgPuppetPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ q?: string; state?: string; page?: string }> }) {
   const { slug } = await params;
-  await orNotFound((await api()).pki.puppet.tokens({ slug }));
   return (
     <div>
       <OrgCertTabs slug={slug} active="puppet" />
