@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -9,6 +9,7 @@ import { closeDb, getDb } from "@/db/client";
 import { certificates } from "@/db/schema";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
+import { openssl, run } from "@/test/support/run";
 import { ADMIN, login, logout } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
@@ -19,19 +20,9 @@ const developer = { username: `pkidev-${suffix}`, password: `Dev-${suffix}-pass-
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-e2e-pki-"));
 const root = path.resolve(import.meta.dirname, "..");
 
-function run(cmd: string, args: string[], cwd = tmp): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { cwd, env: process.env });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("close", (code) => resolve({ code, out }));
-  });
-}
-
 test.beforeAll(async () => {
   // The portal's database and data directory (same encryption key): a demo hierarchy.
-  const boot = await run(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", "pki:dev-bootstrap", "--out", path.join(tmp, "offline")], root);
+  const boot = await run(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", "pki:dev-bootstrap", "--out", path.join(tmp, "offline")], { cwd: root });
   expect(boot.code, boot.out).toBe(0);
   const db = getDb();
   const lead = await createLocalUser(db, leader);
@@ -91,20 +82,24 @@ test("a user picks an ECDSA P-256 key in the browser and downloads a PKCS#12 who
   await expect(form.getByText("Certificate issued.")).toBeVisible();
 
   // OpenSSL 3 opens it without -legacy: the EC key, the certificate and the chain.
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: tmp, encoding: "utf8", stdio: "pipe" });
-  const info = openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nodes", "-info");
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: tmp, encoding: "utf8", stdio: "pipe" });
+  const info = ssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nodes", "-info");
   expect(info).toContain(`subject=DC = com, DC = example, OU = ${slug}, CN = laptop.${domain}`);
   expect(info).toMatch(/subject=CN = Rookery Client CA/);
   expect(info).toContain("BEGIN PRIVATE KEY");
-  expect(openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nokeys").match(/BEGIN CERTIFICATE/g)).toHaveLength(4);
-  openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nocerts", "-nodes", "-out", "laptop.key");
-  openssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-clcerts", "-nokeys", "-out", "laptop.pem");
-  expect(openssl("pkey", "-in", "laptop.key", "-noout", "-text")).toMatch(/ASN1 OID: prime256v1/);
-  expect(openssl("x509", "-in", "laptop.pem", "-noout", "-pubkey")).toBe(openssl("pkey", "-in", "laptop.key", "-pubout"));
-  expect(() => openssl("pkcs12", "-in", file, "-passin", "pass:wrong", "-nokeys")).toThrow();
+  expect(ssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nokeys").match(/BEGIN CERTIFICATE/g)).toHaveLength(4);
+  ssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-nocerts", "-nodes", "-out", "laptop.key");
+  ssl("pkcs12", "-in", file, "-passin", "pass:ec-secret-pass", "-clcerts", "-nokeys", "-out", "laptop.pem");
+  expect(ssl("pkey", "-in", "laptop.key", "-noout", "-text")).toMatch(/ASN1 OID: prime256v1/);
+  expect(ssl("x509", "-in", "laptop.pem", "-noout", "-pubkey")).toBe(ssl("pkey", "-in", "laptop.key", "-pubout"));
+  expect(() => ssl("pkcs12", "-in", file, "-passin", "pass:wrong", "-nokeys")).toThrow();
 
   await page.getByRole("table", { name: "Certificates" }).getByRole("link", { name: `laptop.${domain}` }).click();
   await expect(page.getByText("ECDSA P-256", { exact: true })).toBeVisible();
+  // The org's Puppet agents are for its leaders: a developer finds no such page.
+  expect((await page.goto(`/orgs/${slug}/certificates/puppet`))?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await page.goto(`/orgs/${slug}/certificates`);
   await logout(page);
 });
 
@@ -142,7 +137,7 @@ test("an admin revokes the host certificate and the OCSP answer turns to revoked
     .where(and(eq(certificates.commonName, `web.${domain}`), eq(certificates.state, "issued")));
   fs.writeFileSync(path.join(tmp, "web.pem"), cert.certPem!);
   for (const f of ["host/ca.pem", "level1/ca.pem", "root/ca.pem"]) fs.writeFileSync(path.join(tmp, f.replace("/ca", "")), await (await fetch(`${baseURL}/pki/${f}`)).text());
-  const ocsp = () => run("openssl", ["ocsp", "-issuer", "host.pem", "-cert", "web.pem", "-url", `${baseURL}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"]);
+  const ocsp = () => openssl(["ocsp", "-issuer", "host.pem", "-cert", "web.pem", "-url", `${baseURL}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"], tmp);
   expect((await ocsp()).out).toMatch(/Response verify OK[\s\S]*web.pem: good/);
 
   await login(page, ADMIN.username, ADMIN.password);
@@ -157,6 +152,6 @@ test("an admin revokes the host certificate and the OCSP answer turns to revoked
   expect((await ocsp()).out).toMatch(/web.pem: revoked[\s\S]*Reason: keyCompromise/);
   const crl = Buffer.from(await (await fetch(`${baseURL}/pki/host/crl`)).arrayBuffer());
   fs.writeFileSync(path.join(tmp, "host.crl"), crl);
-  const crlText = (await run("openssl", ["crl", "-inform", "DER", "-in", "host.crl", "-noout", "-text"])).out;
+  const crlText = (await openssl(["crl", "-inform", "DER", "-in", "host.crl", "-noout", "-text"], tmp)).out;
   expect(crlText.replace(/:/g, "").toLowerCase()).toContain(cert.serial!);
 });

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -8,6 +8,7 @@ import { closeDb, getDb } from "@/db/client";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
 import { waitForPort } from "@/test/support/ports";
+import { run } from "@/test/support/run";
 import { login, logout } from "./support";
 
 /**
@@ -22,16 +23,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-e2e-puppet-"));
 const root = path.resolve(import.meta.dirname, "..");
 const caPort = Number(process.env.PUPPET_CA_PORT);
 
-function run(cmd: string, args: string[], cwd = tmp): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { cwd, env: { ...process.env, HOME: tmp } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("close", (code) => resolve({ code, out }));
-  });
-}
-
 /** `puppet ssl bootstrap` with its own confdir/ssldir/vardir; `csrAttributes` is the host's csr_attributes.yaml. */
 function bootstrap(certname: string, csrAttributes?: string) {
   const dir = path.join(tmp, certname);
@@ -42,13 +33,13 @@ function bootstrap(certname: string, csrAttributes?: string) {
     "ssl", "bootstrap", "--certname", certname,
     "--confdir", d("conf"), "--vardir", d("var"), "--ssldir", d("ssl"), "--logdir", d("log"), "--rundir", d("run"),
     "--server", "localhost", "--serverport", String(caPort), "--ca_server", "localhost", "--ca_port", String(caPort), "--waitforcert", "0",
-  ]);
+  ], { cwd: tmp, env: { ...process.env, HOME: tmp } });
 }
 
 test.beforeAll(async () => {
   expect(caPort, "npm test gives the portal a PUPPET_CA_PORT").toBeGreaterThan(0);
   // A demo hierarchy in the portal's database (a no-op when pki.spec.ts made it already).
-  const boot = await run(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", "pki:dev-bootstrap", "--out", path.join(tmp, "offline")], root);
+  const boot = await run(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", "pki:dev-bootstrap", "--out", path.join(tmp, "offline")], { cwd: root });
   expect(boot.code, boot.out).toBe(0);
   const lead = await createLocalUser(getDb(), leader);
   await createOrg(getDb(), { name: slug, source: "local", members: [{ userId: lead.id, role: "leader" }] });

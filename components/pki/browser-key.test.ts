@@ -10,7 +10,7 @@ import { createRequest, issue } from "@/server/pki/certs";
 import { devBootstrap, signCa } from "@/server/pki/offline";
 import { defaultPolicy } from "@/server/pki/policy";
 import { testDatabase } from "@/test/support/db";
-import { openssl as runOpenssl } from "@/test/support/openssl";
+import { openssl as runOpenssl } from "@/test/support/run";
 import { createCsrPem, encryptedKeyPem, generateKey, pkcs12 } from "./browser-key";
 import { keyOptions, parseSans, type KeyChoice } from "./key-types";
 

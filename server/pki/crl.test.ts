@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openssl as runOpenssl } from "@/test/support/openssl";
+import { openssl as runOpenssl } from "@/test/support/run";
 import * as x509 from "./lib";
 import { createCrl, type CrlEntry } from "./crl";
 import { generateKey, randomSerial, normalizeSerial, selfSignedRoot, signerFromPem, revocationReasons, type KeySpec, type RevocationReason } from "./x509";

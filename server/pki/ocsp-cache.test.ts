@@ -12,7 +12,7 @@ import { certificates } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
 import { testDatabase } from "@/test/support/db";
-import { openssl as runOpenssl } from "@/test/support/openssl";
+import { openssl as runOpenssl } from "@/test/support/run";
 import { getCa, type Ca } from "./ca";
 import { createRequest, issue, revoke, type Cert } from "./certs";
 import { serveOcspNode } from "./http";

@@ -10,7 +10,7 @@ import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
-import { openssl as runOpenssl } from "@/test/support/openssl";
+import { openssl as runOpenssl } from "@/test/support/run";
 import { freePort } from "@/test/support/ports";
 import { createSubCa, getCa, importRoot, installSubCaCertificate, listCas, regenerateCrl, uploadCrl } from "./ca";
 import { createRequest, issue, revoke } from "./certs";

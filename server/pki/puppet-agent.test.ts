@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "@/server/auth/tokens";
 import { createLocalUser } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
+import { run, type RunResult } from "@/test/support/run";
 import { devBootstrap } from "./offline";
 import { createAutosignToken, handlePuppetCa } from "./puppet";
 import { startPuppetCaListener, type PuppetCaListener } from "./puppet-listener";
@@ -20,7 +21,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-puppet-agent-"));
 let listener: PuppetCaListener;
 let adminAuth: string;
 
-function puppet(certname: string, sub: "bootstrap" | "verify", opts: { challenge?: string; extensions?: Record<string, string> } = {}): Promise<{ code: number | null; out: string }> {
+function puppet(certname: string, sub: "bootstrap" | "verify", opts: { challenge?: string; extensions?: Record<string, string> } = {}): Promise<RunResult> {
   const dir = path.join(tmp, certname);
   fs.mkdirSync(path.join(dir, "conf"), { recursive: true });
   const yaml = [
@@ -30,13 +31,7 @@ function puppet(certname: string, sub: "bootstrap" | "verify", opts: { challenge
   if (yaml.length) fs.writeFileSync(path.join(dir, "conf", "csr_attributes.yaml"), yaml.join("\n") + "\n");
   const args = ["ssl", sub, "--certname", certname, "--confdir", path.join(dir, "conf"), "--vardir", path.join(dir, "var"), "--ssldir", path.join(dir, "ssl"), "--logdir", path.join(dir, "log"), "--rundir", path.join(dir, "run")];
   if (sub === "bootstrap") args.push("--server", "localhost", "--serverport", String(listener.port), "--ca_server", "localhost", "--ca_port", String(listener.port), "--waitforcert", "0");
-  return new Promise((resolve) => {
-    const p = spawn("puppet", args, { cwd: tmp, env: { ...process.env, HOME: tmp } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("close", (code) => resolve({ code, out }));
-  });
+  return run("puppet", args, { cwd: tmp, env: { ...process.env, HOME: tmp } });
 }
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { createToken } from "@/server/auth/tokens";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, getUserByUsername, type User } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
-import { openssl as runOpenssl } from "@/test/support/openssl";
+import { openssl as runOpenssl } from "@/test/support/run";
 import { callerAs, trpcCode } from "@/test/support/trpc";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { devBootstrap } from "./offline";
