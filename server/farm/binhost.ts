@@ -25,6 +25,11 @@ import { profileNamePattern } from "./profiles";
 
 export type Target = { environment: string; arch: string; profile: string };
 
+/** The condition "a publication of this target" (environment, arch and profile). */
+export function ofTarget(t: Target) {
+  return and(eq(binhostPublications.environment, t.environment), eq(binhostPublications.arch, t.arch), eq(binhostPublications.profile, t.profile));
+}
+
 const envPattern = /^[a-z][a-z0-9-]{0,31}$/;
 const archPattern = /^[a-z0-9_-]{1,32}$/;
 
@@ -204,9 +209,7 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
         .set({ supersededAt: new Date() })
         .where(
           and(
-            eq(binhostPublications.environment, input.environment),
-            eq(binhostPublications.arch, input.arch),
-            eq(binhostPublications.profile, input.profile),
+            ofTarget(input),
             isNull(binhostPublications.supersededAt),
             sql`${binhostPublications.id} <> ${pub.id}`,
           ),
@@ -254,9 +257,7 @@ export async function listPublicationPackages(db: DbOrTx, t: Target, opts: { lim
     .from(binhostPublications)
     .where(
       and(
-        eq(binhostPublications.environment, t.environment),
-        eq(binhostPublications.arch, t.arch),
-        eq(binhostPublications.profile, t.profile),
+        ofTarget(t),
         isNull(binhostPublications.supersededAt),
       ),
     )
@@ -286,9 +287,7 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
     .from(binhostPublications)
     .where(
       and(
-        eq(binhostPublications.environment, pub.environment),
-        eq(binhostPublications.arch, pub.arch),
-        eq(binhostPublications.profile, pub.profile),
+        ofTarget(pub),
         isNull(binhostPublications.removedAt),
         lt(binhostPublications.createdAt, pub.createdAt),
       ),

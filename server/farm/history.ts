@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { binhostPublications, buildJobs, pipelines } from "@/db/schema";
+import { ofTarget } from "./binhost";
 import { FARM_SOURCE } from "./pipeline";
 
 /**
@@ -66,7 +67,7 @@ export async function targetHistory(db: DbOrTx, target: { environment: string; a
   const publications = await db
     .select({ createdAt: binhostPublications.createdAt, packages: binhostPublications.packageCount, bytes: binhostPublications.bytes })
     .from(binhostPublications)
-    .where(and(eq(binhostPublications.environment, target.environment), eq(binhostPublications.arch, target.arch), eq(binhostPublications.profile, target.profile)))
+    .where(ofTarget(target))
     .orderBy(desc(binhostPublications.createdAt))
     .limit(limit);
   return { builds, publications };
