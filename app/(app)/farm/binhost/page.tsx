@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
-import { formatBytes } from "@/components/ui";
-import { Breadcrumbs, EmptyState, PageHeader, Table, formatDate, td, th } from "@/components/ui";
+import { ProfileMatrix } from "@/components/farm/profile-matrix";
+import { Breadcrumbs, EmptyState, PageHeader, formatBytes, formatDate } from "@/components/ui";
 
 export const metadata = { title: "Binary packages" };
 
@@ -28,45 +28,26 @@ export default async function FarmBinhostPage() {
       {live.length === 0 ? (
         <EmptyState title="Nothing published yet">A profile&apos;s packages appear here after its first successful build.</EmptyState>
       ) : (
-        <Table label="Published binhosts">
-          <thead>
-            <tr>
-              <th className={th}>Profile</th>
-              {columns.map((c) => (
-                <th key={c} className={th}>
-                  {c.replace("/", " · ")}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
-            {profiles.map((profile) => (
-              <tr key={profile}>
-                <td className={`${td} font-medium`}>{profile}</td>
-                {columns.map((c) => {
-                  const p = cell.get(`${c}/${profile}`);
-                  return (
-                    <td key={c} className={td}>
-                      {p ? (
-                        <>
-                          <Link className="text-brand-600 hover:underline" href={`/farm/binhost/${p.environment}/${p.arch}/${p.profile}`} aria-label={`${p.profile} in ${p.environment} for ${p.arch}`}>
-                            {p.packageCount} package{p.packageCount === 1 ? "" : "s"}
-                          </Link>
-                          <div className="text-xs text-gray-500">
-                            {formatBytes(p.bytes)} · {formatDate(p.createdAt)}
-                            {p.inherited > 0 && ` · +${p.inherited} from parents`}
-                          </div>
-                        </>
-                      ) : (
-                        <span className="text-gray-400">—</span>
-                      )}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <ProfileMatrix
+          label="Published binhosts"
+          columns={columns}
+          profiles={profiles}
+          columnLabel={(c) => c.replace("/", " · ")}
+          cell={(profile, c) => {
+            const p = cell.get(`${c}/${profile}`);
+            return p ? (
+              <>
+                <Link className="text-brand-600 hover:underline" href={`/farm/binhost/${p.environment}/${p.arch}/${p.profile}`} aria-label={`${p.profile} in ${p.environment} for ${p.arch}`}>
+                  {p.packageCount} package{p.packageCount === 1 ? "" : "s"}
+                </Link>
+                <div className="text-xs text-gray-500">
+                  {formatBytes(p.bytes)} · {formatDate(p.createdAt)}
+                  {p.inherited > 0 && ` · +${p.inherited} from parents`}
+                </div>
+              </>
+            ) : null;
+          }}
+        />
       )}
     </>
   );

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { seconds, StatusBadge, type BuildStatus } from "@/components/runners/status";
-import { Breadcrumbs, EmptyState, formatBytes, formatDate, PageHeader, Table, td, th } from "@/components/ui";
+import { ProfileMatrix } from "@/components/farm/profile-matrix";
+import { Breadcrumbs, EmptyState, formatBytes, formatDate, PageHeader } from "@/components/ui";
 import { api, orNotFound } from "@/server/api/server";
 
 export const metadata = { title: "Build matrix" };
@@ -18,48 +19,28 @@ export default async function FarmBuildMatrixPage() {
       {cells.length === 0 ? (
         <EmptyState title="No builds yet">Run a build from a profile's generated build page, or add a schedule.</EmptyState>
       ) : (
-        <Table label="Build matrix">
-          <thead>
-            <tr>
-              <th className={th}>Profile</th>
-              {columns.map((c) => (
-                <th key={c} className={th}>
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {profiles.map((p) => (
-              <tr key={p}>
-                <td className={`${td} font-medium`}>{p}</td>
-                {columns.map((col) => {
-                  const c = at.get(`${col}/${p}`);
-                  return (
-                    <td key={col} className={td}>
-                      {c ? (
-                        <Link href={`/farm/builds/${c.environment}/${c.arch}/${c.profile}`} className="block hover:underline" aria-label={`${p} ${col}: ${c.status}`}>
-                          <StatusBadge status={c.status as BuildStatus} />
-                          <span className="mt-0.5 block text-xs text-gray-600 dark:text-gray-400">
-                            {formatDate(c.finishedAt ?? c.startedAt)} · {seconds(c.startedAt, c.finishedAt)}
-                            {c.packages !== null && (
-                              <>
-                                {" "}
-                                · {c.packages} packages, {formatBytes(c.bytes ?? 0)}
-                              </>
-                            )}
-                          </span>
-                        </Link>
-                      ) : (
-                        <span className="text-gray-400">—</span>
-                      )}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <ProfileMatrix
+          label="Build matrix"
+          columns={columns}
+          profiles={profiles}
+          cell={(p, col) => {
+            const c = at.get(`${col}/${p}`);
+            return c ? (
+              <Link href={`/farm/builds/${c.environment}/${c.arch}/${c.profile}`} className="block hover:underline" aria-label={`${p} ${col}: ${c.status}`}>
+                <StatusBadge status={c.status as BuildStatus} />
+                <span className="mt-0.5 block text-xs text-gray-600 dark:text-gray-400">
+                  {formatDate(c.finishedAt ?? c.startedAt)} · {seconds(c.startedAt, c.finishedAt)}
+                  {c.packages !== null && (
+                    <>
+                      {" "}
+                      · {c.packages} packages, {formatBytes(c.bytes ?? 0)}
+                    </>
+                  )}
+                </span>
+              </Link>
+            ) : null;
+          }}
+        />
       )}
     </>
   );
