@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { HydrationMark } from "@/components/hydration-mark";
 import { TRPCProvider } from "@/components/trpc";
 import "./globals.css";
 
@@ -16,6 +17,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       </head>
       <body className="min-h-screen bg-gray-50 text-gray-900 antialiased dark:bg-gray-950 dark:text-gray-100">
         <TRPCProvider>{children}</TRPCProvider>
+        <HydrationMark />
       </body>
     </html>
   );

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
 import { readMail } from "@/test/support/mail-sink";
-import { ADMIN, env, login, logout } from "./support";
+import { ADMIN, env, expect, login, logout, test } from "./support";
 
 /** A fresh local account for one story, so no other spec's users are touched. */
 async function freshUser(prefix: string, withEmail = true) {

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import PgBoss from "pg-boss";
-import { ADMIN, env, login, logout } from "./support";
+import { ADMIN, env, expect, login, logout, test } from "./support";
 
 const stamp = Date.now().toString(36);
 const orgName = `Admin Story ${stamp}`;

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, login, logout, trpcMutation } from "./support";
+import { ADMIN, expect, login, logout, test, trpcMutation } from "./support";
 
 const stamp = Date.now().toString(36);
 const slug = `audit-story-${stamp}`;

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
-import { ADMIN, login } from "./support";
+import { ADMIN, expect, login, test } from "./support";
 
 const feature = `ruby-yjit-${randomBytes(3).toString("hex")}`;
 

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, login } from "./support";
+import { ADMIN, expect, login, test } from "./support";
 
 test("an admin schedules a nightly build and a build on every merge, with cron mistakes explained", async ({ page }) => {
   await login(page, ADMIN.username, ADMIN.password);

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { publishBuild } from "@/server/farm/binhost";
 import { runGit } from "@/server/git/cli";
@@ -10,7 +9,7 @@ import { commitFiles } from "@/server/git/commit";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo } from "@/server/git/repos";
 import { makeGpkg } from "@/test/support/gpkg";
-import { ADMIN, login } from "./support";
+import { ADMIN, expect, login, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const branch = `feature/e2e-${suffix}`;

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, trpcMutation } from "./support";
+import { ADMIN, expect, test, trpcMutation } from "./support";
 
 test("an empty instance sends everyone to setup, which creates the first admin and then disappears", async ({ page }) => {
   await page.goto("/orgs/anything");

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
-import { login } from "./support";
+import { expect, login, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const leader = { username: `flowlead-${suffix}`, password: `Flow-${suffix}-pass-9` };

@@ -3,11 +3,10 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
-import { login } from "./support";
+import { expect, login, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const leader = { username: `gitlead-${suffix}`, password: `Lead-${suffix}-pass-9` };

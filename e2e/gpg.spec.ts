@@ -1,5 +1,5 @@
-import { request as pwRequest, expect, test } from "@playwright/test";
-import { ADMIN, login } from "./support";
+import { request as pwRequest } from "@playwright/test";
+import { ADMIN, expect, login, test } from "./support";
 
 test("an admin generates an environment's package signing key; hosts download the public key without login", async ({ page, baseURL }) => {
   page.on("dialog", (d) => void d.accept());

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { LDAP_BASE, ldapModify } from "../test/support/slapd";
-import { ADMIN, env, login, logout } from "./support";
+import { ADMIN, env, expect, login, logout, test } from "./support";
 
 test.describe.configure({ mode: "serial" });
 

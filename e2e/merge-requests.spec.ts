@@ -3,11 +3,11 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
-import { login, logout } from "./support";
+import { expect, login, logout, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const dev = { username: `mrdev-${suffix}`, password: `Dev-${suffix}-pass-9` };

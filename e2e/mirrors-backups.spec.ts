@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
-import { ADMIN, login } from "./support";
+import { ADMIN, expect, login, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const leader = { username: `mirlead-${suffix}`, password: `Lead-${suffix}-pass/9` };

@@ -3,14 +3,13 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { and, eq } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
 import { certificates } from "@/db/schema";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
 import { openssl, run } from "@/test/support/run";
-import { ADMIN, login, logout } from "./support";
+import { ADMIN, expect, login, logout, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const slug = `pki-${suffix}`;

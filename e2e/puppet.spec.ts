@@ -3,13 +3,12 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
 import { waitForPort } from "@/test/support/ports";
 import { run } from "@/test/support/run";
-import { login, logout } from "./support";
+import { expect, login, logout, test } from "./support";
 
 /**
  * A leader runs the Puppet agents of their org from the browser, with a stock `puppet agent`

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { execFileSync } from "node:child_process";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
-import { login, logout } from "./support";
+import { expect, login, logout, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const lead = { username: `rellead-${suffix}`, password: `Lead-${suffix}-pass-9` };

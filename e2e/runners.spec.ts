@@ -2,9 +2,8 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
 import { registerRunnerCli, startRunnerProcess, type RunnerProcess } from "@/test/support/runner";
-import { ADMIN, login } from "./support";
+import { ADMIN, expect, login, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const tag = `e2e-${suffix}`;

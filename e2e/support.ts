@@ -1,4 +1,40 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Locator, type Page } from "@playwright/test";
+
+/**
+ * Every spec imports `test` and `expect` from here. A click that lands before React hydrates
+ * the page is silently lost, so every locator action first waits for the mark the root layout
+ * sets once hydrated (components/hydration-mark.tsx): one guard instead of longer timeouts.
+ */
+export const test = base.extend<{ hydrationGuard: void }>({
+  hydrationGuard: [
+    async ({ page }, use) => {
+      guardInteractions(page.locator("html"));
+      await use();
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+export async function hydrated(page: Page) {
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
+const interactions = ["click", "dblclick", "tap", "hover", "fill", "clear", "press", "pressSequentially", "type", "check", "uncheck", "setChecked", "selectOption", "setInputFiles", "dragTo"] as const;
+let guarded = false;
+
+function guardInteractions(sample: Locator) {
+  if (guarded) return;
+  guarded = true;
+  const proto = Object.getPrototypeOf(sample) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of interactions) {
+    const action = proto[name];
+    proto[name] = async function (this: Locator, ...args: unknown[]) {
+      await hydrated(this.page());
+      return action.apply(this, args);
+    };
+  }
+}
 
 export const ADMIN = { username: "root", password: "Rookery-admin-2026" };
 

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
 import { closeDb, getDb } from "@/db/client";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
 import { startHookListener, validSignature, type HookListener } from "@/test/support/hook-listener";
-import { login } from "./support";
+import { expect, login, test } from "./support";
 
 const suffix = randomBytes(3).toString("hex");
 const leader = { username: `hooklead-${suffix}`, password: `Lead-${suffix}-pass-9` };

@@ -14,7 +14,7 @@ import {
   RevokedInfo,
   SingleResponse,
 } from "@peculiar/asn1-ocsp";
-import { AlgorithmIdentifier, CRLReason, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { AlgorithmIdentifier, Certificate, CRLReason, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import * as x509 from "./lib";
 import { normalizeSerial, revocationReasons, serialForDer, signWithKey, type RevocationReason, type Signer } from "./x509";
 
@@ -42,7 +42,11 @@ export function certIdFor(issuer: x509.X509Certificate, serial: string, hashOid 
 
 const signatureOids = { rsa: "1.2.840.113549.1.1.11", "SHA-256": "1.2.840.10045.4.3.2", "SHA-384": "1.2.840.10045.4.3.3" };
 
-/** A signed OCSPResponse (DER) for one certificate, signed by its issuing CA. */
+/**
+ * A signed OCSPResponse (DER) for one certificate, signed by its issuing CA. The CA's own
+ * certificate rides in `certs`: OpenSSL 3.0.22 and later no longer take the signer from
+ * `-issuer`, so a response without it fails with "signer certificate not found".
+ */
 export async function signOcspResponse(issuer: Issuer, certId: CertID, status: OcspStatus, now = new Date()): Promise<Buffer> {
   const certStatus =
     status.kind === "good"
@@ -61,7 +65,8 @@ export async function signOcspResponse(issuer: Issuer, certId: CertID, status: O
   const signatureAlgorithm = ec
     ? new AlgorithmIdentifier({ algorithm: signatureOids[issuer.signer.algorithm.hash] })
     : new AlgorithmIdentifier({ algorithm: signatureOids.rsa, parameters: null });
-  const basic = new BasicOCSPResponse({ tbsResponseData: tbs, signatureAlgorithm, signature: new Uint8Array(signature).buffer });
+  const certs = [AsnConvert.parse(issuer.cert.rawData, Certificate)];
+  const basic = new BasicOCSPResponse({ tbsResponseData: tbs, signatureAlgorithm, signature: new Uint8Array(signature).buffer, certs });
   const response = new OCSPResponse({
     responseStatus: OCSPResponseStatus.successful,
     responseBytes: new ResponseBytes({ responseType: id_pkix_ocsp_basic, response: new OctetString(AsnConvert.serialize(basic)) }),
