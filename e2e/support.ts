@@ -5,11 +5,23 @@ import { test as base, expect, type Locator, type Page } from "@playwright/test"
  * the page is silently lost, so every locator action first waits for the mark the root layout
  * sets once hydrated (components/hydration-mark.tsx): one guard instead of longer timeouts.
  */
-export const test = base.extend<{ hydrationGuard: void }>({
+export const test = base.extend<{ hydrationGuard: void; cspGuard: void }>({
   hydrationGuard: [
     async ({ page }, use) => {
       guardInteractions(page.locator("html"));
       await use();
+    },
+    { auto: true },
+  ],
+  // Our CSP (server/security/front-door.ts) must never block our own scripts or styles.
+  cspGuard: [
+    async ({ page }, use) => {
+      const blocked: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error" && /Refused to (execute|load|apply|connect|evaluate)/.test(m.text())) blocked.push(m.text());
+      });
+      await use();
+      expect(blocked, "Content-Security-Policy violations").toEqual([]);
     },
     { auto: true },
   ],

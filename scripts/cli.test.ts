@@ -15,6 +15,8 @@ import { getUserByUsername } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
 import { freePort } from "@/test/support/ports";
 
+const ADDRESS = "198.51.100.7";
+
 const db = testDatabase();
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-cli-"));
@@ -64,7 +66,7 @@ describe("rookery CLI", { timeout: 60_000 }, () => {
     const created = await cli("user:create", "--username", "Opsy", "--password", "Operator-pass-42", "--admin");
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout.trim()).toBe("Created administrator opsy");
-    const user = await authenticate(db(), "opsy", "Operator-pass-42");
+    const user = await authenticate(db(), "opsy", "Operator-pass-42", ADDRESS);
     expect(user).toMatchObject({ username: "opsy", isAdmin: true, source: "local" });
 
     const dup = await cli("user:create", "--username", "opsy", "--password", "Operator-pass-42");
@@ -87,8 +89,8 @@ describe("rookery CLI", { timeout: 60_000 }, () => {
     expect((await cli("user:create", "--username", "pat", "--password", "First-password-1")).code).toBe(0);
     const changed = await cli("user:passwd", "--username", "pat", "--password", "Second-password-2");
     expect(changed.code, changed.stderr).toBe(0);
-    await expect(authenticate(db(), "pat", "First-password-1")).rejects.toThrow("Invalid username or password");
-    await expect(authenticate(db(), "pat", "Second-password-2")).resolves.toMatchObject({ username: "pat" });
+    await expect(authenticate(db(), "pat", "First-password-1", ADDRESS)).rejects.toThrow("Invalid username or password");
+    await expect(authenticate(db(), "pat", "Second-password-2", ADDRESS)).resolves.toMatchObject({ username: "pat" });
     const missing = await cli("user:passwd", "--username", "nobody-here", "--password", "Second-password-2");
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe("rookery: username: No user named nobody-here");

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { closeDb, getDb, type Db } from "@/db/client";
 import { recordAudit, type AuditEntry } from "@/server/audit";
-import { clearFailures } from "@/server/auth/throttle";
+import { unlockUser } from "@/server/auth/throttle";
 import { runBackup } from "@/server/backups";
 import { restoreRepo, RestoreError } from "@/server/backups/restore";
 import { createToken } from "@/server/auth/tokens";
@@ -102,7 +102,7 @@ const commands = {
       const username = normalizeUsername(a.username);
       await db.transaction(async (tx) => {
         await setLocalPassword(tx, username, a.password);
-        await clearFailures(tx, username);
+        await unlockUser(tx, username);
         await recordAudit(tx, { actor, action: "user:passwd", targetType: "user", targetId: username, outcome: "success" });
       });
       return `Password of ${username} changed`;

@@ -17,6 +17,7 @@ import { startWorkers, type Workers } from "@/workers";
 import { startEmbeddedRunner } from "@/server/runners/embedded";
 import { startPuppetCa } from "@/server/pki/puppet-listener";
 import { serveOcspNode } from "@/server/pki/http";
+import { frontDoor } from "@/server/security/front-door";
 
 const log = (line: string) => console.log(`[rookery] ${line}`);
 const dev = process.argv.includes("--dev");
@@ -31,9 +32,12 @@ async function serveWeb() {
   const app = next({ dev, dir, hostname: config.host, port: config.port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  // The binhost and OCSP, the machine traffic, are served before Next.js (app/packages/ and
-  // app/pki/ are the same handlers for `next dev`).
-  const server = http.createServer((req, res) => serveBinhostNode(req, res) || serveOcspNode(req, res) || handle(req, res));
+  // The front door's rules hold for every request. The binhost and OCSP, the machine traffic,
+  // are served before Next.js (app/packages/ and app/pki/ are the same handlers for `next dev`).
+  const door = { publicUrl: config.publicUrl, dev };
+  const server = http.createServer(
+    (req, res) => frontDoor(req, res, door) || serveBinhostNode(req, res) || serveOcspNode(req, res) || handle(req, res),
+  );
   server.listen(config.port, config.host);
   const stop = () => {
     server.close();

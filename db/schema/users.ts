@@ -1,5 +1,5 @@
 
-import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const userSource = pgEnum("user_source", ["local", "ldap"]);
 export const tokenScope = pgEnum("token_scope", ["read", "write"]);
@@ -20,12 +20,18 @@ export const users = pgTable("users", {
 });
 
 /** Failed logins per username (known or not), for the 5-in-10-minutes lockout. */
-export const loginThrottle = pgTable("login_throttle", {
-  username: text("username").primaryKey(),
-  failures: integer("failures").notNull().default(0),
-  windowStart: timestamp("window_start", { withTimezone: true }).notNull().defaultNow(),
-  lockedUntil: timestamp("locked_until", { withTimezone: true }),
-});
+/** Failed logins per user name *and* source address: a stranger's failures lock out the stranger, not the owner. */
+export const loginThrottle = pgTable(
+  "login_throttle",
+  {
+    username: text("username").notNull(),
+    address: text("address").notNull().default(""),
+    failures: integer("failures").notNull().default(0),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.username, t.address] })],
+);
 
 export const personalAccessTokens = pgTable(
   "personal_access_tokens",

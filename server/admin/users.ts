@@ -1,6 +1,7 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
+import { unlockUser } from "@/server/auth/throttle";
 import { getUserById, UserInputError, type User } from "@/server/users";
 
 export const NOT_YOURSELF = "You cannot change your own account here; ask another administrator";
@@ -39,4 +40,11 @@ export async function changeUser(db: Db, actorId: string, userId: string, change
     const [updated] = await tx.update(users).set(set).where(eq(users.id, user.id)).returning();
     return updated;
   });
+}
+
+/** Lifts every failed-login lock on the account; returns its name and how many addresses were locked. */
+export async function unlockSignIn(db: DbOrTx, userId: string): Promise<{ username: string; unlocked: number }> {
+  const user = await getUserById(db, userId);
+  if (!user) throw new UserInputError("userId", "No such user");
+  return { username: user.username, unlocked: await unlockUser(db, user.username) };
 }

@@ -8,17 +8,21 @@ import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/creden
 import { getSessionUser } from "@/server/auth/session";
 import { OrgInputError } from "@/server/orgs";
 import { PkiInputError } from "@/server/pki/x509";
+import { controlCharMessage, controlCharPath } from "@/server/security/input";
+import { internalErrorMessage, logInternalError, newRequestId } from "@/server/security/errors";
 import { UserInputError, type User } from "@/server/users";
+import { clientAddress } from "@/server/security/front-door";
 
 /** What a mutation tells the audit log beyond who/what/outcome. */
 export type AuditNote = { orgId?: string | null; targetType?: string; targetId?: string; details?: Record<string, unknown> };
 
 export type Context = { db: Db; user: User | null; actor: Actor; audit: AuditNote };
 
-export async function createContext(opts: { headers: Headers }): Promise<Context> {
+/** `sessionUser`: how to read the browser session; tests that serve the router outside Next pass their own. */
+export async function createContext(opts: { headers: Headers; sessionUser?: () => Promise<User | null> }): Promise<Context> {
   const db = getDb();
-  const viaHeader = await userFromAuthorizationHeader(opts.headers.get("authorization"));
-  const user = viaHeader?.user ?? (await getSessionUser());
+  const viaHeader = await userFromAuthorizationHeader(opts.headers.get("authorization"), clientAddress(opts.headers));
+  const user = viaHeader?.user ?? (await (opts.sessionUser ?? getSessionUser)());
   const actor: Actor = user ? actorFromUser(user, viaHeader?.scope) : { kind: "anonymous" };
   return { db, user, actor, audit: {} };
 }
@@ -44,11 +48,36 @@ function fieldErrorsOf(cause: unknown): Record<string, string[]> | null {
   return null;
 }
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
-    return { ...shape, data: { ...shape.data, stack: undefined, fieldErrors: fieldErrorsOf(error.cause) } };
-  },
+/** "name: must be at least 1 character" for the first zod issue, instead of zod's JSON dump. */
+function firstIssue(error: ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` : "Invalid input";
+}
+
+/**
+ * The one error formatter: unexpected errors become a generic message with a request id (the
+ * detail goes to the server log only); expected ones keep their message and field errors.
+ */
+export function formatError<S extends { message: string; data: object }>({ shape, error, path }: { shape: S; error: TRPCError; path?: string }) {
+  if (error.code === "INTERNAL_SERVER_ERROR") {
+    const requestId = newRequestId();
+    logInternalError(requestId, `tRPC ${path ?? "?"}`, error.cause ?? error);
+    return { ...shape, message: internalErrorMessage(requestId), data: { ...shape.data, stack: undefined, fieldErrors: null, requestId } };
+  }
+  const message = error.cause instanceof ZodError ? firstIssue(error.cause) : shape.message;
+  return { ...shape, message, data: { ...shape.data, stack: undefined, fieldErrors: fieldErrorsOf(error.cause), requestId: undefined } };
+}
+
+const t = initTRPC.context<Context>().create({ transformer: superjson, errorFormatter: formatError });
+
+/** The boundary rule (server/security/input.ts), before any schema or query sees the input. */
+const refuseControlChars = t.middleware(async ({ getRawInput, next }) => {
+  const field = controlCharPath(await getRawInput());
+  if (field !== null) {
+    const message = controlCharMessage(field);
+    throw new TRPCError({ code: "BAD_REQUEST", message, cause: new FieldError(field || "input", message) });
+  }
+  return next();
 });
 
 /** Maps domain and policy errors to tRPC errors a person can act on. */
@@ -77,14 +106,15 @@ const auditMutations = t.middleware(async ({ ctx, type, path, next }) => {
     targetType: note.targetType,
     targetId: note.targetId,
     outcome,
-    details: { ...note.details, ...(result.ok ? {} : { error: result.error.message }) },
+    // An internal error's text (SQL, paths) stays in the server log, not in the audit log leaders read.
+    details: { ...note.details, ...(result.ok ? {} : { error: code === "INTERNAL_SERVER_ERROR" ? "internal error" : result.error.message }) },
   }).catch((e) => console.error("audit write failed:", e instanceof Error ? e.message : e));
   return result;
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(auditMutations).use(errorMapping);
+export const publicProcedure = t.procedure.use(auditMutations).use(refuseControlChars).use(errorMapping);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user || ctx.actor.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });

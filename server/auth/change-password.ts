@@ -4,6 +4,9 @@ import { setLocalPassword, UserInputError, type User } from "@/server/users";
 import { passwordProblem, verifyPassword } from "./password";
 import { clearFailures, lockedUntil, recordFailure } from "./throttle";
 
+/** Wrong current passwords count on their own, apart from any address's login failures. */
+const PASSWORD_CHANGE = "(password change)";
+
 export const WRONG_CURRENT_PASSWORD = "Current password is incorrect";
 
 /**
@@ -17,16 +20,16 @@ export async function changeOwnPassword(db: Db, user: User, input: { current: st
   const problem = passwordProblem(input.password, user.username);
   if (problem) throw new UserInputError("password", problem);
 
-  const locked = await lockedUntil(db, user.username);
+  const locked = await lockedUntil(db, user.username, PASSWORD_CHANGE);
   if (locked) {
     const minutes = Math.max(1, Math.ceil((locked.getTime() - Date.now()) / 60000));
     throw new UserInputError("current", `Too many failed attempts: try again in ${minutes} minute${minutes === 1 ? "" : "s"}`);
   }
   if (!(await verifyPassword(input.current, user.passwordHash))) {
-    await recordFailure(db, user.username);
+    await recordFailure(db, user.username, PASSWORD_CHANGE);
     throw new UserInputError("current", WRONG_CURRENT_PASSWORD);
   }
-  await clearFailures(db, user.username);
+  await clearFailures(db, user.username, PASSWORD_CHANGE);
   if (input.password === input.current) throw new UserInputError("password", "Choose a password different from the current one");
 
   await db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import { getDb } from "@/db/client";
+import { hasControlChar } from "@/server/security/input";
 import type { User } from "@/server/users";
 import { authenticate, LoginError } from "./login";
 import type { Actor } from "./policy";
@@ -12,8 +13,9 @@ export function actorFromUser(user: User, tokenScope?: "read" | "write"): Actor 
  * Machine credentials: `Authorization: Bearer <token>` or Basic with username + token
  * or username + password (local accounts; LDAP accounts bind against the directory).
  */
-export async function userFromAuthorizationHeader(header: string | null) {
-  if (!header) return null;
+/** `address`: the client's IP (clientAddress() of the request), which login failures are counted by. */
+export async function userFromAuthorizationHeader(header: string | null, address: string) {
+  if (!header || hasControlChar(header)) return null;
   const db = getDb();
   const [scheme, value] = header.split(" ", 2);
   if (!value) return null;
@@ -21,13 +23,13 @@ export async function userFromAuthorizationHeader(header: string | null) {
   if (scheme.toLowerCase() !== "basic") return null;
   const decoded = Buffer.from(value, "base64").toString("utf8");
   const sep = decoded.indexOf(":");
-  if (sep < 0) return null;
+  if (sep < 0 || hasControlChar(decoded)) return null;
   const username = decoded.slice(0, sep);
   const secret = decoded.slice(sep + 1);
   const viaToken = await verifyToken(db, secret, username);
   if (viaToken) return viaToken;
   try {
-    const user = await authenticate(db, username, secret);
+    const user = await authenticate(db, username, secret, address);
     return { user, scope: undefined };
   } catch (e) {
     if (e instanceof LoginError) return null;

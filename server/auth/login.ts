@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { DirectoryUnavailableError, ldapAuthenticate } from "@/server/ldap/client";
 import { getUserByUsername, normalizeUsername, touchLogin, upsertLdapUser, type User } from "@/server/users";
-import { verifyPassword } from "./password";
+import { hasControlChar } from "@/server/security/input";
+import { recordAudit } from "@/server/audit";
+import { hashPassword, verifyPassword } from "./password";
 import { clearFailures, lockedUntil, recordFailure } from "./throttle";
 
 export const INVALID_CREDENTIALS = "Invalid username or password";
@@ -15,21 +18,28 @@ function lockMessage(until: Date, now = new Date()) {
   return `Too many failed attempts: this account is locked for ${minutes} minute${minutes === 1 ? "" : "s"}. Try again later.`;
 }
 
+// Checked against when there is no local password to check, so that an unknown name costs
+// the same scrypt as a known one and timing does not tell which names exist.
+let dummyHash: Promise<string> | null = null;
+const standIn = () => (dummyHash ??= hashPassword(randomBytes(16).toString("hex")));
+
 /**
  * Local accounts first (they work without a directory), then LDAP. Every failure is
- * counted per username, known or not, so the lockout reveals nothing either.
+ * counted per username (known or not, so the lockout reveals nothing either) and source
+ * address (so a stranger cannot lock the owner out; see throttle.ts).
  */
-export async function authenticate(db: Db, rawUsername: string, password: string): Promise<User> {
+export async function authenticate(db: Db, rawUsername: string, password: string, address: string): Promise<User> {
   const username = normalizeUsername(rawUsername);
-  if (!username || username.length > 128 || !password) throw new LoginError(INVALID_CREDENTIALS);
-  const locked = await lockedUntil(db, username);
+  if (!username || username.length > 128 || !password || hasControlChar(username) || hasControlChar(password)) throw new LoginError(INVALID_CREDENTIALS);
+  const locked = await lockedUntil(db, username, address);
   if (locked) throw new LoginError(lockMessage(locked));
 
   const existing = await getUserByUsername(db, username);
   let user: User | null = null;
   if (existing?.source === "local") {
-    if (existing.passwordHash && (await verifyPassword(password, existing.passwordHash))) user = existing;
+    if (await verifyPassword(password, existing.passwordHash ?? (await standIn()))) user = existing.passwordHash ? existing : null;
   } else {
+    await verifyPassword(password, await standIn());
     const ldap = getConfig().ldap;
     if (ldap) {
       try {
@@ -43,10 +53,19 @@ export async function authenticate(db: Db, rawUsername: string, password: string
   }
 
   if (!user || user.disabledAt) {
-    const lockedNow = await recordFailure(db, username);
+    const lockedNow = await recordFailure(db, username, address);
+    if (lockedNow)
+      await recordAudit(db, {
+        actor: { kind: "anonymous" },
+        action: "auth.lockout",
+        targetType: "user",
+        targetId: username,
+        outcome: "denied",
+        details: { address, until: lockedNow.toISOString() },
+      });
     throw new LoginError(lockedNow ? lockMessage(lockedNow) : INVALID_CREDENTIALS);
   }
-  await clearFailures(db, username);
+  await clearFailures(db, username, address);
   await touchLogin(db, user.id);
   return user;
 }

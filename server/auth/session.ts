@@ -5,6 +5,7 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { getUserById, type User } from "@/server/users";
+import { clientAddress } from "@/server/security/front-door";
 import { authenticate, LoginError } from "./login";
 
 const credentials = z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) });
@@ -17,11 +18,11 @@ export const authOptions: NextAuthOptions = {
     CredentialsProvider({
       name: "Rookery",
       credentials: { username: { label: "Username", type: "text" }, password: { label: "Password", type: "password" } },
-      async authorize(raw) {
+      async authorize(raw, req) {
         const parsed = credentials.safeParse(raw);
         if (!parsed.success) throw new Error("Invalid username or password");
         try {
-          const user = await authenticate(getDb(), parsed.data.username, parsed.data.password);
+          const user = await authenticate(getDb(), parsed.data.username, parsed.data.password, clientAddress(req?.headers ?? {}));
           return { id: user.id, name: user.displayName, email: user.email };
         } catch (e) {
           if (e instanceof LoginError) throw new Error(e.message);

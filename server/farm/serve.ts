@@ -12,6 +12,7 @@ import { binhostRoot } from "./binhost";
 import { getArchitecture } from "./catalog";
 import { binreposConf, binreposEntries } from "./generate";
 import { profilesForEnvironment } from "./repo";
+import { clientAddress } from "@/server/security/front-door";
 
 /**
  * GET/HEAD /packages/<env>/gentoo/<arch>/<profile>/… — what emerge fetches (Packages,
@@ -198,7 +199,7 @@ export function serveBinhostNode(req: IncomingMessage, res: ServerResponse): boo
       });
     // Anonymous may fetch packages (the policy says so): no credential lookup on the hot path.
     const anonymous: Actor = { kind: "anonymous" };
-    const auth = !can(anonymous, "farm:binhost") && req.headers.authorization ? await userFromAuthorizationHeader(req.headers.authorization) : null;
+    const auth = !can(anonymous, "farm:binhost") && req.headers.authorization ? await userFromAuthorizationHeader(req.headers.authorization, clientAddress(req.headers)) : null;
     const actor: Actor = auth ? actorFromUser(auth.user, auth.scope) : anonymous;
     if (segments[1] !== "stacks" && can(actor, "farm:binhost")) {
       const real = resolveServed(segments);

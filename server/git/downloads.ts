@@ -6,6 +6,7 @@ import type { User } from "@/server/users";
 import { openReadableRepo } from "./access";
 import { decodeUrlSegments, listRefs, looksBinary, lookupPath, resolveRef, resolveRefPath } from "./browse";
 import { spawnGit } from "./cli";
+import { clientAddress } from "@/server/security/front-door";
 
 /**
  * Route handlers for raw files and tag archives: same policy as the pages (`repo:read`,
@@ -20,7 +21,7 @@ const notFound = () =>
 
 async function actorOf(req: Request, session: SessionLookup): Promise<Actor> {
   const header = req.headers.get("authorization");
-  const viaHeader = header ? await userFromAuthorizationHeader(header) : null;
+  const viaHeader = header ? await userFromAuthorizationHeader(header, clientAddress(req.headers)) : null;
   const user = viaHeader?.user ?? (header ? null : await session());
   return user ? actorFromUser(user, viaHeader?.scope) : { kind: "anonymous" };
 }

@@ -11,6 +11,7 @@ import { sharedGitLimiter } from "./limiter";
 import { ensureRepoOnDisk } from "./materialize";
 import { gitRoot, isValidRepoName } from "./paths";
 import { getRepo } from "./repos";
+import { clientAddress } from "@/server/security/front-door";
 
 type Service = "git-upload-pack" | "git-receive-pack";
 
@@ -55,7 +56,7 @@ export async function handleGitHttp(req: Request, params: { org: string; repo: s
 /** Authenticates, authorizes and runs http-backend; `release` frees the limiter slot when git is done. */
 async function serve(req: Request, params: { org: string; repo: string; rest: string[] }, url: URL, repoName: string, service: Service, release: () => void) {
   const db = getDb();
-  const auth = await userFromAuthorizationHeader(req.headers.get("authorization"));
+  const auth = await userFromAuthorizationHeader(req.headers.get("authorization"), clientAddress(req.headers));
   if (!auth) {
     release();
     return unauthorized();

@@ -7,7 +7,9 @@ import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo } from "@/server/git/repos";
 import { recordAudit } from "@/server/audit";
 import { orgScopeFor } from "@/server/orgs";
+import { controlCharMessage, controlCharPath } from "@/server/security/input";
 import { setCommitStatus, statusesOf, UnknownCommitError } from "./statuses";
+import { clientAddress } from "@/server/security/front-door";
 
 /**
  * `POST /api/v1/repos/<org>/<repo>/statuses/<sha>` for CI and builds (token: Bearer or
@@ -41,7 +43,7 @@ const presented = (s: Awaited<ReturnType<typeof setCommitStatus>>) => ({
 
 async function open(req: Request, params: Params, action: "repo:read" | "statuses:write") {
   const header = req.headers.get("authorization");
-  const viaHeader = header ? await userFromAuthorizationHeader(header) : null;
+  const viaHeader = header ? await userFromAuthorizationHeader(header, clientAddress(req.headers)) : null;
   if (header && !viaHeader) return { error: json(401, { message: "Invalid credentials" }) };
   const user = viaHeader?.user ?? (action === "repo:read" ? await getSessionUser() : null);
   const actor: Actor = user ? actorFromUser(user, viaHeader?.scope) : { kind: "anonymous" };
@@ -66,7 +68,10 @@ export async function postStatus(req: Request, params: Params): Promise<Response
   if (opened.error) return opened.error;
   const sha = params.sha.toLowerCase();
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) return json(404, { message: "Give the full commit id (40 hex digits)" });
-  const parsed = body.safeParse(await req.json().catch(() => null));
+  const raw: unknown = await req.json().catch(() => null);
+  const badField = controlCharPath(raw);
+  if (badField !== null) return json(400, { message: controlCharMessage(badField) });
+  const parsed = body.safeParse(raw);
   if (!parsed.success) return json(400, { message: "Invalid status", errors: z.flattenError(parsed.error).fieldErrors });
   const { repo, dir, db, user, actor } = opened;
   try {

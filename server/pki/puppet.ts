@@ -12,6 +12,7 @@ import { domainsFor, inDomains } from "./policy";
 import { noticeRequestPending } from "./notices";
 import { describePuppetExtensions, isAuthorizationExtension, requestsAuthorization } from "./puppet-ext";
 import { describeKey, parseCertificate, parseCsr, PkiInputError, publicKeyInfo, type RevocationReason } from "./x509";
+import { clientAddress } from "@/server/security/front-door";
 
 /**
  * The Puppet CA v1 HTTP API (what puppetserver's CA answers) on the `puppet` sub-CA, so a
@@ -272,7 +273,7 @@ function status(cert: Cert) {
 
 /** The API's administrator: any user the policy lets manage the Puppet CA (Basic or Bearer). */
 async function apiAdmin(req: Request) {
-  const who = await userFromAuthorizationHeader(req.headers.get("authorization"));
+  const who = await userFromAuthorizationHeader(req.headers.get("authorization"), clientAddress(req.headers));
   if (!who || who.user.disabledAt) return null;
   const actor = actorFromUser(who.user, who.scope);
   return actor.kind === "user" && can(actor, "pki:puppet:manage") ? actor : null;

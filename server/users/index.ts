@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, ilike, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { containsPattern } from "@/db/like";
-import { users } from "@/db/schema";
+import { loginThrottle, users } from "@/db/schema";
 import { hashPassword, passwordProblem } from "@/server/auth/password";
 import type { DirectoryUser } from "@/server/ldap/client";
 
@@ -147,6 +147,8 @@ export async function listUsers(db: DbOrTx, opts: { query?: string; cursor?: str
       isAdmin: users.isAdmin,
       disabledAt: users.disabledAt,
       lastLoginAt: users.lastLoginAt,
+      /** some address is locked out of this account after failed logins (admins can unlock) */
+      lockedOut: sql<boolean>`exists (select 1 from ${loginThrottle} where ${loginThrottle.username} = ${users.username} and ${loginThrottle.lockedUntil} > now())`,
     })
     .from(users)
     .where(where)

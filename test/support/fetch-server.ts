@@ -8,8 +8,14 @@ export type FetchServer = { url: string; port: number; close: () => Promise<void
  * Serves a fetch-style handler (the same functions our Next routes export) from a plain
  * Node server on 127.0.0.1, streaming both ways — for protocol tests without a Next build.
  */
-export async function serveFetch(handler: (req: Request) => Promise<Response>, port = 0): Promise<FetchServer> {
+export async function serveFetch(
+  handler: (req: Request) => Promise<Response>,
+  port = 0,
+  /** runs first, like scripts/start.ts's front door; true when it answered */
+  before?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+): Promise<FetchServer> {
   const server = http.createServer(async (req, res) => {
+    if (before?.(req, res)) return;
     try {
       const url = `http://${req.headers.host}${req.url}`;
       const hasBody = req.method !== "GET" && req.method !== "HEAD";

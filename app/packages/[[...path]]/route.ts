@@ -1,6 +1,8 @@
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { can, type Actor } from "@/server/auth/policy";
 import { serveBinhost } from "@/server/farm/serve";
+import { plainRoute } from "@/server/security/errors";
+import { clientAddress } from "@/server/security/front-door";
 
 export const dynamic = "force-dynamic";
 
@@ -10,7 +12,7 @@ type Params = { params: Promise<{ path?: string[] }> };
 async function handler(req: Request, { params }: Params) {
   const anonymous: Actor = { kind: "anonymous" };
   const header = req.headers.get("authorization");
-  const resolved = !can(anonymous, "farm:binhost") && header ? await userFromAuthorizationHeader(header) : null;
+  const resolved = !can(anonymous, "farm:binhost") && header ? await userFromAuthorizationHeader(header, clientAddress(req.headers)) : null;
   const actor: Actor = resolved ? actorFromUser(resolved.user, resolved.scope) : anonymous;
   const segments = ((await params).path ?? []).map((s) => {
     try {
@@ -22,4 +24,5 @@ async function handler(req: Request, { params }: Params) {
   return serveBinhost(req, actor, segments);
 }
 
-export { handler as GET, handler as HEAD };
+const route = plainRoute(handler);
+export { route as GET, route as HEAD };

@@ -1,4 +1,5 @@
 import { handlePki } from "@/server/pki/http";
+import { plainRoute } from "@/server/security/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -8,4 +9,5 @@ async function handler(req: Request, { params }: Params) {
   return handlePki(req, (await params).path);
 }
 
-export { handler as GET, handler as HEAD, handler as POST };
+const route = plainRoute(handler);
+export { route as GET, route as HEAD, route as POST };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { instanceCounts, lastLdapSyncRun } from "@/server/admin";
-import { changeUser } from "@/server/admin/users";
+import { changeUser, unlockSignIn } from "@/server/admin/users";
 import { authorize, can } from "@/server/auth/policy";
 import { jobStateCounts } from "@/server/jobs/admin";
 import { listAllOrgs } from "@/server/orgs";
@@ -77,6 +77,17 @@ export const adminRouter = router({
       const user = await changeUser(ctx.db, ctx.user.id, input.userId, { disabled: input.disabled });
       ctx.audit.targetId = user.username;
     }),
+
+  /** Lifts every failed-login lock on the account (the CLI's user:passwd does too). */
+  unlockUser: protectedProcedure.input(z.object({ userId: z.uuid() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "users:manage");
+    ctx.audit.targetType = "user";
+    ctx.audit.targetId = input.userId;
+    const { username, unlocked } = await unlockSignIn(ctx.db, input.userId);
+    ctx.audit.targetId = username;
+    ctx.audit.details = { addresses: unlocked };
+    return { unlocked };
+  }),
 
   orgs: protectedProcedure
     .input(z.object({ q: search, cursor: z.string().max(128).optional() }))

@@ -10,6 +10,8 @@ import { createLocalUser, getUserById, upsertLdapUser, type User } from "@/serve
 import { createCallerFactory } from "../trpc";
 import { meRouter } from "./me";
 
+const ADDRESS = "198.51.100.7";
+
 const db = testDatabase();
 afterAll(stopBoss);
 
@@ -77,8 +79,8 @@ describe("me.changePassword", () => {
   it("changes a local password after checking the current one, and notifies the user", async () => {
     const u = await local("pwuser");
     await (await as(u)).changePassword({ current: "Original-secret-1", password: "Brand-new-secret-2", confirm: "Brand-new-secret-2" });
-    await expect(authenticate(db(), "pwuser", "Original-secret-1")).rejects.toThrow(INVALID_CREDENTIALS);
-    expect((await authenticate(db(), "pwuser", "Brand-new-secret-2")).id).toBe(u.id);
+    await expect(authenticate(db(), "pwuser", "Original-secret-1", ADDRESS)).rejects.toThrow(INVALID_CREDENTIALS);
+    expect((await authenticate(db(), "pwuser", "Brand-new-secret-2", ADDRESS)).id).toBe(u.id);
     expect(await notificationsOf(u, "security.password_changed")).toHaveLength(1);
   });
 
@@ -98,7 +100,7 @@ describe("me.changePassword", () => {
       cause: { field: "current", message: "Current password is incorrect" },
     });
     await expect(attempt("Original-secret-1", "Original-secret-1")).rejects.toMatchObject({ cause: { field: "password" } });
-    expect((await authenticate(db(), "pwuser2", "Original-secret-1")).id).toBe(u.id);
+    expect((await authenticate(db(), "pwuser2", "Original-secret-1", ADDRESS)).id).toBe(u.id);
     expect(await notificationsOf(u, "security.password_changed")).toHaveLength(0);
   });
 
@@ -112,7 +114,7 @@ describe("me.changePassword", () => {
     await expect(
       me.changePassword({ current: "Original-secret-1", password: "Brand-new-secret-2", confirm: "Brand-new-secret-2" }),
     ).rejects.toMatchObject({ cause: { field: "current", message: expect.stringMatching(/Too many failed attempts/) } });
-    await expect(authenticate(db(), "pwuser3", "Original-secret-1")).rejects.toThrow(/locked/);
+    await expect(authenticate(db(), "pwuser3", "Original-secret-1", ADDRESS)).rejects.toThrow(/locked/);
   });
 
   it("refuses directory users, whose password lives in LDAP", async () => {

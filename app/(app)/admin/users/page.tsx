@@ -50,13 +50,14 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: S
                   <span className="flex flex-wrap gap-1">
                     {u.isAdmin && <Badge tone="purple">Admin</Badge>}
                     {u.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+                    {u.lockedOut && <Badge tone="amber">Sign-in locked</Badge>}
                   </span>
                 </td>
                 <td className={`${td} text-right`}>
                   {u.id === me.id ? (
                     <span className="text-xs text-gray-500">This is you</span>
                   ) : (
-                    <UserActions user={{ id: u.id, username: u.username, isAdmin: u.isAdmin, disabled: u.disabledAt !== null }} />
+                    <UserActions user={{ id: u.id, username: u.username, isAdmin: u.isAdmin, disabled: u.disabledAt !== null, lockedOut: u.lockedOut }} />
                   )}
                 </td>
               </tr>

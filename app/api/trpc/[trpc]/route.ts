@@ -10,9 +10,6 @@ function handler(req: Request) {
     req,
     router: appRouter,
     createContext: () => createContext({ headers: req.headers }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path}:`, error.cause?.message ?? error.message);
-    },
   });
 }
 

@@ -1,4 +1,5 @@
 import { handlePuppetCa } from "@/server/pki/puppet";
+import { plainRoute } from "@/server/security/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -8,4 +9,5 @@ async function handler(req: Request, { params }: Params) {
   return handlePuppetCa(req, (await params).path);
 }
 
-export { handler as GET, handler as PUT, handler as POST, handler as DELETE };
+const route = plainRoute(handler);
+export { route as GET, route as PUT, route as POST, route as DELETE };

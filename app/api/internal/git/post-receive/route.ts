@@ -1,4 +1,5 @@
 import { postReceive } from "@/server/git/hook-api";
+import { plainRoute } from "@/server/security/errors";
 
 export const dynamic = "force-dynamic";
-export const POST = postReceive;
+export const POST = plainRoute(postReceive);

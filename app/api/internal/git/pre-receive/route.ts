@@ -1,4 +1,5 @@
 import { preReceive } from "@/server/git/hook-api";
+import { plainRoute } from "@/server/security/errors";
 
 export const dynamic = "force-dynamic";
-export const POST = preReceive;
+export const POST = plainRoute(preReceive);

@@ -1,4 +1,5 @@
 import { handleRunnerApi } from "@/server/runners/http";
+import { plainRoute } from "@/server/security/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -8,4 +9,5 @@ async function handler(req: Request, { params }: Params) {
   return handleRunnerApi(req, (await params).path);
 }
 
-export { handler as GET, handler as POST, handler as PUT };
+const route = plainRoute(handler);
+export { route as GET, route as POST, route as PUT };

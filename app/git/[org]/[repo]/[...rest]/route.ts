@@ -1,4 +1,5 @@
 import { handleGitHttp } from "@/server/git/smart-http";
+import { plainRoute } from "@/server/security/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -8,4 +9,5 @@ async function handler(req: Request, { params }: Params) {
   return handleGitHttp(req, await params);
 }
 
-export { handler as GET, handler as POST };
+const route = plainRoute(handler);
+export { route as GET, route as POST };

@@ -1,13 +1,14 @@
 import { getStatuses, postStatus } from "@/server/mergerequests/statuses-api";
+import { plainRoute } from "@/server/security/errors";
 
 export const dynamic = "force-dynamic";
 
 type Params = { params: Promise<{ org: string; repo: string; sha: string }> };
 
-export async function POST(req: Request, { params }: Params) {
+export const POST = plainRoute(async (req: Request, { params }: Params) => {
   return postStatus(req, await params);
-}
+});
 
-export async function GET(req: Request, { params }: Params) {
+export const GET = plainRoute(async (req: Request, { params }: Params) => {
   return getStatuses(req, await params);
-}
+});
