@@ -5,7 +5,7 @@ import { HydrationMark } from "@/components/hydration-mark";
 import { TRPCProvider } from "@/components/trpc";
 import "./globals.css";
 
-export const metadata: Metadata = { title: { default: "Rookery", template: "%s · Rookery" } };
+export const metadata: Metadata = { title: { default: "Rookery", template: "%s · Rookery" }, icons: { icon: "/favicon.svg" } };
 
 // Applies the saved theme before first paint (no flash); "system" follows the OS.
 const themeScript = `try{var t=localStorage.getItem('theme');if(t==='dark'||(t!=='light'&&matchMedia('(prefers-color-scheme: dark)').matches))document.documentElement.classList.add('dark')}catch(e){}`;

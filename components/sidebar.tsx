@@ -2,14 +2,17 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import type { OrgLinks } from "@/server/api/routers/orgs";
 import { cx } from "./ui";
 
 type Item = { href: string; label: string; exact?: boolean };
 
-function navFor(pathname: string, isAdmin: boolean): { title: string; items: Item[] } {
+/** `orgLinks`: per org slug, the leader-only links the user may open (admins open all). */
+function navFor(pathname: string, isAdmin: boolean, orgLinks: Record<string, OrgLinks>): { title: string; items: Item[] } {
   const org = pathname.match(/^\/orgs\/([^/]+)/);
   if (org) {
     const base = `/orgs/${org[1]}`;
+    const may = isAdmin ? { audit: true } : (orgLinks[org[1]] ?? { audit: false });
     return {
       title: org[1],
       items: [
@@ -19,7 +22,7 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
         { href: `${base}/certificates`, label: "Certificates" },
         { href: `${base}/hosts`, label: "Hosts" },
         { href: `${base}/hooks`, label: "Webhooks" },
-        { href: `${base}/audit`, label: "Audit log" },
+        ...(may.audit ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
       ],
     };
   }
@@ -74,9 +77,9 @@ function navFor(pathname: string, isAdmin: boolean): { title: string; items: Ite
   };
 }
 
-export function Sidebar({ isAdmin }: { isAdmin: boolean }) {
+export function Sidebar({ isAdmin, orgLinks }: { isAdmin: boolean; orgLinks: Record<string, OrgLinks> }) {
   const pathname = usePathname();
-  const nav = navFor(pathname, isAdmin);
+  const nav = navFor(pathname, isAdmin, orgLinks);
   return (
     <nav aria-label="Sidebar" className="w-56 shrink-0 border-r border-gray-200 bg-white px-3 py-4 dark:border-gray-800 dark:bg-gray-900">
       <div className="mb-2 px-2 text-xs font-semibold uppercase tracking-wide text-gray-500">{nav.title}</div>

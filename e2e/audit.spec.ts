@@ -49,6 +49,10 @@ test("a leader reads their org's audit log and filters it; a reporter gets 404",
   await logout(page);
   await login(page, reporter.username, reporter.password);
   expect((await page.goto(`/orgs/${slug}`))?.status()).toBe(200);
+  // The sidebar offers only what the reporter may open.
+  const sidebar = page.getByRole("navigation", { name: "Sidebar" });
+  await expect(sidebar.getByRole("link", { name: "Repositories" })).toBeVisible();
+  await expect(sidebar.getByRole("link", { name: "Audit log" })).toHaveCount(0);
   expect((await page.goto(`/orgs/${slug}/audit`))?.status()).toBe(404);
   expect((await page.goto(`/admin/audit`))?.status()).toBe(404);
 });

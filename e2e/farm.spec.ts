@@ -52,6 +52,9 @@ test.afterAll(async () => {
 
 test("an admin reads the build profiles, a validation error, and browses a published binhost", async ({ page }) => {
   await login(page, ADMIN.username, ADMIN.password);
+  // The README's /farm/build without a profile leads to the profiles to pick from.
+  await page.goto("/farm/build");
+  await expect(page).toHaveURL(/\/farm$/);
   await page.goto("/farm");
   await expect(page.getByRole("heading", { name: "Build profiles" })).toBeVisible();
 

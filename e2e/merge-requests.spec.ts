@@ -121,9 +121,13 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
 
   await page.getByRole("navigation", { name: "Merge request" }).getByRole("link", { name: "Overview" }).click();
   await expect(page.getByText("Approvals: 0 of 1 required")).toBeVisible();
+  const status = page.getByRole("region", { name: "Merge status" });
+  await expect(status.getByText("blocked: 1 approval required, 0 given")).toBeVisible();
+  await expect(status.getByText("can be merged")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Merge", exact: true })).toBeDisabled();
   await page.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByRole("list", { name: "Approvals" })).toContainText("Lee Leader");
+  await expect(status.getByText("ready to merge")).toBeVisible();
   await page.getByLabel("Delete source branch").check();
   await page.getByRole("button", { name: "Merge", exact: true }).click();
   await expect(page.getByText(/^Merged .* as [0-9a-f]{8}/)).toBeVisible();

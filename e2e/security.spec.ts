@@ -49,6 +49,11 @@ test("pages refuse to be framed by another site", async ({ page }) => {
 
 test("every page answers with the security headers; a NUL in the URL is a 400", async ({ page }) => {
   await login(page, "root", "Rookery-admin-2026");
+  const missing: string[] = [];
+  page.on("response", (r) => void (r.status() === 404 && missing.push(r.url())));
+  await page.goto("/");
+  await expect(page.locator("html[data-hydrated]")).toBeAttached();
+  expect(missing, "requests a page makes that answer 404 (a favicon, say)").toEqual([]);
   for (const path of ["/", "/login", "/admin", "/farm", "/search?q=x", "/notifications", "/settings/tokens", "/merge_requests", "/no-such-page"]) {
     const r = await page.request.get(path);
     const h = r.headers();
@@ -59,6 +64,8 @@ test("every page answers with the security headers; a NUL in the URL is a 400", 
     expect(h["x-frame-options"], path).toBe("DENY");
     expect(h["referrer-policy"], path).toBe("same-origin");
   }
+  for (const path of [`/orgs/${"a".repeat(70)}`, `/orgs/${"a".repeat(70)}/repos/x`, `/orgs/infrastructure/repos/${"b".repeat(120)}`, `/orgs/infrastructure/repos/${"b".repeat(120)}/tree/develop`])
+    expect((await page.request.get(path)).status(), path).toBe(404);
   const nul = await page.request.get("/search?q=%00");
   expect(nul.status()).toBe(400);
   expect(await nul.text()).not.toMatch(/Failed query|select /i);

@@ -16,7 +16,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const user = await getSessionUser();
   if (!user) redirect("/login");
   const caller = await api();
-  const reviews = (await caller.mergeRequests.inboxCounts()).awaiting;
+  const [reviews, orgLinks] = await Promise.all([caller.mergeRequests.inboxCounts().then((c) => c.awaiting), user.isAdmin ? {} : caller.orgs.navigation()]);
   return (
     <div className="flex min-h-screen flex-col">
       <header className="flex h-12 items-center gap-4 bg-gray-900 px-4 text-white dark:bg-black">
@@ -48,7 +48,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         <UserMenu username={user.username} displayName={user.displayName} isAdmin={user.isAdmin} />
       </header>
       <div className="flex flex-1">
-        <Sidebar isAdmin={user.isAdmin} />
+        <Sidebar isAdmin={user.isAdmin} orgLinks={orgLinks} />
         <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
       </div>
     </div>

@@ -1,4 +1,5 @@
-import { boolean, index, integer, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { organizations } from "./orgs";
 
 /** standard: customers' repos; module-mirror: read-only copy of infrastructure/<name>; pull-mirror: fetched from a URL. */
@@ -23,7 +24,8 @@ export const repositories = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique("repositories_org_name").on(t.orgId, t.name), index("repositories_upstream_idx").on(t.upstream)],
+  // Names differing only in case would be two repositories to git but one to people (and to case-insensitive disks).
+  (t) => [uniqueIndex("repositories_org_lower_name").on(t.orgId, sql`lower(${t.name})`), index("repositories_upstream_idx").on(t.upstream)],
 );
 
 /** Branch protection per repo; patterns are exact names or a trailing `/*` prefix. */
@@ -45,5 +47,5 @@ export const branchProtections = pgTable(
     requiredContexts: text("required_contexts").array().notNull().default([]),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique("branch_protections_repo_pattern").on(t.repoId, t.pattern)],
+  (t) => [uniqueIndex("branch_protections_repo_lower_pattern").on(t.repoId, sql`lower(${t.pattern})`)],
 );

@@ -1,25 +1,30 @@
 
-import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const userSource = pgEnum("user_source", ["local", "ldap"]);
 export const tokenScope = pgEnum("token_scope", ["read", "write"]);
 
-export const users = pgTable("users", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  username: text("username").notNull().unique(),
-  displayName: text("display_name").notNull(),
-  email: text("email"),
-  source: userSource("source").notNull(),
-  passwordHash: text("password_hash"),
-  ldapDn: text("ldap_dn"),
-  isAdmin: boolean("is_admin").notNull().default(false),
-  disabledAt: timestamp("disabled_at", { withTimezone: true }),
-  lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    username: text("username").notNull().unique(),
+    displayName: text("display_name").notNull(),
+    email: text("email"),
+    source: userSource("source").notNull(),
+    passwordHash: text("password_hash"),
+    ldapDn: text("ldap_dn"),
+    isAdmin: boolean("is_admin").notNull().default(false),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Usernames are stored lowercase (normalizeUsername), so their uniqueness is case-insensitive.
+  (t) => [check("users_username_lowercase", sql`${t.username} = lower(${t.username})`)],
+);
 
-/** Failed logins per username (known or not), for the 5-in-10-minutes lockout. */
 /** Failed logins per user name *and* source address: a stranger's failures lock out the stranger, not the owner. */
 export const loginThrottle = pgTable(
   "login_throttle",

@@ -80,6 +80,8 @@ const refuseControlChars = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
+const LARGE_TEXT = 64 * 1024;
+
 /** Maps domain and policy errors to tRPC errors a person can act on. */
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
@@ -87,6 +89,9 @@ const errorMapping = t.middleware(async ({ next }) => {
     const cause = result.error.cause;
     if (cause instanceof PolicyError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
     if (isInputError(cause)) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+    // A text beyond a large limit (files, CSRs, descriptions) is too large rather than malformed: 413.
+    if (cause instanceof ZodError && cause.issues.some((i) => i.code === "too_big" && i.origin === "string" && Number(i.maximum) >= LARGE_TEXT))
+      throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: firstIssue(cause), cause });
   }
   return result;
 });

@@ -1,5 +1,5 @@
 import { runGitBytes, spawnGit } from "./cli";
-import { decodeName } from "./browse";
+import { decodeName, isSafePath } from "./browse";
 
 /**
  * Diffs for commit, compare and (later) merge request pages. File names and counts come
@@ -196,6 +196,8 @@ function streamPatch(dir: string, args: string[], parser: PatchParser): Promise<
 export async function diffCommits(dir: string, from: string | null, to: string, limits = diffLimits, paths?: string[]): Promise<Diff> {
   const id = /^[0-9a-f]{40,64}$/;
   if ((from !== null && !id.test(from)) || !id.test(to)) throw new Error("bad object id");
+  // A path outside the tree (.., absolute) is in no diff: git would complain with our data directory in the text.
+  if (paths?.some((p) => !p || !isSafePath(p))) return { files: [], additions: 0, deletions: 0, truncated: false };
   const pathspec = paths?.length ? ["--", ...paths.map((p) => `:(literal)${p}`)] : [];
   const revs = [...(from ? ["--end-of-options", from, to] : ["--root", "--end-of-options", to]), ...pathspec];
   const common = ["diff-tree", "-r", "-M", "--no-commit-id", "--no-color", "--no-ext-diff", "--no-textconv"];

@@ -6,6 +6,7 @@ import type { User } from "@/server/users";
 import { MrInputError, MrStateError, recordEvent, type MergeRequest } from "./index";
 import { rulesFor } from "./merge";
 import { emitMergeRequestEvent } from "./webhooks";
+import { isSafePath } from "@/server/git/browse";
 
 /** Approvals (per user, for the head they saw) and comments (general or on a line, in threads). */
 
@@ -57,6 +58,7 @@ export async function addComment(db: DbOrTx, mr: MergeRequest, user: User, input
       .where(and(eq(mergeRequestComments.id, input.threadId), eq(mergeRequestComments.mrId, mr.id)));
     if (!root || root.threadId) throw new MrInputError("body", "That thread does not exist");
   } else if (input.path) {
+    if (!isSafePath(input.path)) throw new MrInputError("path", "Comment on a file of this merge request's diff");
     if (!input.line || input.line < 1) throw new MrInputError("line", "Pick a line of the diff");
     position = { path: input.path, line: input.line, side: input.side ?? "new", commitSha: mr.headSha };
   }

@@ -125,8 +125,13 @@ describe("Puppet CA v1 API", () => {
   });
 
   it("revokes through certificate_status and the CRL lists the agent", async () => {
-    const st = await (await api("certificate_status/agent1.example.com", { headers: { authorization: adminAuth } })).json();
+    const raw = await (await api("certificate_status/agent1.example.com", { headers: { authorization: adminAuth } })).text();
+    const st = JSON.parse(raw);
     expect(st).toMatchObject({ name: "agent1.example.com", state: "signed", dns_alt_names: ["DNS:puppet", "DNS:agent1"] });
+    // The whole serial, as an exact JSON integer (puppetserver's form), not its last 48 bits.
+    const serialHex = (await openssl(["x509", "-in", "agent1.pem", "-noout", "-serial"])).trim().replace(/^serial=/, "");
+    expect(BigInt(raw.match(/"serial_number":(\d+)/)![1])).toBe(BigInt(`0x${serialHex}`));
+    expect(BigInt(`0x${serialHex}`)).toBeGreaterThan(2n ** 64n);
     const res = await api("certificate_status/agent1.example.com", { method: "PUT", body: JSON.stringify({ desired_state: "revoked" }), headers: { authorization: adminAuth } });
     expect(res.status).toBe(204);
     fs.writeFileSync(path.join(tmp, "crls.pem"), await (await api("certificate_revocation_list/ca")).text());

@@ -25,7 +25,11 @@ const certnamePattern = /^[a-z0-9._-]{1,253}$/;
 const CHALLENGE_PASSWORD = "1.2.840.113549.1.9.7";
 
 const text = (body: string, status = 200) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+/** JSON whose bigints are written as exact integer literals, as puppetserver writes serial numbers. */
+function jsonText(body: unknown): string {
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === "bigint" ? `\u0000bigint:${v}` : v)).replace(/"\\u0000bigint:(\d+)"/g, "$1");
+}
+const json = (body: unknown, status = 200) => new Response(jsonText(body), { status, headers: { "content-type": "application/json" } });
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -255,6 +259,8 @@ export function agentExtensions(cert: Cert) {
   return describePuppetExtensions(exts);
 }
 
+const sanText = (s: { type: string; value: string }) => `${s.type === "ip" ? "IP" : "DNS"}:${s.value}`;
+
 function status(cert: Cert) {
   const fp = fingerprint(cert);
   return {
@@ -262,10 +268,10 @@ function status(cert: Cert) {
     state: agentState(cert),
     fingerprint: fp,
     fingerprints: { default: fp, SHA256: fp },
-    dns_alt_names: cert.sans.filter((s) => s.value !== cert.commonName).map((s) => `DNS:${s.value}`),
-    subject_alt_names: cert.sans.map((s) => `DNS:${s.value}`),
+    dns_alt_names: cert.sans.filter((s) => s.value !== cert.commonName).map(sanText),
+    subject_alt_names: cert.sans.map(sanText),
     authorization_extensions: Object.fromEntries(agentExtensions(cert).filter((e) => isAuthorizationExtension(e.oid)).map((e) => [e.name, e.value])),
-    serial_number: cert.serial ? parseInt(cert.serial.slice(-12), 16) : undefined,
+    serial_number: cert.serial ? BigInt(`0x${cert.serial}`) : undefined,
     not_before: cert.notBefore?.toISOString(),
     not_after: cert.notAfter?.toISOString(),
   };

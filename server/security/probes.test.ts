@@ -138,6 +138,31 @@ describe("the front door, over HTTP", () => {
   });
 });
 
+describe("error texts a person can act on", () => {
+  const admin = () => ({ authorization: basic(ADMIN.username, ADMIN.password) });
+
+  it("puts the first field error in the message, not a JSON dump", async () => {
+    const r = await call("me.createToken", "mutation", { name: "laptop", scope: "read" }, admin());
+    expect(r.status).toBe(400);
+    const body = JSON.parse(r.text) as { error: { json: { message: string; data: { fieldErrors: Record<string, string[]> } } } };
+    expect(body.error.json.message).toBe("expiresAt: Choose an expiry date (or no expiry)");
+    expect(body.error.json.data.fieldErrors.expiresAt).toEqual(["Choose an expiry date (or no expiry)"]);
+  });
+
+  it("answers an over-long text with 413", async () => {
+    const csrPem = `-----BEGIN CERTIFICATE REQUEST-----\n${"A".repeat(2 * 1024 * 1024)}\n-----END CERTIFICATE REQUEST-----`;
+    const r = await call("pki.request", "mutation", { slug: "x", caId: "00000000-0000-4000-8000-000000000000", csrPem, validityDays: 30 }, admin());
+    expect(r.status).toBe(413);
+    expect(r.text).toContain("csrPem: Too big");
+  });
+
+  it("says the same for a job that does not exist and one the caller may not see", async () => {
+    const r = await call("runners.job", "query", { id: "00000000-0000-4000-8000-000000000000" }, admin());
+    expect(r.status).toBe(404);
+    expect(JSON.parse(r.text).error.json.message).toBe("Not found");
+  });
+});
+
 describe("the error formatter", () => {
   it("turns an unexpected error into a generic message with a request id; the detail goes only to the log", () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});

@@ -116,8 +116,10 @@ describe("code router", () => {
     expect(await codeOf(as(null).code.tags({ slug: "browse", name: "puppet", page: 1 }))).toBe("UNAUTHORIZED");
     const me = as(reporter);
     expect(await codeOf(me.code.tree({ slug: "browse", name: "nope", segments: ["develop"] }))).toBe("NOT_FOUND");
-    for (const segments of [["nope"], ["develop", "nope"], ["develop", "..", "..", "..", "etc"], ["..", "develop"], ["-n"], ["develop", "/etc/passwd"], ["develop\0"], ["develop", "%2e%2e"]])
+    for (const segments of [["nope"], ["develop", "nope"], ["develop", "..", "..", "..", "etc"], ["..", "develop"], ["-n"], ["develop", "/etc/passwd"], ["develop", "%2e%2e"]])
       expect(await codeOf(me.code.blob({ slug: "browse", name: "puppet", segments })), JSON.stringify(segments)).toBe("NOT_FOUND");
+    // A NUL never reaches git: the boundary rule refuses it first.
+    expect(await codeOf(me.code.blob({ slug: "browse", name: "puppet", segments: ["develop\0"] }))).toBe("BAD_REQUEST");
     expect(await codeOf(me.code.commits({ slug: "browse", name: "puppet", ref: ["develop"], path: "../../etc", page: 1 }))).toBe("NOT_FOUND");
     expect(await codeOf(me.code.commits({ slug: "browse", name: "puppet", ref: ["--all"], page: 1 }))).toBe("NOT_FOUND");
     expect(await codeOf(me.code.commit({ slug: "browse", name: "puppet", sha: "HEAD" }))).toBe("NOT_FOUND");

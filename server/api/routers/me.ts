@@ -52,7 +52,7 @@ export const meRouter = router({
       z.object({
         name: z.string().trim().min(1, "Name is required").max(100),
         scope: z.enum(["read", "write"]),
-        expiresAt: z.coerce.date().nullable(),
+        expiresAt: z.coerce.date({ error: "Choose an expiry date (or no expiry)" }).nullable(),
       }),
     )
     .mutation(async ({ ctx, input }) => {

@@ -15,10 +15,24 @@ async function orgFor(ctx: Context, slugValue: string, action: Parameters<typeof
   return found!;
 }
 
+/** Links of the org sidebar only some members may open. */
+export type OrgLinks = { audit: boolean };
+
 export const orgsRouter = router({
   mine: protectedProcedure.query(({ ctx }) => {
     authorize(ctx.actor, "self:read");
     return orgs.listOrgsForUser(ctx.db, ctx.user.id);
+  }),
+
+  /** Which of the org sidebar's leader-only links each of the caller's orgs shows (the pages' own policy). */
+  navigation: protectedProcedure.query(async ({ ctx }) => {
+    const mine = await orgs.listOrgsForUser(ctx.db, ctx.user.id);
+    return Object.fromEntries(
+      mine.map((o) => {
+        const scope = { id: o.id, archived: o.archivedAt !== null, role: o.role };
+        return [o.slug, { audit: can(ctx.actor, "org:audit:read", scope) }];
+      }),
+    ) as Record<string, OrgLinks>;
   }),
 
   get: protectedProcedure.input(z.object({ slug })).query(async ({ ctx, input }) => {

@@ -87,6 +87,8 @@ describe("creating repositories", () => {
     expect(await failure(as(dev).create({ slug: ORG, name: "new" }))).toMatchObject({ field: "name", message: '"new" is reserved' });
     expect(await failure(as(dev).create({ slug: ORG, name: "new-mirror" }))).toMatchObject({ field: "name", message: '"new-mirror" is reserved' });
     expect(await failure(as(dev).create({ slug: ORG, name: "app-config" }))).toMatchObject({ field: "name", message: expect.stringMatching(/already exists/) });
+    expect(await failure(as(dev).create({ slug: ORG, name: "APP-Config" }))).toMatchObject({ field: "name", message: expect.stringMatching(/already exists/) });
+    expect(fs.existsSync(repoDir(ORG, "APP-Config"))).toBe(false);
     expect(await failure(as(dev).create({ slug: ORG, name: "ok", defaultBranch: "bad..branch" }))).toMatchObject({ field: "defaultBranch" });
     expect(await failure(as(rep).create({ slug: ORG, name: "nope" }))).toMatchObject({ code: "FORBIDDEN" });
     expect(await failure(as(outsider).create({ slug: ORG, name: "nope" }))).toMatchObject({ code: "NOT_FOUND" });
@@ -134,6 +136,7 @@ describe("settings, rename, archive, delete", () => {
     expect(await failure(as(lead).settings({ slug: ORG, name: "app-config" }))).toMatchObject({ code: "NOT_FOUND" });
 
     expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "scratch" }))).toMatchObject({ field: "newName", message: expect.stringMatching(/already exists/) });
+    expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "Scratch" }))).toMatchObject({ field: "newName", message: expect.stringMatching(/already exists/) });
     expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "a/b" }))).toMatchObject({ field: "newName" });
     expect(await failure(as(lead).rename({ slug: ORG, name: "role", newName: "my-role" }))).toMatchObject({ field: "newName", message: expect.stringMatching(/cannot be renamed/) });
     expect(await failure(as(lead).rename({ slug: ORG, name: "puppet", newName: "control" }))).toMatchObject({ field: "newName" });
@@ -204,6 +207,7 @@ describe("branch protection rules", () => {
       field: "pattern",
       message: "There is already a rule for master",
     });
+    expect(await failure(as(lead).addProtection({ slug: ORG, name: "app-settings", rule: { ...rule, pattern: "Master" } }))).toMatchObject({ field: "pattern", message: "There is already a rule for Master" });
     const { id } = await as(lead).addProtection({ slug: ORG, name: "app-settings", rule: { ...rule, pattern: "support/*" } });
     expect(await failure(as(lead).updateProtection({ slug: ORG, name: "app-settings", id, rule: { ...rule, pattern: "develop" } }))).toMatchObject({ field: "pattern" });
     expect(await failure(as(dev).addProtection({ slug: ORG, name: "app-settings", rule: { ...rule, pattern: "x" } }))).toMatchObject({ code: "FORBIDDEN" });

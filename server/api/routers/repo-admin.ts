@@ -215,7 +215,7 @@ export const repoAdminRouter = router({
       repoRef.extend({
         branch: z.string().min(1).max(255),
         path: z.string().trim().min(1, "File path is required").max(1024),
-        content: z.string().max(1024 * 1024, "Files edited in the browser are limited to 512 KB"),
+        content: z.string().max(512 * 1024, "Files edited in the browser are limited to 512 KB"),
         message: z.string().trim().min(1, "Describe the change in a commit message").max(10_000),
         expectedSha: z.string().regex(/^[0-9a-f]{40,64}$/),
         isNew: z.boolean(),

@@ -90,14 +90,14 @@ export const runnersRouter = router({
 
   pipeline: protectedProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
     const p = await getPipeline(ctx.db, input.id);
-    if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "No such pipeline" });
+    if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
     await authorizePipeline(ctx.db, ctx.actor, p, "read");
     return p;
   }),
 
   job: protectedProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
     const j = await getJob(ctx.db, input.id);
-    if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "No such job" });
+    if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
     const p = await getPipeline(ctx.db, j.pipelineId);
     await authorizePipeline(ctx.db, ctx.actor, p!, "read");
     const canManage = await authorizePipeline(ctx.db, ctx.actor, p!, "manage").then(
@@ -110,7 +110,7 @@ export const runnersRouter = router({
 
   cancelJob: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const j = await getJob(ctx.db, input.id);
-    if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "No such job" });
+    if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
     await authorizePipeline(ctx.db, ctx.actor, (await getPipeline(ctx.db, j.pipelineId))!, "manage");
     Object.assign(ctx.audit, { orgId: j.pipeline.orgId, targetType: "build_job", targetId: j.id });
     return { result: await jobState(cancelJob(ctx.db, input.id)) };
@@ -118,7 +118,7 @@ export const runnersRouter = router({
 
   retryJob: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const j = await getJob(ctx.db, input.id);
-    if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "No such job" });
+    if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
     await authorizePipeline(ctx.db, ctx.actor, (await getPipeline(ctx.db, j.pipelineId))!, "manage");
     Object.assign(ctx.audit, { orgId: j.pipeline.orgId, targetType: "build_job", targetId: j.id });
     await jobState(retryJob(ctx.db, input.id));
@@ -126,7 +126,7 @@ export const runnersRouter = router({
 
   cancelPipeline: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const p = await getPipeline(ctx.db, input.id);
-    if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "No such pipeline" });
+    if (!p) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
     await authorizePipeline(ctx.db, ctx.actor, p, "manage");
     Object.assign(ctx.audit, { orgId: p.orgId, targetType: "pipeline", targetId: p.id });
     await cancelPipeline(ctx.db, p.id);

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { notFound } from "next/navigation";
+import { redirect } from "next/navigation";
 import { api, orNotFound } from "@/server/api/server";
 import { hrefWith } from "@/components/pager";
 import { StartFarmBuild } from "@/components/farm/start-build";
@@ -11,7 +11,8 @@ type Search = { branch?: string; profile?: string; arch?: string; variant?: stri
 
 export default async function FarmBuildPreviewPage({ searchParams }: { searchParams: Promise<Search> }) {
   const { branch, profile, arch, variant: v } = await searchParams;
-  if (!branch || !profile || !arch) notFound();
+  // The preview is of one profile: without one, the list of profiles is where to pick it.
+  if (!branch || !profile || !arch) redirect("/farm");
   const variant = v === "clean" ? "clean" : "incremental";
   const caller = await api();
   const [job, canStart] = await Promise.all([orNotFound(caller.farm.preview({ branch, profile, arch, variant })), caller.farmBuilds.canStart()]);

@@ -89,7 +89,7 @@ export default async function MergeRequestPage({ params }: Props) {
           {mr.state === "open" && (
             <section aria-label="Merge status" className="space-y-3 rounded-lg border border-gray-200 bg-white p-4 dark:border-gray-700 dark:bg-gray-800">
               <h4 className="flex items-center gap-2 font-semibold">
-                Merge status <MergeabilityBadge value={mr.mergeability} />
+                Merge status <MergeabilityBadge value={mr.mergeability} blockers={checks ? checks.reasons.filter((r) => !r.startsWith("conflicts")) : undefined} />
               </h4>
               {!d.branches.source && <Alert>The source branch {mr.sourceBranch} no longer exists. Push it again or close this merge request.</Alert>}
               {!d.branches.target && <Alert>The target branch {mr.targetBranch} no longer exists.</Alert>}
