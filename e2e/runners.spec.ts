@@ -85,6 +85,11 @@ test("an admin registers a runner, runs a three-job pipeline, watches the log li
 
   const artifact = page.getByRole("link", { name: "out/hello.txt" });
   await expect(artifact).toBeVisible({ timeout: 15_000 });
+  // The page refreshes once the job ends; the log it showed live stays one copy of each line.
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toHaveCount(0);
+  await page.waitForTimeout(1500); // time for a second stream of the log (the bug) to land
+  await expect(log.getByText("compiling")).toHaveCount(1);
+  await expect(log.getByText("Job success")).toHaveCount(1);
   const [download] = await Promise.all([page.waitForEvent("download"), artifact.click()]);
   expect(fs.readFileSync((await download.path())!, "utf8")).toBe("hello-artifact\n");
 

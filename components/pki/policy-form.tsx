@@ -78,6 +78,13 @@ export function PolicyForm({ caId, name, policy }: { caId: string; name: string;
           <option value="admin">An administrator</option>
         </select>
       </Field>
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" className="mt-1" checked={!!p.ocspNonce} onChange={(e) => set("ocspNonce")(e.target.checked)} />
+        <span>
+          Answer OCSP requests that carry a nonce with a freshly signed response echoing it (RFC 8954). Off: every client gets the pre-signed
+          answer (RFC 5019), which is faster and what browsers and <code>openssl ocsp -no_nonce</code> expect.
+        </span>
+      </label>
       <Button type="submit" disabled={save.isPending}>
         Save policy
       </Button>

@@ -46,6 +46,9 @@ export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
   const [query, setQuery] = useState("");
   const bottom = useRef<HTMLDivElement>(null);
   const jumped = useRef(false);
+  // Read when the log ends, not a dependency: the refresh that follows turns `live` off, and
+  // re-running the effect would stream the whole log again on top of what is shown.
+  const wasLive = useRef(live);
 
   useEffect(() => {
     const decoders = new Map<number, TextDecoder>();
@@ -82,7 +85,7 @@ export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
         apply();
       }
       setState("done");
-      if (live) router.refresh();
+      if (wasLive.current) router.refresh();
     });
     es.onerror = () => {
       if (es.readyState === EventSource.CLOSED) setState("error");
@@ -91,7 +94,7 @@ export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
       es.close();
       if (flush !== null) window.clearTimeout(flush);
     };
-  }, [jobId, live, router]);
+  }, [jobId, router]);
 
   const items = useMemo(() => buildLog(attempts), [attempts]);
 

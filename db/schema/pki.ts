@@ -22,6 +22,11 @@ export type CaPolicy = {
   /** lowest org role allowed to request: developer, leader, or admin (instance admins only) */
   requesters: "developer" | "leader" | "admin";
   approval: "auto" | "leader" | "admin";
+  /**
+   * OCSP requests carrying a nonce get a freshly signed answer echoing it (RFC 8954), for
+   * relying parties that insist; otherwise (default) everyone gets the pre-signed answer (RFC 5019).
+   */
+  ocspNonce?: boolean;
 };
 
 /**

@@ -2,7 +2,7 @@ import { and, count, desc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { memberships, mergeRequestApprovals, mergeRequestEvents, mergeRequestReviewers, mergeRequests, repositories, users } from "@/db/schema";
 import { isValidBranchName } from "@/server/git/manage";
-import { branchHead } from "@/server/git/merge";
+import { branchHead, isAncestor } from "@/server/git/merge";
 import type { RepoWithOrg } from "@/server/git/repos";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
@@ -84,6 +84,7 @@ export async function createMergeRequest(db: Db, repo: RepoWithOrg, dir: string,
   const [head, base] = await Promise.all([branchHead(dir, source), branchHead(dir, target)]);
   if (!head) throw new MrInputError("sourceBranch", `There is no branch named ${source}: push it first`);
   if (!base) throw new MrInputError("targetBranch", `There is no branch named ${target}`);
+  if (await isAncestor(dir, head, base)) throw new MrInputError("sourceBranch", `${target} already contains every commit of ${source}: there is nothing to merge`);
 
   const reviewerNames = [...new Set(input.reviewers.map((r) => r.trim().toLowerCase()).filter(Boolean))];
   const reviewers = reviewerNames.length

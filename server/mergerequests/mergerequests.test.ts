@@ -112,6 +112,7 @@ describe("opening merge requests", () => {
     expect(await failure(create({ sourceBranch: "develop" }))).toMatchObject({ code: "BAD_REQUEST", field: "sourceBranch", message: expect.stringMatching(/same branch/) });
     expect(await failure(create({ sourceBranch: "feature/nope" }))).toMatchObject({ field: "sourceBranch", message: "There is no branch named feature/nope: push it first" });
     expect(await failure(create({ targetBranch: "nope" }))).toMatchObject({ field: "targetBranch", message: "There is no branch named nope" });
+    expect(await failure(create({ sourceBranch: "master", targetBranch: "develop" }))).toMatchObject({ field: "sourceBranch", message: "develop already contains every commit of master: there is nothing to merge" });
     expect(await failure(create({}))).toMatchObject({ field: "sourceBranch", message: expect.stringMatching(/!1 already proposes/) });
     expect(await failure(create({ sourceBranch: "--upload-pack=x" }))).toMatchObject({ field: "sourceBranch" });
     expect(await failure(create({ reviewers: ["mr-out"] }))).toMatchObject({ field: "reviewers", message: expect.stringMatching(/Not members of mergeco: mr-out/) });

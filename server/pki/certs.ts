@@ -226,7 +226,8 @@ export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<{ der:
     .innerJoin(certificateAuthorities, eq(certificateAuthorities.id, certificates.caId))
     .where(and(eq(certificates.serial, req.serial), or(eq(certificates.state, "issued"), eq(certificates.state, "revoked"))));
   const sha1Match = row && req.hashOid === "1.3.14.3.2.26" && row.ca.nameHash === req.issuerNameHash && row.ca.keyHash === req.issuerKeyHash;
-  if (sha1Match && row.cert.ocspResponse && row.cert.ocspNextUpdate && row.cert.ocspNextUpdate.getTime() - Date.now() > OCSP_VALIDITY_MS / 2)
+  const echoNonce = !!req.nonce && !!row?.ca.policy?.ocspNonce;
+  if (sha1Match && !echoNonce && row.cert.ocspResponse && row.cert.ocspNextUpdate && row.cert.ocspNextUpdate.getTime() - Date.now() > OCSP_VALIDITY_MS / 2)
     return { der: Buffer.from(row.cert.ocspResponse, "base64"), refreshAt: new Date(row.cert.ocspNextUpdate.getTime() - OCSP_VALIDITY_MS / 2) };
   const ca = row?.ca ?? (await caForHashes(db, req));
   if (!ca?.certPem || !ca.keyEncrypted) return { der: errorResponse("unauthorized"), refreshAt: null };
@@ -239,6 +240,7 @@ export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<{ der:
       ? { kind: "revoked", at: row.cert.revokedAt!, reason: (row.cert.revocationReason ?? "unspecified") as RevocationReason }
       : { kind: "good" };
   const now = new Date();
+  if (echoNonce) return { der: await signOcspResponse({ cert: caCert, signer: await caSigner(ca) }, req.certId, status, now, req.nonce), refreshAt: null };
   const der = await signOcspResponse({ cert: caCert, signer: await caSigner(ca) }, req.certId, status, now);
   if (row && req.hashOid === "1.3.14.3.2.26")
     await db

@@ -34,7 +34,8 @@ export async function answerOcsp(der: Uint8Array | null): Promise<Buffer> {
   if (seen) return seen;
   const parsed = parseOcspRequest(der);
   if (!parsed) return errorResponse("malformedRequest");
-  const cached = cachedOcspAnswer(db, parsed);
+  // A nonce may need echoing (the sub-CA's ocspNonce option): only ocspAnswer knows the CA's policy.
+  const cached = parsed.nonce ? null : cachedOcspAnswer(db, parsed);
   if (cached) return cached;
   const generation = ocspCacheGeneration();
   try {

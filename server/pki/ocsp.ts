@@ -14,7 +14,7 @@ import {
   RevokedInfo,
   SingleResponse,
 } from "@peculiar/asn1-ocsp";
-import { AlgorithmIdentifier, Certificate, CRLReason, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { AlgorithmIdentifier, Certificate, CRLReason, Extension, Name, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import * as x509 from "./lib";
 import { normalizeSerial, revocationReasons, serialForDer, signWithKey, type RevocationReason, type Signer } from "./x509";
 
@@ -47,7 +47,7 @@ const signatureOids = { rsa: "1.2.840.113549.1.1.11", "SHA-256": "1.2.840.10045.
  * certificate rides in `certs`: OpenSSL 3.0.22 and later no longer take the signer from
  * `-issuer`, so a response without it fails with "signer certificate not found".
  */
-export async function signOcspResponse(issuer: Issuer, certId: CertID, status: OcspStatus, now = new Date()): Promise<Buffer> {
+export async function signOcspResponse(issuer: Issuer, certId: CertID, status: OcspStatus, now = new Date(), nonce: ArrayBuffer | null = null): Promise<Buffer> {
   const certStatus =
     status.kind === "good"
       ? new CertStatus({ good: null })
@@ -58,6 +58,8 @@ export async function signOcspResponse(issuer: Issuer, certId: CertID, status: O
     responderID: new ResponderID({ byName: AsnConvert.parse(issuer.cert.subjectName.toArrayBuffer(), Name) }),
     producedAt: now,
     responses: [new SingleResponse({ certID: certId, certStatus, thisUpdate: now, nextUpdate: new Date(now.getTime() + OCSP_VALIDITY_MS) })],
+    // RFC 8954: the nonce extension comes back exactly as the client sent it.
+    responseExtensions: nonce ? [new Extension({ extnID: OCSP_NONCE, critical: false, extnValue: new OctetString(nonce) })] : undefined,
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
   const ec = issuer.signer.algorithm.name === "ECDSA";
@@ -78,8 +80,13 @@ export function errorResponse(status: "malformedRequest" | "internalError" | "un
   return Buffer.from(AsnConvert.serialize(new OCSPResponse({ responseStatus: OCSPResponseStatus[status] })));
 }
 
-/** `extensions`: the request carries some (a nonce, usually), so the same bytes will not come again. */
-export type ParsedRequest = { certId: CertID; serial: string; hashOid: string; issuerNameHash: string; issuerKeyHash: string; extensions: boolean };
+const OCSP_NONCE = "1.3.6.1.5.5.7.48.1.2";
+
+/**
+ * `extensions`: the request carries some (a nonce, usually), so the same bytes will not come again.
+ * `nonce`: the value of its nonce extension, as sent.
+ */
+export type ParsedRequest = { certId: CertID; serial: string; hashOid: string; issuerNameHash: string; issuerKeyHash: string; extensions: boolean; nonce: ArrayBuffer | null };
 
 /** The first CertID of a DER OCSPRequest, or null when it is not one. */
 export function parseOcspRequest(der: Uint8Array): ParsedRequest | null {
@@ -97,6 +104,7 @@ export function parseOcspRequest(der: Uint8Array): ParsedRequest | null {
       issuerNameHash: Buffer.from(id.issuerNameHash.buffer).toString("hex"),
       issuerKeyHash: Buffer.from(id.issuerKeyHash.buffer).toString("hex"),
       extensions: !!req.tbsRequest.requestExtensions?.length,
+      nonce: req.tbsRequest.requestExtensions?.find((e) => e.extnID === OCSP_NONCE)?.extnValue.buffer ?? null,
     };
   } catch {
     return null;

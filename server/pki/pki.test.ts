@@ -180,6 +180,17 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     const ocsp = async (extra: string[] = []) =>
       (await openssl(["ocsp", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-url", `${server.url}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce", ...extra])).out;
     expect(await ocsp()).toMatch(/Response verify OK[\s\S]*web1.pem: good/);
+    // openssl's default sends a nonce: the pre-signed answer has none (RFC 5019), and openssl says so...
+    const withNonce = async () => (await openssl(["ocsp", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-url", `${server.url}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem"])).out;
+    expect(await withNonce()).toMatch(/WARNING: no nonce in response[\s\S]*Response verify OK[\s\S]*web1.pem: good/);
+    // ...unless the sub-CA answers nonces (RFC 8954): a fresh answer that echoes it, every time.
+    await db().update(certificateAuthorities).set({ policy: { ...host.policy!, ocspNonce: true } }).where(eq(certificateAuthorities.id, host.id));
+    for (let i = 0; i < 2; i++) {
+      const answer = await withNonce();
+      expect(answer).toMatch(/Response verify OK[\s\S]*web1.pem: good/);
+      expect(answer).not.toMatch(/nonce/i);
+    }
+    await db().update(certificateAuthorities).set({ policy: host.policy }).where(eq(certificateAuthorities.id, host.id));
     // RFC 5019 GET gives the same answer.
     const reqDer = path.join(tmp, "req.der");
     await openssl(["ocsp", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-no_nonce", "-reqout", reqDer]);

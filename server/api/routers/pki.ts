@@ -43,6 +43,7 @@ const policySchema = z.object({
   extKeyUsage: z.array(z.enum(["serverAuth", "clientAuth", "emailProtection", "codeSigning"])).min(1),
   requesters: z.enum(["developer", "leader", "admin"]),
   approval: z.enum(["auto", "leader", "admin"]),
+  ocspNonce: z.boolean().optional(),
 }) satisfies z.ZodType<CaPolicy>;
 
 /** Who may request from / approve for a sub-CA, by its policy, beyond the org rules. */

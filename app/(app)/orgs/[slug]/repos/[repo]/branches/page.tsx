@@ -81,9 +81,11 @@ export default async function BranchesPage({ params, searchParams }: Props) {
                         <Link href={compareUrl(slug, name, base, b.name)} className="text-sm text-brand-600 hover:underline">
                           Compare
                         </Link>
-                        <Link href={newMrUrl(slug, name, b.name, base)} className="text-sm text-brand-600 hover:underline" aria-label={`Open a merge request for ${b.name}`}>
-                          Merge request
-                        </Link>
+                        {b.ahead !== 0 && (
+                          <Link href={newMrUrl(slug, name, b.name, base)} className="text-sm text-brand-600 hover:underline" aria-label={`Open a merge request for ${b.name}`}>
+                            Merge request
+                          </Link>
+                        )}
                       </span>
                     )}
                   </td>
