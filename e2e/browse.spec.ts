@@ -140,7 +140,6 @@ test("unknown refs, traversal and non-members get 404", async ({ page }) => {
     `${repoBase}/raw/develop/%2e%2e/%2e%2e/%2e%2e/config`,
     `${repoBase}/raw/develop/..%2f..%2fconfig`,
     `${repoBase}/raw/-n/Puppetfile`,
-    `${repoBase}/raw/develop/%00`,
     `${repoBase}/archive/--format=zip.tar.gz`,
     `${repoBase}/archive/v9.9.9.tar.gz`,
     `${repoBase}/blob/develop/%2Fetc%2Fpasswd`,
@@ -148,6 +147,8 @@ test("unknown refs, traversal and non-members get 404", async ({ page }) => {
     const res = await page.request.get(url, { maxRedirects: 0 });
     expect(res.status(), url).toBe(404);
   }
+  // A NUL in the URL never reaches the route: the front door answers 400.
+  expect((await page.request.get(`${repoBase}/raw/develop/%00`, { maxRedirects: 0 })).status()).toBe(400);
 
   await page.context().clearCookies();
   await login(page, stranger.username, stranger.password);

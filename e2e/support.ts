@@ -4,6 +4,7 @@ import { test as base, expect, type Locator, type Page } from "@playwright/test"
  * Every spec imports `test` and `expect` from here. A click that lands before React hydrates
  * the page is silently lost, so every locator action first waits for the mark the root layout
  * sets once hydrated (components/hydration-mark.tsx): one guard instead of longer timeouts.
+ * Each spec also fails on any Content-Security-Policy violation of our own pages.
  */
 export const test = base.extend<{ hydrationGuard: void; cspGuard: void }>({
   hydrationGuard: [
@@ -28,8 +29,9 @@ export const test = base.extend<{ hydrationGuard: void; cspGuard: void }>({
 });
 export { expect };
 
+/** Resolves once React has hydrated the page; at once for documents that are not our app's (binhost listings, raw files). */
 export async function hydrated(page: Page) {
-  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true" || !document.querySelector('script[src*="/_next/"]'));
 }
 
 const interactions = ["click", "dblclick", "tap", "hover", "fill", "clear", "press", "pressSequentially", "type", "check", "uncheck", "setChecked", "selectOption", "setInputFiles", "dragTo"] as const;

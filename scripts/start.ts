@@ -18,6 +18,8 @@ import { startEmbeddedRunner } from "@/server/runners/embedded";
 import { startPuppetCa } from "@/server/pki/puppet-listener";
 import { serveOcspNode } from "@/server/pki/http";
 import { frontDoor } from "@/server/security/front-door";
+import { setupToken } from "@/server/auth/setup-token";
+import { setupDone } from "@/server/users";
 
 const log = (line: string) => console.log(`[rookery] ${line}`);
 const dev = process.argv.includes("--dev");
@@ -78,6 +80,8 @@ async function primary() {
     cluster.fork();
   });
   for (let i = 0; i < processes; i++) cluster.fork();
+  if (!(await setupDone(getDb())))
+    log(`No administrator yet. Create the first one at ${config.publicUrl}/setup?token=${setupToken()} (until then nobody can sign in, LDAP users included)`);
 
   const shutdown = async (signal: string) => {
     if (stopping) return;

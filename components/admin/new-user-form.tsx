@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, Card, Field, inputClass } from "@/components/ui";
+import { PASSWORD_RULES } from "@/server/auth/password-rules";
 
 const empty = { username: "", displayName: "", email: "", password: "", isAdmin: false };
 
@@ -61,7 +62,7 @@ export function NewUserForm() {
         <Field id="new-email" label="Email" error={errs.email} hint="Optional; used for notifications.">
           <input id="new-email" type="email" className={inputClass} value={form.email} onChange={set("email")} />
         </Field>
-        <Field id="new-password" label="Password" error={errs.password} hint="At least 12 characters, mixing letters with digits or symbols.">
+        <Field id="new-password" label="Password" error={errs.password} hint={PASSWORD_RULES}>
           <input id="new-password" type="password" autoComplete="new-password" className={inputClass} value={form.password} onChange={set("password")} />
         </Field>
         <label className="flex items-center gap-2 text-sm">

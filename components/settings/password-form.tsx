@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, Field, inputClass } from "@/components/ui";
+import { PASSWORD_RULES } from "@/server/auth/password-rules";
 
 const empty = { current: "", password: "", confirm: "" };
 
@@ -32,7 +33,7 @@ export function PasswordForm() {
       <Field id="current" label="Current password" error={errs.current}>
         <input id="current" type="password" autoComplete="current-password" className={inputClass} value={form.current} onChange={set("current")} />
       </Field>
-      <Field id="new-password" label="New password" error={errs.password} hint="At least 12 characters, mixing letters with digits or symbols, not containing your username.">
+      <Field id="new-password" label="New password" error={errs.password} hint={PASSWORD_RULES}>
         <input id="new-password" type="password" autoComplete="new-password" className={inputClass} value={form.password} onChange={set("password")} />
       </Field>
       <Field id="confirm" label="Confirm new password" error={errs.confirm}>

@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { isSetupToken } from "@/server/auth/setup-token";
 import { createFirstAdmin, hasAnyUser } from "@/server/users";
 import { FieldError, publicProcedure, router } from "../trpc";
 
@@ -12,9 +13,12 @@ export const setupRouter = router({
         username: z.string().trim().min(2, "Username is required").max(63),
         password: z.string().max(256),
         confirm: z.string().max(256),
+        token: z.string().max(200),
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      if (!(await hasAnyUser(ctx.db)) && !isSetupToken(input.token))
+        throw new TRPCError({ code: "FORBIDDEN", message: "Open the setup link printed on the console where Rookery was started" });
       if (input.password !== input.confirm) throw new FieldError("confirm", "Passwords do not match");
       const user = await createFirstAdmin(ctx.db, input);
       // Once anyone exists, setup no longer exists either.
