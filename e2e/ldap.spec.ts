@@ -46,6 +46,28 @@ test("an LDAP user sees exactly her organizations once an admin has synced the d
   await expect(page.getByRole("list", { name: "Leaders" })).toContainText("Alice Anders");
 });
 
+test("a newcomer put in an org's group finds the org at her first sign-in, without waiting for a sync", async ({ page }) => {
+  const r = randomBytes(3).toString("hex");
+  const newcomer = { username: `e2e-new-${r}`, password: "newcomer-password-1" };
+  const dn = `uid=${newcomer.username},ou=people,${LDAP_BASE}`;
+  const members = `cn=members,o=acme,ou=organizations,${LDAP_BASE}`;
+  ldapModify(
+    env.ldapUrl,
+    [
+      `dn: ${dn}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: ${newcomer.username}\ncn: Nina Newcomer ${r}\nsn: Newcomer\nuserPassword: ${newcomer.password}\n`,
+      `dn: ${members}\nchangetype: modify\nadd: member\nmember: ${dn}\n`,
+    ].join("\n"),
+  );
+  try {
+    await login(page, newcomer.username, newcomer.password);
+    const orgs = page.getByRole("list", { name: "Your organizations" }).getByRole("listitem");
+    await expect(orgs.getByRole("link")).toHaveText(["acme"]);
+    await expect(orgs.getByText("Developer")).toBeVisible();
+  } finally {
+    ldapModify(env.ldapUrl, [`dn: ${members}\nchangetype: modify\ndelete: member\nmember: ${dn}\n`, `dn: ${dn}\nchangetype: delete\n`].join("\n"));
+  }
+});
+
 test("a member of one org gets the 404 page for another org, in the browser and in the API", async ({ page }) => {
   await login(page, CAROL.username, CAROL.password);
   const ownPage = await page.goto("/orgs/globex");

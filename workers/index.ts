@@ -6,6 +6,7 @@ import { getDb } from "@/db/client";
 import { workerHeartbeats } from "@/db/schema";
 import { BOSS_SCHEMA, queues } from "@/server/jobs";
 import { handlers, schedules } from "./handlers";
+import { getConfig } from "@/server/config";
 
 export type Workers = { stop: () => Promise<void> };
 
@@ -26,6 +27,8 @@ export async function startWorkers(log: (line: string) => void = console.log): P
   for (const s of schedules()) await boss.schedule(s.queue, s.cron, s.data ?? {}, { tz: "UTC" });
   // Orgs that predate git hosting get their default repositories.
   await boss.send(queues.gitProvision, {}, { singletonKey: "startup", singletonSeconds: 60 });
+  // With a directory, people and their organizations are there from the start, not after the first scheduled sync.
+  if (getConfig().ldap) await boss.send(queues.ldapSync, { trigger: "startup" }, { singletonKey: "startup", singletonSeconds: 60 });
 
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const db = getDb();

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { DirectoryUnavailableError, ldapAuthenticate } from "@/server/ldap/client";
+import { syncMembershipsAtLogin } from "@/server/ldap/sync";
 import { getUserByUsername, normalizeUsername, touchLogin, upsertLdapUser, type User } from "@/server/users";
 import { hasControlChar } from "@/server/security/input";
 import { recordAudit } from "@/server/audit";
@@ -44,7 +45,11 @@ export async function authenticate(db: Db, rawUsername: string, password: string
     if (ldap) {
       try {
         const found = await ldapAuthenticate(ldap, username, password);
-        if (found) user = (await upsertLdapUser(db, found)).user;
+        if (found) {
+          user = (await upsertLdapUser(db, found)).user;
+          // Their organizations now, not at the next scheduled sync; a failure here must not stop the sign-in.
+          await syncMembershipsAtLogin(db, user).catch((e) => console.error(`LDAP memberships of ${username} at sign-in:`, e instanceof Error ? e.message : e));
+        }
       } catch (e) {
         if (e instanceof DirectoryUnavailableError) throw new LoginError(DIRECTORY_UNAVAILABLE);
         throw e;

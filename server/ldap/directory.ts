@@ -1,7 +1,7 @@
-import { EqualityFilter, NoSuchObjectError, OrFilter, SizeLimitExceededError, type Client, type Entry, type SearchOptions } from "ldapts";
+import { AndFilter, EqualityFilter, NoSuchObjectError, OrFilter, SizeLimitExceededError, type Client, type Entry, type SearchOptions } from "ldapts";
 import type { OrgRole } from "@/server/auth/policy";
 import { allStrings, firstString, toDirectoryUser, withServiceClient, type DirectoryUser, type LdapConfig } from "./client";
-import { dnKey } from "./dn";
+import { dnKey, parentDnKey } from "./dn";
 
 /** An organization entry as the directory describes it; members keyed by their DN key. */
 export type DirectoryOrg = {
@@ -62,18 +62,39 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
+/** The leader/member/reporter group names → roles, and a filter matching those groups. */
+function roleGroups(cfg: LdapConfig) {
+  const roleByGroup = new Map<string, OrgRole>((Object.entries(cfg.groups) as [OrgRole, string][]).map(([role, name]) => [name.toLowerCase(), role]));
+  const byName = new OrFilter({ filters: [...roleByGroup.keys()].map((value) => new EqualityFilter({ attribute: cfg.groupNameAttr, value })) });
+  return { roleByGroup, byName, groupFilter: byName.toString() };
+}
+
+/**
+ * The role one person holds in each organization by group membership (the highest wins),
+ * keyed by the organization entry's DN key: what a sign-in needs, without reading everything.
+ */
+export async function readRolesOf(cfg: LdapConfig, personDn: string): Promise<Map<string, OrgRole>> {
+  const { roleByGroup, byName } = roleGroups(cfg);
+  const filter = new AndFilter({ filters: [byName, new EqualityFilter({ attribute: cfg.groupMemberAttr, value: personDn })] }).toString();
+  return withServiceClient(cfg, async (client) => {
+    const roles = new Map<string, OrgRole>();
+    for (const g of await search(client, `the groups of ${personDn}`, cfg.orgBase, { scope: "sub", filter, attributes: [cfg.groupNameAttr] })) {
+      const role = roleByGroup.get(firstString(g, cfg.groupNameAttr)?.toLowerCase() ?? "");
+      const org = parentDnKey(g.dn);
+      const had = roles.get(org);
+      if (role && (!had || rank[role] > rank[had])) roles.set(org, role);
+    }
+    return roles;
+  });
+}
+
 /**
  * Reads the organizations, their leader/member/reporter groups and the people those
  * groups name, with a service bind. Throws (DirectoryUnavailableError / DirectoryReadError)
  * rather than returning a partial picture: a partial read would archive orgs.
  */
 export async function readDirectory(cfg: LdapConfig): Promise<Directory> {
-  const roleByGroup = new Map<string, OrgRole>(
-    (Object.entries(cfg.groups) as [OrgRole, string][]).map(([role, name]) => [name.toLowerCase(), role]),
-  );
-  const groupFilter = new OrFilter({
-    filters: [...roleByGroup.keys()].map((value) => new EqualityFilter({ attribute: cfg.groupNameAttr, value })),
-  }).toString();
+  const { roleByGroup, groupFilter } = roleGroups(cfg);
 
   return withServiceClient(cfg, async (client) => {
     const orgEntries = await search(client, "organizations", cfg.orgBase, {

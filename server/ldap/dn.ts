@@ -64,9 +64,8 @@ export function parseDn(dn: string): Ava[][] {
 
 const escapeValue = (v: string) => v.replace(/[\\,+=;"<>#]/g, (c) => `\\${c}`);
 
-/** A canonical, case-insensitive key for a DN: equal keys mean the same entry. */
-export function dnKey(dn: string): string {
-  return parseDn(dn)
+const keyOf = (rdns: Ava[][]) =>
+  rdns
     .map((rdn) =>
       rdn
         .map((a) => `${a.attr}=${escapeValue(a.value.toLowerCase())}`)
@@ -74,4 +73,13 @@ export function dnKey(dn: string): string {
         .join("+"),
     )
     .join(",");
+
+/** A canonical, case-insensitive key for a DN: equal keys mean the same entry. */
+export function dnKey(dn: string): string {
+  return keyOf(parseDn(dn));
+}
+
+/** The key of the entry directly above `dn`. */
+export function parentDnKey(dn: string): string {
+  return keyOf(parseDn(dn).slice(1));
 }

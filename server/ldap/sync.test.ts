@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { and, count, eq, inArray } from "drizzle-orm";
+import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { auditEvents, ldapSyncRuns, memberships, organizations, repositories, users } from "@/db/schema";
 import { loadConfig } from "@/server/config";
@@ -9,6 +9,8 @@ import { createLocalUser } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
 import { LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_BASE, ldapModify, startSlapd, type Slapd } from "@/test/support/slapd";
 import { listSyncRuns } from "./runs";
+import { authenticate } from "@/server/auth/login";
+import { getBoss, stopBoss } from "@/server/jobs";
 import { runLdapSync } from "./sync";
 
 const db = testDatabase();
@@ -54,6 +56,8 @@ function withEnv(vars: Record<string, string | undefined>) {
     loadConfig();
   };
 }
+
+afterAll(stopBoss);
 
 describe("LDAP sync of the fixture directory", () => {
   it("creates acme, globex and initech with the groups' roles and the people's profiles", async () => {
@@ -163,6 +167,38 @@ describe("LDAP sync of a changing directory", () => {
     expect(run.status, run.error ?? "").toBe("success");
     expect(run).toMatchObject({ orgsAdded: 0, orgsUpdated: 0, orgsArchived: 0, usersAdded: 0, usersUpdated: 0, membersAdded: 0, membersRemoved: 0, membersChanged: 0 });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("gives a newcomer their organizations at sign-in, not at the next sync; an org not imported yet queues a sync", async () => {
+    const alphaDn = `o=${slug("alpha")},${orgBase}`;
+    const epsilonDn = `o=${slug("epsilon")},${orgBase}`;
+    ldapModify(
+      inject("ldapUrl"),
+      [
+        entry(personDn("fay"), ["objectClass: inetOrgPerson", `uid: ${uid("fay")}`, "cn: Fay Early", "sn: Test", "userPassword: fay-password-1"]),
+        `dn: cn=members,${alphaDn}\nchangetype: modify\nadd: member\nmember: ${personDn("fay")}\n`,
+        org("epsilon", { leaders: ["fay"] }),
+      ].join("\n"),
+    );
+    await getBoss(); // creates the job tables
+    const queued = async () =>
+      (await db().execute<{ n: number }>(sql`select count(*)::int as n from pgboss.job where name = 'ldap-sync' and data->>'trigger' = 'login'`))[0].n;
+    const before = await queued();
+    try {
+      const fay = await authenticate(db(), uid("fay"), "fay-password-1", "192.0.2.9");
+      expect(await membersOf(slug("alpha"))).toContain(`${uid("fay")}:developer:ldap`);
+      const [audit] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "ldap.sync"), sql`${auditEvents.details}->>'signIn' = ${fay.username}`));
+      expect(audit.details).toMatchObject({ added: [{ user: fay.username, role: "developer" }] });
+      expect(await queued()).toBe(before + 1); // epsilon is not imported yet: a full sync will create it
+
+      // Out of the group, out of the org at the next sign-in.
+      ldapModify(inject("ldapUrl"), `dn: cn=members,${alphaDn}\nchangetype: modify\ndelete: member\nmember: ${personDn("fay")}\n`);
+      await authenticate(db(), uid("fay"), "fay-password-1", "192.0.2.9");
+      expect(await membersOf(slug("alpha"))).not.toContain(`${uid("fay")}:developer:ldap`);
+    } finally {
+      deleteTree(epsilonDn);
+      await db().execute(sql`delete from pgboss.job where name = 'ldap-sync' and data->>'trigger' = 'login'`);
+    }
   });
 
   it("follows the directory: a new org, a removed member, a changed role and a renamed person; local memberships stay", async () => {

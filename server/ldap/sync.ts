@@ -5,13 +5,15 @@ import { ldapSyncRuns, memberships, organizations, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import type { OrgRole } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
+import { enqueue, queues } from "@/server/jobs";
 import { insertDefaultRepos } from "@/server/git/repos";
 import { OrgInputError, slugify, validateSlug } from "@/server/orgs";
 import type { DirectoryUser } from "./client";
-import { readDirectory, type Directory } from "./directory";
+import { readDirectory, readRolesOf, type Directory } from "./directory";
 import { dnKey } from "./dn";
 
-export type SyncTrigger = "schedule" | "manual" | "cli";
+/** What started a sync: the schedule, an admin, the CLI, the portal starting, or a sign-in that met an organization not imported yet. */
+export type SyncTrigger = "schedule" | "manual" | "cli" | "startup" | "login";
 export type SyncRun = typeof ldapSyncRuns.$inferSelect;
 
 export type SyncCounts = {
@@ -293,7 +295,7 @@ async function syncMemberships(tx: Tx, dir: Directory, ids: Ids, counts: SyncCou
 }
 
 /** One audit entry per org the sync changed, so leaders see it in their org's log. */
-async function auditChanges(tx: Tx, changes: Map<string, OrgChange>, runId: string) {
+async function auditChanges(tx: Tx, changes: Map<string, OrgChange>, origin: { runId: string } | { signIn: string }) {
   const cap = <T>(xs: T[]) => (xs.length > 100 ? [...xs.slice(0, 100), `… and ${xs.length - 100} more`] : xs);
   // Sent together: postgres.js pipelines them on the transaction's connection.
   await Promise.all(
@@ -306,7 +308,7 @@ async function auditChanges(tx: Tx, changes: Map<string, OrgChange>, runId: stri
         targetId: c.slug,
         outcome: "success",
         details: {
-          runId,
+          ...origin,
           ...(c.org ? { org: c.org } : {}),
           ...(c.added.length ? { added: cap(c.added) } : {}),
           ...(c.removed.length ? { removed: cap(c.removed) } : {}),
@@ -315,6 +317,57 @@ async function auditChanges(tx: Tx, changes: Map<string, OrgChange>, runId: stri
       }),
     ),
   );
+}
+
+// ---------------------------------------------------------------- at sign-in
+
+/**
+ * A person's own memberships, at sign-in, so a new colleague does not wait for the next
+ * scheduled sync: their groups in the directory decide their source=ldap memberships of the
+ * organizations already imported (audited like a sync's changes). A group of an organization
+ * not imported yet queues a full sync, which creates it.
+ */
+export async function syncMembershipsAtLogin(db: Db, user: { id: string; username: string; ldapDn: string | null }): Promise<void> {
+  const cfg = getConfig().ldap;
+  if (!cfg || !user.ldapDn) return;
+  const roles = await readRolesOf(cfg, user.ldapDn);
+  const ldapOrgs = await db
+    .select({ id: organizations.id, slug: organizations.slug, ldapDn: organizations.ldapDn })
+    .from(organizations)
+    .where(and(eq(organizations.source, "ldap"), sql`${organizations.archivedAt} is null`));
+  const orgByKey = new Map(ldapOrgs.filter((o) => o.ldapDn).map((o) => [dnKey(o.ldapDn!), o]));
+  const slugById = new Map(ldapOrgs.map((o) => [o.id, o.slug]));
+  await db.transaction(async (tx) => {
+    const mine = await tx.select({ orgId: memberships.orgId, role: memberships.role, source: memberships.source }).from(memberships).where(eq(memberships.userId, user.id));
+    const had = new Map(mine.map((m) => [m.orgId, m]));
+    const changes = new Map<string, OrgChange>();
+    const change = (orgId: string) => {
+      let c = changes.get(orgId);
+      if (!c) changes.set(orgId, (c = { orgId, slug: slugById.get(orgId)!, added: [], removed: [], changed: [] }));
+      return c;
+    };
+    const keep = new Set<string>();
+    for (const [key, role] of roles) {
+      const org = orgByKey.get(key);
+      if (!org) continue;
+      keep.add(org.id);
+      const m = had.get(org.id);
+      if (!m) {
+        await tx.insert(memberships).values({ orgId: org.id, userId: user.id, role, source: "ldap" });
+        change(org.id).added.push({ user: user.username, role });
+      } else if (m.source === "ldap" && m.role !== role) {
+        await tx.update(memberships).set({ role }).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, user.id)));
+        change(org.id).changed.push({ user: user.username, from: m.role, to: role });
+      }
+    }
+    for (const m of mine)
+      if (m.source === "ldap" && slugById.has(m.orgId) && !keep.has(m.orgId)) {
+        await tx.delete(memberships).where(and(eq(memberships.orgId, m.orgId), eq(memberships.userId, user.id), eq(memberships.source, "ldap")));
+        change(m.orgId).removed.push(user.username);
+      }
+    await auditChanges(tx, changes, { signIn: user.username });
+  });
+  if ([...roles.keys()].some((k) => !orgByKey.has(k))) await enqueue(queues.ldapSync, { trigger: "login" }, { singletonKey: "ldap-sync-login" });
 }
 
 // ---------------------------------------------------------------- runs
@@ -357,7 +410,7 @@ export async function runLdapSync(db: Db, opts: { trigger: SyncTrigger; triggere
         const userIds = await syncUsers(tx, dir, counts);
         const orgIds = await syncOrgs(tx, dir, counts, changes);
         await syncMemberships(tx, dir, { ...userIds, ...orgIds }, counts, changes);
-        await auditChanges(tx, changes, row.id);
+        await auditChanges(tx, changes, { runId: row.id });
         return true;
       });
       if (ran) break;
@@ -378,7 +431,7 @@ export async function runLdapSync(db: Db, opts: { trigger: SyncTrigger; triggere
 }
 
 const jobData = z.object({
-  trigger: z.enum(["schedule", "manual", "cli"]).catch("schedule"),
+  trigger: z.enum(["schedule", "manual", "cli", "startup", "login"]).catch("schedule"),
   triggeredBy: z.string().uuid().nullish().catch(null),
 });
 

@@ -32,6 +32,8 @@ function Setting({ label, value, note }: { label: string; value: ReactNode; note
 
 const code = (s: string) => <code className="font-mono">{s}</code>;
 
+const triggerLabels: Record<string, string> = { cli: "command line", schedule: "schedule", startup: "portal start", login: "a sign-in" };
+
 export default async function AdminLdapPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const { cursor } = await searchParams;
   const { configured, config, latest, runs } = await orNotFound((await api()).ldap.status({ cursor: cursor || undefined }));
@@ -116,7 +118,7 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
                 <tr key={r.id} className="align-top">
                   <td className={td}>{formatDateSeconds(r.startedAt)}</td>
                   <td className={td}>
-                    {r.trigger === "manual" ? `manual${r.triggeredBy ? ` by ${r.triggeredBy}` : ""}` : r.trigger === "cli" ? "command line" : "schedule"}
+                    {r.trigger === "manual" ? `manual${r.triggeredBy ? ` by ${r.triggeredBy}` : ""}` : (triggerLabels[r.trigger] ?? r.trigger)}
                   </td>
                   <td className={td}>{statusBadge[r.status]}</td>
                   <td className={td}>{formatDuration(r.startedAt, r.finishedAt)}</td>
