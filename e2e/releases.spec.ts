@@ -35,6 +35,8 @@ async function mergeWhenReady(page: Page) {
 test("a leader bakes release v1.0.0 through the wizard, a developer approves it, and its tarball downloads", async ({ page }) => {
   await login(page, lead.username, lead.password);
   await page.goto(releasesUrl);
+  // The environment cards have room inside their border.
+  await expect(page.getByRole("heading", { name: "Production · master" }).locator("..")).toHaveCSS("padding-top", "16px");
   await expect(page.getByRole("region", { name: "Environments" })).toContainText("Nothing in staging");
   await expect(page.getByText("No releases yet")).toBeVisible();
 

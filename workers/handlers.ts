@@ -9,7 +9,7 @@ import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
 import { binhostPruneJob } from "@/server/farm/binhost";
 import { refreshJob } from "@/server/mergerequests/merge";
-import { expireLeases } from "@/server/runners/queue";
+import { expireLeases, notifyStuckJobs } from "@/server/runners/queue";
 import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
 import { pkiRefreshJob } from "@/server/pki/jobs";
 import { farmJobFinished } from "@/server/farm/pipeline";
@@ -31,7 +31,7 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.backupRun]: (data) => backupJob(data, getDb()),
   [queues.binhostPrune]: () => binhostPruneJob(getDb()),
   [queues.mrRefresh]: (data) => refreshJob(getDb(), data),
-  [queues.runnerLeases]: () => expireLeases(getDb()),
+  [queues.runnerLeases]: async () => ({ expired: await expireLeases(getDb()), stuck: await notifyStuckJobs(getDb()) }),
   [queues.artifactCleanup]: () => deleteExpiredArtifacts(getDb()),
   [queues.pkiRefresh]: () => pkiRefreshJob(getDb()),
   [queues.buildJobFinished]: (data) => farmJobFinished(getDb(), String(data.jobId)),

@@ -153,14 +153,14 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
 
       <div className="grid gap-6 lg:grid-cols-2">
         {!root && (
-          <Card>
+          <Card className="p-4">
             <h2 className="mb-2 font-semibold">Import the root certificate</h2>
             <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">Certificate only: the root key stays on the offline machine.</p>
             <PemForm label="Root certificate (PEM)" id="root-pem" submit="Import root" mutation={rootForm} />
           </Card>
         )}
         {root && (
-          <Card>
+          <Card className="p-4">
             <h2 className="mb-2 font-semibold">Import a level-1 certificate</h2>
             <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">Signed offline by the root (<code>pki:sign-ca</code>); its key stays offline too.</p>
             <PemForm
@@ -188,7 +188,7 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
 function UploadCrl({ ca }: { ca: Ca }) {
   const upload = useRefreshing(trpc.pki.uploadCrl.useMutation(), (pem) => ({ id: ca.id, pem }));
   return (
-    <Card>
+    <Card className="p-4">
       <h2 className="mb-2 font-semibold">Publish the CRL of {ca.name}</h2>
       <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
         Signed offline (<code>pki:crl</code>); served at <code>/pki/{ca.name}/crl</code>.
@@ -202,7 +202,7 @@ function PendingSubCa({ ca }: { ca: Ca }) {
   const utils = trpc.useUtils();
   const install = useRefreshing(trpc.pki.installCertificate.useMutation(), (pem) => ({ id: ca.id, pem }));
   return (
-    <Card>
+    <Card className="p-4">
       <h2 className="mb-2 font-semibold">Sub-CA {ca.name}: sign its CSR offline</h2>
       <ol className="mb-3 list-decimal space-y-1 pl-5 text-sm text-gray-700 dark:text-gray-300">
         <li>
@@ -238,7 +238,7 @@ function CreateSubCa({ parents }: { parents: Ca[] }) {
   const [key, setKey] = useState<"rsa:3072" | "rsa:4096" | "ec:P-256" | "ec:P-384">("rsa:3072");
   const errs = fieldErrors(create.error);
   return (
-    <Card>
+    <Card className="p-4">
       <h2 className="mb-2 font-semibold">Create a level-2 sub-CA</h2>
       <form
         aria-label="Create sub-CA"

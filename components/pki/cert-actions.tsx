@@ -43,7 +43,7 @@ export function CertActions(props: { slug: string; id: string; name: string; cer
         </div>
       )}
       {props.canApprove && (
-        <Card>
+        <Card className="p-4">
           <h3 className="mb-2 font-semibold">Decide this request</h3>
           <div className="space-y-3">
             <Button type="button" disabled={approve.isPending} onClick={() => approve.mutate({ slug: props.slug, id: props.id })}>
@@ -68,7 +68,7 @@ export function CertActions(props: { slug: string; id: string; name: string; cer
         </Card>
       )}
       {props.canRevoke && (
-        <Card>
+        <Card className="p-4">
           <form
             aria-label="Revoke certificate"
             className="space-y-2"

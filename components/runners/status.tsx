@@ -13,7 +13,9 @@ const tones = {
 
 export type BuildStatus = keyof typeof tones;
 
-export function StatusBadge({ status }: { status: BuildStatus }) {
+/** `stuck`: why a queued job cannot start ("stuck: no online runner with tags …"), shown instead of "Queued". */
+export function StatusBadge({ status, stuck }: { status: BuildStatus; stuck?: string | null }) {
+  if (stuck) return <Badge tone="red">{stuck}</Badge>;
   const [tone, label] = tones[status];
   return <Badge tone={tone}>{label}</Badge>;
 }

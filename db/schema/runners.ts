@@ -113,6 +113,8 @@ export const buildJobs = pgTable(
     logBytes: bigint("log_bytes", { mode: "number" }).notNull().default(0),
     exitCode: integer("exit_code"),
     failureReason: text("failure_reason"),
+    /** when admins were told that no online runner can take it (once per job) */
+    stuckNotifiedAt: timestamp("stuck_notified_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     queuedAt: timestamp("queued_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),

@@ -4,7 +4,7 @@ import { ldapSyncRuns, users } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
 import { createOrg, setArchived } from "@/server/orgs";
 import { createLocalUser, getUserById } from "@/server/users";
-import { instanceCounts, lastLdapSyncRun } from "./index";
+import { gettingStarted, instanceCounts, lastLdapSyncRun } from "./index";
 import { changeUser, LAST_ADMIN, NOT_YOURSELF } from "./users";
 
 const db = testDatabase();
@@ -65,5 +65,16 @@ describe("overview", () => {
     await db().insert(ldapSyncRuns).values({ trigger: "manual", status: "failed", startedAt: new Date(Date.now() - 60_000), error: "old" });
     await db().insert(ldapSyncRuns).values({ trigger: "schedule", status: "success", orgsAdded: 3, finishedAt: new Date() });
     expect(await lastLdapSyncRun(db())).toMatchObject({ trigger: "schedule", status: "success", orgsAdded: 3 });
+  });
+});
+
+describe("getting started", () => {
+  it("ticks the first organization off once one exists (the infrastructure org does not count)", async () => {
+    const before = await gettingStarted(db());
+    expect(before).toMatchObject({ pki: false, runner: false, ldap: true });
+    await createOrg(db(), { name: "Infrastructure", slug: "infrastructure", source: "local" }).catch(() => {});
+    if (!before.org) expect((await gettingStarted(db())).org).toBe(false);
+    await createOrg(db(), { name: "First Customer", slug: "first-customer", source: "local" });
+    expect((await gettingStarted(db())).org).toBe(true);
   });
 });

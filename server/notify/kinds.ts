@@ -69,6 +69,12 @@ export const notificationKinds = {
     description: "A build of a profile you own succeeds again after a failure (administrators: any profile).",
     defaults: { inApp: true, email: false },
   },
+  "build.stuck": {
+    label: "Build job stuck",
+    description: "A queued job has waited a minute and no online runner carries its tags and architecture (administrators).",
+    defaults: { inApp: true, email: true },
+    adminOnly: true,
+  },
 } as const satisfies Record<string, KindInfo>;
 
 export type NotificationKind = keyof typeof notificationKinds;

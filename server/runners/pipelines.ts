@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { containsPattern } from "@/db/like";
 import { buildArtifacts, buildJobs, organizations, pipelines, runners } from "@/db/schema";
 import { notifyLog, notifyQueue } from "./signals";
+import { jobIsStuck, stuckText } from "./registration";
 
 const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "env names are letters, digits and _"), z.string());
 
@@ -285,17 +286,18 @@ export async function getPipeline(db: DbOrTx, id: string) {
       finishedAt: buildJobs.finishedAt,
       failureReason: buildJobs.failureReason,
       runnerName: runners.name,
+      stuck: jobIsStuck,
     })
     .from(buildJobs)
     .leftJoin(runners, eq(runners.id, buildJobs.runnerId))
     .where(eq(buildJobs.pipelineId, id))
     .orderBy(asc(buildJobs.createdAt), asc(buildJobs.name));
-  return { ...p.pipeline, orgSlug: p.orgSlug, jobs };
+  return { ...p.pipeline, orgSlug: p.orgSlug, jobs: jobs.map((j) => ({ ...j, stuck: j.stuck ? stuckText(j) : null })) };
 }
 
 export async function getJob(db: DbOrTx, id: string) {
   const [row] = await db
-    .select({ job: buildJobs, runnerName: runners.name, pipeline: pipelines })
+    .select({ job: buildJobs, runnerName: runners.name, pipeline: pipelines, stuck: jobIsStuck })
     .from(buildJobs)
     .innerJoin(pipelines, eq(pipelines.id, buildJobs.pipelineId))
     .leftJoin(runners, eq(runners.id, buildJobs.runnerId))
@@ -306,5 +308,5 @@ export async function getJob(db: DbOrTx, id: string) {
     .from(buildArtifacts)
     .where(and(eq(buildArtifacts.jobId, id), eq(buildArtifacts.attempt, row.job.attempt)))
     .orderBy(asc(buildArtifacts.name));
-  return { ...row.job, runnerName: row.runnerName, pipeline: row.pipeline, artifacts };
+  return { ...row.job, runnerName: row.runnerName, pipeline: row.pipeline, artifacts, stuck: row.stuck ? stuckText(row.job) : null };
 }

@@ -1,11 +1,12 @@
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { buildJobLogChunks, buildJobs, pipelines, type BuildStep } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
 import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
-import type { Runner } from "./registration";
+import { notify } from "@/server/notify";
+import { jobIsStuck, stuckText, type Runner } from "./registration";
 import { notifyLog, notifyQueue, passQueueWake, queueGeneration, waitForQueue, type QueueWake } from "./signals";
 
 export type LeasedJob = {
@@ -68,6 +69,24 @@ export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | 
  * Requeues jobs whose lease ran out (their runner is gone), or fails them with "runner
  * lost" once they used all attempts. Runs on every poll and from a scheduled worker job.
  */
+/** Tells the admins, once per job, about queued jobs that no online runner can take. */
+export async function notifyStuckJobs(db: Db): Promise<number> {
+  const stuck = await db
+    .update(buildJobs)
+    .set({ stuckNotifiedAt: sql`now()` })
+    .where(and(jobIsStuck, isNull(buildJobs.stuckNotifiedAt), lt(buildJobs.queuedAt, sql`now() - interval '1 minute'`)))
+    .returning({ id: buildJobs.id, name: buildJobs.name, tags: buildJobs.tags, arch: buildJobs.arch });
+  for (const j of stuck)
+    await notify(db, {
+      kind: "build.stuck",
+      admins: true,
+      title: `Job ${j.name} is ${stuckText(j)}`,
+      body: "Start or register a runner with these tags (Admin → Runners), or unpause one.",
+      link: `/jobs/${j.id}`,
+    });
+  return stuck.length;
+}
+
 export async function expireLeases(db: Db) {
   const expired = await db
     .select({ id: buildJobs.id })

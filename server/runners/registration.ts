@@ -97,6 +97,23 @@ export async function runnerFromToken(db: DbOrTx, token: string): Promise<Runner
 /** Seconds since last contact under which a runner counts as online (a long poll lasts ≤ 30 s). */
 export const ONLINE_WITHIN_SECONDS = 60;
 
+/**
+ * A queued job no online, unpaused runner can take (its architecture and every tag): it would
+ * wait forever, so pages say so (like GitLab's "stuck") and admins are told.
+ */
+export const jobIsStuck = sql<boolean>`(${buildJobs.status} = 'queued' and not exists (
+  select 1 from ${runners} r
+  where r.revoked_at is null and not r.paused
+    and r.last_contact_at > now() - make_interval(secs => ${ONLINE_WITHIN_SECONDS})
+    and (${buildJobs.arch} is null or r.arch = ${buildJobs.arch})
+    and ${buildJobs.tags} <@ r.tags))`;
+
+/** "stuck: no online runner with tags gentoo, amd64" */
+export function stuckText(job: { tags: string[]; arch: string | null }): string {
+  const needs = [...job.tags, ...(job.arch ? [job.arch] : [])];
+  return needs.length ? `stuck: no online runner with tags ${needs.join(", ")}` : "stuck: no runner is online";
+}
+
 export async function listRunners(db: DbOrTx, page: { limit: number; offset: number }) {
   const rows = await db
     .select({

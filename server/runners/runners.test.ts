@@ -5,13 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildArtifacts, buildJobs } from "@/db/schema";
+import { buildArtifacts, buildJobs, notifications, runners as runnerRows } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { busyboxRootfs, registerRunnerCli, startRunnerProcess, waitFor, type RunnerProcess } from "@/test/support/runner";
 import { createLocalUser } from "@/server/users";
 import { createPipeline, cancelJob, getJob, getPipeline } from "./pipelines";
-import { claimJob, readLog } from "./queue";
+import { claimJob, notifyStuckJobs, readLog } from "./queue";
 import { createRegistrationToken, insertRunner, removeRunner, runnerFromToken } from "./registration";
 import { handleRunnerApi } from "./http";
 import { deleteExpiredArtifacts } from "./artifacts";
@@ -77,6 +77,31 @@ describe("runner protocol", () => {
     const row = await runnerFromToken(db(), r.token);
     await removeRunner(db(), row!.id);
     expect((await api("jobs/request", r.token, { method: "POST", body: JSON.stringify({ wait: 0 }) })).status).toBe(401);
+  });
+
+  it("calls a queued job no online runner can take stuck, names the tags, and tells the admins once", async () => {
+    const admin = await createLocalUser(db(), { username: "stuck-admin", password: "Sturdy-pass-2026", isAdmin: true });
+    const p = await createPipeline(db(), { name: "stuck", jobs: [{ name: "lonely", arch: "sparc", tags: ["gentoo"], steps: [{ run: "true" }] }] });
+    const job = await jobOf(p.id, "lonely");
+    expect(job.stuck).toBe("stuck: no online runner with tags gentoo, sparc");
+    expect((await getJob(db(), job.id))!.stuck).toBe("stuck: no online runner with tags gentoo, sparc");
+
+    // Not yet a minute in the queue: nobody is told.
+    expect(await notifyStuckJobs(db())).toBe(0);
+    await db().update(buildJobs).set({ queuedAt: sql`now() - interval '2 minutes'` }).where(eq(buildJobs.id, job.id));
+    expect(await notifyStuckJobs(db())).toBe(1);
+    expect(await notifyStuckJobs(db())).toBe(0);
+    const told = await db().select().from(notifications).where(and(eq(notifications.userId, admin.id), eq(notifications.kind, "build.stuck")));
+    expect(told).toMatchObject([{ title: "Job lonely is stuck: no online runner with tags gentoo, sparc", link: `/jobs/${job.id}` }]);
+
+    // An online runner with the tags and architecture takes the label away; a paused one would not.
+    const r = await insertRunner(db(), { name: "sparc-box", arch: "sparc", tags: ["gentoo", "extra"], executor: "shell", concurrency: 1, version: "t" }, null, false);
+    await db().update(runnerRows).set({ lastContactAt: new Date(), paused: true }).where(eq(runnerRows.id, r.id));
+    expect((await jobOf(p.id, "lonely")).stuck).not.toBeNull();
+    await db().update(runnerRows).set({ paused: false }).where(eq(runnerRows.id, r.id));
+    expect((await jobOf(p.id, "lonely")).stuck).toBeNull();
+    await cancelJob(db(), job.id);
+    await removeRunner(db(), r.id);
   });
 
   it("keeps log chunks idempotent by offset, refuses gaps, oversized chunks (413) and callers without the lease (409)", async () => {

@@ -17,7 +17,13 @@ function Stat({ label, value, href, children }: { label: string; value: number |
 }
 
 export default async function AdminOverviewPage() {
-  const { counts, lastSync, jobs } = await orNotFound((await api()).admin.overview());
+  const { counts, lastSync, jobs, steps } = await orNotFound((await api()).admin.overview());
+  const checklist = [
+    { done: steps.org, label: "Create the first organization", href: "/admin/orgs/new", how: "Admin → Organizations → New (or import them from LDAP)" },
+    { done: steps.pki, label: "Set up the PKI", href: "/admin/pki", how: "the root CA ceremony (docs/pki-operations.md), or `npm run rookery -- pki:dev-bootstrap` for a demo" },
+    { done: steps.runner, label: "Register a build runner", href: "/admin/runners", how: "a registration token here, then `npm run runner -- register` on the build host" },
+    { done: steps.smtp, label: "Send e-mail", href: null, how: "set SMTP_URL (and MAIL_FROM) and restart" },
+  ];
   return (
     <>
       <Breadcrumbs items={[{ label: "Admin area" }]} />
@@ -37,6 +43,34 @@ export default async function AdminOverviewPage() {
         </Stat>
       </section>
 
+      {checklist.some((c) => !c.done) && (
+        <section aria-labelledby="start-heading" className="mt-8">
+          <h2 id="start-heading" className="mb-2 text-lg font-semibold">
+            Getting started
+          </h2>
+          <Card className="p-4">
+            <ul aria-label="Getting started" className="space-y-2 text-sm">
+              {checklist.map((c) => (
+                <li key={c.label} className="flex items-start gap-2">
+                  <Badge tone={c.done ? "green" : "gray"}>{c.done ? "done" : "to do"}</Badge>
+                  <span>
+                    {c.href ? (
+                      <Link href={c.href} className="font-medium text-brand-600 hover:underline">
+                        {c.label}
+                      </Link>
+                    ) : (
+                      <span className="font-medium">{c.label}</span>
+                    )}
+                    {!c.done && <span className="text-gray-600 dark:text-gray-400">: {c.how}</span>}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        </section>
+      )}
+
+      {steps.ldap && (
       <section aria-labelledby="ldap-heading" className="mt-8">
         <div className="mb-2 flex items-center justify-between">
           <h2 id="ldap-heading" className="text-lg font-semibold">
@@ -76,6 +110,7 @@ export default async function AdminOverviewPage() {
           )}
         </Card>
       </section>
+      )}
     </>
   );
 }

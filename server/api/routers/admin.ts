@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { instanceCounts, lastLdapSyncRun } from "@/server/admin";
+import { gettingStarted, instanceCounts, lastLdapSyncRun } from "@/server/admin";
 import { changeUser, unlockSignIn } from "@/server/admin/users";
 import { authorize, can } from "@/server/auth/policy";
 import { jobStateCounts } from "@/server/jobs/admin";
@@ -19,8 +19,8 @@ export const adminRouter = router({
 
   overview: protectedProcedure.query(async ({ ctx }) => {
     authorize(ctx.actor, "admin:access");
-    const [counts, lastSync, jobs] = await Promise.all([instanceCounts(ctx.db), lastLdapSyncRun(ctx.db), jobStateCounts(ctx.db)]);
-    return { counts, lastSync, jobs };
+    const [counts, lastSync, jobs, steps] = await Promise.all([instanceCounts(ctx.db), lastLdapSyncRun(ctx.db), jobStateCounts(ctx.db), gettingStarted(ctx.db)]);
+    return { counts, lastSync, jobs, steps };
   }),
 
   users: protectedProcedure

@@ -26,7 +26,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
         title={j.name}
         description={
           <span className="flex flex-wrap items-center gap-2">
-            <StatusBadge status={j.status} />
+            <StatusBadge status={j.status} stuck={j.stuck} />
             <span>
               attempt {j.attempt} of {j.maxAttempts}
             </span>

@@ -53,7 +53,7 @@ export default async function PipelinePage({ params }: { params: Promise<{ id: s
                 {j.failureReason && <div className="text-xs text-red-600">{j.failureReason}</div>}
               </td>
               <td className={td}>
-                <StatusBadge status={j.status} />
+                <StatusBadge status={j.status} stuck={j.stuck} />
               </td>
               <td className={td}>{j.needs.join(", ") || "—"}</td>
               <td className={td}>{j.runnerName ?? "—"}</td>

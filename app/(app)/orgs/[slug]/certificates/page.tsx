@@ -44,7 +44,7 @@ export default async function CertificatesPage({ params, searchParams }: { param
       )}
 
       <section aria-labelledby="request-heading">
-        <Card>
+        <Card className="p-4">
           <h3 id="request-heading" className="mb-3 font-semibold">
             {renewal ? "Renew certificate" : "Request certificate"}
           </h3>

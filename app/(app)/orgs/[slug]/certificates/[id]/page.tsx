@@ -34,7 +34,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ sl
         <h2 className="text-lg font-semibold">{c.commonName}</h2>
         <CertStateBadge state={c.state} daysLeft={c.daysLeft} />
       </div>
-      <Card>
+      <Card className="p-4">
         <dl className="grid grid-cols-[12rem_1fr] gap-x-4 gap-y-2 text-sm">
           {rows.map(([k, v]) => (
             <div key={k} className="contents">

@@ -24,7 +24,7 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
     <div>
       <RepoNav repo={repo} active="releases" />
       <section aria-label="Environments" className="mb-6 grid gap-3 md:grid-cols-3">
-        <Card>
+        <Card className="p-4">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Production · master</h3>
           {production ? (
             <p className="mt-1">
@@ -37,7 +37,7 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
             <p className="mt-1 text-sm text-gray-500">No master branch</p>
           )}
         </Card>
-        <Card>
+        <Card className="p-4">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Staging · release/hotfix</h3>
           {staging.length === 0 ? (
             <p className="mt-1 text-sm text-gray-500">Nothing in staging</p>
@@ -61,7 +61,7 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
             </ul>
           )}
         </Card>
-        <Card>
+        <Card className="p-4">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Development · develop</h3>
           {development ? (
             <p className="mt-1 text-sm">
@@ -99,7 +99,7 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
         <ul aria-label="Published releases" className="space-y-3">
           {data.releases.items.map(({ release, publishedBy, mrNumber }) => (
             <li key={release.id}>
-              <Card>
+              <Card className="p-4">
                 <div className="flex flex-wrap items-center justify-between gap-2">
                   <h3 className="text-lg font-semibold">
                     {release.version} {release.kind === "hotfix" && <Badge tone="amber">hotfix</Badge>}

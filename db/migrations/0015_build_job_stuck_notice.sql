@@ -1,0 +1,1 @@
+ALTER TABLE "build_jobs" ADD COLUMN "stuck_notified_at" timestamp with time zone;
