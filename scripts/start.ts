@@ -64,15 +64,21 @@ async function primary() {
   }
 
   const workers: Workers | null = config.inProcessWorkers ? await startWorkers(log) : null;
-  const runner = config.runners.embedded ? await startEmbeddedRunner(getDb(), config, log) : null;
+  // The local runner talks to the portal over HTTP: it starts once the portal listens.
+  let runner: Awaited<ReturnType<typeof startEmbeddedRunner>> | null = null;
   const puppetCa = config.inProcessWorkers && config.puppetCa.port ? await startPuppetCa(config, log) : null;
 
   let stopping = false;
   const processes = dev ? 1 : config.webConcurrency;
   let listening = 0;
   cluster.on("listening", () => {
-    if (++listening === processes)
-      log(`Portal ready on ${config.publicUrl} (${processes} web process${processes > 1 ? "es" : ""} on ${config.host}:${config.port}) in ${Date.now() - started} ms`);
+    if (++listening !== processes) return;
+    log(`Portal ready on ${config.publicUrl} (${processes} web process${processes > 1 ? "es" : ""} on ${config.host}:${config.port}) in ${Date.now() - started} ms`);
+    if (config.runners.embedded && !stopping)
+      startEmbeddedRunner(getDb(), config, log).then(
+        (r) => (runner = r),
+        (e) => log(`runner: ${e instanceof Error ? e.message : e}`),
+      );
   });
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) return;
