@@ -40,6 +40,8 @@ test("a user lets the browser make the key, gets the certificate at once and dow
   await page.goto(`/orgs/${slug}/certificates`);
   const form = page.getByRole("form", { name: "Request certificate" });
   await form.getByLabel("Certificate authority").selectOption({ label: "user (user) — approved automatically" });
+  // The form names the one address a user certificate may carry, or says where to set it.
+  await expect(form.getByText(`Allowed name: your own e-mail address, ${developer.email}`)).toBeVisible();
   await form.getByLabel("Common name").fill("Dev Person");
   await form.getByLabel("Key type").selectOption({ label: "RSA 2048" });
   await form.getByLabel("Passphrase for the downloaded file").fill("p12-secret-pass");

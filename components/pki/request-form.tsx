@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
@@ -15,7 +16,8 @@ type Renewal = { id: string; caId: string; commonName: string; sans: string };
  * "Request certificate": the browser makes the key (never sent) and the CSR, or the user pastes
  * a CSR. Issued at once → PKCS#12 download; waiting for approval → the encrypted key to keep.
  */
-export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOption[]; renewal?: Renewal }) {
+/** `myEmail`: the signed-in user's profile address, the only one a user certificate may carry. */
+export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas: CaOption[]; renewal?: Renewal; myEmail: string | null }) {
   const router = useRouter();
   const [caId, setCaId] = useState(renewal?.caId ?? cas[0]?.id ?? "");
   const ca = cas.find((c) => c.id === caId);
@@ -119,7 +121,24 @@ export function RequestForm({ slug, cas, renewal }: { slug: string; cas: CaOptio
           ))}
         </select>
       </Field>
-      {ca && (
+      {ca && ca.policy.kind === "user" && (
+        <p className="text-sm text-gray-600 dark:text-gray-400">
+          {myEmail ? (
+            <>
+              Allowed name: your own e-mail address, <strong>{myEmail}</strong> (added for you when the request names none); at most {ca.policy.maxValidityDays} days.
+            </>
+          ) : (
+            <>
+              A user certificate may carry only your own e-mail address, and your profile has none:{" "}
+              <Link href="/settings" className="text-brand-600 underline">
+                set it in Settings
+              </Link>{" "}
+              to have it in the certificate; at most {ca.policy.maxValidityDays} days.
+            </>
+          )}
+        </p>
+      )}
+      {ca && ca.policy.kind !== "user" && (
         <p className="text-sm text-gray-600 dark:text-gray-400">
           Allowed names: {ca.policy.sanTypes.join(", ") || "none"}
           {ca.policy.sanDomains.length > 0 && <> within {ca.policy.sanDomains.map((d) => d.replaceAll("{org}", slug)).join(", ")}</>}; at most {ca.policy.maxValidityDays} days.

@@ -17,7 +17,7 @@ export default async function CertificatesPage({ params, searchParams }: { param
   const state = states.includes(sp.state as State) ? (sp.state as State) : undefined;
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
   const trpc = await api();
-  const [overview, list] = await Promise.all([orNotFound(trpc.pki.overview({ slug })), orNotFound(trpc.pki.list({ slug, state, q: sp.q, page }))]);
+  const [overview, list, me] = await Promise.all([orNotFound(trpc.pki.overview({ slug })), orNotFound(trpc.pki.list({ slug, state, q: sp.q, page })), trpc.me.get()]);
   const queue = overview.canManage ? await trpc.pki.list({ slug, state: "pending", page: 1 }) : null;
   const renewing = sp.renew && /^[0-9a-f-]{36}$/.test(sp.renew) ? await trpc.pki.get({ slug, id: sp.renew }).catch(() => null) : null;
   const renewal = renewing?.canRenew
@@ -48,7 +48,7 @@ export default async function CertificatesPage({ params, searchParams }: { param
           <h3 id="request-heading" className="mb-3 font-semibold">
             {renewal ? "Renew certificate" : "Request certificate"}
           </h3>
-          <RequestForm key={renewal?.id ?? "new"} slug={slug} cas={overview.cas} renewal={renewal} />
+          <RequestForm key={renewal?.id ?? "new"} slug={slug} cas={overview.cas} renewal={renewal} myEmail={me.email} />
         </Card>
       </section>
 
