@@ -1,11 +1,12 @@
 import type { Page } from "@playwright/test";
 import PgBoss from "pg-boss";
-import { ADMIN, env, expect, login, logout, test } from "./support";
+import { ADMIN, env, expect, login, logout, test, trpcMutation } from "./support";
 
 const stamp = Date.now().toString(36);
 const orgName = `Admin Story ${stamp}`;
 const orgSlug = `admin-story-${stamp}`;
 const member = { username: `e2e-adm-${stamp}`, password: "Member-pass-2026" };
+const resetPassword = "Reset-by-admin-2026";
 
 async function createUser(page: Page, username: string, password: string) {
   await page.goto("/admin/users");
@@ -37,6 +38,20 @@ test("an admin creates a local org, adds a local member, archives it; the audit 
   await expect(row.getByText("Local")).toBeVisible();
   await expect(row.getByText("Never")).toBeVisible();
 
+  // The admin corrects the name and sets a new password (the owner signs in with it below).
+  await row.getByLabel(`Edit ${member.username}`).click();
+  const profile = page.getByRole("form", { name: `Profile of ${member.username}` });
+  await profile.getByLabel("Display name").fill(`Morgan ${stamp}`);
+  await profile.getByRole("button", { name: "Save profile" }).click();
+  await expect(row.getByText(`Morgan ${stamp}`)).toBeVisible();
+  const newPassword = page.getByRole("form", { name: `New password for ${member.username}` });
+  await newPassword.getByLabel("New password").fill(member.username);
+  await newPassword.getByRole("button", { name: "Set password" }).click();
+  await expect(newPassword.getByText(/Password must/)).toBeVisible();
+  await newPassword.getByLabel("New password").fill(resetPassword);
+  await newPassword.getByRole("button", { name: "Set password" }).click();
+  await expect(newPassword.getByText("Password set; sign-in locks lifted.")).toBeVisible();
+
   // The org: created, then a duplicate name is refused next to the field.
   await page.goto("/admin/orgs");
   await page.getByRole("link", { name: "New organization" }).first().click();
@@ -45,6 +60,11 @@ test("an admin creates a local org, adds a local member, archives it; the audit 
   await page.getByRole("button", { name: "Create organization" }).click();
   await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}$`));
   await expect(page.getByRole("heading", { level: 1, name: orgName })).toBeVisible();
+  // Creating it did not quietly make the admin a member.
+  await expect(page.getByRole("list", { name: "Members" }).getByText(`@${ADMIN.username}`)).toHaveCount(0);
+  const unknownLeader = await trpcMutation(page, "orgs.create", { name: `${orgName} two`, leader: "nobody-by-this-name" });
+  expect(unknownLeader.status()).toBe(400);
+  expect(await unknownLeader.text()).toContain("No user named nobody-by-this-name");
 
   await page.goto("/admin/orgs/new");
   await page.getByLabel("Name").fill(orgName);
@@ -92,7 +112,7 @@ test("an admin creates a local org, adds a local member, archives it; the audit 
 
   // The new member is no admin: the admin area does not exist for them.
   await logout(page);
-  await login(page, member.username, member.password);
+  await login(page, member.username, resetPassword);
   for (const path of ["/admin", "/admin/users", "/admin/orgs/new", "/admin/jobs", "/admin/audit"]) {
     const res = await page.goto(path);
     expect(res?.status(), path).toBe(404);

@@ -8,7 +8,7 @@ import { Alert, Button, Field, inputClass } from "@/components/ui";
 /** Creates a local organization and opens it, where members are added. */
 export function NewOrgForm() {
   const router = useRouter();
-  const [form, setForm] = useState({ name: "", slug: "", description: "" });
+  const [form, setForm] = useState({ name: "", slug: "", description: "", leader: "" });
   const create = trpc.orgs.create.useMutation({ onSuccess: ({ slug }) => router.push(`/orgs/${slug}`) });
   const errs = fieldErrors(create.error);
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => setForm({ ...form, [k]: e.target.value });
@@ -18,7 +18,7 @@ export function NewOrgForm() {
       className="max-w-xl space-y-4"
       onSubmit={(e) => {
         e.preventDefault();
-        create.mutate({ name: form.name, slug: form.slug || undefined, description: form.description || undefined });
+        create.mutate({ name: form.name, slug: form.slug || undefined, description: form.description || undefined, leader: form.leader || undefined });
       }}
     >
       {formError(create.error) && <Alert>{formError(create.error)}</Alert>}
@@ -30,6 +30,9 @@ export function NewOrgForm() {
       </Field>
       <Field id="org-description" label="Description" error={errs.description}>
         <textarea id="org-description" rows={3} className={inputClass} value={form.description} onChange={set("description")} />
+      </Field>
+      <Field id="org-leader" label="First leader" error={errs.leader} hint="Optional: the username of who will lead it. You are not added yourself; administrators manage every organization without being members.">
+        <input id="org-leader" className={inputClass} value={form.leader} onChange={set("leader")} placeholder="alice" />
       </Field>
       <Button type="submit" disabled={create.isPending || create.isSuccess}>
         Create organization

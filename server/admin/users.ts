@@ -2,7 +2,8 @@ import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
 import { unlockUser } from "@/server/auth/throttle";
-import { getUserById, UserInputError, type User } from "@/server/users";
+import { notify } from "@/server/notify";
+import { getUserById, setLocalPassword, UserInputError, type User } from "@/server/users";
 
 export const NOT_YOURSELF = "You cannot change your own account here; ask another administrator";
 export const LAST_ADMIN = "Rookery needs at least one active administrator";
@@ -47,4 +48,38 @@ export async function unlockSignIn(db: DbOrTx, userId: string): Promise<{ userna
   const user = await getUserById(db, userId);
   if (!user) throw new UserInputError("userId", "No such user");
   return { username: user.username, unlocked: await unlockUser(db, user.username) };
+}
+
+/** An administrator edits a local account's name and e-mail (directory accounts follow LDAP). */
+export async function editUser(db: DbOrTx, userId: string, input: { displayName: string; email: string | null }): Promise<User> {
+  const user = await getUserById(db, userId);
+  if (!user) throw new UserInputError("userId", "No such user");
+  if (user.source !== "local") throw new UserInputError("displayName", "This account is managed by the directory (LDAP): change it there");
+  const displayName = input.displayName.trim();
+  if (!displayName) throw new UserInputError("displayName", "Name is required");
+  const [updated] = await db.update(users).set({ displayName, email: input.email?.trim() || null, updatedAt: new Date() }).where(eq(users.id, user.id)).returning();
+  return updated;
+}
+
+/**
+ * An administrator sets a new password for a local account (not their own: Settings is for
+ * that), lifts its sign-in locks and tells the owner, all in one transaction.
+ */
+export async function resetPassword(db: Db, actorId: string, userId: string, password: string): Promise<User> {
+  return db.transaction(async (tx) => {
+    const user = await getUserById(tx, userId);
+    if (!user) throw new UserInputError("userId", "No such user");
+    if (user.id === actorId) throw new UserInputError("password", "Change your own password in Settings");
+    if (user.source !== "local") throw new UserInputError("password", "This account's password is managed in LDAP");
+    await setLocalPassword(tx, user.username, password);
+    await unlockUser(tx, user.username);
+    await notify(tx, {
+      userIds: [user.id],
+      kind: "security.password_changed",
+      title: "An administrator reset your password",
+      body: "An administrator set a new password for your Rookery account; they will tell you what it is. Change it in Settings after signing in.",
+      link: "/settings",
+    });
+    return user;
+  });
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { gettingStarted, instanceCounts, lastLdapSyncRun } from "@/server/admin";
-import { changeUser, unlockSignIn } from "@/server/admin/users";
+import { changeUser, editUser, resetPassword, unlockSignIn } from "@/server/admin/users";
 import { authorize, can } from "@/server/auth/policy";
 import { jobStateCounts } from "@/server/jobs/admin";
 import { listAllOrgs } from "@/server/orgs";
@@ -77,6 +77,24 @@ export const adminRouter = router({
       const user = await changeUser(ctx.db, ctx.user.id, input.userId, { disabled: input.disabled });
       ctx.audit.targetId = user.username;
     }),
+
+  editUser: protectedProcedure
+    .input(z.object({ userId: z.uuid(), displayName: z.string().trim().min(1, "Name is required").max(200), email: z.union([z.literal(""), z.email("Enter a valid email address").max(254)]) }))
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "users:manage");
+      ctx.audit.targetType = "user";
+      ctx.audit.targetId = input.userId;
+      const user = await editUser(ctx.db, input.userId, { displayName: input.displayName, email: input.email || null });
+      ctx.audit.targetId = user.username;
+    }),
+
+  resetPassword: protectedProcedure.input(z.object({ userId: z.uuid(), password: z.string().min(1, "Give the new password").max(256) })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "users:manage");
+    ctx.audit.targetType = "user";
+    ctx.audit.targetId = input.userId;
+    const user = await resetPassword(ctx.db, ctx.user.id, input.userId, input.password);
+    ctx.audit.targetId = user.username;
+  }),
 
   /** Lifts every failed-login lock on the account (the CLI's user:passwd does too). */
   unlockUser: protectedProcedure.input(z.object({ userId: z.uuid() })).mutation(async ({ ctx, input }) => {

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import * as orgs from "@/server/orgs";
 import { notify } from "@/server/notify";
-import { protectedProcedure, router, type Context } from "../trpc";
+import { getUserByUsername } from "@/server/users";
+import { FieldError, protectedProcedure, router, type Context } from "../trpc";
 
 const slug = z.string().trim().min(1).max(63);
 const role = z.enum(["leader", "developer", "reporter"]);
@@ -57,15 +58,16 @@ export const orgsRouter = router({
         name: z.string().trim().min(1, "Name is required").max(100),
         slug: z.string().trim().max(63).optional(),
         description: z.string().trim().max(500).optional(),
+        /** username of its first leader; nobody (not even the creating admin) is added otherwise */
+        leader: z.string().trim().max(63).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "orgs:create");
-      const org = await orgs.createOrg(ctx.db, {
-        ...input,
-        source: "local",
-        members: [{ userId: ctx.user.id, role: "leader" }],
-      });
+      const { leader: leaderName, ...fields } = input;
+      const leader = leaderName ? await getUserByUsername(ctx.db, leaderName) : null;
+      if (leaderName && !leader) throw new FieldError("leader", `No user named ${leaderName.toLowerCase()}`);
+      const org = await orgs.createOrg(ctx.db, { ...fields, source: "local", members: leader ? [{ userId: leader.id, role: "leader" }] : [] });
       ctx.audit.orgId = org.id;
       ctx.audit.targetType = "org";
       ctx.audit.targetId = org.slug;

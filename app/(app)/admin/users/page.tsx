@@ -1,6 +1,7 @@
 import { api, orNotFound } from "@/server/api/server";
 import { NewUserForm } from "@/components/admin/new-user-form";
 import { UserActions } from "@/components/admin/user-actions";
+import { UserEdit } from "@/components/admin/user-edit";
 import { Pager, SearchBox } from "@/components/pager";
 import { Badge, Breadcrumbs, EmptyState, PageHeader, Table, formatDate, td, th } from "@/components/ui";
 
@@ -57,7 +58,10 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: S
                   {u.id === me.id ? (
                     <span className="text-xs text-gray-500">This is you</span>
                   ) : (
-                    <UserActions user={{ id: u.id, username: u.username, isAdmin: u.isAdmin, disabled: u.disabledAt !== null, lockedOut: u.lockedOut }} />
+                    <>
+                      <UserActions user={{ id: u.id, username: u.username, isAdmin: u.isAdmin, disabled: u.disabledAt !== null, lockedOut: u.lockedOut }} />
+                      {u.source === "local" && <UserEdit user={{ id: u.id, username: u.username, displayName: u.displayName, email: u.email }} />}
+                    </>
                   )}
                 </td>
               </tr>
