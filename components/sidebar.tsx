@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useState } from "react";
 import type { OrgLinks } from "@/server/api/routers/orgs";
 import { cx } from "./ui";
 
@@ -77,13 +78,30 @@ function navFor(pathname: string, isAdmin: boolean, orgLinks: Record<string, Org
   };
 }
 
+/** The section's links; on a phone a bar that opens them (closed again on every navigation). */
 export function Sidebar({ isAdmin, orgLinks }: { isAdmin: boolean; orgLinks: Record<string, OrgLinks> }) {
   const pathname = usePathname();
   const nav = navFor(pathname, isAdmin, orgLinks);
+  const [openAt, setOpenAt] = useState<string | null>(null);
+  const open = openAt === pathname;
   return (
-    <nav aria-label="Sidebar" className="w-56 shrink-0 border-r border-gray-200 bg-white px-3 py-4 dark:border-gray-800 dark:bg-gray-900">
-      <div className="mb-2 px-2 text-xs font-semibold uppercase tracking-wide text-gray-500">{nav.title}</div>
-      <ul className="space-y-0.5">
+    <nav
+      aria-label="Sidebar"
+      className="shrink-0 border-b border-gray-200 bg-white px-3 py-2 md:w-56 md:border-r md:border-b-0 md:py-4 dark:border-gray-800 dark:bg-gray-900"
+    >
+      <button
+        type="button"
+        className="flex w-full items-center justify-between rounded-md px-2 py-1 text-sm font-medium md:hidden"
+        aria-expanded={open}
+        aria-controls="sidebar-links"
+        onClick={() => setOpenAt(open ? null : pathname)}
+      >
+        <span>{nav.title}</span>
+        <span aria-hidden>{open ? "▴" : "▾"}</span>
+        <span className="sr-only">{open ? "Close the menu" : "Open the menu"}</span>
+      </button>
+      <div className="mb-2 hidden px-2 text-xs font-semibold uppercase tracking-wide text-gray-500 md:block">{nav.title}</div>
+      <ul id="sidebar-links" className={cx("space-y-0.5 md:block", open ? "mt-1 block" : "hidden")}>
         {nav.items.map((item) => {
           const active = item.exact ? pathname === item.href : pathname === item.href || pathname.startsWith(item.href + "/");
           return (

@@ -19,11 +19,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const [reviews, orgLinks] = await Promise.all([caller.mergeRequests.inboxCounts().then((c) => c.awaiting), user.isAdmin ? {} : caller.orgs.navigation()]);
   return (
     <div className="flex min-h-screen flex-col">
-      <header className="flex h-12 items-center gap-4 bg-gray-900 px-4 text-white dark:bg-black">
+      <header className="flex h-12 items-center gap-2 bg-gray-900 px-3 text-white sm:gap-4 sm:px-4 dark:bg-black">
         <Link href="/" className="text-base font-semibold tracking-tight">
           Rookery
         </Link>
-        <form action="/search" role="search" className="flex-1">
+        <form action="/search" role="search" className="min-w-0 flex-1">
           <input
             type="search"
             name="q"
@@ -37,7 +37,8 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           className="relative rounded-md px-2 py-1 text-sm hover:bg-white/10"
           aria-label={reviews === 0 ? "Merge requests, none waiting for your review" : `Merge requests, ${reviews} waiting for your review`}
         >
-          Merge requests
+          <span className="hidden sm:inline">Merge requests</span>
+          <span className="sm:hidden">MRs</span>
           {reviews > 0 && (
             <span data-testid="review-count" className="ml-1 rounded-full bg-brand-600 px-1.5 text-[0.7rem] font-semibold">
               {reviews > 99 ? "99+" : reviews}
@@ -47,9 +48,9 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         <NotificationBell initialCount={await caller.notifications.unreadCount()} />
         <UserMenu username={user.username} displayName={user.displayName} isAdmin={user.isAdmin} />
       </header>
-      <div className="flex flex-1">
+      <div className="flex flex-1 flex-col md:flex-row">
         <Sidebar isAdmin={user.isAdmin} orgLinks={orgLinks} />
-        <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+        <main className="min-w-0 flex-1 px-4 py-4 md:px-8 md:py-6">{children}</main>
       </div>
     </div>
   );

@@ -165,6 +165,12 @@ describe("the Changes tab of a large merge request", () => {
     expect(loaded).toMatchObject({ newPath: "big.txt", additions: 800 });
     expect(loaded.hunks[0].lines).toHaveLength(800);
     expect(await failure(as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: ["nope.txt"] }))).toMatchObject({ code: "NOT_FOUND" });
+    // Paths outside the tree are in no diff: a 404, never git's complaint with our data directory in it.
+    for (const escape of ["../../../etc/passwd", "/etc/passwd", "a/../../b", "."])
+      expect(await failure(as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: [escape] })), escape).toMatchObject({
+        code: "NOT_FOUND",
+        message: "That file is not part of this diff",
+      });
     await as(dev).setState({ slug: ORG, name: "puppet", number: n, state: "closed" });
   });
 });

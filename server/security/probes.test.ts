@@ -115,6 +115,18 @@ describe("the front door, over HTTP", () => {
     expect((await post(mutation, { ...auth(), "content-type": "text/plain" }, "{}")).status).toBe(415);
   });
 
+  it("refuses a cross-site and a multipart post to every mutation before it runs", async () => {
+    const failures: string[] = [];
+    for (const [path, p] of procedures) {
+      if (p._def.type !== "mutation") continue;
+      const body = JSON.stringify({ json: probeInput(p) ?? null });
+      const cross = await post(`/api/trpc/${path}`, { ...auth(), "content-type": "application/json", origin: "http://127.0.0.1:9", "sec-fetch-site": "same-site" }, body);
+      const form = await post(`/api/trpc/${path}`, { ...auth(), "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "same-origin" }, "--x--\r\n");
+      if (cross.status !== 403 || form.status !== 415) failures.push(`${path}: cross-site ${cross.status}, multipart ${form.status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
   it("lets our own pages and machines (no Origin, no Sec-Fetch-Site) through", async () => {
     const own = await post("/api/trpc/notifications.markAllRead", { ...auth(), "content-type": "application/json", "sec-fetch-site": "same-origin", origin: server.url }, JSON.stringify({ json: null }));
     expect(own.status).toBe(200);
