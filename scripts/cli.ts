@@ -19,6 +19,7 @@ import { addMember, createOrg, getOrgBySlug, OrgInputError } from "@/server/orgs
 import { boot } from "@/server/runtime/boot";
 import { getConfig } from "@/server/config";
 import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "@/server/pki/offline";
+import { waitForPuppetCa } from "@/server/pki/puppet-listener";
 import { normalizeSerial, PkiInputError, revocationReasons, type KeySpec, type RevocationReason } from "@/server/pki/x509";
 import { createLocalUser, getUserByUsername, normalizeUsername, setLocalPassword, UserInputError } from "@/server/users";
 
@@ -323,7 +324,16 @@ const commands = {
       const r = await db.transaction((tx) => devBootstrap(tx, { outDir, base: a.base, orgName: a.name }));
       if (!r.created) return "A root CA is already imported; nothing to do";
       await recordAudit(db, { actor, action: "pki:dev-bootstrap", targetType: "ca", targetId: "root", outcome: "success", details: { cas: r.cas.map((c) => c.name) } });
-      return [`PKI bootstrapped (offline keys in ${outDir}):`, ...r.cas.map((c) => `  ${c.level.padEnd(12)} ${c.name.padEnd(8)} ${c.subjectDn}`)].join("\n");
+      const portalUp = () =>
+        fetch(`${getConfig().internalUrl}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(
+          (res) => res.ok,
+          () => false,
+        );
+      return [
+        `PKI bootstrapped (offline keys in ${outDir}):`,
+        ...r.cas.map((c) => `  ${c.level.padEnd(12)} ${c.name.padEnd(8)} ${c.subjectDn}`),
+        await waitForPuppetCa(getConfig(), portalUp),
+      ].join("\n");
     },
   }),
 

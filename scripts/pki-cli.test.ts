@@ -76,6 +76,7 @@ describe("PKI commands of the operators' CLI", { timeout: 120_000 }, () => {
     expect(first.stderr).not.toMatch(/failed/);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/sub\s+host/);
+    expect(first.stdout).toMatch(/Start the portal: its Puppet CA API comes up at https:\/\/.+\/puppet-ca\/v1|Puppet CA listener is off/);
     expect((await listCas(db())).map((c) => c.name).sort()).toEqual(["client", "host", "level1", "puppet", "root", "user"]);
     const second = await cli("pki:dev-bootstrap");
     expect(second.code).toBe(0);

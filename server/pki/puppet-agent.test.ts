@@ -10,7 +10,9 @@ import { testDatabase } from "@/test/support/db";
 import { run, type RunResult } from "@/test/support/run";
 import { devBootstrap } from "./offline";
 import { createAutosignToken, handlePuppetCa } from "./puppet";
-import { startPuppetCaListener, type PuppetCaListener } from "./puppet-listener";
+import { startPuppetCaListener, waitForPuppetCa, type PuppetCaListener } from "./puppet-listener";
+import { getConfig } from "@/server/config";
+import { freePort } from "@/test/support/ports";
 
 /**
  * Slow: a stock Debian `puppet agent` (puppet-agent 7, installed by the test harness)
@@ -45,6 +47,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await listener?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("waiting for the Puppet CA API (pki:dev-bootstrap's last line)", () => {
+  const config = (port: number) => ({ ...getConfig(), puppetCa: { ...getConfig().puppetCa, port, dnsNames: ["localhost"] } });
+  it("says it answers once the listener does, and what to do when the portal is down or slow", async () => {
+    expect(await waitForPuppetCa(config(listener.port), async () => true)).toBe(`Puppet CA API answering at https://localhost:${listener.port}/puppet-ca/v1.`);
+    const silent = await freePort();
+    expect(await waitForPuppetCa(config(silent), async () => false)).toMatch(/^Start the portal/);
+    expect(await waitForPuppetCa(config(silent), async () => true, 1_000)).toMatch(/has not started its Puppet CA API/);
+  });
 });
 
 describe("a stock puppet agent against the Puppet CA", { timeout: 120_000 }, () => {

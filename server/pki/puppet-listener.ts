@@ -119,3 +119,28 @@ export async function startPuppetCaListener(opts: { port: number; host: string; 
       }),
   };
 }
+
+/** Whether something answers the Puppet CA API on this port of this host (any certificate accepted: a readiness probe). */
+export function puppetCaAnswers(port: number, host = "127.0.0.1", timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get({ host, port, path: "/puppet-ca/v1/certificate/ca", rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+  });
+}
+
+/**
+ * After a puppet sub-CA appears (pki:dev-bootstrap), the running portal starts its listener
+ * within WAIT_FOR_CA_MS: wait for it, so the first agent request does not fail. What to tell the operator.
+ */
+export async function waitForPuppetCa(config: Config, portalUp: () => Promise<boolean>, timeoutMs = WAIT_FOR_CA_MS * 3): Promise<string> {
+  const where = `https://${config.puppetCa.dnsNames[0]}:${config.puppetCa.port}/puppet-ca/v1`;
+  if (!config.puppetCa.port) return "The Puppet CA listener is off (PUPPET_CA_PORT=0); agents can use the portal's /puppet-ca/v1.";
+  if (!(await portalUp())) return `Start the portal: its Puppet CA API comes up at ${where}.`;
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 500)))
+    if (await puppetCaAnswers(config.puppetCa.port)) return `Puppet CA API answering at ${where}.`;
+  return `The portal has not started its Puppet CA API at ${where} yet: check its log.`;
+}
