@@ -2,8 +2,8 @@ import { test as base, expect, type Locator, type Page } from "@playwright/test"
 
 /**
  * Every spec imports `test` and `expect` from here. A click that lands before React hydrates
- * the page is silently lost, so every locator action first waits for the mark the root layout
- * sets once hydrated (components/hydration-mark.tsx): one guard instead of longer timeouts.
+ * the page is silently lost, so every locator action first waits until React has hydrated its
+ * element: one guard instead of longer timeouts.
  * Each spec also fails on any Content-Security-Policy violation of our own pages.
  */
 export const test = base.extend<{ hydrationGuard: void; cspGuard: void }>({
@@ -34,6 +34,23 @@ export async function hydrated(page: Page) {
   await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true" || !document.querySelector('script[src*="/_next/"]'));
 }
 
+/**
+ * Waits until React has hydrated the element itself (it carries React's props then): the
+ * document's mark can come before a streamed page segment is hydrated. Documents that are not
+ * the app's (binhost listings, raw files) have nothing to wait for.
+ */
+async function hydratedElement(locator: Locator) {
+  const handle = await locator.elementHandle();
+  if (!handle) return;
+  try {
+    await locator
+      .page()
+      .waitForFunction((el) => !document.querySelector('script[src*="/_next/"]') || Object.keys(el).some((k) => k.startsWith("__reactProps$")), handle);
+  } finally {
+    await handle.dispose();
+  }
+}
+
 const interactions = ["click", "dblclick", "tap", "hover", "fill", "clear", "press", "pressSequentially", "type", "check", "uncheck", "setChecked", "selectOption", "setInputFiles", "dragTo"] as const;
 let guarded = false;
 
@@ -44,7 +61,7 @@ function guardInteractions(sample: Locator) {
   for (const name of interactions) {
     const action = proto[name];
     proto[name] = async function (this: Locator, ...args: unknown[]) {
-      await hydrated(this.page());
+      await hydratedElement(this);
       return action.apply(this, args);
     };
   }

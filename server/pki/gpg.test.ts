@@ -37,10 +37,10 @@ export function hostKeyring(dir: string, publicKey: string, fingerprint: string)
   execFileSync("gpg", ["--homedir", dir, "--batch", "--check-trustdb"], { stdio: "ignore" });
 }
 
-/** portage's BINPKG_GPG_VERIFY_BASE_COMMAND for a Manifest (or a detached signature). */
-export function portageVerify(home: string, data: Buffer, signatureFile?: string) {
+/** portage's BINPKG_GPG_VERIFY_BASE_COMMAND for a Manifest (or a detached signature); `as`: the user portage drops to. */
+export function portageVerify(home: string, data: Buffer, signatureFile?: string, as?: { uid: number; gid: number }) {
   const args = ["--verify", "--batch", "--no-tty", "--no-auto-check-trustdb", "--status-fd", "2", "--homedir", home];
-  const r = spawnSync("gpg", [...args, ...(signatureFile ? [signatureFile, "-"] : ["--output", "-", "-"])], { input: data });
+  const r = spawnSync("gpg", [...args, ...(signatureFile ? [signatureFile, "-"] : ["--output", "-", "-"])], { input: data, ...as });
   const status = r.stderr.toString();
   return { ok: r.status === 0 && /\[GNUPG:\] GOODSIG/.test(status) && /\[GNUPG:\] TRUST_(ULTIMATE|FULLY)/.test(status), status, output: r.stdout };
 }
@@ -109,6 +109,37 @@ describe("GPG signing keys", () => {
     expect(spawnSync("gpg", ["--homedir", home, "--batch", "--verify", path.join(dir, "image.tar.xz.sig"), "-"], { input: image }).status).not.toBe(0);
     const badManifest = Buffer.from(manifest.toString().replace(/DATA image\.tar\.xz (\d+)/, (_, n) => `DATA image.tar.xz ${Number(n) + 1}`));
     expect(portageVerify(home, badManifest).ok).toBe(false);
+  });
+
+  it("the README's host snippet leaves portage able to verify, as the nobody user it drops to", async () => {
+    const key = (await getSigningKey(db(), "development"))!;
+    const pkg = makeGpkg(work, { category: "app-misc", pf: "readme-1.0", buildId: 1 });
+    const signed = path.join(work, "readme.gpkg.tar");
+    await withSigner(db(), "development", (signer) => signGpkg(pkg, signed, signer!));
+    const manifest = fs.readFileSync(path.join(extract(signed, path.join(work, "readme")), "Manifest"));
+
+    // The host: a world-traversable place for /etc/portage/gnupg, and the README's commands verbatim.
+    const host = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-host-"));
+    fs.chmodSync(host, 0o755);
+    const home = path.join(host, "gnupg");
+    const keyFile = path.join(host, "signing-key.asc");
+    fs.writeFileSync(keyFile, key.publicKey);
+    const readme = fs.readFileSync(path.join(import.meta.dirname, "../../README.md"), "utf8");
+    const block = readme.match(/trust the key once[\s\S]*?```sh\n([\s\S]*?)```/)![1];
+    const script = block
+      .replace("curl -s https://rookery.example.com/packages/production/gentoo/signing-key.asc", `cat ${keyFile}`)
+      .replaceAll("/etc/portage/gnupg", home)
+      .replace("FINGERPRINT", key.fingerprint);
+    try {
+      execFileSync("sh", ["-e", "-c", script], { stdio: "pipe" });
+      const nobody = { uid: Number(execFileSync("id", ["-u", "nobody"]).toString()), gid: Number(execFileSync("getent", ["group", "nogroup"]).toString().split(":")[2]) };
+      const v = portageVerify(home, manifest, undefined, nobody);
+      expect(v.ok, v.status).toBe(true);
+      expect(v.status).not.toContain("NO_PUBKEY");
+    } finally {
+      spawnSync("gpgconf", ["--homedir", home, "--kill", "gpg-agent"]);
+      fs.rmSync(host, { recursive: true, force: true });
+    }
   });
 
   it("imports an armored secret key, with its passphrase when it has one", async () => {

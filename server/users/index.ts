@@ -30,19 +30,20 @@ export async function getUserByUsername(db: DbOrTx, username: string) {
   return (await db.select().from(users).where(eq(users.username, normalizeUsername(username))).limit(1))[0] ?? null;
 }
 
-let instanceHasUsers = false;
+let instanceHasAdmin = false;
 
 /**
- * Whether setup is over. Users are never deleted, so once true it stays true and the
- * answer is kept in memory: every page asks.
+ * Whether setup is over: an administrator exists. Directory users imported before that (the
+ * LDAP sync at start-up) do not end it. The last admin can be neither revoked nor disabled
+ * (admin/users.ts), so once true it stays true and the answer is kept in memory: every page asks.
  */
 export async function setupDone(db: DbOrTx): Promise<boolean> {
-  if (!instanceHasUsers) instanceHasUsers = await hasAnyUser(db);
-  return instanceHasUsers;
+  if (!instanceHasAdmin) instanceHasAdmin = await hasAdmin(db);
+  return instanceHasAdmin;
 }
 
-export async function hasAnyUser(db: DbOrTx): Promise<boolean> {
-  const rows = await db.select({ one: sql`1` }).from(users).limit(1);
+export async function hasAdmin(db: DbOrTx): Promise<boolean> {
+  const rows = await db.select({ one: sql`1` }).from(users).where(eq(users.isAdmin, true)).limit(1);
   return rows.length > 0;
 }
 
@@ -63,7 +64,7 @@ export async function createFirstAdmin(db: Db, input: { username: string; passwo
   const { name, hash } = await validatedLocal(input.username, input.password);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(727002)`);
-    if (await hasAnyUser(tx)) return null;
+    if (await hasAdmin(tx)) return null;
     const [user] = await tx
       .insert(users)
       .values({ username: name, displayName: name, source: "local", passwordHash: hash, isAdmin: true })

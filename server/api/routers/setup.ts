@@ -1,11 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isSetupToken } from "@/server/auth/setup-token";
-import { createFirstAdmin, hasAnyUser } from "@/server/users";
+import { createFirstAdmin, hasAdmin } from "@/server/users";
 import { FieldError, publicProcedure, router } from "../trpc";
 
 export const setupRouter = router({
-  status: publicProcedure.query(async ({ ctx }) => ({ needsSetup: !(await hasAnyUser(ctx.db)) })),
+  status: publicProcedure.query(async ({ ctx }) => ({ needsSetup: !(await hasAdmin(ctx.db)) })),
 
   createFirstAdmin: publicProcedure
     .input(
@@ -17,7 +17,7 @@ export const setupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      if (!(await hasAnyUser(ctx.db)) && !isSetupToken(input.token))
+      if (!(await hasAdmin(ctx.db)) && !isSetupToken(input.token))
         throw new TRPCError({ code: "FORBIDDEN", message: "Open the setup link printed on the console where Rookery was started" });
       if (input.password !== input.confirm) throw new FieldError("confirm", "Passwords do not match");
       const user = await createFirstAdmin(ctx.db, input);
