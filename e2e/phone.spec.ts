@@ -42,8 +42,14 @@ test("the main pages fit a phone's width, and the section menu opens from a butt
   ]) {
     await page.goto(path);
     await expect(page.locator("html[data-hydrated]")).toBeAttached();
-    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-    expect(scroll, `${path} is ${scroll} px wide`).toBeLessThanOrEqual(width);
+    const { scroll, width, culprits } = await page.evaluate(() => {
+      // The innermost elements that reach past the right edge, to say what to fix.
+      const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1);
+      const innermost = wide.filter((el) => !wide.some((other) => other !== el && el.contains(other)));
+      const describe = (el: Element) => `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}">${(el.textContent ?? "").trim().slice(0, 40)}`;
+      return { scroll: document.documentElement.scrollWidth, width: window.innerWidth, culprits: innermost.slice(0, 5).map(describe) };
+    });
+    expect(scroll, `${path} is ${scroll} px wide: ${culprits.join(" | ")}`).toBeLessThanOrEqual(width);
   }
 
   await page.goto(`/orgs/${orgSlug}`);

@@ -53,6 +53,8 @@ export async function FileEditorPage({ slug, name, rest, mode }: { slug: string;
             canCommitHere={data.canCommitHere}
             whyNotHere={data.whyNotHere}
             featureBranches={data.featureBranches}
+            signoffSuggested={data.signoffSuggested}
+            signoffAs={data.signoffAs}
           />
         </>
       )}

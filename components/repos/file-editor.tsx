@@ -18,6 +18,10 @@ type Props = {
   canCommitHere: boolean;
   whyNotHere: string | null;
   featureBranches: { name: string; sha: string }[];
+  /** some rule of the repository asks for Signed-off-by: the box starts ticked */
+  signoffSuggested: boolean;
+  /** "Name <email>" of the signed-in user */
+  signoffAs: string;
 };
 
 const encode = (p: string) => p.split("/").map(encodeURIComponent).join("/");
@@ -34,6 +38,7 @@ export function FileEditor(props: Props) {
   const [featureName, setFeatureName] = useState("");
   const [existing, setExisting] = useState(featureBranches[0]?.name ?? "");
   const [startMr, setStartMr] = useState(false);
+  const [signoff, setSignoff] = useState(props.signoffSuggested);
   const commit = trpc.repoAdmin.commit.useMutation({
     // The file view of the branch the commit went to, or (asked for) a merge request from it into this branch.
     onSuccess: (r) =>
@@ -53,6 +58,7 @@ export function FileEditor(props: Props) {
       message: message || (mode === "new" ? `Add ${path}` : `Update ${path}`),
       expectedSha: headSha,
       isNew: mode === "new",
+      signoff,
       target:
         target === "current"
           ? { kind: "current" }
@@ -100,6 +106,12 @@ export function FileEditor(props: Props) {
       <Field id="commit-message" label="Commit message" error={errs.message}>
         <textarea id="commit-message" rows={2} className={inputClass} value={message} onChange={(e) => setMessage(e.target.value)} />
       </Field>
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" className="mt-1" checked={signoff} onChange={(e) => setSignoff(e.target.checked)} />
+        <span>
+          Sign off this commit <span className="text-gray-500">(adds “Signed-off-by: {props.signoffAs}”, which merge rules can require)</span>
+        </span>
+      </label>
 
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-gray-700 dark:text-gray-200">Target branch</legend>

@@ -6,6 +6,19 @@ export type Identity = { name: string; email: string };
 
 export const rookeryIdentity: Identity = { name: "Rookery", email: "rookery@localhost" };
 
+/**
+ * The message with the `Signed-off-by` trailer of `who` (as `git commit -s` writes it), added
+ * to the last paragraph when that is already trailers, else after a blank line; once only.
+ */
+export function withSignoff(message: string, who: Identity): string {
+  const trailer = `Signed-off-by: ${who.name} <${who.email}>`;
+  const text = message.replace(/\s+$/, "");
+  if (text.split("\n").some((l) => l.trim() === trailer)) return text;
+  const last = text.split(/\n\s*\n/).at(-1) ?? "";
+  const trailers = text.includes("\n") && last.split("\n").every((l) => /^[A-Za-z][A-Za-z0-9-]*: \S/.test(l));
+  return `${text}${trailers ? "\n" : "\n\n"}${trailer}`;
+}
+
 function data(s: string) {
   return `data ${Buffer.byteLength(s)}\n${s}\n`;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { runGit } from "./cli";
-import { commitFiles, type Identity } from "./commit";
+import { commitFiles, withSignoff, type Identity } from "./commit";
 import { flowBranchName } from "./flow";
 import { checkPush, type Protection, type Pusher } from "./protection";
 import { listBranches, readTextFile } from "./read";
@@ -76,7 +76,7 @@ export async function loadEditor(
   dir: string,
   repo: RepoWithOrg,
   pusher: Pusher,
-  protections: Protection[],
+  protections: (Protection & { requireSignoff?: boolean })[],
   opts: { branch: string; path: string; mode: "edit" | "new" },
 ) {
   const head = await revParse(dir, `refs/heads/${opts.branch}^{commit}`);
@@ -99,6 +99,8 @@ export async function loadEditor(
     .map((b) => ({ name: b.name, sha: b.sha }));
   return {
     kind: "editor" as const,
+    // Ticked to begin with where some rule of the repository asks for sign-off.
+    signoffSuggested: protections.some((p) => p.requireSignoff),
     branch: opts.branch,
     path: opts.path,
     headSha: head,
@@ -118,6 +120,8 @@ export type CommitEdit = {
   isNew: boolean;
   target: EditTarget;
   author: Identity;
+  /** add the author's Signed-off-by trailer */
+  signoff?: boolean;
 };
 
 const moved = (branch: string) =>
@@ -126,8 +130,8 @@ const moved = (branch: string) =>
 /** Validates, checks protection like a push, commits and moves the branch with a compare-and-swap. */
 export async function commitEdit(dir: string, repo: RepoWithOrg, pusher: Pusher, protections: Protection[], input: CommitEdit) {
   const file = normalizeFilePath(input.path);
-  const message = input.message.trim();
-  if (!message) throw new RepoInputError("message", "Describe the change in a commit message");
+  if (!input.message.trim()) throw new RepoInputError("message", "Describe the change in a commit message");
+  const message = input.signoff ? withSignoff(input.message.trim(), input.author) : input.message.trim();
   const problems = validateFile(file, input.content);
   if (problems.length) throw new RepoInputError("content", describeProblems(file, problems));
   if (Buffer.byteLength(input.content) > MAX_BYTES) throw new RepoInputError("content", "Files edited in the browser are limited to 512 KB");

@@ -320,6 +320,18 @@ describe("edit in the browser", () => {
     expect(again).toMatchObject({ field: "featureName", message: expect.stringMatching(/already exists/) });
   });
 
+  it("signs a commit off when asked, with the user's own Signed-off-by trailer, once", async () => {
+    const dir = repoDir(ORG, "puppet");
+    const before = await head(dir, "feature/web-ntp");
+    const e = await as(dev).editor({ slug: ORG, name: "puppet", segments: seg("feature/web-ntp", file), mode: "edit" });
+    expect(e).toMatchObject({ signoffAs: "Dev Eloper <fl-dev@rookery.test>" });
+    const input = { slug: ORG, name: "puppet", branch: "feature/web-ntp", path: file, isNew: false, target: { kind: "current" as const }, signoff: true };
+    const one = await as(dev).commit({ ...input, content: "---\nntp::servers:\n  - b.pool.ntp.org\n", message: "Pool b", expectedSha: before });
+    expect(await git(dir, "log", "-1", "--format=%B", one.sha)).toBe("Pool b\n\nSigned-off-by: Dev Eloper <fl-dev@rookery.test>");
+    const two = await as(dev).commit({ ...input, content: "---\nntp::servers:\n  - c.pool.ntp.org\n", message: "Pool c\n\nCo-authored-by: X <x@y>\nSigned-off-by: Dev Eloper <fl-dev@rookery.test>", expectedSha: one.sha });
+    expect(await git(dir, "log", "-1", "--format=%B", two.sha)).toBe("Pool c\n\nCo-authored-by: X <x@y>\nSigned-off-by: Dev Eloper <fl-dev@rookery.test>");
+  });
+
   it("commits on top of a feature branch with compare-and-swap, and refuses when it moved", async () => {
     const dir = repoDir(ORG, "puppet");
     const before = await head(dir, "feature/web-ntp");

@@ -207,7 +207,8 @@ export const repoAdminRouter = router({
         throw e;
       });
       if (!loaded) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
-      return { repo: { name: repo.name, orgSlug: repo.orgSlug, kind: repo.kind, archived: !!repo.archivedAt }, ...loaded };
+      const me = identityOf(ctx.user);
+      return { repo: { name: repo.name, orgSlug: repo.orgSlug, kind: repo.kind, archived: !!repo.archivedAt }, ...loaded, signoffAs: `${me.name} <${me.email}>` };
     }),
 
   commit: protectedProcedure
@@ -219,6 +220,7 @@ export const repoAdminRouter = router({
         message: z.string().trim().min(1, "Describe the change in a commit message").max(10_000),
         expectedSha: z.string().regex(/^[0-9a-f]{40,64}$/),
         isNew: z.boolean(),
+        signoff: z.boolean().default(false),
         target: z.discriminatedUnion("kind", [
           z.object({ kind: z.literal("current") }),
           z.object({ kind: z.literal("new-feature"), name: z.string().max(120) }),

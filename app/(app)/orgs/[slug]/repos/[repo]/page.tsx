@@ -17,11 +17,11 @@ export default async function RepoPage({ params }: { params: Promise<{ slug: str
           {repo.name}{" "}
           {repo.kind === "module-mirror" && <Badge>read-only mirror of {repo.upstream}</Badge>}
         </h2>
-        <div className="flex items-center gap-2">
-          <label htmlFor="clone-url" className="text-sm text-gray-600 dark:text-gray-400">
+        <div className="flex min-w-0 max-w-full items-center gap-2">
+          <label htmlFor="clone-url" className="shrink-0 text-sm text-gray-600 dark:text-gray-400">
             Clone with HTTPS
           </label>
-          <input id="clone-url" readOnly value={cloneUrl} className="w-96 max-w-full rounded border border-gray-300 bg-gray-50 px-2 py-1 font-mono text-xs dark:border-gray-600 dark:bg-gray-900" />
+          <input id="clone-url" readOnly value={cloneUrl} className="w-96 min-w-0 max-w-full rounded border border-gray-300 bg-gray-50 px-2 py-1 font-mono text-xs dark:border-gray-600 dark:bg-gray-900" />
           <CopyButton value={cloneUrl} />
         </div>
       </div>
