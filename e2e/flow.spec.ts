@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { closeDb, getDb } from "@/db/client";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
@@ -7,6 +9,7 @@ import { expect, login, test } from "./support";
 const suffix = randomBytes(3).toString("hex");
 const leader = { username: `flowlead-${suffix}`, password: `Flow-${suffix}-pass-9` };
 const orgSlug = `floworg-${suffix}`;
+const repoDirOnDisk = () => path.join(process.env.ROOKERY_DATA_DIR!, "git", orgSlug, "puppet.git");
 
 test.beforeAll(async () => {
   const db = getDb();
@@ -45,8 +48,13 @@ test("a leader starts a feature, edits hieradata in the browser (bad YAML refuse
   await expect(problems).toContainText("hieradata/common.yaml: line 4, column 1: Tabs are not allowed as indentation");
 
   await editor.fill("---\nntp::servers:\n  - pool.ntp.org\n  - time.example.com\n");
+  await page.getByLabel("Sign off this commit").check();
   await page.getByRole("button", { name: "Commit changes" }).click();
   await expect(page).toHaveURL(new RegExp(`/orgs/${orgSlug}/repos/puppet/blob/feature/ntp/hieradata/common.yaml$`));
+  // Signed off by the person who committed in the browser, as merge rules may require.
+  const branchHead = execFileSync("git", ["--git-dir", repoDirOnDisk(), "rev-parse", "refs/heads/feature/ntp"]).toString().trim();
+  await page.goto(`/orgs/${orgSlug}/repos/puppet/commit/${branchHead}`);
+  await expect(page.getByText(/Signed-off-by: Flo Leader </)).toBeVisible();
 
   // The commit is the branch's last commit; develop is untouched.
   await page.goto(`/orgs/${orgSlug}/repos/puppet`);
