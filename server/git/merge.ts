@@ -28,8 +28,8 @@ export async function isAncestor(dir: string, ancestor: string, of: string) {
 }
 
 /** Commits in `a` not in `b`. */
-export async function countOnlyIn(dir: string, a: string, b: string) {
-  const r = await runGit(["rev-list", "--count", `${b}..${a}`, "--"], { cwd: dir });
+export async function countOnlyIn(dir: string, a: string, b: string, opts: { merges?: boolean } = {}) {
+  const r = await runGit(["rev-list", "--count", ...(opts.merges === false ? ["--no-merges"] : []), `${b}..${a}`, "--"], { cwd: dir });
   return Number(r.stdout.trim());
 }
 

@@ -3,15 +3,16 @@ import type { Db, DbOrTx } from "@/db/client";
 import { mergeRequests, releases, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import { runGit } from "@/server/git/cli";
-import { commitFiles, identityOf } from "@/server/git/commit";
+import { commitFiles, identityOf, withSignoff } from "@/server/git/commit";
 import { afterPush } from "@/server/git/events";
 import { startFlowBranch } from "@/server/git/flow";
 import { branchHead, casDeleteRef, casUpdateRef, commitTree, countOnlyIn, isAncestor, mergeTree } from "@/server/git/merge";
 import type { Pusher, RefUpdate } from "@/server/git/protection";
-import { semverTag } from "@/server/git/protection";
+import { matchProtection, semverTag } from "@/server/git/protection";
 import { readTextFile } from "@/server/git/read";
 import { listProtections, RepoInputError, type RepoWithOrg } from "@/server/git/repos";
 import { createMergeRequest, mrPath, type MergeRequest } from "@/server/mergerequests";
+import { listMembers } from "@/server/orgs";
 import type { User } from "@/server/users";
 
 /**
@@ -131,7 +132,11 @@ export async function startRelease(db: Db, repo: RepoWithOrg, dir: string, user:
   if (taken.includes(version)) throw new RepoInputError("version", `${version} is already released: pick a higher version`);
   if (taken.length && compare(v, parse(taken[0])!) <= 0) throw new RepoInputError("version", `${version} is not higher than the last release ${taken[0]}`);
 
-  const started = await startFlowBranch(dir, repo, pusher, await listProtections(db, repo.id), input.kind, version);
+  const protections = await listProtections(db, repo.id);
+  const started = await startFlowBranch(dir, repo, pusher, protections, input.kind, version);
+  // master's rule may ask for Signed-off-by: the changelog commit, made for the user, carries theirs.
+  const signoff = (matchProtection("master", protections) as { requireSignoff?: boolean } | null)?.requireSignoff ?? false;
+  const leaders = (await listMembers(db, repo.orgId)).filter((m) => m.role === "leader" && m.userId !== user.id).map((m) => m.username);
   const updates: RefUpdate[] = [{ ref: `refs/heads/${started.branch}`, oldSha: ZERO, newSha: started.sha }];
   try {
     const entry = changelogEntry(version, new Date(), plan.merged, input.kind);
@@ -141,7 +146,7 @@ export async function startRelease(db: Db, repo: RepoWithOrg, dir: string, user:
       ref: scratch,
       parent: started.sha,
       files: { "CHANGELOG.md": withEntry(await readTextFile(dir, started.sha, "CHANGELOG.md"), entry) },
-      message: `Changelog for ${version}`,
+      message: signoff ? withSignoff(`Changelog for ${version}`, identityOf(user)) : `Changelog for ${version}`,
       author: identityOf(user),
     });
     await runGit(["update-ref", "-d", scratch], { cwd: dir, allowFailure: true });
@@ -153,7 +158,8 @@ export async function startRelease(db: Db, repo: RepoWithOrg, dir: string, user:
       description: `Merging this into master tags **${version}**, merges master back into develop and publishes these release notes:\n\n${entry}`,
       sourceBranch: started.branch,
       targetBranch: "master",
-      reviewers: [],
+      // The author may not approve their own release: the other leaders are asked.
+      reviewers: leaders,
     });
     await afterPush(repo, updates, user).catch((e) => console.error("after-release-start handling failed:", e instanceof Error ? e.message : e));
     return { branch: started.branch, version, mergeRequest: mr as MergeRequest };
@@ -254,7 +260,8 @@ export async function environments(db: DbOrTx, repo: RepoWithOrg, dir: string) {
         .from(mergeRequests)
         .where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.state, "open"), inArray(mergeRequests.sourceBranch, staging.map((s) => s.branch))))
     : [];
-  const development = develop ? { sha: develop, aheadOfMaster: master ? await countOnlyIn(dir, develop, master) : null } : null;
+  // Merge commits are left out: right after a release, develop holds only the back-merge of master, which is nothing unreleased.
+  const development = develop ? { sha: develop, aheadOfMaster: master ? await countOnlyIn(dir, develop, master, { merges: false }) : null } : null;
   return {
     production,
     staging: staging.map((s) => ({ ...s, mergeRequest: open.find((o) => o.sourceBranch === s.branch) ?? null })),

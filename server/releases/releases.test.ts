@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { and, eq } from "drizzle-orm";
+import { mergeRequestReviewers, mergeRequests, users } from "@/db/schema";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
@@ -62,6 +64,8 @@ beforeAll(async () => {
   dev = await createLocalUser(db(), { username: "rel-dev", password: pw, displayName: "Dan Dev" });
   const org = await createOrg(db(), { name: ORG, source: "local", members: [{ userId: lead.id, role: "leader" }] });
   await addMember(db(), org.id, "rel-dev", "developer");
+  await createLocalUser(db(), { username: "rel-lead2", password: pw, displayName: "Lou Leader" });
+  await addMember(db(), org.id, "rel-lead2", "leader");
   repo = (await getRepo(db(), ORG, "puppet"))!;
   dir = await ensureRepoOnDisk(db(), repo);
 });
@@ -113,7 +117,10 @@ describe("baking a release through the UI's API", () => {
     expect(changelog).toMatch(/^# Changelog\n\n## v1\.0\.0 \(\d{4}-\d\d-\d\d\)\n\n- Add ntp \(!1, Dan Dev\)\n- Add ssh \(!2, Dan Dev\)/);
     const staging = (await caller(lead).releases.overview(R)).environments.staging;
     expect(staging).toEqual([expect.objectContaining({ branch: "release/v1.0.0", mergeRequest: expect.objectContaining({ number: started.mergeRequestNumber }) })]);
-    // starting the same version twice is refused and leaves nothing behind
+    // The other leaders are asked to review: the author may not approve their own release.
+    const reviewers = await db().select({ username: users.username }).from(mergeRequestReviewers).innerJoin(users, eq(users.id, mergeRequestReviewers.userId)).innerJoin(mergeRequests, eq(mergeRequests.id, mergeRequestReviewers.mrId)).where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.number, started.mergeRequestNumber)));
+    expect(reviewers.map((r) => r.username)).toEqual(["rel-lead2"]);
+        // starting the same version twice is refused and leaves nothing behind
     expect(await fieldError(caller(lead).releases.start({ ...R, kind: "release", version: "v1.0.0" }))).toMatch(/already exists/);
 
     await approveAndMerge(started.mergeRequestNumber);
@@ -130,6 +137,8 @@ describe("baking a release through the UI's API", () => {
     expect(view.environments.production).toMatchObject({ sha: master, version: "v1.0.0" });
     expect(view.plans.release.suggested).toBe("v1.1.0");
     expect(view.plans.release.merged).toEqual([]);
+    // develop holds nothing unreleased: the back-merge of master is not counted.
+    expect(view.environments.development?.aheadOfMaster).toBe(0);
   });
 
   it("hotfix v1.0.1 from master with a patch bump, back in develop after the merge", async () => {
