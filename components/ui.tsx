@@ -125,7 +125,7 @@ export function Breadcrumbs({ items }: { items: Crumb[] }) {
 
 export function Table({ children, label }: { children: ReactNode; label: string }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-gray-200 dark:border-gray-700">
+    <div className="relative overflow-x-auto rounded-lg border border-gray-200 dark:border-gray-700">
       <table aria-label={label} className="min-w-full divide-y divide-gray-200 text-sm dark:divide-gray-700">
         {children}
       </table>
