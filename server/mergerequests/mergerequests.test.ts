@@ -189,6 +189,11 @@ describe("merging on the server", () => {
       message: expect.stringMatching(/Authors cannot approve their own merge request/),
     });
     await as(dev2).approve({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: mr.headSha });
+    await as(dev2).comment({ slug: ORG, name: "puppet", number: 1, body: "Looks right to me" });
+    await as(dev).comment({ slug: ORG, name: "puppet", number: 1, body: "Thanks" }); // the author's own comment tells nobody
+    const told = await db().select().from(notifications).where(eq(notifications.userId, dev.id));
+    expect(told.filter((n) => n.kind === "mr.approved").map((n) => n.title)).toEqual([expect.stringMatching(/ approved !1: /)]);
+    expect(told.filter((n) => n.kind === "mr.commented").map((n) => n.body)).toEqual(["Looks right to me"]);
     // A developer may not merge into protected develop; the leader may, but not a head they did not see.
     expect(await failure(as(dev).merge({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: mr.headSha }))).toMatchObject({ code: "FORBIDDEN" });
     expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: before }))).toMatchObject({

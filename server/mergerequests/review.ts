@@ -3,7 +3,8 @@ import type { Db, DbOrTx } from "@/db/client";
 import { mergeRequestApprovals, mergeRequestComments, users } from "@/db/schema";
 import type { RepoWithOrg } from "@/server/git/repos";
 import type { User } from "@/server/users";
-import { MrInputError, MrStateError, recordEvent, type MergeRequest } from "./index";
+import { notify } from "@/server/notify";
+import { MrInputError, MrStateError, mrPath, recordEvent, type MergeRequest } from "./index";
 import { rulesFor } from "./merge";
 import { emitMergeRequestEvent } from "./webhooks";
 import { isSafePath } from "@/server/git/browse";
@@ -22,6 +23,15 @@ export async function approve(db: Db, repo: RepoWithOrg, mr: MergeRequest, user:
     .onConflictDoUpdate({ target: [mergeRequestApprovals.mrId, mergeRequestApprovals.userId], set: { headSha: mr.headSha, createdAt: new Date() } });
   await recordEvent(db, mr.id, user.id, "approved", { headSha: mr.headSha });
   await emitMergeRequestEvent(db, repo, mr, "approved", user);
+  await tellAuthor(db, repo, mr, user, "mr.approved", `${who(user)} approved !${mr.number}: ${mr.title}`, `${repo.orgSlug}/${repo.name}, into ${mr.targetBranch}`);
+}
+
+const who = (u: User) => u.displayName || u.username;
+
+/** The merge request's author hears what others do with it (in-app, e-mail by their preferences), as on GitLab. */
+async function tellAuthor(db: DbOrTx, repo: RepoWithOrg, mr: MergeRequest, actor: User, kind: "mr.commented" | "mr.approved", title: string, body: string) {
+  if (!mr.authorId || mr.authorId === actor.id) return;
+  await notify(db, { kind, title, body, link: mrPath(repo, mr.number), orgId: repo.orgId, userIds: [mr.authorId] });
 }
 
 export async function revokeApproval(db: Db, repo: RepoWithOrg, mr: MergeRequest, user: User) {
@@ -46,7 +56,7 @@ export type NewComment = {
 
 export const MAX_COMMENT = 20_000;
 
-export async function addComment(db: DbOrTx, mr: MergeRequest, user: User, input: NewComment) {
+export async function addComment(db: DbOrTx, repo: RepoWithOrg, mr: MergeRequest, user: User, input: NewComment) {
   const body = input.body.trim();
   if (!body) throw new MrInputError("body", "Write something first");
   if (body.length > MAX_COMMENT) throw new MrInputError("body", `At most ${MAX_COMMENT} characters`);
@@ -66,6 +76,7 @@ export async function addComment(db: DbOrTx, mr: MergeRequest, user: User, input
     .insert(mergeRequestComments)
     .values({ mrId: mr.id, authorId: user.id, body, threadId: input.threadId ?? null, ...position })
     .returning();
+  await tellAuthor(db, repo, mr, user, "mr.commented", `${who(user)} commented on !${mr.number}: ${mr.title}`, body.length > 300 ? `${body.slice(0, 300)}…` : body);
   return row;
 }
 

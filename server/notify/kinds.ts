@@ -33,6 +33,16 @@ export const notificationKinds = {
     description: "Someone asks you to review a merge request.",
     defaults: { inApp: true, email: true },
   },
+  "mr.commented": {
+    label: "Comment on your merge request",
+    description: "Someone comments on a merge request you opened.",
+    defaults: { inApp: true, email: true },
+  },
+  "mr.approved": {
+    label: "Your merge request approved",
+    description: "Someone approves a merge request you opened.",
+    defaults: { inApp: true, email: true },
+  },
   "mr.merged": {
     label: "Merge request merged",
     description: "A merge request you opened is merged.",

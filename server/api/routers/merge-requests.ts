@@ -265,9 +265,9 @@ export const mergeRequestsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { scope, mr } = await openMr(ctx, input);
+      const { repo, scope, mr } = await openMr(ctx, input);
       authorize(ctx.actor, "mr:comment", scope);
-      const c = await domain(addComment(ctx.db, mr, ctx.user, input));
+      const c = await domain(addComment(ctx.db, repo, mr, ctx.user, input));
       ctx.audit.details = { commentId: c.id, path: c.path, line: c.line };
       return { id: c.id };
     }),
