@@ -5,7 +5,7 @@ const slug = `audit-story-${stamp}`;
 const leader = { username: `e2e-lead-${stamp}`, password: "Leader-pass-2026" };
 const reporter = { username: `e2e-rep-${stamp}`, password: "Reporter-pass-2026" };
 
-test("a leader reads their org's audit log and filters it; a reporter gets 404", async ({ page }) => {
+test("a leader reads their org's audit log and filters it; a reporter gets 403 saying who may", async ({ page }) => {
   await login(page, ADMIN.username, ADMIN.password);
   for (const u of [leader, reporter]) {
     const res = await trpcMutation(page, "admin.createUser", { ...u, isAdmin: false });
@@ -53,6 +53,10 @@ test("a leader reads their org's audit log and filters it; a reporter gets 404",
   const sidebar = page.getByRole("navigation", { name: "Sidebar" });
   await expect(sidebar.getByRole("link", { name: "Repositories" })).toBeVisible();
   await expect(sidebar.getByRole("link", { name: "Audit log" })).toHaveCount(0);
-  expect((await page.goto(`/orgs/${slug}/audit`))?.status()).toBe(404);
+  // Inside an org she can see, a page her role does not allow says which role it needs (403).
+  expect((await page.goto(`/orgs/${slug}/audit`))?.status()).toBe(403);
+  await expect(page.getByText("Leaders of this organization can do this; you are a reporter.")).toBeVisible();
+  expect((await page.goto(`/orgs/${slug}/repos/puppet/edit/develop/Puppetfile`))?.status()).toBe(403);
+  await expect(page.getByText("Developers and leaders of this organization can do this; you are a reporter.")).toBeVisible();
   expect((await page.goto(`/admin/audit`))?.status()).toBe(404);
 });

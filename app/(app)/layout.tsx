@@ -28,7 +28,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             type="search"
             name="q"
             aria-label="Search"
-            placeholder="Search organizations…"
+            placeholder="Search…"
             className="w-full max-w-sm rounded-md border border-white/20 bg-white/10 px-3 py-1 text-sm placeholder:text-white/60 focus:bg-white focus:text-gray-900 focus:outline-none"
           />
         </form>

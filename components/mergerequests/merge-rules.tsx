@@ -5,13 +5,14 @@ import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, inputClass } from "@/components/ui";
 
-type Rule = { id: string; pattern: string; requiredApprovals: number; authorsCannotApprove: boolean; requireSignoff: boolean; requiredContexts: string[] };
+type Rule = { id: string; pattern: string; requiredApprovals: number; authorsCannotApprove: boolean; requireSignoff: boolean; requireResolvedThreads: boolean; requiredContexts: string[] };
 
 function RuleForm({ slug, name, rule }: { slug: string; name: string; rule: Rule }) {
   const router = useRouter();
   const [approvals, setApprovals] = useState(String(rule.requiredApprovals));
   const [authors, setAuthors] = useState(rule.authorsCannotApprove);
   const [signoff, setSignoff] = useState(rule.requireSignoff);
+  const [threads, setThreads] = useState(rule.requireResolvedThreads);
   const [contexts, setContexts] = useState(rule.requiredContexts.join(", "));
   const save = trpc.mergeRequests.setMergeRules.useMutation({ onSuccess: () => router.refresh() });
   const errors = fieldErrors(save.error);
@@ -28,6 +29,7 @@ function RuleForm({ slug, name, rule }: { slug: string; name: string; rule: Rule
           requiredApprovals: Number(approvals),
           authorsCannotApprove: authors,
           requireSignoff: signoff,
+          requireResolvedThreads: threads,
           requiredContexts: contexts.split(",").map((c) => c.trim()).filter(Boolean),
         });
       }}
@@ -43,6 +45,9 @@ function RuleForm({ slug, name, rule }: { slug: string; name: string; rule: Rule
       </label>
       <label className="flex items-center gap-1.5 pb-2">
         <input type="checkbox" checked={signoff} onChange={(e) => setSignoff(e.target.checked)} /> Every commit needs Signed-off-by of its author
+      </label>
+      <label className="flex items-center gap-1.5 pb-2">
+        <input type="checkbox" checked={threads} onChange={(e) => setThreads(e.target.checked)} /> Every thread resolved
       </label>
       <label className="flex min-w-64 flex-1 flex-col gap-1">
         Required status checks (comma-separated contexts)
@@ -64,7 +69,7 @@ export function MergeRulesEditor({ slug, name, rules }: { slug: string; name: st
   return (
     <div className="space-y-3">
       {rules.map((r) => (
-        <RuleForm key={`${r.id}:${r.requiredApprovals}:${r.authorsCannotApprove}:${r.requireSignoff}:${r.requiredContexts.join(",")}`} slug={slug} name={name} rule={r} />
+        <RuleForm key={`${r.id}:${r.requiredApprovals}:${r.authorsCannotApprove}:${r.requireSignoff}:${r.requireResolvedThreads}:${r.requiredContexts.join(",")}`} slug={slug} name={name} rule={r} />
       ))}
     </div>
   );

@@ -44,6 +44,8 @@ export const branchProtections = pgTable(
     requiredApprovals: integer("required_approvals").notNull().default(1),
     authorsCannotApprove: boolean("authors_cannot_approve").notNull().default(true),
     requireSignoff: boolean("require_signoff").notNull().default(false),
+    /** every discussion thread of the merge request resolved */
+    requireResolvedThreads: boolean("require_resolved_threads").notNull().default(false),
     requiredContexts: text("required_contexts").array().notNull().default([]),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

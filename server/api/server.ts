@@ -1,22 +1,31 @@
 import "server-only";
 import { headers } from "next/headers";
-import { notFound, redirect } from "next/navigation";
+import { forbidden, notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { TRPCError } from "@trpc/server";
+import { PolicyError } from "@/server/auth/policy";
 import { createCaller } from "./root";
 import { createContext } from "./trpc";
 
 /** tRPC called directly from server components, with the request's session. */
 export const api = cache(async () => createCaller(await createContext({ headers: new Headers(await headers()) })));
 
+/** Why this request was refused with 403, for app/forbidden.tsx (React's cache is per request). */
+export const denial = cache((): { reason: string | null } => ({ reason: null }));
+
 /**
- * Turns policy denials into the 404 page / login redirect that pages show. A URL segment the
- * schema refuses (an over-long or malformed name) names nothing that exists: 404 as well.
+ * Turns policy denials into the pages people see: a member whose role does not allow the page
+ * gets 403 with the reason (which role it needs); what the caller may not see at all, or a URL
+ * segment the schema refuses (an over-long or malformed name), is the 404 page; signed out → login.
  */
 export async function orNotFound<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
+    if (e instanceof TRPCError && e.code === "FORBIDDEN" && e.cause instanceof PolicyError && e.cause.memberLacksRole) {
+      denial().reason = e.message;
+      forbidden();
+    }
     if (e instanceof TRPCError && (e.code === "NOT_FOUND" || e.code === "FORBIDDEN" || e.code === "BAD_REQUEST")) notFound();
     if (e instanceof TRPCError && e.code === "UNAUTHORIZED") redirect("/login");
     throw e;

@@ -137,9 +137,19 @@ export class PolicyError extends Error {
   constructor(
     readonly code: Denial,
     message: string,
+    /** a member of the org lacks the role: pages answer 403 with the message, not 404 */
+    readonly memberLacksRole = false,
   ) {
     super(message);
   }
+}
+
+const roleNames: Record<OrgRole, string> = { reporter: "reporter", developer: "developer", leader: "leader" };
+
+/** "Leaders of this organization can do this; you are a developer." */
+function roleNeeded(allow: Rule["allow"], role: OrgRole | null): string {
+  const needed = allow === "leader" ? "Leaders" : allow === "developer" ? "Developers and leaders" : allow === "admin" ? "Administrators" : "Members";
+  return `${needed} of this organization can do this${role ? `; you are a ${roleNames[role]}` : ""}. Ask one of its leaders if you need it.`;
 }
 
 /**
@@ -159,5 +169,6 @@ export function authorize(actor: Actor, action: Action, org?: OrgScope | null): 
     throw new PolicyError("FORBIDDEN", "This organization is archived and read-only");
   if (actor.tokenScope === "read" && rules[action].kind === "write")
     throw new PolicyError("FORBIDDEN", "This token is read-only");
+  if (isOrgAction) throw new PolicyError("FORBIDDEN", roleNeeded(rules[action].allow, org!.role), true);
   throw new PolicyError("FORBIDDEN", "You do not have permission to do this");
 }

@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { mergeRequestApprovals, mergeRequests } from "@/db/schema";
+import { mergeRequestApprovals, mergeRequestComments, mergeRequests } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import { identityOf } from "@/server/git/commit";
 import { afterPush } from "@/server/git/events";
@@ -45,6 +45,15 @@ export async function mergeChecks(db: DbOrTx, dir: string, mr: MergeRequest, hea
   const commits = await commitsWithMessages(dir, base, head);
   const offending = rules?.requireSignoff ? commits.filter((c) => !signedOffByAuthor(c)).map((c) => ({ sha: c.sha, subject: c.subject, author: c.authorName })) : [];
 
+  const unresolved = rules?.requireResolvedThreads
+    ? (
+        await db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(mergeRequestComments)
+          .where(and(eq(mergeRequestComments.mrId, mr.id), isNull(mergeRequestComments.threadId), eq(mergeRequestComments.resolved, false)))
+      )[0].n
+    : 0;
+
   const contexts = rules?.requiredContexts ?? [];
   const statuses = (await statusesOf(db, mr.repoId, [head])).get(head) ?? [];
   const byContext = new Map(statuses.map((s) => [s.context, s]));
@@ -61,11 +70,13 @@ export async function mergeChecks(db: DbOrTx, dir: string, mr: MergeRequest, hea
   if (!approvals.ok) reasons.push(`${required} approval${required === 1 ? "" : "s"} required, ${valid.length} given`);
   if (!signoff.ok) reasons.push(`${offending.length} commit${offending.length === 1 ? "" : "s"} without a Signed-off-by trailer of the author`);
   if (!checks.ok) reasons.push(`required checks not green: ${notGreen.join(", ")}`);
+  if (unresolved) reasons.push(`${unresolved} unresolved thread${unresolved === 1 ? "" : "s"}`);
   if (conflicts.length) reasons.push(`conflicts in ${conflicts.join(", ")}`);
   return {
     protected: !!rules,
     approvals,
     signoff,
+    threads: { required: !!rules?.requireResolvedThreads, unresolved, ok: unresolved === 0 },
     checks,
     conflicts,
     behind,

@@ -358,6 +358,20 @@ describe("merge rules of the target branch", () => {
   });
 
 
+  it("can require every thread resolved before the merge", async () => {
+    const develop = (await db().select().from(branchProtections).where(eq(branchProtections.repoId, repo.id))).find((p) => p.pattern === "develop")!;
+    const rules = { slug: ORG, name: "puppet", id: develop.id, requiredApprovals: 1, authorsCannotApprove: true, requireSignoff: false, requireResolvedThreads: true, requiredContexts: [] };
+    await as(lead).setMergeRules(rules);
+    await branch("feature/threads", "develop", { "threads.txt": "t\n" });
+    const n = await open(dev, "feature/threads");
+    const mr = await approved(n);
+    const { id: threadId } = await as(lead).comment({ slug: ORG, name: "puppet", number: n, body: "Why this file?", path: "threads.txt", line: 1, side: "new" });
+    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha }))).toMatchObject({ message: expect.stringMatching(/1 unresolved thread/) });
+    await as(dev).resolveThread({ slug: ORG, name: "puppet", number: n, threadId, resolved: true });
+    expect((await as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha })).merged).toBe(true);
+    await as(lead).setMergeRules({ ...rules, requireResolvedThreads: false });
+  });
+
   it("requires Signed-off-by trailers of each commit's author when the rule is on, listing offenders", async () => {
     await db().update(branchProtections).set({ requireSignoff: true }).where(eq(branchProtections.repoId, repo.id));
     const base = await head("develop");

@@ -9,7 +9,7 @@ import { MrInputError } from "./index";
  * approvals required, whether the author's own approval counts, Signed-off-by on every
  * commit, and the status contexts that must be green.
  */
-export type MergeRules = { requiredApprovals: number; authorsCannotApprove: boolean; requireSignoff: boolean; requiredContexts: string[] };
+export type MergeRules = { requiredApprovals: number; authorsCannotApprove: boolean; requireSignoff: boolean; requireResolvedThreads?: boolean; requiredContexts: string[] };
 
 const context = /^[A-Za-z0-9][A-Za-z0-9._:/ -]{0,254}$/;
 
@@ -22,7 +22,13 @@ export async function setMergeRules(db: DbOrTx, repo: RepoWithOrg, protectionId:
   if (contexts.length > 20) throw new MrInputError("requiredContexts", "At most 20 required contexts");
   const [row] = await db
     .update(branchProtections)
-    .set({ requiredApprovals: rules.requiredApprovals, authorsCannotApprove: rules.authorsCannotApprove, requireSignoff: rules.requireSignoff, requiredContexts: contexts })
+    .set({
+      requiredApprovals: rules.requiredApprovals,
+      authorsCannotApprove: rules.authorsCannotApprove,
+      requireSignoff: rules.requireSignoff,
+      requireResolvedThreads: rules.requireResolvedThreads ?? false,
+      requiredContexts: contexts,
+    })
     .where(and(eq(branchProtections.id, protectionId), eq(branchProtections.repoId, repo.id)))
     .returning();
   if (!row) throw new MrInputError("requiredApprovals", "This rule no longer exists: reload the page");

@@ -1,7 +1,8 @@
-import { asc, count, eq, ilike, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { containsPattern } from "@/db/like";
-import { memberships, organizations } from "@/db/schema";
+import { memberships, mergeRequests, organizations, repositories } from "@/db/schema";
+import { mrPath } from "@/server/mergerequests";
 import { listUsers } from "@/server/users";
 
 /**
@@ -51,4 +52,35 @@ export async function searchOrgs(db: DbOrTx, opts: { q: string; userId: string; 
 export async function searchUsers(db: DbOrTx, opts: { q: string; limit: number }) {
   const { items } = await listUsers(db, { query: opts.q, limit: opts.limit });
   return items.map(({ lastLoginAt: _lastLoginAt, ...user }) => user);
+}
+
+/** The orgs whose repositories `userId` may read: every org for admins (`all`), else their memberships. */
+function readableOrg(opts: { userId: string; all: boolean }) {
+  return opts.all ? sql`true` : sql`${repositories.orgId} in (select ${memberships.orgId} from ${memberships} where ${memberships.userId} = ${opts.userId})`;
+}
+
+/** Repositories matching `q` by name or description, in the orgs the user may read. */
+export async function searchRepos(db: DbOrTx, opts: { q: string; userId: string; all: boolean; limit: number }) {
+  const pattern = containsPattern(opts.q);
+  return db
+    .select({ id: repositories.id, name: repositories.name, description: repositories.description, kind: repositories.kind, orgSlug: organizations.slug })
+    .from(repositories)
+    .innerJoin(organizations, eq(organizations.id, repositories.orgId))
+    .where(and(readableOrg(opts), or(ilike(repositories.name, pattern), ilike(repositories.description, pattern))))
+    .orderBy(asc(organizations.slug), asc(repositories.name))
+    .limit(opts.limit);
+}
+
+/** Merge requests matching `q` by title (or `!number`), in the orgs the user may read, newest first. */
+export async function searchMergeRequests(db: DbOrTx, opts: { q: string; userId: string; all: boolean; limit: number }) {
+  const number = /^!?(\d{1,9})$/.exec(opts.q)?.[1];
+  const rows = await db
+    .select({ id: mergeRequests.id, number: mergeRequests.number, title: mergeRequests.title, state: mergeRequests.state, repo: repositories.name, orgSlug: organizations.slug })
+    .from(mergeRequests)
+    .innerJoin(repositories, eq(repositories.id, mergeRequests.repoId))
+    .innerJoin(organizations, eq(organizations.id, repositories.orgId))
+    .where(and(readableOrg(opts), number ? or(eq(mergeRequests.number, Number(number)), ilike(mergeRequests.title, containsPattern(opts.q))) : ilike(mergeRequests.title, containsPattern(opts.q))))
+    .orderBy(desc(mergeRequests.createdAt))
+    .limit(opts.limit);
+  return rows.map((r) => ({ ...r, href: mrPath({ orgSlug: r.orgSlug, name: r.repo }, r.number) }));
 }

@@ -8,11 +8,11 @@ export const metadata = { title: "Search" };
 export default async function SearchPage({ searchParams }: { searchParams: Promise<{ q?: string | string[] }> }) {
   const raw = (await searchParams).q;
   const q = (Array.isArray(raw) ? raw[0] : raw)?.trim().slice(0, 100) ?? "";
-  const { orgs, users } = await orNotFound((await api()).search.query({ q }));
+  const { orgs, repos, mergeRequests, users } = await orNotFound((await api()).search.query({ q }));
   return (
     <>
-      <PageHeader title="Search" description={q ? <>Results for “{q}”</> : "Find organizations by name, slug or description."} />
-      <SearchBox path="/search" q={q} label="Search query" placeholder="Search organizations…" />
+      <PageHeader title="Search" description={q ? <>Results for “{q}”</> : "Find organizations, repositories and merge requests (by title or !number) you can see."} />
+      <SearchBox path="/search" q={q} label="Search query" placeholder="Search…" />
       {q && (
         <div className="space-y-8">
           <section aria-labelledby="org-results">
@@ -44,6 +44,46 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                         {o.archivedAt && <Badge tone="amber">Archived</Badge>}
                       </div>
                     </Card>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="repo-results">
+            <h2 id="repo-results" className="mb-2 text-lg font-semibold">
+              Repositories <span className="text-sm font-normal text-gray-500">({repos.length}{repos.length === 50 ? "+" : ""})</span>
+            </h2>
+            {repos.length === 0 ? (
+              <EmptyState title="No repository matches">Repositories of your organizations are searched by name and description.</EmptyState>
+            ) : (
+              <ul aria-label="Repositories found" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
+                {repos.map((r) => (
+                  <li key={r.id} className="px-3 py-2 text-sm">
+                    <Link href={`/orgs/${r.orgSlug}/repos/${encodeURIComponent(r.name)}`} className="font-medium text-brand-700 hover:underline dark:text-brand-100">
+                      {r.orgSlug} / {r.name}
+                    </Link>
+                    {r.description && <span className="ml-2 text-gray-500">{r.description}</span>}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="mr-results">
+            <h2 id="mr-results" className="mb-2 text-lg font-semibold">
+              Merge requests <span className="text-sm font-normal text-gray-500">({mergeRequests.length}{mergeRequests.length === 50 ? "+" : ""})</span>
+            </h2>
+            {mergeRequests.length === 0 ? (
+              <EmptyState title="No merge request matches">Merge requests are searched by title, or by number as !12.</EmptyState>
+            ) : (
+              <ul aria-label="Merge requests found" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
+                {mergeRequests.map((m) => (
+                  <li key={m.id} className="flex items-center justify-between gap-3 px-3 py-2 text-sm">
+                    <Link href={m.href} className="font-medium text-brand-700 hover:underline dark:text-brand-100">
+                      {m.title}
+                    </Link>
+                    <span className="shrink-0 text-gray-500">
+                      {m.orgSlug}/{m.repo}!{m.number} · {m.state}
+                    </span>
                   </li>
                 ))}
               </ul>

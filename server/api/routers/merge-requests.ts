@@ -289,6 +289,7 @@ export const mergeRequestsRouter = router({
         requiredApprovals: z.number().int().min(0, "At least 0").max(20, "At most 20"),
         authorsCannotApprove: z.boolean(),
         requireSignoff: z.boolean(),
+        requireResolvedThreads: z.boolean().default(false),
         requiredContexts: z.array(z.string().max(255)).max(20, "At most 20 required contexts"),
       }),
     )

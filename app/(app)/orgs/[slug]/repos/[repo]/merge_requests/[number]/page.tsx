@@ -121,6 +121,12 @@ export default async function MergeRequestPage({ params }: Props) {
                       )}
                     </li>
                   )}
+                  {checks.threads.required && (
+                    <li>
+                      <span className="font-medium">Threads:</span>{" "}
+                      {checks.threads.ok ? <Badge tone="green">all resolved</Badge> : <Badge tone="amber">{checks.threads.unresolved} unresolved</Badge>}
+                    </li>
+                  )}
                   <li>
                     <span className="font-medium">Status checks:</span>{" "}
                     {d.statuses.length === 0 && checks.checks.required.length === 0 && <span className="text-gray-500">none reported</span>}

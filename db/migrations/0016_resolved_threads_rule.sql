@@ -1,0 +1,1 @@
+ALTER TABLE "branch_protections" ADD COLUMN "require_resolved_threads" boolean DEFAULT false NOT NULL;
