@@ -137,6 +137,11 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
   await ok(["fetch", "-q", "--prune", "origin"]);
   expect((await git(["rev-parse", "--verify", "-q", "origin/feature/x"])).code).not.toBe(0);
 
+  // The top bar's search finds the merge request and the repository.
+  await page.getByRole("searchbox", { name: "Search" }).fill("servers");
+  await page.getByRole("searchbox", { name: "Search" }).press("Enter");
+  await expect(page.getByRole("list", { name: "Merge requests found" }).getByRole("link", { name: "NTP <b>servers</b>" })).toBeVisible();
+
   // The leader requires a green ci/build status for develop.
   await page.goto(`/orgs/${orgSlug}/repos/puppet/settings`);
   const rules = page.getByRole("form", { name: "Merge rules of develop" });
