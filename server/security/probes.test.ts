@@ -150,6 +150,17 @@ describe("the front door, over HTTP", () => {
   });
 });
 
+describe("behind https", () => {
+  it("adds Strict-Transport-Security when PUBLIC_URL is https", async () => {
+    const secure = await serveFetch(async () => new Response("ok"), 0, (req, res) => frontDoor(req, res, { publicUrl: "https://rookery.example.com" }));
+    try {
+      expect((await fetch(secure.url)).headers.get("strict-transport-security")).toBe("max-age=31536000");
+    } finally {
+      await secure.close();
+    }
+  });
+});
+
 describe("error texts a person can act on", () => {
   const admin = () => ({ authorization: basic(ADMIN.username, ADMIN.password) });
 
