@@ -10,6 +10,8 @@
  *      answering the same certificates with the same clients. OpenSSL 3.0's responder can
  *      only listen on all interfaces, so it runs with its load generator in a private
  *      network namespace (bwrap --unshare-net) that has nothing but a loopback device;
+ *      The same clients then send requests carrying a nonce to a sub-CA that answers them
+ *      freshly signed (the per-sub-CA RFC 8954 option): the price of that option;
  *   3. a CRL with 100,000 revoked entries generated and signed (target < 5 s).
  * Writes bench/results/pki-<date>.json and pki-latest.md. Not part of `npm test`.
  */
@@ -21,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
-import { certificates } from "@/db/schema";
+import { certificateAuthorities, certificates } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
 import { caSigner, getCa, regenerateCrl } from "@/server/pki/ca";
@@ -189,6 +191,12 @@ async function main() {
     openssl(["ocsp", "-issuer", "ca.pem", "-serial", `0x${s}`, "-no_nonce", "-reqout", `q${i}.der`], tmp);
     return fs.readFileSync(path.join(tmp, `q${i}.der`));
   });
+  // The same with a nonce each (openssl's default), for a sub-CA that answers them freshly signed (RFC 8954).
+  const noncedRequests = serials.map((s, i) => {
+    openssl(["ocsp", "-issuer", "ca.pem", "-serial", `0x${s}`, "-reqout", `n${i}.der`], tmp);
+    return fs.readFileSync(path.join(tmp, `n${i}.der`));
+  });
+  await db.update(certificateAuthorities).set({ policy: { ...ca.policy!, ocspNonce: true } }).where(eq(certificateAuthorities.id, ca.id));
 
   buildPortal(distDir, path.join(tmp, "build.log"), log);
   await closeDb();
@@ -206,6 +214,8 @@ async function main() {
   log(`portal: ${rookery.rps}/s, p99 ${rookery.latency.p99} ms, errors ${rookery.errors}`);
   const steady = await atRate(`${portal.url}/pki/ocsp`, requests, targets.ocspRps);
   log(`portal at ${targets.ocspRps}/s: p99 ${steady.latency.p99} ms, errors ${steady.errors}`);
+  const nonced = await hammer(`${portal.url}/pki/ocsp`, noncedRequests);
+  log(`portal, nonce requests signed freshly: ${nonced.rps}/s, p99 ${nonced.latency.p99} ms, errors ${nonced.errors}`);
   await portal.stop();
 
   log("OCSP against openssl ocsp -multi 2 (in a private network namespace)");
@@ -240,7 +250,7 @@ async function main() {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}`,
     load: os.loadavg()[0],
     sign,
-    ocsp: { rookery, steady, openssl: opensslOcsp, clients: CLIENTS, seconds: SECONDS, certificates: serials.length },
+    ocsp: { rookery, steady, nonced, openssl: opensslOcsp, clients: CLIENTS, seconds: SECONDS, certificates: serials.length },
     crl: { entries, ms: crlMs },
     targets: [
       { name: "Signing a CSR end to end, p50", measured: `${sign.p50} ms`, limit: `${targets.signP50Ms} ms`, pass: sign.p50 < targets.signP50Ms },
@@ -274,6 +284,7 @@ function markdown(r: Results) {
     "|---|---|---|---|---|---|",
     row("Rookery portal `/pki/ocsp`", r.ocsp.rookery),
     row(`Rookery portal, open loop at ${targets.ocspRps}/s`, r.ocsp.steady),
+    row("Rookery portal, requests with a nonce, answered freshly signed (sub-CA option, RFC 8954)", r.ocsp.nonced),
     row("`openssl ocsp -index -port -multi 2`", r.ocsp.openssl),
     "",
     `CRL: ${r.crl.entries} entries signed in ${r.crl.ms} ms (openssl counted the entries).`,
