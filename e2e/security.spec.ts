@@ -94,7 +94,13 @@ test("five wrong passwords lock that address out; an admin sees it, unlocks, and
   await page.goto(`/admin/users?q=${user.username}`);
   const row = page.getByRole("row", { name: user.username });
   await expect(row.getByText("Sign-in locked")).toBeVisible();
-  await row.getByRole("button", { name: `Unlock sign-in of ${user.username}` }).click();
+  const [unlocked] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes("admin.unlockUser")),
+    row.getByRole("button", { name: `Unlock sign-in of ${user.username}` }).click(),
+  ]);
+  const answer = await unlocked.text();
+  expect(unlocked.status(), answer).toBe(200);
+  expect(answer, "one address was locked").toContain('"unlocked":1');
   await expect(row.getByText("Sign-in locked")).toHaveCount(0);
 
   await page.goto(`/admin/audit?action=auth.lockout`);
