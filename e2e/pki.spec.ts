@@ -100,7 +100,6 @@ test("a user picks an ECDSA P-256 key in the browser and downloads a PKCS#12 who
   // The org's Puppet agents are for its leaders: a developer is told so (403).
   expect((await page.goto(`/orgs/${slug}/certificates/puppet`))?.status()).toBe(403);
   await expect(page.getByText("Leaders of this organization can do this; you are a developer.")).toBeVisible();
-  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await page.goto(`/orgs/${slug}/certificates`);
   await logout(page);
 });
@@ -140,7 +139,10 @@ test("an admin revokes the host certificate and the OCSP answer turns to revoked
   fs.writeFileSync(path.join(tmp, "web.pem"), cert.certPem!);
   for (const f of ["host/ca.pem", "level1/ca.pem", "root/ca.pem"]) fs.writeFileSync(path.join(tmp, f.replace("/ca", "")), await (await fetch(`${baseURL}/pki/${f}`)).text());
   const ocsp = () => openssl(["ocsp", "-issuer", "host.pem", "-cert", "web.pem", "-url", `${baseURL}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"], tmp);
-  expect((await ocsp()).out).toMatch(/Response verify OK[\s\S]*web.pem: good/);
+  // openssl writes the verdict to stderr and the status to stdout: their order in the output varies.
+  const first = (await ocsp()).out;
+  expect(first).toContain("Response verify OK");
+  expect(first).toContain("web.pem: good");
 
   await login(page, ADMIN.username, ADMIN.password);
   await page.goto(`/orgs/${slug}/certificates`);

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import { eq } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
+import { loginThrottle } from "@/db/schema";
 import { notify, unreadCount } from "@/server/notify";
 import { createLocalUser } from "@/server/users";
 import { freePort } from "@/test/support/ports";
@@ -101,6 +103,8 @@ test("five wrong passwords lock that address out; an admin sees it, unlocks, and
   const answer = await unlocked.text();
   expect(unlocked.status(), answer).toBe(200);
   expect(answer, "one address was locked").toContain('"unlocked":1');
+  const left = await getDb().select().from(loginThrottle).where(eq(loginThrottle.username, user.username));
+  expect(left, "throttle rows after the unlock").toEqual([]);
   await expect(row.getByText("Sign-in locked")).toHaveCount(0);
 
   await page.goto(`/admin/audit?action=auth.lockout`);

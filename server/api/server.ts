@@ -4,14 +4,17 @@ import { forbidden, notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { TRPCError } from "@trpc/server";
 import { PolicyError } from "@/server/auth/policy";
+import { requestContext } from "@/server/security/request-context";
 import { createCaller } from "./root";
 import { createContext } from "./trpc";
 
 /** tRPC called directly from server components, with the request's session. */
 export const api = cache(async () => createCaller(await createContext({ headers: new Headers(await headers()) })));
 
-/** Why this request was refused with 403, for app/forbidden.tsx (React's cache is per request). */
-export const denial = cache((): { reason: string | null } => ({ reason: null }));
+/** Why this request was refused with 403, for app/forbidden.tsx. */
+export function denialReason(): string | null {
+  return requestContext.getStore()?.denial ?? null;
+}
 
 /**
  * Turns policy denials into the pages people see: a member whose role does not allow the page
@@ -23,7 +26,8 @@ export async function orNotFound<T>(p: Promise<T>): Promise<T> {
     return await p;
   } catch (e) {
     if (e instanceof TRPCError && e.code === "FORBIDDEN" && e.cause instanceof PolicyError && e.cause.memberLacksRole) {
-      denial().reason = e.message;
+      const store = requestContext.getStore();
+      if (store) store.denial = e.message;
       forbidden();
     }
     if (e instanceof TRPCError && (e.code === "NOT_FOUND" || e.code === "FORBIDDEN" || e.code === "BAD_REQUEST")) notFound();
