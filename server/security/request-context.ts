@@ -7,4 +7,6 @@ import { AsyncLocalStorage } from "node:async_hooks";
  */
 export type RequestContext = { denial?: string };
 
-export const requestContext = new AsyncLocalStorage<RequestContext>();
+// One instance for the start script and the Next.js build, which bundles its own copy of this module.
+const shared = globalThis as typeof globalThis & { rookeryRequestContext?: AsyncLocalStorage<RequestContext> };
+export const requestContext = (shared.rookeryRequestContext ??= new AsyncLocalStorage<RequestContext>());
