@@ -2,8 +2,8 @@ import Link from "next/link";
 import { denialReason } from "@/server/api/server";
 
 /** 403: a member of the organization whose role does not allow the page; says which role it needs. */
-export default function Forbidden() {
-  const reason = denialReason();
+export default async function Forbidden() {
+  const reason = await denialReason();
   return (
     <main className="mx-auto max-w-lg px-6 py-24 text-center">
       <p className="text-sm font-semibold text-brand-600">403</p>

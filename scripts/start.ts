@@ -18,7 +18,6 @@ import { startEmbeddedRunner } from "@/server/runners/embedded";
 import { startPuppetCa } from "@/server/pki/puppet-listener";
 import { serveOcspNode } from "@/server/pki/http";
 import { frontDoor } from "@/server/security/front-door";
-import { requestContext } from "@/server/security/request-context";
 import { setupToken } from "@/server/auth/setup-token";
 import { setupDone } from "@/server/users";
 
@@ -39,7 +38,7 @@ async function serveWeb() {
   // are served before Next.js (app/packages/ and app/pki/ are the same handlers for `next dev`).
   const door = { publicUrl: config.publicUrl, dev };
   const server = http.createServer(
-    (req, res) => requestContext.run({}, () => frontDoor(req, res, door) || serveBinhostNode(req, res) || serveOcspNode(req, res) || handle(req, res)),
+    (req, res) => frontDoor(req, res, door) || serveBinhostNode(req, res) || serveOcspNode(req, res) || handle(req, res),
   );
   server.listen(config.port, config.host);
   const stop = () => {

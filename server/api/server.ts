@@ -4,7 +4,7 @@ import { forbidden, notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { TRPCError } from "@trpc/server";
 import { PolicyError } from "@/server/auth/policy";
-import { requestContext } from "@/server/security/request-context";
+import { REQUEST_ID_HEADER, rememberDenial, takeDenial } from "@/server/security/request-context";
 import { createCaller } from "./root";
 import { createContext } from "./trpc";
 
@@ -12,8 +12,8 @@ import { createContext } from "./trpc";
 export const api = cache(async () => createCaller(await createContext({ headers: new Headers(await headers()) })));
 
 /** Why this request was refused with 403, for app/forbidden.tsx. */
-export function denialReason(): string | null {
-  return requestContext.getStore()?.denial ?? null;
+export async function denialReason(): Promise<string | null> {
+  return takeDenial((await headers()).get(REQUEST_ID_HEADER));
 }
 
 /**
@@ -26,8 +26,8 @@ export async function orNotFound<T>(p: Promise<T>): Promise<T> {
     return await p;
   } catch (e) {
     if (e instanceof TRPCError && e.code === "FORBIDDEN" && e.cause instanceof PolicyError && e.cause.memberLacksRole) {
-      const store = requestContext.getStore();
-      if (store) store.denial = e.message;
+      const id = (await headers()).get(REQUEST_ID_HEADER);
+      if (id) rememberDenial(id, e.message);
       forbidden();
     }
     if (e instanceof TRPCError && (e.code === "NOT_FOUND" || e.code === "FORBIDDEN" || e.code === "BAD_REQUEST")) notFound();

@@ -1,12 +1,30 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { randomBytes } from "node:crypto";
 
 /**
- * What one HTTP request carries between the code that decides and the code that renders,
- * where React's per-render cache does not reach (the 403 page renders apart from the page
- * that refused). scripts/start.ts runs every request inside `requestContext.run`.
+ * Why a page answered 403, from the code that refused (server/api/server.ts) to app/forbidden.tsx,
+ * which renders apart from it: neither React's per-render cache nor an AsyncLocalStorage reaches
+ * there. The front door gives every request an id header; the reason waits under that id, briefly.
  */
-export type RequestContext = { denial?: string };
+export const REQUEST_ID_HEADER = "x-rookery-request-id";
 
-// One instance for the start script and the Next.js build, which bundles its own copy of this module.
-const shared = globalThis as typeof globalThis & { rookeryRequestContext?: AsyncLocalStorage<RequestContext> };
-export const requestContext = (shared.rookeryRequestContext ??= new AsyncLocalStorage<RequestContext>());
+export function newRequestId(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+type Denial = { reason: string; at: number };
+const shared = globalThis as typeof globalThis & { rookeryDenials?: Map<string, Denial> };
+const denials = (shared.rookeryDenials ??= new Map<string, Denial>());
+const KEEP_MS = 30_000;
+
+export function rememberDenial(requestId: string, reason: string) {
+  const now = Date.now();
+  for (const [id, d] of denials) if (now - d.at > KEEP_MS) denials.delete(id);
+  denials.set(requestId, { reason, at: now });
+}
+
+export function takeDenial(requestId: string | null): string | null {
+  if (!requestId) return null;
+  const d = denials.get(requestId);
+  denials.delete(requestId);
+  return d?.reason ?? null;
+}
