@@ -99,7 +99,7 @@ test("a user picks an ECDSA P-256 key in the browser and downloads a PKCS#12 who
   await expect(page.getByText("ECDSA P-256", { exact: true })).toBeVisible();
   // The org's Puppet agents are for its leaders: a developer is told so (403).
   expect((await page.goto(`/orgs/${slug}/certificates/puppet`))?.status()).toBe(403);
-  await expect(page.getByText("Leaders of this organization can do this; you are a developer.")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your role does not allow this page" })).toBeVisible();
   await page.goto(`/orgs/${slug}/certificates`);
   await logout(page);
 });

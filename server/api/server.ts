@@ -4,32 +4,23 @@ import { forbidden, notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { TRPCError } from "@trpc/server";
 import { PolicyError } from "@/server/auth/policy";
-import { REQUEST_ID_HEADER, rememberDenial, takeDenial } from "@/server/security/request-context";
 import { createCaller } from "./root";
 import { createContext } from "./trpc";
 
 /** tRPC called directly from server components, with the request's session. */
 export const api = cache(async () => createCaller(await createContext({ headers: new Headers(await headers()) })));
 
-/** Why this request was refused with 403, for app/forbidden.tsx. */
-export async function denialReason(): Promise<string | null> {
-  return takeDenial((await headers()).get(REQUEST_ID_HEADER));
-}
 
 /**
  * Turns policy denials into the pages people see: a member whose role does not allow the page
- * gets 403 with the reason (which role it needs); what the caller may not see at all, or a URL
+ * gets the 403 page; what the caller may not see at all, or a URL
  * segment the schema refuses (an over-long or malformed name), is the 404 page; signed out → login.
  */
 export async function orNotFound<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof TRPCError && e.code === "FORBIDDEN" && e.cause instanceof PolicyError && e.cause.memberLacksRole) {
-      const id = (await headers()).get(REQUEST_ID_HEADER);
-      if (id) rememberDenial(id, e.message);
-      forbidden();
-    }
+    if (e instanceof TRPCError && e.code === "FORBIDDEN" && e.cause instanceof PolicyError && e.cause.memberLacksRole) forbidden();
     if (e instanceof TRPCError && (e.code === "NOT_FOUND" || e.code === "FORBIDDEN" || e.code === "BAD_REQUEST")) notFound();
     if (e instanceof TRPCError && e.code === "UNAUTHORIZED") redirect("/login");
     throw e;

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { newRequestId, REQUEST_ID_HEADER } from "./request-context";
 
 /**
  * The rules every HTTP request meets before any route sees it (scripts/start.ts runs this
@@ -94,7 +93,6 @@ export function frontDoor(req: IncomingMessage, res: ServerResponse, opts: Front
     return true;
   }
   req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
-  req.headers[REQUEST_ID_HEADER] = newRequestId();
   setSecurityHeaders(req, res, opts);
   return false;
 }

@@ -51,7 +51,6 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: S
                   <span className="flex flex-wrap gap-1">
                     {u.isAdmin && <Badge tone="purple">Admin</Badge>}
                     {u.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
-                    {u.lockedOut && <Badge tone="amber">Sign-in locked</Badge>}
                   </span>
                 </td>
                 <td className={`${td} text-right`}>
