@@ -153,6 +153,6 @@ describe("admin, jobs, audit and search routers", () => {
     expect((await as(admin).search.query({ q: "hollow" })).orgs.map((o) => [o.slug, o.role])).toEqual([["hidden-hollow", null]]);
     expect((await as(admin).search.query({ q: "r-lead" })).users?.map((u) => u.username)).toEqual(["r-leader"]);
     expect((await as(admin).search.query({ q: "%" })).orgs).toEqual([]);
-    expect(await as(admin).search.query({ q: "  " })).toEqual({ orgs: [], users: null });
+    expect(await as(admin).search.query({ q: "  " })).toEqual({ orgs: [], repos: [], mergeRequests: [], users: null });
   });
 });
