@@ -4,6 +4,7 @@ import { users } from "@/db/schema";
 import { unlockUser } from "@/server/auth/throttle";
 import { notify } from "@/server/notify";
 import { getUserById, setLocalPassword, UserInputError, type User } from "@/server/users";
+import { writeProfile } from "@/server/users/profile";
 
 export const NOT_YOURSELF = "You cannot change your own account here; ask another administrator";
 export const LAST_ADMIN = "Rookery needs at least one active administrator";
@@ -54,11 +55,7 @@ export async function unlockSignIn(db: DbOrTx, userId: string): Promise<{ userna
 export async function editUser(db: DbOrTx, userId: string, input: { displayName: string; email: string | null }): Promise<User> {
   const user = await getUserById(db, userId);
   if (!user) throw new UserInputError("userId", "No such user");
-  if (user.source !== "local") throw new UserInputError("displayName", "This account is managed by the directory (LDAP): change it there");
-  const displayName = input.displayName.trim();
-  if (!displayName) throw new UserInputError("displayName", "Name is required");
-  const [updated] = await db.update(users).set({ displayName, email: input.email?.trim() || null, updatedAt: new Date() }).where(eq(users.id, user.id)).returning();
-  return updated;
+  return writeProfile(db, user, input, "This account is managed by the directory (LDAP): change it there");
 }
 
 /**
