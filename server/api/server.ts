@@ -10,11 +10,10 @@ import { createContext } from "./trpc";
 /** tRPC called directly from server components, with the request's session. */
 export const api = cache(async () => createCaller(await createContext({ headers: new Headers(await headers()) })));
 
-
 /**
  * Turns policy denials into the pages people see: a member whose role does not allow the page
- * gets the 403 page; what the caller may not see at all, or a URL
- * segment the schema refuses (an over-long or malformed name), is the 404 page; signed out → login.
+ * gets the 403 page; what the caller may not see at all, or a URL segment the schema refuses
+ * (an over-long or malformed name), is the 404 page; signed out → login.
  */
 export async function orNotFound<T>(p: Promise<T>): Promise<T> {
   try {

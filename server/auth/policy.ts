@@ -144,12 +144,10 @@ export class PolicyError extends Error {
   }
 }
 
-const roleNames: Record<OrgRole, string> = { reporter: "reporter", developer: "developer", leader: "leader" };
-
 /** "Leaders of this organization can do this; you are a developer." */
 function roleNeeded(allow: Rule["allow"], role: OrgRole | null): string {
   const needed = allow === "leader" ? "Leaders" : allow === "developer" ? "Developers and leaders" : allow === "admin" ? "Administrators" : "Members";
-  return `${needed} of this organization can do this${role ? `; you are a ${roleNames[role]}` : ""}. Ask one of its leaders if you need it.`;
+  return `${needed} of this organization can do this${role ? `; you are a ${role}` : ""}. Ask one of its leaders if you need it.`;
 }
 
 /**

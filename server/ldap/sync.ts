@@ -234,6 +234,13 @@ async function syncOrgs(tx: Tx, dir: Directory, counts: SyncCounts, changes: Map
 
 type Ids = { userIdByKey: Map<string, string>; usernameById: Map<string, string>; orgIdByKey: Map<string, string>; slugById: Map<string, string> };
 
+/** The org's entry in `changes`, made empty the first time it is asked for. */
+function changeOf(changes: Map<string, OrgChange>, orgId: string, slugById: Map<string, string>): OrgChange {
+  let c = changes.get(orgId);
+  if (!c) changes.set(orgId, (c = { orgId, slug: slugById.get(orgId)!, added: [], removed: [], changed: [] }));
+  return c;
+}
+
 /** Makes source=ldap memberships of the present orgs match the groups; local ones stay as they are. */
 async function syncMemberships(tx: Tx, dir: Directory, ids: Ids, counts: SyncCounts, changes: Map<string, OrgChange>) {
   const rows = await tx
@@ -243,11 +250,7 @@ async function syncMemberships(tx: Tx, dir: Directory, ids: Ids, counts: SyncCou
     .where(sql`${memberships.orgId} in (select jsonb_array_elements_text(${json([...ids.orgIdByKey.values()])})::uuid)`);
   const existing = new Map(rows.map((r) => [`${r.orgId}:${r.userId}`, r]));
 
-  const change = (orgId: string) => {
-    let c = changes.get(orgId);
-    if (!c) changes.set(orgId, (c = { orgId, slug: ids.slugById.get(orgId)!, added: [], removed: [], changed: [] }));
-    return c;
-  };
+  const change = (orgId: string) => changeOf(changes, orgId, ids.slugById);
 
   type Row = { org_id: string; user_id: string; role: OrgRole };
   const toAdd: Row[] = [];
@@ -341,11 +344,7 @@ export async function syncMembershipsAtLogin(db: Db, user: { id: string; usernam
     const mine = await tx.select({ orgId: memberships.orgId, role: memberships.role, source: memberships.source }).from(memberships).where(eq(memberships.userId, user.id));
     const had = new Map(mine.map((m) => [m.orgId, m]));
     const changes = new Map<string, OrgChange>();
-    const change = (orgId: string) => {
-      let c = changes.get(orgId);
-      if (!c) changes.set(orgId, (c = { orgId, slug: slugById.get(orgId)!, added: [], removed: [], changed: [] }));
-      return c;
-    };
+    const change = (orgId: string) => changeOf(changes, orgId, slugById);
     const keep = new Set<string>();
     for (const [key, role] of roles) {
       const org = orgByKey.get(key);
