@@ -65,10 +65,6 @@ export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | 
   };
 }
 
-/**
- * Requeues jobs whose lease ran out (their runner is gone), or fails them with "runner
- * lost" once they used all attempts. Runs on every poll and from a scheduled worker job.
- */
 /** Tells the admins, once per job, about queued jobs that no online runner can take. */
 export async function notifyStuckJobs(db: Db): Promise<number> {
   const stuck = await db
@@ -87,6 +83,10 @@ export async function notifyStuckJobs(db: Db): Promise<number> {
   return stuck.length;
 }
 
+/**
+ * Requeues jobs whose lease ran out (their runner is gone), or fails them with "runner
+ * lost" once they used all attempts. Runs on every poll and from a scheduled worker job.
+ */
 export async function expireLeases(db: Db) {
   const expired = await db
     .select({ id: buildJobs.id })
