@@ -16,7 +16,11 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const user = await getSessionUser();
   if (!user) redirect("/login");
   const caller = await api();
-  const [reviews, orgLinks] = await Promise.all([caller.mergeRequests.inboxCounts().then((c) => c.awaiting), user.isAdmin ? {} : caller.orgs.navigation()]);
+  const [reviews, orgLinks, unread] = await Promise.all([
+    caller.mergeRequests.inboxCounts().then((c) => c.awaiting),
+    user.isAdmin ? {} : caller.orgs.navigation(),
+    caller.notifications.unreadCount(),
+  ]);
   return (
     <div className="flex min-h-screen flex-col">
       <header className="flex h-12 items-center gap-2 bg-gray-900 px-3 text-white sm:gap-4 sm:px-4 dark:bg-black">
@@ -45,7 +49,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             </span>
           )}
         </Link>
-        <NotificationBell initialCount={await caller.notifications.unreadCount()} />
+        <NotificationBell initialCount={unread} />
         <UserMenu username={user.username} displayName={user.displayName} isAdmin={user.isAdmin} />
       </header>
       <div className="flex flex-1 flex-col md:flex-row">
