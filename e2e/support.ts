@@ -29,11 +29,6 @@ export const test = base.extend<{ hydrationGuard: void; cspGuard: void }>({
 });
 export { expect };
 
-/** Resolves once React has hydrated the page; at once for documents that are not our app's (binhost listings, raw files). */
-export async function hydrated(page: Page) {
-  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true" || !document.querySelector('script[src*="/_next/"]'));
-}
-
 /**
  * Waits until React has hydrated the element itself (it carries React's props then): the
  * document's mark can come before a streamed page segment is hydrated. Documents that are not
