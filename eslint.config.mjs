@@ -3,9 +3,12 @@ import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 import nextPlugin from "@next/eslint-plugin-next";
 import globals from "globals";
+import drizzle from "eslint-plugin-drizzle";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".next/**", ".next-*/**", "data/**", "db/migrations/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "tmp/**"] },
+  {
+    ignores: ["node_modules/**", ".next/**", ".next-*/**", "data/**", "db/migrations/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "tmp/**"],
+  },
   js.configs.recommended,
   { files: ["**/*.mjs"], languageOptions: { globals: globals.node } },
   ...tseslint.configs.recommended,
@@ -16,6 +19,14 @@ export default tseslint.config(
       ...nextPlugin.configs.recommended.rules,
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "react-hooks/set-state-in-effect": "off",
+    },
+  },
+  {
+    // As create-t3-app ships it: an update or delete without .where() touches every row.
+    plugins: { drizzle },
+    rules: {
+      "drizzle/enforce-delete-with-where": ["error", { drizzleObjectName: ["db", "tx"] }],
+      "drizzle/enforce-update-with-where": ["error", { drizzleObjectName: ["db", "tx"] }],
     },
   },
 );

@@ -36,7 +36,6 @@ const cleanups: (() => Promise<void>)[] = [];
 const log = (line: string) => console.error(`[bench:farm] ${line}`);
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-
 async function publishBench(tmp: string) {
   const fixtures = path.join(tmp, "fixtures");
   fs.mkdirSync(fixtures);
@@ -167,7 +166,13 @@ async function main() {
   const buildMs = buildPortal(distDir, path.join(tmp, "build.log"), log);
   log("starting the portal");
   const portal = await startPortal(
-    { NEXT_DIST_DIR: distDir, ROOKERY_DATA_DIR: process.env.ROOKERY_DATA_DIR, DATABASE_URL: db.url, ROOKERY_INPROCESS_WORKERS: "false", NEXT_TELEMETRY_DISABLED: "1" },
+    {
+      NEXT_DIST_DIR: distDir,
+      ROOKERY_DATA_DIR: process.env.ROOKERY_DATA_DIR,
+      DATABASE_URL: db.url,
+      ROOKERY_INPROCESS_WORKERS: "false",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
     { logFile },
   );
   cleanups.unshift(portal.stop);
@@ -178,13 +183,30 @@ async function main() {
     file,
     totalMs: Math.round(Date.now() - started.getTime()),
     buildMs,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "unknown CPU", memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? "unknown CPU",
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.versions.node,
+    },
     loadAverage: { start: loadAtStart, end: load() },
     publish,
     serve,
     targets: [
-      { name: `RSS growth publishing ${publish.packages} packages (${publish.totalMb} MB)`, value: publish.growthMb, unit: "MB", limit: targets.publishRssGrowthMb, pass: publish.growthMb < targets.publishRssGrowthMb },
-      { name: `Packages served to ${clients} concurrent clients, If-Modified-Since → 304, p95`, value: Math.round(serve.conditional.p95), unit: "ms", limit: targets.conditionalP95Ms, pass: serve.conditional.p95 < targets.conditionalP95Ms },
+      {
+        name: `RSS growth publishing ${publish.packages} packages (${publish.totalMb} MB)`,
+        value: publish.growthMb,
+        unit: "MB",
+        limit: targets.publishRssGrowthMb,
+        pass: publish.growthMb < targets.publishRssGrowthMb,
+      },
+      {
+        name: `Packages served to ${clients} concurrent clients, If-Modified-Since → 304, p95`,
+        value: Math.round(serve.conditional.p95),
+        unit: "ms",
+        limit: targets.conditionalP95Ms,
+        pass: serve.conditional.p95 < targets.conditionalP95Ms,
+      },
     ],
   };
 }

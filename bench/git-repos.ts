@@ -13,7 +13,10 @@ import { runGit, spawnGit } from "@/server/git/cli";
 
 const DIRS = 40;
 const FILES_PER_DIR = 50;
-const WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega portage ebuild emerge kernel puppet profile role module class define node manifest hiera".split(" ");
+const WORDS =
+  "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega portage ebuild emerge kernel puppet profile role module class define node manifest hiera".split(
+    " ",
+  );
 const AUTHORS = ["Alice Admin <alice@bench.test>", "Bob Builder <bob@bench.test>", "Carol Coder <carol@bench.test>", "Dave Dev <dave@bench.test>"];
 
 /** A small deterministic PRNG: the text history is the same on every run. */

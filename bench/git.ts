@@ -78,7 +78,8 @@ function git(args: string[], opts: { cwd?: string } = {}): Promise<{ ms: number;
     child.on("close", (code) => {
       children.delete(child);
       const ms = performance.now() - t;
-      if (code !== 0) reject(new Error(`git ${args.filter((a) => !a.includes("rky_")).join(" ")} failed (${code}): ${Buffer.concat(err).toString().trim().slice(-400)}`));
+      if (code !== 0)
+        reject(new Error(`git ${args.filter((a) => !a.includes("rky_")).join(" ")} failed (${code}): ${Buffer.concat(err).toString().trim().slice(-400)}`));
       else resolve({ ms, stdout: Buffer.concat(out).toString() });
     });
   });
@@ -218,7 +219,6 @@ async function setup(adminUrl: string, tmp: string) {
   return { dbUrl: db.url, repo, token };
 }
 
-
 async function cloneBench(rookeryUrl: string, rawUrl: string, tmp: string) {
   const dest = path.join(tmp, "clone.git");
   const clone = async (url: string) => {
@@ -266,7 +266,9 @@ async function lsRemoteBench(rookeryUrl: string, rawUrl: string) {
     const [samples, wallMs] = await timed(() => burst(rookeryUrl, lsRemoteClients));
     all.push(...samples);
     rounds.push(stats(samples));
-    log(`${lsRemoteClients} concurrent ls-remote, round ${i + 1}: p50 ${rounds[i].p50} ms, p95 ${rounds[i].p95} ms, all done in ${wallMs} ms (load before ${loadBefore})`);
+    log(
+      `${lsRemoteClients} concurrent ls-remote, round ${i + 1}: p50 ${rounds[i].p50} ms, p95 ${rounds[i].p95} ms, all done in ${wallMs} ms (load before ${loadBefore})`,
+    );
   }
   await burst(rawUrl, 10);
   const raw = stats(await burst(rawUrl, lsRemoteClients));
@@ -308,7 +310,9 @@ async function pageBench(portal: Portal, headSubject: string) {
     singleClient: { tree: stats(single.tree), commits: stats(single.commits) },
     loadBefore,
   };
-  log(`pages, ${pageClients} clients: tree p95 ${result.tree.p95} ms, commits p95 ${result.commits.p95} ms, ${result.throughputRps} req/s; alone: tree p50 ${result.singleClient.tree.p50} ms, commits p50 ${result.singleClient.commits.p50} ms`);
+  log(
+    `pages, ${pageClients} clients: tree p95 ${result.tree.p95} ms, commits p95 ${result.commits.p95} ms, ${result.throughputRps} req/s; alone: tree p50 ${result.singleClient.tree.p50} ms, commits p50 ${result.singleClient.commits.p50} ms`,
+  );
   return result;
 }
 
@@ -363,7 +367,9 @@ async function pushBench(portal: Portal, rookeryUrl: string, uploadDir: string) 
     samples: series.length,
     loadBefore,
   };
-  log(`push of ${mb(result.pushedBytes / 1024)} MB in ${result.pushMs} ms: portal RSS ${result.baselineMb} → peak ${result.peakMb} MB (+${result.growthMb} MB) over ${result.portalProcesses} Node processes; git processes peaked at ${result.gitProcessesPeakMb} MB`);
+  log(
+    `push of ${mb(result.pushedBytes / 1024)} MB in ${result.pushMs} ms: portal RSS ${result.baselineMb} → peak ${result.peakMb} MB (+${result.growthMb} MB) over ${result.portalProcesses} Node processes; git processes peaked at ${result.gitProcessesPeakMb} MB`,
+  );
   return result;
 }
 
@@ -496,9 +502,27 @@ async function main() {
       pages,
       push,
       targets: [
-        { name: "Clone through Rookery ÷ raw http-backend (medians)", value: clone.ratio, unit: "×", limit: targets.cloneRatio, pass: clone.ratio <= targets.cloneRatio },
-        { name: `Portal RSS growth during a ${pushMb} MB push`, value: push.growthMb, unit: "MB", limit: targets.rssGrowthMb, pass: push.growthMb < targets.rssGrowthMb },
-        { name: `${lsRemoteClients} concurrent \`git ls-remote\`, p95 (all rounds)`, value: lsRemote.all.p95, unit: "ms", limit: targets.lsRemoteP95Ms, pass: lsRemote.all.p95 < targets.lsRemoteP95Ms },
+        {
+          name: "Clone through Rookery ÷ raw http-backend (medians)",
+          value: clone.ratio,
+          unit: "×",
+          limit: targets.cloneRatio,
+          pass: clone.ratio <= targets.cloneRatio,
+        },
+        {
+          name: `Portal RSS growth during a ${pushMb} MB push`,
+          value: push.growthMb,
+          unit: "MB",
+          limit: targets.rssGrowthMb,
+          pass: push.growthMb < targets.rssGrowthMb,
+        },
+        {
+          name: `${lsRemoteClients} concurrent \`git ls-remote\`, p95 (all rounds)`,
+          value: lsRemote.all.p95,
+          unit: "ms",
+          limit: targets.lsRemoteP95Ms,
+          pass: lsRemote.all.p95 < targets.lsRemoteP95Ms,
+        },
         { name: "Tree and commit-list pages, p95 (worse of the two)", value: pageP95, unit: "ms", limit: targets.pageP95Ms, pass: pageP95 < targets.pageP95Ms },
       ],
     };

@@ -68,7 +68,9 @@ export class Client {
     const body = await res.text();
     const ms = performance.now() - t;
     if (res.status !== 200 || !body.includes(mustContain))
-      throw new Error(`GET ${pathname} as ${this.username}: HTTP ${res.status}${res.headers.get("location") ? ` → ${res.headers.get("location")}` : ""}, expected "${mustContain}"`);
+      throw new Error(
+        `GET ${pathname} as ${this.username}: HTTP ${res.status}${res.headers.get("location") ? ` → ${res.headers.get("location")}` : ""}, expected "${mustContain}"`,
+      );
     return ms;
   }
 }

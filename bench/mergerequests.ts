@@ -87,8 +87,10 @@ async function main(): Promise<Result> {
   await generateHistory(dir, { commits, binaryTotal: 0, binaryBytes: 1 });
   await runGit(["update-ref", "refs/heads/develop", "refs/heads/main"], { cwd: dir });
   const head = async (b: string) => (await runGit(["rev-parse", `refs/heads/${b}`], { cwd: dir })).stdout.trim();
-  const feature = async (name: string, files: Record<string, string>) => commitFiles(dir, { branch: name, parent: await head("develop"), files, message: `work on ${name}` });
-  const openMr = async (user: User, branch: string) => createMergeRequest(db, repo, dir, user, { title: branch, description: "", sourceBranch: branch, targetBranch: "develop", reviewers: [] });
+  const feature = async (name: string, files: Record<string, string>) =>
+    commitFiles(dir, { branch: name, parent: await head("develop"), files, message: `work on ${name}` });
+  const openMr = async (user: User, branch: string) =>
+    createMergeRequest(db, repo, dir, user, { title: branch, description: "", sourceBranch: branch, targetBranch: "develop", reviewers: [] });
 
   // 1. merges into the big repository
   const mergeMs: number[] = [];
@@ -136,7 +138,8 @@ async function main(): Promise<Result> {
 
   // 3. the Changes tab's data for a 500-file, 20,000-line diff
   const files: Record<string, string> = {};
-  for (let i = 0; i < 500; i++) files[`changes/f${String(i).padStart(3, "0")}.txt`] = Array.from({ length: 40 }, (_, j) => `file ${i} line ${j}`).join("\n") + "\n";
+  for (let i = 0; i < 500; i++)
+    files[`changes/f${String(i).padStart(3, "0")}.txt`] = Array.from({ length: 40 }, (_, j) => `file ${i} line ${j}`).join("\n") + "\n";
   await feature("feature/huge", files);
   const huge = await openMr(dev, "feature/huge");
   const samples: number[] = [];
@@ -161,7 +164,12 @@ async function main(): Promise<Result> {
     targets: [
       { name: "merge into a 20,000-commit repository, slowest (ms)", value: merge.max, target: targets.mergeMs, pass: merge.max < targets.mergeMs },
       { name: `mergeability of ${openMrs} MRs after a push (ms)`, value: refreshMs, target: targets.refreshMs, pass: refreshMs < targets.refreshMs },
-      { name: "Changes tab data, 500 files / 20,000 lines, p95 (ms)", value: changes.p95, target: targets.changesP95Ms, pass: changes.p95 < targets.changesP95Ms },
+      {
+        name: "Changes tab data, 500 files / 20,000 lines, p95 (ms)",
+        value: changes.p95,
+        target: targets.changesP95Ms,
+        pass: changes.p95 < targets.changesP95Ms,
+      },
     ],
   };
 }

@@ -93,7 +93,7 @@ async function atRate(url: string, requests: Buffer[], rate: number): Promise<{ 
   const t0 = performance.now();
   const total = rate * SECONDS;
   const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     const due = Math.floor(((performance.now() - t0) / 1000) * rate);
     for (; i < Math.min(due, total); i++) {
       const scheduled = t0 + (i / rate) * 1000;
@@ -127,12 +127,22 @@ async function opensslChild(dir: string) {
   try {
     const url = `http://127.0.0.1:${OPENSSL_PORT}/`;
     for (let i = 0; ; i++) {
-      const ok = await fetch(url, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body: fs.readFileSync(path.join(dir, "q0.der")) }).then((r) => r.ok, () => false);
+      const ok = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/ocsp-request" },
+        body: fs.readFileSync(path.join(dir, "q0.der")),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 100) throw new Error("openssl ocsp did not start");
       await new Promise((r) => setTimeout(r, 100));
     }
-    const requests = fs.readdirSync(dir).filter((f) => /^q\d+\.der$/.test(f)).map((f) => fs.readFileSync(path.join(dir, f)));
+    const requests = fs
+      .readdirSync(dir)
+      .filter((f) => /^q\d+\.der$/.test(f))
+      .map((f) => fs.readFileSync(path.join(dir, f)));
     await hammer(url, requests.slice(0, 20));
     console.log(JSON.stringify(await hammer(url, requests)));
   } finally {
@@ -168,7 +178,26 @@ async function main() {
   log(`making ${SIGN} CSRs with openssl`);
   const csrs = Array.from({ length: SIGN }, (_, i) => {
     const cn = `dev${i}.bench.example.com`;
-    openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `k${i}.pem`, "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn}`, "-out", `r${i}.csr`], tmp);
+    openssl(
+      [
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `k${i}.pem`,
+        "-subj",
+        `/CN=${cn}`,
+        "-addext",
+        `subjectAltName=DNS:${cn}`,
+        "-out",
+        `r${i}.csr`,
+      ],
+      tmp,
+    );
     return fs.readFileSync(path.join(tmp, `r${i}.csr`), "utf8");
   });
   const signMs: number[] = [];
@@ -176,7 +205,13 @@ async function main() {
   const issued: { serial: string; notAfter: Date; subject: string }[] = [];
   for (const csrPem of csrs) {
     const t = performance.now();
-    const req = await createRequest(db, { ca, org: { id: org.id, slug: org.slug }, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 90 });
+    const req = await createRequest(db, {
+      ca,
+      org: { id: org.id, slug: org.slug },
+      user: { id: null as unknown as string, email: null },
+      csrPem,
+      validityDays: 90,
+    });
     const cert = req.state === "issued" ? req : await issue(db, req, null);
     signMs.push(performance.now() - t);
     serials.push(cert.serial!);
@@ -196,17 +231,30 @@ async function main() {
     openssl(["ocsp", "-issuer", "ca.pem", "-serial", `0x${s}`, "-reqout", `n${i}.der`], tmp);
     return fs.readFileSync(path.join(tmp, `n${i}.der`));
   });
-  await db.update(certificateAuthorities).set({ policy: { ...ca.policy!, ocspNonce: true } }).where(eq(certificateAuthorities.id, ca.id));
+  await db
+    .update(certificateAuthorities)
+    .set({ policy: { ...ca.policy!, ocspNonce: true } })
+    .where(eq(certificateAuthorities.id, ca.id));
 
   buildPortal(distDir, path.join(tmp, "build.log"), log);
   await closeDb();
   const portal = await startPortal(
-    { NEXT_DIST_DIR: distDir, ROOKERY_DATA_DIR: path.join(tmp, "data"), DATABASE_URL: db0.url, ROOKERY_INPROCESS_WORKERS: "false", PUPPET_CA_PORT: "0", NEXT_TELEMETRY_DISABLED: "1" },
+    {
+      NEXT_DIST_DIR: distDir,
+      ROOKERY_DATA_DIR: path.join(tmp, "data"),
+      DATABASE_URL: db0.url,
+      ROOKERY_INPROCESS_WORKERS: "false",
+      PUPPET_CA_PORT: "0",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
     { logFile: path.join(tmp, "portal.log") },
   );
   cleanups.unshift(portal.stop);
   // What the clients get is a real answer: openssl reads one for the first certificate.
-  const sample = openssl(["ocsp", "-issuer", "ca.pem", "-serial", `0x${serials[0]}`, "-url", `${portal.url}/pki/ocsp`, "-noverify", "-no_nonce"], tmp).toString();
+  const sample = openssl(
+    ["ocsp", "-issuer", "ca.pem", "-serial", `0x${serials[0]}`, "-url", `${portal.url}/pki/ocsp`, "-noverify", "-no_nonce"],
+    tmp,
+  ).toString();
   if (!sample.includes(": good")) throw new Error(`unexpected OCSP answer: ${sample}`);
   await hammer(`${portal.url}/pki/ocsp`, requests.slice(0, 20)); // warm-up
   log("OCSP against the portal");
@@ -221,10 +269,14 @@ async function main() {
   log("OCSP against openssl ocsp -multi 2 (in a private network namespace)");
   fs.writeFileSync(path.join(tmp, "index.txt"), opensslIndex(issued));
   fs.writeFileSync(path.join(tmp, "ca.key"), KeyObject.from((await caSigner(ca)).privateKey).export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
-  const child = execFileSync("bwrap", ["--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--", process.execPath, "--import", "tsx", import.meta.filename, OPENSSL_CHILD, tmp], {
-    cwd: path.resolve(import.meta.dirname, ".."),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = execFileSync(
+    "bwrap",
+    ["--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--", process.execPath, "--import", "tsx", import.meta.filename, OPENSSL_CHILD, tmp],
+    {
+      cwd: path.resolve(import.meta.dirname, ".."),
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const opensslOcsp = JSON.parse(child.toString().trim().split("\n").pop()!) as Awaited<ReturnType<typeof hammer>>;
   log(`openssl: ${opensslOcsp.rps}/s, p99 ${opensslOcsp.latency.p99} ms, errors ${opensslOcsp.errors}`);
 
@@ -234,7 +286,10 @@ async function main() {
         select ${ca.id}::uuid, ${org.id}::uuid, 'revoked', '', 'CN=x', 'x', '[]'::jsonb, 'ec', 90, md5(random()::text || g::text), now(), 'superseded'
         from generate_series(1, ${CRL_ENTRIES}) g`,
   );
-  const [{ revoked }] = await getDb().select({ revoked: sql<number>`count(*)::int` }).from(certificates).where(eq(certificates.state, "revoked"));
+  const [{ revoked }] = await getDb()
+    .select({ revoked: sql<number>`count(*)::int` })
+    .from(certificates)
+    .where(eq(certificates.state, "revoked"));
   const t = performance.now();
   const withCrl = await regenerateCrl(getDb(), (await getCa(getDb(), { id: ca.id }))!);
   const crlMs = Math.round(performance.now() - t);
@@ -254,9 +309,24 @@ async function main() {
     crl: { entries, ms: crlMs },
     targets: [
       { name: "Signing a CSR end to end, p50", measured: `${sign.p50} ms`, limit: `${targets.signP50Ms} ms`, pass: sign.p50 < targets.signP50Ms },
-      { name: "OCSP responses/s (portal, 2 web processes)", measured: `${rookery.rps}/s`, limit: `≥ ${targets.ocspRps}/s`, pass: rookery.rps >= targets.ocspRps },
-      { name: `OCSP p99 (portal) at ${targets.ocspRps}/s`, measured: `${steady.latency.p99} ms`, limit: `${targets.ocspP99Ms} ms`, pass: steady.latency.p99 < targets.ocspP99Ms && steady.errors === 0 },
-      { name: `CRL with ${CRL_ENTRIES.toLocaleString("en")} entries`, measured: `${crlMs} ms`, limit: `${targets.crlMs} ms`, pass: crlMs < targets.crlMs && entries === CRL_ENTRIES },
+      {
+        name: "OCSP responses/s (portal, 2 web processes)",
+        measured: `${rookery.rps}/s`,
+        limit: `≥ ${targets.ocspRps}/s`,
+        pass: rookery.rps >= targets.ocspRps,
+      },
+      {
+        name: `OCSP p99 (portal) at ${targets.ocspRps}/s`,
+        measured: `${steady.latency.p99} ms`,
+        limit: `${targets.ocspP99Ms} ms`,
+        pass: steady.latency.p99 < targets.ocspP99Ms && steady.errors === 0,
+      },
+      {
+        name: `CRL with ${CRL_ENTRIES.toLocaleString("en")} entries`,
+        measured: `${crlMs} ms`,
+        limit: `${targets.crlMs} ms`,
+        pass: crlMs < targets.crlMs && entries === CRL_ENTRIES,
+      },
     ],
   };
 }

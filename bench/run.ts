@@ -80,7 +80,6 @@ async function ldapSync(adminUrl: string) {
   return { slapdLoadMs: loadMs, initial, repeat };
 }
 
-
 /** Waits (up to BENCH_QUIET_WAIT seconds, default 300) for other work on the machine to settle. */
 async function waitForQuiet() {
   const limit = Number(process.env.BENCH_QUIET_WAIT ?? 300) * 1000;
@@ -304,9 +303,19 @@ async function main() {
     ldapSync: sync,
     start,
     targets: [
-      { name: `Page render p95, ${clients} concurrent clients (worse of dashboard and org page)`, value: pageP95, limit: targets.pageP95Ms, pass: pageP95 < targets.pageP95Ms },
+      {
+        name: `Page render p95, ${clients} concurrent clients (worse of dashboard and org page)`,
+        value: pageP95,
+        limit: targets.pageP95Ms,
+        pass: pageP95 < targets.pageP95Ms,
+      },
       { name: "Full LDAP sync", value: sync.initial.ms, limit: targets.ldapSyncMs, pass: sync.initial.ms < targets.ldapSyncMs },
-      { name: "`npm start` on existing data (embedded PostgreSQL, median)", value: start.embedded.medianReadyMs, limit: targets.startMs, pass: start.embedded.medianReadyMs < targets.startMs },
+      {
+        name: "`npm start` on existing data (embedded PostgreSQL, median)",
+        value: start.embedded.medianReadyMs,
+        limit: targets.startMs,
+        pass: start.embedded.medianReadyMs < targets.startMs,
+      },
     ],
   };
 }

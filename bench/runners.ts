@@ -61,7 +61,11 @@ function postgresCpuSeconds() {
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
 async function startApi(env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(path.join(root, "node_modules/.bin/tsx"), ["bench/runner-api-server.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(path.join(root, "node_modules/.bin/tsx"), ["bench/runner-api-server.ts"], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   cleanups.push(async () => proc.kill("SIGTERM"));
   const port = await new Promise<number>((resolve, reject) => {
     proc.stdout!.on("data", (d: Buffer) => {
@@ -74,7 +78,11 @@ async function startApi(env: Record<string, string>): Promise<{ url: string; pro
 }
 
 async function call(url: string, token: string, body: unknown) {
-  const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (res.status === 204) return null;
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return res.json();
@@ -98,7 +106,9 @@ async function run() {
 
   // 1. dispatch latency with RUNNERS pollers
   const tokens = await Promise.all(
-    Array.from({ length: RUNNERS }, (_, i) => insertRunner(db, { name: `sim-${i}`, arch: "amd64", tags: [], executor: "shell", concurrency: 1, version: "bench" }, null, false)),
+    Array.from({ length: RUNNERS }, (_, i) =>
+      insertRunner(db, { name: `sim-${i}`, arch: "amd64", tags: [], executor: "shell", concurrency: 1, version: "bench" }, null, false),
+    ),
   );
   const queuedAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -106,7 +116,9 @@ async function run() {
   let received = 0;
   const pollers = tokens.map(async ({ token }) => {
     while (!stop) {
-      const r = (await call(`${api.url}/jobs/request`, token, { wait: 30 }).catch(() => null)) as { job: { id: string; pipelineId: string; attempt: number } } | null;
+      const r = (await call(`${api.url}/jobs/request`, token, { wait: 30 }).catch(() => null)) as {
+        job: { id: string; pipelineId: string; attempt: number };
+      } | null;
       if (!r) continue;
       const t = performance.now();
       latencies.push(t - queuedAt.get(r.job.pipelineId)!);
@@ -131,7 +143,8 @@ async function run() {
 
   // 2. log ingestion, with a viewer following
   // a runner of its own (tag "ingest") so none of the pollers takes this job
-  const ingest = (await insertRunner(db, { name: "ingest", arch: "amd64", tags: ["ingest"], executor: "shell", concurrency: 1, version: "bench" }, null, false)).token;
+  const ingest = (await insertRunner(db, { name: "ingest", arch: "amd64", tags: ["ingest"], executor: "shell", concurrency: 1, version: "bench" }, null, false))
+    .token;
   await createPipeline(db, { name: "log", jobs: [{ name: "j", tags: ["ingest"], steps: [{ run: "true" }] }] });
   const leased = await waitJob(ingest);
   const viewerLatencies: number[] = [];
@@ -210,10 +223,30 @@ async function run() {
     log: { mb: LOG_MB, MBps: round1(logMBps), viewer },
     artifact: { mb: ARTIFACT_MB, seconds: round1(uploadSeconds), rssGrowthMb: round1(rssGrowth) },
     targets: [
-      { name: `dispatch p95, ${RUNNERS} runners long-polling, ${JOBS} jobs`, value: `${Math.round(dispatch.p95)} ms`, target: `< ${targets.dispatchP95Ms} ms`, pass: dispatch.p95 < targets.dispatchP95Ms },
-      { name: `log ingestion, one job, ${LOG_MB} MB in 1 MB chunks`, value: `${round1(logMBps)} MB/s`, target: `≥ ${targets.logMBps} MB/s`, pass: logMBps >= targets.logMBps },
-      { name: "a viewer sees each log chunk (p95)", value: `${Math.round(viewer.p95)} ms`, target: `< ${targets.viewerP95Ms} ms`, pass: viewer.p95 < targets.viewerP95Ms },
-      { name: `API RSS growth during a ${ARTIFACT_MB} MB artifact upload`, value: `+${round1(rssGrowth)} MB`, target: `< ${targets.rssGrowthMb} MB`, pass: rssGrowth < targets.rssGrowthMb },
+      {
+        name: `dispatch p95, ${RUNNERS} runners long-polling, ${JOBS} jobs`,
+        value: `${Math.round(dispatch.p95)} ms`,
+        target: `< ${targets.dispatchP95Ms} ms`,
+        pass: dispatch.p95 < targets.dispatchP95Ms,
+      },
+      {
+        name: `log ingestion, one job, ${LOG_MB} MB in 1 MB chunks`,
+        value: `${round1(logMBps)} MB/s`,
+        target: `≥ ${targets.logMBps} MB/s`,
+        pass: logMBps >= targets.logMBps,
+      },
+      {
+        name: "a viewer sees each log chunk (p95)",
+        value: `${Math.round(viewer.p95)} ms`,
+        target: `< ${targets.viewerP95Ms} ms`,
+        pass: viewer.p95 < targets.viewerP95Ms,
+      },
+      {
+        name: `API RSS growth during a ${ARTIFACT_MB} MB artifact upload`,
+        value: `+${round1(rssGrowth)} MB`,
+        target: `< ${targets.rssGrowthMb} MB`,
+        pass: rssGrowth < targets.rssGrowthMb,
+      },
     ],
   };
 

@@ -23,7 +23,10 @@ export function membershipsOf(i: number, p: Population): { org: number; role: Or
   picks.forEach((org, slot) => {
     if (seen.has(org)) return;
     seen.add(org);
-    const role: OrgRole = slot === 0 && i < p.orgs ? "leader" : (i + slot) % 5 === 4 ? "reporter" : "developer";
+    const role: OrgRole =
+      slot === 0 && i < p.orgs ? "leader"
+      : (i + slot) % 5 === 4 ? "reporter"
+      : "developer";
     out.push({ org, role });
   });
   return out;
@@ -42,13 +45,31 @@ export async function seed(db: Db, p: Population, password: string) {
   return db.transaction(async (tx) => {
     const orgRows = await tx
       .insert(organizations)
-      .values(Array.from({ length: p.orgs }, (_, o) => ({ name: orgName(o), slug: orgSlug(o), description: `Benchmark organization ${o + 1}`, source: "local" as const })))
+      .values(
+        Array.from({ length: p.orgs }, (_, o) => ({
+          name: orgName(o),
+          slug: orgSlug(o),
+          description: `Benchmark organization ${o + 1}`,
+          source: "local" as const,
+        })),
+      )
       .returning({ id: organizations.id });
     const userIds: string[] = [];
-    for (const part of chunk(Array.from({ length: p.users }, (_, i) => i), 1000)) {
+    for (const part of chunk(
+      Array.from({ length: p.users }, (_, i) => i),
+      1000,
+    )) {
       const rows = await tx
         .insert(users)
-        .values(part.map((i) => ({ username: username(i), displayName: `User ${i + 1}`, email: `${username(i)}@bench.test`, source: "local" as const, passwordHash })))
+        .values(
+          part.map((i) => ({
+            username: username(i),
+            displayName: `User ${i + 1}`,
+            email: `${username(i)}@bench.test`,
+            source: "local" as const,
+            passwordHash,
+          })),
+        )
         .returning({ id: users.id });
       userIds.push(...rows.map((r) => r.id));
     }
@@ -67,7 +88,9 @@ export function directoryLdif(p: Population, base: string): string {
   const out: string[] = [];
   for (let i = 0; i < p.users; i++) {
     out.push(
-      [`dn: ${person(i)}`, "objectClass: inetOrgPerson", `uid: ${username(i)}`, `cn: User ${i + 1}`, `sn: ${i + 1}`, `mail: ${username(i)}@bench.test`].join("\n"),
+      [`dn: ${person(i)}`, "objectClass: inetOrgPerson", `uid: ${username(i)}`, `cn: User ${i + 1}`, `sn: ${i + 1}`, `mail: ${username(i)}@bench.test`].join(
+        "\n",
+      ),
     );
   }
   const groups = Array.from({ length: p.orgs }, () => ({ leader: [] as number[], developer: [] as number[], reporter: [] as number[] }));
@@ -79,7 +102,9 @@ export function directoryLdif(p: Population, base: string): string {
     for (const role of ["leader", "developer", "reporter"] as const) {
       if (!groups[o][role].length) continue;
       out.push(
-        [`dn: cn=${groupName[role]},${dn}`, "objectClass: groupOfNames", `cn: ${groupName[role]}`, ...groups[o][role].map((i) => `member: ${person(i)}`)].join("\n"),
+        [`dn: cn=${groupName[role]},${dn}`, "objectClass: groupOfNames", `cn: ${groupName[role]}`, ...groups[o][role].map((i) => `member: ${person(i)}`)].join(
+          "\n",
+        ),
       );
     }
   }

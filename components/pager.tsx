@@ -62,7 +62,19 @@ export function PageNumberPager({ page, hasMore, href }: { page: number; hasMore
 }
 
 /** A GET search box for list pages. */
-export function SearchBox({ path, q, label, placeholder, hidden = {} }: { path: string; q?: string; label: string; placeholder?: string; hidden?: Record<string, string | undefined> }) {
+export function SearchBox({
+  path,
+  q,
+  label,
+  placeholder,
+  hidden = {},
+}: {
+  path: string;
+  q?: string;
+  label: string;
+  placeholder?: string;
+  hidden?: Record<string, string | undefined>;
+}) {
   return (
     <form action={path} role="search" className="mb-4 flex gap-2">
       {Object.entries(hidden).map(([k, v]) => (v ? <input key={k} type="hidden" name={k} value={v} /> : null))}

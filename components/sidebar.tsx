@@ -111,9 +111,9 @@ export function Sidebar({ isAdmin, orgLinks }: { isAdmin: boolean; orgLinks: Rec
                 aria-current={active ? "page" : undefined}
                 className={cx(
                   "block rounded-md px-2 py-1.5 text-sm",
-                  active
-                    ? "bg-brand-50 font-medium text-brand-700 dark:bg-gray-800 dark:text-brand-100"
-                    : "text-gray-700 hover:bg-gray-100 dark:text-gray-300 dark:hover:bg-gray-800",
+                  active ?
+                    "bg-brand-50 font-medium text-brand-700 dark:bg-gray-800 dark:text-brand-100"
+                  : "text-gray-700 hover:bg-gray-100 dark:text-gray-300 dark:hover:bg-gray-800",
                 )}
               >
                 {item.label}

@@ -6,12 +6,10 @@ export function cx(...parts: (string | false | null | undefined)[]) {
 }
 
 export const buttonClass = {
-  primary:
-    "inline-flex items-center gap-1 rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50",
+  primary: "inline-flex items-center gap-1 rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700 disabled:opacity-50",
   secondary:
     "inline-flex items-center gap-1 rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm font-medium text-gray-800 hover:bg-gray-50 disabled:opacity-50 dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100 dark:hover:bg-gray-700",
-  danger:
-    "inline-flex items-center gap-1 rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-700 disabled:opacity-50",
+  danger: "inline-flex items-center gap-1 rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-700 disabled:opacity-50",
 };
 
 export const inputClass =
@@ -66,7 +64,10 @@ export function Badge({ children, tone = "gray" }: { children: ReactNode; tone?:
 
 export function RoleBadge({ role }: { role: "leader" | "developer" | "reporter" | null }) {
   if (!role) return null;
-  const tone = role === "leader" ? "purple" : role === "developer" ? "blue" : "gray";
+  const tone =
+    role === "leader" ? "purple"
+    : role === "developer" ? "blue"
+    : "gray";
   return <Badge tone={tone}>{role[0].toUpperCase() + role.slice(1)}</Badge>;
 }
 
@@ -93,9 +94,7 @@ export function EmptyState({ title, children, action }: { title: string; childre
 }
 
 export function Card({ children, className }: { children: ReactNode; className?: string }) {
-  return (
-    <div className={cx("rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800", className)}>{children}</div>
-  );
+  return <div className={cx("rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800", className)}>{children}</div>;
 }
 
 export type Crumb = { label: string; href?: string };
@@ -107,15 +106,14 @@ export function Breadcrumbs({ items }: { items: Crumb[] }) {
         {items.map((c, i) => (
           <li key={i} className="flex items-center gap-1">
             {i > 0 && <span aria-hidden>/</span>}
-            {c.href ? (
+            {c.href ?
               <Link href={c.href} className="hover:text-brand-600 hover:underline">
                 {c.label}
               </Link>
-            ) : (
-              <span aria-current="page" className="text-gray-700 dark:text-gray-200">
+            : <span aria-current="page" className="text-gray-700 dark:text-gray-200">
                 {c.label}
               </span>
-            )}
+            }
           </li>
         ))}
       </ol>

@@ -27,7 +27,10 @@ async function attemptLogin(page: Page, username: string, password: string) {
 /** Undoes quoted-printable soft line breaks and escapes, so mail bodies can be searched. */
 function decoded(raw: string) {
   const soft = raw.replace(/=\r?\n/g, "");
-  return Buffer.from(soft.replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+  return Buffer.from(
+    soft.replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    "latin1",
+  ).toString("utf8");
 }
 
 test.afterAll(async () => {
@@ -119,7 +122,10 @@ test("a personal access token is shown once, works as a Bearer token, and stops 
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByRole("row", { name })).toContainText("Active");
   await page.getByRole("button", { name: `Revoke ${name}` }).click();
-  await page.getByRole("group", { name: `Confirm revoking ${name}` }).getByRole("button", { name: "Yes, revoke" }).click();
+  await page
+    .getByRole("group", { name: `Confirm revoking ${name}` })
+    .getByRole("button", { name: "Yes, revoke" })
+    .click();
   await expect(page.getByRole("row", { name })).toContainText("Revoked");
 
   const revoked = await request.get("/api/trpc/me.get", { headers: bearer });
@@ -155,9 +161,7 @@ test("a user added to an organization gets an in-app notification and an email",
   await page.getByRole("link", { name: `You were added to ${orgName}` }).click();
   await expect(page).toHaveURL(new RegExp(`/orgs/${org.slug}$`));
 
-  await expect
-    .poll(() => readMail(env.mailDir).find((m) => m.to === u.email), { timeout: 20_000, message: "email in the sink" })
-    .toBeTruthy();
+  await expect.poll(() => readMail(env.mailDir).find((m) => m.to === u.email), { timeout: 20_000, message: "email in the sink" }).toBeTruthy();
   const mail = decoded(readMail(env.mailDir).find((m) => m.to === u.email)!.raw);
   expect(mail).toMatch(new RegExp(`^Subject: \\[Rookery\\] You were added to ${orgName}`, "m"));
   expect(mail).toMatch(/^From: Rookery <rookery@rookery\.test>/m);

@@ -150,7 +150,10 @@ test("an admin sees a failed background job with its error and retries it", asyn
   await expect(row.getByText(`mirror unreachable ${stamp}`, { exact: true })).toBeVisible();
   await row.getByRole("button", { name: `Retry ${queue} job ${id}` }).click();
   await expect(page.getByText("No failed jobs")).toBeVisible();
-  await page.getByRole("navigation", { name: "Job states" }).getByRole("link", { name: /Retrying/ }).click();
+  await page
+    .getByRole("navigation", { name: "Job states" })
+    .getByRole("link", { name: /Retrying/ })
+    .click();
   await expect(page.getByRole("row", { name: `${queue} job ${id}` }).getByText("Retrying")).toBeVisible();
   await expect(page).toHaveURL(new RegExp(`queue=${queue}`));
 

@@ -59,7 +59,9 @@ test("a leader reads their org's audit log and filters it; a reporter gets 403 s
   expect((await page.goto(`/orgs/${slug}/repos/puppet/edit/develop/Puppetfile`))?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "Your role does not allow this page" })).toBeVisible();
   // The API says exactly which role it needs.
-  const editor = await page.request.get(`/api/trpc/repoAdmin.editor?input=${encodeURIComponent(JSON.stringify({ json: { slug, name: "puppet", segments: ["develop", "Puppetfile"], mode: "edit" } }))}`);
+  const editor = await page.request.get(
+    `/api/trpc/repoAdmin.editor?input=${encodeURIComponent(JSON.stringify({ json: { slug, name: "puppet", segments: ["develop", "Puppetfile"], mode: "edit" } }))}`,
+  );
   expect(editor.status()).toBe(403);
   expect(await editor.text()).toContain("Developers and leaders of this organization can do this; you are a reporter.");
   expect((await page.goto(`/admin/audit`))?.status()).toBe(404);

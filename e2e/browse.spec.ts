@@ -20,7 +20,14 @@ function git(args: string[], cwd: string): Promise<{ code: number | null; stderr
   return new Promise((resolve) => {
     const p = spawn("git", args, {
       cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "Bea Browser", GIT_AUTHOR_EMAIL: "bea@rookery.test", GIT_COMMITTER_NAME: "Bea Browser", GIT_COMMITTER_EMAIL: "bea@rookery.test" },
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: "0",
+        GIT_AUTHOR_NAME: "Bea Browser",
+        GIT_AUTHOR_EMAIL: "bea@rookery.test",
+        GIT_COMMITTER_NAME: "Bea Browser",
+        GIT_COMMITTER_EMAIL: "bea@rookery.test",
+      },
     });
     let stderr = "";
     p.stderr.on("data", (c) => (stderr += c));
@@ -88,7 +95,10 @@ test("a member browses the control repo: files, highlighted YAML, history, a com
   expect(await raw.text()).toContain("---");
 
   // History of the file on a branch whose name has a slash, then the commit and its diff.
-  await page.getByRole("button", { name: /Switch branch or tag/ }).or(page.getByLabel(/Switch branch or tag/)).click();
+  await page
+    .getByRole("button", { name: /Switch branch or tag/ })
+    .or(page.getByLabel(/Switch branch or tag/))
+    .click();
   await page.getByRole("list", { name: "Branches" }).getByRole("link", { name: "feature/ntp-pools" }).click();
   await expect(page).toHaveURL(new RegExp(`${repoBase}/blob/feature/ntp-pools/hieradata/common.yaml$`));
   await expect(content).toContainText("0.pool.ntp.org");
@@ -131,7 +141,12 @@ test("a member browses the control repo: files, highlighted YAML, history, a com
 
 test("unknown refs, traversal and non-members get 404", async ({ page }) => {
   await login(page, member.username, member.password);
-  for (const url of [`${repoBase}/tree/no-such-branch`, `${repoBase}/blob/develop/no/such/file`, `${repoBase}/commit/0123456789abcdef`, `${repoBase}/compare/develop...nope`]) {
+  for (const url of [
+    `${repoBase}/tree/no-such-branch`,
+    `${repoBase}/blob/develop/no/such/file`,
+    `${repoBase}/commit/0123456789abcdef`,
+    `${repoBase}/compare/develop...nope`,
+  ]) {
     const res = await page.goto(url);
     expect(res?.status(), url).toBe(404);
   }

@@ -3,7 +3,9 @@ import { ADMIN, expect, login, test } from "./support";
 
 const feature = `ruby-yjit-${randomBytes(3).toString("hex")}`;
 
-test("an admin edits a build profile in the browser (feature branch, merge request, profiles check) and runs its build, which shows in the matrix", async ({ page }) => {
+test("an admin edits a build profile in the browser (feature branch, merge request, profiles check) and runs its build, which shows in the matrix", async ({
+  page,
+}) => {
   await login(page, ADMIN.username, ADMIN.password);
   await page.goto("/farm");
   const develop = page.getByRole("region", { name: "Branch develop" });
@@ -41,5 +43,7 @@ test("an admin edits a build profile in the browser (feature branch, merge reque
   await expect(page).toHaveURL(/\/pipelines\/[0-9a-f-]{36}$/);
   await expect(page.getByText("build.development.amd64.linux").first()).toBeVisible();
   await page.goto("/farm/builds");
-  await expect(page.getByRole("table", { name: "Build matrix" }).getByRole("link", { name: /linux development\/amd64: (queued|pending|created)/ })).toBeVisible();
+  await expect(
+    page.getByRole("table", { name: "Build matrix" }).getByRole("link", { name: /linux development\/amd64: (queued|pending|created)/ }),
+  ).toBeVisible();
 });

@@ -78,7 +78,9 @@ test("an admin reads the build profiles, a validation error, and browses a publi
   await rails.getByRole("link", { name: "amd64: portage files and steps" }).click();
   await expect(page.getByRole("heading", { name: "Build of rails for amd64" })).toBeVisible();
   await expect(page.getByText("/etc/portage/binrepos.conf/rookery.conf")).toBeVisible();
-  await expect(page.getByText("emerge --buildpkg --usepkg --getbinpkg --update --deep --newuse --with-bdeps=y --verbose --color=n @rookery-rails")).toBeVisible();
+  await expect(
+    page.getByText("emerge --buildpkg --usepkg --getbinpkg --update --deep --newuse --with-bdeps=y --verbose --color=n @rookery-rails"),
+  ).toBeVisible();
 
   // The binhost listing.
   await page.goto("/farm/binhost");
@@ -99,7 +101,9 @@ test("an admin reads the build profiles, a validation error, and browses a publi
   // emerge's view: If-Modified-Since gives 304.
   const res = await page.request.get(`/packages/development/gentoo/amd64/${profile}/Packages`);
   expect(res.status()).toBe(200);
-  const again = await page.request.get(`/packages/development/gentoo/amd64/${profile}/Packages`, { headers: { "if-modified-since": res.headers()["last-modified"] } });
+  const again = await page.request.get(`/packages/development/gentoo/amd64/${profile}/Packages`, {
+    headers: { "if-modified-since": res.headers()["last-modified"] },
+  });
   expect(again.status()).toBe(304);
   expect((await page.request.get("/packages/development/gentoo/amd64/..%2f..%2f.store")).status()).toBe(404);
 });

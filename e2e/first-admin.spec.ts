@@ -5,7 +5,9 @@ import { ADMIN, expect, test, trpcMutation } from "./support";
 
 /** The token of the setup link `npm start` printed, from the secret the portal uses. */
 function setupLinkToken() {
-  const secret = process.env.AUTH_SECRET ?? (JSON.parse(fs.readFileSync(path.join(process.env.ROOKERY_DATA_DIR!, "secrets.json"), "utf8")) as { authSecret: string }).authSecret;
+  const secret =
+    process.env.AUTH_SECRET ??
+    (JSON.parse(fs.readFileSync(path.join(process.env.ROOKERY_DATA_DIR!, "secrets.json"), "utf8")) as { authSecret: string }).authSecret;
   return setupTokenFor(secret);
 }
 
@@ -19,7 +21,12 @@ test("an empty instance sends everyone to setup, which needs the console's link,
   await expect(page.getByText("setup link printed on its console")).toBeVisible();
   await expect(page.getByText("nobody can sign in, directory (LDAP) users included")).toBeVisible();
   await expect(page.getByLabel("Username")).toHaveCount(0);
-  const stranger = await trpcMutation(page, "setup.createFirstAdmin", { username: "intruder", password: ADMIN.password, confirm: ADMIN.password, token: "guess" });
+  const stranger = await trpcMutation(page, "setup.createFirstAdmin", {
+    username: "intruder",
+    password: ADMIN.password,
+    confirm: ADMIN.password,
+    token: "guess",
+  });
   expect(stranger.status()).toBe(403);
   await page.goto("/setup?token=not-the-token");
   await expect(page.getByText("That setup link is not valid")).toBeVisible();
@@ -45,6 +52,11 @@ test("an empty instance sends everyone to setup, which needs the console's link,
 
   const again = await page.goto("/setup");
   expect(again?.status()).toBe(404);
-  const res = await trpcMutation(page, "setup.createFirstAdmin", { username: "second", password: ADMIN.password, confirm: ADMIN.password, token: setupLinkToken() });
+  const res = await trpcMutation(page, "setup.createFirstAdmin", {
+    username: "second",
+    password: ADMIN.password,
+    confirm: ADMIN.password,
+    token: setupLinkToken(),
+  });
   expect(res.status()).toBe(404);
 });

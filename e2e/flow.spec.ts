@@ -82,7 +82,9 @@ test("editing a protected branch in the browser commits to a new feature branch 
   await editor.fill(original + "mod 'stdlib'\n  :git => 'https://example.com/stdlib.git'\n");
   await page.getByLabel("New feature branch name").fill("stdlib");
   await page.getByRole("button", { name: "Commit changes" }).click();
-  await expect(page.getByRole("alert").filter({ hasText: "was not committed" })).toContainText(/Puppetfile: line \d+, column 3: option :git does not belong to a mod/);
+  await expect(page.getByRole("alert").filter({ hasText: "was not committed" })).toContainText(
+    /Puppetfile: line \d+, column 3: option :git does not belong to a mod/,
+  );
 
   await editor.fill(original + "mod 'stdlib',\n  :git => 'https://example.com/stdlib.git',\n  :tag => 'v9.4.1'\n");
   await page.getByRole("button", { name: "Commit changes" }).click();

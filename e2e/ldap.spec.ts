@@ -14,7 +14,10 @@ const CAROL = { username: "carol", password: "carol-password-1" };
 async function syncNow(page: Page) {
   await page.goto("/admin/ldap");
   await expect(page.getByRole("heading", { name: "LDAP sync", level: 1 })).toBeVisible();
-  const mine = page.getByRole("table", { name: "Sync runs" }).getByRole("row").filter({ hasText: `manual by ${ADMIN.username}` });
+  const mine = page
+    .getByRole("table", { name: "Sync runs" })
+    .getByRole("row")
+    .filter({ hasText: `manual by ${ADMIN.username}` });
   const before = await mine.count();
   await page.getByRole("button", { name: "Sync now" }).click();
   // The page refreshes itself while the sync is queued and running.
@@ -102,9 +105,7 @@ test("an org added to the directory appears with its leaders after the admin pre
   ldapModify(
     env.ldapUrl,
     [
-      ...leaders.map(
-        (l) => `dn: ${l.dn}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: ${l.uid}\ncn: ${l.cn}\nsn: Leader\nmail: ${l.uid}@e2e.test\n`,
-      ),
+      ...leaders.map((l) => `dn: ${l.dn}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: ${l.uid}\ncn: ${l.cn}\nsn: Leader\nmail: ${l.uid}@e2e.test\n`),
       `dn: ${orgDn}\nchangetype: add\nobjectClass: organization\no: ${slug}\ndescription: Added by the LDAP story ${r}\n`,
       `dn: cn=leaders,${orgDn}\nchangetype: add\nobjectClass: groupOfNames\ncn: leaders\n${leaders.map((l) => `member: ${l.dn}`).join("\n")}\n`,
     ].join("\n"),
@@ -123,9 +124,6 @@ test("an org added to the directory appears with its leaders after the admin pre
     for (const l of leaders) await expect(list).toContainText(l.cn);
   } finally {
     // Leave the shared directory as we found it; the next sync archives the org.
-    ldapModify(
-      env.ldapUrl,
-      [`cn=leaders,${orgDn}`, orgDn, ...leaders.map((l) => l.dn)].map((dn) => `dn: ${dn}\nchangetype: delete\n`).join("\n"),
-    );
+    ldapModify(env.ldapUrl, [`cn=leaders,${orgDn}`, orgDn, ...leaders.map((l) => l.dn)].map((dn) => `dn: ${dn}\nchangetype: delete\n`).join("\n"));
   }
 });

@@ -19,7 +19,14 @@ function git(args: string[], cwd = path.join(work, "puppet")): Promise<{ code: n
   return new Promise((resolve) => {
     const p = spawn("git", args, {
       cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "Dana Dev", GIT_AUTHOR_EMAIL: "dana@example.test", GIT_COMMITTER_NAME: "Dana Dev", GIT_COMMITTER_EMAIL: "dana@example.test" },
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: "0",
+        GIT_AUTHOR_NAME: "Dana Dev",
+        GIT_AUTHOR_EMAIL: "dana@example.test",
+        GIT_COMMITTER_NAME: "Dana Dev",
+        GIT_COMMITTER_EMAIL: "dana@example.test",
+      },
     });
     let stderr = "";
     p.stderr.on("data", (c) => (stderr += c));
@@ -83,7 +90,13 @@ test("a developer pushes feature/x and opens a merge request; a leader comments 
     throw new Error(`unexpected dialog: ${d.message()}`);
   });
   await login(page, dev.username, dev.password);
-  await openMergeRequest(page, "feature/x", "NTP <b>servers</b>", 'Adds **NTP**.\n\n<img src=x onerror="alert(1)"> <script>alert(2)</script> [click](javascript:alert(3))', "Lee Leader");
+  await openMergeRequest(
+    page,
+    "feature/x",
+    "NTP <b>servers</b>",
+    'Adds **NTP**.\n\n<img src=x onerror="alert(1)"> <script>alert(2)</script> [click](javascript:alert(3))',
+    "Lee Leader",
+  );
   await expect(page.getByText("NTP <b>servers</b>").first()).toBeVisible();
   await expect(page.locator("strong", { hasText: "NTP" })).toBeVisible();
   await expect(page.locator("img[onerror]")).toHaveCount(0);

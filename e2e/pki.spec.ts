@@ -95,7 +95,10 @@ test("a user picks an ECDSA P-256 key in the browser and downloads a PKCS#12 who
   expect(ssl("x509", "-in", "laptop.pem", "-noout", "-pubkey")).toBe(ssl("pkey", "-in", "laptop.key", "-pubout"));
   expect(() => ssl("pkcs12", "-in", file, "-passin", "pass:wrong", "-nokeys")).toThrow();
 
-  await page.getByRole("table", { name: "Certificates" }).getByRole("link", { name: `laptop.${domain}` }).click();
+  await page
+    .getByRole("table", { name: "Certificates" })
+    .getByRole("link", { name: `laptop.${domain}` })
+    .click();
   await expect(page.getByText("ECDSA P-256", { exact: true })).toBeVisible();
   // The org's Puppet agents are for its leaders: a developer is told so (403).
   expect((await page.goto(`/orgs/${slug}/certificates/puppet`))?.status()).toBe(403);
@@ -105,14 +108,20 @@ test("a user picks an ECDSA P-256 key in the browser and downloads a PKCS#12 who
 });
 
 test("a developer pastes a CSR for a host, the leader approves it from the queue", async ({ page }) => {
-  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "web.key", "-subj", `/CN=web.${domain}`, "-out", "web.csr"], { cwd: tmp, stdio: "pipe" });
+  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "web.key", "-subj", `/CN=web.${domain}`, "-out", "web.csr"], {
+    cwd: tmp,
+    stdio: "pipe",
+  });
   await login(page, developer.username, developer.password);
   await page.goto(`/orgs/${slug}/certificates`);
   const form = page.getByRole("form", { name: "Request certificate" });
   await form.getByLabel("Certificate authority").selectOption({ label: "host (host) — approved by an organization leader" });
   await form.getByLabel("I have a certificate signing request (CSR)").check();
   // A CSR with a name outside the org's domains is explained, not accepted.
-  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "bad.key", "-subj", "/CN=www.evil.org", "-out", "bad.csr"], { cwd: tmp, stdio: "pipe" });
+  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "bad.key", "-subj", "/CN=www.evil.org", "-out", "bad.csr"], {
+    cwd: tmp,
+    stdio: "pipe",
+  });
   await form.getByLabel("Certificate signing request (PEM)").fill(fs.readFileSync(path.join(tmp, "bad.csr"), "utf8"));
   await form.getByRole("button", { name: "Request certificate" }).click();
   await expect(form.getByText(/outside your organization's domains/)).toBeVisible();
@@ -137,8 +146,13 @@ test("an admin revokes the host certificate and the OCSP answer turns to revoked
     .from(certificates)
     .where(and(eq(certificates.commonName, `web.${domain}`), eq(certificates.state, "issued")));
   fs.writeFileSync(path.join(tmp, "web.pem"), cert.certPem!);
-  for (const f of ["host/ca.pem", "level1/ca.pem", "root/ca.pem"]) fs.writeFileSync(path.join(tmp, f.replace("/ca", "")), await (await fetch(`${baseURL}/pki/${f}`)).text());
-  const ocsp = () => openssl(["ocsp", "-issuer", "host.pem", "-cert", "web.pem", "-url", `${baseURL}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"], tmp);
+  for (const f of ["host/ca.pem", "level1/ca.pem", "root/ca.pem"])
+    fs.writeFileSync(path.join(tmp, f.replace("/ca", "")), await (await fetch(`${baseURL}/pki/${f}`)).text());
+  const ocsp = () =>
+    openssl(
+      ["ocsp", "-issuer", "host.pem", "-cert", "web.pem", "-url", `${baseURL}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"],
+      tmp,
+    );
   // openssl writes the verdict to stderr and the status to stdout: their order in the output varies.
   const first = (await ocsp()).out;
   expect(first).toContain("Response verify OK");
@@ -146,7 +160,10 @@ test("an admin revokes the host certificate and the OCSP answer turns to revoked
 
   await login(page, ADMIN.username, ADMIN.password);
   await page.goto(`/orgs/${slug}/certificates`);
-  await page.getByRole("table", { name: "Certificates" }).getByRole("link", { name: `web.${domain}` }).click();
+  await page
+    .getByRole("table", { name: "Certificates" })
+    .getByRole("link", { name: `web.${domain}` })
+    .click();
   const revoke = page.getByRole("form", { name: "Revoke certificate" });
   await revoke.getByLabel("Reason").selectOption("keyCompromise");
   page.once("dialog", (d) => void d.accept());

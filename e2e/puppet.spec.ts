@@ -28,11 +28,36 @@ function bootstrap(certname: string, csrAttributes?: string) {
   fs.mkdirSync(path.join(dir, "conf"), { recursive: true });
   if (csrAttributes) fs.writeFileSync(path.join(dir, "conf", "csr_attributes.yaml"), csrAttributes);
   const d = (sub: string) => path.join(dir, sub);
-  return run("puppet", [
-    "ssl", "bootstrap", "--certname", certname,
-    "--confdir", d("conf"), "--vardir", d("var"), "--ssldir", d("ssl"), "--logdir", d("log"), "--rundir", d("run"),
-    "--server", "localhost", "--serverport", String(caPort), "--ca_server", "localhost", "--ca_port", String(caPort), "--waitforcert", "0",
-  ], { cwd: tmp, env: { ...process.env, HOME: tmp } });
+  return run(
+    "puppet",
+    [
+      "ssl",
+      "bootstrap",
+      "--certname",
+      certname,
+      "--confdir",
+      d("conf"),
+      "--vardir",
+      d("var"),
+      "--ssldir",
+      d("ssl"),
+      "--logdir",
+      d("log"),
+      "--rundir",
+      d("run"),
+      "--server",
+      "localhost",
+      "--serverport",
+      String(caPort),
+      "--ca_server",
+      "localhost",
+      "--ca_port",
+      String(caPort),
+      "--waitforcert",
+      "0",
+    ],
+    { cwd: tmp, env: { ...process.env, HOME: tmp } },
+  );
 }
 
 test.beforeAll(async () => {

@@ -49,7 +49,22 @@ test("an admin registers a runner, runs a three-job pipeline, watches the log li
 
   const name = `builder-${suffix}`;
   const config = path.join(work, "runner.json");
-  const reg = await registerRunnerCli(["--url", baseURL!, "--token", token, "--name", name, "--arch", "amd64", "--tags", tag, "--config", config, "--builds-dir", path.join(work, "builds")]);
+  const reg = await registerRunnerCli([
+    "--url",
+    baseURL!,
+    "--token",
+    token,
+    "--name",
+    name,
+    "--arch",
+    "amd64",
+    "--tags",
+    tag,
+    "--config",
+    config,
+    "--builds-dir",
+    path.join(work, "builds"),
+  ]);
   expect(reg.status, reg.stderr).toBe(0);
   runner = startRunnerProcess(config);
 

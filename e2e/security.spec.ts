@@ -20,7 +20,9 @@ test.beforeAll(async ({ baseURL }) => {
   attacker = http.createServer((req, res) => {
     res.writeHead(200, { "content-type": "text/html" });
     if (req.url === "/form")
-      res.end(`<form id="f" method="post" enctype="multipart/form-data" action="${baseURL}/api/trpc/notifications.markAllRead"><input name="x" value="1"></form><script>document.getElementById("f").submit()</script>`);
+      res.end(
+        `<form id="f" method="post" enctype="multipart/form-data" action="${baseURL}/api/trpc/notifications.markAllRead"><input name="x" value="1"></form><script>document.getElementById("f").submit()</script>`,
+      );
     else res.end(`<iframe src="${baseURL}/" width="800" height="600"></iframe>`);
   });
   await new Promise<void>((resolve) => attacker.listen(port, "127.0.0.1", resolve));
@@ -66,7 +68,12 @@ test("every page answers with the security headers; a NUL in the URL is a 400", 
     expect(h["x-frame-options"], path).toBe("DENY");
     expect(h["referrer-policy"], path).toBe("same-origin");
   }
-  for (const path of [`/orgs/${"a".repeat(70)}`, `/orgs/${"a".repeat(70)}/repos/x`, `/orgs/infrastructure/repos/${"b".repeat(120)}`, `/orgs/infrastructure/repos/${"b".repeat(120)}/tree/develop`])
+  for (const path of [
+    `/orgs/${"a".repeat(70)}`,
+    `/orgs/${"a".repeat(70)}/repos/x`,
+    `/orgs/infrastructure/repos/${"b".repeat(120)}`,
+    `/orgs/infrastructure/repos/${"b".repeat(120)}/tree/develop`,
+  ])
     expect((await page.request.get(path)).status(), path).toBe(404);
   const nul = await page.request.get("/search?q=%00");
   expect(nul.status()).toBe(400);

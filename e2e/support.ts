@@ -46,7 +46,23 @@ async function hydratedElement(locator: Locator) {
   }
 }
 
-const interactions = ["click", "dblclick", "tap", "hover", "fill", "clear", "press", "pressSequentially", "type", "check", "uncheck", "setChecked", "selectOption", "setInputFiles", "dragTo"] as const;
+const interactions = [
+  "click",
+  "dblclick",
+  "tap",
+  "hover",
+  "fill",
+  "clear",
+  "press",
+  "pressSequentially",
+  "type",
+  "check",
+  "uncheck",
+  "setChecked",
+  "selectOption",
+  "setInputFiles",
+  "dragTo",
+] as const;
 let guarded = false;
 
 function guardInteractions(sample: Locator) {

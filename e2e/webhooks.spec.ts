@@ -57,7 +57,12 @@ test("a leader adds a signed webhook, tests it, reads the delivery log and redel
   const got = listener.received[0];
   expect(validSignature(got, secret)).toBe(true);
   expect(got.headers["x-rookery-event"]).toBe("push");
-  expect(got.json).toMatchObject({ object_kind: "push", ref: "refs/heads/develop", user_username: leader.username, project: { path_with_namespace: `${orgSlug}/puppet` } });
+  expect(got.json).toMatchObject({
+    object_kind: "push",
+    ref: "refs/heads/develop",
+    user_username: leader.username,
+    project: { path_with_namespace: `${orgSlug}/puppet` },
+  });
 
   // Expand: the request as sent and the endpoint's answer.
   await first.locator("summary").click();

@@ -36,7 +36,12 @@ export function createSandbox(name: ExecutorName, opts: ExecutorOptions, jobId: 
       cleanup,
       // detached: the step leads its own process group, so cancel/timeout kill the whole tree
       spawnStep: (script, env) =>
-        spawn("/bin/sh", ["-e", "-c", script], { cwd: workspace, env: { ...BASE_ENV, HOME: workspace, ...env } as unknown as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] }),
+        spawn("/bin/sh", ["-e", "-c", script], {
+          cwd: workspace,
+          env: { ...BASE_ENV, HOME: workspace, ...env } as unknown as NodeJS.ProcessEnv,
+          detached: true,
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
     };
   }
 
@@ -57,18 +62,29 @@ export function createSandbox(name: ExecutorName, opts: ExecutorOptions, jobId: 
       cleanup,
       spawnStep(script, env) {
         const args = [
-          "--bind", jobRoot, "/",
-          "--bind", workspace, "/workspace",
-          "--proc", "/proc",
-          "--dev", "/dev",
-          "--tmpfs", "/tmp",
-          "--chdir", "/workspace",
+          "--bind",
+          jobRoot,
+          "/",
+          "--bind",
+          workspace,
+          "/workspace",
+          "--proc",
+          "/proc",
+          "--dev",
+          "/dev",
+          "--tmpfs",
+          "/tmp",
+          "--chdir",
+          "/workspace",
           "--unshare-all",
           ...(opts.network ? ["--share-net"] : []),
           "--die-with-parent",
           "--clearenv",
           ...Object.entries({ ...BASE_ENV, HOME: "/workspace", ...env }).flatMap(([k, v]) => ["--setenv", k, v]),
-          "/bin/sh", "-e", "-c", script,
+          "/bin/sh",
+          "-e",
+          "-c",
+          script,
         ];
         return spawn("bwrap", args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
       },
@@ -81,14 +97,18 @@ export function createSandbox(name: ExecutorName, opts: ExecutorOptions, jobId: 
     spawnStep(script, env) {
       const args = [
         "--quiet",
-        "--directory", jobRoot,
+        "--directory",
+        jobRoot,
         `--bind=${workspace}:/workspace`,
         "--chdir=/workspace",
         "--register=no",
         ...(opts.network ? [] : ["--private-network"]),
         ...Object.entries({ ...BASE_ENV, HOME: "/workspace", ...env }).map(([k, v]) => `--setenv=${k}=${v}`),
         "--as-pid2",
-        "/bin/sh", "-e", "-c", script,
+        "/bin/sh",
+        "-e",
+        "-c",
+        script,
       ];
       return spawn("systemd-nspawn", args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
     },

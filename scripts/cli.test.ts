@@ -55,7 +55,12 @@ describe("rookery CLI", { timeout: 60_000 }, () => {
     const none = await cli();
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: npm run rookery -- <command>");
-    for (const c of ["user:create --username U --password P [--admin]", "org:add-member --org S --user U --role leader|developer|reporter", "ldap:sync", "db:migrate"])
+    for (const c of [
+      "user:create --username U --password P [--admin]",
+      "org:add-member --org S --user U --role leader|developer|reporter",
+      "ldap:sync",
+      "db:migrate",
+    ])
       expect(none.stderr).toContain(c);
     const help = await cli("help");
     expect(help.code).toBe(0);

@@ -30,7 +30,11 @@ class UsageError extends Error {}
 /** A refusal a person can act on (exit 1, one line). */
 class CliError extends Error {}
 
-const required = (flag: string) => z.string({ error: `--${flag} is required` }).trim().min(1, `--${flag} must not be empty`);
+const required = (flag: string) =>
+  z
+    .string({ error: `--${flag} is required` })
+    .trim()
+    .min(1, `--${flag} must not be empty`);
 const role = z.enum(["leader", "developer", "reporter"], { error: "--role must be leader, developer or reporter" });
 const scope = z.enum(["read", "write"], { error: "--scope must be read or write" });
 
@@ -47,7 +51,12 @@ type Command<S extends z.ZodType> = {
 };
 
 const days = (fallback: number) =>
-  z.coerce.number({ error: "--days must be a number of days" }).int("--days must be whole days").min(1, "--days must be at least 1").max(36500).default(fallback);
+  z.coerce
+    .number({ error: "--days must be a number of days" })
+    .int("--days must be whole days")
+    .min(1, "--days must be at least 1")
+    .max(36500)
+    .default(fallback);
 const keySpec = (fallback: string) =>
   z
     .string()
@@ -134,7 +143,15 @@ const commands = {
         if (!org) throw new CliError(`No organization with slug ${a.org}`);
         if (org.archivedAt) throw new CliError(`Organization ${org.slug} is archived (read-only)`);
         const user = await addMember(tx, org.id, a.user, a.role);
-        await recordAudit(tx, { actor, action: "org:add-member", orgId: org.id, targetType: "user", targetId: user.username, outcome: "success", details: { role: a.role } });
+        await recordAudit(tx, {
+          actor,
+          action: "org:add-member",
+          orgId: org.id,
+          targetType: "user",
+          targetId: user.username,
+          outcome: "success",
+          details: { role: a.role },
+        });
         return user;
       });
       return `Added ${user.username} to ${a.org} as ${a.role}`;
@@ -232,8 +249,22 @@ const commands = {
     async run(db) {
       const run = await runBackup(db, { trigger: "cli" });
       if (!run) throw new CliError("Another backup is running; try again when it has finished");
-      const details = { status: run.status, repos: run.reposTotal, backedUp: run.reposBackedUp, empty: run.reposEmpty, failed: run.reposFailed, bytes: run.bytes };
-      await recordAudit(db, { actor, action: "backup:run", targetType: "backup-run", targetId: run.id, outcome: run.status === "failed" ? "failure" : "success", details });
+      const details = {
+        status: run.status,
+        repos: run.reposTotal,
+        backedUp: run.reposBackedUp,
+        empty: run.reposEmpty,
+        failed: run.reposFailed,
+        bytes: run.bytes,
+      };
+      await recordAudit(db, {
+        actor,
+        action: "backup:run",
+        targetType: "backup-run",
+        targetId: run.id,
+        outcome: run.status === "failed" ? "failure" : "success",
+        details,
+      });
       const lines = [
         `Backup ${run.status} in ${run.directory}:`,
         `  ${run.reposBackedUp} bundled (${run.bytes} bytes), ${run.reposEmpty} empty, ${run.reposFailed} failed${run.pruned.length ? `; removed ${run.pruned.join(", ")}` : ""}`,
@@ -284,7 +315,14 @@ const commands = {
   "pki:crl": command({
     usage: "pki:crl --ca-cert FILE --ca-key FILE --out FILE [--days D] [--number N] [--revoke SERIAL[:REASON],…]",
     summary: "Offline: sign a CRL for the root or level-1 CA, listing revoked sub-CAs (upload it in Admin → PKI)",
-    flags: { "ca-cert": { type: "string" }, "ca-key": { type: "string" }, out: { type: "string" }, days: { type: "string" }, number: { type: "string" }, revoke: { type: "string" } },
+    flags: {
+      "ca-cert": { type: "string" },
+      "ca-key": { type: "string" },
+      out: { type: "string" },
+      days: { type: "string" },
+      number: { type: "string" },
+      revoke: { type: "string" },
+    },
     offline: true,
     schema: z.object({
       "ca-cert": required("ca-cert"),
@@ -302,13 +340,22 @@ const commands = {
             .map((item) => {
               const [serial, reason = "unspecified"] = item.trim().split(":");
               if (!/^(0x)?[0-9a-f:]+$/i.test(serial) || !(reason in revocationReasons))
-                ctx.addIssue({ code: "custom", message: `--revoke takes SERIAL[:REASON] in hex, REASON one of ${Object.keys(revocationReasons).join(", ")} (got "${item}")` });
+                ctx.addIssue({
+                  code: "custom",
+                  message: `--revoke takes SERIAL[:REASON] in hex, REASON one of ${Object.keys(revocationReasons).join(", ")} (got "${item}")`,
+                });
               return { serial: normalizeSerial(serial.replace(/^0x/i, "")), reason: reason as RevocationReason };
             }),
         ),
     }),
     async run(_db, a) {
-      const pem = await offlineCrl({ caCertPem: readFile(a["ca-cert"]), caKeyPem: readFile(a["ca-key"]), days: a.days, crlNumber: a.number, revoked: a.revoke }).catch(cliError);
+      const pem = await offlineCrl({
+        caCertPem: readFile(a["ca-cert"]),
+        caKeyPem: readFile(a["ca-key"]),
+        days: a.days,
+        crlNumber: a.number,
+        revoked: a.revoke,
+      }).catch(cliError);
       fs.writeFileSync(a.out, pem);
       return `CRL written to ${a.out}${a.revoke.length ? ` (${a.revoke.length} revoked)` : ""}`;
     },
@@ -316,14 +363,22 @@ const commands = {
 
   "pki:dev-bootstrap": command({
     usage: "pki:dev-bootstrap [--out DIR] [--base DN] [--name ORG]",
-    summary: "Demo/test instances only: make root and level-1 locally (keys in DIR, default DATA_DIR/pki-offline), import them and create the puppet, user, client and host sub-CAs",
+    summary:
+      "Demo/test instances only: make root and level-1 locally (keys in DIR, default DATA_DIR/pki-offline), import them and create the puppet, user, client and host sub-CAs",
     flags: { out: { type: "string" }, base: { type: "string" }, name: { type: "string" } },
     schema: z.object({ out: z.string().optional(), base: z.string().default("dc=example,dc=com"), name: z.string().default("Rookery") }),
     async run(db, a) {
       const outDir = a.out ?? path.join(getConfig().dataDir, "pki-offline");
       const r = await db.transaction((tx) => devBootstrap(tx, { outDir, base: a.base, orgName: a.name }));
       if (!r.created) return "A root CA is already imported; nothing to do";
-      await recordAudit(db, { actor, action: "pki:dev-bootstrap", targetType: "ca", targetId: "root", outcome: "success", details: { cas: r.cas.map((c) => c.name) } });
+      await recordAudit(db, {
+        actor,
+        action: "pki:dev-bootstrap",
+        targetType: "ca",
+        targetId: "root",
+        outcome: "success",
+        details: { cas: r.cas.map((c) => c.name) },
+      });
       const portalUp = () =>
         fetch(`${getConfig().internalUrl}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(
           (res) => res.ok,
@@ -380,8 +435,10 @@ function parse(name: Name, argv: string[]) {
     const err = e as { code?: string; message: string };
     const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
     if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown flag ${flag} for ${name}`);
-    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(`${flag} ${flag && cmd.flags[flag.replace(/^-+/, "")]?.type === "boolean" ? "takes no value" : "needs a value"}`);
-    if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new UsageError(`unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ""} for ${name}`);
+    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+      throw new UsageError(`${flag} ${flag && cmd.flags[flag.replace(/^-+/, "")]?.type === "boolean" ? "takes no value" : "needs a value"}`);
+    if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+      throw new UsageError(`unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ""} for ${name}`);
     throw new UsageError(err.message.split("\n")[0]);
   }
   const parsed = cmd.schema.safeParse(values);
@@ -428,11 +485,9 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     const line =
-      e instanceof UserInputError || e instanceof OrgInputError
-        ? `${e.field}: ${message}`
-        : e instanceof CliError
-          ? message
-          : `failed: ${message.split("\n")[0]}`;
+      e instanceof UserInputError || e instanceof OrgInputError ? `${e.field}: ${message}`
+      : e instanceof CliError ? message
+      : `failed: ${message.split("\n")[0]}`;
     process.stderr.write(`rookery: ${line}\n`);
     process.exit(1);
   },

@@ -32,26 +32,64 @@ describe("PKI commands of the operators' CLI", { timeout: 120_000 }, () => {
     const off = path.join(dir, "off");
     // No database reachable: the offline commands must not need one.
     const noDb = { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" };
-    const init = await run(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", "pki:root-init", "--out", off, "--subject", "CN=CLI Root,O=Acme", "--key", "rsa:2048"], noDb);
+    const init = await run(
+      path.join(root, "node_modules/.bin/tsx"),
+      ["scripts/cli.ts", "pki:root-init", "--out", off, "--subject", "CN=CLI Root,O=Acme", "--key", "rsa:2048"],
+      noDb,
+    );
     expect(init.stderr).toBe("");
     expect(init.code).toBe(0);
     expect(init.stdout).toContain(`${off}/root.key`);
     expect((await cli("pki:ca-csr", "--name", "level1", "--subject", "CN=CLI L1,O=Acme", "--out", off, "--key", "ec:P-384")).code).toBe(0);
-    const signed = await cli("pki:sign-ca", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--csr", `${off}/level1.csr`, "--out", `${off}/level1.pem`, "--days", "3650");
+    const signed = await cli(
+      "pki:sign-ca",
+      "--ca-cert",
+      `${off}/root.pem`,
+      "--ca-key",
+      `${off}/root.key`,
+      "--csr",
+      `${off}/level1.csr`,
+      "--out",
+      `${off}/level1.pem`,
+      "--days",
+      "3650",
+    );
     expect(signed.code).toBe(0);
     expect((await openssl("verify", "-CAfile", `${off}/root.pem`, `${off}/level1.pem`)).stdout).toContain("OK");
     expect((await cli("pki:crl", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--out", `${off}/root.crl`)).code).toBe(0);
     expect((await openssl("crl", "-in", `${off}/root.crl`, "-CAfile", `${off}/root.pem`, "-noout")).stderr).toContain("verify OK");
     // A retired level-1 listed in the root's next CRL, with its reason.
     const level1Serial = (await openssl("x509", "-in", `${off}/level1.pem`, "-noout", "-serial")).stdout.trim().split("=")[1];
-    const withRevoked = await cli("pki:crl", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--out", `${off}/root2.crl`, "--number", "2", "--revoke", `${level1Serial}:cACompromise`);
+    const withRevoked = await cli(
+      "pki:crl",
+      "--ca-cert",
+      `${off}/root.pem`,
+      "--ca-key",
+      `${off}/root.key`,
+      "--out",
+      `${off}/root2.crl`,
+      "--number",
+      "2",
+      "--revoke",
+      `${level1Serial}:cACompromise`,
+    );
     expect(withRevoked.stdout).toContain("1 revoked");
     const crlText = await openssl("crl", "-in", `${off}/root2.crl`, "-CAfile", `${off}/root.pem`, "-noout", "-text");
     expect(crlText.stderr).toContain("verify OK");
     expect(crlText.stdout).toMatch(new RegExp(`Serial Number: ${level1Serial.replace(/^(00)+/, "")}[\\s\\S]*CA Compromise`, "i"));
     const revokedChain = await openssl("verify", "-crl_check", "-CAfile", `${off}/root.pem`, "-CRLfile", `${off}/root2.crl`, `${off}/level1.pem`);
     expect(revokedChain.stdout + revokedChain.stderr).toMatch(/certificate revoked/);
-    const badRevoke = await cli("pki:crl", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--out", `${off}/root3.crl`, "--revoke", "xyz:sometimes");
+    const badRevoke = await cli(
+      "pki:crl",
+      "--ca-cert",
+      `${off}/root.pem`,
+      "--ca-key",
+      `${off}/root.key`,
+      "--out",
+      `${off}/root3.crl`,
+      "--revoke",
+      "xyz:sometimes",
+    );
     expect(badRevoke.code).toBe(2);
     expect(badRevoke.stderr).toContain("--revoke takes SERIAL[:REASON]");
 

@@ -58,7 +58,10 @@ async function main() {
         token: values.token!,
         name: values.name!,
         arch: values.arch!,
-        tags: (values.tags ?? "").split(",").map((t) => t.trim()).filter(Boolean),
+        tags: (values.tags ?? "")
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
         executor: executor as "shell",
         concurrency,
         buildsDir: path.resolve(values["builds-dir"] ?? path.join(os.tmpdir(), "rookery-builds")),

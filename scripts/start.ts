@@ -37,9 +37,7 @@ async function serveWeb() {
   // The front door's rules hold for every request. The binhost and OCSP, the machine traffic,
   // are served before Next.js (app/packages/ and app/pki/ are the same handlers for `next dev`).
   const door = { publicUrl: config.publicUrl, dev };
-  const server = http.createServer(
-    (req, res) => frontDoor(req, res, door) || serveBinhostNode(req, res) || serveOcspNode(req, res) || handle(req, res),
-  );
+  const server = http.createServer((req, res) => frontDoor(req, res, door) || serveBinhostNode(req, res) || serveOcspNode(req, res) || handle(req, res));
   server.listen(config.port, config.host);
   const stop = () => {
     server.close();
@@ -73,7 +71,9 @@ async function primary() {
   let listening = 0;
   cluster.on("listening", () => {
     if (++listening !== processes) return;
-    log(`Portal ready on ${config.publicUrl} (${processes} web process${processes > 1 ? "es" : ""} on ${config.host}:${config.port}) in ${Date.now() - started} ms`);
+    log(
+      `Portal ready on ${config.publicUrl} (${processes} web process${processes > 1 ? "es" : ""} on ${config.host}:${config.port}) in ${Date.now() - started} ms`,
+    );
     if (config.runners.embedded && !stopping)
       startEmbeddedRunner(getDb(), config, log).then(
         (r) => (runner = r),

@@ -52,7 +52,10 @@ async function main() {
   cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
   ensureDebianPackages(testPackages, log);
 
-  if (wants("lint")) await pass("eslint", bin("eslint"), ["."]);
+  if (wants("lint")) {
+    await pass("eslint", bin("eslint"), ["."]);
+    await pass("prettier", bin("prettier"), ["--check", "--log-level=warn", "**/*.{ts,tsx,mjs,css}"]);
+  }
   if (wants("typecheck")) await pass("typecheck", bin("tsc"), ["--noEmit"]);
   if (!wants("vitest") && !wants("e2e")) return;
 
@@ -69,9 +72,14 @@ async function main() {
     const code = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], sharedEnv);
     const json = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number }>(out);
     results.push(
-      json
-        ? { suite: "vitest", passed: json.numPassedTests, failed: json.numFailedTests + (code !== 0 && json.numFailedTests === 0 ? 1 : 0), skipped: json.numPendingTests }
-        : { suite: "vitest", passed: 0, failed: 1 },
+      json ?
+        {
+          suite: "vitest",
+          passed: json.numPassedTests,
+          failed: json.numFailedTests + (code !== 0 && json.numFailedTests === 0 ? 1 : 0),
+          skipped: json.numPendingTests,
+        }
+      : { suite: "vitest", passed: 0, failed: 1 },
     );
   }
 
@@ -112,14 +120,14 @@ async function main() {
     });
     const json = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(out);
     results.push(
-      json
-        ? {
-            suite: "playwright",
-            passed: json.stats.expected + json.stats.flaky,
-            failed: json.stats.unexpected + (code !== 0 && json.stats.unexpected === 0 ? 1 : 0),
-            skipped: json.stats.skipped,
-          }
-        : { suite: "playwright", passed: 0, failed: 1 },
+      json ?
+        {
+          suite: "playwright",
+          passed: json.stats.expected + json.stats.flaky,
+          failed: json.stats.unexpected + (code !== 0 && json.stats.unexpected === 0 ? 1 : 0),
+          skipped: json.stats.skipped,
+        }
+      : { suite: "playwright", passed: 0, failed: 1 },
     );
   }
 }

@@ -22,7 +22,9 @@ describe("configuration", () => {
   });
 
   it("names the variable in a one-line error", () => {
-    expect(() => loadConfig({ ...base, LDAP_URL: "http://dir" })).toThrow(new ConfigError("Invalid configuration: LDAP_URL must look like ldap://host:389 or ldaps://host:636"));
+    expect(() => loadConfig({ ...base, LDAP_URL: "http://dir" })).toThrow(
+      new ConfigError("Invalid configuration: LDAP_URL must look like ldap://host:389 or ldaps://host:636"),
+    );
     expect(() => loadConfig({ ...base, LDAP_URL: "ldap://dir", LDAP_BIND_DN: "cn=x" })).toThrow(/LDAP_BIND_PASSWORD is required when LDAP_BIND_DN is set/);
     expect(() => loadConfig({ ...base, PORT: "99999" })).toThrow(/^Invalid configuration: PORT/);
     expect(() => loadConfig({ ...base, DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);

@@ -9,9 +9,7 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ["true", "1", "yes"].includes(v)));
 
-const ldapUrl = z
-  .string()
-  .regex(/^ldaps?:\/\/[^\s/]+(:\d+)?\/?$/, "must look like ldap://host:389 or ldaps://host:636");
+const ldapUrl = z.string().regex(/^ldaps?:\/\/[^\s/]+(:\d+)?\/?$/, "must look like ldap://host:389 or ldaps://host:636");
 
 const envSchema = z
   .object({
@@ -28,7 +26,11 @@ const envSchema = z
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
     ROOKERY_INPROCESS_WORKERS: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    SESSION_MAX_AGE: z.coerce.number().int().min(60).default(8 * 3600),
+    SESSION_MAX_AGE: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(8 * 3600),
 
     LDAP_URL: ldapUrl.optional(),
     LDAP_BIND_DN: z.string().optional(),
@@ -100,30 +102,28 @@ function buildConfig(env: Record<string, string | undefined>) {
   const e = parsed.data;
   const dataDir = path.resolve(e.ROOKERY_DATA_DIR);
   const retention: Record<string, number> = Object.fromEntries(
-    (e.ARTIFACT_RETENTION ?? "").split(",").filter(Boolean).map((kv) => [kv.split("=")[0], Number(kv.split("=")[1])]),
+    (e.ARTIFACT_RETENTION ?? "")
+      .split(",")
+      .filter(Boolean)
+      .map((kv) => [kv.split("=")[0], Number(kv.split("=")[1])]),
   );
   return {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     /** How processes on this host (git hooks) reach the portal. */
-    internalUrl: (
-      e.ROOKERY_INTERNAL_URL ??
-      `http://${["0.0.0.0", "::", "localhost"].includes(e.HOST) ? "127.0.0.1" : e.HOST}:${e.PORT}`
-    ).replace(/\/$/, ""),
+    internalUrl: (e.ROOKERY_INTERNAL_URL ?? `http://${["0.0.0.0", "::", "localhost"].includes(e.HOST) ? "127.0.0.1" : e.HOST}:${e.PORT}`).replace(/\/$/, ""),
     dataDir,
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
-    inProcessWorkers:
-      e.ROOKERY_INPROCESS_WORKERS === undefined
-        ? !e.DATABASE_URL
-        : ["true", "1", "yes"].includes(e.ROOKERY_INPROCESS_WORKERS),
+    inProcessWorkers: e.ROOKERY_INPROCESS_WORKERS === undefined ? !e.DATABASE_URL : ["true", "1", "yes"].includes(e.ROOKERY_INPROCESS_WORKERS),
     /** Web server processes sharing the port (like Puma workers); one per core by default, at most 4. */
     webConcurrency: e.WEB_CONCURRENCY ?? Math.max(1, Math.min(os.availableParallelism(), 4)),
     authSecret: e.AUTH_SECRET,
     sessionMaxAge: e.SESSION_MAX_AGE,
-    ldap: e.LDAP_URL
-      ? {
+    ldap:
+      e.LDAP_URL ?
+        {
           url: e.LDAP_URL,
           bindDn: e.LDAP_BIND_DN,
           bindPassword: e.LDAP_BIND_PASSWORD,
@@ -155,8 +155,7 @@ function buildConfig(env: Record<string, string | undefined>) {
       /** days an artifact is kept, per kind (0 = forever) */
       artifactRetentionDays: (kind: string) => retention[kind] ?? e.ARTIFACT_RETENTION_DAYS,
       /** the in-process shell runner of `npm start`: on by default with the embedded database */
-      embedded:
-        e.ROOKERY_EMBEDDED_RUNNER === undefined ? !e.DATABASE_URL : ["true", "1", "yes"].includes(e.ROOKERY_EMBEDDED_RUNNER),
+      embedded: e.ROOKERY_EMBEDDED_RUNNER === undefined ? !e.DATABASE_URL : ["true", "1", "yes"].includes(e.ROOKERY_EMBEDDED_RUNNER),
     },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
     binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },

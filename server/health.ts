@@ -17,7 +17,10 @@ export async function checkHealth(): Promise<Health> {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error("health check timed out")), HEALTH_TIMEOUT_MS).unref()),
     ]);
     const age = rows[0]?.age;
-    const workers = age === null || age === undefined ? "none" : age < 90 ? "ok" : "stale";
+    const workers =
+      age === null || age === undefined ? "none"
+      : age < 90 ? "ok"
+      : "stale";
     return { status: workers === "ok" ? "ok" : "degraded", db: "ok", workers, version };
   } catch {
     return { status: "down", db: "down", workers: "none", version };

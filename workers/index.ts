@@ -47,7 +47,10 @@ export async function startWorkers(log: (line: string) => void = console.log): P
     async stop() {
       clearInterval(timer);
       await boss.stop({ graceful: true, timeout: 10_000 });
-      await db.delete(workerHeartbeats).where(sql`${workerHeartbeats.id} = ${id}`).catch(() => {});
+      await db
+        .delete(workerHeartbeats)
+        .where(sql`${workerHeartbeats.id} = ${id}`)
+        .catch(() => {});
     },
   };
 }

@@ -10,19 +10,19 @@ export default async function DashboardPage() {
   return (
     <>
       <PageHeader title="Your organizations" description={`Signed in as ${me.displayName}`} />
-      {orgs.length === 0 ? (
+      {orgs.length === 0 ?
         <EmptyState title="You are not in any organization yet">
-          {me.isAdmin ? (
+          {me.isAdmin ?
             <>
-              Create one in the <Link className="text-brand-600 underline" href="/admin/orgs">admin area</Link>, or
-              run an LDAP sync to import the directory&apos;s organizations.
+              Create one in the{" "}
+              <Link className="text-brand-600 underline" href="/admin/orgs">
+                admin area
+              </Link>
+              , or run an LDAP sync to import the directory&apos;s organizations.
             </>
-          ) : (
-            <>Ask an organization leader or an administrator to add you, or wait for the next directory sync.</>
-          )}
+          : <>Ask an organization leader or an administrator to add you, or wait for the next directory sync.</>}
         </EmptyState>
-      ) : (
-        <ul aria-label="Your organizations" className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3">
+      : <ul aria-label="Your organizations" className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3">
           {orgs.map((o) => (
             <li key={o.id}>
               <Card className="p-4 hover:border-brand-500">
@@ -44,7 +44,7 @@ export default async function DashboardPage() {
             </li>
           ))}
         </ul>
-      )}
+      }
     </>
   );
 }

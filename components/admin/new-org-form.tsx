@@ -23,7 +23,14 @@ export function NewOrgForm() {
     >
       {formError(create.error) && <Alert>{formError(create.error)}</Alert>}
       <Field id="org-name" label="Name" error={errs.name}>
-        <input id="org-name" className={inputClass} value={form.name} onChange={set("name")} aria-invalid={!!errs.name} aria-describedby={errs.name ? "org-name-error" : undefined} />
+        <input
+          id="org-name"
+          className={inputClass}
+          value={form.name}
+          onChange={set("name")}
+          aria-invalid={!!errs.name}
+          aria-describedby={errs.name ? "org-name-error" : undefined}
+        />
       </Field>
       <Field id="org-slug" label="URL slug" error={errs.slug} hint="Optional; derived from the name. Lowercase letters, digits and dashes.">
         <input id="org-slug" className={inputClass} value={form.slug} onChange={set("slug")} placeholder="acme-corp" />
@@ -31,7 +38,12 @@ export function NewOrgForm() {
       <Field id="org-description" label="Description" error={errs.description}>
         <textarea id="org-description" rows={3} className={inputClass} value={form.description} onChange={set("description")} />
       </Field>
-      <Field id="org-leader" label="First leader" error={errs.leader} hint="Optional: the username of who will lead it. You are not added yourself; administrators manage every organization without being members.">
+      <Field
+        id="org-leader"
+        label="First leader"
+        error={errs.leader}
+        hint="Optional: the username of who will lead it. You are not added yourself; administrators manage every organization without being members."
+      >
         <input id="org-leader" className={inputClass} value={form.leader} onChange={set("leader")} placeholder="alice" />
       </Field>
       <Button type="submit" disabled={create.isPending || create.isSuccess}>

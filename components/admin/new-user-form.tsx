@@ -23,8 +23,7 @@ export function NewUserForm() {
     },
   });
   const errs = fieldErrors(create.error);
-  const set = (k: "username" | "displayName" | "email" | "password") => (e: React.ChangeEvent<HTMLInputElement>) =>
-    setForm({ ...form, [k]: e.target.value });
+  const set = (k: "username" | "displayName" | "email" | "password") => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
 
   if (!open)
     return (

@@ -35,10 +35,21 @@ export function UserEdit({ user }: { user: Editable }) {
           {formError(edit.error) && <Alert>{formError(edit.error)}</Alert>}
           {edit.isSuccess && <Alert tone="success">Saved.</Alert>}
           <Field id={id("name")} label="Display name" error={editErrs.displayName}>
-            <input id={id("name")} className={inputClass} value={profile.displayName} onChange={(e) => setProfile({ ...profile, displayName: e.target.value })} />
+            <input
+              id={id("name")}
+              className={inputClass}
+              value={profile.displayName}
+              onChange={(e) => setProfile({ ...profile, displayName: e.target.value })}
+            />
           </Field>
           <Field id={id("email")} label="E-mail" error={editErrs.email}>
-            <input id={id("email")} type="email" className={inputClass} value={profile.email} onChange={(e) => setProfile({ ...profile, email: e.target.value })} />
+            <input
+              id={id("email")}
+              type="email"
+              className={inputClass}
+              value={profile.email}
+              onChange={(e) => setProfile({ ...profile, email: e.target.value })}
+            />
           </Field>
           <Button type="submit" variant="secondary" disabled={edit.isPending}>
             Save profile
@@ -55,7 +66,14 @@ export function UserEdit({ user }: { user: Editable }) {
           {formError(reset.error) && <Alert>{formError(reset.error)}</Alert>}
           {reset.isSuccess && <Alert tone="success">Password set; sign-in locks lifted. Tell {user.username} the new password.</Alert>}
           <Field id={id("password")} label="New password" error={resetErrs.password} hint={PASSWORD_RULES}>
-            <input id={id("password")} type="password" autoComplete="new-password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              id={id("password")}
+              type="password"
+              autoComplete="new-password"
+              className={inputClass}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           </Field>
           <Button type="submit" variant="secondary" disabled={reset.isPending}>
             Set password

@@ -116,12 +116,11 @@ export function AuditLog({
           {p}
         </Alert>
       ))}
-      {events.length === 0 ? (
+      {events.length === 0 ?
         <EmptyState title={filtered || filters.cursor ? "No matching events" : "Nothing recorded yet"}>
           {filtered ? "Widen the date range or clear a filter." : "Every change made in Rookery is recorded here with who made it and whether it worked."}
         </EmptyState>
-      ) : (
-        <Table label="Audit events">
+      : <Table label="Audit events">
           <thead>
             <tr>
               <th className={th}>Time</th>
@@ -141,24 +140,29 @@ export function AuditLog({
                 </td>
                 <td className={td}>{e.actorName}</td>
                 <td className={`${td} font-mono text-xs`}>{e.action}</td>
-                {showOrg && <td className={td}>{e.orgSlug ? <Link className="text-brand-600 hover:underline" href={`/orgs/${e.orgSlug}`}>{e.orgSlug}</Link> : "—"}</td>}
+                {showOrg && (
+                  <td className={td}>
+                    {e.orgSlug ?
+                      <Link className="text-brand-600 hover:underline" href={`/orgs/${e.orgSlug}`}>
+                        {e.orgSlug}
+                      </Link>
+                    : "—"}
+                  </td>
+                )}
                 <td className={td}>
-                  {e.targetType ? (
+                  {e.targetType ?
                     <>
                       <span className="text-gray-500">{e.targetType}</span> {e.targetId}
                     </>
-                  ) : (
-                    "—"
-                  )}
+                  : "—"}
                 </td>
                 <td className={td}>
                   <Badge tone={outcomeTone[e.outcome]}>{outcomeLabel[e.outcome]}</Badge>
                 </td>
                 <td className={`${td} max-w-sm text-xs`}>
-                  {Object.keys(e.details).length === 0 ? (
+                  {Object.keys(e.details).length === 0 ?
                     <span className="text-gray-400">—</span>
-                  ) : (
-                    <dl className="space-y-0.5">
+                  : <dl className="space-y-0.5">
                       {Object.entries(e.details).map(([k, v]) => (
                         <div key={k} className="break-words">
                           <dt className="inline text-gray-500">{k}: </dt>
@@ -166,13 +170,13 @@ export function AuditLog({
                         </div>
                       ))}
                     </dl>
-                  )}
+                  }
                 </td>
               </tr>
             ))}
           </tbody>
         </Table>
-      )}
+      }
       <Pager path={path} params={params} atFirstPage={!filters.cursor} nextCursor={nextCursor} nextLabel="Older" firstLabel="Newest" />
     </div>
   );

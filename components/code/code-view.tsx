@@ -23,13 +23,13 @@ export function CodeView({ text, highlighted }: { text: string; highlighted: Hig
                   </a>
                 </td>
                 <td className="whitespace-pre px-3 align-top">
-                  {tokens && tokens.length > 0
-                    ? tokens.map((t, j) => (
-                        <span key={j} style={{ color: t.color, "--shiki-dark": t.dark } as CSSProperties}>
-                          {t.text}
-                        </span>
-                      ))
-                    : line || "\u200b"}
+                  {tokens && tokens.length > 0 ?
+                    tokens.map((t, j) => (
+                      <span key={j} style={{ color: t.color, "--shiki-dark": t.dark } as CSSProperties}>
+                        {t.text}
+                      </span>
+                    ))
+                  : line || "\u200b"}
                 </td>
               </tr>
             );

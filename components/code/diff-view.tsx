@@ -19,13 +19,11 @@ function Counts({ f }: { f: { additions: number; deletions: number } }) {
 function FileTitle({ f }: { f: FileDiff }) {
   return (
     <span className="font-mono text-sm">
-      {f.status === "renamed" || f.status === "copied" ? (
+      {f.status === "renamed" || f.status === "copied" ?
         <>
           {f.oldPath} → {f.newPath}
         </>
-      ) : (
-        fileName(f)
-      )}
+      : fileName(f)}
     </span>
   );
 }
@@ -181,7 +179,11 @@ function HunkRows({ header, lines, extras }: { header: string; lines: DiffLine[]
               <td className="w-1 select-none border-r border-gray-200 px-2 text-right text-gray-400 dark:border-gray-700">{l.new ?? ""}</td>
               <td className="whitespace-pre px-3">
                 <span className="select-none text-gray-400" aria-hidden>
-                  {l.kind === "add" ? "+" : l.kind === "del" ? "-" : " "}
+                  {l.kind === "add" ?
+                    "+"
+                  : l.kind === "del" ?
+                    "-"
+                  : " "}
                 </span>
                 {l.text}
                 {extra?.action}
@@ -242,24 +244,29 @@ function FileTreeList({ nodes, files }: { nodes: FileTreeNode[]; files: FileDiff
   return (
     <ul className="pl-3">
       {nodes.map((n) =>
-        n.kind === "dir" ? (
+        n.kind === "dir" ?
           <li key={`d:${n.name}`}>
             <details open>
               <summary className="cursor-pointer py-0.5 text-gray-700 dark:text-gray-300">{n.name}/</summary>
               <FileTreeList nodes={n.children} files={files} />
             </details>
           </li>
-        ) : (
-          <li key={n.index} className="flex items-center justify-between gap-3 py-0.5">
-            <a href={`#diff-${n.index}`} className="min-w-0 truncate text-brand-600 hover:underline" aria-label={pathLabel(files[n.index])} title={pathLabel(files[n.index])}>
+        : <li key={n.index} className="flex items-center justify-between gap-3 py-0.5">
+            <a
+              href={`#diff-${n.index}`}
+              className="min-w-0 truncate text-brand-600 hover:underline"
+              aria-label={pathLabel(files[n.index])}
+              title={pathLabel(files[n.index])}
+            >
               {n.name}
             </a>
             <span className="flex shrink-0 items-center gap-2">
               <Badge tone={statusTone[files[n.index].status]}>{files[n.index].status}</Badge>
-              {files[n.index].binary ? <span className="text-xs text-gray-500">binary</span> : <Counts f={files[n.index]} />}
+              {files[n.index].binary ?
+                <span className="text-xs text-gray-500">binary</span>
+              : <Counts f={files[n.index]} />}
             </span>
-          </li>
-        ),
+          </li>,
       )}
     </ul>
   );
@@ -290,14 +297,20 @@ export function DiffView({
   split?: boolean;
 }) {
   const linkOf = (f: FileDiff) =>
-    !f.linkable ? null : f.newPath !== null ? blobUrl(slug, repo, at.new, f.newPath) : at.old && f.oldPath ? blobUrl(slug, repo, at.old, f.oldPath) : null;
+    !f.linkable ? null
+    : f.newPath !== null ? blobUrl(slug, repo, at.new, f.newPath)
+    : at.old && f.oldPath ? blobUrl(slug, repo, at.old, f.oldPath)
+    : null;
   if (diff.files.length === 0) return <p className="text-sm text-gray-600 dark:text-gray-400">No changes.</p>;
   return (
     <div className="space-y-4">
       <section aria-label="Changed files">
         <p className="mb-2 text-sm">
-          Showing <strong>{diff.files.length} changed {diff.files.length === 1 ? "file" : "files"}</strong> with{" "}
-          <span className="text-green-700 dark:text-green-400">{diff.additions} additions</span> and{" "}
+          Showing{" "}
+          <strong>
+            {diff.files.length} changed {diff.files.length === 1 ? "file" : "files"}
+          </strong>{" "}
+          with <span className="text-green-700 dark:text-green-400">{diff.additions} additions</span> and{" "}
           <span className="text-red-700 dark:text-red-400">{diff.deletions} deletions</span>
         </p>
         {diff.truncated && (
@@ -305,12 +318,17 @@ export function DiffView({
             <Alert tone="warning">This diff is very large: some files are not shown. Compare locally with git to see everything.</Alert>
           </div>
         )}
-<nav aria-label="File tree" className="rounded-lg border border-gray-200 py-1 pr-3 text-sm dark:border-gray-700">
+        <nav aria-label="File tree" className="rounded-lg border border-gray-200 py-1 pr-3 text-sm dark:border-gray-700">
           <FileTreeList nodes={fileTree(diff.files.map((f) => f.newPath ?? f.oldPath ?? ""))} files={diff.files} />
         </nav>
       </section>
       {diff.files.map((f, i) => (
-        <details key={i} id={`diff-${i}`} open={!f.collapsed && !f.deferred} className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800">
+        <details
+          key={i}
+          id={`diff-${i}`}
+          open={!f.collapsed && !f.deferred}
+          className="rounded-lg border border-gray-200 bg-white dark:border-gray-700 dark:bg-gray-800"
+        >
           <summary className="flex cursor-pointer items-center justify-between gap-3 border-b border-gray-200 bg-gray-50 px-3 py-2 dark:border-gray-700 dark:bg-gray-900">
             <FileTitle f={f} />
             <span className="flex items-center gap-2">

@@ -33,4 +33,3 @@ export function pageParam(v: string | string[] | undefined): number {
   const n = typeof v === "string" ? Number(v) : 1;
   return Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
 }
-

@@ -17,15 +17,14 @@ export function PathCrumbs({ slug, repo, refName, path }: { slug: string; repo: 
             <span aria-hidden className="text-gray-400">
               /
             </span>
-            {i < parts.length - 1 ? (
+            {i < parts.length - 1 ?
               <Link href={treeUrl(slug, repo, refName, parts.slice(0, i + 1).join("/"))} className="text-brand-600 hover:underline">
                 {p}
               </Link>
-            ) : (
-              <span aria-current="page" className="font-semibold">
+            : <span aria-current="page" className="font-semibold">
                 {p}
               </span>
-            )}
+            }
           </li>
         ))}
       </ol>

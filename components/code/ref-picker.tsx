@@ -25,7 +25,10 @@ export function RefPicker({
       <Link
         href={hrefFor(name)}
         aria-current={active ? "true" : undefined}
-        className={cx("block truncate rounded px-2 py-1 font-mono text-xs hover:bg-gray-100 dark:hover:bg-gray-700", active && "font-semibold text-brand-700 dark:text-brand-100")}
+        className={cx(
+          "block truncate rounded px-2 py-1 font-mono text-xs hover:bg-gray-100 dark:hover:bg-gray-700",
+          active && "font-semibold text-brand-700 dark:text-brand-100",
+        )}
       >
         {name}
       </Link>
@@ -37,7 +40,14 @@ export function RefPicker({
         aria-label={`Switch branch or tag (current: ${label})`}
         className="inline-flex cursor-pointer list-none items-center gap-1 rounded-md border border-gray-300 bg-white px-2 py-1 text-sm dark:border-gray-600 dark:bg-gray-800"
       >
-        <span className="text-gray-500">{current.kind === "tag" ? "Tag" : current.kind === "commit" ? "Commit" : "Branch"}:</span>
+        <span className="text-gray-500">
+          {current.kind === "tag" ?
+            "Tag"
+          : current.kind === "commit" ?
+            "Commit"
+          : "Branch"}
+          :
+        </span>
         <span className="font-mono">{label}</span>
         <span aria-hidden>▾</span>
       </summary>

@@ -46,7 +46,9 @@ function Editor({
             <tr key={r.id}>
               {columns.map((c) => (
                 <td key={c.key} className={td}>
-                  {c.mono ? <code className="text-xs">{r[c.key]}</code> : r[c.key]}
+                  {c.mono ?
+                    <code className="text-xs">{r[c.key]}</code>
+                  : r[c.key]}
                 </td>
               ))}
               <td className={`${td} whitespace-nowrap text-right`}>

@@ -1,5 +1,15 @@
 /** A small bar chart (inline SVG, oldest left): one bar per value, the label on hover. */
-export function BarChart({ label, values, format, tone = "#2563eb" }: { label: string; values: { value: number; title: string; failed?: boolean }[]; format: (n: number) => string; tone?: string }) {
+export function BarChart({
+  label,
+  values,
+  format,
+  tone = "#2563eb",
+}: {
+  label: string;
+  values: { value: number; title: string; failed?: boolean }[];
+  format: (n: number) => string;
+  tone?: string;
+}) {
   const max = Math.max(1, ...values.map((v) => v.value));
   const w = 8;
   return (

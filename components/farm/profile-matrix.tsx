@@ -5,7 +5,19 @@ import { Table, td, th } from "@/components/ui";
  * A row per profile, a column per "environment/arch": the farm's build matrix and binhost
  * matrix. `cell` renders one target; null shows a dash.
  */
-export function ProfileMatrix({ label, columns, profiles, columnLabel = (c) => c, cell }: { label: string; columns: string[]; profiles: string[]; columnLabel?: (column: string) => string; cell: (profile: string, column: string) => ReactNode | null }) {
+export function ProfileMatrix({
+  label,
+  columns,
+  profiles,
+  columnLabel = (c) => c,
+  cell,
+}: {
+  label: string;
+  columns: string[];
+  profiles: string[];
+  columnLabel?: (column: string) => string;
+  cell: (profile: string, column: string) => ReactNode | null;
+}) {
   return (
     <Table label={label}>
       <thead>

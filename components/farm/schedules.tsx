@@ -9,7 +9,15 @@ import { Alert, Button, Field, inputClass } from "@/components/ui";
 /** "Add schedule": target, environment, arch, variant, and when (preset, cron, or on merge). */
 export function NewScheduleForm({ environments, arches }: { environments: string[]; arches: string[] }) {
   const router = useRouter();
-  const [f, setF] = useState({ target: "", isStack: false, environment: environments[0] ?? "", arch: arches[0] ?? "", variant: "incremental" as "incremental" | "clean", when: "daily", cron: "" });
+  const [f, setF] = useState({
+    target: "",
+    isStack: false,
+    environment: environments[0] ?? "",
+    arch: arches[0] ?? "",
+    variant: "incremental" as "incremental" | "clean",
+    when: "daily",
+    cron: "",
+  });
   const create = trpc.farmBuilds.createSchedule.useMutation({
     onSuccess: () => {
       setF({ ...f, target: "", cron: "" });
@@ -24,7 +32,14 @@ export function NewScheduleForm({ environments, arches }: { environments: string
       className="mb-6 flex flex-wrap items-end gap-3 rounded-lg border border-gray-200 bg-white p-4 dark:border-gray-700 dark:bg-gray-800"
       onSubmit={(e) => {
         e.preventDefault();
-        create.mutate({ target: f.target, isStack: f.isStack, environment: f.environment, arch: f.arch, variant: f.variant, trigger: f.when === "cron" ? f.cron : f.when });
+        create.mutate({
+          target: f.target,
+          isStack: f.isStack,
+          environment: f.environment,
+          arch: f.arch,
+          variant: f.variant,
+          trigger: f.when === "cron" ? f.cron : f.when,
+        });
       }}
     >
       <div className="w-44">
@@ -105,9 +120,9 @@ export function ScheduleActions({ id, enabled }: { id: string; enabled: boolean 
 }
 
 export function PipelineLink({ id }: { id: string | null }) {
-  return id ? (
-    <Link href={`/pipelines/${id}`} className="text-brand-600 hover:underline">
-      pipeline
-    </Link>
-  ) : null;
+  return id ?
+      <Link href={`/pipelines/${id}`} className="text-brand-600 hover:underline">
+        pipeline
+      </Link>
+    : null;
 }

@@ -43,7 +43,7 @@ export function SigningKeys({ rows, baseUrl }: { rows: SigningKeyRow[]; baseUrl:
                 <code>{environment}</code>
               </td>
               <td className={td}>
-                {key ? (
+                {key ?
                   <div className="space-y-1">
                     <div>
                       <code className="text-xs" aria-label={`Fingerprint of ${environment}`}>
@@ -64,9 +64,7 @@ export function SigningKeys({ rows, baseUrl }: { rows: SigningKeyRow[]; baseUrl:
                       <pre className="mt-1 max-w-2xl overflow-x-auto text-xs">{key.publicKey}</pre>
                     </details>
                   </div>
-                ) : (
-                  <span className="text-gray-600 dark:text-gray-400">No key: packages of {environment} are published unsigned</span>
-                )}
+                : <span className="text-gray-600 dark:text-gray-400">No key: packages of {environment} are published unsigned</span>}
               </td>
               <td className={`${td} whitespace-nowrap text-right align-top`}>
                 <Button
@@ -120,7 +118,12 @@ export function SigningKeys({ rows, baseUrl }: { rows: SigningKeyRow[]; baseUrl:
         >
           <h3 className="font-semibold">Import a signing key for {importing}</h3>
           {formError(importKey.error as never) && <Alert>{formError(importKey.error as never)}</Alert>}
-          <Field id="gpg-armored" label="Secret key (ASCII-armored)" hint="The output of gpg --armor --export-secret-keys KEYID; it is stored encrypted and never shown again" error={errs.armored}>
+          <Field
+            id="gpg-armored"
+            label="Secret key (ASCII-armored)"
+            hint="The output of gpg --armor --export-secret-keys KEYID; it is stored encrypted and never shown again"
+            error={errs.armored}
+          >
             <textarea
               id="gpg-armored"
               className={`${inputClass} font-mono text-xs`}

@@ -23,7 +23,12 @@ export function NewMirrorForm({ slug }: { slug: string }) {
 
   /** The repository name follows the URL's last segment until it is typed in. */
   function guessName(url: string) {
-    const last = url.replace(/[?#].*$/, "").replace(/\/+$/, "").split("/").pop() ?? "";
+    const last =
+      url
+        .replace(/[?#].*$/, "")
+        .replace(/\/+$/, "")
+        .split("/")
+        .pop() ?? "";
     return last.replace(/\.git$/, "").replace(/[^A-Za-z0-9._-]/g, "-");
   }
 

@@ -45,14 +45,14 @@ export function PullMirrorPanel({ slug, name, mirror, canSync }: { slug: string;
       <div className="flex flex-wrap items-center justify-between gap-3">
         <p>
           Mirror of <span className="break-all font-mono">{mirror.url}</span> · read-only, fetched {every(mirror.intervalMinutes)} ·{" "}
-          {mirror.lastSyncAt ? (
+          {mirror.lastSyncAt ?
             <>
               last synced {formatDate(mirror.lastSyncAt)}{" "}
-              {mirror.lastStatus === "ok" ? <Badge tone="green">ok</Badge> : <Badge tone="red">error</Badge>}
+              {mirror.lastStatus === "ok" ?
+                <Badge tone="green">ok</Badge>
+              : <Badge tone="red">error</Badge>}
             </>
-          ) : (
-            <span className="text-gray-600 dark:text-gray-400">first sync pending</span>
-          )}
+          : <span className="text-gray-600 dark:text-gray-400">first sync pending</span>}
         </p>
         {canSync && (
           <Button variant="secondary" disabled={sync.isPending || waiting} onClick={() => sync.mutate({ slug, name })}>

@@ -77,8 +77,7 @@ export function RunNowButton({
       )}
       {waiting && stalled && (
         <Alert tone="warning">
-          No worker has picked the {noun.toLowerCase()} up yet. Check that the workers run (<code>npm run workers</code>) and
-          look at{" "}
+          No worker has picked the {noun.toLowerCase()} up yet. Check that the workers run (<code>npm run workers</code>) and look at{" "}
           <Link className="underline" href={`/admin/jobs?queue=${queue}`}>
             Background jobs
           </Link>

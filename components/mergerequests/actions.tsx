@@ -13,7 +13,21 @@ function useRefreshing() {
 }
 
 /** Approve / revoke, close / reopen. */
-export function ReviewButtons({ at, headSha, approved, canApprove, canUpdate, state }: { at: Ref; headSha: string; approved: boolean; canApprove: boolean; canUpdate: boolean; state: string }) {
+export function ReviewButtons({
+  at,
+  headSha,
+  approved,
+  canApprove,
+  canUpdate,
+  state,
+}: {
+  at: Ref;
+  headSha: string;
+  approved: boolean;
+  canApprove: boolean;
+  canUpdate: boolean;
+  state: string;
+}) {
   const opts = useRefreshing();
   const approve = trpc.mergeRequests.approve.useMutation(opts);
   const revoke = trpc.mergeRequests.revokeApproval.useMutation(opts);
@@ -111,7 +125,12 @@ export function MergeBox({
           Merge
         </Button>
         {waitingForChecks && (
-          <Button type="button" variant="secondary" disabled={merge.isPending} onClick={() => merge.mutate({ ...at, method, deleteSource, expectedHeadSha: headSha, whenChecksPass: true })}>
+          <Button
+            type="button"
+            variant="secondary"
+            disabled={merge.isPending}
+            onClick={() => merge.mutate({ ...at, method, deleteSource, expectedHeadSha: headSha, whenChecksPass: true })}
+          >
             Merge when checks pass
           </Button>
         )}
@@ -194,7 +213,12 @@ export function CommentForm({
 export function ResolveButton({ at, threadId, resolved }: { at: Ref; threadId: string; resolved: boolean }) {
   const resolve = trpc.mergeRequests.resolveThread.useMutation(useRefreshing());
   return (
-    <button type="button" className="text-xs text-brand-600 hover:underline" disabled={resolve.isPending} onClick={() => resolve.mutate({ ...at, threadId, resolved: !resolved })}>
+    <button
+      type="button"
+      className="text-xs text-brand-600 hover:underline"
+      disabled={resolve.isPending}
+      onClick={() => resolve.mutate({ ...at, threadId, resolved: !resolved })}
+    >
       {resolved ? "Reopen thread" : "Resolve thread"}
     </button>
   );
@@ -278,7 +302,11 @@ export function ReviewersEditor({ at, current, candidates }: { at: Ref; current:
     >
       {candidates.map((c) => (
         <label key={c.username} className="flex items-center gap-1.5">
-          <input type="checkbox" checked={chosen.includes(c.username)} onChange={(e) => setChosen(e.target.checked ? [...chosen, c.username] : chosen.filter((x) => x !== c.username))} />
+          <input
+            type="checkbox"
+            checked={chosen.includes(c.username)}
+            onChange={(e) => setChosen(e.target.checked ? [...chosen, c.username] : chosen.filter((x) => x !== c.username))}
+          />
           {c.displayName}
         </label>
       ))}

@@ -1,7 +1,10 @@
 import { Badge } from "@/components/ui";
 
 export function StateBadge({ state }: { state: "open" | "merged" | "closed" }) {
-  const tone = state === "open" ? "green" : state === "merged" ? "purple" : "red";
+  const tone =
+    state === "open" ? "green"
+    : state === "merged" ? "purple"
+    : "red";
   return <Badge tone={tone}>{state}</Badge>;
 }
 
@@ -22,6 +25,9 @@ export function MergeabilityBadge({ value, blockers }: { value: "checking" | "cl
 
 export function StatusBadge({ state }: { state: "pending" | "success" | "failed" | null }) {
   if (!state) return null;
-  const tone = state === "success" ? "green" : state === "failed" ? "red" : "amber";
+  const tone =
+    state === "success" ? "green"
+    : state === "failed" ? "red"
+    : "amber";
   return <Badge tone={tone}>{state}</Badge>;
 }

@@ -7,7 +7,19 @@ import { StateBadge } from "./badges";
 type Mr = { number: number; title: string; state: "open" | "merged" | "closed"; sourceBranch: string; targetBranch: string; createdAt: Date };
 
 /** Title, state, branches and the Overview / Commits / Changes tabs of a merge request. */
-export function MrHeader({ slug, repo, mr, author, active }: { slug: string; repo: string; mr: Mr; author?: string | null; active: "overview" | "commits" | "changes" }) {
+export function MrHeader({
+  slug,
+  repo,
+  mr,
+  author,
+  active,
+}: {
+  slug: string;
+  repo: string;
+  mr: Mr;
+  author?: string | null;
+  active: "overview" | "commits" | "changes";
+}) {
   const tabs = [
     { id: "overview", label: "Overview", href: mrUrl(slug, repo, mr.number) },
     { id: "commits", label: "Commits", href: mrUrl(slug, repo, mr.number, "commits") },

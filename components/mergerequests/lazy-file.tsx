@@ -47,11 +47,9 @@ export function LazyFileBody({
         </div>
       )}
       {file.data &&
-        (file.data.tooLarge ? (
+        (file.data.tooLarge ?
           <p className="px-4 py-3 text-sm text-gray-600 dark:text-gray-400">This diff is too large to display.</p>
-        ) : (
-          <FileHunks f={file.data} extras={lineExtras(threads, at, canComment, to)} split={split} />
-        ))}
+        : <FileHunks f={file.data} extras={lineExtras(threads, at, canComment, to)} split={split} />)}
     </div>
   );
 }

@@ -22,14 +22,16 @@ export function lineExtras(threads: Thread[], at: Ref, canComment: boolean, head
     if (!line || !path) return null;
     const here = byLine.get(key(path, side, line));
     return {
-      action: canComment ? <CommentForm at={at} position={{ path, line, side }} label={`Comment on line ${line} of ${path}`} opener="+ comment" compact /> : null,
-      below: here?.length ? (
-        <div className="space-y-2">
-          {here.map((t) => (
-            <ThreadView key={t.id} thread={t} at={at} canComment={canComment} showPosition={false} headSha={headSha} />
-          ))}
-        </div>
-      ) : null,
+      action:
+        canComment ? <CommentForm at={at} position={{ path, line, side }} label={`Comment on line ${line} of ${path}`} opener="+ comment" compact /> : null,
+      below:
+        here?.length ?
+          <div className="space-y-2">
+            {here.map((t) => (
+              <ThreadView key={t.id} thread={t} at={at} canComment={canComment} showPosition={false} headSha={headSha} />
+            ))}
+          </div>
+        : null,
     };
   };
 }

@@ -5,7 +5,15 @@ import { useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, inputClass } from "@/components/ui";
 
-type Rule = { id: string; pattern: string; requiredApprovals: number; authorsCannotApprove: boolean; requireSignoff: boolean; requireResolvedThreads: boolean; requiredContexts: string[] };
+type Rule = {
+  id: string;
+  pattern: string;
+  requiredApprovals: number;
+  authorsCannotApprove: boolean;
+  requireSignoff: boolean;
+  requireResolvedThreads: boolean;
+  requiredContexts: string[];
+};
 
 function RuleForm({ slug, name, rule }: { slug: string; name: string; rule: Rule }) {
   const router = useRouter();
@@ -30,7 +38,10 @@ function RuleForm({ slug, name, rule }: { slug: string; name: string; rule: Rule
           authorsCannotApprove: authors,
           requireSignoff: signoff,
           requireResolvedThreads: threads,
-          requiredContexts: contexts.split(",").map((c) => c.trim()).filter(Boolean),
+          requiredContexts: contexts
+            .split(",")
+            .map((c) => c.trim())
+            .filter(Boolean),
         });
       }}
     >
@@ -69,7 +80,12 @@ export function MergeRulesEditor({ slug, name, rules }: { slug: string; name: st
   return (
     <div className="space-y-3">
       {rules.map((r) => (
-        <RuleForm key={`${r.id}:${r.requiredApprovals}:${r.authorsCannotApprove}:${r.requireSignoff}:${r.requireResolvedThreads}:${r.requiredContexts.join(",")}`} slug={slug} name={name} rule={r} />
+        <RuleForm
+          key={`${r.id}:${r.requiredApprovals}:${r.authorsCannotApprove}:${r.requireSignoff}:${r.requireResolvedThreads}:${r.requiredContexts.join(",")}`}
+          slug={slug}
+          name={name}
+          rule={r}
+        />
       ))}
     </div>
   );

@@ -22,7 +22,7 @@ export function ThreadView({
 }) {
   return (
     <div data-testid="thread" className="rounded-lg border border-gray-200 bg-white font-sans text-sm whitespace-normal dark:border-gray-700 dark:bg-gray-800">
-      {(showPosition && thread.path) || (headSha && thread.commitSha && thread.commitSha !== headSha) ? (
+      {(showPosition && thread.path) || (headSha && thread.commitSha && thread.commitSha !== headSha) ?
         <p className="flex items-center gap-2 border-b border-gray-200 bg-gray-50 px-3 py-1 text-xs dark:border-gray-700 dark:bg-gray-900">
           {showPosition && thread.path && (
             <span className="font-mono">
@@ -31,7 +31,7 @@ export function ThreadView({
           )}
           {headSha && thread.commitSha && thread.commitSha !== headSha && <Badge tone="amber">on an older version ({thread.commitSha.slice(0, 8)})</Badge>}
         </p>
-      ) : null}
+      : null}
       <ul className="divide-y divide-gray-100 dark:divide-gray-700">
         {thread.comments.map((c) => (
           <li key={c.id} className="px-3 py-2">

@@ -26,7 +26,14 @@ const levelLabel = { root: "Root (offline)", intermediate: "Level 1 (offline)", 
 const textareaClass = `${inputClass} font-mono text-xs`;
 
 /** One small form: a textarea (and extra fields) sent by a mutation, the page refreshed after. */
-function PemForm({ label, id, hint, extra, submit, mutation }: {
+function PemForm({
+  label,
+  id,
+  hint,
+  extra,
+  submit,
+  mutation,
+}: {
   label: string;
   id: string;
   hint?: ReactNode;
@@ -57,9 +64,17 @@ function PemForm({ label, id, hint, extra, submit, mutation }: {
   );
 }
 
-function useRefreshing<I>(m: { mutate: (i: I, o?: { onSuccess?: () => void }) => void; isPending: boolean; error: unknown; isSuccess: boolean }, toInput: (pem: string) => I) {
+function useRefreshing<I>(
+  m: { mutate: (i: I, o?: { onSuccess?: () => void }) => void; isPending: boolean; error: unknown; isSuccess: boolean },
+  toInput: (pem: string) => I,
+) {
   const router = useRouter();
-  return { mutate: (pem: string) => m.mutate(toInput(pem), { onSuccess: () => router.refresh() }), isPending: m.isPending, error: m.error, done: m.isSuccess } as const;
+  return {
+    mutate: (pem: string) => m.mutate(toInput(pem), { onSuccess: () => router.refresh() }),
+    isPending: m.isPending,
+    error: m.error,
+    done: m.isSuccess,
+  } as const;
 }
 
 export function AdminCas({ cas }: { cas: Ca[] }) {
@@ -76,14 +91,13 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
         <h2 id="ca-list" className="mb-2 text-lg font-semibold">
           Certificate authorities
         </h2>
-        {cas.length === 0 ? (
+        {cas.length === 0 ?
           <Alert tone="info">
             No CA yet. Run the key ceremony offline (<code>npm run rookery -- pki:root-init --out DIR</code>, then <code>pki:ca-csr</code> and{" "}
             <code>pki:sign-ca</code> for the level-1 CA) and import both certificates below. For a demo instance,{" "}
             <code>npm run rookery -- pki:dev-bootstrap</code> does all of it.
           </Alert>
-        ) : (
-          <Table label="Certificate authorities">
+        : <Table label="Certificate authorities">
             <thead>
               <tr>
                 <th className={th}>Name</th>
@@ -99,28 +113,34 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
                 <tr key={c.id} className="align-top">
                   <td className={td}>
                     <strong>{c.name}</strong>
-                    {c.policy && <div className="text-xs text-gray-500">{c.policy.kind} · approval {c.policy.approval}</div>}
+                    {c.policy && (
+                      <div className="text-xs text-gray-500">
+                        {c.policy.kind} · approval {c.policy.approval}
+                      </div>
+                    )}
                   </td>
                   <td className={td}>{levelLabel[c.level]}</td>
                   <td className={td}>
                     <code className="text-xs">{c.subjectDn}</code>
                   </td>
-                  <td className={td}>{c.status === "active" ? <Badge tone="green">Active</Badge> : <Badge tone="amber">Waiting for its certificate</Badge>}</td>
+                  <td className={td}>
+                    {c.status === "active" ?
+                      <Badge tone="green">Active</Badge>
+                    : <Badge tone="amber">Waiting for its certificate</Badge>}
+                  </td>
                   <td className={td}>{c.notAfter ? formatDate(c.notAfter) : "—"}</td>
                   <td className={td}>
-                    {c.crlNextUpdate ? (
+                    {c.crlNextUpdate ?
                       <a className="text-brand-600 hover:underline" href={`/pki/${c.name}/crl.pem`}>
                         next update {formatDate(c.crlNextUpdate)}
                       </a>
-                    ) : (
-                      "none yet"
-                    )}
+                    : "none yet"}
                   </td>
                 </tr>
               ))}
             </tbody>
           </Table>
-        )}
+        }
       </section>
 
       {cas
@@ -162,7 +182,9 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
         {root && (
           <Card className="p-4">
             <h2 className="mb-2 font-semibold">Import a level-1 certificate</h2>
-            <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">Signed offline by the root (<code>pki:sign-ca</code>); its key stays offline too.</p>
+            <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
+              Signed offline by the root (<code>pki:sign-ca</code>); its key stays offline too.
+            </p>
             <PemForm
               label="Level-1 certificate (PEM)"
               id="l1-pem"
@@ -177,9 +199,11 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
           </Card>
         )}
         {intermediates.length > 0 && <CreateSubCa parents={intermediates} />}
-        {cas.filter((c) => c.level !== "sub").map((c) => (
-          <UploadCrl key={c.id} ca={c} />
-        ))}
+        {cas
+          .filter((c) => c.level !== "sub")
+          .map((c) => (
+            <UploadCrl key={c.id} ca={c} />
+          ))}
       </div>
     </div>
   );
@@ -218,7 +242,10 @@ function PendingSubCa({ ca }: { ca: Ca }) {
           </Button>
         </li>
         <li>
-          On the offline machine: <code>npm run rookery -- pki:sign-ca --ca-cert level1.pem --ca-key level1.key --csr {ca.name}.csr --out {ca.name}.pem</code>
+          On the offline machine:{" "}
+          <code>
+            npm run rookery -- pki:sign-ca --ca-cert level1.pem --ca-key level1.key --csr {ca.name}.csr --out {ca.name}.pem
+          </code>
         </li>
         <li>Paste the signed certificate here. Rookery checks that it chains to the root and matches this sub-CA&apos;s key.</li>
       </ol>

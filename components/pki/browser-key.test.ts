@@ -28,8 +28,20 @@ beforeAll(async () => {
   await devBootstrap(db(), { outDir: path.join(tmp, "dev"), base: "dc=example,dc=com", orgName: "Test" });
   // A sub-CA with an ECDSA key that takes ECDSA requests only: its certificate goes into the PKCS#12 too.
   const l1 = (await getCa(db(), { name: "level1" }))!;
-  const sub = await createSubCa(db(), { name: "ec-host", subject: "CN=EC Host CA,O=Test", parentId: l1.id, key: { type: "ec", curve: "P-384" }, policy: { ...defaultPolicy("host", "dc=example,dc=com"), rsaMinBits: 16384 } });
-  const signed = await signCa({ caCertPem: l1.certPem!, caKeyPem: fs.readFileSync(path.join(tmp, "dev", "level1.key"), "utf8"), csrPem: sub.csrPem!, days: 100, pathLength: 0 });
+  const sub = await createSubCa(db(), {
+    name: "ec-host",
+    subject: "CN=EC Host CA,O=Test",
+    parentId: l1.id,
+    key: { type: "ec", curve: "P-384" },
+    policy: { ...defaultPolicy("host", "dc=example,dc=com"), rsaMinBits: 16384 },
+  });
+  const signed = await signCa({
+    caCertPem: l1.certPem!,
+    caKeyPem: fs.readFileSync(path.join(tmp, "dev", "level1.key"), "utf8"),
+    csrPem: sub.csrPem!,
+    days: 100,
+    pathLength: 0,
+  });
   await installSubCaCertificate(db(), sub.id, signed);
   org = await createOrg(db(), { name: "Acme", slug: "acme", source: "local" });
 });
@@ -53,56 +65,61 @@ describe("browser-side key, CSR and PKCS#12", () => {
     ["ec-host", { type: "ec", curve: "P-384" }, "ECDSA P-384", /ASN1 OID: secp384r1/],
     ["host", { type: "rsa", bits: 2048 }, "RSA 2048", /Private-Key: \(2048 bit/],
   ];
-  it.each(cases)("%s CA, %s: the server issues for the browser's CSR; openssl opens the PKCS#12 with the passphrase only", async (caName, choice, description, keyText) => {
-    const name = `${choice.type}${"curve" in choice ? choice.curve.slice(2) : choice.bits}`;
-    const key = await generateKey(choice);
-    const csrPem = await createCsrPem(key, `${name}.acme.example.com`, parseSans("www.acme.example.com, 10.0.0.7"));
+  it.each(cases)(
+    "%s CA, %s: the server issues for the browser's CSR; openssl opens the PKCS#12 with the passphrase only",
+    async (caName, choice, description, keyText) => {
+      const name = `${choice.type}${"curve" in choice ? choice.curve.slice(2) : choice.bits}`;
+      const key = await generateKey(choice);
+      const csrPem = await createCsrPem(key, `${name}.acme.example.com`, parseSans("www.acme.example.com, 10.0.0.7"));
 
-    const ca = (await getCa(db(), { name: caName }))!;
-    const pending = await createRequest(db(), { ca, org, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 30 });
-    expect(pending.keyDescription).toBe(description);
-    expect(pending.sans.map((s) => s.value)).toEqual([`${name}.acme.example.com`, "www.acme.example.com", "10.0.0.7"]);
-    const cert = await issue(db(), pending, null);
-    const chain = await chainPem(db(), ca);
+      const ca = (await getCa(db(), { name: caName }))!;
+      const pending = await createRequest(db(), { ca, org, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 30 });
+      expect(pending.keyDescription).toBe(description);
+      expect(pending.sans.map((s) => s.value)).toEqual([`${name}.acme.example.com`, "www.acme.example.com", "10.0.0.7"]);
+      const cert = await issue(db(), pending, null);
+      const chain = await chainPem(db(), ca);
 
-    const p12 = path.join(tmp, `${name}.p12`);
-    fs.writeFileSync(p12, pkcs12(key, cert.certPem!, chain, "correct horse", name));
-    const info = await openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nodes", "-info"]);
-    expect(info.code, info.out).toBe(0);
-    expect(info.out).toMatch(/PKCS7 Data\nShrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
-    expect(info.out).toMatch(/MAC: sha256, Iteration 10000/);
-    expect(info.out).toContain(`friendlyName: ${name}`);
-    expect(info.out).toContain(`subject=DC = com, DC = example, OU = acme, CN = ${name}.acme.example.com`);
-    expect(info.out).toContain(`subject=CN = ${caName === "host" ? "Test Host CA" : "EC Host CA"}, O = Test`);
-    expect(info.out).toContain("subject=CN = Test Level-1 CA, O = Test");
-    expect(info.out).toMatch(/BEGIN PRIVATE KEY/);
+      const p12 = path.join(tmp, `${name}.p12`);
+      fs.writeFileSync(p12, pkcs12(key, cert.certPem!, chain, "correct horse", name));
+      const info = await openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nodes", "-info"]);
+      expect(info.code, info.out).toBe(0);
+      expect(info.out).toMatch(/PKCS7 Data\nShrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256/);
+      expect(info.out).toMatch(/MAC: sha256, Iteration 10000/);
+      expect(info.out).toContain(`friendlyName: ${name}`);
+      expect(info.out).toContain(`subject=DC = com, DC = example, OU = acme, CN = ${name}.acme.example.com`);
+      expect(info.out).toContain(`subject=CN = ${caName === "host" ? "Test Host CA" : "EC Host CA"}, O = Test`);
+      expect(info.out).toContain("subject=CN = Test Level-1 CA, O = Test");
+      expect(info.out).toMatch(/BEGIN PRIVATE KEY/);
 
-    // The key in the file is the certificate's key, of the type asked for.
-    fs.writeFileSync(path.join(tmp, `${name}.key`), info.out.match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n/)![0]);
-    fs.writeFileSync(path.join(tmp, `${name}.pem`), cert.certPem!);
-    expect((await openssl(["pkey", "-in", `${name}.key`, "-noout", "-text"])).out).toMatch(keyText);
-    const keyPub = (await openssl(["pkey", "-in", `${name}.key`, "-pubout"])).out;
-    expect(keyPub).toContain("BEGIN PUBLIC KEY");
-    expect((await openssl(["x509", "-in", `${name}.pem`, "-noout", "-pubkey"])).out).toBe(keyPub);
+      // The key in the file is the certificate's key, of the type asked for.
+      fs.writeFileSync(path.join(tmp, `${name}.key`), info.out.match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n/)![0]);
+      fs.writeFileSync(path.join(tmp, `${name}.pem`), cert.certPem!);
+      expect((await openssl(["pkey", "-in", `${name}.key`, "-noout", "-text"])).out).toMatch(keyText);
+      const keyPub = (await openssl(["pkey", "-in", `${name}.key`, "-pubout"])).out;
+      expect(keyPub).toContain("BEGIN PUBLIC KEY");
+      expect((await openssl(["x509", "-in", `${name}.pem`, "-noout", "-pubkey"])).out).toBe(keyPub);
 
-    const certsOnly = await openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nokeys"]);
-    expect(certsOnly.code).toBe(0);
-    expect(certsOnly.out.match(/BEGIN CERTIFICATE/g)).toHaveLength(4);
-    expect(certsOnly.out).not.toContain("PRIVATE KEY");
-    const wrong = await openssl(["pkcs12", "-in", p12, "-passin", "pass:wrong horse", "-nokeys"]);
-    expect(wrong.code).not.toBe(0);
-    expect(wrong.out).toMatch(/mac verify error/i);
+      const certsOnly = await openssl(["pkcs12", "-in", p12, "-passin", "pass:correct horse", "-nokeys"]);
+      expect(certsOnly.code).toBe(0);
+      expect(certsOnly.out.match(/BEGIN CERTIFICATE/g)).toHaveLength(4);
+      expect(certsOnly.out).not.toContain("PRIVATE KEY");
+      const wrong = await openssl(["pkcs12", "-in", p12, "-passin", "pass:wrong horse", "-nokeys"]);
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.out).toMatch(/mac verify error/i);
 
-    // While a request waits, the key is kept as encrypted PKCS#8 that openssl opens with the passphrase only.
-    fs.writeFileSync(path.join(tmp, `${name}.enc.pem`), encryptedKeyPem(key, "correct horse"));
-    expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:correct horse", "-pubout"])).out).toBe(keyPub);
-    expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:wrong horse", "-noout"])).code).not.toBe(0);
-  });
+      // While a request waits, the key is kept as encrypted PKCS#8 that openssl opens with the passphrase only.
+      fs.writeFileSync(path.join(tmp, `${name}.enc.pem`), encryptedKeyPem(key, "correct horse"));
+      expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:correct horse", "-pubout"])).out).toBe(keyPub);
+      expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:wrong horse", "-noout"])).code).not.toBe(0);
+    },
+  );
 
   it("an RSA key is refused by the ECDSA-only CA with a plain message", async () => {
     const key = await generateKey({ type: "rsa", bits: 2048 });
     const csrPem = await createCsrPem(key, "rsa.acme.example.com", []);
     const ca = (await getCa(db(), { name: "ec-host" }))!;
-    await expect(createRequest(db(), { ca, org, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 30 })).rejects.toThrow(/RSA 2048, which is too weak or not accepted here.*ECDSA P-256 or ECDSA P-384/);
+    await expect(createRequest(db(), { ca, org, user: { id: null as unknown as string, email: null }, csrPem, validityDays: 30 })).rejects.toThrow(
+      /RSA 2048, which is too weak or not accepted here.*ECDSA P-256 or ECDSA P-384/,
+    );
   });
 });

@@ -15,9 +15,12 @@ export type BrowserKey = { keys: CryptoKeyPair; signingAlgorithm: EcdsaParams | 
 
 export async function generateKey(choice: KeyChoice): Promise<BrowserKey> {
   const [params, signingAlgorithm] =
-    choice.type === "ec"
-      ? [{ name: "ECDSA", namedCurve: choice.curve }, { name: "ECDSA", hash: choice.curve === "P-256" ? "SHA-256" : "SHA-384" }]
-      : [{ name: "RSASSA-PKCS1-v1_5", modulusLength: choice.bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }];
+    choice.type === "ec" ?
+      [
+        { name: "ECDSA", namedCurve: choice.curve },
+        { name: "ECDSA", hash: choice.curve === "P-256" ? "SHA-256" : "SHA-384" },
+      ]
+    : [{ name: "RSASSA-PKCS1-v1_5", modulusLength: choice.bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }];
   const keys = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
   return { keys, signingAlgorithm, pkcs8 };
@@ -62,7 +65,12 @@ function encryptKey(key: BrowserKey, passphrase: string) {
  * key type, copied as DER), protected by the passphrase. Returns the DER bytes.
  */
 export function pkcs12(key: BrowserKey, certPem: string, chainPem: string | null, passphrase: string, friendlyName: string): Uint8Array {
-  const certs = [certPem, chainPem ?? ""].flatMap((pem) => forge.pem.decode(pem).filter((b) => b.type === "CERTIFICATE").map((b) => b.body));
+  const certs = [certPem, chainPem ?? ""].flatMap((pem) =>
+    forge.pem
+      .decode(pem)
+      .filter((b) => b.type === "CERTIFICATE")
+      .map((b) => b.body),
+  );
   const localKeyId = forge.md.sha1.create().update(certs[0]).digest().getBytes();
   const attrs = set(
     seq(oid("localKeyId"), set(octets(localKeyId))),

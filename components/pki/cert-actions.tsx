@@ -16,7 +16,15 @@ const reasons = [
 ] as const;
 
 /** Downloads, approve/reject for approvers, revoke with an RFC 5280 reason. */
-export function CertActions(props: { slug: string; id: string; name: string; certPem: string | null; chainPem: string | null; canApprove: boolean; canRevoke: boolean }) {
+export function CertActions(props: {
+  slug: string;
+  id: string;
+  name: string;
+  certPem: string | null;
+  chainPem: string | null;
+  canApprove: boolean;
+  canRevoke: boolean;
+}) {
   const router = useRouter();
   const refresh = { onSuccess: () => router.refresh() };
   const approve = trpc.pki.approve.useMutation(refresh);
@@ -74,7 +82,8 @@ export function CertActions(props: { slug: string; id: string; name: string; cer
             className="space-y-2"
             onSubmit={(e) => {
               e.preventDefault();
-              if (window.confirm(`Revoke ${props.name}? Clients checking CRL or OCSP will refuse it from now on.`)) revoke.mutate({ slug: props.slug, id: props.id, reason: revokeReason });
+              if (window.confirm(`Revoke ${props.name}? Clients checking CRL or OCSP will refuse it from now on.`))
+                revoke.mutate({ slug: props.slug, id: props.id, reason: revokeReason });
             }}
           >
             <h3 className="font-semibold">Revoke</h3>

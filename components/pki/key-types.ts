@@ -7,8 +7,12 @@ const rsaSizes = [2048, 3072, 4096];
 /** What the browser can make that a sub-CA policy accepts: its ECDSA curves first, then RSA sizes. */
 export function keyOptions(policy: { rsaMinBits: number; ecCurves: ("P-256" | "P-384")[] }): KeyOption[] {
   return [
-    ...(["P-256", "P-384"] as const).filter((c) => policy.ecCurves.includes(c)).map((curve) => ({ value: `ec:${curve}`, label: `ECDSA ${curve}`, choice: { type: "ec", curve } as KeyChoice })),
-    ...rsaSizes.filter((b) => b >= policy.rsaMinBits).map((bits) => ({ value: `rsa:${bits}`, label: `RSA ${bits}`, choice: { type: "rsa", bits } as KeyChoice })),
+    ...(["P-256", "P-384"] as const)
+      .filter((c) => policy.ecCurves.includes(c))
+      .map((curve) => ({ value: `ec:${curve}`, label: `ECDSA ${curve}`, choice: { type: "ec", curve } as KeyChoice })),
+    ...rsaSizes
+      .filter((b) => b >= policy.rsaMinBits)
+      .map((bits) => ({ value: `rsa:${bits}`, label: `RSA ${bits}`, choice: { type: "rsa", bits } as KeyChoice })),
   ];
 }
 
@@ -20,6 +24,11 @@ export function parseSans(text: string): SanInput[] {
     .split(/[\s,;]+/)
     .map((s) => s.trim())
     .filter(Boolean)
-    .map((value) => ({ type: value.includes("@") ? "email" : /^[0-9.]+$|:/.test(value) ? "ip" : "dns", value }));
+    .map((value) => ({
+      type:
+        value.includes("@") ? "email"
+        : /^[0-9.]+$|:/.test(value) ? "ip"
+        : "dns",
+      value,
+    }));
 }
-

@@ -13,14 +13,28 @@ const options = {
   extKeyUsage: ["serverAuth", "clientAuth", "emailProtection", "codeSigning"],
 } as const;
 
-function Checks<K extends keyof typeof options>({ name, label, value, onChange }: { name: K; label: string; value: readonly string[]; onChange: (v: CaPolicy[K]) => void }) {
+function Checks<K extends keyof typeof options>({
+  name,
+  label,
+  value,
+  onChange,
+}: {
+  name: K;
+  label: string;
+  value: readonly string[];
+  onChange: (v: CaPolicy[K]) => void;
+}) {
   return (
     <fieldset>
       <legend className="text-sm font-medium">{label}</legend>
       <div className="mt-1 flex flex-wrap gap-3">
         {options[name].map((o) => (
           <label key={o} className="flex items-center gap-1 text-sm">
-            <input type="checkbox" checked={value.includes(o)} onChange={(e) => onChange(options[name].filter((x) => (x === o ? e.target.checked : value.includes(x))) as unknown as CaPolicy[K])} />
+            <input
+              type="checkbox"
+              checked={value.includes(o)}
+              onChange={(e) => onChange(options[name].filter((x) => (x === o ? e.target.checked : value.includes(x))) as unknown as CaPolicy[K])}
+            />
             {o}
           </label>
         ))}
@@ -36,7 +50,10 @@ export function PolicyForm({ caId, name, policy }: { caId: string; name: string;
   const [domains, setDomains] = useState(policy.sanDomains.join(", "));
   const save = trpc.pki.updatePolicy.useMutation({ onSuccess: () => router.refresh() });
   const errs = fieldErrors(save.error);
-  const set = <K extends keyof CaPolicy>(k: K) => (v: CaPolicy[K]) => setP((cur) => ({ ...cur, [k]: v }));
+  const set =
+    <K extends keyof CaPolicy>(k: K) =>
+    (v: CaPolicy[K]) =>
+      setP((cur) => ({ ...cur, [k]: v }));
   return (
     <form
       aria-label={`Policy of ${name}`}
@@ -56,11 +73,27 @@ export function PolicyForm({ caId, name, policy }: { caId: string; name: string;
         <input id={`${name}-domains`} className={inputClass} value={domains} onChange={(e) => setDomains(e.target.value)} />
       </Field>
       <Field id={`${name}-rsa`} label="Smallest RSA key (bits)">
-        <input id={`${name}-rsa`} type="number" min={2048} step={1024} className={inputClass} value={p.rsaMinBits} onChange={(e) => set("rsaMinBits")(Number(e.target.value))} />
+        <input
+          id={`${name}-rsa`}
+          type="number"
+          min={2048}
+          step={1024}
+          className={inputClass}
+          value={p.rsaMinBits}
+          onChange={(e) => set("rsaMinBits")(Number(e.target.value))}
+        />
       </Field>
       <Checks name="ecCurves" label="Accepted ECDSA curves" value={p.ecCurves} onChange={set("ecCurves")} />
       <Field id={`${name}-days`} label="Longest validity (days)">
-        <input id={`${name}-days`} type="number" min={1} max={3650} className={inputClass} value={p.maxValidityDays} onChange={(e) => set("maxValidityDays")(Number(e.target.value))} />
+        <input
+          id={`${name}-days`}
+          type="number"
+          min={1}
+          max={3650}
+          className={inputClass}
+          value={p.maxValidityDays}
+          onChange={(e) => set("maxValidityDays")(Number(e.target.value))}
+        />
       </Field>
       <Checks name="keyUsage" label="Key usage" value={p.keyUsage} onChange={set("keyUsage")} />
       <Checks name="extKeyUsage" label="Extended key usage" value={p.extKeyUsage} onChange={set("extKeyUsage")} />
@@ -81,8 +114,8 @@ export function PolicyForm({ caId, name, policy }: { caId: string; name: string;
       <label className="flex items-start gap-2 text-sm">
         <input type="checkbox" className="mt-1" checked={!!p.ocspNonce} onChange={(e) => set("ocspNonce")(e.target.checked)} />
         <span>
-          Answer OCSP requests that carry a nonce with a freshly signed response echoing it (RFC 8954). Off: every client gets the pre-signed
-          answer (RFC 5019), which is faster and what browsers and <code>openssl ocsp -no_nonce</code> expect.
+          Answer OCSP requests that carry a nonce with a freshly signed response echoing it (RFC 8954). Off: every client gets the pre-signed answer (RFC 5019),
+          which is faster and what browsers and <code>openssl ocsp -no_nonce</code> expect.
         </span>
       </label>
       <Button type="submit" disabled={save.isPending}>

@@ -37,7 +37,10 @@ export function PuppetAgentActions({ slug, certname, state }: { slug?: string; c
             type="button"
             variant="danger"
             disabled={busy}
-            onClick={() => window.confirm(`Revoke the certificate of ${certname}? The agent can no longer talk to puppet.`) && revoke.mutate({ slug, certname, reason: "cessationOfOperation" })}
+            onClick={() =>
+              window.confirm(`Revoke the certificate of ${certname}? The agent can no longer talk to puppet.`) &&
+              revoke.mutate({ slug, certname, reason: "cessationOfOperation" })
+            }
           >
             Revoke
           </Button>

@@ -28,22 +28,26 @@ export async function PuppetAgents({ slug, path, searchParams }: { slug?: string
           Puppet agents
         </h2>
         <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
-          {slug
-            ? `Agents whose certname lies in ${list.domains.join(", ") || "your organization's domains"}. Requests without a token wait here until you sign them.`
-            : "Every agent of the puppet sub-CA. Requests without a token wait here until a leader of the organization owning the name, or an administrator, signs them."}
+          {slug ?
+            `Agents whose certname lies in ${list.domains.join(", ") || "your organization's domains"}. Requests without a token wait here until you sign them.`
+          : "Every agent of the puppet sub-CA. Requests without a token wait here until a leader of the organization owning the name, or an administrator, signs them."
+          }
         </p>
         <nav aria-label="Filter by state" className="mb-2 flex flex-wrap gap-3 text-sm">
           {[undefined, ...states].map((s) => (
-            <Link key={s ?? "all"} href={hrefWith(path, { state: s, q })} className={s === state ? "font-semibold underline" : "text-brand-600 hover:underline"}>
+            <Link
+              key={s ?? "all"}
+              href={hrefWith(path, { state: s, q })}
+              className={s === state ? "font-semibold underline" : "text-brand-600 hover:underline"}
+            >
               {s ?? "all"}
             </Link>
           ))}
         </nav>
         <SearchBox path={path} q={q} label="Search agents" placeholder="Certname" hidden={{ state }} />
-        {list.agents.length === 0 ? (
+        {list.agents.length === 0 ?
           <EmptyState title="No agents">{q || state ? "Nothing matches this filter." : "No agent has asked for a certificate yet."}</EmptyState>
-        ) : (
-          <Table label="Puppet agents">
+        : <Table label="Puppet agents">
             <thead>
               <tr>
                 <th className={th}>Certname</th>
@@ -95,7 +99,7 @@ export async function PuppetAgents({ slug, path, searchParams }: { slug?: string
               ))}
             </tbody>
           </Table>
-        )}
+        }
         <PageNumberPager page={page} hasMore={page * list.pageSize < list.total} href={(n) => hrefWith(path, { state, q, page: n })} />
       </section>
 

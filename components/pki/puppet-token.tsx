@@ -13,8 +13,9 @@ export function PuppetTokenForm({ slug, domains }: { slug?: string; domains: str
   const [certname, setCertname] = useState("");
   const [days, setDays] = useState(7);
   const create = trpc.pki.puppet.createToken.useMutation({ onSuccess: () => router.refresh() });
-  const hint = slug
-    ? `The agent's certname, usually its FQDN, inside ${domains.length ? domains.join(", ") : "your organization's domains"}.`
+  const hint =
+    slug ?
+      `The agent's certname, usually its FQDN, inside ${domains.length ? domains.join(", ") : "your organization's domains"}.`
     : "The agent's certname, usually its FQDN.";
   return (
     <Card className="p-4">
@@ -50,7 +51,10 @@ export function PuppetTokenForm({ slug, domains }: { slug?: string; domains: str
             <p className="mt-2">
               Put this in <code>{CSR_ATTRIBUTES_PATH}</code> on the host before its first <code>puppet agent</code> run; its certificate is then signed at once:
             </p>
-            <pre aria-label="csr_attributes.yaml" className="mt-2 overflow-x-auto text-xs">{`custom_attributes:\n  1.2.840.113549.1.9.7: "${create.data.token}"\n`}</pre>
+            <pre
+              aria-label="csr_attributes.yaml"
+              className="mt-2 overflow-x-auto text-xs"
+            >{`custom_attributes:\n  1.2.840.113549.1.9.7: "${create.data.token}"\n`}</pre>
             <p className="mt-2 text-xs">
               Trusted facts go under <code>extension_requests:</code> in the same file (e.g. <code>pp_role: web</code>); they are copied into the certificate.
             </p>
@@ -94,7 +98,13 @@ export function PuppetTokens({ slug, tokens }: { slug?: string; tokens: Token[] 
               </td>
               <td className={td}>{formatDate(t.expiresAt)}</td>
               <td className={td}>
-                <Button variant="secondary" type="button" aria-label={`Revoke token for ${t.certname}`} disabled={revoke.isPending} onClick={() => revoke.mutate({ slug, id: t.id })}>
+                <Button
+                  variant="secondary"
+                  type="button"
+                  aria-label={`Revoke token for ${t.certname}`}
+                  disabled={revoke.isPending}
+                  onClick={() => revoke.mutate({ slug, id: t.id })}
+                >
                   Revoke token
                 </Button>
               </td>

@@ -9,7 +9,13 @@ import type { BrowserKey } from "./browser-key";
 import { keyOptions, parseSans } from "./key-types";
 import { download } from "./download";
 
-type CaOption = { id: string; name: string; subjectDn: string; willApprove: string; policy: { kind: string; maxValidityDays: number; sanTypes: string[]; sanDomains: string[]; rsaMinBits: number; ecCurves: ("P-256" | "P-384")[] } };
+type CaOption = {
+  id: string;
+  name: string;
+  subjectDn: string;
+  willApprove: string;
+  policy: { kind: string; maxValidityDays: number; sanTypes: string[]; sanDomains: string[]; rsaMinBits: number; ecCurves: ("P-256" | "P-384")[] };
+};
 type Renewal = { id: string; caId: string; commonName: string; sans: string };
 
 /**
@@ -107,7 +113,14 @@ export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas
           Request sent; it waits for approval {ca?.willApprove}.{" "}
           {key && (
             <>
-              Keep your private key: <Button type="button" variant="secondary" onClick={() => void import("./browser-key").then((c) => download(`${commonName.trim() || "key"}.key.pem`, c.encryptedKeyPem(key, passphrase)))}>Download encrypted private key</Button>
+              Keep your private key:{" "}
+              <Button
+                type="button"
+                variant="secondary"
+                onClick={() => void import("./browser-key").then((c) => download(`${commonName.trim() || "key"}.key.pem`, c.encryptedKeyPem(key, passphrase)))}
+              >
+                Download encrypted private key
+              </Button>
             </>
           )}
         </Alert>
@@ -123,37 +136,39 @@ export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas
       </Field>
       {ca && ca.policy.kind === "user" && (
         <p className="text-sm text-gray-600 dark:text-gray-400">
-          {myEmail ? (
+          {myEmail ?
             <>
-              Allowed name: your own e-mail address, <strong>{myEmail}</strong> (added for you when the request names none); at most {ca.policy.maxValidityDays} days.
+              Allowed name: your own e-mail address, <strong>{myEmail}</strong> (added for you when the request names none); at most {ca.policy.maxValidityDays}{" "}
+              days.
             </>
-          ) : (
-            <>
+          : <>
               A user certificate may carry only your own e-mail address, and your profile has none:{" "}
               <Link href="/settings" className="text-brand-600 underline">
                 set it in Settings
               </Link>{" "}
               to have it in the certificate; at most {ca.policy.maxValidityDays} days.
             </>
-          )}
+          }
         </p>
       )}
       {ca && ca.policy.kind !== "user" && (
         <p className="text-sm text-gray-600 dark:text-gray-400">
           Allowed names: {ca.policy.sanTypes.join(", ") || "none"}
-          {ca.policy.sanDomains.length > 0 && <> within {ca.policy.sanDomains.map((d) => d.replaceAll("{org}", slug)).join(", ")}</>}; at most {ca.policy.maxValidityDays} days.
+          {ca.policy.sanDomains.length > 0 && <> within {ca.policy.sanDomains.map((d) => d.replaceAll("{org}", slug)).join(", ")}</>}; at most{" "}
+          {ca.policy.maxValidityDays} days.
         </p>
       )}
       <fieldset className="space-y-1">
         <legend className="text-sm font-medium">Key</legend>
         <label className="flex items-center gap-2 text-sm">
-          <input type="radio" name="mode" checked={mode === "browser"} onChange={() => setMode("browser")} /> Generate the key in my browser (it never leaves this computer)
+          <input type="radio" name="mode" checked={mode === "browser"} onChange={() => setMode("browser")} /> Generate the key in my browser (it never leaves
+          this computer)
         </label>
         <label className="flex items-center gap-2 text-sm">
           <input type="radio" name="mode" checked={mode === "csr"} onChange={() => setMode("csr")} /> I have a certificate signing request (CSR)
         </label>
       </fieldset>
-      {mode === "browser" ? (
+      {mode === "browser" ?
         <>
           <Field id="req-cn" label="Common name" hint="The host name (www.example.com) or, for a personal certificate, your name.">
             <input id="req-cn" className={inputClass} value={commonName} disabled={!!renewal} onChange={(e) => setCommonName(e.target.value)} />
@@ -161,7 +176,15 @@ export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas
           <Field id="req-sans" label="Other names (optional)" hint="Host names, IP addresses or e-mail addresses, separated by commas.">
             <input id="req-sans" className={inputClass} value={sans} onChange={(e) => setSans(e.target.value)} />
           </Field>
-          <Field id="req-key" label="Key type" hint={keyTypes.length ? "The types this certificate authority accepts. ECDSA keys are small and fast; choose RSA for old software." : "This certificate authority accepts no key your browser can make: paste a CSR instead."}>
+          <Field
+            id="req-key"
+            label="Key type"
+            hint={
+              keyTypes.length ?
+                "The types this certificate authority accepts. ECDSA keys are small and fast; choose RSA for old software."
+              : "This certificate authority accepts no key your browser can make: paste a CSR instead."
+            }
+          >
             <select id="req-key" className={inputClass} value={keyChoice?.value ?? ""} onChange={(e) => setKeyType(e.target.value)}>
               {keyTypes.map((o) => (
                 <option key={o.value} value={o.value}>
@@ -170,24 +193,65 @@ export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas
               ))}
             </select>
           </Field>
-          <Field id="req-pass" label="Passphrase for the downloaded file" hint="At least 8 characters. You need it to import the PKCS#12 file; Rookery never sees it.">
-            <input id="req-pass" type="password" autoComplete="new-password" className={inputClass} value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+          <Field
+            id="req-pass"
+            label="Passphrase for the downloaded file"
+            hint="At least 8 characters. You need it to import the PKCS#12 file; Rookery never sees it."
+          >
+            <input
+              id="req-pass"
+              type="password"
+              autoComplete="new-password"
+              className={inputClass}
+              value={passphrase}
+              onChange={(e) => setPassphrase(e.target.value)}
+            />
           </Field>
           <Field id="req-pass2" label="Repeat the passphrase">
-            <input id="req-pass2" type="password" autoComplete="new-password" className={inputClass} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+            <input
+              id="req-pass2"
+              type="password"
+              autoComplete="new-password"
+              className={inputClass}
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
           </Field>
         </>
-      ) : (
-        <Field id="req-csr" label="Certificate signing request (PEM)" error={errs.csr ?? errs.csrPem} hint="e.g. from: openssl req -new -newkey rsa:3072 -nodes -keyout my.key -subj /CN=www.example.com -out my.csr">
-          <textarea id="req-csr" rows={8} className={`${inputClass} font-mono text-xs`} value={csrPem} onChange={(e) => setCsrPem(e.target.value)} placeholder="-----BEGIN CERTIFICATE REQUEST-----" />
+      : <Field
+          id="req-csr"
+          label="Certificate signing request (PEM)"
+          error={errs.csr ?? errs.csrPem}
+          hint="e.g. from: openssl req -new -newkey rsa:3072 -nodes -keyout my.key -subj /CN=www.example.com -out my.csr"
+        >
+          <textarea
+            id="req-csr"
+            rows={8}
+            className={`${inputClass} font-mono text-xs`}
+            value={csrPem}
+            onChange={(e) => setCsrPem(e.target.value)}
+            placeholder="-----BEGIN CERTIFICATE REQUEST-----"
+          />
         </Field>
-      )}
+      }
       {mode === "browser" && errs.csr && <Alert>{errs.csr}</Alert>}
       <Field id="req-days" label="Valid for (days)" error={errs.validityDays}>
-        <input id="req-days" type="number" min={1} max={ca?.policy.maxValidityDays} className={inputClass} value={validityDays} onChange={(e) => setValidityDays(Number(e.target.value))} />
+        <input
+          id="req-days"
+          type="number"
+          min={1}
+          max={ca?.policy.maxValidityDays}
+          className={inputClass}
+          value={validityDays}
+          onChange={(e) => setValidityDays(Number(e.target.value))}
+        />
       </Field>
       <Button type="submit" disabled={busy || request.isPending}>
-        {busy || request.isPending ? "Working…" : renewal ? "Request renewal" : "Request certificate"}
+        {busy || request.isPending ?
+          "Working…"
+        : renewal ?
+          "Request renewal"
+        : "Request certificate"}
       </Button>
     </form>
   );

@@ -36,7 +36,12 @@ export function NewRelease({ slug, name, plan }: { slug: string; name: string; p
 
   if (!open)
     return (
-      <Button variant={plan.kind === "hotfix" ? "secondary" : "primary"} onClick={() => setOpen(true)} disabled={!ready} title={ready ? undefined : `Needs ${plan.base} and master branches`}>
+      <Button
+        variant={plan.kind === "hotfix" ? "secondary" : "primary"}
+        onClick={() => setOpen(true)}
+        disabled={!ready}
+        title={ready ? undefined : `Needs ${plan.base} and master branches`}
+      >
         {label}
       </Button>
     );
@@ -51,8 +56,12 @@ export function NewRelease({ slug, name, plan }: { slug: string; name: string; p
     >
       <h3 className="font-semibold">{label}</h3>
       <p className="text-sm text-gray-600 dark:text-gray-400">
-        Last release: <strong>{plan.latest ?? "none yet"}</strong>. Rookery creates <code>{plan.kind}/{version || "vX.Y.Z"}</code> from <code>{plan.base}</code>, adds the
-        CHANGELOG entry and opens the merge request into <code>master</code>. Merging it tags the version and brings it back into <code>develop</code>.
+        Last release: <strong>{plan.latest ?? "none yet"}</strong>. Rookery creates{" "}
+        <code>
+          {plan.kind}/{version || "vX.Y.Z"}
+        </code>{" "}
+        from <code>{plan.base}</code>, adds the CHANGELOG entry and opens the merge request into <code>master</code>. Merging it tags the version and brings it
+        back into <code>develop</code>.
       </p>
       <fieldset>
         <legend className="mb-1 text-sm font-medium">Version</legend>
@@ -71,24 +80,35 @@ export function NewRelease({ slug, name, plan }: { slug: string; name: string; p
       </fieldset>
       {bump === "custom" && (
         <Field id="release-version" label="Version" hint="vX.Y.Z, higher than the last release" error={errors.version}>
-          <input id="release-version" className={`${inputClass} w-40 font-mono`} value={custom} onChange={(e) => setCustom(e.target.value)} placeholder="v2.0.0" />
+          <input
+            id="release-version"
+            className={`${inputClass} w-40 font-mono`}
+            value={custom}
+            onChange={(e) => setCustom(e.target.value)}
+            placeholder="v2.0.0"
+          />
         </Field>
       )}
       {bump !== "custom" && errors.version && <Alert>{errors.version}</Alert>}
       {plan.kind === "release" && (
         <div>
-          <p className="mb-1 text-sm font-medium">Merged since {plan.latest ?? "the beginning"} ({plan.merged.length})</p>
-          {plan.merged.length === 0 ? (
+          <p className="mb-1 text-sm font-medium">
+            Merged since {plan.latest ?? "the beginning"} ({plan.merged.length})
+          </p>
+          {plan.merged.length === 0 ?
             <p className="text-sm text-gray-500">No merge requests were merged into develop since the last release.</p>
-          ) : (
-            <ul aria-label="Merged merge requests" className="list-disc pl-5 text-sm">
+          : <ul aria-label="Merged merge requests" className="list-disc pl-5 text-sm">
               {plan.merged.map((m) => (
                 <li key={m.number}>
-                  {m.title} <span className="text-gray-500">!{m.number}{m.author || m.username ? `, ${m.author || m.username}` : ""}</span>
+                  {m.title}{" "}
+                  <span className="text-gray-500">
+                    !{m.number}
+                    {m.author || m.username ? `, ${m.author || m.username}` : ""}
+                  </span>
                 </li>
               ))}
             </ul>
-          )}
+          }
         </div>
       )}
       {formError(start.error) && !errors.version && <Alert>{formError(start.error)}</Alert>}

@@ -23,25 +23,26 @@ export async function FileEditorPage({ slug, name, rest, mode }: { slug: string;
         </Link>{" "}
         <span className="font-normal text-gray-500">· {mode === "edit" ? "Edit file" : "New file"}</span>
       </h2>
-      {data.kind === "unsupported" ? (
+      {data.kind === "unsupported" ?
         <Alert tone="info">{data.reason}.</Alert>
-      ) : (
-        <>
-          {mode === "edit" ? (
+      : <>
+          {mode === "edit" ?
             <p className="text-sm text-gray-600 dark:text-gray-400">
               Editing{" "}
-              <Link href={`${base}/blob/${encodeSegments(data.branch)}/${encodeSegments(data.path)}`} className="font-mono text-brand-700 hover:underline dark:text-brand-100">
+              <Link
+                href={`${base}/blob/${encodeSegments(data.branch)}/${encodeSegments(data.path)}`}
+                className="font-mono text-brand-700 hover:underline dark:text-brand-100"
+              >
                 {data.path}
               </Link>{" "}
               on <span className="font-mono">{data.branch}</span> (at {data.headSha.slice(0, 8)}).
               {(data.path.startsWith("hieradata/") || data.path === "Puppetfile" || data.path === "hiera.yaml") &&
                 " It is checked before it is committed: YAML must parse, and a Puppetfile must be valid r10k syntax."}
             </p>
-          ) : (
-            <p className="text-sm text-gray-600 dark:text-gray-400">
+          : <p className="text-sm text-gray-600 dark:text-gray-400">
               Adding a file on <span className="font-mono">{data.branch}</span>. Files under <code>hieradata/</code> must be valid YAML.
             </p>
-          )}
+          }
           <FileEditor
             slug={slug}
             name={name}
@@ -57,7 +58,7 @@ export async function FileEditorPage({ slug, name, rest, mode }: { slug: string;
             signoffAs={data.signoffAs}
           />
         </>
-      )}
+      }
     </div>
   );
 }

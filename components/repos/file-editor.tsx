@@ -42,7 +42,11 @@ export function FileEditor(props: Props) {
   const commit = trpc.repoAdmin.commit.useMutation({
     // The file view of the branch the commit went to, or (asked for) a merge request from it into this branch.
     onSuccess: (r) =>
-      router.push(startMr && r.branch !== branch ? newMrUrl(slug, name, r.branch, branch) : `/orgs/${slug}/repos/${encodeURIComponent(name)}/blob/${encode(r.branch)}/${encode(r.path)}`),
+      router.push(
+        startMr && r.branch !== branch ?
+          newMrUrl(slug, name, r.branch, branch)
+        : `/orgs/${slug}/repos/${encodeURIComponent(name)}/blob/${encode(r.branch)}/${encode(r.path)}`,
+      ),
   });
   const errs = fieldErrors(commit.error);
   const targetError = errs.target ?? errs.featureName;
@@ -60,11 +64,9 @@ export function FileEditor(props: Props) {
       isNew: mode === "new",
       signoff,
       target:
-        target === "current"
-          ? { kind: "current" }
-          : target === "new-feature"
-            ? { kind: "new-feature", name: featureName }
-            : { kind: "existing-feature", branch: existing, expectedSha: chosen?.sha ?? "" },
+        target === "current" ? { kind: "current" }
+        : target === "new-feature" ? { kind: "new-feature", name: featureName }
+        : { kind: "existing-feature", branch: existing, expectedSha: chosen?.sha ?? "" },
     });
   };
 
@@ -78,13 +80,11 @@ export function FileEditor(props: Props) {
       }}
     >
       {formError(commit.error) && <Alert>{formError(commit.error)}</Alert>}
-      {mode === "new" ? (
+      {mode === "new" ?
         <Field id="file-path" label="File path" error={errs.path} hint={`Relative to the top of the repository, on ${branch}.`}>
           <input id="file-path" className={`${inputClass} font-mono`} value={path} autoFocus onChange={(e) => setPath(e.target.value)} />
         </Field>
-      ) : (
-        errs.path && <Alert>{errs.path}</Alert>
-      )}
+      : errs.path && <Alert>{errs.path}</Alert>}
       <Field id="file-content" label="File content" error={undefined}>
         <textarea
           id="file-content"
@@ -98,7 +98,11 @@ export function FileEditor(props: Props) {
         />
       </Field>
       {errs.content && (
-        <div id="file-content-problems" role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+        <div
+          id="file-content-problems"
+          role="alert"
+          className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+        >
           <p className="font-medium">This file was not committed:</p>
           <pre className="mt-1 whitespace-pre-wrap font-mono text-xs">{errs.content}</pre>
         </div>

@@ -47,7 +47,13 @@ export function FlowButtons({ slug, name, suggestions }: { slug: string; name: s
     <div className="space-y-3">
       <div role="group" aria-label="git-flow" className="flex flex-wrap gap-2">
         {(Object.keys(meta) as Kind[]).map((k) => (
-          <Button key={k} variant="secondary" disabled={!suggestions.bases[meta[k].base]} title={suggestions.bases[meta[k].base] ? undefined : `Needs a ${meta[k].base} branch`} onClick={() => open(k)}>
+          <Button
+            key={k}
+            variant="secondary"
+            disabled={!suggestions.bases[meta[k].base]}
+            title={suggestions.bases[meta[k].base] ? undefined : `Needs a ${meta[k].base} branch`}
+            onClick={() => open(k)}
+          >
             {meta[k].button}
           </Button>
         ))}

@@ -29,7 +29,12 @@ export function NewRepoForm({ slug }: { slug: string }) {
         <input id="repo-description" className={inputClass} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
       </Field>
       <Field id="repo-default-branch" label="Default branch" error={errs.defaultBranch} hint="git-flow: develop, with master for releases.">
-        <input id="repo-default-branch" className={inputClass} value={form.defaultBranch} onChange={(e) => setForm({ ...form, defaultBranch: e.target.value })} />
+        <input
+          id="repo-default-branch"
+          className={inputClass}
+          value={form.defaultBranch}
+          onChange={(e) => setForm({ ...form, defaultBranch: e.target.value })}
+        />
       </Field>
       <div className="flex items-start gap-2">
         <input

@@ -90,10 +90,9 @@ export function ProtectionEditor({ slug, name, rules }: { slug: string; name: st
   const errs = fieldErrors(add.error);
   return (
     <div className="space-y-4">
-      {rules.length === 0 ? (
+      {rules.length === 0 ?
         <Alert tone="warning">No branch is protected: every developer can push, force-push and delete any branch. Add rules below.</Alert>
-      ) : (
-        <Table label="Protected branches">
+      : <Table label="Protected branches">
           <thead>
             <tr>
               <th className={th}>Branch or pattern</th>
@@ -111,7 +110,7 @@ export function ProtectionEditor({ slug, name, rules }: { slug: string; name: st
             ))}
           </tbody>
         </Table>
-      )}
+      }
       <form
         aria-label="Add protection rule"
         className="flex flex-wrap items-end gap-3"
@@ -122,7 +121,12 @@ export function ProtectionEditor({ slug, name, rules }: { slug: string; name: st
       >
         <div className="w-64">
           <Field id="rule-pattern" label="Branch or pattern" error={errs.pattern}>
-            <input id="rule-pattern" className={`${inputClass} font-mono`} value={rule.pattern} onChange={(e) => setRule({ ...rule, pattern: e.target.value })} />
+            <input
+              id="rule-pattern"
+              className={`${inputClass} font-mono`}
+              value={rule.pattern}
+              onChange={(e) => setRule({ ...rule, pattern: e.target.value })}
+            />
           </Field>
         </div>
         <Field id="rule-access" label="Allowed to push">

@@ -12,7 +12,9 @@ export async function RepoActions({ slug, name, defaultRef }: { slug: string; na
       {archived && <Alert tone="warning">This repository is archived: it can be cloned and browsed, but pushes and edits are refused.</Alert>}
       {(canWrite || canAdmin) && (
         <div className="flex flex-wrap items-start justify-between gap-3">
-          {canWrite ? <FlowButtons slug={slug} name={name} suggestions={suggestions} /> : <span />}
+          {canWrite ?
+            <FlowButtons slug={slug} name={name} suggestions={suggestions} />
+          : <span />}
           <div className="flex gap-2">
             {canWrite && defaultRef && (
               <Link href={`${base}/new/${defaultRef.split("/").map(encodeURIComponent).join("/")}`} className={buttonClass.secondary}>

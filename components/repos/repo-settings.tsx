@@ -7,7 +7,13 @@ import { Alert, Button, Field, inputClass } from "@/components/ui";
 
 type Props = { slug: string; name: string };
 
-export function GeneralSettings({ slug, name, description, defaultBranch, branches }: Props & { description: string; defaultBranch: string; branches: string[] }) {
+export function GeneralSettings({
+  slug,
+  name,
+  description,
+  defaultBranch,
+  branches,
+}: Props & { description: string; defaultBranch: string; branches: string[] }) {
   const router = useRouter();
   const [form, setForm] = useState({ description, defaultBranch });
   const [saved, setSaved] = useState(false);
@@ -35,17 +41,26 @@ export function GeneralSettings({ slug, name, description, defaultBranch, branch
         <input id="settings-description" className={inputClass} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
       </Field>
       <Field id="settings-default-branch" label="Default branch" error={errs.defaultBranch} hint="What the repository page shows and clones check out.">
-        {branches.length ? (
-          <select id="settings-default-branch" className={inputClass} value={form.defaultBranch} onChange={(e) => setForm({ ...form, defaultBranch: e.target.value })}>
+        {branches.length ?
+          <select
+            id="settings-default-branch"
+            className={inputClass}
+            value={form.defaultBranch}
+            onChange={(e) => setForm({ ...form, defaultBranch: e.target.value })}
+          >
             {choices.map((b) => (
               <option key={b} value={b}>
                 {b}
               </option>
             ))}
           </select>
-        ) : (
-          <input id="settings-default-branch" className={inputClass} value={form.defaultBranch} onChange={(e) => setForm({ ...form, defaultBranch: e.target.value })} />
-        )}
+        : <input
+            id="settings-default-branch"
+            className={inputClass}
+            value={form.defaultBranch}
+            onChange={(e) => setForm({ ...form, defaultBranch: e.target.value })}
+          />
+        }
       </Field>
       <Button type="submit" disabled={update.isPending}>
         Save changes
@@ -74,7 +89,12 @@ export function RenameRepo({ slug, name }: Props) {
       }}
     >
       {formError(rename.error) && <Alert>{formError(rename.error)}</Alert>}
-      <Field id="rename-name" label="New name" error={errs.newName} hint="The clone URL changes: existing clones must update their remote (git remote set-url).">
+      <Field
+        id="rename-name"
+        label="New name"
+        error={errs.newName}
+        hint="The clone URL changes: existing clones must update their remote (git remote set-url)."
+      >
         <input id="rename-name" className={inputClass} value={newName} onChange={(e) => setNewName(e.target.value)} />
       </Field>
       <Button type="submit" variant="secondary" disabled={rename.isPending || newName.trim() === name}>
@@ -91,9 +111,9 @@ export function ArchiveRepo({ slug, name, archived }: Props & { archived: boolea
   return (
     <div className="space-y-2">
       <p className="text-sm text-gray-600 dark:text-gray-400">
-        {archived
-          ? "This repository is archived: it can be cloned, but pushes and edits are refused."
-          : "Archiving makes the repository read-only: it can still be cloned and browsed, but pushes and edits are refused."}
+        {archived ?
+          "This repository is archived: it can be cloned, but pushes and edits are refused."
+        : "Archiving makes the repository read-only: it can still be cloned and browsed, but pushes and edits are refused."}
       </p>
       {error && <Alert>{error}</Alert>}
       <Button variant="secondary" disabled={set.isPending} onClick={() => set.mutate({ slug, name, archived: !archived })}>

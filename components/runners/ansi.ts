@@ -57,7 +57,15 @@ export function parseAnsi(line: string, state: Omit<AnsiSpan, "text"> = {}): { s
 
 export type LogItem =
   | { kind: "line"; n: number; attempt: number; spans: AnsiSpan[]; plain: string }
-  | { kind: "section"; name: string; attempt: number; start: number; end: number | null; header: LogItem & { kind: "line" }; lines: (LogItem & { kind: "line" })[] }
+  | {
+      kind: "section";
+      name: string;
+      attempt: number;
+      start: number;
+      end: number | null;
+      header: LogItem & { kind: "line" };
+      lines: (LogItem & { kind: "line" })[];
+    }
   | { kind: "attempt"; attempt: number };
 
 // eslint-disable-next-line no-control-regex

@@ -9,13 +9,11 @@ function Spans({ spans }: { spans: AnsiSpan[] }) {
   return (
     <>
       {spans.map((s, i) =>
-        s.fg || s.bg || s.bold ? (
+        s.fg || s.bg || s.bold ?
           <span key={i} style={{ color: s.fg, backgroundColor: s.bg, fontWeight: s.bold ? 700 : undefined }}>
             {s.text}
           </span>
-        ) : (
-          s.text
-        ),
+        : s.text,
       )}
     </>
   );
@@ -108,7 +106,17 @@ export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
 
   const q = query.trim().toLowerCase();
   const hit = (l: LogItem & { kind: "line" }) => q !== "" && l.plain.toLowerCase().includes(q);
-  const hits = q ? items.reduce((n, it) => n + (it.kind === "line" ? +hit(it) : it.kind === "section" ? +hit(it.header) + it.lines.filter(hit).length : 0), 0) : 0;
+  const hits =
+    q ?
+      items.reduce(
+        (n, it) =>
+          n +
+          (it.kind === "line" ? +hit(it)
+          : it.kind === "section" ? +hit(it.header) + it.lines.filter(hit).length
+          : 0),
+        0,
+      )
+    : 0;
 
   return (
     <section aria-label="Job log" className="space-y-2">
@@ -116,26 +124,43 @@ export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
         <label className="flex items-center gap-1">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
-        <input type="search" aria-label="Search the log" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} className={`${inputClass} max-w-xs`} />
-        {q && <span className="text-gray-500">{hits} matching line{hits === 1 ? "" : "s"}</span>}
+        <input
+          type="search"
+          aria-label="Search the log"
+          placeholder="Search the log"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          className={`${inputClass} max-w-xs`}
+        />
+        {q && (
+          <span className="text-gray-500">
+            {hits} matching line{hits === 1 ? "" : "s"}
+          </span>
+        )}
         <a href={`/api/builds/jobs/${jobId}/log/raw`} className="text-brand-600 hover:underline">
           Raw log
         </a>
         <span role="status" className="text-gray-500">
-          {state === "connecting" ? "Connecting…" : state === "streaming" ? (live ? "Live" : "Loading…") : state === "error" ? "Disconnected — reload to retry" : ""}
+          {state === "connecting" ?
+            "Connecting…"
+          : state === "streaming" ?
+            live ?
+              "Live"
+            : "Loading…"
+          : state === "error" ?
+            "Disconnected — reload to retry"
+          : ""}
         </span>
       </div>
       <div data-testid="job-log" className="max-h-[70vh] overflow-auto rounded-md bg-gray-950 p-3 font-mono text-xs leading-5 text-gray-100">
         {items.length === 0 && <div className="text-gray-500">{state === "done" ? "This job wrote no log." : "Waiting for the log…"}</div>}
         {items.map((it, i) =>
-          it.kind === "attempt" ? (
+          it.kind === "attempt" ?
             <div key={`a${it.attempt}`} className="my-1 border-t border-purple-700 pt-1 font-bold text-purple-300">
               Attempt {it.attempt}
             </div>
-          ) : it.kind === "line" ? (
-            <Line key={i} line={it} hit={hit(it)} />
-          ) : (
-            <details key={i} open className="group">
+          : it.kind === "line" ? <Line key={i} line={it} hit={hit(it)} />
+          : <details key={i} open className="group">
               <summary className="flex cursor-pointer list-none items-center">
                 <span className="w-4 text-gray-500 group-open:rotate-90">›</span>
                 <span className="flex-1">
@@ -146,8 +171,7 @@ export function LogView({ jobId, live }: { jobId: string; live: boolean }) {
               {it.lines.map((l) => (
                 <Line key={l.n} line={l} hit={hit(l)} />
               ))}
-            </details>
-          ),
+            </details>,
         )}
         <div ref={bottom} />
       </div>

@@ -46,7 +46,15 @@ export function PipelineGraph({ jobs }: { jobs: Node[] }) {
           const y1 = a.y + H / 2;
           const x2 = b.x;
           const y2 = b.y + H / 2;
-          return <path key={`${n}-${j.name}`} d={`M${x1},${y1} C${x1 + GX / 2},${y1} ${x2 - GX / 2},${y2} ${x2},${y2}`} fill="none" stroke="#9ca3af" strokeWidth={1.5} />;
+          return (
+            <path
+              key={`${n}-${j.name}`}
+              d={`M${x1},${y1} C${x1 + GX / 2},${y1} ${x2 - GX / 2},${y2} ${x2},${y2}`}
+              fill="none"
+              stroke="#9ca3af"
+              strokeWidth={1.5}
+            />
+          );
         }),
       )}
       {jobs.map((j) => {

@@ -46,7 +46,14 @@ export function RunPipelineForm() {
           hint="Each job: name, steps (commands), optional needs, arch, tags, env, artifacts (globs), timeoutSeconds, maxAttempts"
           error={errs.yaml}
         >
-          <textarea id="pipeline-yaml" rows={16} className={`${inputClass} font-mono`} value={yaml} onChange={(e) => setYaml(e.target.value)} spellCheck={false} />
+          <textarea
+            id="pipeline-yaml"
+            rows={16}
+            className={`${inputClass} font-mono`}
+            value={yaml}
+            onChange={(e) => setYaml(e.target.value)}
+            spellCheck={false}
+          />
         </Field>
         {run.error && !errs.yaml && !errs.name && !errs.org && <Alert>{formError(run.error)}</Alert>}
         <Button type="submit" disabled={run.isPending}>

@@ -22,7 +22,10 @@ export function RegistrationTokenForm({ portalUrl }: { portalUrl: string }) {
     <Card className="space-y-4 p-5">
       <h2 className="text-lg font-semibold">Register a runner</h2>
       {created && (
-        <section aria-label="New registration token" className="space-y-2 rounded-lg border border-green-300 bg-green-50 p-4 dark:border-green-800 dark:bg-green-950">
+        <section
+          aria-label="New registration token"
+          className="space-y-2 rounded-lg border border-green-300 bg-green-50 p-4 dark:border-green-800 dark:bg-green-950"
+        >
           <p className="text-sm">Registration token (shown only now):</p>
           <input readOnly aria-label="Registration token" value={created} onFocus={(e) => e.currentTarget.select()} className={`${inputClass} font-mono`} />
           <p className="text-sm">On the build host:</p>
@@ -45,7 +48,13 @@ export function RegistrationTokenForm({ portalUrl }: { portalUrl: string }) {
       >
         <div className="flex-1">
           <Field id="reg-description" label="Where it will be used" error={errs.description}>
-            <input id="reg-description" className={inputClass} value={description} onChange={(e) => setDescription(e.target.value)} placeholder="build hosts in rack 3" />
+            <input
+              id="reg-description"
+              className={inputClass}
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+              placeholder="build hosts in rack 3"
+            />
           </Field>
         </div>
         <Button type="submit" disabled={create.isPending}>
@@ -65,18 +74,23 @@ export function RunnerActions({ id, name, paused }: { id: string; name: string; 
   const [confirm, setConfirm] = useState(false);
   return (
     <div className="flex gap-2">
-      <Button type="button" variant="secondary" disabled={pause.isPending} onClick={() => pause.mutate({ id, paused: !paused })} aria-label={`${paused ? "Resume" : "Pause"} ${name}`}>
+      <Button
+        type="button"
+        variant="secondary"
+        disabled={pause.isPending}
+        onClick={() => pause.mutate({ id, paused: !paused })}
+        aria-label={`${paused ? "Resume" : "Pause"} ${name}`}
+      >
         {paused ? "Resume" : "Pause"}
       </Button>
-      {confirm ? (
+      {confirm ?
         <Button type="button" variant="danger" onClick={() => remove.mutate({ id })} aria-label={`Confirm removing ${name}`}>
           Really remove
         </Button>
-      ) : (
-        <Button type="button" variant="secondary" onClick={() => setConfirm(true)} aria-label={`Remove ${name}`}>
+      : <Button type="button" variant="secondary" onClick={() => setConfirm(true)} aria-label={`Remove ${name}`}>
           Remove
         </Button>
-      )}
+      }
     </div>
   );
 }

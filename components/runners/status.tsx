@@ -23,6 +23,9 @@ export function StatusBadge({ status, stuck }: { status: BuildStatus; stuck?: st
 export function seconds(from: Date | null, to: Date | null) {
   if (!from) return "—";
   const s = Math.max(0, Math.round(((to ?? new Date()).getTime() - from.getTime()) / 1000));
-  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return (
+    s < 60 ? `${s} s`
+    : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s`
+    : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+  );
 }
-

@@ -29,10 +29,23 @@ export function ProfileForm({ displayName, email }: { displayName: string; email
       {formError(update.error) && <Alert>{formError(update.error)}</Alert>}
       {saved && <Alert tone="success">Profile saved.</Alert>}
       <Field id="displayName" label="Name" error={errs.displayName}>
-        <input id="displayName" autoComplete="name" className={inputClass} value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
+        <input
+          id="displayName"
+          autoComplete="name"
+          className={inputClass}
+          value={form.displayName}
+          onChange={(e) => setForm({ ...form, displayName: e.target.value })}
+        />
       </Field>
       <Field id="email" label="Email" error={errs.email} hint="Notification emails go to this address.">
-        <input id="email" type="email" autoComplete="email" className={inputClass} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
+        <input
+          id="email"
+          type="email"
+          autoComplete="email"
+          className={inputClass}
+          value={form.email}
+          onChange={(e) => setForm({ ...form, email: e.target.value })}
+        />
       </Field>
       <Button type="submit" disabled={update.isPending}>
         Save profile

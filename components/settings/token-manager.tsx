@@ -50,17 +50,13 @@ function NewToken({ token, onDone }: { token: string; onDone: () => void }) {
     setCopied(true);
   };
   return (
-    <section aria-label="New personal access token" className="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4 dark:border-green-800 dark:bg-green-950">
+    <section
+      aria-label="New personal access token"
+      className="space-y-3 rounded-lg border border-green-300 bg-green-50 p-4 dark:border-green-800 dark:bg-green-950"
+    >
       <h2 className="font-semibold text-green-900 dark:text-green-100">Your new personal access token</h2>
       <div className="flex gap-2">
-        <input
-          ref={input}
-          readOnly
-          aria-label="Token value"
-          value={token}
-          onFocus={(e) => e.currentTarget.select()}
-          className={`${inputClass} font-mono`}
-        />
+        <input ref={input} readOnly aria-label="Token value" value={token} onFocus={(e) => e.currentTarget.select()} className={`${inputClass} font-mono`} />
         <Button type="button" variant="secondary" onClick={copy} className="shrink-0 whitespace-nowrap">
           {copied ? "Copied" : "Copy token"}
         </Button>
@@ -134,7 +130,8 @@ export function TokenManager({ tokens }: { tokens: TokenRow[] }) {
             <label className="flex items-start gap-2 text-sm">
               <input type="radio" name="scope" value="write" checked={scope === "write"} onChange={() => setScope("write")} className="mt-1" />
               <span>
-                <span className="font-medium">write</span> <span className="text-gray-600 dark:text-gray-400">— everything you can do, including push and changes</span>
+                <span className="font-medium">write</span>{" "}
+                <span className="text-gray-600 dark:text-gray-400">— everything you can do, including push and changes</span>
               </span>
             </label>
             {errs.scope && <p className="text-sm text-red-600">{errs.scope}</p>}
@@ -167,13 +164,12 @@ export function TokenManager({ tokens }: { tokens: TokenRow[] }) {
           Your tokens
         </h2>
         {formError(revoke.error) && <Alert>{formError(revoke.error)}</Alert>}
-        {tokens.length === 0 ? (
+        {tokens.length === 0 ?
           <EmptyState title="You have no personal access tokens">
-            Create one above to use git over HTTPS or the API: send it as <code>Authorization: Bearer &lt;token&gt;</code>, or as the
-            password with your username.
+            Create one above to use git over HTTPS or the API: send it as <code>Authorization: Bearer &lt;token&gt;</code>, or as the password with your
+            username.
           </EmptyState>
-        ) : (
-          <Table label="Personal access tokens">
+        : <Table label="Personal access tokens">
             <thead>
               <tr>
                 <th className={th}>Name</th>
@@ -207,7 +203,7 @@ export function TokenManager({ tokens }: { tokens: TokenRow[] }) {
                     </td>
                     <td className={`${td} whitespace-nowrap text-right`}>
                       {active &&
-                        (confirming === t.id ? (
+                        (confirming === t.id ?
                           <span role="group" aria-label={`Confirm revoking ${t.name}`} className="inline-flex items-center gap-2">
                             <span className="text-xs text-gray-600 dark:text-gray-300">Anything using it stops working.</span>
                             <Button variant="danger" disabled={revoke.isPending} onClick={() => revoke.mutate({ id: t.id })}>
@@ -217,18 +213,16 @@ export function TokenManager({ tokens }: { tokens: TokenRow[] }) {
                               Cancel
                             </Button>
                           </span>
-                        ) : (
-                          <Button variant="secondary" aria-label={`Revoke ${t.name}`} onClick={() => setConfirming(t.id)}>
+                        : <Button variant="secondary" aria-label={`Revoke ${t.name}`} onClick={() => setConfirming(t.id)}>
                             Revoke
-                          </Button>
-                        ))}
+                          </Button>)}
                     </td>
                   </tr>
                 );
               })}
             </tbody>
           </Table>
-        )}
+        }
       </section>
     </div>
   );

@@ -30,22 +30,20 @@ export function DeleteHookButton({ target, id }: { target: HookTarget; id: strin
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const del = trpc.webhooks.delete.useMutation({ onSuccess: () => router.push(hooksPath(target)) });
-  return confirming ? (
-    <div className="flex items-center gap-2">
-      <span className="text-sm">Delete this webhook and its delivery log?</span>
-      <Button variant="danger" disabled={del.isPending} onClick={() => del.mutate({ ...target, id })}>
-        Yes, delete
-      </Button>
-      <Button variant="secondary" onClick={() => setConfirming(false)}>
-        Cancel
-      </Button>
-      {formError(del.error) && <Alert>{formError(del.error)}</Alert>}
-    </div>
-  ) : (
-    <Button variant="danger" onClick={() => setConfirming(true)}>
-      Delete
-    </Button>
-  );
+  return confirming ?
+      <div className="flex items-center gap-2">
+        <span className="text-sm">Delete this webhook and its delivery log?</span>
+        <Button variant="danger" disabled={del.isPending} onClick={() => del.mutate({ ...target, id })}>
+          Yes, delete
+        </Button>
+        <Button variant="secondary" onClick={() => setConfirming(false)}>
+          Cancel
+        </Button>
+        {formError(del.error) && <Alert>{formError(del.error)}</Alert>}
+      </div>
+    : <Button variant="danger" onClick={() => setConfirming(true)}>
+        Delete
+      </Button>;
 }
 
 export function RedeliverButton({ target, id, deliveryId }: { target: HookTarget; id: string; deliveryId: string }) {
@@ -69,9 +67,9 @@ export function RefreshWhilePending({ pending }: { pending: boolean }) {
     const t = setInterval(() => router.refresh(), 1500);
     return () => clearInterval(t);
   }, [pending, router]);
-  return pending ? (
-    <p role="status" className="text-sm text-gray-600 dark:text-gray-400">
-      Deliveries in progress…
-    </p>
-  ) : null;
+  return pending ?
+      <p role="status" className="text-sm text-gray-600 dark:text-gray-400">
+        Deliveries in progress…
+      </p>
+    : null;
 }

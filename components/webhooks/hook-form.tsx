@@ -69,7 +69,7 @@ export function HookForm({ target, hook }: { target: HookTarget; hook?: Existing
         />
       </Field>
 
-      {changingSecret ? (
+      {changingSecret ?
         <Field
           id="hook-secret"
           label={hook?.hasSecret ? "New secret token" : "Secret token"}
@@ -77,14 +77,7 @@ export function HookForm({ target, hook }: { target: HookTarget; hook?: Existing
           hint="Used to sign each payload: X-Rookery-Signature: sha256=<HMAC-SHA256 of the body>. Leave empty to send unsigned."
         >
           <div className="flex gap-2">
-            <input
-              id="hook-secret"
-              className={inputClass}
-              autoComplete="off"
-              spellCheck={false}
-              value={secret}
-              onChange={(e) => setSecret(e.target.value)}
-            />
+            <input id="hook-secret" className={inputClass} autoComplete="off" spellCheck={false} value={secret} onChange={(e) => setSecret(e.target.value)} />
             <Button type="button" variant="secondary" onClick={() => setSecret(randomSecret())}>
               Generate
             </Button>
@@ -95,23 +88,20 @@ export function HookForm({ target, hook }: { target: HookTarget; hook?: Existing
             )}
           </div>
         </Field>
-      ) : (
-        <div className="space-y-1">
+      : <div className="space-y-1">
           <span className="block text-sm font-medium text-gray-700 dark:text-gray-200">Secret token</span>
           <div className="flex items-center gap-3 text-sm">
-            {hook?.hasSecret ? (
+            {hook?.hasSecret ?
               <span aria-label="Secret is set" className="font-mono tracking-widest text-gray-600 dark:text-gray-300">
                 ••••••••
               </span>
-            ) : (
-              <span className="text-gray-600 dark:text-gray-400">None: deliveries are not signed.</span>
-            )}
+            : <span className="text-gray-600 dark:text-gray-400">None: deliveries are not signed.</span>}
             <Button type="button" variant="secondary" onClick={() => setChangingSecret(true)}>
               {hook?.hasSecret ? "Change secret" : "Add secret"}
             </Button>
           </div>
         </div>
-      )}
+      }
 
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-gray-700 dark:text-gray-200">Trigger</legend>
@@ -148,7 +138,13 @@ export function HookForm({ target, hook }: { target: HookTarget; hook?: Existing
 
       <div className="flex gap-2">
         <Button type="submit" disabled={mutation.isPending}>
-          {hook ? (update.isPending ? "Saving…" : "Save changes") : create.isPending ? "Adding…" : "Add webhook"}
+          {hook ?
+            update.isPending ?
+              "Saving…"
+            : "Save changes"
+          : create.isPending ?
+            "Adding…"
+          : "Add webhook"}
         </Button>
         {hook?.hasSecret && !changingSecret && (
           <Button

@@ -10,14 +10,14 @@ import { DeliveryLog, EventList, HookTable } from "./hook-views";
 function Title({ target, children }: { target: HookTarget; children?: ReactNode }) {
   return (
     <h2 className="text-xl font-semibold">
-      {target.repo ? (
+      {target.repo ?
         <>
           <Link href={`/orgs/${target.slug}/repos/${encodeURIComponent(target.repo)}`} className="hover:underline">
             {target.repo}
           </Link>{" "}
           <span className="font-normal text-gray-500">·</span>{" "}
         </>
-      ) : null}
+      : null}
       <Link href={hooksPath(target)} className="hover:underline">
         Webhooks
       </Link>
@@ -29,12 +29,12 @@ function Title({ target, children }: { target: HookTarget; children?: ReactNode 
 function About({ target }: { target: HookTarget }) {
   return (
     <p className="max-w-3xl text-sm text-gray-600 dark:text-gray-400">
-      {target.repo
-        ? "Rookery POSTs a GitLab-shaped JSON payload to each URL when this repository changes."
-        : "Organization webhooks fire for every repository of this organization, in addition to each repository's own."}{" "}
-      Headers: <code>X-Rookery-Event</code> (push, tag, merge_request, merge, build), <code>X-Rookery-Delivery</code> (a unique id) and, with a
-      secret, <code>X-Rookery-Signature: sha256=&lt;hex HMAC-SHA256 of the raw body&gt;</code>. Failed deliveries (no 2xx within 10 s) are
-      retried 4 more times with growing delays.
+      {target.repo ?
+        "Rookery POSTs a GitLab-shaped JSON payload to each URL when this repository changes."
+      : "Organization webhooks fire for every repository of this organization, in addition to each repository's own."}{" "}
+      Headers: <code>X-Rookery-Event</code> (push, tag, merge_request, merge, build), <code>X-Rookery-Delivery</code> (a unique id) and, with a secret,{" "}
+      <code>X-Rookery-Signature: sha256=&lt;hex HMAC-SHA256 of the raw body&gt;</code>. Failed deliveries (no 2xx within 10 s) are retried 4 more times with
+      growing delays.
     </p>
   );
 }
@@ -46,12 +46,11 @@ export function HooksIndex({ target, data }: { target: HookTarget; data: ListDat
     <div className="space-y-6">
       <Title target={target} />
       <About target={target} />
-      {!data.canManage ? (
+      {!data.canManage ?
         <EmptyState title="Only leaders manage webhooks">
           Ask a leader of this organization to add or change {target.repo ? "this repository's" : "the organization's"} webhooks.
         </EmptyState>
-      ) : (
-        <>
+      : <>
           <HookTable target={target} hooks={data.hooks} />
           <section aria-labelledby="add-hook-heading">
             <Card className="p-4">
@@ -62,7 +61,7 @@ export function HooksIndex({ target, data }: { target: HookTarget; data: ListDat
             </Card>
           </section>
         </>
-      )}
+      }
     </div>
   );
 }
@@ -83,9 +82,13 @@ export function HookDetail({ target, data, atFirstPage }: { target: HookTarget; 
       </Title>
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="flex flex-wrap items-center gap-2 text-sm">
-          {hook.active ? <Badge tone="green">Active</Badge> : <Badge>Disabled</Badge>}
+          {hook.active ?
+            <Badge tone="green">Active</Badge>
+          : <Badge>Disabled</Badge>}
           <EventList events={hook.events} />
-          {hook.hasSecret ? <span className="text-gray-600 dark:text-gray-400">signed</span> : <span className="text-gray-500">unsigned</span>}
+          {hook.hasSecret ?
+            <span className="text-gray-600 dark:text-gray-400">signed</span>
+          : <span className="text-gray-500">unsigned</span>}
         </div>
         <div className="flex items-start gap-2">
           <TestHookButton target={target} id={hook.id} />

@@ -8,8 +8,14 @@ import { hooksPath, type HookTarget } from "./paths";
 type DeliveryStatus = "pending" | "success" | "failed";
 
 export function DeliveryBadge({ status, code }: { status: DeliveryStatus; code: number | null }) {
-  const tone = status === "success" ? "green" : status === "failed" ? "red" : "blue";
-  const label = status === "pending" ? "pending" : code !== null ? String(code) : "error";
+  const tone =
+    status === "success" ? "green"
+    : status === "failed" ? "red"
+    : "blue";
+  const label =
+    status === "pending" ? "pending"
+    : code !== null ? String(code)
+    : "error";
   return <Badge tone={tone}>{label}</Badge>;
 }
 
@@ -61,15 +67,17 @@ export function HookTable({ target, hooks }: { target: HookTarget; hooks: HookRo
             <td className={td}>
               <EventList events={h.events} />
             </td>
-            <td className={td}>{h.active ? <Badge tone="green">Active</Badge> : <Badge>Disabled</Badge>}</td>
             <td className={td}>
-              {h.lastDelivery ? (
+              {h.active ?
+                <Badge tone="green">Active</Badge>
+              : <Badge>Disabled</Badge>}
+            </td>
+            <td className={td}>
+              {h.lastDelivery ?
                 <span className="flex items-center gap-2">
                   <DeliveryBadge status={h.lastDelivery.status} code={h.lastDelivery.responseStatus} /> {formatDate(h.lastDelivery.createdAt)}
                 </span>
-              ) : (
-                <span className="text-gray-500">never</span>
-              )}
+              : <span className="text-gray-500">never</span>}
             </td>
           </tr>
         ))}
@@ -139,7 +147,9 @@ export function DeliveryLog({
 }) {
   const path = `${hooksPath(target)}/${hookId}`;
   if (!deliveries.length)
-    return <EmptyState title="Nothing delivered yet">Press “Test” to send a sample push, or push to {target.repo ? "the repository" : "a repository"}.</EmptyState>;
+    return (
+      <EmptyState title="Nothing delivered yet">Press “Test” to send a sample push, or push to {target.repo ? "the repository" : "a repository"}.</EmptyState>
+    );
   return (
     <>
       <ul aria-label="Deliveries" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
@@ -174,11 +184,9 @@ export function DeliveryLog({
                     </h4>
                     {a.responseStatus !== null && a.error && <p className="text-red-700 dark:text-red-400">{a.error}</p>}
                     {a.responseHeaders && <Headers headers={a.responseHeaders} />}
-                    {a.responseBody ? (
+                    {a.responseBody ?
                       <pre className="mt-1 max-h-64 overflow-auto rounded bg-gray-50 p-2 text-xs dark:bg-gray-900">{a.responseBody}</pre>
-                    ) : (
-                      a.responseStatus !== null && <p className="text-gray-500">Empty response body</p>
-                    )}
+                    : a.responseStatus !== null && <p className="text-gray-500">Empty response body</p>}
                   </section>
                 ))}
                 {d.status === "pending" && <p className="text-gray-500">{d.attempts ? "Waiting to retry…" : "Queued…"}</p>}

@@ -20,4 +20,3 @@ export const ldapSyncRuns = pgTable("ldap_sync_runs", {
   membersChanged: integer("members_changed").notNull().default(0),
   error: text("error"),
 });
-

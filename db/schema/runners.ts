@@ -1,19 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  boolean,
-  customType,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  unique,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { organizations } from "./orgs";
 import { users } from "./users";
 
@@ -37,7 +23,10 @@ export const runners = pgTable("runners", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
   arch: text("arch").notNull(),
-  tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+  tags: text("tags")
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
   executor: runnerExecutor("executor").notNull(),
   concurrency: integer("concurrency").notNull().default(1),
   version: text("version").notNull(),
@@ -92,15 +81,24 @@ export const buildJobs = pgTable(
       .references(() => pipelines.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     /** names of jobs in the same pipeline that must succeed first */
-    needs: text("needs").array().notNull().default(sql`'{}'::text[]`),
+    needs: text("needs")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     steps: jsonb("steps").$type<BuildStep[]>().notNull(),
     env: jsonb("env").$type<Record<string, string>>().notNull().default({}),
     /** null: any architecture */
     arch: text("arch"),
     /** a runner must carry every one of these tags */
-    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     timeoutSeconds: integer("timeout_seconds").notNull().default(3600),
-    artifactPaths: text("artifact_paths").array().notNull().default(sql`'{}'::text[]`),
+    artifactPaths: text("artifact_paths")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** binpkg, stage, log, file…: decides how long its artifacts are kept (ARTIFACT_RETENTION) */
     artifactKind: text("artifact_kind").notNull().default("file"),
     status: buildJobStatus("status").notNull().default("created"),

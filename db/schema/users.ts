@@ -1,4 +1,3 @@
-
 import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
@@ -56,4 +55,3 @@ export const personalAccessTokens = pgTable(
   },
   (t) => [index("pat_user_idx").on(t.userId)],
 );
-

@@ -33,13 +33,13 @@ describe("changeUser guards", () => {
     // A fresh world: only a and b are active admins (others demoted through plain updates).
     const a = await createLocalUser(db(), { username: "guard-a", password: pw, isAdmin: true });
     const b = await createLocalUser(db(), { username: "guard-b", password: pw, isAdmin: true });
-    await db().update(users).set({ isAdmin: false }).where(and(eq(users.isAdmin, true), notInArray(users.id, [a.id, b.id])));
+    await db()
+      .update(users)
+      .set({ isAdmin: false })
+      .where(and(eq(users.isAdmin, true), notInArray(users.id, [a.id, b.id])));
 
     // a revokes b while b disables a: one must fail with the last-admin message.
-    const results = await Promise.allSettled([
-      changeUser(db(), a.id, b.id, { isAdmin: false }),
-      changeUser(db(), b.id, a.id, { disabled: true }),
-    ]);
+    const results = await Promise.allSettled([changeUser(db(), a.id, b.id, { isAdmin: false }), changeUser(db(), b.id, a.id, { disabled: true })]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(failed.reason).toMatchObject({ field: "userId", message: LAST_ADMIN });
@@ -62,7 +62,9 @@ describe("overview", () => {
     const after = await instanceCounts(db());
     expect(after).toEqual({ ...before, users: before.users + 1, orgs: before.orgs + 2, archivedOrgs: before.archivedOrgs + 1 });
     expect(await lastLdapSyncRun(db())).toBeNull();
-    await db().insert(ldapSyncRuns).values({ trigger: "manual", status: "failed", startedAt: new Date(Date.now() - 60_000), error: "old" });
+    await db()
+      .insert(ldapSyncRuns)
+      .values({ trigger: "manual", status: "failed", startedAt: new Date(Date.now() - 60_000), error: "old" });
     await db().insert(ldapSyncRuns).values({ trigger: "schedule", status: "success", orgsAdded: 3, finishedAt: new Date() });
     expect(await lastLdapSyncRun(db())).toMatchObject({ trigger: "schedule", status: "success", orgsAdded: 3 });
   });

@@ -34,8 +34,7 @@ export async function changeUser(db: Db, actorId: string, userId: string, change
     if (user.id === actorId) throw new UserInputError("userId", NOT_YOURSELF);
     const wasActiveAdmin = user.isAdmin && !user.disabledAt;
     const staysActiveAdmin = (change.isAdmin ?? user.isAdmin) && !(change.disabled ?? user.disabledAt !== null);
-    if (wasActiveAdmin && !staysActiveAdmin && (await activeAdminsOtherThan(tx, user.id)) === 0)
-      throw new UserInputError("userId", LAST_ADMIN);
+    if (wasActiveAdmin && !staysActiveAdmin && (await activeAdminsOtherThan(tx, user.id)) === 0) throw new UserInputError("userId", LAST_ADMIN);
     const set: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
     if (change.isAdmin !== undefined) set.isAdmin = change.isAdmin;
     if (change.disabled !== undefined) set.disabledAt = change.disabled ? (user.disabledAt ?? new Date()) : null;

@@ -103,7 +103,10 @@ const auditMutations = t.middleware(async ({ ctx, type, path, next }) => {
   const result = await next({ ctx: { audit: note } });
   if (type !== "mutation") return result;
   const code = result.ok ? null : result.error.code;
-  const outcome = result.ok ? "success" : code === "FORBIDDEN" || code === "NOT_FOUND" || code === "UNAUTHORIZED" ? "denied" : "failure";
+  const outcome =
+    result.ok ? "success"
+    : code === "FORBIDDEN" || code === "NOT_FOUND" || code === "UNAUTHORIZED" ? "denied"
+    : "failure";
   await recordAudit(ctx.db, {
     actor: ctx.actor,
     action: path,

@@ -6,10 +6,9 @@ import type { DbOrTx } from "@/db/client";
  * (action, at) index one value at a time, so it stays fast on a large log.
  */
 export async function listAuditActions(db: DbOrTx, orgId?: string): Promise<string[]> {
-  const rows = orgId
-    ? await db.execute<{ action: string }>(
-        sql`select distinct action from audit_events where org_id = ${orgId} order by action`,
-      )
+  const rows =
+    orgId ?
+      await db.execute<{ action: string }>(sql`select distinct action from audit_events where org_id = ${orgId} order by action`)
     : await db.execute<{ action: string }>(sql`
         with recursive a(action) as (
           (select action from audit_events order by action limit 1)

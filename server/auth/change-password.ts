@@ -14,8 +14,7 @@ export const WRONG_CURRENT_PASSWORD = "Current password is incorrect";
  * towards the login lockout, so a hijacked session cannot be used to guess it.
  */
 export async function changeOwnPassword(db: Db, user: User, input: { current: string; password: string; confirm: string }) {
-  if (user.source !== "local" || !user.passwordHash)
-    throw new UserInputError("current", "Your password is managed by the directory (LDAP); change it there");
+  if (user.source !== "local" || !user.passwordHash) throw new UserInputError("current", "Your password is managed by the directory (LDAP); change it there");
   if (input.password !== input.confirm) throw new UserInputError("confirm", "Passwords do not match");
   const problem = passwordProblem(input.password, user.username);
   if (problem) throw new UserInputError("password", problem);

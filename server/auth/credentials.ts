@@ -36,4 +36,3 @@ export async function userFromAuthorizationHeader(header: string | null, address
     throw e;
   }
 }
-

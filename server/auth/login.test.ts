@@ -40,7 +40,10 @@ describe("authenticate", () => {
     await expect(authenticate(db(), "owner1", "Owner-secret-2026", stranger)).rejects.toThrow(/locked/);
     expect((await authenticate(db(), "owner1", "Owner-secret-2026", ADDRESS)).username).toBe("owner1");
 
-    const [event] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "auth.lockout"), eq(auditEvents.targetId, "owner1")));
+    const [event] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "auth.lockout"), eq(auditEvents.targetId, "owner1")));
     expect(event).toMatchObject({ outcome: "denied", details: { address: stranger } });
     expect(await lockouts(db(), "owner1")).toEqual([{ address: stranger, lockedUntil: expect.any(Date) }]);
     expect(await unlockUser(db(), "owner1")).toBe(1);
@@ -60,7 +63,8 @@ describe("authenticate", () => {
     let gap = 1;
     let seen = "";
     for (let round = 0; round < 3 && gap >= 0.2; round++) {
-      const known: number[] = [], unknown: number[] = [];
+      const known: number[] = [],
+        unknown: number[] = [];
       for (let i = 1; i <= 15; i++) {
         known.push(await time("timed1", round * 20 + i));
         unknown.push(await time(`nobody-${round}-${i}`, round * 20 + i));

@@ -3,7 +3,10 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const scrypt = (pw: string, salt: Buffer, len: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(pw, salt, len, opts, (e, k) => (e ? reject(e) : resolve(k))));
 
-const N = 16384, R = 8, P = 1, KEYLEN = 32;
+const N = 16384,
+  R = 8,
+  P = 1,
+  KEYLEN = 32;
 
 /** Format: scrypt$N$r$p$salt$hash (base64url). */
 export async function hashPassword(password: string): Promise<string> {
@@ -24,10 +27,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export function passwordProblem(password: string, username?: string): string | null {
   if (password.length < 12) return "Password must be at least 12 characters";
   if (password.length > 256) return "Password must be at most 256 characters";
-  if (!/[A-Za-z]/.test(password) || !/[^A-Za-z]/.test(password))
-    return "Password must mix letters with digits or symbols";
-  if (username && password.toLowerCase().includes(username.toLowerCase()))
-    return "Password must not contain the username";
+  if (!/[A-Za-z]/.test(password) || !/[^A-Za-z]/.test(password)) return "Password must mix letters with digits or symbols";
+  if (username && password.toLowerCase().includes(username.toLowerCase())) return "Password must not contain the username";
   if (new Set(password).size < 5) return "Password is too repetitive";
   return null;
 }

@@ -37,16 +37,29 @@ describe("instance rules", () => {
     expect(can(anon, "farm:read")).toBe(false);
     expect(can(anon, "farm:binhost")).toBe(true);
   });
-  it.each(["admin:access", "users:manage", "orgs:create", "ldap:sync", "jobs:retry", "audit:read-all", "backups:run", "farm:manage", "runners:read", "runners:manage", "pipelines:read-all", "pipelines:run", "pipelines:manage", "pki:admin", "pki:puppet:manage"] as const)(
-    "reserves %s for admins",
-    (action) => {
-      expect(can(admin, action)).toBe(true);
-      expect(can(user(), action)).toBe(false);
-      expect(can(anon, action)).toBe(false);
-      expect(denial(() => authorize(user(), action))).toBe("FORBIDDEN");
-      expect(denial(() => authorize(anon, action))).toBe("UNAUTHORIZED");
-    },
-  );
+  it.each([
+    "admin:access",
+    "users:manage",
+    "orgs:create",
+    "ldap:sync",
+    "jobs:retry",
+    "audit:read-all",
+    "backups:run",
+    "farm:manage",
+    "runners:read",
+    "runners:manage",
+    "pipelines:read-all",
+    "pipelines:run",
+    "pipelines:manage",
+    "pki:admin",
+    "pki:puppet:manage",
+  ] as const)("reserves %s for admins", (action) => {
+    expect(can(admin, action)).toBe(true);
+    expect(can(user(), action)).toBe(false);
+    expect(can(anon, action)).toBe(false);
+    expect(denial(() => authorize(user(), action))).toBe("FORBIDDEN");
+    expect(denial(() => authorize(anon, action))).toBe("UNAUTHORIZED");
+  });
 });
 
 describe("organization rules", () => {

@@ -146,7 +146,11 @@ export class PolicyError extends Error {
 
 /** "Leaders of this organization can do this; you are a developer." */
 function roleNeeded(allow: Rule["allow"], role: OrgRole | null): string {
-  const needed = allow === "leader" ? "Leaders" : allow === "developer" ? "Developers and leaders" : allow === "admin" ? "Administrators" : "Members";
+  const needed =
+    allow === "leader" ? "Leaders"
+    : allow === "developer" ? "Developers and leaders"
+    : allow === "admin" ? "Administrators"
+    : "Members";
   return `${needed} of this organization can do this${role ? `; you are a ${role}` : ""}. Ask one of its leaders if you need it.`;
 }
 
@@ -163,10 +167,8 @@ export function authorize(actor: Actor, action: Action, org?: OrgScope | null): 
   if (allowed) return;
   if (actor.kind === "anonymous") throw new PolicyError("UNAUTHORIZED", "Sign in to continue");
   if (isOrgAction && !can(actor, "org:read", org!)) throw new PolicyError("NOT_FOUND", "Not found");
-  if (isOrgAction && org!.archived && rules[action].kind === "write")
-    throw new PolicyError("FORBIDDEN", "This organization is archived and read-only");
-  if (actor.tokenScope === "read" && rules[action].kind === "write")
-    throw new PolicyError("FORBIDDEN", "This token is read-only");
+  if (isOrgAction && org!.archived && rules[action].kind === "write") throw new PolicyError("FORBIDDEN", "This organization is archived and read-only");
+  if (actor.tokenScope === "read" && rules[action].kind === "write") throw new PolicyError("FORBIDDEN", "This token is read-only");
   if (isOrgAction) throw new PolicyError("FORBIDDEN", roleNeeded(rules[action].allow, org!.role), true);
   throw new PolicyError("FORBIDDEN", "You do not have permission to do this");
 }

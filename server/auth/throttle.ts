@@ -58,6 +58,9 @@ export async function lockouts(db: DbOrTx, username: string): Promise<{ address:
 
 /** An administrator lifts every lock on `username`; returns how many addresses were locked. */
 export async function unlockUser(db: DbOrTx, username: string): Promise<number> {
-  const removed = await db.delete(loginThrottle).where(eq(loginThrottle.username, username)).returning({ address: loginThrottle.address, lockedUntil: loginThrottle.lockedUntil });
+  const removed = await db
+    .delete(loginThrottle)
+    .where(eq(loginThrottle.username, username))
+    .returning({ address: loginThrottle.address, lockedUntil: loginThrottle.lockedUntil });
   return removed.filter((r) => r.lockedUntil && r.lockedUntil > new Date()).length;
 }

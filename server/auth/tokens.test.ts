@@ -53,7 +53,10 @@ describe("personal access tokens", () => {
     const past = await createToken(db(), { userId: u.id, name: "past", scope: "read", expiresAt: new Date(Date.now() - 1000) });
     expect(await verifyToken(db(), soon.token)).not.toBeNull();
     expect(await verifyToken(db(), past.token)).toBeNull();
-    await db().update(personalAccessTokens).set({ expiresAt: new Date(Date.now() - 1) }).where(eq(personalAccessTokens.id, soon.id));
+    await db()
+      .update(personalAccessTokens)
+      .set({ expiresAt: new Date(Date.now() - 1) })
+      .where(eq(personalAccessTokens.id, soon.id));
     expect(await verifyToken(db(), soon.token)).toBeNull();
   });
 

@@ -10,10 +10,7 @@ export function hashToken(token: string) {
 }
 
 /** Returns the plaintext token once; only its sha256 is stored (it has 256 bits of entropy). */
-export async function createToken(
-  db: DbOrTx,
-  input: { userId: string; name: string; scope: "read" | "write"; expiresAt: Date | null },
-) {
+export async function createToken(db: DbOrTx, input: { userId: string; name: string; scope: "read" | "write"; expiresAt: Date | null }) {
   const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const [row] = await db
     .insert(personalAccessTokens)
@@ -50,13 +47,7 @@ export async function revokeToken(db: DbOrTx, userId: string, tokenId: string): 
   const rows = await db
     .update(personalAccessTokens)
     .set({ revokedAt: new Date() })
-    .where(
-      and(
-        eq(personalAccessTokens.id, tokenId),
-        eq(personalAccessTokens.userId, userId),
-        isNull(personalAccessTokens.revokedAt),
-      ),
-    )
+    .where(and(eq(personalAccessTokens.id, tokenId), eq(personalAccessTokens.userId, userId), isNull(personalAccessTokens.revokedAt)))
     .returning({ id: personalAccessTokens.id });
   return rows.length > 0;
 }

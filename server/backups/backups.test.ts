@@ -135,7 +135,12 @@ describe("backups", () => {
     const admin = await createLocalUser(db(), { username: "root", password: "Admin-password-1", isAdmin: true });
     const user = await createLocalUser(db(), { username: "joe", password: "Plain-password-1" });
     const caller = (u: User) =>
-      createCallerFactory(backupsRouter)({ db: db(), user: u, actor: { kind: "user", id: u.id, username: u.username, isAdmin: u.isAdmin } as Actor, audit: {} });
+      createCallerFactory(backupsRouter)({
+        db: db(),
+        user: u,
+        actor: { kind: "user", id: u.id, username: u.username, isAdmin: u.isAdmin } as Actor,
+        audit: {},
+      });
     const status = await caller(admin).status({});
     expect(status.config).toMatchObject({ retentionDays: 3, cron: "0 2 * * *", dir: backups });
     expect(status.runs.items.length).toBeGreaterThanOrEqual(3);

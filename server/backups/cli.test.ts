@@ -56,7 +56,10 @@ describe("backup:run and repo:restore", { timeout: 90_000 }, () => {
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stdout.trim()).toBe(`Restored acme/puppet from ${bundle}: 2 refs, default branch develop`);
     expect((await runGit(["for-each-ref"], { cwd: dir })).stdout).toBe(refs);
-    const [audit] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "repo:restore"), eq(auditEvents.outcome, "success")));
+    const [audit] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "repo:restore"), eq(auditEvents.outcome, "success")));
     expect(audit).toMatchObject({ targetType: "repository", targetId: "acme/puppet" });
   });
 

@@ -79,10 +79,7 @@ export function pruneBackups(root: string, retentionDays: number, now = new Date
  * One backup run. Returns null when another run holds the lock (a session advisory lock
  * on a reserved connection: it dies with the process, so a crash never blocks backups).
  */
-export async function runBackup(
-  db: Db,
-  opts: { trigger: "schedule" | "manual" | "cli"; triggeredBy?: string | null; now?: Date },
-): Promise<BackupRun | null> {
+export async function runBackup(db: Db, opts: { trigger: "schedule" | "manual" | "cli"; triggeredBy?: string | null; now?: Date }): Promise<BackupRun | null> {
   const conn = await db.$sql.reserve();
   try {
     const [lock] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_KEY}) as ok`;
@@ -151,7 +148,10 @@ async function backup(db: Db, opts: { trigger: string; triggeredBy?: string | nu
     const [done] = await db
       .update(backupRuns)
       .set({
-        status: totals.failed === 0 ? "success" : totals.backedUp > 0 ? "partial" : "failed",
+        status:
+          totals.failed === 0 ? "success"
+          : totals.backedUp > 0 ? "partial"
+          : "failed",
         reposTotal: totals.repos,
         reposBackedUp: totals.backedUp,
         reposEmpty: totals.empty,
@@ -182,9 +182,7 @@ export async function listBackupRuns(db: DbOrTx, opts: { cursor?: string; limit:
     .from(backupRuns)
     .leftJoin(users, eq(users.id, backupRuns.triggeredBy))
     .where(
-      opts.cursor
-        ? sql`(${backupRuns.startedAt}, ${backupRuns.id}) < (select started_at, id from backup_runs where id = ${opts.cursor}::uuid)`
-        : undefined,
+      opts.cursor ? sql`(${backupRuns.startedAt}, ${backupRuns.id}) < (select started_at, id from backup_runs where id = ${opts.cursor}::uuid)` : undefined,
     )
     .orderBy(desc(backupRuns.startedAt), desc(backupRuns.id))
     .limit(opts.limit + 1);

@@ -45,7 +45,14 @@ let hello: string, zlib: string, ruby: string;
 beforeAll(async () => {
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
-  hello = makeGpkg(fixtures, { category: "app-misc", pf: "hello-2.12-r1", buildId: 3, iuse: "nls", use: "amd64 elibc_glibc nls", definedPhases: "configure install" });
+  hello = makeGpkg(fixtures, {
+    category: "app-misc",
+    pf: "hello-2.12-r1",
+    buildId: 3,
+    iuse: "nls",
+    use: "amd64 elibc_glibc nls",
+    definedPhases: "configure install",
+  });
   zlib = makeGpkg(fixtures, {
     category: "sys-libs",
     pf: "zlib-1.3.1",
@@ -59,7 +66,15 @@ beforeAll(async () => {
     eapi: "7",
     license: "ZLIB",
   });
-  ruby = makeGpkg(fixtures, { category: "dev-lang", pf: "ruby-3.3.6", slot: "3.3/3.3.0", compression: "zst", keywords: "~amd64", repository: "rookery-overlay", buildTime: 1764001234 });
+  ruby = makeGpkg(fixtures, {
+    category: "dev-lang",
+    pf: "ruby-3.3.6",
+    slot: "3.3/3.3.0",
+    compression: "zst",
+    keywords: "~amd64",
+    repository: "rookery-overlay",
+    buildTime: 1764001234,
+  });
 });
 
 describe("gpkg reader", () => {
@@ -179,7 +194,12 @@ describe("publishing a binhost", () => {
     expect(head.headers.get("content-length")).toBe(String(z.size));
     const dir = await get("/packages/development/gentoo/amd64/linux");
     expect(await dir.text()).toContain('<a href="/packages/development/gentoo/amd64/linux/Packages">Packages</a>');
-    for (const bad of ["/packages/development/gentoo/amd64/linux/../../../../.store", "/packages/.publications", "/packages/development/gentoo/amd64/linux/%2e%2e/ruby", "/packages/nope"])
+    for (const bad of [
+      "/packages/development/gentoo/amd64/linux/../../../../.store",
+      "/packages/.publications",
+      "/packages/development/gentoo/amd64/linux/%2e%2e/ruby",
+      "/packages/nope",
+    ])
       expect((await get(bad)).status).toBe(404);
     expect((await serveBinhost(new Request("http://x/packages"), anon, ["..", "..", "etc", "passwd"])).status).toBe(404);
   });
@@ -193,7 +213,9 @@ describe("publishing a binhost", () => {
       const res = await fetch(`${url}/packages/development/gentoo/amd64/linux/Packages`);
       expect(res.status).toBe(200);
       expect(await res.text()).toBe(fs.readFileSync(path.join(live, "Packages"), "utf8"));
-      const again = await fetch(`${url}/packages/development/gentoo/amd64/linux/Packages`, { headers: { "if-modified-since": res.headers.get("last-modified")! } });
+      const again = await fetch(`${url}/packages/development/gentoo/amd64/linux/Packages`, {
+        headers: { "if-modified-since": res.headers.get("last-modified")! },
+      });
       expect(again.status).toBe(304);
       const part = await fetch(`${url}/packages/development/gentoo/amd64/linux/sys-libs/zlib/zlib-1.3.1-1.gpkg.tar`, { headers: { range: "bytes=-512" } });
       expect(part.status).toBe(206);

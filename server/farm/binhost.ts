@@ -98,7 +98,11 @@ export type PublishResult = { publicationId: string; packages: number; inherited
 async function livePackages(db: DbOrTx, targets: Target[]) {
   if (!targets.length) return [];
   const rows = await db
-    .select({ profile: binhostPublications.profile, cpv: binhostPackages.cpv, sha1: sql<string>`coalesce(${binhostPackages.sourceSha1}, ${binhostPackages.sha1})` })
+    .select({
+      profile: binhostPublications.profile,
+      cpv: binhostPackages.cpv,
+      sha1: sql<string>`coalesce(${binhostPackages.sourceSha1}, ${binhostPackages.sha1})`,
+    })
     .from(binhostPackages)
     .innerJoin(binhostPublications, eq(binhostPublications.id, binhostPackages.publicationId))
     .where(
@@ -170,7 +174,10 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
       await fs.promises.link(stored, path.join(dir, e.PATH));
     }
     const uri = `${input.baseUrl.replace(/\/+$/, "")}/${input.environment}/gentoo/${input.arch}/${input.profile}`;
-    const header = headerFields({ arch: input.arch, chost: input.chost, profile: input.portageProfile, uri, timestamp: Math.floor(Date.now() / 1000) }, entries.length);
+    const header = headerFields(
+      { arch: input.arch, chost: input.chost, profile: input.portageProfile, uri, timestamp: Math.floor(Date.now() / 1000) },
+      entries.length,
+    );
     await writeIndex(dir, header, entries);
     const bytes = entries.reduce((n, e) => n + Number(e.SIZE), 0);
 
@@ -207,13 +214,7 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
       await tx
         .update(binhostPublications)
         .set({ supersededAt: new Date() })
-        .where(
-          and(
-            ofTarget(input),
-            isNull(binhostPublications.supersededAt),
-            sql`${binhostPublications.id} <> ${pub.id}`,
-          ),
-        );
+        .where(and(ofTarget(input), isNull(binhostPublications.supersededAt), sql`${binhostPublications.id} <> ${pub.id}`));
       await swapLink(liveLink(input), path.relative(path.dirname(liveLink(input)), dir));
       return pub.id;
     });
@@ -255,12 +256,7 @@ export async function listPublicationPackages(db: DbOrTx, t: Target, opts: { lim
   const [pub] = await db
     .select()
     .from(binhostPublications)
-    .where(
-      and(
-        ofTarget(t),
-        isNull(binhostPublications.supersededAt),
-      ),
-    )
+    .where(and(ofTarget(t), isNull(binhostPublications.supersededAt)))
     .limit(1);
   if (!pub) return null;
   const rows = await db
@@ -285,18 +281,15 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
   const [previous] = await db
     .select()
     .from(binhostPublications)
-    .where(
-      and(
-        ofTarget(pub),
-        isNull(binhostPublications.removedAt),
-        lt(binhostPublications.createdAt, pub.createdAt),
-      ),
-    )
+    .where(and(ofTarget(pub), isNull(binhostPublications.removedAt), lt(binhostPublications.createdAt, pub.createdAt)))
     .orderBy(desc(binhostPublications.createdAt))
     .limit(1);
   if (!previous) return { previous: null, changes: [] };
   const load = async (id: string) => {
-    const rows = await db.select({ cpv: binhostPackages.cpv, slot: binhostPackages.slot, sha1: binhostPackages.sha1 }).from(binhostPackages).where(eq(binhostPackages.publicationId, id));
+    const rows = await db
+      .select({ cpv: binhostPackages.cpv, slot: binhostPackages.slot, sha1: binhostPackages.sha1 })
+      .from(binhostPackages)
+      .where(eq(binhostPackages.publicationId, id));
     const byKey = new Map<string, { version: string; sha1: string }>();
     for (const r of rows) {
       const [cp, version] = splitCpv(r.cpv);
@@ -313,10 +306,15 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
     const a = after.get(key);
     if (!b) changes.push({ package: pkg, from: null, to: a!.version, kind: "added" });
     else if (!a) changes.push({ package: pkg, from: b.version, to: null, kind: "removed" });
-    else if (a.version !== b.version) changes.push({ package: pkg, from: b.version, to: a.version, kind: compareVersions(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
+    else if (a.version !== b.version)
+      changes.push({ package: pkg, from: b.version, to: a.version, kind: compareVersions(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
     else if (a.sha1 !== b.sha1) changes.push({ package: pkg, from: b.version, to: a.version, kind: "rebuilt" });
   }
-  changes.sort((x, y) => (x.package < y.package ? -1 : x.package > y.package ? 1 : 0));
+  changes.sort((x, y) =>
+    x.package < y.package ? -1
+    : x.package > y.package ? 1
+    : 0,
+  );
   return { previous, changes };
 }
 
@@ -384,6 +382,7 @@ export async function pruneBinhost(db: Db, keep: number, graceMs = 60 * 60 * 100
 export async function binhostPruneJob(db: Db) {
   const keep = getConfig().binhost.keep;
   const r = await pruneBinhost(db, keep);
-  if (r.removed.length || r.freedFiles) console.log(`binhost retention (keep ${keep}): ${r.removed.length} publications removed, ${r.freedFiles} files, ${r.freedBytes} bytes freed`);
+  if (r.removed.length || r.freedFiles)
+    console.log(`binhost retention (keep ${keep}): ${r.removed.length} publications removed, ${r.freedFiles} files, ${r.freedBytes} bytes freed`);
   return { keep, ...r };
 }

@@ -8,14 +8,23 @@ export type Architecture = typeof farmArchitectures.$inferSelect;
 export type Environment = typeof farmEnvironments.$inferSelect;
 
 export const architectureInput = z.object({
-  keyword: z.string().trim().regex(/^[a-z0-9_-]{1,32}$/, "Use the portage keyword, for example amd64 or arm64"),
-  chost: z.string().trim().regex(/^[a-z0-9_]+(-[a-z0-9_.]+){2,3}$/, "Use a target triple such as x86_64-pc-linux-gnu"),
+  keyword: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9_-]{1,32}$/, "Use the portage keyword, for example amd64 or arm64"),
+  chost: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9_]+(-[a-z0-9_.]+){2,3}$/, "Use a target triple such as x86_64-pc-linux-gnu"),
   cflags: z.string().trim().min(1, "Give the default CFLAGS, for example -O2 -pipe -march=x86-64").max(500),
   description: z.string().trim().max(500).default(""),
 });
 
 export const environmentInput = z.object({
-  name: z.string().trim().regex(/^[a-z][a-z0-9-]{0,31}$/, "Use lower-case letters, digits and dashes, for example staging"),
+  name: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, "Use lower-case letters, digits and dashes, for example staging"),
   description: z.string().trim().max(500).default(""),
   portageBranch: z
     .string()
@@ -39,9 +48,17 @@ const defaultEnvironments: z.input<typeof environmentInput>[] = [
 /** Seeds the defaults once, into empty tables only (a deleted default stays deleted). */
 export async function ensureFarmDefaults(db: DbOrTx) {
   const [{ n: archs }] = await db.select({ n: count() }).from(farmArchitectures);
-  if (archs === 0) await db.insert(farmArchitectures).values(defaultArchitectures.map((a) => architectureInput.parse(a))).onConflictDoNothing();
+  if (archs === 0)
+    await db
+      .insert(farmArchitectures)
+      .values(defaultArchitectures.map((a) => architectureInput.parse(a)))
+      .onConflictDoNothing();
   const [{ n: envs }] = await db.select({ n: count() }).from(farmEnvironments);
-  if (envs === 0) await db.insert(farmEnvironments).values(defaultEnvironments.map((e) => environmentInput.parse(e))).onConflictDoNothing();
+  if (envs === 0)
+    await db
+      .insert(farmEnvironments)
+      .values(defaultEnvironments.map((e) => environmentInput.parse(e)))
+      .onConflictDoNothing();
 }
 
 export async function listArchitectures(db: DbOrTx) {

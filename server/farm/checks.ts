@@ -25,8 +25,9 @@ export async function checkPushedProfiles(db: Db, branches: string[]) {
     if (!sha) continue;
     const v = await validateBuildProfiles(db, sha);
     const first = v.errors[0];
-    const description = v.ok
-      ? `${count(v.profiles.length, "profile")} and ${count(v.stacks.length, "stack")} are valid`
+    const description =
+      v.ok ?
+        `${count(v.profiles.length, "profile")} and ${count(v.stacks.length, "stack")} are valid`
       : `${first.file}:${first.line}:${first.column}: ${first.message}${v.errors.length > 1 ? ` (and ${v.errors.length - 1} more)` : ""}`;
     await setCommitStatus(
       db,

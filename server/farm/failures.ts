@@ -18,7 +18,11 @@ const patterns: RegExp[] = [
 ];
 
 function lines(items: LogItem[]): (LogItem & { kind: "line" })[] {
-  return items.flatMap((i) => (i.kind === "line" ? [i] : i.kind === "section" ? [i.header, ...i.lines] : []));
+  return items.flatMap((i) =>
+    i.kind === "line" ? [i]
+    : i.kind === "section" ? [i.header, ...i.lines]
+    : [],
+  );
 }
 
 export function failureOf(log: { attempt: number; text: string }[]): BuildFailure {

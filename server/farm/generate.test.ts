@@ -58,7 +58,9 @@ describe("generated builds", () => {
         "",
       ].join("\n"),
     );
-    expect(job.files["/etc/portage/sets/rookery-linux"]).toBe("@system\napp-admin/sudo\napp-admin/sysklogd\napp-editors/vim\nnet-misc/chrony\nsys-process/cronie\n");
+    expect(job.files["/etc/portage/sets/rookery-linux"]).toBe(
+      "@system\napp-admin/sudo\napp-admin/sysklogd\napp-editors/vim\nnet-misc/chrony\nsys-process/cronie\n",
+    );
     expect(job.files["/etc/portage/package.use/rookery"]).toBe("app-editors/vim -X minimal\n");
     expect(job.steps).toEqual([
       {
@@ -124,9 +126,7 @@ describe("generated builds", () => {
     expect(job.files["/etc/portage/package.use/rookery"]).toBe("app-editors/vim -X minimal\ndev-lang/ruby jemalloc -tk\ndev-db/postgresql -server\n");
     expect(job.files["/etc/portage/package.accept_keywords/rookery"]).toBe("=dev-ruby/rails-7.2* ~amd64\n");
     expect(job.steps.map((s) => s.name)).toEqual(["tree", "record-perl", "emerge", "preserved-rebuild", "perl-cleaner", "clean-packages", "vdb"]);
-    expect(job.steps[2].script).toEqual([
-      "emerge --buildpkg --usepkg --getbinpkg --update --deep --newuse --with-bdeps=y --verbose --color=n @rookery-rails",
-    ]);
+    expect(job.steps[2].script).toEqual(["emerge --buildpkg --usepkg --getbinpkg --update --deep --newuse --with-bdeps=y --verbose --color=n @rookery-rails"]);
   });
 
   it("adds the python step only when the python targets changed since the previous build", () => {
@@ -159,7 +159,12 @@ describe("generated builds", () => {
       },
     ]);
     expect(custom.errors).toEqual([]);
-    const job = generateBuild({ ...base, arch: { keyword: "arm64", chost: "aarch64-unknown-linux-gnu", cflags: "-O2 -pipe" }, profile: custom.profiles.get("db")!, variant: "clean" });
+    const job = generateBuild({
+      ...base,
+      arch: { keyword: "arm64", chost: "aarch64-unknown-linux-gnu", cflags: "-O2 -pipe" },
+      profile: custom.profiles.get("db")!,
+      variant: "clean",
+    });
     expect(job.files["/etc/portage/package.mask/rookery"]).toBe(">=dev-db/mysql-9\n");
     expect(job.files["/etc/portage/package.unmask/rookery"]).toBe("=dev-db/mysql-8.0.36\n");
     expect(job.files["/etc/portage/package.env/rookery"]).toBe("dev-db/mysql no-lto.conf\n");
@@ -169,13 +174,16 @@ describe("generated builds", () => {
   });
 
   it("refuses an architecture the system profile does not list", () => {
-    expect(() => generateBuild({ ...base, arch: { keyword: "x86", chost: "i686-pc-linux-gnu", cflags: "-O2" }, profile: set.profiles.get("ruby")!, variant: "clean" })).toThrow(
-      "ruby is not built for x86 (its system profile linux lists amd64)",
-    );
+    expect(() =>
+      generateBuild({ ...base, arch: { keyword: "x86", chost: "i686-pc-linux-gnu", cflags: "-O2" }, profile: set.profiles.get("ruby")!, variant: "clean" }),
+    ).toThrow("ruby is not built for x86 (its system profile linux lists amd64)");
   });
 
   it("builds a stack in dependency order, each job needing its parent's", () => {
-    const jobs = generateStackBuild({ ...base, variant: "clean" }, ["rails", "linux", "ruby"].map((n) => set.profiles.get(n)!));
+    const jobs = generateStackBuild(
+      { ...base, variant: "clean" },
+      ["rails", "linux", "ruby"].map((n) => set.profiles.get(n)!),
+    );
     expect(jobs.map((j) => [j.name, j.needs])).toEqual([
       ["build:development:amd64:linux", []],
       ["build:development:amd64:ruby", ["build:development:amd64:linux"]],

@@ -95,7 +95,13 @@ export async function signGpkg(input: string, output: string, signer: Signer) {
     await write(tarHeader(`${base}/${short}`, data.length, now));
     await write(data);
     await pad(data.length);
-    manifest.push(manifestLine(short, data.length, manifestHashes.map(([, a]) => createHash(a).update(data).digest("hex"))));
+    manifest.push(
+      manifestLine(
+        short,
+        data.length,
+        manifestHashes.map(([, a]) => createHash(a).update(data).digest("hex")),
+      ),
+    );
   };
   try {
     for (const m of members) {
@@ -111,7 +117,13 @@ export async function signGpkg(input: string, output: string, signer: Signer) {
           }
         });
       await pad(m.size);
-      manifest.push(manifestLine(short, m.size, hashes.map((h) => h.digest("hex"))));
+      manifest.push(
+        manifestLine(
+          short,
+          m.size,
+          hashes.map((h) => h.digest("hex")),
+        ),
+      );
       // gpkg-1 is the one member portage does not sign.
       if (short !== "gpkg-1") await addBuffer(`${short}.sig`, await signer.detachSign(range()));
     }

@@ -156,7 +156,8 @@ export async function readGpkg(file: string): Promise<Gpkg> {
       checks.map((c) => ({ start: c.start, size: c.size, algos: c.algos.map((a) => manifestAlgos[a]) })),
     );
     for (const [n, c] of checks.entries())
-      for (const [i, a] of c.algos.entries()) if (hashed.parts[n][i] !== c.want.hashes[a]) fail(`${c.short} does not match its ${a} checksum in the Manifest (corrupt)`);
+      for (const [i, a] of c.algos.entries())
+        if (hashed.parts[n][i] !== c.want.hashes[a]) fail(`${c.short} does not match its ${a} checksum in the Manifest (corrupt)`);
     const comp = path.extname(meta.name) === ".tar" ? "" : path.extname(meta.name).slice(1);
     const inner = await decompress(comp, metaBytes).catch((e: Error) => fail(`metadata: ${e.message}`));
     const metaEntries = await listTar(bufferSource(inner)).catch((e: Error) => fail(`metadata: ${e.message}`));
@@ -164,7 +165,11 @@ export async function readGpkg(file: string): Promise<Gpkg> {
     for (const e of metaEntries) {
       const m = /^(?:\.\/)?metadata\/([A-Za-z0-9_.+-]+)$/.exec(e.name);
       if (!m || !(e.type === "0" || e.type === "\0") || m[1].includes(".")) continue; // environment.bz2 etc.
-      metadata[m[1]] = inner.toString("utf8", e.dataOffset, e.dataOffset + e.size).split(/\s+/).filter(Boolean).join(" ");
+      metadata[m[1]] = inner
+        .toString("utf8", e.dataOffset, e.dataOffset + e.size)
+        .split(/\s+/)
+        .filter(Boolean)
+        .join(" ");
     }
     if (!metadata.CATEGORY || !metadata.PF) fail("metadata has no CATEGORY or PF");
     return { metadata, size: st.size, sha1: hashed.sha1, md5: hashed.md5, mtime: Math.floor(st.mtimeMs / 1000) };

@@ -40,18 +40,34 @@ export async function buildMatrix(db: DbOrTx): Promise<MatrixCell[]> {
     .where(eq(pipelines.source, FARM_SOURCE))
     .orderBy(envOf("ROOKERY_ENVIRONMENT"), envOf("ROOKERY_ARCH"), envOf("ROOKERY_PROFILE"), desc(buildJobs.createdAt));
   const live = await db
-    .select({ environment: binhostPublications.environment, arch: binhostPublications.arch, profile: binhostPublications.profile, packages: binhostPublications.packageCount, bytes: binhostPublications.bytes })
+    .select({
+      environment: binhostPublications.environment,
+      arch: binhostPublications.arch,
+      profile: binhostPublications.profile,
+      packages: binhostPublications.packageCount,
+      bytes: binhostPublications.bytes,
+    })
     .from(binhostPublications)
     .where(and(isNull(binhostPublications.supersededAt), isNull(binhostPublications.removedAt)));
   const key = (x: { environment: string; arch: string; profile: string }) => `${x.environment}/${x.arch}/${x.profile}`;
   const liveBy = new Map(live.map((l) => [key(l), l]));
-  return last.filter((l) => l.environment && l.arch && l.profile).map((l) => ({ ...l, packages: liveBy.get(key(l))?.packages ?? null, bytes: liveBy.get(key(l))?.bytes ?? null }));
+  return last
+    .filter((l) => l.environment && l.arch && l.profile)
+    .map((l) => ({ ...l, packages: liveBy.get(key(l))?.packages ?? null, bytes: liveBy.get(key(l))?.bytes ?? null }));
 }
 
 /** The last `limit` builds of one target (newest first) and its last publications, for the history charts. */
 export async function targetHistory(db: DbOrTx, target: { environment: string; arch: string; profile: string }, limit = 30) {
   const builds = await db
-    .select({ jobId: buildJobs.id, pipelineId: buildJobs.pipelineId, status: buildJobs.status, createdAt: buildJobs.createdAt, startedAt: buildJobs.startedAt, finishedAt: buildJobs.finishedAt, failureReason: buildJobs.failureReason })
+    .select({
+      jobId: buildJobs.id,
+      pipelineId: buildJobs.pipelineId,
+      status: buildJobs.status,
+      createdAt: buildJobs.createdAt,
+      startedAt: buildJobs.startedAt,
+      finishedAt: buildJobs.finishedAt,
+      failureReason: buildJobs.failureReason,
+    })
     .from(buildJobs)
     .innerJoin(pipelines, eq(pipelines.id, buildJobs.pipelineId))
     .where(

@@ -43,18 +43,32 @@ describe("build farm API", () => {
     const job = await buildJobFor(db(), { environment: "production", arch: "amd64", profile: "ruby", variant: "clean" });
     expect(job.name).toBe("build:production:amd64:ruby");
     expect(job.needs).toEqual(["build:production:amd64:linux"]);
-    expect(job.steps[0].script[2]).toBe("git -C /var/db/repos/gentoo fetch --quiet --depth=1 https://rookery.example.com/git/infrastructure/gentoo.git production");
+    expect(job.steps[0].script[2]).toBe(
+      "git -C /var/db/repos/gentoo fetch --quiet --depth=1 https://rookery.example.com/git/infrastructure/gentoo.git production",
+    );
     expect(job.files["/etc/portage/binrepos.conf/rookery.conf"]).toContain("sync-uri = https://rookery.example.com/packages/production/gentoo/amd64/linux\n");
-    await expect(buildJobFor(db(), { environment: "production", arch: "arm64", profile: "ruby", variant: "clean" })).rejects.toThrow("ruby is not built for arm64");
+    await expect(buildJobFor(db(), { environment: "production", arch: "arm64", profile: "ruby", variant: "clean" })).rejects.toThrow(
+      "ruby is not built for arm64",
+    );
     await expect(buildJobFor(db(), { environment: "staging", arch: "amd64", profile: "ruby", variant: "clean" })).rejects.toThrow(
       "infrastructure/build-profiles has no branch for staging",
     );
   });
 
   it("staging builds from the newest release or hotfix branch, and a broken profile is reported with its position", async () => {
-    await commitFiles(dir, { branch: "release/v1.0.0", parent: await head("develop"), files: { "profiles/ruby.yaml": "kind: application\ninherits: linux\npackages: [dev-lang/ruby]\n" }, message: "old" });
+    await commitFiles(dir, {
+      branch: "release/v1.0.0",
+      parent: await head("develop"),
+      files: { "profiles/ruby.yaml": "kind: application\ninherits: linux\npackages: [dev-lang/ruby]\n" },
+      message: "old",
+    });
     await new Promise((r) => setTimeout(r, 1100)); // committer dates have one-second resolution
-    await commitFiles(dir, { branch: "release/v1.1.0", parent: await head("develop"), files: { "profiles/ruby.yaml": "kind: application\ninherits: [linux\n" }, message: "broken" });
+    await commitFiles(dir, {
+      branch: "release/v1.1.0",
+      parent: await head("develop"),
+      files: { "profiles/ruby.yaml": "kind: application\ninherits: [linux\n" },
+      message: "broken",
+    });
     await expect(buildJobFor(db(), { environment: "staging", arch: "amd64", profile: "ruby", variant: "clean" })).rejects.toThrow(
       "profiles/ruby.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]",
     );
@@ -79,8 +93,14 @@ describe("build farm API", () => {
     const fixtures = fs.mkdtempSync(path.join(dataDir, "fx-"));
     const zlib = makeGpkg(fixtures, { category: "sys-libs", pf: "zlib-1.3.1", buildId: 1 });
     const ruby = makeGpkg(fixtures, { category: "dev-lang", pf: "ruby-3.3.6", buildId: 1 });
-    expect(await publishProfileBuild(db(), { environment: "development", arch: "amd64", profile: "linux", files: [zlib] })).toMatchObject({ packages: 1, inherited: 0 });
-    expect(await publishProfileBuild(db(), { environment: "development", arch: "amd64", profile: "ruby", files: [zlib, ruby] })).toMatchObject({ packages: 1, inherited: 1 });
+    expect(await publishProfileBuild(db(), { environment: "development", arch: "amd64", profile: "linux", files: [zlib] })).toMatchObject({
+      packages: 1,
+      inherited: 0,
+    });
+    expect(await publishProfileBuild(db(), { environment: "development", arch: "amd64", profile: "ruby", files: [zlib, ruby] })).toMatchObject({
+      packages: 1,
+      inherited: 1,
+    });
     const index = fs.readFileSync(path.join(dataDir, "binhost/development/gentoo/amd64/ruby/Packages"), "utf8");
     expect(index).toContain("PROFILE: default/linux/amd64/23.0\n");
     expect(index).toContain("URI: https://rookery.example.com/packages/development/gentoo/amd64/ruby\n");

@@ -55,7 +55,10 @@ export async function buildJobFor(
   const profile = branch.profiles.get(input.profile);
   if (!profile) {
     const problem = branch.errors.find((e) => e.file === `profiles/${input.profile}.yaml`);
-    throw new FarmInputError("profile", problem ? `${problem.file}:${problem.line}:${problem.column}: ${problem.message}` : `No profile ${input.profile} on ${branch.branch}`);
+    throw new FarmInputError(
+      "profile",
+      problem ? `${problem.file}:${problem.line}:${problem.column}: ${problem.message}` : `No profile ${input.profile} on ${branch.branch}`,
+    );
   }
   if (!profile.architectures.includes(arch.keyword)) throw new FarmInputError("arch", `${profile.name} is not built for ${arch.keyword}`);
   return generateBuild({

@@ -144,7 +144,10 @@ function block(pairs: [string, string][]) {
   return pairs.map(([k, v]) => `${TRANSLATED[k] ?? k}: ${v}\n`).join("") + "\n";
 }
 
-const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byKey = (a: string, b: string) =>
+  a < b ? -1
+  : a > b ? 1
+  : 0;
 
 export function headerFields(h: IndexHeader, count: number): Record<string, string> {
   return {
@@ -188,7 +191,12 @@ export function sortEntries(entries: IndexEntry[]) {
 /** The whole index as one string (tests, small indexes); publish streams the same pieces. */
 export function formatIndex(h: IndexHeader, entries: IndexEntry[]) {
   const header = headerFields(h, entries.length);
-  return formatHeader(header) + sortEntries(entries).map((e) => formatStanza(e, header)).join("");
+  return (
+    formatHeader(header) +
+    sortEntries(entries)
+      .map((e) => formatStanza(e, header))
+      .join("")
+  );
 }
 
 const suffixRank: Record<string, number> = { alpha: 0, beta: 1, pre: 2, rc: 3, p: 5 };
@@ -203,16 +211,21 @@ export function compareVersions(a: string, b: string): number {
   };
   const x = parse(a);
   const y = parse(b);
-  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0;
+  if (!x || !y)
+    return (
+      a < b ? -1
+      : a > b ? 1
+      : 0
+    );
   const n = Math.max(x.nums.length, y.nums.length);
   for (let i = 0; i < n; i++) {
     if (x.nums[i] === undefined) return -1;
     if (y.nums[i] === undefined) return 1;
     // After the first component, a leading zero makes portage compare as decimals.
     const d =
-      i > 0 && (x.nums[i].startsWith("0") || y.nums[i].startsWith("0"))
-        ? x.nums[i].replace(/0+$/, "").localeCompare(y.nums[i].replace(/0+$/, ""))
-        : Number(x.nums[i]) - Number(y.nums[i]);
+      i > 0 && (x.nums[i].startsWith("0") || y.nums[i].startsWith("0")) ?
+        x.nums[i].replace(/0+$/, "").localeCompare(y.nums[i].replace(/0+$/, ""))
+      : Number(x.nums[i]) - Number(y.nums[i]);
     if (d) return d;
   }
   if (x.letter !== y.letter) return x.letter < y.letter ? -1 : 1;

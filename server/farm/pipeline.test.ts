@@ -54,7 +54,26 @@ beforeAll(async () => {
   const admin = await createLocalUser(db(), { username: "farm-admin", password: "Admin-password-1", isAdmin: true });
   const { token } = await createRegistrationToken(db(), { description: "farm test", createdBy: admin.id });
   const config = path.join(work, "runner.json");
-  const reg = await registerRunnerCli(["--url", server.url, "--token", token, "--name", "gentoo-amd64", "--arch", "amd64", "--tags", "gentoo", "--executor", "bwrap", "--rootfs", `amd64=${rootfs}`, "--config", config, "--builds-dir", path.join(work, "builds")]);
+  const reg = await registerRunnerCli([
+    "--url",
+    server.url,
+    "--token",
+    token,
+    "--name",
+    "gentoo-amd64",
+    "--arch",
+    "amd64",
+    "--tags",
+    "gentoo",
+    "--executor",
+    "bwrap",
+    "--rootfs",
+    `amd64=${rootfs}`,
+    "--config",
+    config,
+    "--builds-dir",
+    path.join(work, "builds"),
+  ]);
   expect(reg.status, reg.stderr).toBe(0);
   runner = startRunnerProcess(config);
 }, 60_000);
@@ -69,22 +88,33 @@ afterAll(async () => {
 });
 
 /** The generated build with its emerge steps replaced by copying the fixture packages (no Gentoo tree on CI). */
-const fixtureBuild = (extra: string[] = []) => (spec: JobSpec): JobSpec => ({
-  ...spec,
-  steps: [
-    { name: "Show the generated configuration", script: ["cat /etc/portage/make.conf", "cat /etc/portage/binrepos.conf/rookery.conf 2>/dev/null || true"] },
-    {
-      name: "Fixture build",
-      script: ["mkdir -p /var/cache/binpkgs/sys-libs/zlib /var/cache/binpkgs/app-shells/bash", "cp /fixtures/zlib-1.3.1-1.gpkg.tar /var/cache/binpkgs/sys-libs/zlib/", "cp /fixtures/bash-5.2_p37-1.gpkg.tar /var/cache/binpkgs/app-shells/bash/", ...extra],
-    },
-  ],
-});
+const fixtureBuild =
+  (extra: string[] = []) =>
+  (spec: JobSpec): JobSpec => ({
+    ...spec,
+    steps: [
+      { name: "Show the generated configuration", script: ["cat /etc/portage/make.conf", "cat /etc/portage/binrepos.conf/rookery.conf 2>/dev/null || true"] },
+      {
+        name: "Fixture build",
+        script: [
+          "mkdir -p /var/cache/binpkgs/sys-libs/zlib /var/cache/binpkgs/app-shells/bash",
+          "cp /fixtures/zlib-1.3.1-1.gpkg.tar /var/cache/binpkgs/sys-libs/zlib/",
+          "cp /fixtures/bash-5.2_p37-1.gpkg.tar /var/cache/binpkgs/app-shells/bash/",
+          ...extra,
+        ],
+      },
+    ],
+  });
 
 const finished = (jobId: string) =>
-  waitFor("the build job to finish", async () => {
-    const j = await getJob(db(), jobId);
-    return j && ["success", "failed", "canceled"].includes(j.status) ? j : null;
-  }, 60_000);
+  waitFor(
+    "the build job to finish",
+    async () => {
+      const j = await getJob(db(), jobId);
+      return j && ["success", "failed", "canceled"].includes(j.status) ? j : null;
+    },
+    60_000,
+  );
 
 const logOf = async (jobId: string) => Buffer.concat((await readLog(db(), jobId, { attempt: 0, offset: 0 }, 10_000)).map((c) => c.data)).toString();
 const packagesUrl = () => `${server.url}/packages/development/gentoo/amd64/linux/Packages`;
@@ -101,7 +131,7 @@ describe("farm builds on the job engine", () => {
         tags: ["gentoo", "arch:amd64"],
         needs: ["build:development:amd64:linux"],
         env: { ROOKERY_PROFILE: "ruby" },
-        files: { "/etc/portage/make.conf": "USE=\"-X it's\"\n" },
+        files: { "/etc/portage/make.conf": 'USE="-X it\'s"\n' },
         steps: [{ name: "Build", script: ["emerge -1 foo", "echo done"] }],
         artifacts: [{ name: "binpkgs", paths: ["/var/cache/binpkgs/**/*.gpkg.tar"], when: "on_success" }],
       },
@@ -110,7 +140,9 @@ describe("farm builds on the job engine", () => {
     expect(job.name).toBe("build.development.amd64.ruby");
     expect(job.needs).toEqual(["build.development.amd64.linux"]);
     expect(job.steps.map((s) => s.name)).toEqual(["Write the portage configuration", "Build", "Collect packages and logs"]);
-    expect(job.steps[0].run).toBe(`mkdir -p '/etc/portage'\nprintf '%s' '${Buffer.from("USE=\"-X it's\"\n").toString("base64")}' | base64 -d > '/etc/portage/make.conf'`);
+    expect(job.steps[0].run).toBe(
+      `mkdir -p '/etc/portage'\nprintf '%s' '${Buffer.from('USE="-X it\'s"\n').toString("base64")}' | base64 -d > '/etc/portage/make.conf'`,
+    );
     expect(job.steps[1].run).toBe("emerge -1 foo\necho done");
     expect(job.steps[2].run).toContain("find '/var/cache/binpkgs' -type f -path '/var/cache/binpkgs/*.gpkg.tar'");
     expect(job.artifacts).toEqual(["artifacts/**"]);
@@ -141,42 +173,60 @@ describe("farm builds on the job engine", () => {
     expect((await fetch(packagesUrl(), { headers: { "if-modified-since": index.lastModified } })).status).toBe(304);
     const pkg = await fetch(`${server.url}/packages/development/gentoo/amd64/linux/sys-libs/zlib/zlib-1.3.1-1.gpkg.tar`);
     expect(pkg.status).toBe(200);
-    expect(Buffer.from(await pkg.arrayBuffer()).subarray(0, 512).toString("latin1")).toContain("gpkg-1");
+    expect(
+      Buffer.from(await pkg.arrayBuffer())
+        .subarray(0, 512)
+        .toString("latin1"),
+    ).toContain("gpkg-1");
   });
 
-  it("a failed build publishes nothing and tells the admins and the profile's owners which package broke, linking the log line; the next green build says it recovered", { timeout: 180_000 }, async () => {
-    const before = await (await fetch(packagesUrl())).text();
-    // linux.yaml on develop (development) names an owner
-    const owner = await createLocalUser(db(), { username: "linux-owner", password: "Owner-password-1" });
-    const profilesDir = repoDir("infrastructure", "build-profiles");
-    const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profilesDir })).stdout.trim();
-    const linux = (await runGit(["show", `${develop}:profiles/linux.yaml`], { cwd: profilesDir })).stdout;
-    await commitFiles(profilesDir, { branch: "develop", parent: develop, files: { "profiles/linux.yaml": `${linux.trimEnd()}\nowners: [linux-owner]\n` }, message: "linux: owners" });
-    const p = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" }, null, fixtureBuild(["echo 'emerge: there are no ebuilds to satisfy \"dev-libs/missing\".' >&2", "exit 1"]));
-    const job = await finished((await getPipeline(db(), p.id))!.jobs[0].id);
-    expect(job.status).toBe("failed");
-    const failed = await waitFor("the failure notification", async () => {
-      const [n] = await db().select().from(notifications).where(eq(notifications.kind, "farm.build_failed"));
-      return n;
-    });
-    expect(failed.title).toBe("Build of linux (development/amd64) failed at dev-libs/missing");
-    const told = await db().select({ userId: notifications.userId }).from(notifications).where(eq(notifications.kind, "farm.build_failed"));
-    expect(told.map((t) => t.userId)).toContain(owner.id);
-    expect(told).toHaveLength(2); // the admin and the owner
-    expect(failed.link).toMatch(new RegExp(`^/jobs/${job.id}#L\\d+$`));
-    const line = Number(failed.link!.split("#L")[1]);
-    expect(await logOf(job.id)).toContain("no ebuilds to satisfy");
-    expect(line).toBeGreaterThan(1);
-    expect(await (await fetch(packagesUrl())).text()).toBe(before);
+  it(
+    "a failed build publishes nothing and tells the admins and the profile's owners which package broke, linking the log line; the next green build says it recovered",
+    { timeout: 180_000 },
+    async () => {
+      const before = await (await fetch(packagesUrl())).text();
+      // linux.yaml on develop (development) names an owner
+      const owner = await createLocalUser(db(), { username: "linux-owner", password: "Owner-password-1" });
+      const profilesDir = repoDir("infrastructure", "build-profiles");
+      const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profilesDir })).stdout.trim();
+      const linux = (await runGit(["show", `${develop}:profiles/linux.yaml`], { cwd: profilesDir })).stdout;
+      await commitFiles(profilesDir, {
+        branch: "develop",
+        parent: develop,
+        files: { "profiles/linux.yaml": `${linux.trimEnd()}\nowners: [linux-owner]\n` },
+        message: "linux: owners",
+      });
+      const p = await startFarmBuild(
+        db(),
+        { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" },
+        null,
+        fixtureBuild(["echo 'emerge: there are no ebuilds to satisfy \"dev-libs/missing\".' >&2", "exit 1"]),
+      );
+      const job = await finished((await getPipeline(db(), p.id))!.jobs[0].id);
+      expect(job.status).toBe("failed");
+      const failed = await waitFor("the failure notification", async () => {
+        const [n] = await db().select().from(notifications).where(eq(notifications.kind, "farm.build_failed"));
+        return n;
+      });
+      expect(failed.title).toBe("Build of linux (development/amd64) failed at dev-libs/missing");
+      const told = await db().select({ userId: notifications.userId }).from(notifications).where(eq(notifications.kind, "farm.build_failed"));
+      expect(told.map((t) => t.userId)).toContain(owner.id);
+      expect(told).toHaveLength(2); // the admin and the owner
+      expect(failed.link).toMatch(new RegExp(`^/jobs/${job.id}#L\\d+$`));
+      const line = Number(failed.link!.split("#L")[1]);
+      expect(await logOf(job.id)).toContain("no ebuilds to satisfy");
+      expect(line).toBeGreaterThan(1);
+      expect(await (await fetch(packagesUrl())).text()).toBe(before);
 
-    const again = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" }, null, fixtureBuild());
-    expect((await finished((await getPipeline(db(), again.id))!.jobs[0].id)).status).toBe("success");
-    const recovered = await waitFor("the recovery notification", async () => {
-      const [n] = await db().select().from(notifications).where(eq(notifications.kind, "farm.build_recovered")).orderBy(desc(notifications.createdAt));
-      return n;
-    });
-    expect(recovered.title).toBe("Build of linux (development/amd64) is green again");
-  });
+      const again = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "linux", variant: "incremental" }, null, fixtureBuild());
+      expect((await finished((await getPipeline(db(), again.id))!.jobs[0].id)).status).toBe("success");
+      const recovered = await waitFor("the recovery notification", async () => {
+        const [n] = await db().select().from(notifications).where(eq(notifications.kind, "farm.build_recovered")).orderBy(desc(notifications.createdAt));
+        return n;
+      });
+      expect(recovered.title).toBe("Build of linux (development/amd64) is green again");
+    },
+  );
 
   it("shows the last build of each target in the matrix, and its history newest first", async () => {
     const matrix = await buildMatrix(db());
@@ -190,4 +240,3 @@ describe("farm builds on the job engine", () => {
     expect((await targetHistory(db(), { environment: "production", arch: "amd64", profile: "linux" })).builds).toEqual([]);
   });
 });
-

@@ -82,9 +82,9 @@ export type FarmBuildInput = { environment: string; arch: string; variant: Build
 /** "Build" / "Build stack" on the farm page: the pipeline, queued for the runners. */
 export async function startFarmBuild(db: Db, input: FarmBuildInput, userId: string | null, override?: (spec: JobSpec) => JobSpec) {
   const specs =
-    "profile" in input
-      ? [await buildJobFor(db, { environment: input.environment, arch: input.arch, profile: input.profile, variant: input.variant })]
-      : await buildStackJobs(db, { environment: input.environment, arch: input.arch, stack: input.stack, variant: input.variant });
+    "profile" in input ?
+      [await buildJobFor(db, { environment: input.environment, arch: input.arch, profile: input.profile, variant: input.variant })]
+    : await buildStackJobs(db, { environment: input.environment, arch: input.arch, stack: input.stack, variant: input.variant });
   const jobs = specs.map((s) => override?.(s) ?? s);
   const names = new Set(jobs.map((j) => j.name));
   const what = "profile" in input ? input.profile : `stack ${input.stack}`;
@@ -105,7 +105,8 @@ type FarmTarget = { environment: string; arch: string; profile: string };
 function targetOf(job: { name: string; env: unknown }): FarmTarget {
   const env = job.env as Record<string, string>;
   const target = { environment: env.ROOKERY_ENVIRONMENT, arch: env.ROOKERY_ARCH, profile: env.ROOKERY_PROFILE };
-  if (!target.environment || !target.arch || !target.profile) throw new FarmInputError("profile", `job ${job.name} does not name its environment, arch and profile`);
+  if (!target.environment || !target.arch || !target.profile)
+    throw new FarmInputError("profile", `job ${job.name} does not name its environment, arch and profile`);
   return target;
 }
 
@@ -177,7 +178,14 @@ export async function farmJobFinished(db: Db, jobId: string) {
   const files = artifacts.filter((a) => a.name.startsWith(`${ARTIFACTS_DIR}/binpkgs/`) && a.name.endsWith(".gpkg.tar")).map((a) => artifactFile(a.storageKey));
   const published = await publishProfileBuild(db, { ...target, files });
   if (previous === "failed")
-    await notify(db, { kind: "farm.build_recovered", admins: true, userIds: await ownersOf(db, target), title: `Build of ${what(target)} is green again`, body: `${published.packages} packages published`, link: `/jobs/${jobId}` });
+    await notify(db, {
+      kind: "farm.build_recovered",
+      admins: true,
+      userIds: await ownersOf(db, target),
+      title: `Build of ${what(target)} is green again`,
+      body: `${published.packages} packages published`,
+      link: `/jobs/${jobId}`,
+    });
   return { published };
 }
 

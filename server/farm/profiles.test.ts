@@ -26,7 +26,8 @@ describe("build profiles", () => {
   it("a child's make.conf values and package.use override its parent's", () => {
     const set = loadProfileSet(
       files({
-        "profiles/base.yaml": "kind: system\nportageProfile: default/linux/amd64/23.0\narchitectures: [amd64]\nmake:\n  USE: ssl\nuse:\n  dev-lang/php: -curl\n",
+        "profiles/base.yaml":
+          "kind: system\nportageProfile: default/linux/amd64/23.0\narchitectures: [amd64]\nmake:\n  USE: ssl\nuse:\n  dev-lang/php: -curl\n",
         "profiles/php.yaml": "kind: application\ninherits: base\nmake:\n  USE: ssl curl\nuse:\n  dev-lang/php: curl\n",
       }),
     );

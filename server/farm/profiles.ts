@@ -191,7 +191,8 @@ export function loadProfileSet(files: RepoFiles): ProfileSet {
     if (isProfile) {
       const r = parseYaml(f.path, f.text, profileSchema);
       if (!r.value) errors.push(...r.errors);
-      else if (parsed.has(name)) errors.push({ file: f.path, line: 1, column: 1, message: `a profile named ${name} is already defined in ${parsed.get(name)!.file}` });
+      else if (parsed.has(name))
+        errors.push({ file: f.path, line: 1, column: 1, message: `a profile named ${name} is already defined in ${parsed.get(name)!.file}` });
       else parsed.set(name, { name, file: f.path, profile: r.value, inheritsLine: keyLine(f.text, "inherits") });
     } else {
       const r = parseYaml(f.path, f.text, stackSchema);
@@ -274,7 +275,8 @@ function resolveProfile(parsed: Map<string, ParsedProfile>, name: string): { pro
   }
   for (const [atomName, names] of Object.entries(merged.packageEnv)) {
     const missing = names.find((n) => !(n in merged.envFiles));
-    if (missing) return { error: { file: start.file, line: 1, column: 1, message: `packageEnv ${atomName} names ${missing}, which no envFiles entry defines` } };
+    if (missing)
+      return { error: { file: start.file, line: 1, column: 1, message: `packageEnv ${atomName} names ${missing}, which no envFiles entry defines` } };
   }
   return {
     profile: {

@@ -43,7 +43,11 @@ export async function loadBranchProfiles(db: DbOrTx, opts: { includeFeatures?: b
   const dir = await buildProfilesDir(db);
   if (!dir) return [];
   const branches = (await listBranches(dir)).filter((b) => environmentOfBranch(b.name) || (opts.includeFeatures && b.name.startsWith("feature/")));
-  const order = (name: string) => (name === "develop" ? 0 : name.startsWith("release/") || name.startsWith("hotfix/") ? 1 : name === "master" ? 2 : 3);
+  const order = (name: string) =>
+    name === "develop" ? 0
+    : name.startsWith("release/") || name.startsWith("hotfix/") ? 1
+    : name === "master" ? 2
+    : 3;
   branches.sort((a, b) => order(a.name) - order(b.name) || a.name.localeCompare(b.name));
   return Promise.all(
     branches.map(async (b) => ({ branch: b.name, commit: b.sha, environment: environmentOfBranch(b.name), ...(await profilesAtCommit(dir, b.sha)) })),

@@ -35,8 +35,15 @@ describe("build schedules", () => {
   });
 
   it("starts a cron schedule once when its time has come, then waits for the next occurrence", async () => {
-    const s = await createSchedule(db(), { environment: "development", arch: "amd64", target: "linux", isStack: false, variant: "incremental", trigger: "daily" }, null);
-    await db().update(farmSchedules).set({ createdAt: new Date("2026-11-25T02:00:00Z") }).where(eq(farmSchedules.id, s.id));
+    const s = await createSchedule(
+      db(),
+      { environment: "development", arch: "amd64", target: "linux", isStack: false, variant: "incremental", trigger: "daily" },
+      null,
+    );
+    await db()
+      .update(farmSchedules)
+      .set({ createdAt: new Date("2026-11-25T02:00:00Z") })
+      .where(eq(farmSchedules.id, s.id));
     expect((await runDueSchedules(db(), new Date("2026-11-25T02:59:00Z"))).started).toEqual([]);
     const due = new Date("2026-11-25T03:00:30Z");
     const [first, second] = await Promise.all([runDueSchedules(db(), due), runDueSchedules(db(), due)]);
@@ -50,19 +57,35 @@ describe("build schedules", () => {
   });
 
   it("builds merge-triggered schedules when their environment's branch moves, and records what went wrong", async () => {
-    await createSchedule(db(), { environment: "production", arch: "amd64", target: "rails-stack", isStack: true, variant: "incremental", trigger: "merge" }, null);
-    const broken = await createSchedule(db(), { environment: "development", arch: "amd64", target: "nosuch", isStack: false, variant: "clean", trigger: "merge" }, null);
+    await createSchedule(
+      db(),
+      { environment: "production", arch: "amd64", target: "rails-stack", isStack: true, variant: "incremental", trigger: "merge" },
+      null,
+    );
+    const broken = await createSchedule(
+      db(),
+      { environment: "development", arch: "amd64", target: "nosuch", isStack: false, variant: "clean", trigger: "merge" },
+      null,
+    );
     expect((await runMergeSchedules(db(), ["feature/php"])).started).toEqual([]);
     const prod = await runMergeSchedules(db(), ["master"]);
     expect(prod.started).toHaveLength(1);
-    expect((await getPipeline(db(), prod.started[0]))!.jobs.map((j) => j.name).sort()).toEqual(["build.production.amd64.linux", "build.production.amd64.rails", "build.production.amd64.ruby"]);
+    expect((await getPipeline(db(), prod.started[0]))!.jobs.map((j) => j.name).sort()).toEqual([
+      "build.production.amd64.linux",
+      "build.production.amd64.rails",
+      "build.production.amd64.ruby",
+    ]);
     expect((await runMergeSchedules(db(), ["develop"])).started).toEqual([]);
     const [row] = await db().select().from(farmSchedules).where(eq(farmSchedules.id, broken.id));
     expect(row.lastError).toMatch(/No profile nosuch/);
   });
 
   it("refuses unknown environments and architectures with the field to fix", async () => {
-    await expect(createSchedule(db(), { environment: "qa", arch: "amd64", target: "linux", isStack: false, variant: "clean", trigger: "daily" }, null)).rejects.toMatchObject({ field: "environment" });
-    await expect(createSchedule(db(), { environment: "development", arch: "sparc", target: "linux", isStack: false, variant: "clean", trigger: "daily" }, null)).rejects.toMatchObject({ field: "arch" });
+    await expect(
+      createSchedule(db(), { environment: "qa", arch: "amd64", target: "linux", isStack: false, variant: "clean", trigger: "daily" }, null),
+    ).rejects.toMatchObject({ field: "environment" });
+    await expect(
+      createSchedule(db(), { environment: "development", arch: "sparc", target: "linux", isStack: false, variant: "clean", trigger: "daily" }, null),
+    ).rejects.toMatchObject({ field: "arch" });
   });
 });

@@ -21,7 +21,8 @@ export function normalizeTrigger(trigger: string): string {
   const t = trigger.trim();
   if (t === MERGE) return t;
   const cron = presets[t as keyof typeof presets] ?? t;
-  if (cron.split(/\s+/).length !== 5) throw new FarmInputError("trigger", "Use daily, weekly, monthly, merge, or a cron expression of 5 fields such as 0 3 * * 1");
+  if (cron.split(/\s+/).length !== 5)
+    throw new FarmInputError("trigger", "Use daily, weekly, monthly, merge, or a cron expression of 5 fields such as 0 3 * * 1");
   try {
     cronParser.parseExpression(cron, { tz: "UTC" });
   } catch (e) {
@@ -81,7 +82,10 @@ async function fire(db: Db, s: Schedule, now: Date, isDue: (s: Schedule) => bool
     await db.update(farmSchedules).set({ lastPipelineId: p.id, lastError: null }).where(eq(farmSchedules.id, s.id));
     return p.id;
   } catch (e) {
-    await db.update(farmSchedules).set({ lastError: e instanceof Error ? e.message : String(e) }).where(eq(farmSchedules.id, s.id));
+    await db
+      .update(farmSchedules)
+      .set({ lastError: e instanceof Error ? e.message : String(e) })
+      .where(eq(farmSchedules.id, s.id));
     return null;
   }
 }
@@ -92,7 +96,10 @@ export async function runDueSchedules(db: Db, now = new Date()) {
     const next = nextRun(s, s.lastRunAt ?? s.createdAt);
     return next !== null && next <= now;
   };
-  const rows = await db.select().from(farmSchedules).where(and(eq(farmSchedules.enabled, true), sql`${farmSchedules.trigger} <> ${MERGE}`));
+  const rows = await db
+    .select()
+    .from(farmSchedules)
+    .where(and(eq(farmSchedules.enabled, true), sql`${farmSchedules.trigger} <> ${MERGE}`));
   const started: string[] = [];
   for (const s of rows.filter(due)) {
     const id = await fire(db, s, now, due);
@@ -105,7 +112,10 @@ export async function runDueSchedules(db: Db, now = new Date()) {
 export async function runMergeSchedules(db: Db, branches: string[], now = new Date()) {
   const environments = [...new Set(branches.map(environmentOfBranch).filter((e): e is NonNullable<typeof e> => e !== null))];
   if (!environments.length) return { started: [] as string[] };
-  const rows = await db.select().from(farmSchedules).where(and(eq(farmSchedules.enabled, true), eq(farmSchedules.trigger, MERGE)));
+  const rows = await db
+    .select()
+    .from(farmSchedules)
+    .where(and(eq(farmSchedules.enabled, true), eq(farmSchedules.trigger, MERGE)));
   const started: string[] = [];
   for (const s of rows.filter((r) => environments.includes(r.environment as (typeof environments)[number]))) {
     const id = await fire(db, s, now, () => true);

@@ -59,11 +59,17 @@ function listing(urlPath: string, dir: string) {
     .map((e) => {
       const full = path.join(dir, e.name);
       const st = fs.statSync(full);
-      return { name: e.name + (st.isDirectory() ? "/" : ""), size: st.isDirectory() ? "-" : String(st.size), mtime: st.mtime.toISOString().slice(0, 19).replace("T", " ") };
+      return {
+        name: e.name + (st.isDirectory() ? "/" : ""),
+        size: st.isDirectory() ? "-" : String(st.size),
+        mtime: st.mtime.toISOString().slice(0, 19).replace("T", " "),
+      };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
   const base = urlPath.endsWith("/") ? urlPath : `${urlPath}/`;
-  const rows = entries.map((e) => `<tr><td><a href="${escapeHtml(base + e.name)}">${escapeHtml(e.name)}</a></td><td>${e.mtime}</td><td align="right">${e.size}</td></tr>`);
+  const rows = entries.map(
+    (e) => `<tr><td><a href="${escapeHtml(base + e.name)}">${escapeHtml(e.name)}</a></td><td>${e.mtime}</td><td align="right">${e.size}</td></tr>`,
+  );
   const title = `Index of ${escapeHtml(base)}`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><table><tr><th align="left">Name</th><th align="left">Modified (UTC)</th><th align="right">Size</th></tr>${base !== "/packages/" ? `<tr><td><a href="${escapeHtml(base.replace(/[^/]+\/$/, ""))}">../</a></td><td></td><td></td></tr>` : ""}${rows.join("")}</table></body></html>\n`;
 }
@@ -83,7 +89,9 @@ function fileReply(method: string, header: (name: string) => string | null | und
   };
   const inm = header("if-none-match");
   const ims = header("if-modified-since");
-  if (inm ? inm.split(",").some((t) => t.trim() === etag || t.trim() === "*") : ims && !Number.isNaN(Date.parse(ims)) && lastModified.getTime() <= Date.parse(ims))
+  if (
+    inm ? inm.split(",").some((t) => t.trim() === etag || t.trim() === "*") : ims && !Number.isNaN(Date.parse(ims)) && lastModified.getTime() <= Date.parse(ims)
+  )
     return { status: 304, headers, range: null };
 
   let start = 0;
@@ -131,13 +139,13 @@ export async function stackFile(environment: string, stack: string, arch: string
     const key = await getSigningKey(db, environment);
     return [
       `# Stack ${stack} (${environment}, ${arch}): add to /etc/portage/make.conf`,
-      ...(key
-        ? [
-            `# Packages are signed with ${key.fingerprint}; trust it once (as root):`,
-            `#   curl -s ${base}/${environment}/gentoo/signing-key.asc | gpg --homedir /etc/portage/gnupg --import`,
-            `#   echo ${key.fingerprint}:6: | gpg --homedir /etc/portage/gnupg --import-ownertrust`,
-          ]
-        : ["# This environment has no signing key yet: drop binpkg-request-signature until an admin creates one."]),
+      ...(key ?
+        [
+          `# Packages are signed with ${key.fingerprint}; trust it once (as root):`,
+          `#   curl -s ${base}/${environment}/gentoo/signing-key.asc | gpg --homedir /etc/portage/gnupg --import`,
+          `#   echo ${key.fingerprint}:6: | gpg --homedir /etc/portage/gnupg --import-ownertrust`,
+        ]
+      : ["# This environment has no signing key yet: drop binpkg-request-signature until an admin creates one."]),
       `# Built from build-profiles ${branch.branch} @ ${branch.commit.slice(0, 12)} with portage profile ${system.portageProfile}.`,
       ...(a ? [`CHOST="${a.chost}"`] : []),
       'FEATURES="${FEATURES} getbinpkg binpkg-request-signature"',
@@ -199,7 +207,10 @@ export function serveBinhostNode(req: IncomingMessage, res: ServerResponse): boo
       });
     // Anonymous may fetch packages (the policy says so): no credential lookup on the hot path.
     const anonymous: Actor = { kind: "anonymous" };
-    const auth = !can(anonymous, "farm:binhost") && req.headers.authorization ? await userFromAuthorizationHeader(req.headers.authorization, clientAddress(req.headers)) : null;
+    const auth =
+      !can(anonymous, "farm:binhost") && req.headers.authorization ?
+        await userFromAuthorizationHeader(req.headers.authorization, clientAddress(req.headers))
+      : null;
     const actor: Actor = auth ? actorFromUser(auth.user, auth.scope) : anonymous;
     if (segments[1] !== "stacks" && can(actor, "farm:binhost")) {
       const real = resolveServed(segments);

@@ -52,7 +52,17 @@ const input = (over: Partial<PublishInput>): PublishInput => ({
 function verify(data: Buffer, signatureFile?: string) {
   const r = spawnSync(
     "gpg",
-    ["--verify", "--batch", "--no-tty", "--no-auto-check-trustdb", "--status-fd", "2", "--homedir", host, ...(signatureFile ? [signatureFile, "-"] : ["--output", "-", "-"])],
+    [
+      "--verify",
+      "--batch",
+      "--no-tty",
+      "--no-auto-check-trustdb",
+      "--status-fd",
+      "2",
+      "--homedir",
+      host,
+      ...(signatureFile ? [signatureFile, "-"] : ["--output", "-", "-"]),
+    ],
     { input: data },
   );
   const status = r.stderr.toString();

@@ -72,11 +72,6 @@ export function buildProfilesTemplate(): FileSet {
       '  "=dev-ruby/rails-7.2*": ~amd64',
       "",
     ].join("\n"),
-    "stacks/rails-stack.yaml": [
-      "description: Ruby on Rails application servers",
-      "system: linux",
-      "applications: [ruby, rails]",
-      "",
-    ].join("\n"),
+    "stacks/rails-stack.yaml": ["description: Ruby on Rails application servers", "system: linux", "applications: [ruby, rails]", ""].join("\n"),
   };
 }

@@ -8,12 +8,7 @@ import { getRepo, type RepoWithOrg } from "./repos";
  * A repository the actor may read, with its directory on disk. Asks the policy
  * (`repo:read`): non-members and unknown repositories are the same NOT_FOUND.
  */
-export async function openReadableRepo(
-  db: DbOrTx,
-  actor: Actor,
-  slug: string,
-  name: string,
-): Promise<{ repo: RepoWithOrg; dir: string; scope: OrgScope }> {
+export async function openReadableRepo(db: DbOrTx, actor: Actor, slug: string, name: string): Promise<{ repo: RepoWithOrg; dir: string; scope: OrgScope }> {
   const found = await orgScopeFor(db, slug, actor);
   authorize(actor, "repo:read", found?.scope ?? null);
   const repo = await getRepo(db, slug, name);

@@ -161,7 +161,11 @@ describe("trees and blobs", () => {
 
   it("reads text, notes binary files, and only sniffs files over the limit", async () => {
     const yaml = (await lookupPath(dir, shas.feature, "hieradata/common.yaml"))!;
-    expect(await readBlob(dir, yaml.oid, yaml.size, 1024)).toEqual({ binary: false, tooLarge: false, text: "---\nntp::servers:\n  - 0.pool.ntp.org\n  - 1.pool.ntp.org\n" });
+    expect(await readBlob(dir, yaml.oid, yaml.size, 1024)).toEqual({
+      binary: false,
+      tooLarge: false,
+      text: "---\nntp::servers:\n  - 0.pool.ntp.org\n  - 1.pool.ntp.org\n",
+    });
     const bin = (await lookupPath(dir, shas.first, "logo.bin"))!;
     expect(await readBlob(dir, bin.oid, bin.size, 1024)).toEqual({ binary: true, tooLarge: false, text: null });
     expect(await readBlob(dir, yaml.oid, yaml.size, 10)).toEqual({ binary: false, tooLarge: true, text: null });
@@ -285,7 +289,8 @@ describe("diffs", () => {
 
   it("parses raw/numstat records and patches without git", () => {
     const raw = Buffer.from(
-      ":100644 100644 aaaa bbbb R090\0old name.txt\0new name.txt\0:000000 100644 0000 cccc A\0bin.dat\0" + "1\t2\t\0old name.txt\0new name.txt\0-\t-\tbin.dat\0",
+      ":100644 100644 aaaa bbbb R090\0old name.txt\0new name.txt\0:000000 100644 0000 cccc A\0bin.dat\0" +
+        "1\t2\t\0old name.txt\0new name.txt\0-\t-\tbin.dat\0",
     );
     const { entries, counts } = parseRawNumstat(raw);
     expect(entries).toMatchObject([
@@ -297,7 +302,18 @@ describe("diffs", () => {
       { additions: null, deletions: null },
     ]);
     const blocks = parsePatch(
-      ["diff --git a/x b/x", "--- a/x", "+++ b/x", "@@ -10,2 +10,2 @@ ctx", "-old", "+new", " same", "\\ No newline at end of file", "diff --git a/y b/y", "Binary files a/y and b/y differ"].join("\n"),
+      [
+        "diff --git a/x b/x",
+        "--- a/x",
+        "+++ b/x",
+        "@@ -10,2 +10,2 @@ ctx",
+        "-old",
+        "+new",
+        " same",
+        "\\ No newline at end of file",
+        "diff --git a/y b/y",
+        "Binary files a/y and b/y differ",
+      ].join("\n"),
     );
     expect(blocks).toHaveLength(2);
     expect(blocks[0].hunks[0]).toMatchObject({ oldStart: 10, newStart: 10 });

@@ -62,12 +62,18 @@ export async function listRefs(dir: string): Promise<RefList> {
   for (const line of r.stdout.split("\n")) {
     if (!line) continue;
     const [ref, type, sha, peeledType, peeledSha] = line.split("\0");
-    const commit = type === "commit" ? sha : peeledType === "commit" ? peeledSha : null;
+    const commit =
+      type === "commit" ? sha
+      : peeledType === "commit" ? peeledSha
+      : null;
     if (!commit) continue;
     if (ref.startsWith("refs/heads/")) refs.branches.push({ name: ref.slice(11), commit });
     else refs.tags.push({ name: ref.slice(10), commit });
   }
-  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const byName = (a: { name: string }, b: { name: string }) =>
+    a.name < b.name ? -1
+    : a.name > b.name ? 1
+    : 0;
   refs.branches.sort(byName);
   refs.tags.sort(byName);
   return refs;
@@ -155,14 +161,28 @@ export async function listTree(dir: string, treeOid: string): Promise<{ entries:
     if (tab < 0) continue;
     const [mode, type, oid, size] = rec.subarray(0, tab).toString("latin1").trim().split(/ +/);
     const name = decodeName(rec.subarray(tab + 1));
-    const kind = type === "tree" ? "tree" : type === "commit" ? "submodule" : mode === "120000" ? "symlink" : "blob";
+    const kind =
+      type === "tree" ? "tree"
+      : type === "commit" ? "submodule"
+      : mode === "120000" ? "symlink"
+      : "blob";
     if (entries.length >= MAX_TREE_ENTRIES) {
       truncated = true;
       break;
     }
-    entries.push({ name: name.text, nameHex: name.valid ? null : rec.subarray(tab + 1).toString("hex"), kind, mode, oid, size: size === "-" ? null : Number(size) });
+    entries.push({
+      name: name.text,
+      nameHex: name.valid ? null : rec.subarray(tab + 1).toString("hex"),
+      kind,
+      mode,
+      oid,
+      size: size === "-" ? null : Number(size),
+    });
   }
-  const rank = (e: TreeEntry) => (e.kind === "tree" ? 0 : e.kind === "submodule" ? 1 : 2);
+  const rank = (e: TreeEntry) =>
+    e.kind === "tree" ? 0
+    : e.kind === "submodule" ? 1
+    : 2;
   entries.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, "en"));
   return { entries, truncated };
 }
@@ -175,12 +195,7 @@ export function looksBinary(bytes: Buffer) {
 }
 
 /** A blob's content when it is text and at most maxBytes; otherwise only what kind it is. */
-export async function readBlob(
-  dir: string,
-  oid: string,
-  size: number,
-  maxBytes: number,
-): Promise<{ binary: boolean; tooLarge: boolean; text: string | null }> {
+export async function readBlob(dir: string, oid: string, size: number, maxBytes: number): Promise<{ binary: boolean; tooLarge: boolean; text: string | null }> {
   if (!/^[0-9a-f]{40,64}$/.test(oid)) throw new Error("bad object id");
   const tooLarge = size > maxBytes;
   const r = await runGitBytes(["cat-file", "blob", oid], { cwd: dir, maxBytes: tooLarge ? SNIFF_BYTES : maxBytes });
@@ -223,7 +238,17 @@ export async function listCommits(
   const limit = opts.limit ?? 50;
   if (!/^[0-9a-f]{40,64}$/.test(commit)) return { commits: [], hasMore: false };
   if (opts.path && !isSafePath(opts.path)) return { commits: [], hasMore: false };
-  const args = ["--literal-pathspecs", "log", `--format=${summaryFormat}`, `--skip=${Math.max(0, opts.skip ?? 0)}`, "-n", String(limit + 1), "--end-of-options", commit, "--"];
+  const args = [
+    "--literal-pathspecs",
+    "log",
+    `--format=${summaryFormat}`,
+    `--skip=${Math.max(0, opts.skip ?? 0)}`,
+    "-n",
+    String(limit + 1),
+    "--end-of-options",
+    commit,
+    "--",
+  ];
   if (opts.path) args.push(opts.path);
   const r = await runGit(args, { cwd: dir });
   const commits = parseSummaries(r.stdout);

@@ -16,10 +16,7 @@ import { describeProblems, validateFile } from "./validate";
 /** The branch moved (or appeared) since the editor was opened. */
 export class RepoConflictError extends Error {}
 
-export type EditTarget =
-  | { kind: "current" }
-  | { kind: "new-feature"; name: string }
-  | { kind: "existing-feature"; branch: string; expectedSha: string };
+export type EditTarget = { kind: "current" } | { kind: "new-feature"; name: string } | { kind: "existing-feature"; branch: string; expectedSha: string };
 
 const ZERO = "0".repeat(40);
 const PLACEHOLDER = "f".repeat(40);
@@ -158,7 +155,8 @@ export async function commitEdit(dir: string, repo: RepoWithOrg, pusher: Pusher,
       if (e instanceof RepoInputError) throw new RepoInputError("featureName", e.message);
       throw e;
     }
-    if (await revParse(dir, `refs/heads/${target}`)) throw new RepoInputError("featureName", `${target} already exists: pick it from the existing branches or choose another name`);
+    if (await revParse(dir, `refs/heads/${target}`))
+      throw new RepoInputError("featureName", `${target} already exists: pick it from the existing branches or choose another name`);
     parent = base;
     old = "";
   } else {

@@ -3,7 +3,16 @@ import { enqueue, queues } from "@/server/jobs";
 import { writeCommitGraph } from "./browse";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
-import { BUILD_PROFILES_REPO, getRepoById, INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
+import {
+  BUILD_PROFILES_REPO,
+  getRepoById,
+  INFRASTRUCTURE_ORG,
+  insertDefaultRepos,
+  listMirrorsOf,
+  orgsWithoutRepos,
+  markPushed,
+  type RepoWithOrg,
+} from "./repos";
 import type { RefUpdate } from "./protection";
 import { emitPushEvents } from "@/server/webhooks/push";
 import type { PayloadUser } from "@/server/webhooks/payloads";
@@ -13,9 +22,11 @@ import { afterRefsMoved } from "@/server/mergerequests";
 export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher: PayloadUser = null) {
   await markPushed(getDb(), repo.id);
   // Open merge requests on the moved branches: follow the source head, recompute mergeability.
-  await afterRefsMoved(getDb(), repo.id, updates.map((u) => u.ref)).catch((e) =>
-    console.error(`merge requests of ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e),
-  );
+  await afterRefsMoved(
+    getDb(),
+    repo.id,
+    updates.map((u) => u.ref),
+  ).catch((e) => console.error(`merge requests of ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e));
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.kind === "standard") {
     await enqueue(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
     // build-profiles moved: the farm's "build on merge" schedules of those environments
@@ -25,7 +36,9 @@ export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher:
   // Keeps history pages fast (commit-graph with changed-path filters), off the push's path.
   await enqueue(queues.gitMaintenance, { repoId: repo.id }, { singletonKey: repo.id, singletonSeconds: 30 });
   // The push has happened: a webhook problem is logged, never reported to the pusher as a failure.
-  await emitPushEvents(getDb(), repo, updates, pusher).catch((e) => console.error(`webhooks for ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e));
+  await emitPushEvents(getDb(), repo, updates, pusher).catch((e) =>
+    console.error(`webhooks for ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e),
+  );
 }
 
 /** Brings every mirror of `upstream` to the upstream's refs (they share its objects). */

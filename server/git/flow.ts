@@ -70,14 +70,7 @@ async function headOf(dir: string, branch: string) {
 }
 
 /** Creates the branch with a create-only compare-and-swap: an existing branch is never moved. */
-export async function startFlowBranch(
-  dir: string,
-  repo: RepoWithOrg,
-  pusher: Pusher,
-  protections: Protection[],
-  kind: FlowKind,
-  input: string,
-) {
+export async function startFlowBranch(dir: string, repo: RepoWithOrg, pusher: Pusher, protections: Protection[], kind: FlowKind, input: string) {
   const branch = flowBranchName(kind, input);
   const allowed = checkPush(repo, pusher, kind === "feature" ? protections : [], [{ ref: `refs/heads/${branch}`, oldSha: ZERO, newSha: "f".repeat(40) }]);
   if (!allowed.ok) throw new RepoInputError("name", allowed.messages.join("; "));

@@ -35,7 +35,6 @@ export class GitLimiter {
 export function sharedGitLimiter(maxConcurrent: number, maxQueued: number): GitLimiter {
   const g = globalThis as { rookeryGitLimiter?: GitLimiter };
   const current = g.rookeryGitLimiter;
-  if (!current || current.maxConcurrent !== maxConcurrent || current.maxQueued !== maxQueued)
-    g.rookeryGitLimiter = new GitLimiter(maxConcurrent, maxQueued);
+  if (!current || current.maxConcurrent !== maxConcurrent || current.maxQueued !== maxQueued) g.rookeryGitLimiter = new GitLimiter(maxConcurrent, maxQueued);
   return g.rookeryGitLimiter!;
 }

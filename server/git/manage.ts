@@ -177,8 +177,7 @@ export type ProtectionInput = {
 export function normalizePattern(pattern: string) {
   const p = pattern.trim();
   const base = p.endsWith("/*") ? p.slice(0, -2) : p;
-  if (!p || !isValidBranchName(base))
-    throw new RepoInputError("pattern", "Use an exact branch name (develop) or a prefix ending in /* (release/*)");
+  if (!p || !isValidBranchName(base)) throw new RepoInputError("pattern", "Use an exact branch name (develop) or a prefix ending in /* (release/*)");
   return p;
 }
 

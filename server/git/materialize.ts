@@ -39,10 +39,7 @@ async function materialize(db: DbOrTx, repo: RepoWithOrg, dir: string, opts: { w
   try {
     await runGit(["init", "--quiet", "--bare", `--initial-branch=${repo.defaultBranch}`, tmp]);
     // Appended directly: three `git config` processes per repo add up over hundreds of orgs.
-    fs.appendFileSync(
-      path.join(tmp, "config"),
-      "[http]\n\treceivepack = true\n[uploadpack]\n\tallowFilter = true\n[receive]\n\tadvertisePushOptions = true\n",
-    );
+    fs.appendFileSync(path.join(tmp, "config"), "[http]\n\treceivepack = true\n[uploadpack]\n\tallowFilter = true\n[receive]\n\tadvertisePushOptions = true\n");
     installHooks(tmp);
     await seed(db, repo, tmp, opts);
     try {

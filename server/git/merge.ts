@@ -88,7 +88,9 @@ export type CommitInfo = { sha: string; authorName: string; authorEmail: string;
 export async function commitsWithMessages(dir: string, base: string, head: string, limit = 1000): Promise<CommitInfo[]> {
   const RS = "\x1e";
   const US = "\x1f";
-  const r = await runGit(["log", "--reverse", `--max-count=${limit}`, `--format=${RS}%H${US}%an${US}%ae${US}%s${US}%B`, `${base}..${head}`, "--"], { cwd: dir });
+  const r = await runGit(["log", "--reverse", `--max-count=${limit}`, `--format=${RS}%H${US}%an${US}%ae${US}%s${US}%B`, `${base}..${head}`, "--"], {
+    cwd: dir,
+  });
   return r.stdout
     .split(RS)
     .filter((s) => s.trim())

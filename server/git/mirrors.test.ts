@@ -28,7 +28,12 @@ describe("global module mirrors", () => {
     const upstream = (await getRepo(db(), "infrastructure", "role"))!;
     const upstreamDir = await ensureRepoOnDisk(db(), upstream);
     const head = (await runGit(["rev-parse", "develop"], { cwd: upstreamDir })).stdout.trim();
-    const next = await commitFiles(upstreamDir, { branch: "develop", parent: head, files: { "manifests/web.pp": "class role::web {}\n" }, message: "web role" });
+    const next = await commitFiles(upstreamDir, {
+      branch: "develop",
+      parent: head,
+      files: { "manifests/web.pp": "class role::web {}\n" },
+      message: "web role",
+    });
 
     const started = Date.now();
     const { updated } = await syncMirrorsOf("infrastructure/role");

@@ -42,7 +42,9 @@ describe("checkPush", () => {
   });
   it("refuses every push to mirrors, archived repos, and from reporters", () => {
     const mirror = { ...repo, kind: "module-mirror", upstream: "infrastructure/role" } as RepoWithOrg;
-    expect(checkPush(mirror, dev, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }]).messages[0]).toMatch(/^read-only mirror of infrastructure\/role/);
+    expect(checkPush(mirror, dev, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }]).messages[0]).toMatch(
+      /^read-only mirror of infrastructure\/role/,
+    );
     expect(checkPush({ ...repo, orgArchived: true }, dev, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }]).ok).toBe(false);
     expect(checkPush(repo, { role: "reporter", isAdmin: false }, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }]).ok).toBe(false);
   });

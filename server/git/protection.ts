@@ -13,9 +13,7 @@ const looksLikeVersion = /^v?\d/;
 
 export function matchProtection(branch: string, protections: Protection[]): Protection | null {
   return (
-    protections.find((p) => p.pattern === branch) ??
-    protections.find((p) => p.pattern.endsWith("/*") && branch.startsWith(p.pattern.slice(0, -1))) ??
-    null
+    protections.find((p) => p.pattern === branch) ?? protections.find((p) => p.pattern.endsWith("/*") && branch.startsWith(p.pattern.slice(0, -1))) ?? null
   );
 }
 
@@ -62,8 +60,7 @@ export function checkPush(repo: RepoWithOrg, pusher: Pusher, protections: Protec
       const tag = u.ref.slice("refs/tags/".length);
       if (!deleting && looksLikeVersion.test(tag) && !semverTag.test(tag))
         messages.push(`tag ${tag} looks like a version but is not semver: use vX.Y.Z (for example v1.2.3)`);
-      if (!ZERO.test(u.oldSha) && !pusher.isAdmin)
-        messages.push(`tag ${tag} already exists: tags cannot be ${deleting ? "deleted" : "moved"}`);
+      if (!ZERO.test(u.oldSha) && !pusher.isAdmin) messages.push(`tag ${tag} already exists: tags cannot be ${deleting ? "deleted" : "moved"}`);
     }
   }
   return { ok: messages.length === 0, messages };

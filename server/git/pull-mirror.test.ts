@@ -77,7 +77,10 @@ afterAll(async () => {
 describe("pull mirrors", () => {
   it("accepts http(s) and git URLs, splits credentials off, and refuses local paths", () => {
     expect(parseMirrorUrl(" https://github.com/o/p.git ")).toEqual({ url: "https://github.com/o/p.git", credentials: null });
-    expect(parseMirrorUrl("https://bot:t%2Fok@host.test/p.git#frag")).toEqual({ url: "https://host.test/p.git", credentials: { username: "bot", password: "t/ok" } });
+    expect(parseMirrorUrl("https://bot:t%2Fok@host.test/p.git#frag")).toEqual({
+      url: "https://host.test/p.git",
+      credentials: { username: "bot", password: "t/ok" },
+    });
     expect(parseMirrorUrl("git://host.test/p.git").url).toBe("git://host.test/p.git");
     for (const bad of ["file:///etc", "/srv/git/other.git", "ext::sh -c touch% /tmp/x", "ssh://git@host/p.git", "git://u:p@host/p.git", "https://host/p .git"])
       expect(() => parseMirrorUrl(bad), bad).toThrow(RepoInputError);
@@ -115,14 +118,21 @@ describe("pull mirrors", () => {
     expect(await refs(dir)).not.toContain("feature/a");
 
     // Read-only here.
-    const check = checkPush((await getRepo(db(), "acme", "tools"))!, { role: "leader", isAdmin: false }, [], [
-      { ref: "refs/heads/feature/x", oldSha: "0".repeat(40), newSha: main },
-    ]);
+    const check = checkPush(
+      (await getRepo(db(), "acme", "tools"))!,
+      { role: "leader", isAdmin: false },
+      [],
+      [{ ref: "refs/heads/feature/x", oldSha: "0".repeat(40), newSha: main }],
+    );
     expect(check.ok).toBe(false);
   });
 
   it("records upstream errors without leaking credentials, and recovers", async () => {
-    const repo = await createPullMirror(db(), { id: (await getRepo(db(), "acme", "puppet"))!.orgId }, { name: "tools-bad", url: upstreamUrl("Wrong-pass-123"), interval: 15 });
+    const repo = await createPullMirror(
+      db(),
+      { id: (await getRepo(db(), "acme", "puppet"))!.orgId },
+      { name: "tools-bad", url: upstreamUrl("Wrong-pass-123"), interval: 15 },
+    );
     const result = await syncPullMirror(db(), repo.id);
     expect(result!.status).toBe("error");
     expect(result!.error).toMatch(/Authentication failed|401|could not read/i);
@@ -143,7 +153,10 @@ describe("pull mirrors", () => {
     const repo = (await getRepo(db(), "acme", "tools"))!;
     const main = (await runGit(["rev-parse", "main"], { cwd: upstreamDir })).stdout.trim();
     await commitFiles(upstreamDir, { branch: "main", parent: main, files: { "c.txt": "c\n" }, message: "c" });
-    await db().update(pullMirrors).set({ nextSyncAt: new Date(Date.now() - 1000) }).where(eq(pullMirrors.repoId, repo.id));
+    await db()
+      .update(pullMirrors)
+      .set({ nextSyncAt: new Date(Date.now() - 1000) })
+      .where(eq(pullMirrors.repoId, repo.id));
     const before = (await getPullMirror(db(), repo.id))!.lastSyncAt!;
     const { queued } = await queueDueMirrors(db());
     expect(queued).toBe(1);

@@ -62,22 +62,28 @@ export function parseMirrorUrl(raw: string): { url: string; credentials: Credent
 /** Network hardening for every command that talks to an upstream, plus the credential helper. */
 function remoteArgs(credentials: Credentials | null) {
   const args = [
-    "-c", "protocol.allow=never",
-    "-c", "protocol.http.allow=always",
-    "-c", "protocol.https.allow=always",
-    "-c", "protocol.git.allow=always",
-    "-c", "http.lowSpeedLimit=1000",
-    "-c", "http.lowSpeedTime=60",
-    "-c", "credential.helper=",
+    "-c",
+    "protocol.allow=never",
+    "-c",
+    "protocol.http.allow=always",
+    "-c",
+    "protocol.https.allow=always",
+    "-c",
+    "protocol.git.allow=always",
+    "-c",
+    "http.lowSpeedLimit=1000",
+    "-c",
+    "http.lowSpeedTime=60",
+    "-c",
+    "credential.helper=",
   ];
   if (credentials)
     args.push(
       "-c",
       `credential.helper=!f() { test "$1" = get || exit 0; printf 'username=%s\\npassword=%s\\n' "$ROOKERY_MIRROR_USERNAME" "$ROOKERY_MIRROR_PASSWORD"; }; f`,
     );
-  const env: Record<string, string> = credentials
-    ? { ROOKERY_MIRROR_USERNAME: credentials.username, ROOKERY_MIRROR_PASSWORD: credentials.password, GIT_ASKPASS: "" }
-    : { GIT_ASKPASS: "" };
+  const env: Record<string, string> =
+    credentials ? { ROOKERY_MIRROR_USERNAME: credentials.username, ROOKERY_MIRROR_PASSWORD: credentials.password, GIT_ASKPASS: "" } : { GIT_ASKPASS: "" };
   return { args, env };
 }
 
@@ -230,7 +236,10 @@ async function sync(db: DbOrTx, repoId: string, timeoutMs: number): Promise<Sync
       const head = await runGitTimed([...remote.args, "ls-remote", "--symref", mirror.url, "HEAD"], { cwd: dir, env: remote.env, timeoutMs: 60_000 });
       const branch = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(head.stdout)?.[1];
       const after = await refsOf(dir);
-      const target = branch && after.has(`refs/heads/${branch}`) ? branch : after.has(`refs/heads/${repo.defaultBranch}`) ? repo.defaultBranch : null;
+      const target =
+        branch && after.has(`refs/heads/${branch}`) ? branch
+        : after.has(`refs/heads/${repo.defaultBranch}`) ? repo.defaultBranch
+        : null;
       if (target) {
         await runGit(["symbolic-ref", "HEAD", `refs/heads/${target}`], { cwd: dir });
         defaultBranch = target;
@@ -255,8 +264,7 @@ async function sync(db: DbOrTx, repoId: string, timeoutMs: number): Promise<Sync
       nextSyncAt: new Date(now.getTime() + mirror.intervalMinutes * 60_000),
     })
     .where(eq(pullMirrors.repoId, repoId));
-  if (defaultBranch !== repo.defaultBranch)
-    await db.update(repositories).set({ defaultBranch, updatedAt: now }).where(eq(repositories.id, repoId));
+  if (defaultBranch !== repo.defaultBranch) await db.update(repositories).set({ defaultBranch, updatedAt: now }).where(eq(repositories.id, repoId));
   if (updates.length) {
     await markPushed(db, repoId);
     await emitPushEvents(db, { ...repo, defaultBranch }, updates, null).catch((e) =>

@@ -55,8 +55,7 @@ function tokenize(src: string): Tok[] {
       let v = "";
       i++;
       for (;;) {
-        if (i >= src.length || src[i] === "\n")
-          throw new PuppetfileError(start.line, start.col, `string is not closed: add the missing ${c}`);
+        if (i >= src.length || src[i] === "\n") throw new PuppetfileError(start.line, start.col, `string is not closed: add the missing ${c}`);
         if (src[i] === "\\" && i + 1 < src.length && src[i + 1] !== "\n") {
           const next = src[i + 1];
           // Single quotes only know \\ and \'; double quotes keep the escape's character.
@@ -79,7 +78,15 @@ function tokenize(src: string): Tok[] {
       toks.push({ t: "arrow", v: "=>", line, col: col() });
       i += 2;
     } else if (c === "," || c === "(" || c === ")") {
-      toks.push({ t: c === "," ? "comma" : c === "(" ? "lparen" : "rparen", v: c, line, col: col() });
+      toks.push({
+        t:
+          c === "," ? "comma"
+          : c === "(" ? "lparen"
+          : "rparen",
+        v: c,
+        line,
+        col: col(),
+      });
       i++;
     } else if (identStart.test(c)) {
       const start = col();
@@ -185,8 +192,7 @@ function parse(toks: Tok[]): FileProblem[] {
       problems.push({ line: nameTok.line, column: nameTok.col, message: `"${nameTok.v}" is not a module name (author/name or name)` });
     const short = nameTok.v.split(/[/-]/).pop()!;
     const earlier = seen.get(short);
-    if (earlier !== undefined)
-      problems.push({ line: nameTok.line, column: nameTok.col, message: `module ${short} is already declared on line ${earlier}` });
+    if (earlier !== undefined) problems.push({ line: nameTok.line, column: nameTok.col, message: `module ${short} is already declared on line ${earlier}` });
     else seen.set(short, nameTok.line);
 
     const options = new Map<string, Tok>();

@@ -11,7 +11,10 @@ export function isSafeRef(ref: string) {
 }
 
 export async function listBranches(dir: string): Promise<Branch[]> {
-  const r = await runGit(["for-each-ref", "--sort=-committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)%00%(contents:subject)", "refs/heads/"], { cwd: dir });
+  const r = await runGit(
+    ["for-each-ref", "--sort=-committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)%00%(contents:subject)", "refs/heads/"],
+    { cwd: dir },
+  );
   return r.stdout
     .split("\n")
     .filter(Boolean)
@@ -22,7 +25,9 @@ export async function listBranches(dir: string): Promise<Branch[]> {
 }
 
 export async function listTags(dir: string) {
-  const r = await runGit(["for-each-ref", "--sort=-creatordate", "--format=%(refname:short)%00%(objectname)%00%(creatordate:iso-strict)", "refs/tags/"], { cwd: dir });
+  const r = await runGit(["for-each-ref", "--sort=-creatordate", "--format=%(refname:short)%00%(objectname)%00%(creatordate:iso-strict)", "refs/tags/"], {
+    cwd: dir,
+  });
   return r.stdout
     .split("\n")
     .filter(Boolean)

@@ -39,21 +39,21 @@ async function protect(tx: DbOrTx, repoIds: string[]) {
  */
 export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: string }[]) {
   const rows = orgs.flatMap((org) =>
-    org.slug === INFRASTRUCTURE_ORG
-      ? [
-          ...GLOBAL_MODULES.map((name) => ({ orgId: org.id, name, description: `Global ${name} module, mirrored into every organization` })),
-          { orgId: org.id, name: BUILD_PROFILES_REPO, description: "Build farm profiles and stacks; branches are environments" },
-        ]
-      : [
-          { orgId: org.id, name: "puppet", description: "Puppet control repository: Puppetfile, hieradata, environments" },
-          ...GLOBAL_MODULES.map((name) => ({
-            orgId: org.id,
-            name,
-            kind: "module-mirror" as const,
-            upstream: `${INFRASTRUCTURE_ORG}/${name}`,
-            description: `Read-only mirror of ${INFRASTRUCTURE_ORG}/${name}`,
-          })),
-        ],
+    org.slug === INFRASTRUCTURE_ORG ?
+      [
+        ...GLOBAL_MODULES.map((name) => ({ orgId: org.id, name, description: `Global ${name} module, mirrored into every organization` })),
+        { orgId: org.id, name: BUILD_PROFILES_REPO, description: "Build farm profiles and stacks; branches are environments" },
+      ]
+    : [
+        { orgId: org.id, name: "puppet", description: "Puppet control repository: Puppetfile, hieradata, environments" },
+        ...GLOBAL_MODULES.map((name) => ({
+          orgId: org.id,
+          name,
+          kind: "module-mirror" as const,
+          upstream: `${INFRASTRUCTURE_ORG}/${name}`,
+          description: `Read-only mirror of ${INFRASTRUCTURE_ORG}/${name}`,
+        })),
+      ],
   );
   if (!rows.length) return;
   const inserted = await tx.insert(repositories).values(rows).onConflictDoNothing().returning({ id: repositories.id, kind: repositories.kind });
@@ -63,16 +63,10 @@ export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: s
   );
 }
 
-export async function insertRepo(
-  tx: DbOrTx,
-  org: { id: string },
-  input: { name: string; description?: string; defaultBranch?: string },
-): Promise<Repo> {
-  if (!isValidRepoName(input.name))
-    throw new RepoInputError("name", "Use letters, digits, dots, dashes and underscores (not ending in .git)");
+export async function insertRepo(tx: DbOrTx, org: { id: string }, input: { name: string; description?: string; defaultBranch?: string }): Promise<Repo> {
+  if (!isValidRepoName(input.name)) throw new RepoInputError("name", "Use letters, digits, dots, dashes and underscores (not ending in .git)");
   const branch = input.defaultBranch?.trim() || "develop";
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(branch) || branch.includes(".."))
-    throw new RepoInputError("defaultBranch", "Not a valid branch name");
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(branch) || branch.includes("..")) throw new RepoInputError("defaultBranch", "Not a valid branch name");
   const [repo] = await tx
     .insert(repositories)
     .values({ orgId: org.id, name: input.name, description: input.description ?? "", defaultBranch: branch })

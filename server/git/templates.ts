@@ -64,9 +64,9 @@ export function puppetTemplate(org: { slug: string; name: string }, modules: { n
 /** The skeleton of a global module (infrastructure/role, infrastructure/profile). */
 export function moduleTemplate(name: "role" | "profile"): FileSet {
   const doc =
-    name === "role"
-      ? "Roles are the business view of a host (role::webserver): each includes profiles only."
-      : "Profiles implement one aspect of a system (profile::nginx) and are configured through hiera.";
+    name === "role" ?
+      "Roles are the business view of a host (role::webserver): each includes profiles only."
+    : "Profiles implement one aspect of a system (profile::nginx) and are configured through hiera.";
   return {
     "README.md": `# ${name}\n\n${doc}\n\nThis module is mirrored read-only into every organization's project.\n`,
     "metadata.json": JSON.stringify({ name: `rookery-${name}`, version: "0.1.0", author: "rookery", license: "Apache-2.0", dependencies: [] }, null, 2) + "\n",

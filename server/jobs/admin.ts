@@ -44,7 +44,11 @@ export const jobCursorPattern = /^\d{4}-\d{2}-\d{2} [\d:.]+[+-][\d:]+\|[0-9a-f-]
 function toDate(v: unknown): Date | null {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v;
-  return new Date(String(v).replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00"));
+  return new Date(
+    String(v)
+      .replace(" ", "T")
+      .replace(/([+-]\d\d)$/, "$1:00"),
+  );
 }
 
 const table = (archived?: boolean) => sql.raw(`${BOSS_SCHEMA}.${archived ? "archive" : "job"}`);
@@ -114,9 +118,7 @@ export async function jobStateCounts(db: DbOrTx, queue?: string): Promise<Record
 
 /** Every queue pg-boss knows. */
 export async function jobQueues(db: DbOrTx): Promise<string[]> {
-  const rows = await rowsOrNone(() =>
-    db.execute<{ name: string }>(sql`select name from ${sql.raw(`${BOSS_SCHEMA}.queue`)} order by name`),
-  );
+  const rows = await rowsOrNone(() => db.execute<{ name: string }>(sql`select name from ${sql.raw(`${BOSS_SCHEMA}.queue`)} order by name`));
   return rows.map((r) => r.name);
 }
 
@@ -125,9 +127,7 @@ export type RetryResult = { status: "retried"; queue: string } | { status: "not-
 /** Puts a failed live job back in the queue through pg-boss (`boss.retry`). */
 export async function retryJob(db: DbOrTx, id: string): Promise<RetryResult> {
   const [job] = await rowsOrNone(() =>
-    db.execute<{ queue: string; state: JobState }>(
-      sql`select name as queue, state::text as state from ${table(false)} where id = ${id}::uuid`,
-    ),
+    db.execute<{ queue: string; state: JobState }>(sql`select name as queue, state::text as state from ${table(false)} where id = ${id}::uuid`),
   );
   if (!job) return { status: "not-found" };
   if (job.state !== "failed") return { status: "not-failed", state: job.state };

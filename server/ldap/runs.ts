@@ -26,9 +26,9 @@ export async function listSyncRuns(db: DbOrTx, opts: { cursor?: string; limit: n
     .from(ldapSyncRuns)
     .leftJoin(users, eq(users.id, ldapSyncRuns.triggeredBy))
     .where(
-      opts.cursor
-        ? sql`(${ldapSyncRuns.startedAt}, ${ldapSyncRuns.id}) < (select started_at, id from ldap_sync_runs where id = ${opts.cursor}::uuid)`
-        : undefined,
+      opts.cursor ?
+        sql`(${ldapSyncRuns.startedAt}, ${ldapSyncRuns.id}) < (select started_at, id from ldap_sync_runs where id = ${opts.cursor}::uuid)`
+      : undefined,
     )
     .orderBy(desc(ldapSyncRuns.startedAt), desc(ldapSyncRuns.id))
     .limit(opts.limit + 1);

@@ -70,7 +70,11 @@ describe("LDAP sync of the fixture directory", () => {
     expect(await membersOf("globex")).toEqual(["carol:developer:ldap", "dave:leader:ldap"]);
     expect(await membersOf("initech")).toEqual(["bob:reporter:ldap", "frank:leader:ldap"]);
     // Each new org gets its project in the same transaction.
-    const acmeRepos = await db().select({ name: repositories.name, kind: repositories.kind }).from(repositories).innerJoin(organizations, eq(organizations.id, repositories.orgId)).where(eq(organizations.slug, "acme"));
+    const acmeRepos = await db()
+      .select({ name: repositories.name, kind: repositories.kind })
+      .from(repositories)
+      .innerJoin(organizations, eq(organizations.id, repositories.orgId))
+      .where(eq(organizations.slug, "acme"));
     expect(acmeRepos.map((r) => `${r.name}:${r.kind}`).sort()).toEqual(["profile:module-mirror", "puppet:standard", "role:module-mirror"]);
 
     const acme = await orgBySlug("acme");
@@ -135,6 +139,7 @@ describe("LDAP sync of a changing directory", () => {
     );
     restoreEnv = withEnv({ LDAP_ORG_BASE: orgBase, LDAP_PEOPLE_BASE: peopleBase });
     // The fixture orgs of the first describe are not under this base; start from a clean slate.
+    // eslint-disable-next-line drizzle/enforce-delete-with-where -- emptying the table is the point
     await db().delete(organizations);
     // dan already has a local account here: the directory must not take it over.
     await createLocalUser(db(), { username: uid("dan"), password: "local-dan-password-1", displayName: "Local Dan" });
@@ -151,12 +156,18 @@ describe("LDAP sync of a changing directory", () => {
     expect(run).toMatchObject({ orgsAdded: 2, orgsUpdated: 0, orgsArchived: 0, usersAdded: 3, usersUpdated: 0, membersAdded: 5 });
     expect(await membersOf(slug("alpha"))).toEqual([`${uid("ann")}:leader:ldap`, `${uid("ben")}:developer:ldap`, `${uid("cid")}:developer:ldap`]);
     expect(await membersOf(slug("beta"))).toEqual([`${uid("ben")}:leader:ldap`, `${uid("cid")}:reporter:ldap`]);
-    const [dan] = await db().select().from(users).where(eq(users.username, uid("dan")));
+    const [dan] = await db()
+      .select()
+      .from(users)
+      .where(eq(users.username, uid("dan")));
     expect(dan).toMatchObject({ source: "local", displayName: "Local Dan", ldapDn: null });
 
     // Leaders see what the sync did in their org's audit log.
     const alpha = await orgBySlug(slug("alpha"));
-    const [audit] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "ldap.sync"), eq(auditEvents.orgId, alpha.id)));
+    const [audit] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "ldap.sync"), eq(auditEvents.orgId, alpha.id)));
     expect(audit).toMatchObject({ actorName: "ldap-sync", outcome: "success" });
     expect(audit.details).toMatchObject({ org: "added", added: expect.arrayContaining([{ user: uid("ann"), role: "leader" }]) });
   });
@@ -165,7 +176,16 @@ describe("LDAP sync of a changing directory", () => {
     const before = await snapshot();
     const run = await runLdapSync(db(), { trigger: "schedule" });
     expect(run.status, run.error ?? "").toBe("success");
-    expect(run).toMatchObject({ orgsAdded: 0, orgsUpdated: 0, orgsArchived: 0, usersAdded: 0, usersUpdated: 0, membersAdded: 0, membersRemoved: 0, membersChanged: 0 });
+    expect(run).toMatchObject({
+      orgsAdded: 0,
+      orgsUpdated: 0,
+      orgsArchived: 0,
+      usersAdded: 0,
+      usersUpdated: 0,
+      membersAdded: 0,
+      membersRemoved: 0,
+      membersChanged: 0,
+    });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -187,7 +207,10 @@ describe("LDAP sync of a changing directory", () => {
     try {
       const fay = await authenticate(db(), uid("fay"), "fay-password-1", "192.0.2.9");
       expect(await membersOf(slug("alpha"))).toContain(`${uid("fay")}:developer:ldap`);
-      const [audit] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "ldap.sync"), sql`${auditEvents.details}->>'signIn' = ${fay.username}`));
+      const [audit] = await db()
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, "ldap.sync"), sql`${auditEvents.details}->>'signIn' = ${fay.username}`));
       expect(audit.details).toMatchObject({ added: [{ user: fay.username, role: "developer" }] });
       expect(await queued()).toBe(before + 1); // epsilon is not imported yet: a full sync will create it
 
@@ -204,11 +227,19 @@ describe("LDAP sync of a changing directory", () => {
   it("follows the directory: a new org, a removed member, a changed role and a renamed person; local memberships stay", async () => {
     const alpha = await orgBySlug(slug("alpha"));
     const local = await createLocalUser(db(), { username: `local-${r}`, password: "local-user-password-1" });
-    const [cid] = await db().select().from(users).where(eq(users.username, uid("cid")));
-    await db().insert(memberships).values([{ orgId: alpha.id, userId: local.id, role: "developer", source: "local" }]);
+    const [cid] = await db()
+      .select()
+      .from(users)
+      .where(eq(users.username, uid("cid")));
+    await db()
+      .insert(memberships)
+      .values([{ orgId: alpha.id, userId: local.id, role: "developer", source: "local" }]);
     const beta = await orgBySlug(slug("beta"));
     // A hand-made membership of a directory user in an org whose groups do not list him.
-    await db().update(memberships).set({ source: "local" }).where(and(eq(memberships.orgId, beta.id), eq(memberships.userId, cid.id)));
+    await db()
+      .update(memberships)
+      .set({ source: "local" })
+      .where(and(eq(memberships.orgId, beta.id), eq(memberships.userId, cid.id)));
 
     const alphaDn = `o=${slug("alpha")},${orgBase}`;
     ldapModify(
@@ -228,7 +259,10 @@ describe("LDAP sync of a changing directory", () => {
     expect(await membersOf(slug("alpha"))).toEqual([`local-${r}:developer:local`, `${uid("ann")}:leader:ldap`, `${uid("ben")}:leader:ldap`]);
     expect(await membersOf(slug("beta"))).toEqual([`${uid("ben")}:leader:ldap`, `${uid("cid")}:reporter:local`]);
     expect(await membersOf(slug("gamma"))).toEqual([`${uid("ann")}:leader:ldap`, `${uid("ben")}:developer:ldap`, `${uid("cid")}:leader:ldap`]);
-    const [ann] = await db().select().from(users).where(eq(users.username, uid("ann")));
+    const [ann] = await db()
+      .select()
+      .from(users)
+      .where(eq(users.username, uid("ann")));
     expect(ann.displayName).toBe("Ann Archer-Smith");
   });
 
@@ -298,7 +332,10 @@ describe("LDAP sync of a changing directory", () => {
   });
 
   it("runs one sync at a time and marks runs of a dead process as interrupted", async () => {
-    const [stale] = await db().insert(ldapSyncRuns).values({ trigger: "schedule", startedAt: new Date(Date.now() - 3600_000) }).returning();
+    const [stale] = await db()
+      .insert(ldapSyncRuns)
+      .values({ trigger: "schedule", startedAt: new Date(Date.now() - 3600_000) })
+      .returning();
     ldapModify(inject("ldapUrl"), org("zeta", { leaders: ["ben"] }));
     const [a, b] = await Promise.all([runLdapSync(db(), { trigger: "manual" }), runLdapSync(db(), { trigger: "schedule" })]);
     expect([a.status, b.status]).toEqual(["success", "success"]);
@@ -345,7 +382,12 @@ describe("LDAP sync at scale", () => {
       const odn = `o=bench-${o},${orgBase}`;
       add(odn, ["objectClass: organization", `o: bench-${o}`]);
       const members = Array.from({ length: PEOPLE / ORGS }, (_, k) => o * (PEOPLE / ORGS) + k);
-      add(`cn=leaders,${odn}`, ["objectClass: groupOfNames", "cn: leaders", `member: ${dn(members[0])}`, `member: ${dn((((o + 1) % ORGS) * PEOPLE) / ORGS + 1)}`]);
+      add(`cn=leaders,${odn}`, [
+        "objectClass: groupOfNames",
+        "cn: leaders",
+        `member: ${dn(members[0])}`,
+        `member: ${dn((((o + 1) % ORGS) * PEOPLE) / ORGS + 1)}`,
+      ]);
       add(`cn=members,${odn}`, ["objectClass: groupOfNames", "cn: members", ...members.slice(1, 20).map((m) => `member: ${dn(m)}`)]);
       add(`cn=reporters,${odn}`, ["objectClass: groupOfNames", "cn: reporters", ...members.slice(20).map((m) => `member: ${dn(m)}`)]);
     }
@@ -368,7 +410,16 @@ describe("LDAP sync at scale", () => {
     t = Date.now();
     const again = await runLdapSync(db(), { trigger: "manual" });
     const second = Date.now() - t;
-    expect(again).toMatchObject({ status: "success", orgsAdded: 0, orgsUpdated: 0, usersAdded: 0, usersUpdated: 0, membersAdded: 0, membersRemoved: 0, membersChanged: 0 });
+    expect(again).toMatchObject({
+      status: "success",
+      orgsAdded: 0,
+      orgsUpdated: 0,
+      usersAdded: 0,
+      usersUpdated: 0,
+      membersAdded: 0,
+      membersRemoved: 0,
+      membersChanged: 0,
+    });
     console.log(`LDAP sync of ${ORGS} orgs / ${PEOPLE} people: first ${first} ms, again ${second} ms`);
     expect(first).toBeLessThan(10_000);
   }, 60_000);

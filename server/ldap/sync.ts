@@ -111,7 +111,12 @@ async function syncUsers(tx: Tx, dir: Directory, counts: SyncCounts) {
     if (ids.length < toInsert.length) {
       const got = new Set(ids.map((r) => r.username));
       const raced = toInsert.filter((p) => !got.has(p.username)).map((p) => p.username);
-      ids.push(...(await tx.select({ id: users.id, username: users.username }).from(users).where(and(inArray(users.username, raced), eq(users.source, "ldap")))));
+      ids.push(
+        ...(await tx
+          .select({ id: users.id, username: users.username })
+          .from(users)
+          .where(and(inArray(users.username, raced), eq(users.source, "ldap")))),
+      );
     }
     for (const r of ids) {
       userIdByKey.set(byUsername.get(r.username)!.key, r.id);
@@ -341,7 +346,10 @@ export async function syncMembershipsAtLogin(db: Db, user: { id: string; usernam
   const orgByKey = new Map(ldapOrgs.filter((o) => o.ldapDn).map((o) => [dnKey(o.ldapDn!), o]));
   const slugById = new Map(ldapOrgs.map((o) => [o.id, o.slug]));
   await db.transaction(async (tx) => {
-    const mine = await tx.select({ orgId: memberships.orgId, role: memberships.role, source: memberships.source }).from(memberships).where(eq(memberships.userId, user.id));
+    const mine = await tx
+      .select({ orgId: memberships.orgId, role: memberships.role, source: memberships.source })
+      .from(memberships)
+      .where(eq(memberships.userId, user.id));
     const had = new Map(mine.map((m) => [m.orgId, m]));
     const changes = new Map<string, OrgChange>();
     const change = (orgId: string) => changeOf(changes, orgId, slugById);
@@ -355,7 +363,10 @@ export async function syncMembershipsAtLogin(db: Db, user: { id: string; usernam
         await tx.insert(memberships).values({ orgId: org.id, userId: user.id, role, source: "ldap" });
         change(org.id).added.push({ user: user.username, role });
       } else if (m.source === "ldap" && m.role !== role) {
-        await tx.update(memberships).set({ role }).where(and(eq(memberships.orgId, org.id), eq(memberships.userId, user.id)));
+        await tx
+          .update(memberships)
+          .set({ role })
+          .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, user.id)));
         change(org.id).changed.push({ user: user.username, from: m.role, to: role });
       }
     }
@@ -425,7 +436,12 @@ export async function runLdapSync(db: Db, opts: { trigger: SyncTrigger; triggere
   } catch (e) {
     const failed = { status: "failed" as const, finishedAt: new Date(), error: describeFailure(e), ...emptyCounts() };
     if (run.id) return (await db.update(ldapSyncRuns).set(failed).where(eq(ldapSyncRuns.id, run.id)).returning())[0];
-    return (await db.insert(ldapSyncRuns).values({ ...base, ...failed }).returning())[0];
+    return (
+      await db
+        .insert(ldapSyncRuns)
+        .values({ ...base, ...failed })
+        .returning()
+    )[0];
   }
 }
 

@@ -60,13 +60,7 @@ export async function listInbox(db: DbOrTx, user: User, filter: InboxFilter, pag
 /** The top bar's number (reviews waiting for me) and one per filter. */
 export async function inboxCounts(db: DbOrTx, user: User) {
   const n = async (cond: ReturnType<typeof where>) =>
-    (
-      await db
-        .select({ n: count() })
-        .from(mergeRequests)
-        .innerJoin(repositories, eq(repositories.id, mergeRequests.repoId))
-        .where(cond)
-    )[0].n;
+    (await db.select({ n: count() }).from(mergeRequests).innerJoin(repositories, eq(repositories.id, mergeRequests.repoId)).where(cond))[0].n;
   const [awaiting, assigned, review, created, all] = await Promise.all([
     n(and(eq(mergeRequests.state, "open"), inMyOrgs(user.id), awaitingMe(user.id))),
     n(where(user, "assigned")),

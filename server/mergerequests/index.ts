@@ -68,7 +68,8 @@ async function memberNamed(db: DbOrTx, repo: RepoWithOrg, username: string, fiel
 
 /** Mirrors and archived repositories change only through their upstream / not at all. */
 export function assertMergeable(repo: RepoWithOrg) {
-  if (repo.kind !== "standard") throw new MrStateError(`${repo.orgSlug}/${repo.name} is a read-only mirror${repo.upstream ? ` of ${repo.upstream}` : ""}: propose changes there`);
+  if (repo.kind !== "standard")
+    throw new MrStateError(`${repo.orgSlug}/${repo.name} is a read-only mirror${repo.upstream ? ` of ${repo.upstream}` : ""}: propose changes there`);
   if (repo.archivedAt || repo.orgArchived) throw new MrStateError(`${repo.orgSlug}/${repo.name} is archived and read-only`);
 }
 
@@ -84,11 +85,13 @@ export async function createMergeRequest(db: Db, repo: RepoWithOrg, dir: string,
   const [head, base] = await Promise.all([branchHead(dir, source), branchHead(dir, target)]);
   if (!head) throw new MrInputError("sourceBranch", `There is no branch named ${source}: push it first`);
   if (!base) throw new MrInputError("targetBranch", `There is no branch named ${target}`);
-  if (await isAncestor(dir, head, base)) throw new MrInputError("sourceBranch", `${target} already contains every commit of ${source}: there is nothing to merge`);
+  if (await isAncestor(dir, head, base))
+    throw new MrInputError("sourceBranch", `${target} already contains every commit of ${source}: there is nothing to merge`);
 
   const reviewerNames = [...new Set(input.reviewers.map((r) => r.trim().toLowerCase()).filter(Boolean))];
-  const reviewers = reviewerNames.length
-    ? await db
+  const reviewers =
+    reviewerNames.length ?
+      await db
         .select({ id: users.id, username: users.username })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
@@ -98,55 +101,67 @@ export async function createMergeRequest(db: Db, repo: RepoWithOrg, dir: string,
   if (unknown.length) throw new MrInputError("reviewers", `Not members of ${repo.orgSlug}: ${unknown.join(", ")}`);
   const assignee = input.assignee?.trim() ? await memberNamed(db, repo, input.assignee, "assignee") : null;
 
-  return db.transaction(async (tx) => {
-    // Numbers per repository: the repository row serializes concurrent openings.
-    await tx.select({ id: repositories.id }).from(repositories).where(eq(repositories.id, repo.id)).for("update");
-    const [open] = await tx
-      .select({ number: mergeRequests.number })
-      .from(mergeRequests)
-      .where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.state, "open"), eq(mergeRequests.sourceBranch, source), eq(mergeRequests.targetBranch, target)));
-    if (open) throw new MrInputError("sourceBranch", `Merge request !${open.number} already proposes ${source} for ${target}`);
-    const [{ next }] = await tx
-      .select({ next: sql<number>`coalesce(max(${mergeRequests.number}), 0) + 1` })
-      .from(mergeRequests)
-      .where(eq(mergeRequests.repoId, repo.id));
-    const [mr] = await tx
-      .insert(mergeRequests)
-      .values({
-        repoId: repo.id,
-        number: Number(next),
-        title,
-        description: input.description,
-        authorId: author.id,
-        assigneeId: assignee?.id ?? null,
-        sourceBranch: source,
-        targetBranch: target,
-        headSha: head,
-        baseSha: base,
-      })
-      .returning();
-    if (reviewers.length) await tx.insert(mergeRequestReviewers).values(reviewers.map((r) => ({ mrId: mr.id, userId: r.id })));
-    await recordEvent(tx, mr.id, author.id, "opened", { sourceBranch: source, targetBranch: target, headSha: head });
-    const others = reviewers.filter((r) => r.id !== author.id);
-    if (others.length)
-      await notify(tx, {
-        kind: "mr.review_requested",
-        title: `${author.displayName || author.username} asks you to review !${mr.number}: ${title}`,
-        body: `${repo.orgSlug}/${repo.name}: ${source} → ${target}`,
-        link: mrPath(repo, mr.number),
-        orgId: repo.orgId,
-        userIds: others.map((r) => r.id),
-      });
-    await queueRefresh(tx, repo.id, [mr.id]);
-    return mr;
-  }).then(async (mr) => {
-    await emitMergeRequestEvent(db, repo, mr, "open", author);
-    return mr;
-  });
+  return db
+    .transaction(async (tx) => {
+      // Numbers per repository: the repository row serializes concurrent openings.
+      await tx.select({ id: repositories.id }).from(repositories).where(eq(repositories.id, repo.id)).for("update");
+      const [open] = await tx
+        .select({ number: mergeRequests.number })
+        .from(mergeRequests)
+        .where(
+          and(
+            eq(mergeRequests.repoId, repo.id),
+            eq(mergeRequests.state, "open"),
+            eq(mergeRequests.sourceBranch, source),
+            eq(mergeRequests.targetBranch, target),
+          ),
+        );
+      if (open) throw new MrInputError("sourceBranch", `Merge request !${open.number} already proposes ${source} for ${target}`);
+      const [{ next }] = await tx
+        .select({ next: sql<number>`coalesce(max(${mergeRequests.number}), 0) + 1` })
+        .from(mergeRequests)
+        .where(eq(mergeRequests.repoId, repo.id));
+      const [mr] = await tx
+        .insert(mergeRequests)
+        .values({
+          repoId: repo.id,
+          number: Number(next),
+          title,
+          description: input.description,
+          authorId: author.id,
+          assigneeId: assignee?.id ?? null,
+          sourceBranch: source,
+          targetBranch: target,
+          headSha: head,
+          baseSha: base,
+        })
+        .returning();
+      if (reviewers.length) await tx.insert(mergeRequestReviewers).values(reviewers.map((r) => ({ mrId: mr.id, userId: r.id })));
+      await recordEvent(tx, mr.id, author.id, "opened", { sourceBranch: source, targetBranch: target, headSha: head });
+      const others = reviewers.filter((r) => r.id !== author.id);
+      if (others.length)
+        await notify(tx, {
+          kind: "mr.review_requested",
+          title: `${author.displayName || author.username} asks you to review !${mr.number}: ${title}`,
+          body: `${repo.orgSlug}/${repo.name}: ${source} → ${target}`,
+          link: mrPath(repo, mr.number),
+          orgId: repo.orgId,
+          userIds: others.map((r) => r.id),
+        });
+      await queueRefresh(tx, repo.id, [mr.id]);
+      return mr;
+    })
+    .then(async (mr) => {
+      await emitMergeRequestEvent(db, repo, mr, "open", author);
+      return mr;
+    });
 }
 
 export async function getMergeRequest(db: DbOrTx, repoId: string, number: number): Promise<MergeRequest | null> {
-  const [mr] = await db.select().from(mergeRequests).where(and(eq(mergeRequests.repoId, repoId), eq(mergeRequests.number, number)));
+  const [mr] = await db
+    .select()
+    .from(mergeRequests)
+    .where(and(eq(mergeRequests.repoId, repoId), eq(mergeRequests.number, number)));
   return mr ?? null;
 }
 
@@ -182,7 +197,14 @@ export async function listMergeRequests(db: DbOrTx, repoId: string, opts: { stat
 
 /** People on a merge request: author, reviewers, approvals (with the head they approved). */
 export async function participants(db: DbOrTx, mr: MergeRequest) {
-  const one = (id: string | null) => (id ? db.select(person).from(users).where(eq(users.id, id)).then((r) => r[0] ?? null) : null);
+  const one = (id: string | null) =>
+    id ?
+      db
+        .select(person)
+        .from(users)
+        .where(eq(users.id, id))
+        .then((r) => r[0] ?? null)
+    : null;
   const [author, assignee, reviewers, approvals] = await Promise.all([
     one(mr.authorId),
     one(mr.assigneeId),
@@ -270,8 +292,17 @@ export async function afterRefsMoved(db: Db, repoId: string, refs: string[]) {
     await tx
       .update(mergeRequests)
       .set({ mergeability: "checking" })
-      .where(inArray(mergeRequests.id, touched.map((m) => m.id)));
-    await queueRefresh(tx, repoId, touched.map((m) => m.id));
+      .where(
+        inArray(
+          mergeRequests.id,
+          touched.map((m) => m.id),
+        ),
+      );
+    await queueRefresh(
+      tx,
+      repoId,
+      touched.map((m) => m.id),
+    );
   });
   return touched.length;
 }
@@ -279,8 +310,9 @@ export async function afterRefsMoved(db: Db, repoId: string, refs: string[]) {
 /** Replaces the reviewers (org members only); newly asked reviewers are notified. */
 export async function setReviewers(db: Db, repo: RepoWithOrg, mr: MergeRequest, user: User, usernames: string[]) {
   const names = [...new Set(usernames.map((r) => r.trim().toLowerCase()).filter(Boolean))];
-  const found = names.length
-    ? await db
+  const found =
+    names.length ?
+      await db
         .select({ id: users.id, username: users.username })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
@@ -308,6 +340,9 @@ export async function setReviewers(db: Db, repo: RepoWithOrg, mr: MergeRequest, 
 
 export async function setAssignee(db: Db, repo: RepoWithOrg, mr: MergeRequest, user: User, username: string | null) {
   const assignee = username?.trim() ? await memberNamed(db, repo, username, "assignee") : null;
-  await db.update(mergeRequests).set({ assigneeId: assignee?.id ?? null, updatedAt: new Date() }).where(eq(mergeRequests.id, mr.id));
+  await db
+    .update(mergeRequests)
+    .set({ assigneeId: assignee?.id ?? null, updatedAt: new Date() })
+    .where(eq(mergeRequests.id, mr.id));
   await recordEvent(db, mr.id, user.id, "assigned", { assignee: assignee?.username ?? null });
 }

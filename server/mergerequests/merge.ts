@@ -43,10 +43,12 @@ export async function mergeChecks(db: DbOrTx, dir: string, mr: MergeRequest, hea
   const required = rules?.requiredApprovals ?? 0;
 
   const commits = await commitsWithMessages(dir, base, head);
-  const offending = rules?.requireSignoff ? commits.filter((c) => !signedOffByAuthor(c)).map((c) => ({ sha: c.sha, subject: c.subject, author: c.authorName })) : [];
+  const offending =
+    rules?.requireSignoff ? commits.filter((c) => !signedOffByAuthor(c)).map((c) => ({ sha: c.sha, subject: c.subject, author: c.authorName })) : [];
 
-  const unresolved = rules?.requireResolvedThreads
-    ? (
+  const unresolved =
+    rules?.requireResolvedThreads ?
+      (
         await db
           .select({ n: sql<number>`count(*)::int` })
           .from(mergeRequestComments)
@@ -132,11 +134,14 @@ export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string,
     // One merge per MR at a time; the row lock is held while git works (milliseconds).
     const [locked] = await tx.select().from(mergeRequests).where(eq(mergeRequests.id, mrId)).for("update");
     if (!locked || locked.repoId !== repo.id) throw new MrStateError("No such merge request");
-    if (locked.state !== "open") throw new MrStateError(locked.state === "merged" ? "This merge request is already merged" : "This merge request is closed: reopen it first");
+    if (locked.state !== "open")
+      throw new MrStateError(locked.state === "merged" ? "This merge request is already merged" : "This merge request is closed: reopen it first");
     const head = await branchHead(dir, locked.sourceBranch);
     if (!head) throw new MrStateError(`The source branch ${locked.sourceBranch} no longer exists`);
     if (head !== opts.expectedHeadSha)
-      throw new MrStateError(`The source branch ${locked.sourceBranch} moved to ${head.slice(0, 8)} since you looked: review the new commits and merge again`, { headSha: head });
+      throw new MrStateError(`The source branch ${locked.sourceBranch} moved to ${head.slice(0, 8)} since you looked: review the new commits and merge again`, {
+        headSha: head,
+      });
     const mr = await syncHead(tx, locked, head, user.id);
 
     let merged: { base: string; commit: string } | null = null;
@@ -149,16 +154,18 @@ export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string,
       let commit: string;
       if (opts.method === "ff") {
         if (!(await isAncestor(dir, base, head)))
-          throw new MrStateError(`Cannot fast-forward: ${mr.targetBranch} has ${checks.behind} commit(s) that ${mr.sourceBranch} lacks. Rebase the source branch or merge with a merge commit.`);
+          throw new MrStateError(
+            `Cannot fast-forward: ${mr.targetBranch} has ${checks.behind} commit(s) that ${mr.sourceBranch} lacks. Rebase the source branch or merge with a merge commit.`,
+          );
         commit = head;
       } else {
         const tree = await mergeTree(dir, base, head);
         if (!tree.clean) throw new MrStateError(`Cannot merge: conflicts in ${tree.conflicts.join(", ")}`, { conflicts: tree.conflicts });
         const me = identityOf(user);
         commit =
-          opts.method === "merge"
-            ? await commitTree(dir, tree.tree, [base, head], mergeMessage(repo, mr), me, me)
-            : await commitTree(dir, tree.tree, [base], await squashMessage(dir, repo, mr, base, head), me, me);
+          opts.method === "merge" ?
+            await commitTree(dir, tree.tree, [base, head], mergeMessage(repo, mr), me, me)
+          : await commitTree(dir, tree.tree, [base], await squashMessage(dir, repo, mr, base, head), me, me);
       }
       if (await casUpdateRef(dir, `refs/heads/${mr.targetBranch}`, commit, base, `rookery: merge !${mr.number} (${opts.method})`)) merged = { base, commit };
       // else: the target moved under us; go again on its new head.
@@ -208,7 +215,9 @@ export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string,
   await afterPush(repo, updates, user).catch((e) => console.error("after-merge handling failed:", e instanceof Error ? e.message : e));
   await emitMergeRequestEvent(db, repo, result.row, "merge", user);
   // A release or hotfix merged into master: tag, merge back into develop, publish the notes.
-  await finishReleaseIfAny(db, repo, dir, result.row, result.commit, user).catch((e) => console.error("finishing the release failed:", e instanceof Error ? e.message : e));
+  await finishReleaseIfAny(db, repo, dir, result.row, result.commit, user).catch((e) =>
+    console.error("finishing the release failed:", e instanceof Error ? e.message : e),
+  );
   return { mergeRequest: result.row, commit: result.commit, sourceDeleted };
 }
 
@@ -224,8 +233,9 @@ export async function refreshMergeRequest(db: Db, mrId: string, known?: { repo: 
   if (!repo) return null;
   const dir = repoDir(repo.orgSlug, repo.name);
   const heads = known?.repo.id === mr0.repoId ? known.heads : null;
-  const [head, base] = heads
-    ? [heads.get(mr0.sourceBranch) ?? null, heads.get(mr0.targetBranch) ?? null]
+  const [head, base] =
+    heads ?
+      [heads.get(mr0.sourceBranch) ?? null, heads.get(mr0.targetBranch) ?? null]
     : await Promise.all([branchHead(dir, mr0.sourceBranch), branchHead(dir, mr0.targetBranch)]);
   if (!head || !base) {
     await db.update(mergeRequests).set({ mergeability: "conflicts", conflictFiles: [] }).where(eq(mergeRequests.id, mrId));
@@ -234,7 +244,10 @@ export async function refreshMergeRequest(db: Db, mrId: string, known?: { repo: 
   const mr = await syncHead(db, mr0, head, null);
   if (mr.headSha !== mr0.headSha) await emitMergeRequestEvent(db, repo, mr, "update", null);
   const [tree, behind] = await Promise.all([mergeTree(dir, base, head), countOnlyIn(dir, base, head)]);
-  const mergeability = !tree.clean ? "conflicts" : behind > 0 ? "behind" : "clean";
+  const mergeability =
+    !tree.clean ? "conflicts"
+    : behind > 0 ? "behind"
+    : "clean";
   await db
     .update(mergeRequests)
     .set({ mergeability, conflictFiles: tree.clean ? [] : tree.conflicts, behindBy: behind, baseSha: base })
@@ -306,7 +319,9 @@ export async function setAutoMerge(db: Db, repo: RepoWithOrg, mr: MergeRequest, 
   const [head, base] = await Promise.all([branchHead(dir, mr.sourceBranch), branchHead(dir, mr.targetBranch)]);
   if (!head || !base) throw new MrStateError("The source or target branch no longer exists");
   if (head !== opts.expectedHeadSha)
-    throw new MrStateError(`The source branch ${mr.sourceBranch} moved to ${head.slice(0, 8)} since you looked: review the new commits and try again`, { headSha: head });
+    throw new MrStateError(`The source branch ${mr.sourceBranch} moved to ${head.slice(0, 8)} since you looked: review the new commits and try again`, {
+      headSha: head,
+    });
   const checks = await mergeChecks(db, dir, { ...mr, headSha: head }, head, base);
   if (checks.ok) return { merged: true as const, ...(await mergeMergeRequest(db, repo, mr.id, user, opts)) };
   if (!checks.waitingForChecks) throw new MrStateError(`Cannot merge yet: ${checks.reasons.join("; ")}`);

@@ -95,7 +95,13 @@ describe("opening merge requests", () => {
     const n = await open(dev, "feature/a", "develop", { reviewers: ["mr-lead"], description: "Adds **a**" });
     expect(n).toBe(1);
     const view = await as(dev).get({ slug: ORG, name: "puppet", number: n });
-    expect(view.mr).toMatchObject({ title: "Merge feature/a", sourceBranch: "feature/a", targetBranch: "develop", state: "open", headSha: await head("feature/a") });
+    expect(view.mr).toMatchObject({
+      title: "Merge feature/a",
+      sourceBranch: "feature/a",
+      targetBranch: "develop",
+      state: "open",
+      headSha: await head("feature/a"),
+    });
     expect(view.reviewers.map((r) => r.username)).toEqual(["mr-lead"]);
     expect(view.events.map((e) => e.kind)).toEqual(["opened"]);
     // the author may not approve (develop's rule), nor merge into protected develop
@@ -109,14 +115,29 @@ describe("opening merge requests", () => {
 
   it("refuses bad input with errors a person can act on", async () => {
     const create = (over: object) => as(dev).create({ slug: ORG, name: "puppet", title: "x", sourceBranch: "feature/a", targetBranch: "develop", ...over });
-    expect(await failure(create({ sourceBranch: "develop" }))).toMatchObject({ code: "BAD_REQUEST", field: "sourceBranch", message: expect.stringMatching(/same branch/) });
-    expect(await failure(create({ sourceBranch: "feature/nope" }))).toMatchObject({ field: "sourceBranch", message: "There is no branch named feature/nope: push it first" });
+    expect(await failure(create({ sourceBranch: "develop" }))).toMatchObject({
+      code: "BAD_REQUEST",
+      field: "sourceBranch",
+      message: expect.stringMatching(/same branch/),
+    });
+    expect(await failure(create({ sourceBranch: "feature/nope" }))).toMatchObject({
+      field: "sourceBranch",
+      message: "There is no branch named feature/nope: push it first",
+    });
     expect(await failure(create({ targetBranch: "nope" }))).toMatchObject({ field: "targetBranch", message: "There is no branch named nope" });
-    expect(await failure(create({ sourceBranch: "master", targetBranch: "develop" }))).toMatchObject({ field: "sourceBranch", message: "develop already contains every commit of master: there is nothing to merge" });
+    expect(await failure(create({ sourceBranch: "master", targetBranch: "develop" }))).toMatchObject({
+      field: "sourceBranch",
+      message: "develop already contains every commit of master: there is nothing to merge",
+    });
     expect(await failure(create({}))).toMatchObject({ field: "sourceBranch", message: expect.stringMatching(/!1 already proposes/) });
     expect(await failure(create({ sourceBranch: "--upload-pack=x" }))).toMatchObject({ field: "sourceBranch" });
-    expect(await failure(create({ reviewers: ["mr-out"] }))).toMatchObject({ field: "reviewers", message: expect.stringMatching(/Not members of mergeco: mr-out/) });
-    expect(await failure(as(rep).create({ slug: ORG, name: "puppet", title: "x", sourceBranch: "feature/a", targetBranch: "master" }))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await failure(create({ reviewers: ["mr-out"] }))).toMatchObject({
+      field: "reviewers",
+      message: expect.stringMatching(/Not members of mergeco: mr-out/),
+    });
+    expect(await failure(as(rep).create({ slug: ORG, name: "puppet", title: "x", sourceBranch: "feature/a", targetBranch: "master" }))).toMatchObject({
+      code: "FORBIDDEN",
+    });
     expect(await failure(as(outsider).list({ slug: ORG, name: "puppet" }))).toMatchObject({ code: "NOT_FOUND" });
     expect(await failure(as(lead).create({ slug: ORG, name: "role", title: "x", sourceBranch: "feature/a", targetBranch: "develop" }))).toMatchObject({
       code: "CONFLICT",
@@ -164,10 +185,15 @@ describe("the Changes tab of a large merge request", () => {
     const loaded = await as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: ["big.txt"] });
     expect(loaded).toMatchObject({ newPath: "big.txt", additions: 800 });
     expect(loaded.hunks[0].lines).toHaveLength(800);
-    expect(await failure(as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: ["nope.txt"] }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(
+      await failure(as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: ["nope.txt"] })),
+    ).toMatchObject({ code: "NOT_FOUND" });
     // Paths outside the tree are in no diff: a 404, never git's complaint with our data directory in it.
     for (const escape of ["../../../etc/passwd", "/etc/passwd", "a/../../b", "."])
-      expect(await failure(as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: [escape] })), escape).toMatchObject({
+      expect(
+        await failure(as(rep).fileDiff({ slug: ORG, name: "puppet", number: n, from: changes.from!, to: changes.mr.headSha, paths: [escape] })),
+        escape,
+      ).toMatchObject({
         code: "NOT_FOUND",
         message: "That file is not part of this diff",
       });
@@ -210,7 +236,9 @@ describe("merging on the server", () => {
     const view = await as(dev).get({ slug: ORG, name: "puppet", number: 1 });
     expect(view.mr).toMatchObject({ state: "merged", mergeCommitSha: newHead, mergeMethod: "merge" });
     expect(view.events.map((e) => e.kind)).toEqual(["opened", "edited", "reviewers", "edited", "approved", "merged", "source_deleted"]);
-    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: mr.headSha }))).toMatchObject({ message: "This merge request is already merged" });
+    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: mr.headSha }))).toMatchObject({
+      message: "This merge request is already merged",
+    });
   });
 
   it("fast-forwards only when possible, and squashes into one commit", async () => {
@@ -302,7 +330,9 @@ describe("merging on the server", () => {
     expect(view.approvals).toEqual([expect.objectContaining({ username: "mr-lead", stale: true })]);
     expect(view.checks?.approvals).toMatchObject({ required: 1, given: 0, ok: false });
     expect(view.events.map((e) => e.kind)).toEqual(["opened", "approved", "pushed"]);
-    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: pushed }))).toMatchObject({ message: expect.stringMatching(/1 approval required, 0 given/) });
+    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: pushed }))).toMatchObject({
+      message: expect.stringMatching(/1 approval required, 0 given/),
+    });
   });
 
   it("a real push (afterPush) queues the refresh job, which follows the source head and recomputes mergeability", async () => {
@@ -351,22 +381,42 @@ describe("merge rules of the target branch", () => {
     await branch("feature/two", "develop", { "two.txt": "2\n" });
     const n = await open(dev, "feature/two");
     const mr = await approved(n);
-    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha }))).toMatchObject({ message: expect.stringMatching(/2 approvals required, 1 given/) });
+    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha }))).toMatchObject({
+      message: expect.stringMatching(/2 approvals required, 1 given/),
+    });
     await as(dev2).approve({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha });
     await as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha });
     await as(lead).setMergeRules({ ...rules, requiredApprovals: 1 });
   });
 
-
   it("can require every thread resolved before the merge", async () => {
     const develop = (await db().select().from(branchProtections).where(eq(branchProtections.repoId, repo.id))).find((p) => p.pattern === "develop")!;
-    const rules = { slug: ORG, name: "puppet", id: develop.id, requiredApprovals: 1, authorsCannotApprove: true, requireSignoff: false, requireResolvedThreads: true, requiredContexts: [] };
+    const rules = {
+      slug: ORG,
+      name: "puppet",
+      id: develop.id,
+      requiredApprovals: 1,
+      authorsCannotApprove: true,
+      requireSignoff: false,
+      requireResolvedThreads: true,
+      requiredContexts: [],
+    };
     await as(lead).setMergeRules(rules);
     await branch("feature/threads", "develop", { "threads.txt": "t\n" });
     const n = await open(dev, "feature/threads");
     const mr = await approved(n);
-    const { id: threadId } = await as(lead).comment({ slug: ORG, name: "puppet", number: n, body: "Why this file?", path: "threads.txt", line: 1, side: "new" });
-    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha }))).toMatchObject({ message: expect.stringMatching(/1 unresolved thread/) });
+    const { id: threadId } = await as(lead).comment({
+      slug: ORG,
+      name: "puppet",
+      number: n,
+      body: "Why this file?",
+      path: "threads.txt",
+      line: 1,
+      side: "new",
+    });
+    expect(await failure(as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha }))).toMatchObject({
+      message: expect.stringMatching(/1 unresolved thread/),
+    });
     await as(dev).resolveThread({ slug: ORG, name: "puppet", number: n, threadId, resolved: true });
     expect((await as(lead).merge({ slug: ORG, name: "puppet", number: n, expectedHeadSha: mr.headSha })).merged).toBe(true);
     await as(lead).setMergeRules({ ...rules, requireResolvedThreads: false });
@@ -382,7 +432,13 @@ describe("merge rules of the target branch", () => {
       files: { "so1.txt": "1\n" },
       message: "signed\n\nSigned-off-by: Dev One <dev@example.test>\n",
     });
-    const bad = await commitFiles(dir, { branch: "feature/so", parent: good, author: { name: "Dev One", email: "dev@example.test" }, files: { "so2.txt": "2\n" }, message: "unsigned" });
+    const bad = await commitFiles(dir, {
+      branch: "feature/so",
+      parent: good,
+      author: { name: "Dev One", email: "dev@example.test" },
+      files: { "so2.txt": "2\n" },
+      message: "unsigned",
+    });
     const n = await open(dev, "feature/so");
     await approved(n);
     const view = await as(dev).get({ slug: ORG, name: "puppet", number: n });

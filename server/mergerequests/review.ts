@@ -13,7 +13,8 @@ import { isSafePath } from "@/server/git/browse";
 
 export async function approve(db: Db, repo: RepoWithOrg, mr: MergeRequest, user: User, expectedHeadSha: string) {
   if (mr.state !== "open") throw new MrStateError("Only open merge requests can be approved");
-  if (expectedHeadSha !== mr.headSha) throw new MrStateError("New commits were pushed since you loaded the page: review them and approve again", { headSha: mr.headSha });
+  if (expectedHeadSha !== mr.headSha)
+    throw new MrStateError("New commits were pushed since you loaded the page: review them and approve again", { headSha: mr.headSha });
   const rules = await rulesFor(db, repo.id, mr.targetBranch);
   if (rules?.authorsCannotApprove && mr.authorId === user.id)
     throw new MrStateError(`Authors cannot approve their own merge request into ${mr.targetBranch}: ask a reviewer`);
@@ -23,7 +24,15 @@ export async function approve(db: Db, repo: RepoWithOrg, mr: MergeRequest, user:
     .onConflictDoUpdate({ target: [mergeRequestApprovals.mrId, mergeRequestApprovals.userId], set: { headSha: mr.headSha, createdAt: new Date() } });
   await recordEvent(db, mr.id, user.id, "approved", { headSha: mr.headSha });
   await emitMergeRequestEvent(db, repo, mr, "approved", user);
-  await tellAuthor(db, repo, mr, user, "mr.approved", `${who(user)} approved !${mr.number}: ${mr.title}`, `${repo.orgSlug}/${repo.name}, into ${mr.targetBranch}`);
+  await tellAuthor(
+    db,
+    repo,
+    mr,
+    user,
+    "mr.approved",
+    `${who(user)} approved !${mr.number}: ${mr.title}`,
+    `${repo.orgSlug}/${repo.name}, into ${mr.targetBranch}`,
+  );
 }
 
 const who = (u: User) => u.displayName || u.username;
@@ -60,7 +69,12 @@ export async function addComment(db: DbOrTx, repo: RepoWithOrg, mr: MergeRequest
   const body = input.body.trim();
   if (!body) throw new MrInputError("body", "Write something first");
   if (body.length > MAX_COMMENT) throw new MrInputError("body", `At most ${MAX_COMMENT} characters`);
-  let position: { path: string | null; line: number | null; side: "old" | "new" | null; commitSha: string | null } = { path: null, line: null, side: null, commitSha: null };
+  let position: { path: string | null; line: number | null; side: "old" | "new" | null; commitSha: string | null } = {
+    path: null,
+    line: null,
+    side: null,
+    commitSha: null,
+  };
   if (input.threadId) {
     const [root] = await db
       .select()
@@ -76,7 +90,15 @@ export async function addComment(db: DbOrTx, repo: RepoWithOrg, mr: MergeRequest
     .insert(mergeRequestComments)
     .values({ mrId: mr.id, authorId: user.id, body, threadId: input.threadId ?? null, ...position })
     .returning();
-  await tellAuthor(db, repo, mr, user, "mr.commented", `${who(user)} commented on !${mr.number}: ${mr.title}`, body.length > 300 ? `${body.slice(0, 300)}…` : body);
+  await tellAuthor(
+    db,
+    repo,
+    mr,
+    user,
+    "mr.commented",
+    `${who(user)} commented on !${mr.number}: ${mr.title}`,
+    body.length > 300 ? `${body.slice(0, 300)}…` : body,
+  );
   return row;
 }
 
@@ -113,7 +135,8 @@ export async function listThreads(db: DbOrTx, mrId: string): Promise<Thread[]> {
   const threads = new Map<string, Thread>();
   for (const { c, username, displayName } of rows) {
     const comment = { id: c.id, body: c.body, at: c.createdAt, author: username ? { username, displayName: displayName ?? username } : null };
-    if (!c.threadId) threads.set(c.id, { id: c.id, path: c.path, line: c.line, side: c.side, commitSha: c.commitSha, resolved: c.resolved, comments: [comment] });
+    if (!c.threadId)
+      threads.set(c.id, { id: c.id, path: c.path, line: c.line, side: c.side, commitSha: c.commitSha, resolved: c.resolved, comments: [comment] });
     else threads.get(c.threadId)?.comments.push(comment);
   }
   return [...threads.values()];

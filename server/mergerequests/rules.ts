@@ -9,7 +9,13 @@ import { MrInputError } from "./index";
  * approvals required, whether the author's own approval counts, Signed-off-by on every
  * commit, and the status contexts that must be green.
  */
-export type MergeRules = { requiredApprovals: number; authorsCannotApprove: boolean; requireSignoff: boolean; requireResolvedThreads?: boolean; requiredContexts: string[] };
+export type MergeRules = {
+  requiredApprovals: number;
+  authorsCannotApprove: boolean;
+  requireSignoff: boolean;
+  requireResolvedThreads?: boolean;
+  requiredContexts: string[];
+};
 
 const context = /^[A-Za-z0-9][A-Za-z0-9._:/ -]{0,254}$/;
 

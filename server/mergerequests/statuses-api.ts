@@ -56,7 +56,10 @@ async function open(req: Request, params: Params, action: "repo:read" | "statuse
     return { db, user: user!, actor, repo, dir: await ensureRepoOnDisk(db, repo) };
   } catch (e) {
     if (e instanceof PolicyError) {
-      const status = e.code === "UNAUTHORIZED" ? 401 : e.code === "FORBIDDEN" ? 403 : 404;
+      const status =
+        e.code === "UNAUTHORIZED" ? 401
+        : e.code === "FORBIDDEN" ? 403
+        : 404;
       return { error: json(status, { message: e.message }) };
     }
     throw e;
@@ -75,7 +78,14 @@ export async function postStatus(req: Request, params: Params): Promise<Response
   if (!parsed.success) return json(400, { message: "Invalid status", errors: z.flattenError(parsed.error).fieldErrors });
   const { repo, dir, db, user, actor } = opened;
   try {
-    const s = await setCommitStatus(db, repo, dir, sha, { state: parsed.data.state, context: parsed.data.context, description: parsed.data.description, targetUrl: parsed.data.target_url ?? null }, user.id);
+    const s = await setCommitStatus(
+      db,
+      repo,
+      dir,
+      sha,
+      { state: parsed.data.state, context: parsed.data.context, description: parsed.data.description, targetUrl: parsed.data.target_url ?? null },
+      user.id,
+    );
     await recordAudit(db, {
       actor,
       action: "statuses.set",

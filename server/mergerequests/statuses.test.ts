@@ -111,7 +111,10 @@ describe("the commit statuses API", () => {
 
 describe("required statuses and auto-merge", () => {
   it("blocks merging while a required context is not green, then auto-merges when it turns green", async () => {
-    await db().update(branchProtections).set({ requiredContexts: ["ci/build"] }).where(eq(branchProtections.repoId, repo.id));
+    await db()
+      .update(branchProtections)
+      .set({ requiredContexts: ["ci/build"] })
+      .where(eq(branchProtections.repoId, repo.id));
     const sha = await commitFiles(dir, { branch: "feature/auto", parent: await head("develop"), files: { "auto.txt": "1\n" }, message: "auto" });
     const { number } = await as(dev).create({
       slug: ORG,
@@ -145,7 +148,10 @@ describe("required statuses and auto-merge", () => {
       expect((await post(sha, { state: "pending", context: "ci/build" })).status).toBe(201);
       expect((await getMergeRequest(db(), repo.id, number))!.state).toBe("open");
       expect((await post(sha, { state: "success", context: "ci/build" })).status).toBe(201);
-      const merged = await until(() => getMergeRequest(db(), repo.id, number), (m) => m?.state === "merged");
+      const merged = await until(
+        () => getMergeRequest(db(), repo.id, number),
+        (m) => m?.state === "merged",
+      );
       expect(merged).toMatchObject({ state: "merged", mergedById: lead.id, mergeMethod: "merge" });
       expect(await head("develop")).toBe(merged!.mergeCommitSha);
       const events = (await as(dev).get({ slug: ORG, name: "puppet", number })).events.map((e) => e.kind);
@@ -157,7 +163,10 @@ describe("required statuses and auto-merge", () => {
       const hooks = await listener.waitFor(4, "/mr");
       const kinds = hooks.map((h) => `${h.headers["x-rookery-event"]}:${(h.json.object_attributes as { action: string }).action}`).sort();
       expect(kinds).toEqual(["merge:merge", "merge_request:approved", "merge_request:merge", "merge_request:open"]);
-      expect(hooks[0].json).toMatchObject({ object_kind: "merge_request", object_attributes: { iid: number, source_branch: "feature/auto", target_branch: "develop" } });
+      expect(hooks[0].json).toMatchObject({
+        object_kind: "merge_request",
+        object_attributes: { iid: number, source_branch: "feature/auto", target_branch: "develop" },
+      });
     } finally {
       await worker.stop();
     }
@@ -203,7 +212,9 @@ describe("close and reopen", () => {
 describe("untrusted markdown", () => {
   it("renders titles, descriptions and comments inert", () => {
     const html = renderToStaticMarkup(
-      createElement(Markdown, { source: 'Hi <img src=x onerror="alert(1)"> <script>alert(2)</script> [x](javascript:alert(3)) <a href="javascript:alert(4)">y</a> **bold**' }),
+      createElement(Markdown, {
+        source: 'Hi <img src=x onerror="alert(1)"> <script>alert(2)</script> [x](javascript:alert(3)) <a href="javascript:alert(4)">y</a> **bold**',
+      }),
     );
     expect(html).toContain("<strong>bold</strong>");
     expect(html).not.toMatch(/<img|<script|onerror|javascript:/i);

@@ -33,7 +33,11 @@ export async function setCommitStatus(db: Db, repo: RepoWithOrg, dir: string, sh
       .select({ id: mergeRequests.id })
       .from(mergeRequests)
       .where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.state, "open"), eq(mergeRequests.headSha, sha), isNotNull(mergeRequests.autoMerge)));
-    await queueRefresh(db, repo.id, waiting.map((w) => w.id));
+    await queueRefresh(
+      db,
+      repo.id,
+      waiting.map((w) => w.id),
+    );
   }
   return row;
 }

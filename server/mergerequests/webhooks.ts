@@ -13,7 +13,10 @@ export function mergeRequestPayload(repo: RepoWithOrg, mr: Row, action: MrAction
   return {
     object_kind: "merge_request",
     event_type: "merge_request",
-    user: user ? { id: user.id, name: user.displayName, username: user.username, email: user.email ?? "" } : { id: null, name: "Rookery", username: "rookery", email: "" },
+    user:
+      user ?
+        { id: user.id, name: user.displayName, username: user.username, email: user.email ?? "" }
+      : { id: null, name: "Rookery", username: "rookery", email: "" },
     ...projectOf(repo),
     object_attributes: {
       id: mr.id,

@@ -31,7 +31,10 @@ afterAll(async () => {
 /** The message with quoted-printable soft breaks and escapes undone. */
 function decoded(raw: string) {
   const soft = raw.replace(/=\r?\n/g, "");
-  return Buffer.from(soft.replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1").toString("utf8");
+  return Buffer.from(
+    soft.replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    "latin1",
+  ).toString("utf8");
 }
 
 async function waitForMail(to: string, timeoutMs = 15_000) {

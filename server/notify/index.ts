@@ -35,7 +35,13 @@ async function recipientsOf(db: DbOrTx, input: NotifyInput): Promise<Recipient[]
   const cols = { id: users.id, email: users.email, isAdmin: users.isAdmin };
   const active = isNull(users.disabledAt);
   const found: Recipient[] = [];
-  if (input.userIds?.length) found.push(...(await db.select(cols).from(users).where(and(inArray(users.id, input.userIds), active))));
+  if (input.userIds?.length)
+    found.push(
+      ...(await db
+        .select(cols)
+        .from(users)
+        .where(and(inArray(users.id, input.userIds), active))),
+    );
   if (input.roles && input.orgId) {
     const byRole = input.roles === "all" ? undefined : inArray(memberships.role, input.roles);
     if (input.roles === "all" || input.roles.length) {
@@ -48,7 +54,13 @@ async function recipientsOf(db: DbOrTx, input: NotifyInput): Promise<Recipient[]
       );
     }
   }
-  if (input.admins) found.push(...(await db.select(cols).from(users).where(and(eq(users.isAdmin, true), active))));
+  if (input.admins)
+    found.push(
+      ...(await db
+        .select(cols)
+        .from(users)
+        .where(and(eq(users.isAdmin, true), active))),
+    );
   const except = new Set(input.exceptUserIds ?? []);
   return [...new Map(found.filter((r) => !except.has(r.id)).map((r) => [r.id, r])).values()];
 }
@@ -66,7 +78,15 @@ export async function notify(db: DbOrTx, input: NotifyInput): Promise<{ inApp: n
   const prefs = await db
     .select()
     .from(notificationPreferences)
-    .where(and(eq(notificationPreferences.kind, input.kind), inArray(notificationPreferences.userId, recipients.map((r) => r.id))));
+    .where(
+      and(
+        eq(notificationPreferences.kind, input.kind),
+        inArray(
+          notificationPreferences.userId,
+          recipients.map((r) => r.id),
+        ),
+      ),
+    );
   const prefOf = new Map(prefs.map((p) => [p.userId, p]));
   const choice = (id: string) => prefOf.get(id) ?? info.defaults;
 
@@ -74,13 +94,9 @@ export async function notify(db: DbOrTx, input: NotifyInput): Promise<{ inApp: n
   const link = input.link ?? null;
   const inApp = recipients.filter((r) => choice(r.id).inApp);
   if (inApp.length) {
-    await db.insert(notifications).values(
-      inApp.map((r) => ({ userId: r.id, kind: input.kind, title: input.title, body, link, orgId: input.orgId ?? null })),
-    );
+    await db.insert(notifications).values(inApp.map((r) => ({ userId: r.id, kind: input.kind, title: input.title, body, link, orgId: input.orgId ?? null })));
   }
-  const mails = recipients
-    .filter((r) => r.email && choice(r.id).email)
-    .map((r) => notificationMail(r.email!, { title: input.title, body, link }));
+  const mails = recipients.filter((r) => r.email && choice(r.id).email).map((r) => notificationMail(r.email!, { title: input.title, body, link }));
   await enqueueWith(db, queues.notifyEmail, mails);
   return { inApp: inApp.length, emails: mails.length };
 }
@@ -88,11 +104,7 @@ export async function notify(db: DbOrTx, input: NotifyInput): Promise<{ inApp: n
 export type NotificationRow = typeof notifications.$inferSelect;
 
 /** Newest first, keyset-paginated by (created_at, id); `cursor` is the last id seen. */
-export async function listNotifications(
-  db: DbOrTx,
-  userId: string,
-  opts: { cursor?: string | null; limit: number; unreadOnly?: boolean },
-) {
+export async function listNotifications(db: DbOrTx, userId: string, opts: { cursor?: string | null; limit: number; unreadOnly?: boolean }) {
   const mine = eq(notifications.userId, userId);
   let after;
   if (opts.cursor) {

@@ -5,16 +5,7 @@ import { testDatabase } from "@/test/support/db";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser, setUserDisabled, type User } from "@/server/users";
 import { stopBoss } from "@/server/jobs";
-import {
-  getPreferences,
-  listNotifications,
-  markAllRead,
-  markRead,
-  markUnread,
-  notify,
-  setPreferences,
-  unreadCount,
-} from "./index";
+import { getPreferences, listNotifications, markAllRead, markRead, markUnread, notify, setPreferences, unreadCount } from "./index";
 
 const db = testDatabase();
 afterAll(stopBoss);
@@ -36,9 +27,7 @@ async function inbox(u: User) {
 
 /** Email jobs waiting in pg-boss for these addresses. */
 async function queuedMail(...to: string[]) {
-  const rows = await db().execute<{ data: { to: string; subject: string; text: string } }>(
-    sql`select data from pgboss.job where name = 'notify-email'`,
-  );
+  const rows = await db().execute<{ data: { to: string; subject: string; text: string } }>(sql`select data from pgboss.job where name = 'notify-email'`);
   return [...rows].map((r) => r.data).filter((d) => to.includes(d.to));
 }
 

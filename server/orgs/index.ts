@@ -34,8 +34,7 @@ export function slugify(name: string) {
 }
 
 export function validateSlug(slug: string) {
-  if (!slugPattern.test(slug))
-    throw new OrgInputError("slug", "Use 1-63 lowercase letters, digits and dashes, starting and ending with a letter or digit");
+  if (!slugPattern.test(slug)) throw new OrgInputError("slug", "Use 1-63 lowercase letters, digits and dashes, starting and ending with a letter or digit");
   if (reservedSlugs.has(slug)) throw new OrgInputError("slug", `"${slug}" is reserved`);
 }
 
@@ -66,9 +65,7 @@ export async function insertOrg(tx: DbOrTx, input: NewOrg): Promise<Org> {
     .returning();
   if (!org) throw new OrgInputError("name", DUPLICATE_ORG);
   if (input.members?.length) {
-    await tx.insert(memberships).values(
-      input.members.map((m) => ({ orgId: org.id, userId: m.userId, role: m.role, source: m.source ?? input.source })),
-    );
+    await tx.insert(memberships).values(input.members.map((m) => ({ orgId: org.id, userId: m.userId, role: m.role, source: m.source ?? input.source })));
   }
   await insertDefaultRepos(tx, [org]);
   return org;
@@ -177,11 +174,7 @@ export async function listMembers(db: DbOrTx, orgId: string) {
 export async function addMember(db: DbOrTx, orgId: string, username: string, role: OrgRole) {
   const user = await getUserByUsername(db, username);
   if (!user) throw new OrgInputError("username", `No user named ${normalizeUsername(username)}`);
-  const rows = await db
-    .insert(memberships)
-    .values({ orgId, userId: user.id, role, source: "local" })
-    .onConflictDoNothing()
-    .returning();
+  const rows = await db.insert(memberships).values({ orgId, userId: user.id, role, source: "local" }).onConflictDoNothing().returning();
   if (!rows[0]) throw new OrgInputError("username", `${user.username} is already a member`);
   return user;
 }

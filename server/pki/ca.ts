@@ -79,11 +79,15 @@ async function signedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate
 export async function importRoot(db: DbOrTx, pem: string, name = "root"): Promise<Ca> {
   const cert = parseCertificate(pem);
   if (!isCa(cert)) throw new PkiInputError("certificate", "This certificate is not a CA certificate (basicConstraints CA:TRUE is missing)");
-  if (!(await signedBy(cert, cert))) throw new PkiInputError("certificate", "This is not a self-signed root certificate: import the root first, then the level-1 certificate");
+  if (!(await signedBy(cert, cert)))
+    throw new PkiInputError("certificate", "This is not a self-signed root certificate: import the root first, then the level-1 certificate");
   const [existing] = await db.select().from(certificateAuthorities).where(eq(certificateAuthorities.level, "root"));
   if (existing) throw new PkiInputError("certificate", `A root certificate (${existing.subjectDn}) is already imported`);
   await ensureNameFree(db, name);
-  const [ca] = await db.insert(certificateAuthorities).values({ name, level: "root", status: "active", ...certFields(cert) }).returning();
+  const [ca] = await db
+    .insert(certificateAuthorities)
+    .values({ name, level: "root", status: "active", ...certFields(cert) })
+    .returning();
   return ca;
 }
 
@@ -113,10 +117,7 @@ async function ensureNameFree(db: DbOrTx, name: string) {
 }
 
 /** A level-2 sub-CA: Rookery generates its key (stored encrypted) and CSR; it waits for its certificate. */
-export async function createSubCa(
-  db: DbOrTx,
-  input: { name: string; subject: string; parentId: string; key: KeySpec; policy: CaPolicy },
-): Promise<Ca> {
+export async function createSubCa(db: DbOrTx, input: { name: string; subject: string; parentId: string; key: KeySpec; policy: CaPolicy }): Promise<Ca> {
   validateCaName(input.name);
   const parent = await getCa(db, { id: input.parentId });
   if (!parent || parent.level !== "intermediate") throw new PkiInputError("parentId", "Choose the level-1 CA that will sign this sub-CA");
@@ -157,8 +158,12 @@ export async function installSubCaCertificate(db: DbOrTx, caId: string, pem: str
   if (!parent?.certPem || !root?.certPem) throw new PkiInputError("certificate", "The level-1 and root certificates must be imported first");
   const parentCert = parseCertificate(parent.certPem);
   if (!(await signedBy(cert, parentCert)))
-    throw new PkiInputError("certificate", `This certificate does not chain to the root: it was not signed by ${parent.name} (${parent.subjectDn}); its issuer is ${cert.issuer}`);
-  if (!(await signedBy(parentCert, parseCertificate(root.certPem)))) throw new PkiInputError("certificate", `The level-1 CA ${parent.name} does not chain to the root`);
+    throw new PkiInputError(
+      "certificate",
+      `This certificate does not chain to the root: it was not signed by ${parent.name} (${parent.subjectDn}); its issuer is ${cert.issuer}`,
+    );
+  if (!(await signedBy(parentCert, parseCertificate(root.certPem))))
+    throw new PkiInputError("certificate", `The level-1 CA ${parent.name} does not chain to the root`);
   if (!keyMatches(decrypt(ca.keyEncrypted!, KEY_CONTEXT), cert.publicKey.rawData))
     throw new PkiInputError("certificate", "This certificate is for a different key: sign the CSR downloaded from this sub-CA, not another one");
   if (!isCa(cert)) throw new PkiInputError("certificate", "The certificate is not a CA certificate (sign it with CA:TRUE, e.g. pki:sign-ca)");

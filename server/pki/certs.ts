@@ -38,9 +38,11 @@ export async function createRequest(db: DbOrTx, input: NewRequest): Promise<Cert
   const { ca } = input;
   if (ca.level !== "sub" || ca.status !== "active" || !ca.policy) throw new PkiInputError("caId", "This CA does not issue certificates");
   const policy = ca.policy;
-  if (input.validityDays > policy.maxValidityDays) throw new PkiInputError("validityDays", `This CA issues certificates for at most ${policy.maxValidityDays} days`);
+  if (input.validityDays > policy.maxValidityDays)
+    throw new PkiInputError("validityDays", `This CA issues certificates for at most ${policy.maxValidityDays} days`);
   const csr = parseCsr(input.csrPem);
-  if (!(await csr.verify())) throw new PkiInputError("csr", "The request's signature does not match its content: it was changed after it was made, or it is damaged. Create it again.");
+  if (!(await csr.verify()))
+    throw new PkiInputError("csr", "The request's signature does not match its content: it was changed after it was made, or it is damaged. Create it again.");
   const checked = checkCsr(policy, csr, { orgSlug: input.org.slug, email: input.user.email });
 
   if (!input.renewalOf) {
@@ -57,7 +59,11 @@ export async function createRequest(db: DbOrTx, input: NewRequest): Promise<Cert
         ),
       )
       .limit(1);
-    if (dup) throw new PkiInputError("csr", `There is already a valid certificate for ${checked.commonName} (serial ${dup.serial}). Renew that one instead of requesting a new one.`);
+    if (dup)
+      throw new PkiInputError(
+        "csr",
+        `There is already a valid certificate for ${checked.commonName} (serial ${dup.serial}). Renew that one instead of requesting a new one.`,
+      );
   }
   const [row] = await db
     .insert(certificates)
@@ -93,7 +99,10 @@ export async function issue(db: DbOrTx, cert: Cert, decidedBy: string | null): P
   const signer = await caSigner(ca);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(policy.keyUsage.reduce((f, k) => f | keyUsageFlags[k], 0), true),
+    new x509.KeyUsagesExtension(
+      policy.keyUsage.reduce((f, k) => f | keyUsageFlags[k], 0),
+      true,
+    ),
     new x509.ExtendedKeyUsageExtension(policy.extKeyUsage.map((e) => ekuOids[e])),
     await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(caCert),
@@ -157,7 +166,8 @@ export async function reject(db: DbOrTx, cert: Cert, by: string, reason: string)
 
 /** Revokes an issued certificate, re-signs its CA's CRL and its OCSP answer. Call in a transaction. */
 export async function revoke(db: DbOrTx, cert: Cert, reason: RevocationReason): Promise<Cert> {
-  if (cert.state !== "issued") throw new PkiInputError("id", cert.state === "revoked" ? "This certificate is already revoked" : "Only issued certificates can be revoked");
+  if (cert.state !== "issued")
+    throw new PkiInputError("id", cert.state === "revoked" ? "This certificate is already revoked" : "Only issued certificates can be revoked");
   const ca = await getCa(db, { id: cert.caId });
   if (!ca?.certPem) throw new PkiInputError("id", "The CA of this certificate is not active");
   const now = new Date();
@@ -234,11 +244,10 @@ export async function ocspAnswer(db: DbOrTx, req: ParsedRequest): Promise<{ der:
   const caCert = parseCertificate(ca.certPem);
   const matches = hashHex(req.hashOid, caCert.subjectName.toArrayBuffer()) === req.issuerNameHash && keyHashMatches(caCert, req);
   if (!matches) return { der: errorResponse("unauthorized"), refreshAt: null };
-  const status: OcspStatus = !row
-    ? { kind: "unknown" }
-    : row.cert.state === "revoked"
-      ? { kind: "revoked", at: row.cert.revokedAt!, reason: (row.cert.revocationReason ?? "unspecified") as RevocationReason }
-      : { kind: "good" };
+  const status: OcspStatus =
+    !row ? { kind: "unknown" }
+    : row.cert.state === "revoked" ? { kind: "revoked", at: row.cert.revokedAt!, reason: (row.cert.revocationReason ?? "unspecified") as RevocationReason }
+    : { kind: "good" };
   const now = new Date();
   if (echoNonce) return { der: await signOcspResponse({ cert: caCert, signer: await caSigner(ca) }, req.certId, status, now, req.nonce), refreshAt: null };
   const der = await signOcspResponse({ cert: caCert, signer: await caSigner(ca) }, req.certId, status, now);
@@ -258,7 +267,12 @@ function keyHashMatches(caCert: x509.X509Certificate, req: ParsedRequest) {
 /** The sub-CA a CertID names (for serials we never issued: "unknown", signed by that CA). */
 async function caForHashes(db: DbOrTx, req: ParsedRequest) {
   for (const ca of await activeSubCas(db)) {
-    if (req.hashOid === "1.3.14.3.2.26" ? ca.nameHash === req.issuerNameHash && ca.keyHash === req.issuerKeyHash : ca.certPem && keyHashMatches(parseCertificate(ca.certPem), req)) return ca;
+    if (
+      req.hashOid === "1.3.14.3.2.26" ?
+        ca.nameHash === req.issuerNameHash && ca.keyHash === req.issuerKeyHash
+      : ca.certPem && keyHashMatches(parseCertificate(ca.certPem), req)
+    )
+      return ca;
   }
   return null;
 }
@@ -270,7 +284,12 @@ export async function refreshOcspCache(db: DbOrTx): Promise<number> {
   const due = await db
     .select()
     .from(certificates)
-    .where(and(or(eq(certificates.state, "issued"), eq(certificates.state, "revoked")), lt(certificates.ocspNextUpdate, new Date(Date.now() + OCSP_VALIDITY_MS / 2))))
+    .where(
+      and(
+        or(eq(certificates.state, "issued"), eq(certificates.state, "revoked")),
+        lt(certificates.ocspNextUpdate, new Date(Date.now() + OCSP_VALIDITY_MS / 2)),
+      ),
+    )
     .limit(OCSP_REFRESH_BATCH);
   const signers = new Map<string, { caCert: x509.X509Certificate; signer: Awaited<ReturnType<typeof caSigner>> }>();
   for (const c of due) {
@@ -282,7 +301,8 @@ export async function refreshOcspCache(db: DbOrTx): Promise<number> {
       signers.set(c.caId, s);
     }
     const now = new Date();
-    const status: OcspStatus = c.state === "revoked" ? { kind: "revoked", at: c.revokedAt!, reason: (c.revocationReason ?? "unspecified") as RevocationReason } : { kind: "good" };
+    const status: OcspStatus =
+      c.state === "revoked" ? { kind: "revoked", at: c.revokedAt!, reason: (c.revocationReason ?? "unspecified") as RevocationReason } : { kind: "good" };
     const der = await signOcspResponse({ cert: s.caCert, signer: s.signer }, certIdFor(s.caCert, c.serial!), status, now);
     await db
       .update(certificates)

@@ -34,7 +34,11 @@ function entries(n: number): CrlEntry[] {
 }
 
 describe("createCrl", () => {
-  for (const spec of [{ type: "ec", curve: "P-256" }, { type: "ec", curve: "P-384" }, { type: "rsa", bits: 2048 }] as KeySpec[]) {
+  for (const spec of [
+    { type: "ec", curve: "P-256" },
+    { type: "ec", curve: "P-384" },
+    { type: "rsa", bits: 2048 },
+  ] as KeySpec[]) {
     it(`writes a CRL openssl verifies, entry for entry (${spec.type === "ec" ? spec.curve : "RSA"})`, async () => {
       const { signer, cert } = await ca(spec);
       const list = entries(300);

@@ -61,7 +61,11 @@ function reasonExtension(reason: RevocationReason): Buffer {
   if (reason === "unspecified") return Buffer.alloc(0);
   let der = reasonExtensions.get(reason);
   if (!der) {
-    const ext = new Extension({ extnID: id_ce_cRLReasons, critical: false, extnValue: new OctetString(AsnConvert.serialize(new CRLReason(revocationReasons[reason]))) });
+    const ext = new Extension({
+      extnID: id_ce_cRLReasons,
+      critical: false,
+      extnValue: new OctetString(AsnConvert.serialize(new CRLReason(revocationReasons[reason]))),
+    });
     der = Buffer.from(AsnConvert.serialize(new Extensions([ext])));
     reasonExtensions.set(reason, der);
   }

@@ -32,7 +32,7 @@ export function header(der: Uint8Array, at: number) {
 export function childrenOf(der: Buffer): Buffer[] {
   const outer = header(der, 0);
   const out: Buffer[] = [];
-  for (let at = outer.contentStart; at < outer.end; ) {
+  for (let at = outer.contentStart; at < outer.end;) {
     const h = header(der, at);
     out.push(der.subarray(at, h.end));
     at = h.end;

@@ -80,7 +80,14 @@ describe("GPG signing keys", () => {
     const meta = await readGpkg(signed);
     expect(meta.metadata.PF).toBe("hello-2.12");
     const listing = execFileSync("tar", ["-tf", signed]).toString().trim().split("\n");
-    expect(listing).toEqual(["hello-2.12-2/gpkg-1", "hello-2.12-2/metadata.tar.xz", "hello-2.12-2/metadata.tar.xz.sig", "hello-2.12-2/image.tar.xz", "hello-2.12-2/image.tar.xz.sig", "hello-2.12-2/Manifest"]);
+    expect(listing).toEqual([
+      "hello-2.12-2/gpkg-1",
+      "hello-2.12-2/metadata.tar.xz",
+      "hello-2.12-2/metadata.tar.xz.sig",
+      "hello-2.12-2/image.tar.xz",
+      "hello-2.12-2/image.tar.xz.sig",
+      "hello-2.12-2/Manifest",
+    ]);
 
     const home = path.join(work, "host");
     hostKeyring(home, key.publicKey, key.fingerprint);
@@ -132,7 +139,10 @@ describe("GPG signing keys", () => {
       .replace("FINGERPRINT", key.fingerprint);
     try {
       execFileSync("sh", ["-e", "-c", script], { stdio: "pipe" });
-      const nobody = { uid: Number(execFileSync("id", ["-u", "nobody"]).toString()), gid: Number(execFileSync("getent", ["group", "nogroup"]).toString().split(":")[2]) };
+      const nobody = {
+        uid: Number(execFileSync("id", ["-u", "nobody"]).toString()),
+        gid: Number(execFileSync("getent", ["group", "nogroup"]).toString().split(":")[2]),
+      };
       const v = portageVerify(home, manifest, undefined, nobody);
       expect(v.ok, v.status).toBe(true);
       expect(v.status).not.toContain("NO_PUBKEY");
@@ -146,14 +156,19 @@ describe("GPG signing keys", () => {
     const external = path.join(work, "external");
     fs.mkdirSync(external, { mode: 0o700 });
     const g = (args: string[], input?: string) =>
-      execFileSync("gpg", ["--homedir", external, "--batch", "--pinentry-mode", "loopback", "--passphrase", "s3cret pass", ...args], { input, stdio: ["pipe", "pipe", "ignore"] }).toString();
+      execFileSync("gpg", ["--homedir", external, "--batch", "--pinentry-mode", "loopback", "--passphrase", "s3cret pass", ...args], {
+        input,
+        stdio: ["pipe", "pipe", "ignore"],
+      }).toString();
     g(["--quick-generate-key", "Ops signing <ops@example.com>", "ed25519", "sign", "never"]);
     const fpr = /fpr:+([0-9A-F]{40}):/.exec(g(["--with-colons", "--list-secret-keys"]))![1];
     const armored = g(["--armor", "--export-secret-keys", fpr]);
     spawnSync("gpgconf", ["--homedir", external, "--kill", "gpg-agent"]);
 
     await expect(importSigningKey(db(), "staging", { armored: "garbage" }, null)).rejects.toThrow(/ASCII-armored secret key/);
-    await expect(importSigningKey(db(), "staging", { armored: "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnope\n-----END PGP PRIVATE KEY BLOCK-----" }, null)).rejects.toThrow(/not a usable OpenPGP secret key/);
+    await expect(
+      importSigningKey(db(), "staging", { armored: "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnope\n-----END PGP PRIVATE KEY BLOCK-----" }, null),
+    ).rejects.toThrow(/not a usable OpenPGP secret key/);
     await expect(importSigningKey(db(), "staging", { armored }, null)).rejects.toThrow(/protected by a passphrase/);
     await expect(importSigningKey(db(), "staging", { armored, passphrase: "wrong" }, null)).rejects.toThrow(/passphrase does not unlock/);
     expect(await getSigningKey(db(), "staging")).toBeNull();

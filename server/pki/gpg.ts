@@ -48,7 +48,10 @@ type Run = { stdout: Buffer; stderr: string; code: number };
 
 function run(cmd: string, args: string[], opts: { home: string; input?: Buffer | string | Readable }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GNUPGHOME: opts.home, LC_ALL: "C" } as unknown as NodeJS.ProcessEnv });
+    const child = spawn(cmd, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GNUPGHOME: opts.home, LC_ALL: "C" } as unknown as NodeJS.ProcessEnv,
+    });
     const out: Buffer[] = [];
     let err = "";
     child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -144,9 +147,16 @@ async function listSecretKeys(home: Home): Promise<SecretKeyListing[]> {
       current = {
         fingerprint: "",
         userId: "",
-        algorithm: f[3] === "1" || f[3] === "17" ? `${algo} ${bits}` : f[16] ? `${algo} ${f[16]}` : algo,
+        algorithm:
+          f[3] === "1" || f[3] === "17" ? `${algo} ${bits}`
+          : f[16] ? `${algo} ${f[16]}`
+          : algo,
         canSign: (f[11] ?? "").includes("S"),
-        invalid: f[1] === "r" ? "revoked" : f[1] === "e" ? "expired" : f[1] === "d" ? "disabled" : null,
+        invalid:
+          f[1] === "r" ? "revoked"
+          : f[1] === "e" ? "expired"
+          : f[1] === "d" ? "disabled"
+          : null,
         expiresAt: f[6] ? new Date(Number(f[6]) * 1000) : null,
       };
       keys.push(current);
@@ -244,11 +254,10 @@ export async function importSigningKey(db: DbOrTx, environment: string, raw: z.i
     if (probe.code !== 0)
       throw new GpgInputError(
         "passphrase",
-        /passphrase|Bad PIN|No pinentry|Operation cancelled/i.test(probe.stderr)
-          ? passphrase
-            ? "The passphrase does not unlock this key"
-            : "This key is protected by a passphrase; enter it"
-          : `The key cannot sign: ${complaint(probe)}`,
+        /passphrase|Bad PIN|No pinentry|Operation cancelled/i.test(probe.stderr) ?
+          passphrase ? "The passphrase does not unlock this key"
+          : "This key is protected by a passphrase; enter it"
+        : `The key cannot sign: ${complaint(probe)}`,
       );
     const pub = await home.must(["--armor", "--export", key.fingerprint]);
     return { key, pub: pub.toString() };

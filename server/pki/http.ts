@@ -18,7 +18,8 @@ const ocspHeaders = { "content-type": "application/ocsp-response", "cache-contro
 
 /** The DER request of a POST body or of an RFC 5019 GET path (base64 after /pki/ocsp/, may contain slashes). */
 function requestDer(method: string, contentType: string | null, body: Uint8Array | null, encodedPath: string): Uint8Array | null {
-  if (method === "POST") return /^application\/ocsp-request/i.test(contentType ?? "application/ocsp-request") && body && body.length <= MAX_OCSP_REQUEST ? body : null;
+  if (method === "POST")
+    return /^application\/ocsp-request/i.test(contentType ?? "application/ocsp-request") && body && body.length <= MAX_OCSP_REQUEST ? body : null;
   try {
     return encodedPath ? new Uint8Array(Buffer.from(decodeURIComponent(encodedPath), "base64")) : null;
   } catch {
@@ -94,7 +95,8 @@ export async function handlePki(req: Request, path: string[]): Promise<Response>
   const ca = await getCa(getDb(), { name });
   if (!ca?.certPem) return notFound(`No CA named ${name}`);
   const pem = (body: string, type = "application/x-pem-file") => new Response(body, { headers: { "content-type": type, "cache-control": "max-age=300" } });
-  const der = (pemText: string, type: string) => new Response(new Uint8Array(PemConverter.decodeFirst(pemText)), { headers: { "content-type": type, "cache-control": "max-age=300" } });
+  const der = (pemText: string, type: string) =>
+    new Response(new Uint8Array(PemConverter.decodeFirst(pemText)), { headers: { "content-type": type, "cache-control": "max-age=300" } });
   switch (file) {
     case "ca.pem":
       return pem(ca.certPem);

@@ -29,8 +29,18 @@ let org: { id: string; slug: string };
 const openssl = (args: string[]) => runOpenssl(args, tmp).then((r) => r.out);
 
 async function newCert(name: string): Promise<Cert> {
-  execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`], { cwd: tmp, stdio: "pipe" });
-  const req = await createRequest(db(), { ca, org, user: { id: null as unknown as string, email: null }, csrPem: fs.readFileSync(path.join(tmp, `${name}.csr`), "utf8"), validityDays: 30 });
+  execFileSync(
+    "openssl",
+    ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`],
+    { cwd: tmp, stdio: "pipe" },
+  );
+  const req = await createRequest(db(), {
+    ca,
+    org,
+    user: { id: null as unknown as string, email: null },
+    csrPem: fs.readFileSync(path.join(tmp, `${name}.csr`), "utf8"),
+    validityDays: 30,
+  });
   const cert = req.state === "issued" ? req : await db().transaction((tx) => issue(tx, req, null));
   fs.writeFileSync(path.join(tmp, `${name}.pem`), cert.certPem!);
   return cert;
@@ -51,7 +61,7 @@ beforeAll(async () => {
   ca = (await getCa(db(), { name: "client" }))!;
   fs.writeFileSync(path.join(tmp, "ca.pem"), ca.certPem!);
   const chain = [ca.certPem!];
-  for (let c: Ca | null = ca; c?.parentId; ) {
+  for (let c: Ca | null = ca; c?.parentId;) {
     c = await getCa(db(), { id: c.parentId });
     if (c?.certPem) chain.push(c.certPem);
   }
@@ -76,7 +86,9 @@ describe("OCSP straight on node:http, answered from memory", () => {
     const get = await fetch(`${url}/pki/ocsp/${encodeURIComponent(fs.readFileSync(reqDer).toString("base64"))}`);
     expect(get.headers.get("content-type")).toBe("application/ocsp-response");
     fs.writeFileSync(path.join(tmp, "r.der"), Buffer.from(await get.arrayBuffer()));
-    expect(await openssl(["ocsp", "-respin", "r.der", "-issuer", "ca.pem", "-cert", "laptop1.pem", "-CAfile", "chain.pem", "-no_nonce"])).toMatch(/laptop1.pem: good/);
+    expect(await openssl(["ocsp", "-respin", "r.der", "-issuer", "ca.pem", "-cert", "laptop1.pem", "-CAfile", "chain.pem", "-no_nonce"])).toMatch(
+      /laptop1.pem: good/,
+    );
 
     await db().transaction((tx) => revoke(tx, cert, "keyCompromise"));
     expect(await status("laptop1")).toBe("revoked");
@@ -86,7 +98,10 @@ describe("OCSP straight on node:http, answered from memory", () => {
     const cert = await newCert("laptop2");
     expect(await status("laptop2")).toBe("good");
     // Changed behind the cache's back (no NOTIFY): the answer in memory stands.
-    await db().update(certificates).set({ state: "revoked", revokedAt: new Date(), revocationReason: "superseded", ocspResponse: null }).where(eq(certificates.id, cert.id));
+    await db()
+      .update(certificates)
+      .set({ state: "revoked", revokedAt: new Date(), revocationReason: "superseded", ocspResponse: null })
+      .where(eq(certificates.id, cert.id));
     expect(await status("laptop2")).toBe("good");
     // Another process (its own connection) announces it: the next answer is read and signed afresh.
     const other = postgres(process.env.DATABASE_URL!, { max: 1 });

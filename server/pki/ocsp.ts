@@ -24,7 +24,12 @@ export const OCSP_VALIDITY_MS = 24 * 3600_000;
 export type OcspStatus = { kind: "good" } | { kind: "revoked"; at: Date; reason: RevocationReason } | { kind: "unknown" };
 
 const SHA1 = "1.3.14.3.2.26";
-const hashNames: Record<string, string> = { [SHA1]: "sha1", "2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384", "2.16.840.1.101.3.4.2.3": "sha512" };
+const hashNames: Record<string, string> = {
+  [SHA1]: "sha1",
+  "2.16.840.1.101.3.4.2.1": "sha256",
+  "2.16.840.1.101.3.4.2.2": "sha384",
+  "2.16.840.1.101.3.4.2.3": "sha512",
+};
 
 export type Issuer = { cert: x509.X509Certificate; signer: Signer };
 
@@ -47,13 +52,18 @@ const signatureOids = { rsa: "1.2.840.113549.1.1.11", "SHA-256": "1.2.840.10045.
  * certificate rides in `certs`: OpenSSL 3.0.22 and later no longer take the signer from
  * `-issuer`, so a response without it fails with "signer certificate not found".
  */
-export async function signOcspResponse(issuer: Issuer, certId: CertID, status: OcspStatus, now = new Date(), nonce: ArrayBuffer | null = null): Promise<Buffer> {
+export async function signOcspResponse(
+  issuer: Issuer,
+  certId: CertID,
+  status: OcspStatus,
+  now = new Date(),
+  nonce: ArrayBuffer | null = null,
+): Promise<Buffer> {
   const certStatus =
-    status.kind === "good"
-      ? new CertStatus({ good: null })
-      : status.kind === "revoked"
-        ? new CertStatus({ revoked: new RevokedInfo({ revocationTime: status.at, revocationReason: new CRLReason(revocationReasons[status.reason]) }) })
-        : new CertStatus({ unknown: null });
+    status.kind === "good" ? new CertStatus({ good: null })
+    : status.kind === "revoked" ?
+      new CertStatus({ revoked: new RevokedInfo({ revocationTime: status.at, revocationReason: new CRLReason(revocationReasons[status.reason]) }) })
+    : new CertStatus({ unknown: null });
   const tbs = new ResponseData({
     responderID: new ResponderID({ byName: AsnConvert.parse(issuer.cert.subjectName.toArrayBuffer(), Name) }),
     producedAt: now,
@@ -64,8 +74,9 @@ export async function signOcspResponse(issuer: Issuer, certId: CertID, status: O
   const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
   const ec = issuer.signer.algorithm.name === "ECDSA";
   const signature = signWithKey(issuer.signer, tbsDer);
-  const signatureAlgorithm = ec
-    ? new AlgorithmIdentifier({ algorithm: signatureOids[issuer.signer.algorithm.hash] })
+  const signatureAlgorithm =
+    ec ?
+      new AlgorithmIdentifier({ algorithm: signatureOids[issuer.signer.algorithm.hash] })
     : new AlgorithmIdentifier({ algorithm: signatureOids.rsa, parameters: null });
   const certs = [AsnConvert.parse(issuer.cert.rawData, Certificate)];
   const basic = new BasicOCSPResponse({ tbsResponseData: tbs, signatureAlgorithm, signature: new Uint8Array(signature).buffer, certs });
@@ -86,7 +97,15 @@ const OCSP_NONCE = "1.3.6.1.5.5.7.48.1.2";
  * `extensions`: the request carries some (a nonce, usually), so the same bytes will not come again.
  * `nonce`: the value of its nonce extension, as sent.
  */
-export type ParsedRequest = { certId: CertID; serial: string; hashOid: string; issuerNameHash: string; issuerKeyHash: string; extensions: boolean; nonce: ArrayBuffer | null };
+export type ParsedRequest = {
+  certId: CertID;
+  serial: string;
+  hashOid: string;
+  issuerNameHash: string;
+  issuerKeyHash: string;
+  extensions: boolean;
+  nonce: ArrayBuffer | null;
+};
 
 /** The first CertID of a DER OCSPRequest, or null when it is not one. */
 export function parseOcspRequest(der: Uint8Array): ParsedRequest | null {

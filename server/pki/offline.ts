@@ -4,7 +4,17 @@ import * as x509 from "./lib";
 import type { DbOrTx } from "@/db/client";
 import { createSubCa, getCa, importIntermediate, importRoot, installSubCaCertificate, listCas, uploadCrl, type Ca } from "./ca";
 import { defaultPolicy, type CaKind } from "./policy";
-import { createCsr, generateKey, issueCaCertificate, parseCertificate, parseCsr, selfSignedRoot, signerFromPem, type KeySpec, type RevocationReason } from "./x509";
+import {
+  createCsr,
+  generateKey,
+  issueCaCertificate,
+  parseCertificate,
+  parseCsr,
+  selfSignedRoot,
+  signerFromPem,
+  type KeySpec,
+  type RevocationReason,
+} from "./x509";
 import { createCrl } from "./crl";
 
 /**
@@ -57,7 +67,13 @@ export async function signCa(opts: { caCertPem: string; caKeyPem: string; csrPem
 }
 
 /** An offline CA's CRL (root or level-1), to upload into Rookery. */
-export async function offlineCrl(opts: { caCertPem: string; caKeyPem: string; days: number; crlNumber: number; revoked?: { serial: string; reason: RevocationReason }[] }) {
+export async function offlineCrl(opts: {
+  caCertPem: string;
+  caKeyPem: string;
+  days: number;
+  crlNumber: number;
+  revoked?: { serial: string; reason: RevocationReason }[];
+}) {
   const now = new Date();
   const crl = await createCrl({
     issuer: parseCertificate(opts.caCertPem, "ca-cert"),
@@ -85,8 +101,17 @@ export async function devBootstrap(db: DbOrTx, opts: { outDir: string; base: str
   const rootCert = await selfSignedRoot({ subject: `CN=${opts.orgName} Root CA,O=${opts.orgName}`, signer: rootSigner, days: 7300 });
   const l1Key = generateKey({ type: "rsa", bits: 3072 });
   const l1Csr = await createCsr({ subject: `CN=${opts.orgName} Level-1 CA,O=${opts.orgName}`, signer: await signerFromPem(l1Key.privateKeyPem) });
-  const l1Pem = await signCa({ caCertPem: rootCert.toString("pem"), caKeyPem: rootKey.privateKeyPem, csrPem: l1Csr.toString("pem"), days: 3650, pathLength: 1 });
-  for (const [f, pem] of [["root.key", rootKey.privateKeyPem], ["level1.key", l1Key.privateKeyPem]] as const) {
+  const l1Pem = await signCa({
+    caCertPem: rootCert.toString("pem"),
+    caKeyPem: rootKey.privateKeyPem,
+    csrPem: l1Csr.toString("pem"),
+    days: 3650,
+    pathLength: 1,
+  });
+  for (const [f, pem] of [
+    ["root.key", rootKey.privateKeyPem],
+    ["level1.key", l1Key.privateKeyPem],
+  ] as const) {
     const file = path.join(opts.outDir, f);
     fs.rmSync(file, { force: true });
     writeKey(file, pem);

@@ -76,7 +76,10 @@ describe("offline ceremony and CA import", () => {
     expect((await openssl(["x509", "-in", "ceremony-l1.pem", "-noout", "-text"])).out).toMatch(/CA:TRUE, pathlen:1/);
 
     // The root CRL, signed offline, verifies against the root.
-    write("ceremony-root.crl", await offlineCrl({ caCertPem: rootPem, caKeyPem: fs.readFileSync(path.join(offline, "root.key"), "utf8"), days: 365, crlNumber: 1 }));
+    write(
+      "ceremony-root.crl",
+      await offlineCrl({ caCertPem: rootPem, caKeyPem: fs.readFileSync(path.join(offline, "root.key"), "utf8"), days: 365, crlNumber: 1 }),
+    );
     expect((await openssl(["crl", "-in", "ceremony-root.crl", "-CAfile", "ceremony-root.pem", "-noout"])).out).toMatch(/verify OK/);
 
     // Garbage and wrong-order imports are refused without a trace.
@@ -93,7 +96,7 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     expect(r.cas.map((c) => `${c.level}:${c.name}:${c.status}`).sort()).toEqual(
       ["root:root:active", "intermediate:level1:active", "sub:puppet:active", "sub:user:active", "sub:client:active", "sub:host:active"].sort(),
     );
-    expect(r.cas.every((c) => c.level === "sub" ? !!c.keyEncrypted && !c.keyEncrypted.includes("PRIVATE KEY") : !c.keyEncrypted)).toBe(true);
+    expect(r.cas.every((c) => (c.level === "sub" ? !!c.keyEncrypted && !c.keyEncrypted.includes("PRIVATE KEY") : !c.keyEncrypted))).toBe(true);
     expect((await devBootstrap(db(), { outDir: path.join(tmp, "dev"), base: "x", orgName: "x" })).created).toBe(false);
 
     // Published over HTTP: chain and CRLs verify with openssl.
@@ -112,7 +115,13 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
 
   it("a level-2 sub-CA upload that does not chain or does not match its key changes nothing", async () => {
     const l1 = (await getCa(db(), { name: "level1" }))!;
-    const sub = await createSubCa(db(), { name: "extra", subject: "CN=Extra CA,O=Test", parentId: l1.id, key: { type: "ec", curve: "P-256" }, policy: defaultPolicy("client", "dc=example,dc=ch") });
+    const sub = await createSubCa(db(), {
+      name: "extra",
+      subject: "CN=Extra CA,O=Test",
+      parentId: l1.id,
+      key: { type: "ec", curve: "P-256" },
+      policy: defaultPolicy("client", "dc=example,dc=ch"),
+    });
     expect(sub.status).toBe("pending");
     const devDir = path.join(tmp, "dev");
     // Signed by the ceremony root, not our level-1: does not chain.
@@ -125,18 +134,33 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     await expect(installSubCaCertificate(db(), sub.id, foreign)).rejects.toThrow(/does not chain to the root/);
     // Signed by our level-1 but for another key.
     const other = csr("other-ca", "/CN=Other CA");
-    const wrongKey = await signCa({ caCertPem: fs.readFileSync(path.join(devDir, "level1.pem"), "utf8"), caKeyPem: fs.readFileSync(path.join(devDir, "level1.key"), "utf8"), csrPem: other, days: 100 });
+    const wrongKey = await signCa({
+      caCertPem: fs.readFileSync(path.join(devDir, "level1.pem"), "utf8"),
+      caKeyPem: fs.readFileSync(path.join(devDir, "level1.key"), "utf8"),
+      csrPem: other,
+      days: 100,
+    });
     await expect(installSubCaCertificate(db(), sub.id, wrongKey)).rejects.toThrow(/different key/);
     await expect(installSubCaCertificate(db(), sub.id, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----")).rejects.toThrow(/could not be read/);
     expect((await getCa(db(), { id: sub.id }))!.status).toBe("pending");
     // The right one is accepted and gets its first CRL.
-    const good = await signCa({ caCertPem: fs.readFileSync(path.join(devDir, "level1.pem"), "utf8"), caKeyPem: fs.readFileSync(path.join(devDir, "level1.key"), "utf8"), csrPem: sub.csrPem!, days: 100 });
+    const good = await signCa({
+      caCertPem: fs.readFileSync(path.join(devDir, "level1.pem"), "utf8"),
+      caKeyPem: fs.readFileSync(path.join(devDir, "level1.key"), "utf8"),
+      csrPem: sub.csrPem!,
+      days: 100,
+    });
     const active = await installSubCaCertificate(db(), sub.id, good);
     expect(active.status).toBe("active");
     expect(active.crlPem).toContain("BEGIN X509 CRL");
     // A root CRL from someone else is refused.
     const root = (await getCa(db(), { name: "root" }))!;
-    const foreignCrl = await offlineCrl({ caCertPem: fs.readFileSync(path.join(offline, "root.pem"), "utf8"), caKeyPem: fs.readFileSync(path.join(offline, "root.key"), "utf8"), days: 10, crlNumber: 2 });
+    const foreignCrl = await offlineCrl({
+      caCertPem: fs.readFileSync(path.join(offline, "root.pem"), "utf8"),
+      caKeyPem: fs.readFileSync(path.join(offline, "root.key"), "utf8"),
+      days: 10,
+      crlNumber: 2,
+    });
     await expect(uploadCrl(db(), root.id, foreignCrl)).rejects.toThrow(/not signed by root/);
   });
 
@@ -146,20 +170,31 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     const attempt = (csrPem: string, extra: Partial<typeof base> = {}) => createRequest(db(), { ...base, ...extra, csrPem });
     await expect(attempt("garbage")).rejects.toThrow(/not a certificate signing request/);
     await expect(attempt(csr("weak", "/CN=web1.acme.example.com", { key: "rsa:1024" }))).rejects.toThrow(/RSA 1024.*too weak.*RSA with at least 2048 bits/);
-    await expect(attempt(csr("outside", "/CN=web1.acme.example.com", { san: "DNS:evil.example.org" }))).rejects.toThrow(/evil.example.org is outside your organization's domains \(acme.example.com\)/);
+    await expect(attempt(csr("outside", "/CN=web1.acme.example.com", { san: "DNS:evil.example.org" }))).rejects.toThrow(
+      /evil.example.org is outside your organization's domains \(acme.example.com\)/,
+    );
     await expect(attempt(csr("inject", "/CN=x\\,O=evil"))).rejects.toThrow(/could smuggle extra name parts/);
     await expect(attempt(csr("long", "/CN=web1.acme.example.com"), { validityDays: 5000 })).rejects.toThrow(/at most 397 days/);
     // A CSR whose signature does not match: flip a byte inside the signature.
     const good = csr("tamper", "/CN=web2.acme.example.com");
     const der = Buffer.from(good.replace(/-----[^-]+-----/g, "").replace(/\s/g, ""), "base64");
     der[der.length - 5] ^= 0xff;
-    const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE REQUEST-----\n`;
+    const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der
+      .toString("base64")
+      .match(/.{1,64}/g)!
+      .join("\n")}\n-----END CERTIFICATE REQUEST-----\n`;
     await expect(attempt(tampered)).rejects.toThrow(/signature does not match/);
   });
 
   it("issues a host certificate openssl verifies, with CDP and AIA; revocation shows in the CRL and OCSP", async () => {
     const host = (await getCa(db(), { name: "host" }))!;
-    const pending = await createRequest(db(), { ca: host, org, user: { ...user, id: null as unknown as string }, validityDays: 90, csrPem: csr("web1", "/C=CH/O=Ignored/CN=web1.acme.example.com", { key: "ec", san: "DNS:www.acme.example.com,IP:10.0.0.1" }) });
+    const pending = await createRequest(db(), {
+      ca: host,
+      org,
+      user: { ...user, id: null as unknown as string },
+      validityDays: 90,
+      csrPem: csr("web1", "/C=CH/O=Ignored/CN=web1.acme.example.com", { key: "ec", san: "DNS:www.acme.example.com,IP:10.0.0.1" }),
+    });
     expect(pending.state).toBe("pending");
     const cert = await issue(db(), pending, null);
     expect(cert.serial).toMatch(/^[0-9a-f]{30,34}$/);
@@ -175,16 +210,58 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     expect((await openssl(["verify", "-CAfile", "root.pem", "-untrusted", "chain-host.pem", "web1.pem"])).out).toContain("web1.pem: OK");
 
     // The same name again while valid: renew instead.
-    await expect(createRequest(db(), { ca: host, org, user: { ...user, id: null as unknown as string }, validityDays: 90, csrPem: csr("web1b", "/CN=web1.acme.example.com") })).rejects.toThrow(/already a valid certificate.*Renew/);
+    await expect(
+      createRequest(db(), {
+        ca: host,
+        org,
+        user: { ...user, id: null as unknown as string },
+        validityDays: 90,
+        csrPem: csr("web1b", "/CN=web1.acme.example.com"),
+      }),
+    ).rejects.toThrow(/already a valid certificate.*Renew/);
 
     const ocsp = async (extra: string[] = []) =>
-      (await openssl(["ocsp", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-url", `${server.url}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce", ...extra])).out;
+      (
+        await openssl([
+          "ocsp",
+          "-issuer",
+          "host-ca.pem",
+          "-cert",
+          "web1.pem",
+          "-url",
+          `${server.url}/pki/ocsp`,
+          "-CAfile",
+          "root.pem",
+          "-verify_other",
+          "level1.pem",
+          "-no_nonce",
+          ...extra,
+        ])
+      ).out;
     expect(await ocsp()).toMatch(/Response verify OK[\s\S]*web1.pem: good/);
     // openssl's default sends a nonce: the pre-signed answer has none (RFC 5019), and openssl says so...
-    const withNonce = async () => (await openssl(["ocsp", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-url", `${server.url}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem"])).out;
+    const withNonce = async () =>
+      (
+        await openssl([
+          "ocsp",
+          "-issuer",
+          "host-ca.pem",
+          "-cert",
+          "web1.pem",
+          "-url",
+          `${server.url}/pki/ocsp`,
+          "-CAfile",
+          "root.pem",
+          "-verify_other",
+          "level1.pem",
+        ])
+      ).out;
     expect(await withNonce()).toMatch(/WARNING: no nonce in response[\s\S]*Response verify OK[\s\S]*web1.pem: good/);
     // ...unless the sub-CA answers nonces (RFC 8954): a fresh answer that echoes it, every time.
-    await db().update(certificateAuthorities).set({ policy: { ...host.policy!, ocspNonce: true } }).where(eq(certificateAuthorities.id, host.id));
+    await db()
+      .update(certificateAuthorities)
+      .set({ policy: { ...host.policy!, ocspNonce: true } })
+      .where(eq(certificateAuthorities.id, host.id));
     for (let i = 0; i < 2; i++) {
       const answer = await withNonce();
       expect(answer).toMatch(/Response verify OK[\s\S]*web1.pem: good/);
@@ -197,7 +274,24 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     const get = await fetch(`${server.url}/pki/ocsp/${encodeURIComponent(fs.readFileSync(reqDer).toString("base64"))}`);
     expect(get.headers.get("content-type")).toBe("application/ocsp-response");
     fs.writeFileSync(path.join(tmp, "resp.der"), Buffer.from(await get.arrayBuffer()));
-    expect((await openssl(["ocsp", "-respin", "resp.der", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"])).out).toMatch(/web1.pem: good/);
+    expect(
+      (
+        await openssl([
+          "ocsp",
+          "-respin",
+          "resp.der",
+          "-issuer",
+          "host-ca.pem",
+          "-cert",
+          "web1.pem",
+          "-CAfile",
+          "root.pem",
+          "-verify_other",
+          "level1.pem",
+          "-no_nonce",
+        ])
+      ).out,
+    ).toMatch(/web1.pem: good/);
 
     const revoked = await db().transaction((tx) => revoke(tx, cert, "keyCompromise"));
     expect(revoked.state).toBe("revoked");
@@ -208,13 +302,30 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     expect(crlText).toMatch(/verify OK/);
     expect(crlText.replace(/:/g, "").toLowerCase()).toContain(cert.serial!);
     expect(crlText).toMatch(/Key Compromise/);
-    write("host-crl.pem", (await (await fetch(`${server.url}/pki/host/crl.pem`)).text()));
-    expect((await openssl(["verify", "-crl_check", "-CAfile", "root.pem", "-untrusted", "chain-host.pem", "-CRLfile", "host-crl.pem", "web1.pem"])).out).toMatch(/certificate revoked/);
+    write("host-crl.pem", await (await fetch(`${server.url}/pki/host/crl.pem`)).text());
+    expect(
+      (await openssl(["verify", "-crl_check", "-CAfile", "root.pem", "-untrusted", "chain-host.pem", "-CRLfile", "host-crl.pem", "web1.pem"])).out,
+    ).toMatch(/certificate revoked/);
   });
 
   it("answers unknown serials with unknown and garbage with malformedRequest", async () => {
     // A serial this sub-CA never issued: "unknown", signed by the sub-CA.
-    const out = (await openssl(["ocsp", "-issuer", "host-ca.pem", "-serial", "0x1234abcd", "-url", `${server.url}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"])).out;
+    const out = (
+      await openssl([
+        "ocsp",
+        "-issuer",
+        "host-ca.pem",
+        "-serial",
+        "0x1234abcd",
+        "-url",
+        `${server.url}/pki/ocsp`,
+        "-CAfile",
+        "root.pem",
+        "-verify_other",
+        "level1.pem",
+        "-no_nonce",
+      ])
+    ).out;
     expect(out).toMatch(/0x1234abcd: unknown/);
     const bad = await fetch(`${server.url}/pki/ocsp`, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body: "not der" });
     fs.writeFileSync(path.join(tmp, "bad.der"), Buffer.from(await bad.arrayBuffer()));
@@ -224,6 +335,7 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
   it("the hourly job re-signs CRLs and OCSP answers that are about to run out", async () => {
     const soon = new Date(Date.now() + 3600_000);
     await db().update(certificateAuthorities).set({ crlNextUpdate: soon }).where(eq(certificateAuthorities.name, "host"));
+    // eslint-disable-next-line drizzle/enforce-update-with-where -- every certificate's OCSP answer is meant
     await db().update(certificates).set({ ocspNextUpdate: soon });
     const before = (await getCa(db(), { name: "host" }))!;
     const r = await pkiRefreshJob(db());
@@ -235,7 +347,22 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     const rows = await db().select().from(certificates);
     expect(rows.every((c) => c.ocspNextUpdate!.getTime() > Date.now() + 20 * 3600_000)).toBe(true);
     // The re-signed answer still says revoked.
-    const out = (await openssl(["ocsp", "-issuer", "host-ca.pem", "-cert", "web1.pem", "-url", `${server.url}/pki/ocsp`, "-CAfile", "root.pem", "-verify_other", "level1.pem", "-no_nonce"])).out;
+    const out = (
+      await openssl([
+        "ocsp",
+        "-issuer",
+        "host-ca.pem",
+        "-cert",
+        "web1.pem",
+        "-url",
+        `${server.url}/pki/ocsp`,
+        "-CAfile",
+        "root.pem",
+        "-verify_other",
+        "level1.pem",
+        "-no_nonce",
+      ])
+    ).out;
     expect(out).toMatch(/web1.pem: revoked/);
     expect((await pkiRefreshJob(db())).ocsp).toBe(0);
   });

@@ -12,13 +12,53 @@ export function defaultPolicy(kind: CaKind, base: string): CaPolicy {
   const common = { rsaMinBits: 2048, ecCurves: ["P-256", "P-384"] as CaPolicy["ecCurves"], sanDomains: ["{org}.example.com"] };
   switch (kind) {
     case "host":
-      return { ...common, kind, subjectBase: `OU={org},${base}`, sanTypes: ["dns", "ip"], maxValidityDays: 397, keyUsage: ["digitalSignature", "keyEncipherment"], extKeyUsage: ["serverAuth"], requesters: "developer", approval: "leader" };
+      return {
+        ...common,
+        kind,
+        subjectBase: `OU={org},${base}`,
+        sanTypes: ["dns", "ip"],
+        maxValidityDays: 397,
+        keyUsage: ["digitalSignature", "keyEncipherment"],
+        extKeyUsage: ["serverAuth"],
+        requesters: "developer",
+        approval: "leader",
+      };
     case "client":
-      return { ...common, kind, subjectBase: `OU={org},${base}`, sanTypes: ["dns", "email"], maxValidityDays: 397, keyUsage: ["digitalSignature", "keyEncipherment"], extKeyUsage: ["clientAuth"], requesters: "developer", approval: "auto" };
+      return {
+        ...common,
+        kind,
+        subjectBase: `OU={org},${base}`,
+        sanTypes: ["dns", "email"],
+        maxValidityDays: 397,
+        keyUsage: ["digitalSignature", "keyEncipherment"],
+        extKeyUsage: ["clientAuth"],
+        requesters: "developer",
+        approval: "auto",
+      };
     case "user":
-      return { ...common, kind, subjectBase: `OU={org},${base}`, sanTypes: ["email"], maxValidityDays: 730, keyUsage: ["digitalSignature", "keyEncipherment", "nonRepudiation"], extKeyUsage: ["clientAuth", "emailProtection"], requesters: "developer", approval: "auto" };
+      return {
+        ...common,
+        kind,
+        subjectBase: `OU={org},${base}`,
+        sanTypes: ["email"],
+        maxValidityDays: 730,
+        keyUsage: ["digitalSignature", "keyEncipherment", "nonRepudiation"],
+        extKeyUsage: ["clientAuth", "emailProtection"],
+        requesters: "developer",
+        approval: "auto",
+      };
     case "puppet":
-      return { ...common, kind, subjectBase: "", sanTypes: ["dns"], maxValidityDays: 1825, keyUsage: ["digitalSignature", "keyEncipherment"], extKeyUsage: ["serverAuth", "clientAuth"], requesters: "leader", approval: "leader" };
+      return {
+        ...common,
+        kind,
+        subjectBase: "",
+        sanTypes: ["dns"],
+        maxValidityDays: 1825,
+        keyUsage: ["digitalSignature", "keyEncipherment"],
+        extKeyUsage: ["serverAuth", "clientAuth"],
+        requesters: "leader",
+        approval: "leader",
+      };
   }
 }
 
@@ -45,37 +85,56 @@ export type CheckedCsr = { commonName: string; subjectDn: string; sans: San[]; k
  */
 export function checkCsr(policy: CaPolicy, csr: x509.Pkcs10CertificateRequest, who: { orgSlug: string; email: string | null }): CheckedCsr {
   const key = publicKeyInfo(csr.publicKey.rawData);
-  const keyOk =
-    (key.type === "rsa" && key.bits >= policy.rsaMinBits) || (key.type === "ec" && (policy.ecCurves as string[]).includes(key.curve));
+  const keyOk = (key.type === "rsa" && key.bits >= policy.rsaMinBits) || (key.type === "ec" && (policy.ecCurves as string[]).includes(key.curve));
   if (!keyOk) {
     const allowed = [`RSA with at least ${policy.rsaMinBits} bits`, ...policy.ecCurves.map((c) => `ECDSA ${c}`)].join(" or ");
     throw new PkiInputError("csr", `The key in this request is ${describeKey(key)}, which is too weak or not accepted here. Make a new key: ${allowed}.`);
   }
 
   const cns = csr.subjectName.getField("CN");
-  if (cns.length !== 1) throw new PkiInputError("csr", cns.length ? "The request has several common names (CN); give exactly one." : "The request has no common name (CN). Put the host name or your name in CN.");
+  if (cns.length !== 1)
+    throw new PkiInputError(
+      "csr",
+      cns.length ?
+        "The request has several common names (CN); give exactly one."
+      : "The request has no common name (CN). Put the host name or your name in CN.",
+    );
   const commonName = cns[0].trim();
   if (!commonName || commonName.length > 64) throw new PkiInputError("csr", "The common name (CN) must be 1 to 64 characters long.");
   if (dnSpecial.test(commonName))
-    throw new PkiInputError("csr", `The common name “${commonName}” contains characters such as , = + ; or quotes that could smuggle extra name parts into the certificate. Use a plain name (e.g. www.example.com); the CA adds the rest of the subject itself.`);
+    throw new PkiInputError(
+      "csr",
+      `The common name “${commonName}” contains characters such as , = + ; or quotes that could smuggle extra name parts into the certificate. Use a plain name (e.g. www.example.com); the CA adds the rest of the subject itself.`,
+    );
 
   const domains = domainsFor(policy, who.orgSlug);
   const sans: San[] = [];
   const sanExt = csr.extensions.find((e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension);
   for (const n of sanExt?.names.items ?? []) {
-    const type = n.type === "dns" ? "dns" : n.type === "ip" ? "ip" : n.type === "email" ? "email" : null;
+    const type =
+      n.type === "dns" ? "dns"
+      : n.type === "ip" ? "ip"
+      : n.type === "email" ? "email"
+      : null;
     if (!type) throw new PkiInputError("csr", `The request asks for a “${n.type}” alternative name; this CA accepts only ${policy.sanTypes.join(", ")} names.`);
     sans.push({ type, value: String(n.value) });
   }
   if (policy.kind === "host" || policy.kind === "puppet") {
-    if (!dnsName.test(commonName)) throw new PkiInputError("csr", `For a ${policy.kind} certificate the common name must be a host name such as web1.${domains[0] ?? "example.com"}; “${commonName}” is not one.`);
-    if (!sans.some((s) => s.type === "dns" && s.value.toLowerCase() === commonName.toLowerCase())) sans.unshift({ type: "dns", value: commonName.toLowerCase() });
+    if (!dnsName.test(commonName))
+      throw new PkiInputError(
+        "csr",
+        `For a ${policy.kind} certificate the common name must be a host name such as web1.${domains[0] ?? "example.com"}; “${commonName}” is not one.`,
+      );
+    if (!sans.some((s) => s.type === "dns" && s.value.toLowerCase() === commonName.toLowerCase()))
+      sans.unshift({ type: "dns", value: commonName.toLowerCase() });
   }
   for (const s of sans) {
-    if (!policy.sanTypes.includes(s.type)) throw new PkiInputError("csr", `This CA does not allow ${s.type.toUpperCase()} names (${s.value}); allowed: ${policy.sanTypes.join(", ") || "none"}.`);
+    if (!policy.sanTypes.includes(s.type))
+      throw new PkiInputError("csr", `This CA does not allow ${s.type.toUpperCase()} names (${s.value}); allowed: ${policy.sanTypes.join(", ") || "none"}.`);
     if (s.type === "dns") {
       if (!dnsName.test(s.value)) throw new PkiInputError("csr", `“${s.value}” is not a valid host name.`);
-      if (domains.length && !inDomains(s.value, domains)) throw new PkiInputError("csr", `The name ${s.value} is outside your organization's domains (${domains.join(", ")}).`);
+      if (domains.length && !inDomains(s.value, domains))
+        throw new PkiInputError("csr", `The name ${s.value} is outside your organization's domains (${domains.join(", ")}).`);
     }
     if (s.type === "ip" && !isIP(s.value)) throw new PkiInputError("csr", `“${s.value}” is not a valid IP address.`);
     if (s.type === "email") {
@@ -83,7 +142,8 @@ export function checkCsr(policy: CaPolicy, csr: x509.Pkcs10CertificateRequest, w
       if (policy.kind === "user") {
         if (!who.email || s.value.toLowerCase() !== who.email.toLowerCase())
           throw new PkiInputError("csr", `A user certificate may only carry your own e-mail address${who.email ? ` (${who.email})` : ""}, not ${s.value}.`);
-      } else if (domains.length && !inDomains(domain, domains)) throw new PkiInputError("csr", `The e-mail address ${s.value} is outside your organization's domains (${domains.join(", ")}).`);
+      } else if (domains.length && !inDomains(domain, domains))
+        throw new PkiInputError("csr", `The e-mail address ${s.value} is outside your organization's domains (${domains.join(", ")}).`);
     }
   }
   if (policy.kind === "user" && who.email && !sans.some((s) => s.type === "email")) sans.push({ type: "email", value: who.email });

@@ -31,8 +31,35 @@ function puppet(certname: string, sub: "bootstrap" | "verify", opts: { challenge
     ...(opts.extensions ? ["extension_requests:", ...Object.entries(opts.extensions).map(([k, v]) => `  ${k}: "${v}"`)] : []),
   ];
   if (yaml.length) fs.writeFileSync(path.join(dir, "conf", "csr_attributes.yaml"), yaml.join("\n") + "\n");
-  const args = ["ssl", sub, "--certname", certname, "--confdir", path.join(dir, "conf"), "--vardir", path.join(dir, "var"), "--ssldir", path.join(dir, "ssl"), "--logdir", path.join(dir, "log"), "--rundir", path.join(dir, "run")];
-  if (sub === "bootstrap") args.push("--server", "localhost", "--serverport", String(listener.port), "--ca_server", "localhost", "--ca_port", String(listener.port), "--waitforcert", "0");
+  const args = [
+    "ssl",
+    sub,
+    "--certname",
+    certname,
+    "--confdir",
+    path.join(dir, "conf"),
+    "--vardir",
+    path.join(dir, "var"),
+    "--ssldir",
+    path.join(dir, "ssl"),
+    "--logdir",
+    path.join(dir, "log"),
+    "--rundir",
+    path.join(dir, "run"),
+  ];
+  if (sub === "bootstrap")
+    args.push(
+      "--server",
+      "localhost",
+      "--serverport",
+      String(listener.port),
+      "--ca_server",
+      "localhost",
+      "--ca_port",
+      String(listener.port),
+      "--waitforcert",
+      "0",
+    );
   return run("puppet", args, { cwd: tmp, env: { ...process.env, HOME: tmp } });
 }
 
@@ -78,7 +105,11 @@ describe("a stock puppet agent against the Puppet CA", { timeout: 120_000 }, () 
     expect(b1.code).not.toBe(0);
     expect(b1.out).toMatch(/Couldn't fetch certificate from CA server|sign this agent's certificate/i);
     const signed = await handlePuppetCa(
-      new Request("http://x/puppet-ca/v1/certificate_status/agent-b.example.com", { method: "PUT", headers: { authorization: adminAuth }, body: JSON.stringify({ desired_state: "signed" }) }),
+      new Request("http://x/puppet-ca/v1/certificate_status/agent-b.example.com", {
+        method: "PUT",
+        headers: { authorization: adminAuth },
+        body: JSON.stringify({ desired_state: "signed" }),
+      }),
       ["certificate_status", "agent-b.example.com"],
     );
     expect(signed.status).toBe(204);
@@ -86,7 +117,11 @@ describe("a stock puppet agent against the Puppet CA", { timeout: 120_000 }, () 
     expect(b2.code, b2.out).toBe(0);
 
     const revoked = await handlePuppetCa(
-      new Request("http://x/puppet-ca/v1/certificate_status/agent-a.example.com", { method: "PUT", headers: { authorization: adminAuth }, body: JSON.stringify({ desired_state: "revoked" }) }),
+      new Request("http://x/puppet-ca/v1/certificate_status/agent-a.example.com", {
+        method: "PUT",
+        headers: { authorization: adminAuth },
+        body: JSON.stringify({ desired_state: "revoked" }),
+      }),
       ["certificate_status", "agent-a.example.com"],
     );
     expect(revoked.status).toBe(204);

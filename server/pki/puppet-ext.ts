@@ -9,9 +9,31 @@ import * as x509 from "./lib";
 const ARCS = ["1.3.6.1.4.1.34380.1.1.", "1.3.6.1.4.1.34380.1.2.", "1.3.6.1.4.1.34380.1.3."];
 
 const registered = [
-  "pp_uuid", "pp_instance_id", "pp_image_name", "pp_preshared_key", "pp_cost_center", "pp_product", "pp_project", "pp_application",
-  "pp_service", "pp_employee", "pp_created_by", "pp_environment", "pp_role", "pp_software_version", "pp_department", "pp_cluster",
-  "pp_provisioner", "pp_region", "pp_datacenter", "pp_zone", "pp_network", "pp_securitypolicy", "pp_cloudplatform", "pp_apptier", "pp_hostname",
+  "pp_uuid",
+  "pp_instance_id",
+  "pp_image_name",
+  "pp_preshared_key",
+  "pp_cost_center",
+  "pp_product",
+  "pp_project",
+  "pp_application",
+  "pp_service",
+  "pp_employee",
+  "pp_created_by",
+  "pp_environment",
+  "pp_role",
+  "pp_software_version",
+  "pp_department",
+  "pp_cluster",
+  "pp_provisioner",
+  "pp_region",
+  "pp_datacenter",
+  "pp_zone",
+  "pp_network",
+  "pp_securitypolicy",
+  "pp_cloudplatform",
+  "pp_apptier",
+  "pp_hostname",
 ];
 
 /** OID → short name, as `puppet ssl show` and puppetserver name them. */
@@ -56,7 +78,9 @@ export type PuppetExtensionView = { oid: string; name: string; value: string };
 
 /** Readable values: puppet writes each as a DER UTF8String; anything else is shown as hex. */
 export function describePuppetExtensions(extensions: readonly x509.Extension[]): PuppetExtensionView[] {
-  return extensions.filter((e) => isPuppetExtension(e.type)).map((e) => ({ oid: e.type, name: puppetOidNames[e.type] ?? e.type, value: derString(new Uint8Array(e.value)) }));
+  return extensions
+    .filter((e) => isPuppetExtension(e.type))
+    .map((e) => ({ oid: e.type, name: puppetOidNames[e.type] ?? e.type, value: derString(new Uint8Array(e.value)) }));
 }
 
 function derString(b: Uint8Array): string {

@@ -54,7 +54,10 @@ export async function startPuppetCa(config: Config, log: (line: string) => void)
  * with `dnsNames` as SANs) against the bundle they downloaded first. Null while there is no
  * active puppet sub-CA.
  */
-export async function startPuppetCaListener(opts: { port: number; host: string; dnsNames: string[] }, log: (line: string) => void): Promise<PuppetCaListener | null> {
+export async function startPuppetCaListener(
+  opts: { port: number; host: string; dnsNames: string[] },
+  log: (line: string) => void,
+): Promise<PuppetCaListener | null> {
   const db = getDb();
   const ca = await puppetCa(db);
   if (!ca?.certPem) return null;

@@ -42,7 +42,10 @@ function agentCsr(certname: string, opts: { cn?: string; challenge?: string; alt
       ...(opts.exts ?? []),
     ].join("\n"),
   );
-  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", `${certname}.key`, "-config", cfg, "-out", `${certname}.csr`], { cwd: tmp, stdio: "pipe" });
+  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", `${certname}.key`, "-config", cfg, "-out", `${certname}.csr`], {
+    cwd: tmp,
+    stdio: "pipe",
+  });
   return fs.readFileSync(path.join(tmp, `${certname}.csr`), "utf8");
 }
 
@@ -120,7 +123,13 @@ describe("Puppet CA v1 API", () => {
     expect(waiting.map((s: { name: string }) => s.name).sort()).toEqual(["agent3.example.com", "agent9.example.com"]);
     expect((await api("certificate_status/agent3.example.com", { method: "PUT", body, headers: { authorization: adminAuth } })).status).toBe(204);
     expect((await api("certificate/agent3.example.com")).status).toBe(200);
-    const signed = await (await api("sign", { method: "POST", body: JSON.stringify({ certnames: ["agent9.example.com", "nobody.example.com"] }), headers: { authorization: adminAuth } })).json();
+    const signed = await (
+      await api("sign", {
+        method: "POST",
+        body: JSON.stringify({ certnames: ["agent9.example.com", "nobody.example.com"] }),
+        headers: { authorization: adminAuth },
+      })
+    ).json();
     expect(signed).toEqual({ signed: ["agent9.example.com"], "no-csr": ["nobody.example.com"], "signing-errors": [] });
   });
 
@@ -132,11 +141,17 @@ describe("Puppet CA v1 API", () => {
     const serialHex = (await openssl(["x509", "-in", "agent1.pem", "-noout", "-serial"])).trim().replace(/^serial=/, "");
     expect(BigInt(raw.match(/"serial_number":(\d+)/)![1])).toBe(BigInt(`0x${serialHex}`));
     expect(BigInt(`0x${serialHex}`)).toBeGreaterThan(2n ** 64n);
-    const res = await api("certificate_status/agent1.example.com", { method: "PUT", body: JSON.stringify({ desired_state: "revoked" }), headers: { authorization: adminAuth } });
+    const res = await api("certificate_status/agent1.example.com", {
+      method: "PUT",
+      body: JSON.stringify({ desired_state: "revoked" }),
+      headers: { authorization: adminAuth },
+    });
     expect(res.status).toBe(204);
     fs.writeFileSync(path.join(tmp, "crls.pem"), await (await api("certificate_revocation_list/ca")).text());
     expect(await openssl(["verify", "-crl_check_all", "-CAfile", "bundle.pem", "-CRLfile", "crls.pem", "agent1.pem"])).toMatch(/certificate revoked/);
-    expect(await openssl(["verify", "-crl_check_all", "-CAfile", "bundle.pem", "-CRLfile", "crls.pem", "-untrusted", "bundle.pem", path.join(tmp, "agent1.pem")])).toMatch(/revoked/);
+    expect(
+      await openssl(["verify", "-crl_check_all", "-CAfile", "bundle.pem", "-CRLfile", "crls.pem", "-untrusted", "bundle.pem", path.join(tmp, "agent1.pem")]),
+    ).toMatch(/revoked/);
     const after = await (await api("certificate_status/agent1.example.com", { headers: { authorization: adminAuth } })).json();
     expect(after.state).toBe("revoked");
   });
@@ -208,7 +223,11 @@ describe("agent certificates and the Puppet agents view", () => {
     expect((await put("pp1.example.com", csr)).status).toBe(200);
     // pp_auth_role grants rights in auth.conf: never autosigned (the token stays unused), admins sign.
     expect((await api("certificate/pp1.example.com")).status).toBe(404);
-    const signed = await api("certificate_status/pp1.example.com", { method: "PUT", headers: { authorization: adminAuth }, body: JSON.stringify({ desired_state: "signed" }) });
+    const signed = await api("certificate_status/pp1.example.com", {
+      method: "PUT",
+      headers: { authorization: adminAuth },
+      body: JSON.stringify({ desired_state: "signed" }),
+    });
     expect(signed.status).toBe(204);
     fs.writeFileSync(path.join(tmp, "pp1.pem"), await (await api("certificate/pp1.example.com")).text());
     const txt = await openssl(["x509", "-in", "pp1.pem", "-noout", "-text"]);
@@ -240,7 +259,9 @@ describe("agent certificates and the Puppet agents view", () => {
   });
 
   it("lets a leader pre-authorize only names in the org's domains; the certificate belongs to the org", async () => {
-    const outside = await callerAs(db)(lead).pki.puppet.createToken({ slug: "acme", certname: "web1.beta.example.com" }).catch((e: TRPCError) => e);
+    const outside = await callerAs(db)(lead)
+      .pki.puppet.createToken({ slug: "acme", certname: "web1.beta.example.com" })
+      .catch((e: TRPCError) => e);
     expect(outside).toBeInstanceOf(TRPCError);
     expect((outside as TRPCError).code).toBe("BAD_REQUEST");
     expect((outside as TRPCError).message).toMatch(/outside your organization's domains \(acme.example.com\)/);
@@ -252,7 +273,10 @@ describe("agent certificates and the Puppet agents view", () => {
     expect(await as(betaLead).tokens({ slug: "beta" })).toEqual([]);
     expect((await put("web1.acme.example.com", agentCsr("web1.acme.example.com", { challenge: token }))).status).toBe(200);
     expect((await api("certificate/web1.acme.example.com")).status).toBe(200);
-    const [row] = await db().select().from(certificates).where(and(eq(certificates.commonName, "web1.acme.example.com"), eq(certificates.state, "issued")));
+    const [row] = await db()
+      .select()
+      .from(certificates)
+      .where(and(eq(certificates.commonName, "web1.acme.example.com"), eq(certificates.state, "issued")));
     expect(row.orgId).toBe(acmeId);
     expect(row.decidedBy).toBe(lead.id);
     expect((await as(lead).agents({ slug: "acme" })).agents.map((a) => [a.certname, a.state])).toEqual([["web1.acme.example.com", "signed"]]);
@@ -277,21 +301,32 @@ describe("agent certificates and the Puppet agents view", () => {
 
     expect(await as(lead).sign({ slug: "acme", certname: "db1.acme.example.com" })).toEqual({ state: "signed" });
     expect((await api("certificate/db1.acme.example.com")).status).toBe(200);
-    const [audit] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "pki.puppet.sign"), eq(auditEvents.actorName, "pca-lead")));
+    const [audit] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "pki.puppet.sign"), eq(auditEvents.actorName, "pca-lead")));
     expect(audit).toMatchObject({ outcome: "success", orgId: acmeId, targetType: "certificate" });
 
     // An alt name outside the org's domains (here the puppet server's own name) is for administrators.
     expect((await put("app1.acme.example.com", agentCsr("app1.acme.example.com", { alt: "DNS:app1.acme.example.com,DNS:puppet" }))).status).toBe(200);
-    const wide = await as(lead).sign({ slug: "acme", certname: "app1.acme.example.com" }).catch((e: TRPCError) => e);
+    const wide = await as(lead)
+      .sign({ slug: "acme", certname: "app1.acme.example.com" })
+      .catch((e: TRPCError) => e);
     expect((wide as TRPCError).message).toMatch(/outside your organization's domains \(puppet\); only an administrator can sign it/);
     // ... also through the generic Certificates page's approval.
     const [app1] = await db().select().from(certificates).where(eq(certificates.commonName, "app1.acme.example.com"));
-    const viaApprove = await callerAs(db)(lead).pki.approve({ slug: "acme", id: app1.id }).catch((e: TRPCError) => e);
+    const viaApprove = await callerAs(db)(lead)
+      .pki.approve({ slug: "acme", id: app1.id })
+      .catch((e: TRPCError) => e);
     expect((viaApprove as TRPCError).message).toMatch(/only an administrator can sign it/);
     expect(await as(lead).reject({ slug: "acme", certname: "app1.acme.example.com" })).toEqual({ state: "rejected" });
     // Authorization extensions are for administrators to sign, too.
-    expect((await put("ops1.acme.example.com", agentCsr("ops1.acme.example.com", { exts: ["1.3.6.1.4.1.34380.1.3.13=ASN1:UTF8String:operator"] }))).status).toBe(200);
-    const auth = await as(lead).sign({ slug: "acme", certname: "ops1.acme.example.com" }).catch((e: TRPCError) => e);
+    expect(
+      (await put("ops1.acme.example.com", agentCsr("ops1.acme.example.com", { exts: ["1.3.6.1.4.1.34380.1.3.13=ASN1:UTF8String:operator"] }))).status,
+    ).toBe(200);
+    const auth = await as(lead)
+      .sign({ slug: "acme", certname: "ops1.acme.example.com" })
+      .catch((e: TRPCError) => e);
     expect((auth as TRPCError).message).toMatch(/authorization extensions .* only an administrator can sign it/);
     expect(await as(lead).reject({ slug: "acme", certname: "ops1.acme.example.com" })).toEqual({ state: "rejected" });
     expect((await as(lead).agents({ slug: "acme", q: "app1" })).agents).toEqual([]);

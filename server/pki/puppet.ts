@@ -74,14 +74,17 @@ export async function createAutosignToken(db: DbOrTx, certname: string, createdB
   let orgId = org?.id ?? null;
   if (org) {
     const domains = agentDomains(ca, org);
-    if (!domains.length) throw new PkiInputError("certname", "The puppet CA allows no domains for your organization; ask an administrator to pre-authorize this host");
+    if (!domains.length)
+      throw new PkiInputError("certname", "The puppet CA allows no domains for your organization; ask an administrator to pre-authorize this host");
     if (!inDomains(certname, domains)) throw new PkiInputError("certname", `${certname} is outside your organization's domains (${domains.join(", ")})`);
   } else orgId = await orgForCertname(db, ca, certname);
   const cur = await latest(db, ca, certname);
   if (cur?.state === "issued" && cur.notAfter && cur.notAfter > new Date())
     throw new PkiInputError("certname", `${certname} already has a signed certificate: revoke it first if the host is being rebuilt`);
   const token = randomBytes(24).toString("base64url");
-  await db.insert(puppetAutosignTokens).values({ certname, orgId, tokenHash: hashToken(token), createdBy, expiresAt: new Date(Date.now() + days * 86_400_000) });
+  await db
+    .insert(puppetAutosignTokens)
+    .values({ certname, orgId, tokenHash: hashToken(token), createdBy, expiresAt: new Date(Date.now() + days * 86_400_000) });
   return token;
 }
 
@@ -107,7 +110,14 @@ export async function listAutosignTokens(db: DbOrTx, orgId: string | null) {
   const conds = [isNull(puppetAutosignTokens.usedAt), gt(puppetAutosignTokens.expiresAt, new Date())];
   if (orgId) conds.push(eq(puppetAutosignTokens.orgId, orgId));
   return db
-    .select({ id: puppetAutosignTokens.id, certname: puppetAutosignTokens.certname, org: organizations.slug, createdBy: users.username, createdAt: puppetAutosignTokens.createdAt, expiresAt: puppetAutosignTokens.expiresAt })
+    .select({
+      id: puppetAutosignTokens.id,
+      certname: puppetAutosignTokens.certname,
+      org: organizations.slug,
+      createdBy: users.username,
+      createdAt: puppetAutosignTokens.createdAt,
+      expiresAt: puppetAutosignTokens.expiresAt,
+    })
     .from(puppetAutosignTokens)
     .leftJoin(users, eq(users.id, puppetAutosignTokens.createdBy))
     .leftJoin(organizations, eq(organizations.id, puppetAutosignTokens.orgId))
@@ -120,7 +130,10 @@ export async function listAutosignTokens(db: DbOrTx, orgId: string | null) {
 export async function revokeAutosignToken(db: DbOrTx, id: string, orgId: string | null) {
   const conds = [eq(puppetAutosignTokens.id, id), isNull(puppetAutosignTokens.usedAt)];
   if (orgId) conds.push(eq(puppetAutosignTokens.orgId, orgId));
-  const [row] = await db.delete(puppetAutosignTokens).where(and(...conds)).returning();
+  const [row] = await db
+    .delete(puppetAutosignTokens)
+    .where(and(...conds))
+    .returning();
   return row?.certname ?? null;
 }
 
@@ -198,9 +211,16 @@ export async function submitCsr(db: DbOrTx, ca: Ca, certname: string, pem: strin
 export async function signAgent(db: DbOrTx, cert: Cert, by: string | null, limitTo: string[] | null = null): Promise<Cert> {
   if (cert.state !== "pending") throw new PkiInputError("certname", `${cert.commonName} has no certificate request waiting to be signed`);
   const outside = limitTo ? cert.sans.filter((s) => !inDomains(s.value, limitTo)).map((s) => s.value) : [];
-  if (outside.length) throw new PkiInputError("certname", `${cert.commonName} asks for names outside your organization's domains (${outside.join(", ")}); only an administrator can sign it`);
+  if (outside.length)
+    throw new PkiInputError(
+      "certname",
+      `${cert.commonName} asks for names outside your organization's domains (${outside.join(", ")}); only an administrator can sign it`,
+    );
   if (limitTo && requestsAuthorization(parseCsr(cert.csrPem).extensions))
-    throw new PkiInputError("certname", `${cert.commonName} asks for authorization extensions (pp_authorization, pp_auth_role), which grant rights in Puppet's auth.conf; only an administrator can sign it`);
+    throw new PkiInputError(
+      "certname",
+      `${cert.commonName} asks for authorization extensions (pp_authorization, pp_auth_role), which grant rights in Puppet's auth.conf; only an administrator can sign it`,
+    );
   return issue(db, cert, by);
 }
 
@@ -244,7 +264,11 @@ export async function listAgents(db: DbOrTx, ca: Ca, f: AgentFilter) {
 }
 
 export function agentState(cert: Cert): AgentState | "rejected" {
-  return cert.state === "issued" ? "signed" : cert.state === "pending" ? "requested" : cert.state;
+  return (
+    cert.state === "issued" ? "signed"
+    : cert.state === "pending" ? "requested"
+    : cert.state
+  );
 }
 
 /** SHA-256 fingerprint (of the certificate, or of the CSR while requested), as puppet prints it. */
@@ -270,7 +294,11 @@ function status(cert: Cert) {
     fingerprints: { default: fp, SHA256: fp },
     dns_alt_names: cert.sans.filter((s) => s.value !== cert.commonName).map(sanText),
     subject_alt_names: cert.sans.map(sanText),
-    authorization_extensions: Object.fromEntries(agentExtensions(cert).filter((e) => isAuthorizationExtension(e.oid)).map((e) => [e.name, e.value])),
+    authorization_extensions: Object.fromEntries(
+      agentExtensions(cert)
+        .filter((e) => isAuthorizationExtension(e.oid))
+        .map((e) => [e.name, e.value]),
+    ),
     serial_number: cert.serial ? BigInt(`0x${cert.serial}`) : undefined,
     not_before: cert.notBefore?.toISOString(),
     not_after: cert.notAfter?.toISOString(),
@@ -343,7 +371,15 @@ export async function handlePuppetCa(req: Request, path: string[]): Promise<Resp
       const admin = await apiAdmin(req);
       if (!admin) return text("Forbidden: the credentials of a Puppet CA administrator are needed", 403);
       const audit = (action: string, cert: Cert, details: Record<string, unknown> = {}) =>
-        recordAudit(db, { actor: admin, action, orgId: cert.orgId, targetType: "certificate", targetId: cert.serial ?? cert.commonName, outcome: "success", details: { certname: cert.commonName, ...details } });
+        recordAudit(db, {
+          actor: admin,
+          action,
+          orgId: cert.orgId,
+          targetType: "certificate",
+          targetId: cert.serial ?? cert.commonName,
+          outcome: "success",
+          details: { certname: cert.commonName, ...details },
+        });
       if (endpoint === "certificate_statuses" && method === "GET") {
         const want = new URL(req.url).searchParams.get("state");
         const { rows } = await listAgents(db, ca, { orgId: null, page: 1, pageSize: 100_000 });

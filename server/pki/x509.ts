@@ -21,9 +21,9 @@ export type KeySpec = { type: "rsa"; bits: number } | { type: "ec"; curve: "P-25
 
 export function generateKey(spec: KeySpec): { privateKeyPem: string; publicKeyPem: string } {
   const pair =
-    spec.type === "rsa"
-      ? generateKeyPairSync("rsa", { modulusLength: spec.bits })
-      : generateKeyPairSync("ec", { namedCurve: spec.curve === "P-256" ? "prime256v1" : "secp384r1" });
+    spec.type === "rsa" ?
+      generateKeyPairSync("rsa", { modulusLength: spec.bits })
+    : generateKeyPairSync("ec", { namedCurve: spec.curve === "P-256" ? "prime256v1" : "secp384r1" });
   return {
     privateKeyPem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
@@ -89,7 +89,8 @@ export function normalizeSerial(hex: string): string {
 
 export function parseCertificate(pem: string, field = "certificate"): x509.X509Certificate {
   const text = pem.trim();
-  if (!/-----BEGIN CERTIFICATE-----/.test(text)) throw new PkiInputError(field, "This is not a PEM certificate (it should start with -----BEGIN CERTIFICATE-----)");
+  if (!/-----BEGIN CERTIFICATE-----/.test(text))
+    throw new PkiInputError(field, "This is not a PEM certificate (it should start with -----BEGIN CERTIFICATE-----)");
   try {
     return new x509.X509Certificate(text.slice(text.indexOf("-----BEGIN CERTIFICATE-----"), text.indexOf("-----END CERTIFICATE-----") + 25));
   } catch {
@@ -128,13 +129,24 @@ export function publicKeyInfo(spkiDer: ArrayBuffer): PublicKeyInfo {
   if (key.asymmetricKeyType === "rsa") return { type: "rsa", bits: key.asymmetricKeyDetails?.modulusLength ?? 0 };
   if (key.asymmetricKeyType === "ec") {
     const c = key.asymmetricKeyDetails?.namedCurve;
-    return { type: "ec", curve: c === "prime256v1" ? "P-256" : c === "secp384r1" ? "P-384" : c === "secp521r1" ? "P-521" : String(c) };
+    return {
+      type: "ec",
+      curve:
+        c === "prime256v1" ? "P-256"
+        : c === "secp384r1" ? "P-384"
+        : c === "secp521r1" ? "P-521"
+        : String(c),
+    };
   }
   return { type: "other", name: String(key.asymmetricKeyType) };
 }
 
 export function describeKey(k: PublicKeyInfo): string {
-  return k.type === "rsa" ? `RSA ${k.bits}` : k.type === "ec" ? `ECDSA ${k.curve}` : k.name;
+  return (
+    k.type === "rsa" ? `RSA ${k.bits}`
+    : k.type === "ec" ? `ECDSA ${k.curve}`
+    : k.name
+  );
 }
 
 /** Whether a certificate (or CSR) carries the public key of this private key. */
@@ -144,7 +156,9 @@ export function keyMatches(privateKeyPem: string, spkiDer: ArrayBuffer): boolean
 }
 
 export function sha1Hex(data: ArrayBuffer | Buffer): string {
-  return createHash("sha1").update(Buffer.from(data as ArrayBuffer)).digest("hex");
+  return createHash("sha1")
+    .update(Buffer.from(data as ArrayBuffer))
+    .digest("hex");
 }
 
 export type CaProfile = { pathLength?: number };

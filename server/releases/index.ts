@@ -37,7 +37,12 @@ const show = (v: Version) => `v${v.join(".")}`;
 
 export function bumped(latest: string | null, bump: Bump): string {
   const v = (latest && parse(latest)) || null;
-  if (!v) return bump === "major" ? "v1.0.0" : bump === "minor" ? "v0.1.0" : "v0.0.1";
+  if (!v)
+    return (
+      bump === "major" ? "v1.0.0"
+      : bump === "minor" ? "v0.1.0"
+      : "v0.0.1"
+    );
   if (bump === "major") return show([v[0] + 1, 0, 0]);
   if (bump === "minor") return show([v[0], v[1] + 1, 0]);
   return show([v[0], v[1], v[2] + 1]);
@@ -45,7 +50,10 @@ export function bumped(latest: string | null, bump: Bump): string {
 
 /** The highest vX.Y.Z tag reachable from `ref` (null when there is none). */
 async function latestVersionOn(dir: string, ref: string): Promise<{ version: string; sha: string } | null> {
-  const r = await runGit(["tag", "--merged", `refs/heads/${ref}`, "--list", "v*", "--format=%(refname:short) %(*objectname)%(objectname)"], { cwd: dir, allowFailure: true });
+  const r = await runGit(["tag", "--merged", `refs/heads/${ref}`, "--list", "v*", "--format=%(refname:short) %(*objectname)%(objectname)"], {
+    cwd: dir,
+    allowFailure: true,
+  });
   let best: { v: Version; version: string; sha: string } | null = null;
   for (const line of r.stdout.split("\n")) {
     const [name, shas] = line.split(" ");
@@ -73,7 +81,14 @@ async function mergedBetween(db: DbOrTx, dir: string, repoId: string, since: str
   const shas = r.stdout.split("\n").filter(Boolean);
   if (shas.length === 0) return [];
   const rows = await db
-    .select({ number: mergeRequests.number, title: mergeRequests.title, sourceBranch: mergeRequests.sourceBranch, mergedAt: mergeRequests.mergedAt, author: users.displayName, username: users.username })
+    .select({
+      number: mergeRequests.number,
+      title: mergeRequests.title,
+      sourceBranch: mergeRequests.sourceBranch,
+      mergedAt: mergeRequests.mergedAt,
+      author: users.displayName,
+      username: users.username,
+    })
     .from(mergeRequests)
     .leftJoin(users, eq(users.id, mergeRequests.authorId))
     .where(and(eq(mergeRequests.repoId, repoId), eq(mergeRequests.state, "merged"), inArray(mergeRequests.mergeCommitSha, shas)));
@@ -85,7 +100,10 @@ type Merged = Awaited<ReturnType<typeof mergedBetween>>;
 /** The CHANGELOG.md entry (also the release notes). */
 export function changelogEntry(version: string, date: Date, merged: Merged, kind: ReleaseKind): string {
   const lines = merged.map((m) => `- ${m.title.replace(/\s+/g, " ").trim()} (!${m.number}${m.author || m.username ? `, ${m.author || m.username}` : ""})`);
-  const body = lines.length ? lines.join("\n") : kind === "hotfix" ? "- Hotfix (describe the fix in its merge request)" : "- No merge requests since the last release";
+  const body =
+    lines.length ? lines.join("\n")
+    : kind === "hotfix" ? "- Hotfix (describe the fix in its merge request)"
+    : "- No merge requests since the last release";
   return `## ${version} (${date.toISOString().slice(0, 10)})\n\n${body}\n`;
 }
 
@@ -103,7 +121,11 @@ export async function releasePlan(db: DbOrTx, repo: RepoWithOrg, dir: string, ki
   const base = kind === "release" ? "develop" : "master";
   const [baseHead, masterHead] = await Promise.all([branchHead(dir, base), branchHead(dir, "master")]);
   const latest = masterHead ? await latestVersionOn(dir, "master") : null;
-  const versions = { major: bumped(latest?.version ?? null, "major"), minor: bumped(latest?.version ?? null, "minor"), patch: bumped(latest?.version ?? null, "patch") };
+  const versions = {
+    major: bumped(latest?.version ?? null, "major"),
+    minor: bumped(latest?.version ?? null, "minor"),
+    patch: bumped(latest?.version ?? null, "patch"),
+  };
   const merged = baseHead && kind === "release" ? await mergedBetween(db, dir, repo.id, masterHead, baseHead) : [];
   return {
     kind,
@@ -179,7 +201,10 @@ export async function finishReleaseIfAny(db: Db, repo: RepoWithOrg, dir: string,
   const m = releaseBranch.exec(mr.sourceBranch);
   if (!m || mr.targetBranch !== "master") return null;
   const [, kind, version] = m as unknown as [string, ReleaseKind, string];
-  const [existing] = await db.select({ id: releases.id }).from(releases).where(and(eq(releases.repoId, repo.id), eq(releases.version, version)));
+  const [existing] = await db
+    .select({ id: releases.id })
+    .from(releases)
+    .where(and(eq(releases.repoId, repo.id), eq(releases.version, version)));
   if (existing) return null;
 
   const me = identityOf(user);
@@ -189,7 +214,8 @@ export async function finishReleaseIfAny(db: Db, repo: RepoWithOrg, dir: string,
     allowFailure: true,
     env: { GIT_COMMITTER_NAME: me.name, GIT_COMMITTER_EMAIL: me.email },
   });
-  if (tag.code === 0) updates.push({ ref: `refs/tags/${version}`, oldSha: ZERO, newSha: (await runGit(["rev-parse", `refs/tags/${version}`], { cwd: dir })).stdout.trim() });
+  if (tag.code === 0)
+    updates.push({ ref: `refs/tags/${version}`, oldSha: ZERO, newSha: (await runGit(["rev-parse", `refs/tags/${version}`], { cwd: dir })).stdout.trim() });
 
   // master back into develop, as `git flow release finish` does; an MR when it conflicts
   let backMerge: MergeRequest | null = null;
@@ -223,7 +249,16 @@ export async function finishReleaseIfAny(db: Db, repo: RepoWithOrg, dir: string,
   const entry = notes.split(/^(?=## )/m).find((s) => s.startsWith(`## ${version} `)) ?? "";
   const [row] = await db
     .insert(releases)
-    .values({ repoId: repo.id, version, kind, commitSha: commit, notes: entry.trim(), mergeRequestId: mr.id, backMergeRequestId: backMerge?.id ?? null, publishedById: user.id })
+    .values({
+      repoId: repo.id,
+      version,
+      kind,
+      commitSha: commit,
+      notes: entry.trim(),
+      mergeRequestId: mr.id,
+      backMergeRequestId: backMerge?.id ?? null,
+      publishedById: user.id,
+    })
     .onConflictDoNothing()
     .returning();
   await recordAudit(db, {
@@ -254,11 +289,21 @@ export async function environments(db: DbOrTx, repo: RepoWithOrg, dir: string) {
       const [branch, sha] = l.split(" ");
       return { branch, sha };
     });
-  const open = staging.length
-    ? await db
+  const open =
+    staging.length ?
+      await db
         .select({ number: mergeRequests.number, sourceBranch: mergeRequests.sourceBranch, mergeability: mergeRequests.mergeability })
         .from(mergeRequests)
-        .where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.state, "open"), inArray(mergeRequests.sourceBranch, staging.map((s) => s.branch))))
+        .where(
+          and(
+            eq(mergeRequests.repoId, repo.id),
+            eq(mergeRequests.state, "open"),
+            inArray(
+              mergeRequests.sourceBranch,
+              staging.map((s) => s.branch),
+            ),
+          ),
+        )
     : [];
   // Merge commits are left out: right after a release, develop holds only the back-merge of master, which is nothing unreleased.
   const development = develop ? { sha: develop, aheadOfMaster: master ? await countOnlyIn(dir, develop, master, { merges: false }) : null } : null;

@@ -85,7 +85,12 @@ describe("versions and changelog text", () => {
   });
 
   it("puts a new entry under the title and above older ones", () => {
-    const entry = changelogEntry("v1.1.0", new Date("2026-11-25T10:00:00Z"), [{ number: 7, title: "Add  ntp", author: "Dan Dev", username: "d", sourceBranch: "feature/ntp", mergedAt: null }], "release");
+    const entry = changelogEntry(
+      "v1.1.0",
+      new Date("2026-11-25T10:00:00Z"),
+      [{ number: 7, title: "Add  ntp", author: "Dan Dev", username: "d", sourceBranch: "feature/ntp", mergedAt: null }],
+      "release",
+    );
     expect(entry).toBe("## v1.1.0 (2026-11-25)\n\n- Add ntp (!7, Dan Dev)\n");
     expect(withEntry(null, entry)).toBe(`# Changelog\n\n${entry}`);
     expect(withEntry("# Changes\n\n## v1.0.0 (2026-01-01)\n\n- first\n", entry)).toBe(`# Changes\n\n${entry}\n## v1.0.0 (2026-01-01)\n\n- first\n`);
@@ -116,11 +121,18 @@ describe("baking a release through the UI's API", () => {
     const changelog = await git("show", "refs/heads/release/v1.0.0:CHANGELOG.md");
     expect(changelog).toMatch(/^# Changelog\n\n## v1\.0\.0 \(\d{4}-\d\d-\d\d\)\n\n- Add ntp \(!1, Dan Dev\)\n- Add ssh \(!2, Dan Dev\)/);
     const staging = (await caller(lead).releases.overview(R)).environments.staging;
-    expect(staging).toEqual([expect.objectContaining({ branch: "release/v1.0.0", mergeRequest: expect.objectContaining({ number: started.mergeRequestNumber }) })]);
+    expect(staging).toEqual([
+      expect.objectContaining({ branch: "release/v1.0.0", mergeRequest: expect.objectContaining({ number: started.mergeRequestNumber }) }),
+    ]);
     // The other leaders are asked to review: the author may not approve their own release.
-    const reviewers = await db().select({ username: users.username }).from(mergeRequestReviewers).innerJoin(users, eq(users.id, mergeRequestReviewers.userId)).innerJoin(mergeRequests, eq(mergeRequests.id, mergeRequestReviewers.mrId)).where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.number, started.mergeRequestNumber)));
+    const reviewers = await db()
+      .select({ username: users.username })
+      .from(mergeRequestReviewers)
+      .innerJoin(users, eq(users.id, mergeRequestReviewers.userId))
+      .innerJoin(mergeRequests, eq(mergeRequests.id, mergeRequestReviewers.mrId))
+      .where(and(eq(mergeRequests.repoId, repo.id), eq(mergeRequests.number, started.mergeRequestNumber)));
     expect(reviewers.map((r) => r.username)).toEqual(["rel-lead2"]);
-        // starting the same version twice is refused and leaves nothing behind
+    // starting the same version twice is refused and leaves nothing behind
     expect(await fieldError(caller(lead).releases.start({ ...R, kind: "release", version: "v1.0.0" }))).toMatch(/already exists/);
 
     await approveAndMerge(started.mergeRequestNumber);
@@ -147,7 +159,12 @@ describe("baking a release through the UI's API", () => {
     const started = await caller(lead).releases.start({ ...R, kind: "hotfix", version: "v1.0.1" });
     expect(started.branch).toBe("hotfix/v1.0.1");
     // the fix itself, pushed to the hotfix branch
-    await commitFiles(dir, { branch: "hotfix/v1.0.1", parent: await head("hotfix/v1.0.1"), files: { "manifests/ssh.pp": "class ssh { $port = 22 }\n" }, message: "Fix ssh port" });
+    await commitFiles(dir, {
+      branch: "hotfix/v1.0.1",
+      parent: await head("hotfix/v1.0.1"),
+      files: { "manifests/ssh.pp": "class ssh { $port = 22 }\n" },
+      message: "Fix ssh port",
+    });
     const mr = (await getMergeRequest(db(), repo.id, started.mergeRequestNumber))!;
     await refreshMergeRequest(db(), mr.id);
     await approveAndMerge(started.mergeRequestNumber);

@@ -22,12 +22,7 @@ export function artifactFile(storageKey: string): string {
  * Streams an artifact into the store (sha256 verified) and records it for this attempt; the
  * row is written only after the bytes are in place, so an interrupted upload leaves nothing.
  */
-export async function uploadArtifact(
-  db: Db,
-  runner: Runner,
-  input: { jobId: string; attempt: number; name: string; sha256: string },
-  body: Readable,
-) {
+export async function uploadArtifact(db: Db, runner: Runner, input: { jobId: string; attempt: number; name: string; sha256: string }, body: Readable) {
   const [job] = await db.select().from(buildJobs).where(eq(buildJobs.id, input.jobId));
   if (!job || job.runnerId !== runner.id || job.attempt !== input.attempt || job.status !== "running")
     throw new LeaseError("This runner does not hold the lease of this job");
@@ -78,7 +73,19 @@ export async function deleteExpiredArtifacts(db: Db) {
   const store = artifactStore();
   let deleted = 0;
   for (;;) {
-    const rows = await db.delete(buildArtifacts).where(inArray(buildArtifacts.id, db.select({ id: buildArtifacts.id }).from(buildArtifacts).where(lt(buildArtifacts.expiresAt, sql`now()`)).limit(500))).returning();
+    const rows = await db
+      .delete(buildArtifacts)
+      .where(
+        inArray(
+          buildArtifacts.id,
+          db
+            .select({ id: buildArtifacts.id })
+            .from(buildArtifacts)
+            .where(lt(buildArtifacts.expiresAt, sql`now()`))
+            .limit(500),
+        ),
+      )
+      .returning();
     for (const r of rows) await store.delete(r.storageKey);
     deleted += rows.length;
     if (rows.length < 500) return { deleted };

@@ -9,7 +9,10 @@ import { insertRunner } from "./registration";
 
 /** Debian/Gentoo names for Node's process.arch. */
 export function hostArch() {
-  return ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "x86", ppc64: "ppc64", riscv64: "riscv", s390x: "s390" } as Record<string, string>)[process.arch] ?? process.arch;
+  return (
+    ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "x86", ppc64: "ppc64", riscv64: "riscv", s390x: "s390" } as Record<string, string>)[process.arch] ??
+    process.arch
+  );
 }
 
 /**
@@ -19,11 +22,13 @@ export function hostArch() {
 export async function startEmbeddedRunner(db: Db, config: Config, log: (l: string) => void): Promise<RunningRunner> {
   const info = { name: `local (${os.hostname()})`, arch: hostArch(), tags: ["local"], executor: "shell" as const, concurrency: 1, version: RUNNER_VERSION };
   const { token } = await db.transaction(async (tx) => {
-    await tx.update(runners).set({ revokedAt: new Date() }).where(and(eq(runners.embedded, true), isNull(runners.revokedAt)));
+    await tx
+      .update(runners)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(runners.embedded, true), isNull(runners.revokedAt)));
     return insertRunner(tx, info, null, true);
   });
-  return startRunner(
-    { url: config.internalUrl, token, ...info, buildsDir: path.join(config.dataDir, "builds"), rootfs: {}, network: true },
-    (l) => log(`runner: ${l}`),
+  return startRunner({ url: config.internalUrl, token, ...info, buildsDir: path.join(config.dataDir, "builds"), rootfs: {}, network: true }, (l) =>
+    log(`runner: ${l}`),
   );
 }

@@ -16,11 +16,22 @@ export const jobSpecSchema = z.object({
     .min(1, "a job needs at least one step")
     .max(200),
   env: envSchema.default({}),
-  arch: z.string().regex(/^[a-z0-9_-]{1,32}$/).optional(),
+  arch: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/)
+    .optional(),
   tags: z.array(z.string().min(1).max(64)).max(50).default([]),
-  timeoutSeconds: z.number().int().min(1).max(7 * 86400).default(3600),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86400)
+    .default(3600),
   artifacts: z.array(z.string().min(1).max(500)).max(100).default([]),
-  artifactKind: z.string().regex(/^[a-z0-9_-]{1,32}$/).default("file"),
+  artifactKind: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/)
+    .default("file"),
   maxAttempts: z.number().int().min(1).max(10).default(3),
 });
 export type JobSpec = z.input<typeof jobSpecSchema>;
@@ -76,10 +87,7 @@ function findCycle(jobs: { name: string; needs: string[] }[]): string[] | null {
 export async function createPipeline(db: Db, input: PipelineSpec, createdBy: string | null = null) {
   const spec = pipelineSpecSchema.parse(input);
   return db.transaction(async (tx) => {
-    const [p] = await tx
-      .insert(pipelines)
-      .values({ name: spec.name, source: spec.source, orgId: spec.orgId, ref: spec.ref, createdBy })
-      .returning();
+    const [p] = await tx.insert(pipelines).values({ name: spec.name, source: spec.source, orgId: spec.orgId, ref: spec.ref, createdBy }).returning();
     await tx.insert(buildJobs).values(
       spec.jobs.map((j) => ({
         pipelineId: p.id,
@@ -117,7 +125,7 @@ export async function refreshPipeline(tx: DbOrTx, pipelineId: string) {
   const status = new Map(jobs.map((j) => [j.name, j.status as string]));
   const toQueue: string[] = [];
   const toSkip: string[] = [];
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const j of jobs) {
       if (status.get(j.name) !== "created") continue;
@@ -141,7 +149,10 @@ export async function refreshPipeline(tx: DbOrTx, pipelineId: string) {
   const all = [...status.values()];
   let next: "pending" | "running" | "success" | "failed" | "canceled";
   if (all.every((s) => terminal.has(s)))
-    next = all.includes("failed") ? "failed" : all.includes("canceled") || all.includes("skipped") ? "canceled" : "success";
+    next =
+      all.includes("failed") ? "failed"
+      : all.includes("canceled") || all.includes("skipped") ? "canceled"
+      : "success";
   else next = jobs.some((j) => j.attempt > 0) ? "running" : "pending";
   const done = terminal.has(next);
   await tx
@@ -200,7 +211,8 @@ export async function retryJob(db: Db, jobId: string) {
     await lockPipelineOfJob(tx, jobId);
     const [job] = await tx.select().from(buildJobs).where(eq(buildJobs.id, jobId)).for("update");
     if (!job) throw new JobStateError("No such job");
-    if (job.status !== "failed" && job.status !== "canceled") throw new JobStateError(`Only failed or canceled jobs can be retried (this one is ${job.status})`);
+    if (job.status !== "failed" && job.status !== "canceled")
+      throw new JobStateError(`Only failed or canceled jobs can be retried (this one is ${job.status})`);
     await tx
       .update(buildJobs)
       .set({
@@ -260,7 +272,10 @@ export async function listPipelines(
     .orderBy(desc(pipelines.createdAt))
     .limit(page.limit)
     .offset(page.offset);
-  const [{ total }] = await db.select({ total: sql<number>`count(*)::int` }).from(pipelines).where(cond);
+  const [{ total }] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(pipelines)
+    .where(cond);
   return { rows, total };
 }
 
@@ -304,7 +319,14 @@ export async function getJob(db: DbOrTx, id: string) {
     .where(eq(buildJobs.id, id));
   if (!row) return null;
   const artifacts = await db
-    .select({ id: buildArtifacts.id, name: buildArtifacts.name, size: buildArtifacts.size, sha256: buildArtifacts.sha256, attempt: buildArtifacts.attempt, createdAt: buildArtifacts.createdAt })
+    .select({
+      id: buildArtifacts.id,
+      name: buildArtifacts.name,
+      size: buildArtifacts.size,
+      sha256: buildArtifacts.sha256,
+      attempt: buildArtifacts.attempt,
+      createdAt: buildArtifacts.createdAt,
+    })
     .from(buildArtifacts)
     .where(and(eq(buildArtifacts.jobId, id), eq(buildArtifacts.attempt, row.job.attempt)))
     .orderBy(asc(buildArtifacts.name));

@@ -27,7 +27,16 @@ const pgTextArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/[
 /** Hands the oldest matching queued job to this runner; SKIP LOCKED makes concurrent claims disjoint. */
 export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | null> {
   const { leaseSeconds, heartbeatSeconds } = getConfig().runners;
-  type Claimed = { id: string; pipeline_id: string; name: string; attempt: number; steps: BuildStep[]; env: Record<string, string>; timeout_seconds: number; artifact_paths: string[] };
+  type Claimed = {
+    id: string;
+    pipeline_id: string;
+    name: string;
+    attempt: number;
+    steps: BuildStep[];
+    env: Record<string, string>;
+    timeout_seconds: number;
+    artifact_paths: string[];
+  };
   const rows = await db.execute<Claimed>(sql`
     update ${buildJobs} set
       status = 'running', runner_id = ${runner.id}, attempt = attempt + 1, log_bytes = 0,
@@ -117,10 +126,7 @@ export async function expireLeases(db: Db) {
           .where(eq(buildJobs.id, id));
         if (!job.cancelRequested) await enqueueWith(tx, queues.buildJobFinished, [{ jobId: id }]);
       } else {
-        await tx
-          .update(buildJobs)
-          .set({ status: "queued", runnerId: null, leaseExpiresAt: null, queuedAt: new Date() })
-          .where(eq(buildJobs.id, id));
+        await tx.update(buildJobs).set({ status: "queued", runnerId: null, leaseExpiresAt: null, queuedAt: new Date() }).where(eq(buildJobs.id, id));
         await notifyQueue(tx);
       }
       await refreshPipeline(tx, job.pipelineId);
@@ -232,7 +238,10 @@ export async function appendLog(db: Db, runner: Runner, jobId: string, attempt: 
     const fresh = data.subarray(Math.min(data.length, have - offset));
     if (fresh.length === 0) return { length: have };
     await tx.insert(buildJobLogChunks).values({ jobId, attempt, offset: have, data: fresh });
-    await tx.update(buildJobs).set({ logBytes: have + fresh.length }).where(eq(buildJobs.id, jobId));
+    await tx
+      .update(buildJobs)
+      .set({ logBytes: have + fresh.length })
+      .where(eq(buildJobs.id, jobId));
     await notifyLog(tx, jobId);
     return { length: have + fresh.length };
   });
@@ -242,7 +251,10 @@ export async function appendLog(db: Db, runner: Runner, jobId: string, attempt: 
 async function appendSystemLine(tx: DbOrTx, jobId: string, attempt: number, at: number, text: string) {
   const data = Buffer.from(`\x1b[33m${text.trim()}\x1b[0m\n`);
   await tx.insert(buildJobLogChunks).values({ jobId, attempt, offset: at, data }).onConflictDoNothing();
-  await tx.update(buildJobs).set({ logBytes: at + data.length }).where(eq(buildJobs.id, jobId));
+  await tx
+    .update(buildJobs)
+    .set({ logBytes: at + data.length })
+    .where(eq(buildJobs.id, jobId));
   await notifyLog(tx, jobId);
 }
 
@@ -251,12 +263,7 @@ export async function readLog(db: DbOrTx, jobId: string, from: { attempt: number
   return db
     .select({ attempt: buildJobLogChunks.attempt, offset: buildJobLogChunks.offset, data: buildJobLogChunks.data })
     .from(buildJobLogChunks)
-    .where(
-      and(
-        eq(buildJobLogChunks.jobId, jobId),
-        sql`(${buildJobLogChunks.attempt}, ${buildJobLogChunks.offset}) >= (${from.attempt}, ${from.offset})`,
-      ),
-    )
+    .where(and(eq(buildJobLogChunks.jobId, jobId), sql`(${buildJobLogChunks.attempt}, ${buildJobLogChunks.offset}) >= (${from.attempt}, ${from.offset})`))
     .orderBy(asc(buildJobLogChunks.attempt), asc(buildJobLogChunks.offset))
     .limit(limit);
 }

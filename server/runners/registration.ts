@@ -49,7 +49,10 @@ export type Executor = (typeof executors)[number];
 export const runnerInfoSchema = z.object({
   name: z.string().trim().min(1).max(100),
   arch: z.string().regex(/^[a-z0-9_-]{1,32}$/, "arch must be like amd64 or arm64"),
-  tags: z.array(z.string().regex(/^[a-z0-9_.-]{1,64}$/i, "tags are letters, digits, . _ -")).max(50).default([]),
+  tags: z
+    .array(z.string().regex(/^[a-z0-9_.-]{1,64}$/i, "tags are letters, digits, . _ -"))
+    .max(50)
+    .default([]),
   executor: z.enum(executors),
   concurrency: z.number().int().min(1).max(64).default(1),
   version: z.string().max(64).default("unknown"),
@@ -137,7 +140,10 @@ export async function listRunners(db: DbOrTx, page: { limit: number; offset: num
     .orderBy(runners.name, runners.createdAt)
     .limit(page.limit)
     .offset(page.offset);
-  const [{ total }] = await db.select({ total: sql<number>`count(*)::int` }).from(runners).where(isNull(runners.revokedAt));
+  const [{ total }] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(runners)
+    .where(isNull(runners.revokedAt));
   return { rows, total };
 }
 

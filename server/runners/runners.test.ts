@@ -45,7 +45,21 @@ let n = 0;
 async function runner(extra: string[] = [], start = true) {
   const name = `r${++n}`;
   const config = path.join(work, `${name}.json`);
-  const r = await registerRunnerCli(["--url", server.url, "--token", regToken, "--name", name, "--arch", "amd64", "--config", config, "--builds-dir", path.join(work, `builds-${name}`), ...extra]);
+  const r = await registerRunnerCli([
+    "--url",
+    server.url,
+    "--token",
+    regToken,
+    "--name",
+    name,
+    "--arch",
+    "amd64",
+    "--config",
+    config,
+    "--builds-dir",
+    path.join(work, `builds-${name}`),
+    ...extra,
+  ]);
   expect(r.status, r.stderr + r.stdout).toBe(0);
   const proc = start ? startRunnerProcess(config) : null;
   if (proc) running.push(proc);
@@ -53,21 +67,41 @@ async function runner(extra: string[] = [], start = true) {
 }
 
 const logText = async (jobId: string, attempt?: number) =>
-  Buffer.concat((await readLog(db(), jobId, { attempt: 0, offset: 0 }, 10_000)).filter((c) => attempt === undefined || c.attempt === attempt).map((c) => c.data)).toString();
+  Buffer.concat(
+    (await readLog(db(), jobId, { attempt: 0, offset: 0 }, 10_000)).filter((c) => attempt === undefined || c.attempt === attempt).map((c) => c.data),
+  ).toString();
 const jobOf = async (pipelineId: string, name: string) => (await getPipeline(db(), pipelineId))!.jobs.find((j) => j.name === name)!;
 const finished = (jobId: string, timeoutMs = 30_000) =>
-  waitFor("the job to finish", async () => {
-    const j = await getJob(db(), jobId);
-    return j && ["success", "failed", "canceled"].includes(j.status) ? j : null;
-  }, timeoutMs);
+  waitFor(
+    "the job to finish",
+    async () => {
+      const j = await getJob(db(), jobId);
+      return j && ["success", "failed", "canceled"].includes(j.status) ? j : null;
+    },
+    timeoutMs,
+  );
 
 function api(pathname: string, token: string, init: RequestInit = {}) {
-  return fetch(`${server.url}/api/runner/v1/${pathname}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+  return fetch(`${server.url}/api/runner/v1/${pathname}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+  });
 }
 
 describe("runner protocol", () => {
   it("refuses an unknown registration token and unknown, removed runner tokens with 401", async () => {
-    const bad = await registerRunnerCli(["--url", server.url, "--token", "rkrt_nope", "--name", "x", "--arch", "amd64", "--config", path.join(work, "bad.json")]);
+    const bad = await registerRunnerCli([
+      "--url",
+      server.url,
+      "--token",
+      "rkrt_nope",
+      "--name",
+      "x",
+      "--arch",
+      "amd64",
+      "--config",
+      path.join(work, "bad.json"),
+    ]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/401 Unknown or revoked registration token/);
     expect((await api("verify", "rkr_unknown", { method: "POST", body: "{}" })).status).toBe(401);
@@ -88,14 +122,25 @@ describe("runner protocol", () => {
 
     // Not yet a minute in the queue: nobody is told.
     expect(await notifyStuckJobs(db())).toBe(0);
-    await db().update(buildJobs).set({ queuedAt: sql`now() - interval '2 minutes'` }).where(eq(buildJobs.id, job.id));
+    await db()
+      .update(buildJobs)
+      .set({ queuedAt: sql`now() - interval '2 minutes'` })
+      .where(eq(buildJobs.id, job.id));
     expect(await notifyStuckJobs(db())).toBe(1);
     expect(await notifyStuckJobs(db())).toBe(0);
-    const told = await db().select().from(notifications).where(and(eq(notifications.userId, admin.id), eq(notifications.kind, "build.stuck")));
+    const told = await db()
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.userId, admin.id), eq(notifications.kind, "build.stuck")));
     expect(told).toMatchObject([{ title: "Job lonely is stuck: no online runner with tags gentoo, sparc", link: `/jobs/${job.id}` }]);
 
     // An online runner with the tags and architecture takes the label away; a paused one would not.
-    const r = await insertRunner(db(), { name: "sparc-box", arch: "sparc", tags: ["gentoo", "extra"], executor: "shell", concurrency: 1, version: "t" }, null, false);
+    const r = await insertRunner(
+      db(),
+      { name: "sparc-box", arch: "sparc", tags: ["gentoo", "extra"], executor: "shell", concurrency: 1, version: "t" },
+      null,
+      false,
+    );
     await db().update(runnerRows).set({ lastContactAt: new Date(), paused: true }).where(eq(runnerRows.id, r.id));
     expect((await jobOf(p.id, "lonely")).stuck).not.toBeNull();
     await db().update(runnerRows).set({ paused: false }).where(eq(runnerRows.id, r.id));
@@ -113,7 +158,11 @@ describe("runner protocol", () => {
     const { job } = (await res.json()) as { job: { id: string; attempt: number } };
     expect(job.id).toBe((await jobOf(p.id, "only")).id);
     const put = (token: string, offset: number, body: string | Buffer) =>
-      api(`jobs/${job.id}/log?attempt=1&offset=${offset}`, token, { method: "PUT", body: typeof body === "string" ? body : new Uint8Array(body), headers: { "content-type": "application/octet-stream" } });
+      api(`jobs/${job.id}/log?attempt=1&offset=${offset}`, token, {
+        method: "PUT",
+        body: typeof body === "string" ? body : new Uint8Array(body),
+        headers: { "content-type": "application/octet-stream" },
+      });
 
     expect((await put(a.token, 0, "hello ")).status).toBe(200);
     expect(await (await put(a.token, 0, "hello ")).json()).toEqual({ length: 6 }); // resent: not duplicated
@@ -127,7 +176,9 @@ describe("runner protocol", () => {
 
     expect((await put(b.token, 17, "intruder")).status).toBe(409);
     expect((await api(`jobs/${job.id}/heartbeat`, b.token, { method: "POST", body: JSON.stringify({ attempt: 1 }) })).status).toBe(409);
-    expect((await api(`jobs/${job.id}/finish`, b.token, { method: "POST", body: JSON.stringify({ attempt: 1, result: "success", exitCode: 0 }) })).status).toBe(409);
+    expect((await api(`jobs/${job.id}/finish`, b.token, { method: "POST", body: JSON.stringify({ attempt: 1, result: "success", exitCode: 0 }) })).status).toBe(
+      409,
+    );
 
     // artifacts: a wrong sha256 is rejected and leaves nothing; an interrupted upload leaves nothing
     const content = Buffer.from("artifact bytes\n");
@@ -153,14 +204,19 @@ describe("runner protocol", () => {
     expect(Math.round((stored.expiresAt!.getTime() - Date.now()) / 86_400_000)).toBe(30);
     expect(fs.existsSync(path.join(dataDir, "artifacts", stored.storageKey))).toBe(true);
     expect(await deleteExpiredArtifacts(db())).toEqual({ deleted: 0 });
-    await db().update(buildArtifacts).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(buildArtifacts.id, stored.id));
+    await db()
+      .update(buildArtifacts)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(buildArtifacts.id, stored.id));
     expect(await deleteExpiredArtifacts(db())).toEqual({ deleted: 1 });
     expect(fs.existsSync(path.join(dataDir, "artifacts", stored.storageKey))).toBe(false);
   });
 
   it("hands a job to exactly one of many runners claiming at once", async () => {
     const rs = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => insertRunner(db(), { name: `race-${i}`, arch: "amd64", tags: [], executor: "shell", concurrency: 1, version: "t" }, null, false)),
+      Array.from({ length: 12 }, (_, i) =>
+        insertRunner(db(), { name: `race-${i}`, arch: "amd64", tags: [], executor: "shell", concurrency: 1, version: "t" }, null, false),
+      ),
     );
     await createPipeline(db(), { name: "race", jobs: [{ name: "one", steps: [{ run: "true" }], arch: "amd64" }] });
     const claims = await Promise.all(rs.map(async (r) => claimJob(db(), (await runnerFromToken(db(), r.token))!)));
@@ -181,7 +237,10 @@ describe("runner protocol", () => {
 
 function interruptedUpload(pathname: string, token: string) {
   return new Promise<void>((resolve) => {
-    const req = http.request(`${server.url}${pathname}`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-length": String(10 * 1024 * 1024) } });
+    const req = http.request(`${server.url}${pathname}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-length": String(10 * 1024 * 1024) },
+    });
     req.on("error", () => resolve());
     req.write(Buffer.alloc(256 * 1024, 1));
     setTimeout(() => {
@@ -197,14 +256,22 @@ describe("runner processes (shell executor)", () => {
     const p = await createPipeline(db(), {
       name: "live",
       jobs: [
-        { name: "build", tags: ["live"], steps: [{ name: "greet", run: "echo first line; sleep 2; echo second line" }, { run: "mkdir -p out && echo payload > out/result.txt" }], artifacts: ["out/"] },
+        {
+          name: "build",
+          tags: ["live"],
+          steps: [{ name: "greet", run: "echo first line; sleep 2; echo second line" }, { run: "mkdir -p out && echo payload > out/result.txt" }],
+          artifacts: ["out/"],
+        },
         // 330 KB at once: more than RUNNER_LOG_CHUNK_MAX_KB (64) per request, the runner splits it after a 413
         { name: "test", tags: ["live"], needs: ["build"], steps: [{ run: "echo testing; yes 0123456789 | head -n 30000" }] },
       ],
     });
     const build = await jobOf(p.id, "build");
     expect((await jobOf(p.id, "test")).status).toBe("created");
-    await waitFor("the first line while running", async () => (await logText(build.id)).includes("first line") && (await getJob(db(), build.id))!.status === "running");
+    await waitFor(
+      "the first line while running",
+      async () => (await logText(build.id)).includes("first line") && (await getJob(db(), build.id))!.status === "running",
+    );
     expect(await logText(build.id)).not.toContain("second line");
     const done = await finished(build.id);
     expect(done.status).toBe("success");
@@ -230,7 +297,10 @@ describe("runner processes (shell executor)", () => {
     await runner(["--tags", "race2"]);
     await runner(["--tags", "race2"]);
     const marker = path.join(work, "race-marker");
-    const p = await createPipeline(db(), { name: "race2", jobs: [{ name: "once", tags: ["race2"], steps: [{ run: `echo "$ROOKERY_JOB_ID $(pwd)" >> ${marker}` }] }] });
+    const p = await createPipeline(db(), {
+      name: "race2",
+      jobs: [{ name: "once", tags: ["race2"], steps: [{ run: `echo "$ROOKERY_JOB_ID $(pwd)" >> ${marker}` }] }],
+    });
     const job = await finished((await jobOf(p.id, "once")).id);
     expect(job.status).toBe("success");
     await new Promise((r) => setTimeout(r, 1500));
@@ -238,25 +308,31 @@ describe("runner processes (shell executor)", () => {
     expect(job.attempt).toBe(1);
   });
 
-  it("kill -9 of a runner mid-job: the lease expires, a second runner finishes it, the log has both attempts, artifacts once", { timeout: 120_000 }, async () => {
-    const first = await runner(["--tags", "crash"]);
-    const p = await createPipeline(db(), {
-      name: "crash",
-      jobs: [{ name: "slow", tags: ["crash"], steps: [{ run: "echo started attempt; sleep 4; mkdir out; echo built > out/a.txt" }], artifacts: ["out/*.txt"] }],
-    });
-    const { id } = await jobOf(p.id, "slow");
-    await waitFor("the first attempt to start", async () => (await logText(id)).includes("started attempt"));
-    first.proc!.kill9();
-    const second = await runner(["--tags", "crash"]);
-    const job = await finished(id, 60_000);
-    expect(job.status).toBe("success");
-    expect(job.attempt).toBe(2);
-    expect(await logText(id, 1)).toMatch(/started attempt[\s\S]*runner lost/);
-    expect(await logText(id, 2)).toMatch(/started attempt[\s\S]*Job success/);
-    const rows = await db().select().from(buildArtifacts).where(eq(buildArtifacts.jobId, id));
-    expect(rows.map((r) => [r.name, r.attempt])).toEqual([["out/a.txt", 2]]);
-    await second.proc!.stop();
-  });
+  it(
+    "kill -9 of a runner mid-job: the lease expires, a second runner finishes it, the log has both attempts, artifacts once",
+    { timeout: 120_000 },
+    async () => {
+      const first = await runner(["--tags", "crash"]);
+      const p = await createPipeline(db(), {
+        name: "crash",
+        jobs: [
+          { name: "slow", tags: ["crash"], steps: [{ run: "echo started attempt; sleep 4; mkdir out; echo built > out/a.txt" }], artifacts: ["out/*.txt"] },
+        ],
+      });
+      const { id } = await jobOf(p.id, "slow");
+      await waitFor("the first attempt to start", async () => (await logText(id)).includes("started attempt"));
+      first.proc!.kill9();
+      const second = await runner(["--tags", "crash"]);
+      const job = await finished(id, 60_000);
+      expect(job.status).toBe("success");
+      expect(job.attempt).toBe(2);
+      expect(await logText(id, 1)).toMatch(/started attempt[\s\S]*runner lost/);
+      expect(await logText(id, 2)).toMatch(/started attempt[\s\S]*Job success/);
+      const rows = await db().select().from(buildArtifacts).where(eq(buildArtifacts.jobId, id));
+      expect(rows.map((r) => [r.name, r.attempt])).toEqual([["out/a.txt", 2]]);
+      await second.proc!.stop();
+    },
+  );
 
   it("cancel reaches the runner on its next heartbeat and kills the whole process tree", { timeout: 90_000 }, async () => {
     await runner(["--tags", "cancel"]);
@@ -297,21 +373,31 @@ describe("runner processes (shell executor)", () => {
     expect(log).toContain("/workspace");
     expect(fs.existsSync(path.join(rootfs, "etc/dirty"))).toBe(false);
     expect(job.artifacts.map((a) => a.name)).toEqual(["o.txt"]);
-    const [row] = await db().select().from(buildJobs).where(and(eq(buildJobs.id, job.id)));
+    const [row] = await db()
+      .select()
+      .from(buildJobs)
+      .where(and(eq(buildJobs.id, job.id)));
     expect(row.exitCode).toBe(0);
   });
 
   // systemd-nspawn needs systemd on the host; tested where it exists
-  it.skipIf(!fs.existsSync("/usr/bin/systemd-nspawn"))("nspawn executor: runs the steps in a container over a copy of the rootfs", { timeout: 90_000 }, async () => {
-    const rootfs = fs.existsSync(path.join(work, "rootfs/bin/sh")) ? path.join(work, "rootfs") : busyboxRootfs(path.join(work, "rootfs"));
-    await runner(["--tags", "nspawn", "--executor", "nspawn", "--rootfs", `amd64=${rootfs}`]);
-    const p = await createPipeline(db(), { name: "nspawn", jobs: [{ name: "inside", tags: ["nspawn"], steps: [{ run: "cat /etc/os-release; echo dirty > /etc/dirty; pwd" }] }] });
-    const job = await finished((await jobOf(p.id, "inside")).id, 60_000);
-    const log = await logText(job.id);
-    expect(job.status, log).toBe("success");
-    expect(log).toContain("NAME=busybox-test");
-    expect(fs.existsSync(path.join(rootfs, "etc/dirty"))).toBe(false);
-  });
+  it.skipIf(!fs.existsSync("/usr/bin/systemd-nspawn"))(
+    "nspawn executor: runs the steps in a container over a copy of the rootfs",
+    { timeout: 90_000 },
+    async () => {
+      const rootfs = fs.existsSync(path.join(work, "rootfs/bin/sh")) ? path.join(work, "rootfs") : busyboxRootfs(path.join(work, "rootfs"));
+      await runner(["--tags", "nspawn", "--executor", "nspawn", "--rootfs", `amd64=${rootfs}`]);
+      const p = await createPipeline(db(), {
+        name: "nspawn",
+        jobs: [{ name: "inside", tags: ["nspawn"], steps: [{ run: "cat /etc/os-release; echo dirty > /etc/dirty; pwd" }] }],
+      });
+      const job = await finished((await jobOf(p.id, "inside")).id, 60_000);
+      const log = await logText(job.id);
+      expect(job.status, log).toBe("success");
+      expect(log).toContain("NAME=busybox-test");
+      expect(fs.existsSync(path.join(rootfs, "etc/dirty"))).toBe(false);
+    },
+  );
 });
 
 function alive(pid: number) {

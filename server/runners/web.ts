@@ -135,7 +135,10 @@ export async function downloadArtifact(artifactId: string, sessionUser: () => Pr
   const job = await readableJob(artifact.jobId, sessionUser);
   if (job instanceof Response) return job;
   const body = Readable.toWeb(artifactStore().get(artifact.storageKey)) as unknown as ReadableStream;
-  const filename = artifact.name.split("/").pop()!.replace(/["\\\r\n]/g, "_");
+  const filename = artifact.name
+    .split("/")
+    .pop()!
+    .replace(/["\\\r\n]/g, "_");
   return new Response(body, {
     headers: {
       "content-type": "application/octet-stream",

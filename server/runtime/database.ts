@@ -28,10 +28,7 @@ function portOpen(port: number): Promise<boolean> {
  * DATABASE_URL when configured; otherwise the embedded PostgreSQL under DATA_DIR/pg,
  * started here or reused when another Rookery process (the portal, for the CLI) runs it.
  */
-export async function ensureDatabase(
-  config: Config,
-  log: (line: string) => void = () => {},
-): Promise<RunningDatabase> {
+export async function ensureDatabase(config: Config, log: (line: string) => void = () => {}): Promise<RunningDatabase> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
 
   const secrets = ensureSecrets(config.dataDir);

@@ -16,11 +16,7 @@ export async function searchOrgs(db: DbOrTx, opts: { q: string; userId: string; 
     .from(memberships)
     .groupBy(memberships.orgId)
     .as("counts");
-  const mine = db
-    .select({ orgId: memberships.orgId, role: memberships.role })
-    .from(memberships)
-    .where(eq(memberships.userId, opts.userId))
-    .as("mine");
+  const mine = db.select({ orgId: memberships.orgId, role: memberships.role }).from(memberships).where(eq(memberships.userId, opts.userId)).as("mine");
   const base = db
     .select({
       id: organizations.id,
@@ -33,14 +29,10 @@ export async function searchOrgs(db: DbOrTx, opts: { q: string; userId: string; 
       memberCount: sql<number>`coalesce(${counts.n}, 0)::int`,
     })
     .from(organizations);
-  const joined = opts.all
-    ? base.leftJoin(mine, eq(mine.orgId, organizations.id))
-    : base.innerJoin(mine, eq(mine.orgId, organizations.id));
+  const joined = opts.all ? base.leftJoin(mine, eq(mine.orgId, organizations.id)) : base.innerJoin(mine, eq(mine.orgId, organizations.id));
   return joined
     .leftJoin(counts, eq(counts.orgId, organizations.id))
-    .where(
-      or(ilike(organizations.name, pattern), ilike(organizations.slug, pattern), ilike(organizations.description, pattern)),
-    )
+    .where(or(ilike(organizations.name, pattern), ilike(organizations.slug, pattern), ilike(organizations.description, pattern)))
     .orderBy(sql`${organizations.archivedAt} is not null`, asc(organizations.name))
     .limit(opts.limit);
 }
@@ -75,11 +67,25 @@ export async function searchRepos(db: DbOrTx, opts: { q: string; userId: string;
 export async function searchMergeRequests(db: DbOrTx, opts: { q: string; userId: string; all: boolean; limit: number }) {
   const number = /^!?(\d{1,9})$/.exec(opts.q)?.[1];
   const rows = await db
-    .select({ id: mergeRequests.id, number: mergeRequests.number, title: mergeRequests.title, state: mergeRequests.state, repo: repositories.name, orgSlug: organizations.slug })
+    .select({
+      id: mergeRequests.id,
+      number: mergeRequests.number,
+      title: mergeRequests.title,
+      state: mergeRequests.state,
+      repo: repositories.name,
+      orgSlug: organizations.slug,
+    })
     .from(mergeRequests)
     .innerJoin(repositories, eq(repositories.id, mergeRequests.repoId))
     .innerJoin(organizations, eq(organizations.id, repositories.orgId))
-    .where(and(readableOrg(opts), number ? or(eq(mergeRequests.number, Number(number)), ilike(mergeRequests.title, containsPattern(opts.q))) : ilike(mergeRequests.title, containsPattern(opts.q))))
+    .where(
+      and(
+        readableOrg(opts),
+        number ?
+          or(eq(mergeRequests.number, Number(number)), ilike(mergeRequests.title, containsPattern(opts.q)))
+        : ilike(mergeRequests.title, containsPattern(opts.q)),
+      ),
+    )
     .orderBy(desc(mergeRequests.createdAt))
     .limit(opts.limit);
   return rows.map((r) => ({ ...r, href: mrPath({ orgSlug: r.orgSlug, name: r.repo }, r.number) }));

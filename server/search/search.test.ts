@@ -20,7 +20,16 @@ describe("search", () => {
     await createOrg(db(), { name: "Theirs", slug: "their-org", source: "local" });
     for (const slug of ["mine-org", "their-org"]) {
       const repo = (await getRepo(db(), slug, "puppet"))!;
-      await db().insert(mergeRequests).values({ repoId: repo.id, number: 7, title: `Tune ntp pools for ${slug}`, sourceBranch: "feature/ntp", targetBranch: "develop", headSha: "a".repeat(40) });
+      await db()
+        .insert(mergeRequests)
+        .values({
+          repoId: repo.id,
+          number: 7,
+          title: `Tune ntp pools for ${slug}`,
+          sourceBranch: "feature/ntp",
+          targetBranch: "develop",
+          headSha: "a".repeat(40),
+        });
     }
 
     const mine = await as(member).search.query({ q: "puppet" });

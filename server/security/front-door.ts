@@ -35,7 +35,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 export function refusal(req: IncomingMessage, opts: FrontDoorOptions): Refusal | null {
   const url = req.url ?? "/";
-  if (ENCODED_CONTROL.test(url) || RAW_CONTROL.test(url)) return { status: 400, message: "The URL contains a control character (such as %00); remove it and try again." };
+  if (ENCODED_CONTROL.test(url) || RAW_CONTROL.test(url))
+    return { status: 400, message: "The URL contains a control character (such as %00); remove it and try again." };
   if (SAFE_METHODS.has(req.method ?? "GET")) return null;
 
   const site = header(req, "sec-fetch-site");

@@ -27,7 +27,12 @@ beforeAll(async () => {
   const publicUrl = "http://127.0.0.1:1";
   server = await serveFetch(
     (req) =>
-      fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: () => createContext({ headers: req.headers, sessionUser: async () => null }) }),
+      fetchRequestHandler({
+        endpoint: "/api/trpc",
+        req,
+        router: appRouter,
+        createContext: () => createContext({ headers: req.headers, sessionUser: async () => null }),
+      }),
     0,
     (req, res) => frontDoor(req, res, { publicUrl }),
   );
@@ -51,9 +56,9 @@ function probeInput(p: Procedure): unknown {
 async function call(path: string, type: "query" | "mutation", input: unknown, headers: Record<string, string> = {}) {
   const body = JSON.stringify({ json: input });
   const res =
-    type === "query"
-      ? await fetch(`${server.url}/api/trpc/${path}?input=${encodeURIComponent(body)}`, { headers })
-      : await fetch(`${server.url}/api/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    type === "query" ?
+      await fetch(`${server.url}/api/trpc/${path}?input=${encodeURIComponent(body)}`, { headers })
+    : await fetch(`${server.url}/api/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
   return { status: res.status, text: await res.text() };
 }
 
@@ -106,7 +111,9 @@ describe("the front door, over HTTP", () => {
 
   it("refuses mutations a browser marks as cross-site or cross-origin, and form posts", async () => {
     const mutation = "/api/trpc/notifications.markAllRead";
-    expect((await post(mutation, { ...auth(), "content-type": "application/json", "sec-fetch-site": "same-site", origin: "http://127.0.0.1:9" })).status).toBe(403);
+    expect((await post(mutation, { ...auth(), "content-type": "application/json", "sec-fetch-site": "same-site", origin: "http://127.0.0.1:9" })).status).toBe(
+      403,
+    );
     expect((await post(mutation, { ...auth(), "content-type": "application/json", "sec-fetch-site": "cross-site" })).status).toBe(403);
     expect((await post(mutation, { ...auth(), "content-type": "application/json", origin: "http://evil.example" })).status).toBe(403);
     expect((await post(mutation, { ...auth(), "content-type": "application/json", origin: "null" })).status).toBe(403);
@@ -120,15 +127,27 @@ describe("the front door, over HTTP", () => {
     for (const [path, p] of procedures) {
       if (p._def.type !== "mutation") continue;
       const body = JSON.stringify({ json: probeInput(p) ?? null });
-      const cross = await post(`/api/trpc/${path}`, { ...auth(), "content-type": "application/json", origin: "http://127.0.0.1:9", "sec-fetch-site": "same-site" }, body);
-      const form = await post(`/api/trpc/${path}`, { ...auth(), "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "same-origin" }, "--x--\r\n");
+      const cross = await post(
+        `/api/trpc/${path}`,
+        { ...auth(), "content-type": "application/json", origin: "http://127.0.0.1:9", "sec-fetch-site": "same-site" },
+        body,
+      );
+      const form = await post(
+        `/api/trpc/${path}`,
+        { ...auth(), "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "same-origin" },
+        "--x--\r\n",
+      );
       if (cross.status !== 403 || form.status !== 415) failures.push(`${path}: cross-site ${cross.status}, multipart ${form.status}`);
     }
     expect(failures).toEqual([]);
   });
 
   it("lets our own pages and machines (no Origin, no Sec-Fetch-Site) through", async () => {
-    const own = await post("/api/trpc/notifications.markAllRead", { ...auth(), "content-type": "application/json", "sec-fetch-site": "same-origin", origin: server.url }, JSON.stringify({ json: null }));
+    const own = await post(
+      "/api/trpc/notifications.markAllRead",
+      { ...auth(), "content-type": "application/json", "sec-fetch-site": "same-origin", origin: server.url },
+      JSON.stringify({ json: null }),
+    );
     expect(own.status).toBe(200);
     const machine = await post("/api/trpc/notifications.markAllRead", { ...auth(), "content-type": "application/json" }, JSON.stringify({ json: null }));
     expect(machine.status).toBe(200);
@@ -152,7 +171,11 @@ describe("the front door, over HTTP", () => {
 
 describe("behind https", () => {
   it("adds Strict-Transport-Security when PUBLIC_URL is https", async () => {
-    const secure = await serveFetch(async () => new Response("ok"), 0, (req, res) => frontDoor(req, res, { publicUrl: "https://rookery.example.com" }));
+    const secure = await serveFetch(
+      async () => new Response("ok"),
+      0,
+      (req, res) => frontDoor(req, res, { publicUrl: "https://rookery.example.com" }),
+    );
     try {
       expect((await fetch(secure.url)).headers.get("strict-transport-security")).toBe("max-age=31536000");
     } finally {
@@ -190,7 +213,11 @@ describe("the error formatter", () => {
   it("turns an unexpected error into a generic message with a request id; the detail goes only to the log", () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const cause = new Error('Failed query: select "password_hash" from "users" where "username" = $1\nparams: a');
-    const shape = { message: cause.message, code: -32603, data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500, path: "orgs.addMember", stack: "at x (/work/a.ts:1:1)" } };
+    const shape = {
+      message: cause.message,
+      code: -32603,
+      data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500, path: "orgs.addMember", stack: "at x (/work/a.ts:1:1)" },
+    };
     const out = formatError({ shape, error: new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause }), path: "orgs.addMember" });
     const text = JSON.stringify(out);
     for (const leak of LEAKS) expect(text).not.toMatch(leak);

@@ -27,7 +27,15 @@ export async function getUserById(db: DbOrTx, id: string) {
 }
 
 export async function getUserByUsername(db: DbOrTx, username: string) {
-  return (await db.select().from(users).where(eq(users.username, normalizeUsername(username))).limit(1))[0] ?? null;
+  return (
+    (
+      await db
+        .select()
+        .from(users)
+        .where(eq(users.username, normalizeUsername(username)))
+        .limit(1)
+    )[0] ?? null
+  );
 }
 
 let instanceHasAdmin = false;
@@ -43,14 +51,17 @@ export async function setupDone(db: DbOrTx): Promise<boolean> {
 }
 
 export async function hasAdmin(db: DbOrTx): Promise<boolean> {
-  const rows = await db.select({ one: sql`1` }).from(users).where(eq(users.isAdmin, true)).limit(1);
+  const rows = await db
+    .select({ one: sql`1` })
+    .from(users)
+    .where(eq(users.isAdmin, true))
+    .limit(1);
   return rows.length > 0;
 }
 
 async function validatedLocal(username: string, password: string) {
   const name = normalizeUsername(username);
-  if (!usernamePattern.test(name))
-    throw new UserInputError("username", "Use 2-63 lowercase letters, digits, dots, dashes or underscores");
+  if (!usernamePattern.test(name)) throw new UserInputError("username", "Use 2-63 lowercase letters, digits, dots, dashes or underscores");
   const problem = passwordProblem(password, name);
   if (problem) throw new UserInputError("password", problem);
   return { name, hash: await hashPassword(password) };
@@ -65,10 +76,7 @@ export async function createFirstAdmin(db: Db, input: { username: string; passwo
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(727002)`);
     if (await hasAdmin(tx)) return null;
-    const [user] = await tx
-      .insert(users)
-      .values({ username: name, displayName: name, source: "local", passwordHash: hash, isAdmin: true })
-      .returning();
+    const [user] = await tx.insert(users).values({ username: name, displayName: name, source: "local", passwordHash: hash, isAdmin: true }).returning();
     return user;
   });
 }
@@ -133,9 +141,13 @@ export async function touchLogin(db: DbOrTx, id: string) {
 
 export async function listUsers(db: DbOrTx, opts: { query?: string; cursor?: string; limit: number }) {
   const where = and(
-    opts.query
-      ? or(ilike(users.username, containsPattern(opts.query)), ilike(users.displayName, containsPattern(opts.query)), ilike(users.email, containsPattern(opts.query)))
-      : undefined,
+    opts.query ?
+      or(
+        ilike(users.username, containsPattern(opts.query)),
+        ilike(users.displayName, containsPattern(opts.query)),
+        ilike(users.email, containsPattern(opts.query)),
+      )
+    : undefined,
     opts.cursor ? gt(users.username, opts.cursor) : undefined,
   );
   const rows = await db

@@ -6,9 +6,7 @@ const db = testDatabase();
 
 describe("first admin", () => {
   it("lets exactly one of several concurrent setup requests win", async () => {
-    const attempts = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => createFirstAdmin(db(), { username: `admin${i}`, password: "Setup-password-42" })),
-    );
+    const attempts = await Promise.all(Array.from({ length: 6 }, (_, i) => createFirstAdmin(db(), { username: `admin${i}`, password: "Setup-password-42" })));
     expect(attempts.filter(Boolean)).toHaveLength(1);
     expect(await countUsers(db())).toBe(1);
     expect(attempts.find(Boolean)!.isAdmin).toBe(true);

@@ -157,9 +157,9 @@ export async function attemptDelivery(db: DbOrTx, deliveryId: string, timeoutMs 
   if (!hook) return null;
 
   const result =
-    hook.active || claimed.trigger === "test"
-      ? await send(hook.url, claimed.requestHeaders, claimed.requestBody, timeoutMs)
-      : { ok: false, responseStatus: null, responseHeaders: null, responseBody: null, error: "The webhook was disabled before this delivery", durationMs: 0 };
+    hook.active || claimed.trigger === "test" ?
+      await send(hook.url, claimed.requestHeaders, claimed.requestBody, timeoutMs)
+    : { ok: false, responseStatus: null, responseHeaders: null, responseBody: null, error: "The webhook was disabled before this delivery", durationMs: 0 };
   const final = result.ok || claimed.attempts >= claimed.maxAttempts || !hook.active;
   const [attempt] = await db
     .insert(webhookDeliveryAttempts)
@@ -176,7 +176,10 @@ export async function attemptDelivery(db: DbOrTx, deliveryId: string, timeoutMs 
   const [delivery] = await db
     .update(webhookDeliveries)
     .set({
-      status: result.ok ? "success" : final ? "failed" : "pending",
+      status:
+        result.ok ? "success"
+        : final ? "failed"
+        : "pending",
       responseStatus: result.responseStatus,
       durationMs: result.durationMs,
       completedAt: final ? new Date() : null,
@@ -229,16 +232,17 @@ export async function listDeliveries(db: DbOrTx, hookId: string, opts: { cursor?
     .where(
       and(
         eq(webhookDeliveries.hookId, hookId),
-        opts.cursor
-          ? sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (select created_at, id from webhook_deliveries where id = ${opts.cursor}::uuid)`
-          : undefined,
+        opts.cursor ?
+          sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (select created_at, id from webhook_deliveries where id = ${opts.cursor}::uuid)`
+        : undefined,
       ),
     )
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
     .limit(opts.limit + 1);
   const items = rows.slice(0, opts.limit);
-  const attempts = items.length
-    ? await db
+  const attempts =
+    items.length ?
+      await db
         .select()
         .from(webhookDeliveryAttempts)
         .where(

@@ -54,8 +54,7 @@ export function hookSecret(hook: Pick<Webhook, "secretEncrypted">): string | nul
   return hook.secretEncrypted ? decrypt(hook.secretEncrypted, SECRET_CONTEXT) : null;
 }
 
-const scopeWhere = (scope: HookScope) =>
-  and(eq(webhooks.orgId, scope.orgId), scope.repoId ? eq(webhooks.repoId, scope.repoId) : isNull(webhooks.repoId));
+const scopeWhere = (scope: HookScope) => and(eq(webhooks.orgId, scope.orgId), scope.repoId ? eq(webhooks.repoId, scope.repoId) : isNull(webhooks.repoId));
 
 export async function createHook(
   db: DbOrTx,
@@ -89,17 +88,28 @@ export async function updateHook(
   if (input.events !== undefined) set.events = normalizeEvents(input.events);
   if (input.active !== undefined) set.active = input.active;
   if (input.secret !== undefined) set.secretEncrypted = input.secret ? normalizeSecret(input.secret) : null;
-  const [hook] = await db.update(webhooks).set(set).where(and(eq(webhooks.id, id), scopeWhere(scope))).returning();
+  const [hook] = await db
+    .update(webhooks)
+    .set(set)
+    .where(and(eq(webhooks.id, id), scopeWhere(scope)))
+    .returning();
   return hook ?? null;
 }
 
 export async function deleteHook(db: DbOrTx, scope: HookScope, id: string): Promise<boolean> {
-  const rows = await db.delete(webhooks).where(and(eq(webhooks.id, id), scopeWhere(scope))).returning({ id: webhooks.id });
+  const rows = await db
+    .delete(webhooks)
+    .where(and(eq(webhooks.id, id), scopeWhere(scope)))
+    .returning({ id: webhooks.id });
   return rows.length > 0;
 }
 
 export async function getHook(db: DbOrTx, scope: HookScope, id: string): Promise<Webhook | null> {
-  const [hook] = await db.select().from(webhooks).where(and(eq(webhooks.id, id), scopeWhere(scope))).limit(1);
+  const [hook] = await db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, id), scopeWhere(scope)))
+    .limit(1);
   return hook ?? null;
 }
 

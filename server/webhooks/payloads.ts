@@ -71,9 +71,21 @@ const US = "\x1f";
 /** Up to MAX_COMMITS commits of a range, oldest first, with the files each touched. */
 export async function commitsOf(dir: string, repo: { orgSlug: string; name: string }, range: string[]): Promise<{ commits: PayloadCommit[]; total: number }> {
   const [log, count] = await Promise.all([
-    runGit(["log", `--max-count=${MAX_COMMITS}`, "--reverse", "--no-renames", "--name-status", `--format=${RS}%H${US}%an${US}%ae${US}%aI${US}%B${US}`, ...range, "--"], {
-      cwd: dir,
-    }),
+    runGit(
+      [
+        "log",
+        `--max-count=${MAX_COMMITS}`,
+        "--reverse",
+        "--no-renames",
+        "--name-status",
+        `--format=${RS}%H${US}%an${US}%ae${US}%aI${US}%B${US}`,
+        ...range,
+        "--",
+      ],
+      {
+        cwd: dir,
+      },
+    ),
     runGit(["rev-list", "--count", ...range, "--"], { cwd: dir }),
   ]);
   const web = repoWebUrl(repo);
@@ -117,8 +129,9 @@ export async function pushPayload(dir: string, repo: PayloadRepo, update: { ref:
     // New branch: what no other branch has; otherwise old..new.
     // (--exclude patterns for --branches are relative to refs/heads/ in older git, full refs in newer: give both.)
     const branch = update.ref.slice("refs/heads/".length);
-    const range = isZeroSha(update.oldSha)
-      ? [update.newSha, "--not", `--exclude=${branch}`, `--exclude=${update.ref}`, "--branches"]
+    const range =
+      isZeroSha(update.oldSha) ?
+        [update.newSha, "--not", `--exclude=${branch}`, `--exclude=${update.ref}`, "--branches"]
       : [`${update.oldSha}..${update.newSha}`];
     ({ commits, total } = await commitsOf(dir, repo, range));
   }
@@ -147,7 +160,8 @@ export async function tagPushPayload(dir: string, repo: PayloadRepo, update: { r
     const peeled = await runGit(["rev-parse", "--verify", "--quiet", `${update.newSha}^{commit}`], { cwd: dir, allowFailure: true });
     checkout = peeled.code === 0 ? peeled.stdout.trim() : null;
     const type = await runGit(["cat-file", "-t", update.newSha], { cwd: dir, allowFailure: true });
-    if (type.stdout.trim() === "tag") message = (await runGit(["tag", "-l", "--format=%(contents)", update.ref.replace(/^refs\/tags\//, "")], { cwd: dir })).stdout.trim() || null;
+    if (type.stdout.trim() === "tag")
+      message = (await runGit(["tag", "-l", "--format=%(contents)", update.ref.replace(/^refs\/tags\//, "")], { cwd: dir })).stdout.trim() || null;
   }
   return {
     object_kind: "tag_push",
@@ -167,9 +181,7 @@ export async function tagPushPayload(dir: string, repo: PayloadRepo, update: { r
 
 /** What "Test" sends: a push of the default branch's last (up to 3) commits, or an empty push. */
 export async function samplePushPayload(dir: string | null, repo: PayloadRepo, user: PayloadUser) {
-  const head = dir
-    ? await runGit(["rev-parse", "--verify", "--quiet", `refs/heads/${repo.defaultBranch}`], { cwd: dir, allowFailure: true })
-    : null;
+  const head = dir ? await runGit(["rev-parse", "--verify", "--quiet", `refs/heads/${repo.defaultBranch}`], { cwd: dir, allowFailure: true }) : null;
   if (!dir || !head || head.code !== 0) {
     return { ...basePush(repo, user, `refs/heads/${repo.defaultBranch}`, ZERO_SHA, ZERO_SHA), commits: [], total_commits_count: 0 };
   }

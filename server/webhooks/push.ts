@@ -14,16 +14,11 @@ type Update = { ref: string; oldSha: string; newSha: string };
 export async function emitPushEvents(db: DbOrTx, repo: RepoWithOrg, updates: Update[], user: PayloadUser) {
   const branches = updates.filter((u) => u.ref.startsWith("refs/heads/"));
   const tags = updates.filter((u) => u.ref.startsWith("refs/tags/"));
-  const [pushHooks, tagHooks] = await Promise.all([
-    branches.length ? hooksFor(db, repo, "push") : [],
-    tags.length ? hooksFor(db, repo, "tag") : [],
-  ]);
+  const [pushHooks, tagHooks] = await Promise.all([branches.length ? hooksFor(db, repo, "push") : [], tags.length ? hooksFor(db, repo, "tag") : []]);
   if (!pushHooks.length && !tagHooks.length) return { deliveries: 0 };
   const dir = repoDir(repo.orgSlug, repo.name);
   let deliveries = 0;
-  if (pushHooks.length)
-    for (const u of branches) deliveries += (await emitRepoEvent(db, repo, "push", await pushPayload(dir, repo, u, user))).length;
-  if (tagHooks.length)
-    for (const u of tags) deliveries += (await emitRepoEvent(db, repo, "tag", await tagPushPayload(dir, repo, u, user))).length;
+  if (pushHooks.length) for (const u of branches) deliveries += (await emitRepoEvent(db, repo, "push", await pushPayload(dir, repo, u, user))).length;
+  if (tagHooks.length) for (const u of tags) deliveries += (await emitRepoEvent(db, repo, "tag", await tagPushPayload(dir, repo, u, user))).length;
   return { deliveries };
 }

@@ -143,7 +143,12 @@ describe("webhooks on push", () => {
     expect((await git(["push", "origin", "v1.0.0"], dir)).status).toBe(0);
     const [, , tag] = await listener.waitFor(3, "/repo");
     expect(tag.headers["x-rookery-event"]).toBe("tag");
-    expect(tag.json).toMatchObject({ object_kind: "tag_push", ref: "refs/tags/v1.0.0", checkout_sha: (await git(["rev-parse", "HEAD"], dir)).stdout.trim(), message: "First release" });
+    expect(tag.json).toMatchObject({
+      object_kind: "tag_push",
+      ref: "refs/tags/v1.0.0",
+      checkout_sha: (await git(["rev-parse", "HEAD"], dir)).stdout.trim(),
+      message: "First release",
+    });
     expect(validSignature(tag, SECRET)).toBe(true);
     expect(listener.received.filter((r) => r.path === "/org")).toHaveLength(2);
 
@@ -155,7 +160,10 @@ describe("webhooks on push", () => {
   });
 
   it("keeps the secret encrypted at rest", async () => {
-    const [row] = await db().select().from(webhooks).where(eq(webhooks.url, `${listener.url}/repo`));
+    const [row] = await db()
+      .select()
+      .from(webhooks)
+      .where(eq(webhooks.url, `${listener.url}/repo`));
     expect(row.secretEncrypted).not.toContain(SECRET);
     const raw = await db().execute<{ all: string }>(sql`select row_to_json(w)::text as all from webhooks w where id = ${row.id}`);
     expect(raw[0].all).not.toContain(SECRET);
@@ -171,7 +179,11 @@ describe("delivery failures", () => {
     const [id] = await emitRepoEvent(db(), repo, "merge", { object_kind: "merge_request", n: 1 }, { maxAttempts: 3, retryDelaySeconds: 1 });
     const failed = await waitForDelivery(id, "failed");
     expect(failed.attempts).toBe(3);
-    const attempts = await db().select().from(webhookDeliveryAttempts).where(eq(webhookDeliveryAttempts.deliveryId, id)).orderBy(webhookDeliveryAttempts.attempt);
+    const attempts = await db()
+      .select()
+      .from(webhookDeliveryAttempts)
+      .where(eq(webhookDeliveryAttempts.deliveryId, id))
+      .orderBy(webhookDeliveryAttempts.attempt);
     expect(attempts.map((a) => [a.attempt, a.responseStatus, a.responseBody])).toEqual([
       [1, 500, "database on fire"],
       [2, 500, "database on fire"],
@@ -221,7 +233,12 @@ describe("delivery failures", () => {
     expect(result).toMatchObject({ ok: true, responseStatus: 200, error: null });
     const got = listener.received.slice(before);
     expect(got).toHaveLength(1);
-    expect(got[0].json).toMatchObject({ object_kind: "push", ref: "refs/heads/develop", project: { path_with_namespace: "acme/puppet" }, user_username: "lea" });
+    expect(got[0].json).toMatchObject({
+      object_kind: "push",
+      ref: "refs/heads/develop",
+      project: { path_with_namespace: "acme/puppet" },
+      user_username: "lea",
+    });
     expect((got[0].json.commits as unknown[]).length).toBeGreaterThan(0);
     const repo = (await getRepo(db(), "acme", "puppet"))!;
     const hook = await createHook(db(), { orgId: repo.orgId, repoId: repo.id }, { url: `${listener.url}/teapot`, events: ["push"] });
@@ -245,7 +262,10 @@ describe("who may manage webhooks", () => {
 
   it("validates URLs and events with field errors, and changes or removes the secret", async () => {
     const leader = await as("lea");
-    await expect(leader.create({ slug: "acme", url: "ftp://x.test/", events: ["push"] })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "Only http:// and https:// URLs are supported" });
+    await expect(leader.create({ slug: "acme", url: "ftp://x.test/", events: ["push"] })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "Only http:// and https:// URLs are supported",
+    });
     await expect(leader.create({ slug: "acme", url: "not a url", events: ["push"] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(leader.create({ slug: "acme", url: "https://u:p@x.test/", events: ["push"] })).rejects.toMatchObject({ message: /credentials/ });
     await expect(leader.create({ slug: "acme", url: "https://x.test/", events: [] })).rejects.toMatchObject({ code: "BAD_REQUEST" });

@@ -20,8 +20,18 @@ export default async function AdminOverviewPage() {
   const { counts, lastSync, jobs, steps } = await orNotFound((await api()).admin.overview());
   const checklist = [
     { done: steps.org, label: "Create the first organization", href: "/admin/orgs/new", how: "Admin → Organizations → New (or import them from LDAP)" },
-    { done: steps.pki, label: "Set up the PKI", href: "/admin/pki", how: "the root CA ceremony (docs/pki-operations.md), or `npm run rookery -- pki:dev-bootstrap` for a demo" },
-    { done: steps.runner, label: "Register a build runner", href: "/admin/runners", how: "a registration token here, then `npm run runner -- register` on the build host" },
+    {
+      done: steps.pki,
+      label: "Set up the PKI",
+      href: "/admin/pki",
+      how: "the root CA ceremony (docs/pki-operations.md), or `npm run rookery -- pki:dev-bootstrap` for a demo",
+    },
+    {
+      done: steps.runner,
+      label: "Register a build runner",
+      href: "/admin/runners",
+      how: "a registration token here, then `npm run runner -- register` on the build host",
+    },
     { done: steps.smtp, label: "Send e-mail", href: null, how: "set SMTP_URL (and MAIL_FROM) and restart" },
   ];
   return (
@@ -54,13 +64,11 @@ export default async function AdminOverviewPage() {
                 <li key={c.label} className="flex items-start gap-2">
                   <Badge tone={c.done ? "green" : "gray"}>{c.done ? "done" : "to do"}</Badge>
                   <span>
-                    {c.href ? (
+                    {c.href ?
                       <Link href={c.href} className="font-medium text-brand-600 hover:underline">
                         {c.label}
                       </Link>
-                    ) : (
-                      <span className="font-medium">{c.label}</span>
-                    )}
+                    : <span className="font-medium">{c.label}</span>}
                     {!c.done && <span className="text-gray-600 dark:text-gray-400">: {c.how}</span>}
                   </span>
                 </li>
@@ -71,45 +79,57 @@ export default async function AdminOverviewPage() {
       )}
 
       {steps.ldap && (
-      <section aria-labelledby="ldap-heading" className="mt-8">
-        <div className="mb-2 flex items-center justify-between">
-          <h2 id="ldap-heading" className="text-lg font-semibold">
-            LDAP sync
-          </h2>
-          <Link href="/admin/ldap" className="text-sm text-brand-600 hover:underline">
-            Sync status and history
-          </Link>
-        </div>
-        <Card className="p-4 text-sm">
-          {!lastSync ? (
-            <p className="text-gray-600 dark:text-gray-400">
-              The directory has not been synced yet. Run a sync from the <Link href="/admin/ldap" className="text-brand-600 underline">LDAP sync</Link> page
-              to import the directory&apos;s organizations and their members.
-            </p>
-          ) : (
-            <div className="space-y-2">
-              <div className="flex flex-wrap items-center gap-2">
-                <span>Last run</span>
-                <Badge tone={lastSync.status === "success" ? "green" : lastSync.status === "failed" ? "red" : "blue"}>
-                  {lastSync.status === "success" ? "Succeeded" : lastSync.status === "failed" ? "Failed" : "Running"}
-                </Badge>
-                <span className="text-gray-600 dark:text-gray-400">
-                  started {formatDate(lastSync.startedAt)} ({lastSync.trigger})
-                  {lastSync.finishedAt && `, finished ${formatDate(lastSync.finishedAt)}`}
-                </span>
+        <section aria-labelledby="ldap-heading" className="mt-8">
+          <div className="mb-2 flex items-center justify-between">
+            <h2 id="ldap-heading" className="text-lg font-semibold">
+              LDAP sync
+            </h2>
+            <Link href="/admin/ldap" className="text-sm text-brand-600 hover:underline">
+              Sync status and history
+            </Link>
+          </div>
+          <Card className="p-4 text-sm">
+            {!lastSync ?
+              <p className="text-gray-600 dark:text-gray-400">
+                The directory has not been synced yet. Run a sync from the{" "}
+                <Link href="/admin/ldap" className="text-brand-600 underline">
+                  LDAP sync
+                </Link>{" "}
+                page to import the directory&apos;s organizations and their members.
+              </p>
+            : <div className="space-y-2">
+                <div className="flex flex-wrap items-center gap-2">
+                  <span>Last run</span>
+                  <Badge
+                    tone={
+                      lastSync.status === "success" ? "green"
+                      : lastSync.status === "failed" ?
+                        "red"
+                      : "blue"
+                    }
+                  >
+                    {lastSync.status === "success" ?
+                      "Succeeded"
+                    : lastSync.status === "failed" ?
+                      "Failed"
+                    : "Running"}
+                  </Badge>
+                  <span className="text-gray-600 dark:text-gray-400">
+                    started {formatDate(lastSync.startedAt)} ({lastSync.trigger}){lastSync.finishedAt && `, finished ${formatDate(lastSync.finishedAt)}`}
+                  </span>
+                </div>
+                {lastSync.status !== "running" && (
+                  <p className="text-gray-700 dark:text-gray-300">
+                    Organizations: {lastSync.orgsAdded} added, {lastSync.orgsUpdated} updated, {lastSync.orgsArchived} archived · Users: {lastSync.usersAdded}{" "}
+                    added, {lastSync.usersUpdated} updated · Memberships: {lastSync.membersAdded} added, {lastSync.membersRemoved} removed,{" "}
+                    {lastSync.membersChanged} changed
+                  </p>
+                )}
+                {lastSync.error && <p className="text-red-700 dark:text-red-400">Error: {lastSync.error}</p>}
               </div>
-              {lastSync.status !== "running" && (
-                <p className="text-gray-700 dark:text-gray-300">
-                  Organizations: {lastSync.orgsAdded} added, {lastSync.orgsUpdated} updated, {lastSync.orgsArchived} archived · Users:{" "}
-                  {lastSync.usersAdded} added, {lastSync.usersUpdated} updated · Memberships: {lastSync.membersAdded} added,{" "}
-                  {lastSync.membersRemoved} removed, {lastSync.membersChanged} changed
-                </p>
-              )}
-              {lastSync.error && <p className="text-red-700 dark:text-red-400">Error: {lastSync.error}</p>}
-            </div>
-          )}
-        </Card>
-      </section>
+            }
+          </Card>
+        </section>
       )}
     </>
   );

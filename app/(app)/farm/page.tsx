@@ -56,7 +56,9 @@ export default async function FarmProfilesPage() {
         <section key={b.branch} aria-label={`Branch ${b.branch}`} className="mb-10">
           <h2 className="mb-2 flex flex-wrap items-center gap-2 text-lg font-semibold">
             <code>{b.branch}</code>
-            {b.environment ? <Badge tone={envTone[b.environment]}>{b.environment}</Badge> : <Badge>proposal</Badge>}
+            {b.environment ?
+              <Badge tone={envTone[b.environment]}>{b.environment}</Badge>
+            : <Badge>proposal</Badge>}
             <span className="font-mono text-xs font-normal text-gray-500">{b.commit.slice(0, 10)}</span>
           </h2>
           {b.errors.length > 0 && (
@@ -88,7 +90,10 @@ export default async function FarmProfilesPage() {
                     </span>
                     {p.description && <span className="text-sm text-gray-700 dark:text-gray-300">— {p.description}</span>}
                   </summary>
-                  <div className="grid gap-4 border-t border-gray-200 px-4 py-3 text-sm md:grid-cols-2 dark:border-gray-700" aria-label={`Resolved configuration of ${p.name}`}>
+                  <div
+                    className="grid gap-4 border-t border-gray-200 px-4 py-3 text-sm md:grid-cols-2 dark:border-gray-700"
+                    aria-label={`Resolved configuration of ${p.name}`}
+                  >
                     <div>
                       <h3 className="mb-1 font-medium">make.conf</h3>
                       <KeyValues entries={Object.entries(p.make).map(([k, v]) => [k, `"${v}"`])} />
@@ -121,7 +126,10 @@ export default async function FarmProfilesPage() {
                         ))}
                         {canBuild && (
                           <li>
-                            <Link className="text-brand-600 underline" href={`/orgs/infrastructure/repos/build-profiles/edit/${encodePath(b.branch)}/profiles/${p.name}.yaml`}>
+                            <Link
+                              className="text-brand-600 underline"
+                              href={`/orgs/infrastructure/repos/build-profiles/edit/${encodePath(b.branch)}/profiles/${p.name}.yaml`}
+                            >
                               Edit {p.name}.yaml
                             </Link>{" "}
                             <span className="text-xs text-gray-500">(a commit on a feature branch and a merge request)</span>
@@ -156,7 +164,10 @@ export default async function FarmProfilesPage() {
                             </a>
                             {canBuild && b.environment && (
                               <span className="ml-2 inline-block align-middle">
-                                <StartFarmBuild target={{ environment: b.environment, arch, stack: s.name, variant: "incremental" }} label={`Build stack (${arch})`} />
+                                <StartFarmBuild
+                                  target={{ environment: b.environment, arch, stack: s.name, variant: "incremental" }}
+                                  label={`Build stack (${arch})`}
+                                />
                               </span>
                             )}
                           </span>

@@ -33,16 +33,21 @@ export default async function InboxPage({ searchParams }: Props) {
             key={f.id}
             href={here(1, f.id)}
             aria-current={f.id === filter ? "page" : undefined}
-            className={cx("rounded-md px-3 py-1", f.id === filter ? "bg-gray-200 font-medium dark:bg-gray-700" : "text-gray-600 hover:bg-gray-100 dark:text-gray-400 dark:hover:bg-gray-800")}
+            className={cx(
+              "rounded-md px-3 py-1",
+              f.id === filter ? "bg-gray-200 font-medium dark:bg-gray-700" : "text-gray-600 hover:bg-gray-100 dark:text-gray-400 dark:hover:bg-gray-800",
+            )}
           >
             {f.label} <span className="text-gray-500">{counts[f.id]}</span>
           </Link>
         ))}
       </nav>
-      {data.items.length === 0 ? (
+      {data.items.length === 0 ?
         <EmptyState title="Nothing here">No open merge requests match.</EmptyState>
-      ) : (
-        <ul aria-label="Merge requests" className="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white dark:divide-gray-700 dark:border-gray-700 dark:bg-gray-800">
+      : <ul
+          aria-label="Merge requests"
+          className="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white dark:divide-gray-700 dark:border-gray-700 dark:bg-gray-800"
+        >
           {data.items.map((m) => (
             <li key={m.id} className="flex items-start justify-between gap-3 px-4 py-3">
               <div className="min-w-0">
@@ -50,15 +55,15 @@ export default async function InboxPage({ searchParams }: Props) {
                   {m.title}
                 </Link>
                 <p className="mt-0.5 text-xs text-gray-500">
-                  {m.org}/{m.repo}!{m.number} · {m.author ?? "a deleted user"} · {formatDate(m.createdAt)} · <span className="font-mono">{m.sourceBranch}</span> →{" "}
-                  <span className="font-mono">{m.targetBranch}</span>
+                  {m.org}/{m.repo}!{m.number} · {m.author ?? "a deleted user"} · {formatDate(m.createdAt)} · <span className="font-mono">{m.sourceBranch}</span>{" "}
+                  → <span className="font-mono">{m.targetBranch}</span>
                 </p>
               </div>
               <MergeabilityBadge value={m.mergeability} />
             </li>
           ))}
         </ul>
-      )}
+      }
       <PageNumberPager page={data.page} hasMore={data.hasMore} href={(p) => here(p)} />
     </div>
   );

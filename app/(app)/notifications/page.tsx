@@ -28,8 +28,11 @@ export default async function NotificationsPage({ searchParams }: { searchParams
         title="Notifications"
         description={
           <>
-            {unread === 0 ? "You have no unread notifications." : `${unread} unread.`}{" "}
-            Choose what you receive in <Link href="/settings/notifications" className="text-brand-600 underline">notification settings</Link>.
+            {unread === 0 ? "You have no unread notifications." : `${unread} unread.`} Choose what you receive in{" "}
+            <Link href="/settings/notifications" className="text-brand-600 underline">
+              notification settings
+            </Link>
+            .
           </>
         }
         actions={<MarkAllReadButton disabled={unread === 0} />}
@@ -42,17 +45,23 @@ export default async function NotificationsPage({ searchParams }: { searchParams
           Unread
         </Link>
       </nav>
-      {page.items.length === 0 ? (
-        <EmptyState title={validCursor ? "No older notifications" : unreadOnly ? "You're all caught up" : "No notifications yet"}>
-          {validCursor ? (
-            <Link href={base} className="text-brand-600 underline">Back to the newest</Link>
-          ) : (
-            "You'll be notified here when someone adds you to an organization, when security-relevant things happen to your account, and about activity in your organizations."
-          )}
+      {page.items.length === 0 ?
+        <EmptyState
+          title={
+            validCursor ? "No older notifications"
+            : unreadOnly ?
+              "You're all caught up"
+            : "No notifications yet"
+          }
+        >
+          {validCursor ?
+            <Link href={base} className="text-brand-600 underline">
+              Back to the newest
+            </Link>
+          : "You'll be notified here when someone adds you to an organization, when security-relevant things happen to your account, and about activity in your organizations."
+          }
         </EmptyState>
-      ) : (
-        <NotificationList items={page.items} />
-      )}
+      : <NotificationList items={page.items} />}
       <div className="mt-4 flex gap-3 text-sm">
         {validCursor && (
           <Link href={base} className="text-brand-600 underline">

@@ -8,7 +8,11 @@ export const metadata = { title: "Pipelines" };
 
 const statuses = ["pending", "running", "success", "failed", "canceled"] as const;
 
-export default async function PipelinesPage({ searchParams }: { searchParams: Promise<{ page?: string; status?: string; org?: string; source?: string; ref?: string; q?: string }> }) {
+export default async function PipelinesPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ page?: string; status?: string; org?: string; source?: string; ref?: string; q?: string }>;
+}) {
   const sp = await searchParams;
   const page = Math.max(1, Number(sp.page) || 1);
   const status = statuses.find((s) => s === sp.status);
@@ -26,11 +30,11 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
         title="Pipelines"
         description="Sets of build jobs run by the runners, newest first."
         actions={
-          data.canRun ? (
+          data.canRun ?
             <Link href="/pipelines/new" className={buttonClass.primary}>
               Run pipeline
             </Link>
-          ) : undefined
+          : undefined
         }
       />
       <form method="get" action="/pipelines" role="search" aria-label="Pipelines" className="mb-3 flex gap-2 text-sm">
@@ -42,23 +46,34 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
       </form>
       <nav aria-label="Filter by status" className="mb-3 flex flex-wrap gap-2 text-sm">
         {[undefined, ...statuses].map((s) => (
-          <Link key={s ?? "all"} href={link({ status: s })} aria-current={s === status ? "page" : undefined} className={cx("rounded-md px-2 py-1", s === status ? "bg-brand-50 font-medium text-brand-700" : "text-gray-600 hover:bg-gray-100")}>
+          <Link
+            key={s ?? "all"}
+            href={link({ status: s })}
+            aria-current={s === status ? "page" : undefined}
+            className={cx("rounded-md px-2 py-1", s === status ? "bg-brand-50 font-medium text-brand-700" : "text-gray-600 hover:bg-gray-100")}
+          >
             {s ?? "all"}
           </Link>
         ))}
         {Object.entries(filters).map(
           ([k, v]) =>
             v && (
-              <Link key={k} href={link({ [k]: undefined })} className="rounded-md px-2 py-1 text-gray-600 hover:bg-gray-100" aria-label={`Remove the ${k} filter`}>
+              <Link
+                key={k}
+                href={link({ [k]: undefined })}
+                className="rounded-md px-2 py-1 text-gray-600 hover:bg-gray-100"
+                aria-label={`Remove the ${k} filter`}
+              >
                 {k}: {v} ✕
               </Link>
             ),
         )}
       </nav>
-      {data.rows.length === 0 ? (
-        <EmptyState title="No pipelines">{status || org || source || ref || q ? "None match the filter." : "Pipelines appear here once builds run."}</EmptyState>
-      ) : (
-        <Table label="Pipelines">
+      {data.rows.length === 0 ?
+        <EmptyState title="No pipelines">
+          {status || org || source || ref || q ? "None match the filter." : "Pipelines appear here once builds run."}
+        </EmptyState>
+      : <Table label="Pipelines">
           <thead>
             <tr>
               <th className={th}>Pipeline</th>
@@ -90,13 +105,11 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
                   <StatusBadge status={p.status} />
                 </td>
                 <td className={td}>
-                  {p.orgSlug ? (
+                  {p.orgSlug ?
                     <Link href={link({ org: p.orgSlug, page: undefined })} className="hover:underline">
                       {p.orgSlug}
                     </Link>
-                  ) : (
-                    "—"
-                  )}
+                  : "—"}
                 </td>
                 <td className={td}>
                   <Link href={link({ source: p.source, page: undefined })} className="hover:underline">
@@ -111,7 +124,7 @@ export default async function PipelinesPage({ searchParams }: { searchParams: Pr
             ))}
           </tbody>
         </Table>
-      )}
+      }
       <PageNumberPager page={data.page} hasMore={data.hasMore} href={(n) => link({ page: String(n) })} />
     </>
   );

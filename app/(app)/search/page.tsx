@@ -11,20 +11,28 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const { orgs, repos, mergeRequests, users } = await orNotFound((await api()).search.query({ q }));
   return (
     <>
-      <PageHeader title="Search" description={q ? <>Results for “{q}”</> : "Find organizations, repositories and merge requests (by title or !number) you can see."} />
+      <PageHeader
+        title="Search"
+        description={q ? <>Results for “{q}”</> : "Find organizations, repositories and merge requests (by title or !number) you can see."}
+      />
       <SearchBox path="/search" q={q} label="Search query" placeholder="Search…" />
       {q && (
         <div className="space-y-8">
           <section aria-labelledby="org-results">
             <h2 id="org-results" className="mb-2 text-lg font-semibold">
-              Organizations <span className="text-sm font-normal text-gray-500">({orgs.length}{orgs.length === 50 ? "+" : ""})</span>
+              Organizations{" "}
+              <span className="text-sm font-normal text-gray-500">
+                ({orgs.length}
+                {orgs.length === 50 ? "+" : ""})
+              </span>
             </h2>
-            {orgs.length === 0 ? (
+            {orgs.length === 0 ?
               <EmptyState title="No organization matches">
-                {users ? "Check the spelling, or look in the admin area's organization list." : "Only organizations you belong to are searched. Ask a leader to add you if one is missing."}
+                {users ?
+                  "Check the spelling, or look in the admin area's organization list."
+                : "Only organizations you belong to are searched. Ask a leader to add you if one is missing."}
               </EmptyState>
-            ) : (
-              <ul aria-label="Organizations found" className="space-y-2">
+            : <ul aria-label="Organizations found" className="space-y-2">
                 {orgs.map((o) => (
                   <li key={o.id}>
                     <Card className="flex items-start justify-between gap-3 px-4 py-3">
@@ -47,35 +55,50 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                   </li>
                 ))}
               </ul>
-            )}
+            }
           </section>
           <section aria-labelledby="repo-results">
             <h2 id="repo-results" className="mb-2 text-lg font-semibold">
-              Repositories <span className="text-sm font-normal text-gray-500">({repos.length}{repos.length === 50 ? "+" : ""})</span>
+              Repositories{" "}
+              <span className="text-sm font-normal text-gray-500">
+                ({repos.length}
+                {repos.length === 50 ? "+" : ""})
+              </span>
             </h2>
-            {repos.length === 0 ? (
+            {repos.length === 0 ?
               <EmptyState title="No repository matches">Repositories of your organizations are searched by name and description.</EmptyState>
-            ) : (
-              <ul aria-label="Repositories found" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
+            : <ul
+                aria-label="Repositories found"
+                className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700"
+              >
                 {repos.map((r) => (
                   <li key={r.id} className="px-3 py-2 text-sm">
-                    <Link href={`/orgs/${r.orgSlug}/repos/${encodeURIComponent(r.name)}`} className="font-medium text-brand-700 hover:underline dark:text-brand-100">
+                    <Link
+                      href={`/orgs/${r.orgSlug}/repos/${encodeURIComponent(r.name)}`}
+                      className="font-medium text-brand-700 hover:underline dark:text-brand-100"
+                    >
                       {r.orgSlug} / {r.name}
                     </Link>
                     {r.description && <span className="ml-2 text-gray-500">{r.description}</span>}
                   </li>
                 ))}
               </ul>
-            )}
+            }
           </section>
           <section aria-labelledby="mr-results">
             <h2 id="mr-results" className="mb-2 text-lg font-semibold">
-              Merge requests <span className="text-sm font-normal text-gray-500">({mergeRequests.length}{mergeRequests.length === 50 ? "+" : ""})</span>
+              Merge requests{" "}
+              <span className="text-sm font-normal text-gray-500">
+                ({mergeRequests.length}
+                {mergeRequests.length === 50 ? "+" : ""})
+              </span>
             </h2>
-            {mergeRequests.length === 0 ? (
+            {mergeRequests.length === 0 ?
               <EmptyState title="No merge request matches">Merge requests are searched by title, or by number as !12.</EmptyState>
-            ) : (
-              <ul aria-label="Merge requests found" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
+            : <ul
+                aria-label="Merge requests found"
+                className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700"
+              >
                 {mergeRequests.map((m) => (
                   <li key={m.id} className="flex items-center justify-between gap-3 px-3 py-2 text-sm">
                     <Link href={m.href} className="font-medium text-brand-700 hover:underline dark:text-brand-100">
@@ -87,17 +110,20 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                   </li>
                 ))}
               </ul>
-            )}
+            }
           </section>
           {users && (
             <section aria-labelledby="user-results">
               <h2 id="user-results" className="mb-2 text-lg font-semibold">
-                Users <span className="text-sm font-normal text-gray-500">({users.length}{users.length === 50 ? "+" : ""})</span>
+                Users{" "}
+                <span className="text-sm font-normal text-gray-500">
+                  ({users.length}
+                  {users.length === 50 ? "+" : ""})
+                </span>
               </h2>
-              {users.length === 0 ? (
+              {users.length === 0 ?
                 <EmptyState title="No user matches">Search matches usernames, names and email addresses.</EmptyState>
-              ) : (
-                <ul aria-label="Users found" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
+              : <ul aria-label="Users found" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
                   {users.map((u) => (
                     <li key={u.id} className="flex items-center justify-between gap-3 px-3 py-2 text-sm">
                       <span>
@@ -114,7 +140,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                     </li>
                   ))}
                 </ul>
-              )}
+              }
             </section>
           )}
         </div>

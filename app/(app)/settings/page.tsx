@@ -29,7 +29,10 @@ export default async function ProfilePage() {
             <Row label="Name">{me.displayName}</Row>
             <Row label="Email">{me.email ?? <span className="text-gray-500">No email address</span>}</Row>
             <Row label="Account source">
-              {ldap ? <Badge tone="blue">LDAP directory</Badge> : <Badge>Local account</Badge>} {me.isAdmin && <Badge tone="purple">Administrator</Badge>}
+              {ldap ?
+                <Badge tone="blue">LDAP directory</Badge>
+              : <Badge>Local account</Badge>}{" "}
+              {me.isAdmin && <Badge tone="purple">Administrator</Badge>}
             </Row>
             <Row label="Member since">{formatDate(me.createdAt)}</Row>
             <Row label="Last sign-in">{formatDate(me.lastLoginAt)}</Row>
@@ -40,21 +43,19 @@ export default async function ProfilePage() {
           <h2 id="edit-heading" className="mb-3 text-lg font-semibold">
             Edit profile
           </h2>
-          {ldap ? (
+          {ldap ?
             <p className="text-sm text-gray-600 dark:text-gray-400">
-              Your name and email come from the directory (LDAP) and are refreshed when you sign in and at each sync. Ask your directory
-              administrator to change them.
+              Your name and email come from the directory (LDAP) and are refreshed when you sign in and at each sync. Ask your directory administrator to change
+              them.
             </p>
-          ) : (
-            <ProfileForm displayName={me.displayName} email={me.email} />
-          )}
+          : <ProfileForm displayName={me.displayName} email={me.email} />}
         </section>
 
         <section aria-labelledby="password-heading">
           <h2 id="password-heading" className="mb-3 text-lg font-semibold">
             Password
           </h2>
-          {ldap ? (
+          {ldap ?
             <p className="text-sm text-gray-600 dark:text-gray-400">
               Your password is managed by the directory (LDAP); change it there. For git and API access you can also use{" "}
               <Link href="/settings/tokens" className="text-brand-600 underline">
@@ -62,9 +63,7 @@ export default async function ProfilePage() {
               </Link>
               .
             </p>
-          ) : (
-            <PasswordForm />
-          )}
+          : <PasswordForm />}
         </section>
       </div>
     </>

@@ -98,9 +98,7 @@ describe("admin, jobs, audit and search routers", () => {
       ["jobs.retry", "denied"],
       ["admin.setAdmin", "denied"],
     ]);
-    expect(await as(admin).audit.actions({})).toEqual(
-      expect.arrayContaining(["admin.createUser", "admin.setAdmin", "admin.setDisabled", "jobs.retry"]),
-    );
+    expect(await as(admin).audit.actions({})).toEqual(expect.arrayContaining(["admin.createUser", "admin.setAdmin", "admin.setDisabled", "jobs.retry"]));
     const today = new Date().toISOString().slice(0, 10);
     expect((await as(admin).audit.list({ action: "admin.setDisabled", from: today, to: today })).items).toHaveLength(2);
     expect((await as(admin).audit.list({ action: "admin.setDisabled", to: "2000-01-01" })).items).toHaveLength(0);
@@ -143,9 +141,7 @@ describe("admin, jobs, audit and search routers", () => {
   });
 
   it("searches the orgs a user can see, and users for admins", async () => {
-    expect((await as(member).search.query({ q: "works" })).orgs.map((o) => [o.slug, o.role, o.memberCount])).toEqual([
-      ["router-works", "developer", 2],
-    ]);
+    expect((await as(member).search.query({ q: "works" })).orgs.map((o) => [o.slug, o.role, o.memberCount])).toEqual([["router-works", "developer", 2]]);
     expect((await as(member).search.query({ q: "hollow" })).orgs).toEqual([]);
     expect((await as(member).search.query({ q: "r-" })).users).toBeNull();
     const adminView = await as(admin).search.query({ q: "o" });

@@ -19,16 +19,19 @@ export const adminRouter = router({
 
   overview: protectedProcedure.query(async ({ ctx }) => {
     authorize(ctx.actor, "admin:access");
-    const [counts, lastSync, jobs, steps] = await Promise.all([instanceCounts(ctx.db), lastLdapSyncRun(ctx.db), jobStateCounts(ctx.db), gettingStarted(ctx.db)]);
+    const [counts, lastSync, jobs, steps] = await Promise.all([
+      instanceCounts(ctx.db),
+      lastLdapSyncRun(ctx.db),
+      jobStateCounts(ctx.db),
+      gettingStarted(ctx.db),
+    ]);
     return { counts, lastSync, jobs, steps };
   }),
 
-  users: protectedProcedure
-    .input(z.object({ q: search, cursor: z.string().max(128).optional() }))
-    .query(({ ctx, input }) => {
-      authorize(ctx.actor, "users:read");
-      return listUsers(ctx.db, { query: input.q || undefined, cursor: input.cursor, limit: PAGE });
-    }),
+  users: protectedProcedure.input(z.object({ q: search, cursor: z.string().max(128).optional() })).query(({ ctx, input }) => {
+    authorize(ctx.actor, "users:read");
+    return listUsers(ctx.db, { query: input.q || undefined, cursor: input.cursor, limit: PAGE });
+  }),
 
   createUser: protectedProcedure
     .input(
@@ -56,30 +59,32 @@ export const adminRouter = router({
       return { id: user.id, username: user.username };
     }),
 
-  setAdmin: protectedProcedure
-    .input(z.object({ userId: z.uuid(), isAdmin: z.boolean() }))
-    .mutation(async ({ ctx, input }) => {
-      authorize(ctx.actor, "users:manage");
-      ctx.audit.targetType = "user";
-      ctx.audit.targetId = input.userId;
-      ctx.audit.details = { isAdmin: input.isAdmin };
-      const user = await changeUser(ctx.db, ctx.user.id, input.userId, { isAdmin: input.isAdmin });
-      ctx.audit.targetId = user.username;
-    }),
+  setAdmin: protectedProcedure.input(z.object({ userId: z.uuid(), isAdmin: z.boolean() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "users:manage");
+    ctx.audit.targetType = "user";
+    ctx.audit.targetId = input.userId;
+    ctx.audit.details = { isAdmin: input.isAdmin };
+    const user = await changeUser(ctx.db, ctx.user.id, input.userId, { isAdmin: input.isAdmin });
+    ctx.audit.targetId = user.username;
+  }),
 
-  setDisabled: protectedProcedure
-    .input(z.object({ userId: z.uuid(), disabled: z.boolean() }))
-    .mutation(async ({ ctx, input }) => {
-      authorize(ctx.actor, "users:manage");
-      ctx.audit.targetType = "user";
-      ctx.audit.targetId = input.userId;
-      ctx.audit.details = { disabled: input.disabled };
-      const user = await changeUser(ctx.db, ctx.user.id, input.userId, { disabled: input.disabled });
-      ctx.audit.targetId = user.username;
-    }),
+  setDisabled: protectedProcedure.input(z.object({ userId: z.uuid(), disabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "users:manage");
+    ctx.audit.targetType = "user";
+    ctx.audit.targetId = input.userId;
+    ctx.audit.details = { disabled: input.disabled };
+    const user = await changeUser(ctx.db, ctx.user.id, input.userId, { disabled: input.disabled });
+    ctx.audit.targetId = user.username;
+  }),
 
   editUser: protectedProcedure
-    .input(z.object({ userId: z.uuid(), displayName: z.string().trim().min(1, "Name is required").max(200), email: z.union([z.literal(""), z.email("Enter a valid email address").max(254)]) }))
+    .input(
+      z.object({
+        userId: z.uuid(),
+        displayName: z.string().trim().min(1, "Name is required").max(200),
+        email: z.union([z.literal(""), z.email("Enter a valid email address").max(254)]),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "users:manage");
       ctx.audit.targetType = "user";
@@ -88,13 +93,15 @@ export const adminRouter = router({
       ctx.audit.targetId = user.username;
     }),
 
-  resetPassword: protectedProcedure.input(z.object({ userId: z.uuid(), password: z.string().min(1, "Give the new password").max(256) })).mutation(async ({ ctx, input }) => {
-    authorize(ctx.actor, "users:manage");
-    ctx.audit.targetType = "user";
-    ctx.audit.targetId = input.userId;
-    const user = await resetPassword(ctx.db, ctx.user.id, input.userId, input.password);
-    ctx.audit.targetId = user.username;
-  }),
+  resetPassword: protectedProcedure
+    .input(z.object({ userId: z.uuid(), password: z.string().min(1, "Give the new password").max(256) }))
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "users:manage");
+      ctx.audit.targetType = "user";
+      ctx.audit.targetId = input.userId;
+      const user = await resetPassword(ctx.db, ctx.user.id, input.userId, input.password);
+      ctx.audit.targetId = user.username;
+    }),
 
   /** Lifts every failed-login lock on the account (the CLI's user:passwd does too). */
   unlockUser: protectedProcedure.input(z.object({ userId: z.uuid() })).mutation(async ({ ctx, input }) => {
@@ -107,10 +114,8 @@ export const adminRouter = router({
     return { unlocked };
   }),
 
-  orgs: protectedProcedure
-    .input(z.object({ q: search, cursor: z.string().max(128).optional() }))
-    .query(({ ctx, input }) => {
-      authorize(ctx.actor, "orgs:list-all");
-      return listAllOrgs(ctx.db, { query: input.q || undefined, cursor: input.cursor, limit: PAGE });
-    }),
+  orgs: protectedProcedure.input(z.object({ q: search, cursor: z.string().max(128).optional() })).query(({ ctx, input }) => {
+    authorize(ctx.actor, "orgs:list-all");
+    return listAllOrgs(ctx.db, { query: input.q || undefined, cursor: input.cursor, limit: PAGE });
+  }),
 });

@@ -5,7 +5,10 @@ import { listAuditActions } from "@/server/audit/actions";
 import { orgScopeFor } from "@/server/orgs";
 import { protectedProcedure, router, type Context } from "../trpc";
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31").refine((s) => !Number.isNaN(Date.parse(s)), "Not a valid date");
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31")
+  .refine((s) => !Number.isNaN(Date.parse(s)), "Not a valid date");
 
 /** Whose log: the whole instance (admins) or one org (its leaders; others get 404). */
 async function orgIdFor(ctx: Context & { actor: Actor }, slug: string | undefined): Promise<string | undefined> {

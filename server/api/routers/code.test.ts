@@ -49,7 +49,9 @@ beforeAll(async () => {
   const blob = execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: "bonjour\n" }).toString().trim();
   const root = execFileSync("git", ["ls-tree", "-z", develop], { cwd: dir });
   const entry = Buffer.concat([Buffer.from(`100644 blob ${blob}\t`), latin1Name, Buffer.from([0])]);
-  const tree = execFileSync("git", ["mktree", "-z"], { cwd: dir, input: Buffer.concat([root, entry]) }).toString().trim();
+  const tree = execFileSync("git", ["mktree", "-z"], { cwd: dir, input: Buffer.concat([root, entry]) })
+    .toString()
+    .trim();
   const latin = execFileSync("git", ["commit-tree", tree, "-p", develop, "-m", "Latin-1 name"], {
     cwd: dir,
     env: { ...process.env, GIT_AUTHOR_NAME: "T", GIT_AUTHOR_EMAIL: "t@x", GIT_COMMITTER_NAME: "T", GIT_COMMITTER_EMAIL: "t@x" },
@@ -116,7 +118,15 @@ describe("code router", () => {
     expect(await codeOf(as(null).code.tags({ slug: "browse", name: "puppet", page: 1 }))).toBe("UNAUTHORIZED");
     const me = as(reporter);
     expect(await codeOf(me.code.tree({ slug: "browse", name: "nope", segments: ["develop"] }))).toBe("NOT_FOUND");
-    for (const segments of [["nope"], ["develop", "nope"], ["develop", "..", "..", "..", "etc"], ["..", "develop"], ["-n"], ["develop", "/etc/passwd"], ["develop", "%2e%2e"]])
+    for (const segments of [
+      ["nope"],
+      ["develop", "nope"],
+      ["develop", "..", "..", "..", "etc"],
+      ["..", "develop"],
+      ["-n"],
+      ["develop", "/etc/passwd"],
+      ["develop", "%2e%2e"],
+    ])
       expect(await codeOf(me.code.blob({ slug: "browse", name: "puppet", segments })), JSON.stringify(segments)).toBe("NOT_FOUND");
     // A NUL never reaches git: the boundary rule refuses it first.
     expect(await codeOf(me.code.blob({ slug: "browse", name: "puppet", segments: ["develop\0"] }))).toBe("BAD_REQUEST");
@@ -138,18 +148,30 @@ describe("file names that are not UTF-8", () => {
     expect(blob).toMatchObject({ kind: "blob", path: "caf\ufffd.txt", linkable: false, text: "bonjour\n" });
     const commits = await me.code.commit({ slug: "browse", name: "puppet", sha: tree.ref.commit });
     expect(commits.diff.files).toMatchObject([{ newPath: "caf\ufffd.txt", linkable: false, additions: 1 }]);
-    const raw = await handleRaw(req(`/raw?name=${entry!.nameHex}`, basic("br-reporter", pw)), { slug: "browse", repo: "puppet", path: ["feature", "latin1"] }, noSession);
+    const raw = await handleRaw(
+      req(`/raw?name=${entry!.nameHex}`, basic("br-reporter", pw)),
+      { slug: "browse", repo: "puppet", path: ["feature", "latin1"] },
+      noSession,
+    );
     expect(raw.status).toBe(200);
     expect(await raw.text()).toBe("bonjour\n");
     // A percent-encoded Latin-1 byte in the path itself is not a name we can decode: 404, no crash.
-    const bad = await handleRaw(req("/raw", basic("br-reporter", pw)), { slug: "browse", repo: "puppet", path: ["feature", "latin1", "caf%E9.txt"] }, noSession);
+    const bad = await handleRaw(
+      req("/raw", basic("br-reporter", pw)),
+      { slug: "browse", repo: "puppet", path: ["feature", "latin1", "caf%E9.txt"] },
+      noSession,
+    );
     expect(bad.status).toBe(404);
   });
 });
 
 describe("raw and archive downloads", () => {
   it("streams a text file inline as text/plain and a binary one as an attachment, with nosniff", async () => {
-    const text = await handleRaw(req("/raw", basic("br-reporter", pw)), { slug: "browse", repo: "puppet", path: ["feature", "ntp", "hieradata", "common.yaml"] }, noSession);
+    const text = await handleRaw(
+      req("/raw", basic("br-reporter", pw)),
+      { slug: "browse", repo: "puppet", path: ["feature", "ntp", "hieradata", "common.yaml"] },
+      noSession,
+    );
     expect(text.status).toBe(200);
     expect(text.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(text.headers.get("x-content-type-options")).toBe("nosniff");

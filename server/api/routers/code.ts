@@ -114,18 +114,22 @@ export const codeRouter = router({
   }),
 
   /** Commit history of a ref, 50 a page, optionally of one path. */
-  commits: protectedProcedure
-    .input(z.object({ slug, name, ref: segments, path: z.string().max(4096).optional(), page }))
-    .query(async ({ ctx, input }) => {
-      const { dir, refs, info, repo } = await withRefs(ctx.db, ctx.actor, input.slug, input.name);
-      const ref = await resolveRef(dir, input.ref.join("/"), refs);
-      if (!ref) throw notFound("No such branch, tag or commit");
-      const path = input.path?.replace(/^\/+|\/+$/g, "") || undefined;
-      if (path !== undefined && !isSafePath(path)) throw notFound("No such path");
-      const { commits, hasMore } = await listCommits(dir, ref.commit, { path, skip: (input.page - 1) * COMMITS_PER_PAGE, limit: COMMITS_PER_PAGE });
-      const statuses = Object.fromEntries(await statusesOf(ctx.db, repo.id, commits.map((c) => c.sha)));
-      return { repo: info, refs, ref, path: path ?? null, page: input.page, commits, hasMore, statuses };
-    }),
+  commits: protectedProcedure.input(z.object({ slug, name, ref: segments, path: z.string().max(4096).optional(), page })).query(async ({ ctx, input }) => {
+    const { dir, refs, info, repo } = await withRefs(ctx.db, ctx.actor, input.slug, input.name);
+    const ref = await resolveRef(dir, input.ref.join("/"), refs);
+    if (!ref) throw notFound("No such branch, tag or commit");
+    const path = input.path?.replace(/^\/+|\/+$/g, "") || undefined;
+    if (path !== undefined && !isSafePath(path)) throw notFound("No such path");
+    const { commits, hasMore } = await listCommits(dir, ref.commit, { path, skip: (input.page - 1) * COMMITS_PER_PAGE, limit: COMMITS_PER_PAGE });
+    const statuses = Object.fromEntries(
+      await statusesOf(
+        ctx.db,
+        repo.id,
+        commits.map((c) => c.sha),
+      ),
+    );
+    return { repo: info, refs, ref, path: path ?? null, page: input.page, commits, hasMore, statuses };
+  }),
 
   /** One commit with its diff against its first parent. */
   commit: protectedProcedure.input(z.object({ slug, name, sha: z.string().max(64) })).query(async ({ ctx, input }) => {
@@ -142,7 +146,14 @@ export const codeRouter = router({
     const base = refs.branches.some((b) => b.name === "develop") ? "develop" : info.defaultRef;
     const start = (input.page - 1) * BRANCHES_PER_PAGE;
     const shown = all.slice(start, start + BRANCHES_PER_PAGE);
-    const counts = base ? await aheadBehind(dir, base, shown.filter((b) => b.name !== base).map((b) => b.name)) : new Map();
+    const counts =
+      base ?
+        await aheadBehind(
+          dir,
+          base,
+          shown.filter((b) => b.name !== base).map((b) => b.name),
+        )
+      : new Map();
     return {
       repo: info,
       base,

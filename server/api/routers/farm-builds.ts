@@ -7,7 +7,10 @@ import { startFarmBuild } from "@/server/farm/pipeline";
 import { createSchedule, deleteSchedule, listSchedules, nextRun, setScheduleEnabled } from "@/server/farm/schedules";
 import { FieldError, protectedProcedure, router } from "../trpc";
 
-const name = z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "Not a valid name");
+const name = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "Not a valid name");
 
 /** Running farm builds on the runners (the profiles, binhost and catalog are in the farm router). */
 export const farmBuildsRouter = router({
@@ -16,7 +19,9 @@ export const farmBuildsRouter = router({
   /** "Run this build" / "Build stack": a pipeline of the generated jobs; returns its id. */
   start: protectedProcedure
     .input(
-      z.object({ environment: name, arch: name, variant: z.enum(["incremental", "clean"]) }).and(z.union([z.object({ profile: name }), z.object({ stack: name })])),
+      z
+        .object({ environment: name, arch: name, variant: z.enum(["incremental", "clean"]) })
+        .and(z.union([z.object({ profile: name }), z.object({ stack: name })])),
     )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "farm:manage");
@@ -36,11 +41,23 @@ export const farmBuildsRouter = router({
     authorize(ctx.actor, "farm:read");
     const now = new Date();
     const rows = await listSchedules(ctx.db);
-    return { canManage: can(ctx.actor, "farm:manage"), items: rows.map((s) => ({ ...s, nextRunAt: s.enabled ? nextRun(s, s.lastRunAt && s.lastRunAt > now ? s.lastRunAt : now) : null })) };
+    return {
+      canManage: can(ctx.actor, "farm:manage"),
+      items: rows.map((s) => ({ ...s, nextRunAt: s.enabled ? nextRun(s, s.lastRunAt && s.lastRunAt > now ? s.lastRunAt : now) : null })),
+    };
   }),
 
   createSchedule: protectedProcedure
-    .input(z.object({ environment: name, arch: name, target: name, isStack: z.boolean(), variant: z.enum(["incremental", "clean"]), trigger: z.string().trim().min(1).max(100) }))
+    .input(
+      z.object({
+        environment: name,
+        arch: name,
+        target: name,
+        isStack: z.boolean(),
+        variant: z.enum(["incremental", "clean"]),
+        trigger: z.string().trim().min(1).max(100),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "farm:manage");
       try {

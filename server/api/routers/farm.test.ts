@@ -34,12 +34,27 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 it("lists live binhosts, a page of a publication's packages and search hits", async () => {
   const fixtures = fs.mkdtempSync(path.join(dataDir, "fixtures-"));
   const files = Array.from({ length: 3 }, (_, i) => makeGpkg(fixtures, { category: "dev-db", pf: `mysql-8.0.3${i}`, buildId: 1 }));
-  await publishBuild(db(), { environment: "staging", arch: "amd64", profile: "linux", parents: [], chost: "x86_64-pc-linux-gnu", portageProfile: "default/linux/amd64/23.0", baseUrl: "http://rookery.test/packages", files });
+  await publishBuild(db(), {
+    environment: "staging",
+    arch: "amd64",
+    profile: "linux",
+    parents: [],
+    chost: "x86_64-pc-linux-gnu",
+    portageProfile: "default/linux/amd64/23.0",
+    baseUrl: "http://rookery.test/packages",
+    files,
+  });
   expect((await caller(user).farm.binhost({})).map((p) => [p.environment, p.profile, p.packageCount])).toEqual([["staging", "linux", 3]]);
   const pub = await caller(user).farm.publication({ environment: "staging", arch: "amd64", profile: "linux", page: 1 });
-  expect(pub.items.map((p) => p.path)).toEqual(["dev-db/mysql/mysql-8.0.30-1.gpkg.tar", "dev-db/mysql/mysql-8.0.31-1.gpkg.tar", "dev-db/mysql/mysql-8.0.32-1.gpkg.tar"]);
+  expect(pub.items.map((p) => p.path)).toEqual([
+    "dev-db/mysql/mysql-8.0.30-1.gpkg.tar",
+    "dev-db/mysql/mysql-8.0.31-1.gpkg.tar",
+    "dev-db/mysql/mysql-8.0.32-1.gpkg.tar",
+  ]);
   expect(await trpcCode(caller(user).farm.publication({ environment: "production", arch: "amd64", profile: "linux", page: 1 }))).toBe("NOT_FOUND");
-  expect((await caller(user).farm.search({ q: "mysql-8.0.31", page: 1 })).items.map((h) => `${h.environment}:${h.cpv}`)).toEqual(["staging:dev-db/mysql-8.0.31"]);
+  expect((await caller(user).farm.search({ q: "mysql-8.0.31", page: 1 })).items.map((h) => `${h.environment}:${h.cpv}`)).toEqual([
+    "staging:dev-db/mysql-8.0.31",
+  ]);
   expect(await trpcCode(caller(user).farm.search({ q: "m", page: 1 }))).toBe("BAD_REQUEST");
   expect(await trpcCode(caller(null).farm.binhost({}))).toBe("UNAUTHORIZED");
 });
@@ -67,7 +82,10 @@ describe("farm router", () => {
     await commitFiles(dir, {
       branch: "release/v1.1.0",
       parent: develop,
-      files: { "profiles/broken.yaml": "kind: application\ninherits: linux\nuse:\n  dev-lang/php: [curl\n", "profiles/loop.yaml": "kind: application\ninherits: loop\n" },
+      files: {
+        "profiles/broken.yaml": "kind: application\ninherits: linux\nuse:\n  dev-lang/php: [curl\n",
+        "profiles/loop.yaml": "kind: application\ninherits: loop\n",
+      },
       message: "broken profiles",
     });
     const staging = (await caller(admin).farm.profiles()).find((b) => b.branch === "release/v1.1.0")!;
@@ -97,7 +115,13 @@ describe("farm router", () => {
       .catch((e: TRPCError) => e);
     expect(dup).toBeInstanceOf(TRPCError);
     expect((dup as TRPCError).message).toBe("Architecture riscv already exists");
-    await caller(admin).farm.saveArchitecture({ id: riscv.id, keyword: "riscv", chost: "riscv64-unknown-linux-gnu", cflags: "-O3 -pipe", description: "RISC-V" });
+    await caller(admin).farm.saveArchitecture({
+      id: riscv.id,
+      keyword: "riscv",
+      chost: "riscv64-unknown-linux-gnu",
+      cflags: "-O3 -pipe",
+      description: "RISC-V",
+    });
     expect((await caller(admin).farm.adminCatalog()).architectures.find((a) => a.keyword === "riscv")!.cflags).toBe("-O3 -pipe");
     expect(await trpcCode(caller(admin).farm.saveArchitecture({ keyword: "bad arch", chost: "x", cflags: "" }))).toBe("BAD_REQUEST");
     await caller(admin).farm.deleteArchitecture({ id: riscv.id });

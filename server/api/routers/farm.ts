@@ -157,7 +157,11 @@ export const farmRouter = router({
   generateSigningKey: protectedProcedure.input(z.object({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "farm:manage");
     const key = await fields(generateSigningKey(ctx.db, input.environment, ctx.user.id));
-    Object.assign(ctx.audit, { targetType: "gpg_signing_key", targetId: key.fingerprint, details: { environment: key.environment, fingerprint: key.fingerprint, userId: key.userId, source: "generated" } });
+    Object.assign(ctx.audit, {
+      targetType: "gpg_signing_key",
+      targetId: key.fingerprint,
+      details: { environment: key.environment, fingerprint: key.fingerprint, userId: key.userId, source: "generated" },
+    });
     return key;
   }),
 
@@ -165,7 +169,11 @@ export const farmRouter = router({
   importSigningKey: protectedProcedure.input(importInput.extend({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "farm:manage");
     const key = await fields(importSigningKey(ctx.db, input.environment, { armored: input.armored, passphrase: input.passphrase || undefined }, ctx.user.id));
-    Object.assign(ctx.audit, { targetType: "gpg_signing_key", targetId: key.fingerprint, details: { environment: key.environment, fingerprint: key.fingerprint, userId: key.userId, source: "imported" } });
+    Object.assign(ctx.audit, {
+      targetType: "gpg_signing_key",
+      targetId: key.fingerprint,
+      details: { environment: key.environment, fingerprint: key.fingerprint, userId: key.userId, source: "imported" },
+    });
     return key;
   }),
 
@@ -173,7 +181,11 @@ export const farmRouter = router({
     authorize(ctx.actor, "farm:manage");
     const row = await fields(deleteSigningKey(ctx.db, input.environment));
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `Environment ${input.environment} has no signing key` });
-    Object.assign(ctx.audit, { targetType: "gpg_signing_key", targetId: row.fingerprint, details: { environment: input.environment, fingerprint: row.fingerprint } });
+    Object.assign(ctx.audit, {
+      targetType: "gpg_signing_key",
+      targetId: row.fingerprint,
+      details: { environment: input.environment, fingerprint: row.fingerprint },
+    });
     return { ok: true };
   }),
 });

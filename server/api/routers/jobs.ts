@@ -16,11 +16,7 @@ export const jobsRouter = router({
     .query(async ({ ctx, input }) => {
       authorize(ctx.actor, "jobs:read");
       const queue = input.queue || undefined;
-      const [page, counts, queues] = await Promise.all([
-        listJobs(ctx.db, { ...input, queue, limit: 50 }),
-        jobStateCounts(ctx.db, queue),
-        jobQueues(ctx.db),
-      ]);
+      const [page, counts, queues] = await Promise.all([listJobs(ctx.db, { ...input, queue, limit: 50 }), jobStateCounts(ctx.db, queue), jobQueues(ctx.db)]);
       return { ...page, counts, queues };
     }),
 

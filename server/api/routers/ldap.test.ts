@@ -34,7 +34,11 @@ describe("ldap router", () => {
   it("shows the configuration without the bind password, and no runs yet", async () => {
     const status = await as(admin).ldap.status();
     expect(status.configured).toBe(true);
-    expect(status.config).toMatchObject({ url: process.env.LDAP_URL, bindDn: process.env.LDAP_BIND_DN, groups: { leader: "leaders", developer: "members", reporter: "reporters" } });
+    expect(status.config).toMatchObject({
+      url: process.env.LDAP_URL,
+      bindDn: process.env.LDAP_BIND_DN,
+      groups: { leader: "leaders", developer: "members", reporter: "reporters" },
+    });
     expect(JSON.stringify(status)).not.toContain(LDAP_SERVICE_PASSWORD);
     expect(status.runs.items).toEqual([]);
     expect(status.latest).toBeNull();

@@ -20,8 +20,7 @@ export const ldapRouter = router({
   /** Queues a sync for the workers; the run shows up in `status` when a worker picks it up. */
   syncNow: protectedProcedure.mutation(async ({ ctx }) => {
     authorize(ctx.actor, "ldap:sync");
-    if (!getConfig().ldap)
-      throw new TRPCError({ code: "PRECONDITION_FAILED", message: "LDAP is not configured: set LDAP_URL (and the bind DN) and restart" });
+    if (!getConfig().ldap) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "LDAP is not configured: set LDAP_URL (and the bind DN) and restart" });
     // A manual sync is not retried behind the admin's back: the run records any failure.
     const jobId = await enqueue(queues.ldapSync, { trigger: "manual", triggeredBy: ctx.user.id }, { retryLimit: 0 });
     ctx.audit.targetType = "ldap-sync";

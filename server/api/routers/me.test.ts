@@ -25,7 +25,10 @@ async function as(user: User, tokenScope?: "read" | "write") {
 const local = (username: string) => createLocalUser(db(), { username, password: "Original-secret-1", email: `${username}@example.test` });
 
 async function notificationsOf(user: User, kind: string) {
-  return db().select().from(notifications).where(and(eq(notifications.userId, user.id), eq(notifications.kind, kind)));
+  return db()
+    .select()
+    .from(notifications)
+    .where(and(eq(notifications.userId, user.id), eq(notifications.kind, kind)));
 }
 
 describe("me.createToken / revokeToken", () => {
@@ -111,9 +114,9 @@ describe("me.changePassword", () => {
       await expect(me.changePassword({ current: `Guess-number-${i}`, password: "Brand-new-secret-2", confirm: "Brand-new-secret-2" })).rejects.toMatchObject({
         cause: { field: "current" },
       });
-    await expect(
-      me.changePassword({ current: "Original-secret-1", password: "Brand-new-secret-2", confirm: "Brand-new-secret-2" }),
-    ).rejects.toMatchObject({ cause: { field: "current", message: expect.stringMatching(/Too many failed attempts/) } });
+    await expect(me.changePassword({ current: "Original-secret-1", password: "Brand-new-secret-2", confirm: "Brand-new-secret-2" })).rejects.toMatchObject({
+      cause: { field: "current", message: expect.stringMatching(/Too many failed attempts/) },
+    });
     // Whoever guessed holds a session already; the owner signing in elsewhere is not locked out.
     expect((await authenticate(db(), "pwuser3", "Original-secret-1", ADDRESS)).username).toBe("pwuser3");
   });

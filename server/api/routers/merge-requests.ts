@@ -40,7 +40,6 @@ const method = z.enum(["merge", "ff", "squash"]);
 
 type Ctx = Context & { user: User };
 
-
 /** Domain errors → field errors (forms) or a CONFLICT the merge box shows. */
 async function domain<T>(p: Promise<T>): Promise<T> {
   try {
@@ -137,13 +136,25 @@ export const mergeRequestsRouter = router({
       await refreshMergeRequest(ctx.db, mr.id);
       mr = (await getMergeRequest(ctx.db, repo.id, mr.number)) ?? mr;
     }
-    const [people, events, threads, may] = await Promise.all([participants(ctx.db, mr), listEvents(ctx.db, mr.id), listThreads(ctx.db, mr.id), permissions(ctx, scope, mr)]);
+    const [people, events, threads, may] = await Promise.all([
+      participants(ctx.db, mr),
+      listEvents(ctx.db, mr.id),
+      listThreads(ctx.db, mr.id),
+      permissions(ctx, scope, mr),
+    ]);
     const checks = mr.state === "open" && sourceHead && targetHead ? await mergeChecks(ctx.db, dir, mr, mr.headSha, targetHead) : null;
     const statuses = (await statusesOf(ctx.db, repo.id, [mr.headSha])).get(mr.headSha) ?? [];
     const members = await listMembers(ctx.db, repo.orgId);
     return {
       candidates: members.filter((m) => m.role !== "reporter").map((m) => ({ username: m.username, displayName: m.displayName })),
-      repo: { name: repo.name, orgSlug: repo.orgSlug, kind: repo.kind, upstream: repo.upstream, defaultBranch: repo.defaultBranch, defaultRef: repo.defaultBranch },
+      repo: {
+        name: repo.name,
+        orgSlug: repo.orgSlug,
+        kind: repo.kind,
+        upstream: repo.upstream,
+        defaultBranch: repo.defaultBranch,
+        defaultRef: repo.defaultBranch,
+      },
       mr,
       ...people,
       events,
@@ -162,7 +173,11 @@ export const mergeRequestsRouter = router({
     const base = mr.state === "merged" ? mr.baseSha : ((await branchHead(dir, mr.targetBranch)) ?? mr.baseSha);
     if (!base) return { mr, commits: [], total: 0, statuses: {} };
     const between = await commitsBetween(dir, base, mr.headSha);
-    const statuses = await statusesOf(ctx.db, mr.repoId, between.commits.map((c) => c.sha));
+    const statuses = await statusesOf(
+      ctx.db,
+      mr.repoId,
+      between.commits.map((c) => c.sha),
+    );
     return { mr, commits: between.commits, total: between.total, statuses: Object.fromEntries(statuses) };
   }),
 
@@ -194,13 +209,15 @@ export const mergeRequestsRouter = router({
       return { ok: true };
     }),
 
-  setReviewers: protectedProcedure.input(mrRef.extend({ reviewers: z.array(z.string().max(100)).max(20, "At most 20 reviewers") })).mutation(async ({ ctx, input }) => {
-    const { repo, scope, mr } = await openMr(ctx, input);
-    authorize(ctx.actor, "mr:update", scope);
-    ctx.audit.details = { reviewers: input.reviewers };
-    await domain(setReviewers(ctx.db, repo, mr, ctx.user, input.reviewers));
-    return { ok: true };
-  }),
+  setReviewers: protectedProcedure
+    .input(mrRef.extend({ reviewers: z.array(z.string().max(100)).max(20, "At most 20 reviewers") }))
+    .mutation(async ({ ctx, input }) => {
+      const { repo, scope, mr } = await openMr(ctx, input);
+      authorize(ctx.actor, "mr:update", scope);
+      ctx.audit.details = { reviewers: input.reviewers };
+      await domain(setReviewers(ctx.db, repo, mr, ctx.user, input.reviewers));
+      return { ok: true };
+    }),
 
   setAssignee: protectedProcedure.input(mrRef.extend({ assignee: z.string().max(100).nullable() })).mutation(async ({ ctx, input }) => {
     const { repo, scope, mr } = await openMr(ctx, input);
@@ -219,7 +236,14 @@ export const mergeRequestsRouter = router({
   }),
 
   merge: protectedProcedure
-    .input(mrRef.extend({ method: method.default("merge"), deleteSource: z.boolean().default(false), expectedHeadSha: sha, whenChecksPass: z.boolean().default(false) }))
+    .input(
+      mrRef.extend({
+        method: method.default("merge"),
+        deleteSource: z.boolean().default(false),
+        expectedHeadSha: sha,
+        whenChecksPass: z.boolean().default(false),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const { repo, scope, mr } = await openMr(ctx, input);
       authorize(ctx.actor, await mergeAction(ctx, repo.id, mr), scope);

@@ -52,14 +52,16 @@ export const notificationsRouter = router({
   setPreferences: protectedProcedure
     .input(
       z.object({
-        preferences: z.array(z.object({ kind: z.enum(kindNames), inApp: z.boolean(), email: z.boolean() })).min(1).max(100),
+        preferences: z
+          .array(z.object({ kind: z.enum(kindNames), inApp: z.boolean(), email: z.boolean() }))
+          .min(1)
+          .max(100),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "self:update");
       for (const p of input.preferences) {
-        if (kindInfo(p.kind).adminOnly && !ctx.user.isAdmin)
-          throw new FieldError("preferences", `"${kindInfo(p.kind).label}" is only sent to administrators`);
+        if (kindInfo(p.kind).adminOnly && !ctx.user.isAdmin) throw new FieldError("preferences", `"${kindInfo(p.kind).label}" is only sent to administrators`);
       }
       await notifications.setPreferences(ctx.db, ctx.user.id, input.preferences);
       ctx.audit.targetType = "user";

@@ -76,11 +76,24 @@ function agentView(c: Cert) {
 
 export const puppetRouter = router({
   agents: protectedProcedure
-    .input(z.object({ slug, q: z.string().trim().max(253).optional(), state: z.enum(["requested", "signed", "revoked"]).optional(), page: z.number().int().min(1).default(1) }))
+    .input(
+      z.object({
+        slug,
+        q: z.string().trim().max(253).optional(),
+        state: z.enum(["requested", "signed", "revoked"]).optional(),
+        page: z.number().int().min(1).default(1),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const s = await scopeOf(ctx, input);
       if (!s.ca) return { ready: false as const, agents: [], total: 0, page: 1, pageSize: PAGE, domains: [] };
-      const { rows, total } = await listAgents(ctx.db, s.ca, { orgId: s.org?.id ?? null, q: input.q || undefined, state: input.state, page: input.page, pageSize: PAGE });
+      const { rows, total } = await listAgents(ctx.db, s.ca, {
+        orgId: s.org?.id ?? null,
+        q: input.q || undefined,
+        state: input.state,
+        page: input.page,
+        pageSize: PAGE,
+      });
       return { ready: true as const, agents: rows.map(agentView), total, page: input.page, pageSize: PAGE, domains: s.domains };
     }),
 

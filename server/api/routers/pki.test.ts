@@ -95,7 +95,9 @@ describe("pki router", () => {
     expect(await trpcCode(as(outsider).list({ slug: "acme" }))).toBe("NOT_FOUND");
     expect(await trpcCode(as(rep).request({ slug: "acme", caId: cas.user, csrPem: csr("rep", "/CN=Rep"), validityDays: 10 }))).toBe("FORBIDDEN");
     // Someone else's e-mail in a user certificate is refused.
-    const other = await failure(as(dev2).request({ slug: "acme", caId: cas.user, csrPem: csr("dev2", "/CN=Dev Two", "email:dev@acme.example.com"), validityDays: 10 }));
+    const other = await failure(
+      as(dev2).request({ slug: "acme", caId: cas.user, csrPem: csr("dev2", "/CN=Dev Two", "email:dev@acme.example.com"), validityDays: 10 }),
+    );
     expect(other).toMatchObject({ code: "BAD_REQUEST", field: "csr" });
     expect(other.message).toMatch(/only carry your own e-mail address/);
   });
@@ -120,9 +122,17 @@ describe("pki router", () => {
     // The same name again while valid: renew it instead; a renewal keeps the subject.
     const again = await failure(as(dev).request({ slug: "acme", caId: cas.host, csrPem: csr("web2", "/CN=web.acme.example.com"), validityDays: 90 }));
     expect(again.message).toMatch(/Renew that one/);
-    const wrongName = await failure(as(dev).request({ slug: "acme", caId: cas.host, csrPem: csr("web3", "/CN=other.acme.example.com"), validityDays: 90, renewalOf: pending.id }));
+    const wrongName = await failure(
+      as(dev).request({ slug: "acme", caId: cas.host, csrPem: csr("web3", "/CN=other.acme.example.com"), validityDays: 90, renewalOf: pending.id }),
+    );
     expect(wrongName.message).toMatch(/must be web.acme.example.com/);
-    const renewal = await as(dev).request({ slug: "acme", caId: cas.host, csrPem: csr("web4", "/CN=web.acme.example.com"), validityDays: 90, renewalOf: pending.id });
+    const renewal = await as(dev).request({
+      slug: "acme",
+      caId: cas.host,
+      csrPem: csr("web4", "/CN=web.acme.example.com"),
+      validityDays: 90,
+      renewalOf: pending.id,
+    });
     expect(renewal.state).toBe("pending");
   });
 
@@ -134,7 +144,10 @@ describe("pki router", () => {
     await as(admin).updatePolicy({ id: client.id, policy });
     const weak = await failure(as(dev).request({ slug: "acme", caId: cas.client, csrPem: csr("svc", "/CN=svc"), validityDays: 30 }));
     expect(weak.message).toMatch(/RSA 2048.*at least 3072 bits/);
-    execFileSync("openssl", ["req", "-new", "-newkey", "rsa:3072", "-nodes", "-keyout", "svc3.key", "-subj", "/CN=svc", "-out", "svc3.csr"], { cwd: tmp, stdio: "pipe" });
+    execFileSync("openssl", ["req", "-new", "-newkey", "rsa:3072", "-nodes", "-keyout", "svc3.key", "-subj", "/CN=svc", "-out", "svc3.csr"], {
+      cwd: tmp,
+      stdio: "pipe",
+    });
     const waiting = await as(dev).request({ slug: "acme", caId: cas.client, csrPem: fs.readFileSync(path.join(tmp, "svc3.csr"), "utf8"), validityDays: 30 });
     expect(waiting.state).toBe("pending");
     // Approval by administrators: a leader may not, an admin may.
@@ -149,8 +162,14 @@ describe("pki router", () => {
       expect.arrayContaining([expect.stringContaining("is issued"), expect.stringContaining("was rejected")]),
     );
     const now = new Date();
-    const [cert] = await db().select().from(certificates).where(and(eq(certificates.commonName, "svc"), eq(certificates.state, "issued")));
-    await db().update(certificates).set({ notAfter: new Date(now.getTime() + 20 * 86_400_000) }).where(eq(certificates.id, cert.id));
+    const [cert] = await db()
+      .select()
+      .from(certificates)
+      .where(and(eq(certificates.commonName, "svc"), eq(certificates.state, "issued")));
+    await db()
+      .update(certificates)
+      .set({ notAfter: new Date(now.getTime() + 20 * 86_400_000) })
+      .where(eq(certificates.id, cert.id));
     expect(await warnExpiring(db(), now)).toBe(1);
     expect(await warnExpiring(db(), now)).toBe(0);
     expect(await warnExpiring(db(), new Date(now.getTime() + 14 * 86_400_000))).toBe(1);

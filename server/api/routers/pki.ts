@@ -70,7 +70,8 @@ async function certOf(ctx: Context, input: { slug: string; id: string }) {
   const o = await orgOf(ctx, input);
   const cert = await getCert(ctx.db, input.id);
   const own = ctx.actor.kind === "user" && cert?.requestedBy === ctx.actor.id;
-  if (!cert || cert.orgId !== o.org.id || (!own && !can(ctx.actor, "org:certs:manage", o.scope))) throw new TRPCError({ code: "NOT_FOUND", message: "This certificate does not exist" });
+  if (!cert || cert.orgId !== o.org.id || (!own && !can(ctx.actor, "org:certs:manage", o.scope)))
+    throw new TRPCError({ code: "NOT_FOUND", message: "This certificate does not exist" });
   const ca = (await getCa(ctx.db, { id: cert.caId }))!;
   ctx.audit.targetType = "certificate";
   ctx.audit.targetId = cert.serial ?? cert.id;
@@ -151,7 +152,13 @@ export const pkiRouter = router({
       authorize(ctx.actor, "pki:admin");
       const [type, size] = input.key.split(":");
       const key = type === "rsa" ? { type: "rsa" as const, bits: Number(size) } : { type: "ec" as const, curve: size as "P-256" | "P-384" };
-      const ca = await createSubCa(ctx.db, { name: input.name, subject: input.subject, parentId: input.parentId, key, policy: defaultPolicy(input.kind, input.base) });
+      const ca = await createSubCa(ctx.db, {
+        name: input.name,
+        subject: input.subject,
+        parentId: input.parentId,
+        key,
+        policy: defaultPolicy(input.kind, input.base),
+      });
       ctx.audit.targetType = "ca";
       ctx.audit.targetId = ca.name;
       ctx.audit.details = { subject: ca.subjectDn, kind: input.kind, key: input.key };
@@ -167,14 +174,16 @@ export const pkiRouter = router({
     return publicCa(ca);
   }),
 
-  uploadCrl: protectedProcedure.input(z.object({ id: z.uuid(), pem: z.string().trim().min(1, "Paste the CRL (PEM)").max(10_000_000) })).mutation(async ({ ctx, input }) => {
-    authorize(ctx.actor, "pki:admin");
-    const ca = await uploadCrl(ctx.db, input.id, input.pem);
-    ctx.audit.targetType = "ca";
-    ctx.audit.targetId = ca.name;
-    ctx.audit.details = { nextUpdate: ca.crlNextUpdate };
-    return publicCa(ca);
-  }),
+  uploadCrl: protectedProcedure
+    .input(z.object({ id: z.uuid(), pem: z.string().trim().min(1, "Paste the CRL (PEM)").max(10_000_000) }))
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "pki:admin");
+      const ca = await uploadCrl(ctx.db, input.id, input.pem);
+      ctx.audit.targetType = "ca";
+      ctx.audit.targetId = ca.name;
+      ctx.audit.details = { nextUpdate: ca.crlNextUpdate };
+      return publicCa(ca);
+    }),
 
   updatePolicy: protectedProcedure.input(z.object({ id: z.uuid(), policy: policySchema })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "pki:admin");
@@ -199,7 +208,16 @@ export const pkiRouter = router({
       canManagePuppet: can(ctx.actor, "org:puppet:manage", o.scope) && !!(await puppetCa(ctx.db)),
       cas: subs
         .filter((c) => c.policy && mayRequest(ctx.actor, o.scope, c.policy))
-        .map((c) => ({ id: c.id, name: c.name, subjectDn: c.subjectDn, policy: c.policy!, willApprove: c.policy!.approval === "auto" ? "automatically" : c.policy!.approval === "leader" ? "by an organization leader" : "by an administrator" })),
+        .map((c) => ({
+          id: c.id,
+          name: c.name,
+          subjectDn: c.subjectDn,
+          policy: c.policy!,
+          willApprove:
+            c.policy!.approval === "auto" ? "automatically"
+            : c.policy!.approval === "leader" ? "by an organization leader"
+            : "by an administrator",
+        })),
     };
   }),
 
@@ -256,7 +274,11 @@ export const pkiRouter = router({
       authorize(ctx.actor, "org:certs:request", o.scope);
       const ca = await getCa(ctx.db, { id: input.caId });
       if (!ca?.policy || ca.status !== "active") throw new FieldError("caId", "Choose a certificate authority");
-      if (!mayRequest(ctx.actor, o.scope, ca.policy)) throw new FieldError("caId", `Only ${ca.policy.requesters === "admin" ? "administrators" : `${ca.policy.requesters}s and above`} may request certificates from ${ca.name}`);
+      if (!mayRequest(ctx.actor, o.scope, ca.policy))
+        throw new FieldError(
+          "caId",
+          `Only ${ca.policy.requesters === "admin" ? "administrators" : `${ca.policy.requesters}s and above`} may request certificates from ${ca.name}`,
+        );
       const me = (await getUserById(ctx.db, ctx.user!.id))!;
       let renewalOf: Cert | null = null;
       if (input.renewalOf) {
@@ -264,7 +286,14 @@ export const pkiRouter = router({
         if (renewalOf.state !== "issued" || renewalOf.caId !== ca.id) throw new FieldError("csr", "Only a valid certificate of the same CA can be renewed");
       }
       const result = await ctx.db.transaction(async (tx) => {
-        const pending = await createRequest(tx, { ca, org: { id: o.org.id, slug: o.org.slug }, user: { id: me.id, email: me.email }, csrPem: input.csrPem, validityDays: input.validityDays, renewalOf: renewalOf?.id });
+        const pending = await createRequest(tx, {
+          ca,
+          org: { id: o.org.id, slug: o.org.slug },
+          user: { id: me.id, email: me.email },
+          csrPem: input.csrPem,
+          validityDays: input.validityDays,
+          renewalOf: renewalOf?.id,
+        });
         if (renewalOf && pending.commonName !== renewalOf.commonName)
           throw new PkiInputError("csr", `A renewal keeps the subject: the common name must be ${renewalOf.commonName}, not ${pending.commonName}`);
         if (ca.policy!.approval === "auto") return issue(tx, pending, null);
@@ -273,19 +302,29 @@ export const pkiRouter = router({
       });
       ctx.audit.targetType = "certificate";
       ctx.audit.targetId = result.serial ?? result.id;
-      ctx.audit.details = { ca: ca.name, subject: result.subjectDn, state: result.state, renewalOf: renewalOf?.serial ?? undefined, serial: result.serial ?? undefined };
+      ctx.audit.details = {
+        ca: ca.name,
+        subject: result.subjectDn,
+        state: result.state,
+        renewalOf: renewalOf?.serial ?? undefined,
+        serial: result.serial ?? undefined,
+      };
       return { id: result.id, state: result.state, certPem: result.certPem, chainPem: result.certPem ? await chainPem(ctx.db, ca) : null };
     }),
 
   approve: protectedProcedure.input(z.object({ slug, id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
-    if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests" });
+    if (!mayApprove(ctx.actor, c.scope, c.ca.policy!))
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests",
+      });
     const cert = await ctx.db.transaction(async (tx) => {
       // Agent certificates are signed as in the Puppet agents view: leaders only within their org's domains.
       const issued =
-        c.ca.policy!.kind === "puppet"
-          ? await signAgent(tx, c.cert, ctx.user!.id, can(ctx.actor, "pki:puppet:manage") ? null : agentDomains(c.ca, c.org))
-          : await issue(tx, c.cert, ctx.user!.id);
+        c.ca.policy!.kind === "puppet" ?
+          await signAgent(tx, c.cert, ctx.user!.id, can(ctx.actor, "pki:puppet:manage") ? null : agentDomains(c.ca, c.org))
+        : await issue(tx, c.cert, ctx.user!.id);
       await noticeDecided(tx, issued);
       return issued;
     });
@@ -294,17 +333,19 @@ export const pkiRouter = router({
     return { state: cert.state };
   }),
 
-  reject: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.string().trim().min(1, "Tell the requester why").max(500) })).mutation(async ({ ctx, input }) => {
-    const c = await certOf(ctx, input);
-    if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
-    const cert = await ctx.db.transaction(async (tx) => {
-      const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
-      await noticeDecided(tx, rejected);
-      return rejected;
-    });
-    ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, reason: input.reason };
-    return { state: cert.state };
-  }),
+  reject: protectedProcedure
+    .input(z.object({ slug, id: z.uuid(), reason: z.string().trim().min(1, "Tell the requester why").max(500) }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await certOf(ctx, input);
+      if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
+      const cert = await ctx.db.transaction(async (tx) => {
+        const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
+        await noticeDecided(tx, rejected);
+        return rejected;
+      });
+      ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, reason: input.reason };
+      return { state: cert.state };
+    }),
 
   revoke: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.enum(reasons) })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);

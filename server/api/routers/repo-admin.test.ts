@@ -135,10 +135,19 @@ describe("settings, rename, archive, delete", () => {
     expect(await git(repoDir(ORG, "app-settings"), "show", "develop:README.md")).toContain("App settings");
     expect(await failure(as(lead).settings({ slug: ORG, name: "app-config" }))).toMatchObject({ code: "NOT_FOUND" });
 
-    expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "scratch" }))).toMatchObject({ field: "newName", message: expect.stringMatching(/already exists/) });
-    expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "Scratch" }))).toMatchObject({ field: "newName", message: expect.stringMatching(/already exists/) });
+    expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "scratch" }))).toMatchObject({
+      field: "newName",
+      message: expect.stringMatching(/already exists/),
+    });
+    expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "Scratch" }))).toMatchObject({
+      field: "newName",
+      message: expect.stringMatching(/already exists/),
+    });
     expect(await failure(as(lead).rename({ slug: ORG, name: "app-settings", newName: "a/b" }))).toMatchObject({ field: "newName" });
-    expect(await failure(as(lead).rename({ slug: ORG, name: "role", newName: "my-role" }))).toMatchObject({ field: "newName", message: expect.stringMatching(/cannot be renamed/) });
+    expect(await failure(as(lead).rename({ slug: ORG, name: "role", newName: "my-role" }))).toMatchObject({
+      field: "newName",
+      message: expect.stringMatching(/cannot be renamed/),
+    });
     expect(await failure(as(lead).rename({ slug: ORG, name: "puppet", newName: "control" }))).toMatchObject({ field: "newName" });
     expect(fs.existsSync(repoDir(ORG, "app-settings"))).toBe(true);
   });
@@ -149,7 +158,10 @@ describe("settings, rename, archive, delete", () => {
     expect(repo.archivedAt).not.toBeNull();
     const verdict = checkPush(repo, { role: "leader", isAdmin: false }, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: "a".repeat(40) }]);
     expect(verdict.messages).toEqual([`${ORG}/app-settings is archived and read-only`]);
-    expect(await failure(as(dev).startBranch({ slug: ORG, name: "app-settings", kind: "feature", branch: "x" }))).toMatchObject({ field: "name", message: expect.stringMatching(/archived/) });
+    expect(await failure(as(dev).startBranch({ slug: ORG, name: "app-settings", kind: "feature", branch: "x" }))).toMatchObject({
+      field: "name",
+      message: expect.stringMatching(/archived/),
+    });
     expect((await as(dev).flow({ slug: ORG, name: "app-settings" })).canWrite).toBe(false);
     expect(await as(lead).access({ slug: ORG, name: "app-settings" })).toEqual({ canWrite: false, canAdmin: true });
     await as(lead).setArchived({ slug: ORG, name: "app-settings", archived: false });
@@ -159,7 +171,10 @@ describe("settings, rename, archive, delete", () => {
 
   it("deletes row and directory after the name is typed", async () => {
     const dir = repoDir(ORG, "scratch");
-    expect(await failure(as(lead).delete({ slug: ORG, name: "scratch", confirm: "scrat" }))).toMatchObject({ field: "confirm", message: "Type scratch to confirm" });
+    expect(await failure(as(lead).delete({ slug: ORG, name: "scratch", confirm: "scrat" }))).toMatchObject({
+      field: "confirm",
+      message: "Type scratch to confirm",
+    });
     expect(fs.existsSync(dir)).toBe(true);
     expect(await failure(as(dev).delete({ slug: ORG, name: "scratch", confirm: "scratch" }))).toMatchObject({ code: "FORBIDDEN" });
     await as(lead).delete({ slug: ORG, name: "scratch", confirm: "scratch" });
@@ -191,7 +206,12 @@ describe("branch protection rules", () => {
 
     const develop = (await as(lead).settings({ slug: ORG, name: "app-settings" })).protections.find((p) => p.pattern === "develop")!;
     expect((await verdict("refs/heads/develop")).ok).toBe(false);
-    await as(lead).updateProtection({ slug: ORG, name: "app-settings", id: develop.id, rule: { pattern: "develop", pushAccess: "developers", allowForcePush: false, allowDeletion: false } });
+    await as(lead).updateProtection({
+      slug: ORG,
+      name: "app-settings",
+      id: develop.id,
+      rule: { pattern: "develop", pushAccess: "developers", allowForcePush: false, allowDeletion: false },
+    });
     expect((await verdict("refs/heads/develop")).ok).toBe(true);
 
     await as(lead).removeProtection({ slug: ORG, name: "app-settings", id });
@@ -207,9 +227,14 @@ describe("branch protection rules", () => {
       field: "pattern",
       message: "There is already a rule for master",
     });
-    expect(await failure(as(lead).addProtection({ slug: ORG, name: "app-settings", rule: { ...rule, pattern: "Master" } }))).toMatchObject({ field: "pattern", message: "There is already a rule for Master" });
+    expect(await failure(as(lead).addProtection({ slug: ORG, name: "app-settings", rule: { ...rule, pattern: "Master" } }))).toMatchObject({
+      field: "pattern",
+      message: "There is already a rule for Master",
+    });
     const { id } = await as(lead).addProtection({ slug: ORG, name: "app-settings", rule: { ...rule, pattern: "support/*" } });
-    expect(await failure(as(lead).updateProtection({ slug: ORG, name: "app-settings", id, rule: { ...rule, pattern: "develop" } }))).toMatchObject({ field: "pattern" });
+    expect(await failure(as(lead).updateProtection({ slug: ORG, name: "app-settings", id, rule: { ...rule, pattern: "develop" } }))).toMatchObject({
+      field: "pattern",
+    });
     expect(await failure(as(dev).addProtection({ slug: ORG, name: "app-settings", rule: { ...rule, pattern: "x" } }))).toMatchObject({ code: "FORBIDDEN" });
     expect(await failure(as(lead).addProtection({ slug: ORG, name: "role", rule: { ...rule, pattern: "x" } }))).toMatchObject({ field: "pattern" });
   });
@@ -219,9 +244,16 @@ describe("git-flow start buttons", () => {
   it("starts feature, release and hotfix branches from the right base", async () => {
     const dir = repoDir(ORG, "puppet");
     const developSha = await head(dir, "develop");
-    expect(await as(dev).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "ntp" })).toEqual({ branch: "feature/ntp", base: "develop", sha: developSha });
+    expect(await as(dev).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "ntp" })).toEqual({
+      branch: "feature/ntp",
+      base: "develop",
+      sha: developSha,
+    });
     expect(await head(dir, "feature/ntp")).toBe(developSha);
-    expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "feature/ntp" }))).toMatchObject({ field: "name", message: "feature/ntp already exists" });
+    expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "feature/ntp" }))).toMatchObject({
+      field: "name",
+      message: "feature/ntp already exists",
+    });
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "bad name" }))).toMatchObject({ field: "name" });
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "x..y" }))).toMatchObject({ field: "name" });
 
@@ -229,18 +261,34 @@ describe("git-flow start buttons", () => {
     await git(dir, "update-ref", "refs/tags/v1.2.0", await head(dir, "master"));
     await git(dir, "update-ref", "refs/tags/v1.10.0", await head(dir, "master"));
     expect((await as(dev).flow({ slug: ORG, name: "puppet" })).suggestions).toMatchObject({ latestTag: "v1.10.0", release: "v1.11.0", hotfix: "v1.10.1" });
-    expect(await as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "1.11.0" })).toMatchObject({ branch: "release/v1.11.0", base: "develop" });
-    expect(await as(dev).startBranch({ slug: ORG, name: "puppet", kind: "hotfix", branch: "v1.10.1" })).toMatchObject({ branch: "hotfix/v1.10.1", base: "master", sha: await head(dir, "master") });
+    expect(await as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "1.11.0" })).toMatchObject({
+      branch: "release/v1.11.0",
+      base: "develop",
+    });
+    expect(await as(dev).startBranch({ slug: ORG, name: "puppet", kind: "hotfix", branch: "v1.10.1" })).toMatchObject({
+      branch: "hotfix/v1.10.1",
+      base: "master",
+      sha: await head(dir, "master"),
+    });
     // Started versions are skipped by the next suggestion.
     expect((await as(dev).flow({ slug: ORG, name: "puppet" })).suggestions).toMatchObject({ release: "v1.12.0", hotfix: "v1.10.2" });
-    expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "v1.2" }))).toMatchObject({ field: "name", message: expect.stringMatching(/vX\.Y\.Z/) });
-    expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "v1.2.0" }))).toMatchObject({ field: "name", message: expect.stringMatching(/already released/) });
+    expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "v1.2" }))).toMatchObject({
+      field: "name",
+      message: expect.stringMatching(/vX\.Y\.Z/),
+    });
+    expect(await failure(as(dev).startBranch({ slug: ORG, name: "puppet", kind: "release", branch: "v1.2.0" }))).toMatchObject({
+      field: "name",
+      message: expect.stringMatching(/already released/),
+    });
     expect(await failure(as(rep).startBranch({ slug: ORG, name: "puppet", kind: "feature", branch: "r" }))).toMatchObject({ code: "FORBIDDEN" });
     expect(await as(rep).access({ slug: ORG, name: "puppet" })).toEqual({ canWrite: false, canAdmin: false });
     expect(await as(dev).access({ slug: ORG, name: "puppet" })).toEqual({ canWrite: true, canAdmin: false });
     expect(await as(dev).access({ slug: ORG, name: "role" })).toEqual({ canWrite: false, canAdmin: false });
     expect(await failure(as(outsider).access({ slug: ORG, name: "puppet" }))).toMatchObject({ code: "NOT_FOUND" });
-    expect(await failure(as(dev).startBranch({ slug: ORG, name: "role", kind: "feature", branch: "r" }))).toMatchObject({ field: "name", message: expect.stringMatching(/read-only mirror/) });
+    expect(await failure(as(dev).startBranch({ slug: ORG, name: "role", kind: "feature", branch: "r" }))).toMatchObject({
+      field: "name",
+      message: expect.stringMatching(/read-only mirror/),
+    });
     await as(dev).create({ slug: ORG, name: "empty-one" });
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "empty-one", kind: "hotfix", branch: "v0.0.1" }))).toMatchObject({
       field: "name",
@@ -255,7 +303,9 @@ describe("git-flow start buttons", () => {
       Array.from({ length: 4 }, () => startFlowBranch(dir, repo, { role: "developer", isAdmin: false }, [], "feature", "race")),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.message)).toEqual(Array(3).fill("feature/race already exists"));
+    expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.message)).toEqual(
+      Array(3).fill("feature/race already exists"),
+    );
   });
 });
 
@@ -273,7 +323,9 @@ describe("edit in the browser", () => {
     // Branch names with slashes: the longest branch wins.
     const f = await as(dev).editor({ slug: ORG, name: "puppet", segments: seg("feature/ntp"), mode: "edit" });
     expect(f).toMatchObject({ branch: "feature/ntp", path: file, canCommitHere: true });
-    expect(await failure(as(dev).editor({ slug: ORG, name: "puppet", segments: seg("develop", "nope.yaml"), mode: "edit" }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await failure(as(dev).editor({ slug: ORG, name: "puppet", segments: seg("develop", "nope.yaml"), mode: "edit" }))).toMatchObject({
+      code: "NOT_FOUND",
+    });
     expect(await failure(as(dev).editor({ slug: ORG, name: "puppet", segments: ["develop", "..", "x"], mode: "edit" }))).toMatchObject({ code: "NOT_FOUND" });
     expect(await failure(as(rep).editor({ slug: ORG, name: "puppet", segments: seg("develop"), mode: "edit" }))).toMatchObject({ code: "FORBIDDEN" });
   });
@@ -290,7 +342,9 @@ describe("edit in the browser", () => {
     expect(bad).toMatchObject({ field: "content", message: "hieradata/common.yaml: line 4, column 1: Tabs are not allowed as indentation" });
     expect(await exists(dir, "refs/heads/feature/web-ntp")).toBe(false);
     expect(await head(dir, "develop")).toBe(develop);
-    const badPuppetfile = await failure(as(dev).commit({ ...base, path: "Puppetfile", content: "mod 'x'\n  :git => 'u'\n", target: { kind: "new-feature", name: "pf" } }));
+    const badPuppetfile = await failure(
+      as(dev).commit({ ...base, path: "Puppetfile", content: "mod 'x'\n  :git => 'u'\n", target: { kind: "new-feature", name: "pf" } }),
+    );
     expect(badPuppetfile).toMatchObject({ field: "content", message: expect.stringMatching(/^Puppetfile: line 2, column 3: /) });
   });
 
@@ -311,12 +365,26 @@ describe("edit in the browser", () => {
     });
     expect(done).toMatchObject({ branch: "feature/web-ntp", path: file });
     expect(await git(dir, "show", `feature/web-ntp:${file}`)).toBe(content.trim());
-    expect(await git(dir, "log", "-1", "--format=%an <%ae>|%s|%P", "feature/web-ntp")).toBe(`Dev Eloper <fl-dev@rookery.test>|NTP servers for everyone|${develop}`);
+    expect(await git(dir, "log", "-1", "--format=%an <%ae>|%s|%P", "feature/web-ntp")).toBe(
+      `Dev Eloper <fl-dev@rookery.test>|NTP servers for everyone|${develop}`,
+    );
     expect(await head(dir, "develop")).toBe(develop);
     expect(await git(dir, "for-each-ref", "refs/rookery/")).toBe("");
     expect((await getRepo(db(), ORG, "puppet"))!.pushedAt).not.toBeNull();
     // Taking the name again is a field error, not a silent move.
-    const again = await failure(as(dev).commit({ slug: ORG, name: "puppet", branch: "develop", path: file, content, message: "m", expectedSha: develop, isNew: false, target: { kind: "new-feature", name: "web-ntp" } }));
+    const again = await failure(
+      as(dev).commit({
+        slug: ORG,
+        name: "puppet",
+        branch: "develop",
+        path: file,
+        content,
+        message: "m",
+        expectedSha: develop,
+        isNew: false,
+        target: { kind: "new-feature", name: "web-ntp" },
+      }),
+    );
     expect(again).toMatchObject({ field: "featureName", message: expect.stringMatching(/already exists/) });
   });
 
@@ -328,7 +396,12 @@ describe("edit in the browser", () => {
     const input = { slug: ORG, name: "puppet", branch: "feature/web-ntp", path: file, isNew: false, target: { kind: "current" as const }, signoff: true };
     const one = await as(dev).commit({ ...input, content: "---\nntp::servers:\n  - b.pool.ntp.org\n", message: "Pool b", expectedSha: before });
     expect(await git(dir, "log", "-1", "--format=%B", one.sha)).toBe("Pool b\n\nSigned-off-by: Dev Eloper <fl-dev@rookery.test>");
-    const two = await as(dev).commit({ ...input, content: "---\nntp::servers:\n  - c.pool.ntp.org\n", message: "Pool c\n\nCo-authored-by: X <x@y>\nSigned-off-by: Dev Eloper <fl-dev@rookery.test>", expectedSha: one.sha });
+    const two = await as(dev).commit({
+      ...input,
+      content: "---\nntp::servers:\n  - c.pool.ntp.org\n",
+      message: "Pool c\n\nCo-authored-by: X <x@y>\nSigned-off-by: Dev Eloper <fl-dev@rookery.test>",
+      expectedSha: one.sha,
+    });
     expect(await git(dir, "log", "-1", "--format=%B", two.sha)).toBe("Pool c\n\nCo-authored-by: X <x@y>\nSigned-off-by: Dev Eloper <fl-dev@rookery.test>");
   });
 
@@ -355,24 +428,44 @@ describe("edit in the browser", () => {
     expect(await git(dir, "rev-parse", `${ok.sha}^`)).toBe(ntp);
     // feature/web-ntp changed this file: committing develop's edit there would revert that.
     const webNtp = await head(dir, "feature/web-ntp");
-    expect(await failure(as(dev).commit({ ...base, content: "---\nfoo: baz\n", target: { kind: "existing-feature", branch: "feature/web-ntp", expectedSha: webNtp } }))).toMatchObject({
+    expect(
+      await failure(
+        as(dev).commit({ ...base, content: "---\nfoo: baz\n", target: { kind: "existing-feature", branch: "feature/web-ntp", expectedSha: webNtp } }),
+      ),
+    ).toMatchObject({
       field: "target",
       message: expect.stringMatching(/has a different version/),
     });
-    expect(await failure(as(dev).commit({ ...base, content: "---\n", target: { kind: "existing-feature", branch: "develop", expectedSha: develop } }))).toMatchObject({ field: "target" });
+    expect(
+      await failure(as(dev).commit({ ...base, content: "---\n", target: { kind: "existing-feature", branch: "develop", expectedSha: develop } })),
+    ).toMatchObject({ field: "target" });
   });
 
   it("adds new files, never over existing ones or outside the tree", async () => {
     const dir = repoDir(ORG, "puppet");
     const sha = await head(dir, "feature/ntp");
-    const base = { slug: ORG, name: "puppet", branch: "feature/ntp", message: "web1 data", expectedSha: sha, isNew: true, target: { kind: "current" as const } };
+    const base = {
+      slug: ORG,
+      name: "puppet",
+      branch: "feature/ntp",
+      message: "web1 data",
+      expectedSha: sha,
+      isNew: true,
+      target: { kind: "current" as const },
+    };
     const n = await as(dev).editor({ slug: ORG, name: "puppet", segments: ["feature", "ntp", "hieradata", "nodes"], mode: "new" });
     expect(n).toMatchObject({ branch: "feature/ntp", path: "hieradata/nodes", content: "" });
     const done = await as(dev).commit({ ...base, path: "hieradata/nodes/web1.example.com.yaml", content: "---\nprofile::web::port: 8080\n" });
     expect(await git(dir, "show", `${done.sha}:hieradata/nodes/web1.example.com.yaml`)).toContain("8080");
     const next = { ...base, expectedSha: done.sha };
-    expect(await failure(as(dev).commit({ ...next, path: "hieradata/common.yaml", content: "---\n" }))).toMatchObject({ field: "path", message: expect.stringMatching(/already exists/) });
-    expect(await failure(as(dev).commit({ ...next, path: "README.md/x", content: "x" }))).toMatchObject({ field: "path", message: "README.md is a file, not a directory" });
+    expect(await failure(as(dev).commit({ ...next, path: "hieradata/common.yaml", content: "---\n" }))).toMatchObject({
+      field: "path",
+      message: expect.stringMatching(/already exists/),
+    });
+    expect(await failure(as(dev).commit({ ...next, path: "README.md/x", content: "x" }))).toMatchObject({
+      field: "path",
+      message: "README.md is a file, not a directory",
+    });
     for (const bad of ["../x", "/etc/passwd", "a/../../x", ".git/config", "a//b", "x\0y"])
       expect(await failure(as(dev).commit({ ...next, path: bad, content: "x" }))).toMatchObject({ field: "path" });
     expect(await head(dir, "feature/ntp")).toBe(done.sha);

@@ -208,7 +208,11 @@ export const repoAdminRouter = router({
       });
       if (!loaded) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
       const me = identityOf(ctx.user);
-      return { repo: { name: repo.name, orgSlug: repo.orgSlug, kind: repo.kind, archived: !!repo.archivedAt }, ...loaded, signoffAs: `${me.name} <${me.email}>` };
+      return {
+        repo: { name: repo.name, orgSlug: repo.orgSlug, kind: repo.kind, archived: !!repo.archivedAt },
+        ...loaded,
+        signoffAs: `${me.name} <${me.email}>`,
+      };
     }),
 
   commit: protectedProcedure

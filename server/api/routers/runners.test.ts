@@ -49,7 +49,9 @@ describe("runners router", () => {
   it("runs a pipeline from YAML (admins), explains bad YAML and cycles, and shows org pipelines to members only", async () => {
     expect(await trpcCode(as(dev).runners.run({ name: "x", yaml }))).toBe("FORBIDDEN");
     await expect(as(admin).runners.run({ name: "bad", yaml: "jobs: [" })).rejects.toThrow(/Not valid YAML/);
-    await expect(as(admin).runners.run({ name: "cyc", yaml: "- {name: a, needs: [b], steps: [x]}\n- {name: b, needs: [a], steps: [x]}" })).rejects.toThrow(/cycle: a → b → a/);
+    await expect(as(admin).runners.run({ name: "cyc", yaml: "- {name: a, needs: [b], steps: [x]}\n- {name: b, needs: [a], steps: [x]}" })).rejects.toThrow(
+      /cycle: a → b → a/,
+    );
     await expect(as(admin).runners.run({ name: "unk", yaml: "- {name: a, needs: [zz], steps: [x]}" })).rejects.toThrow(/unknown job "zz"/);
 
     const mine = await as(admin).runners.run({ name: "acme build", org: "acme", yaml });

@@ -16,7 +16,14 @@ import {
   pipelineStatuses,
   retryJob,
 } from "@/server/runners/pipelines";
-import { createRegistrationToken, listRegistrationTokens, listRunners, removeRunner, revokeRegistrationToken, setRunnerPaused } from "@/server/runners/registration";
+import {
+  createRegistrationToken,
+  listRegistrationTokens,
+  listRunners,
+  removeRunner,
+  revokeRegistrationToken,
+  setRunnerPaused,
+} from "@/server/runners/registration";
 import { FieldError, protectedProcedure, router } from "../trpc";
 
 const PAGE = 25;
@@ -74,7 +81,14 @@ export const runnersRouter = router({
   pipelines: protectedProcedure
     .input(
       z
-        .object({ page, status: z.enum(pipelineStatuses).optional(), org: z.string().max(100).optional(), source: z.string().max(50).optional(), ref: z.string().max(255).optional(), q: z.string().trim().max(100).optional() })
+        .object({
+          page,
+          status: z.enum(pipelineStatuses).optional(),
+          org: z.string().max(100).optional(),
+          source: z.string().max(50).optional(),
+          ref: z.string().max(255).optional(),
+          q: z.string().trim().max(100).optional(),
+        })
         .default({ page: 1 }),
     )
     .query(async ({ ctx, input }) => {
@@ -84,7 +98,11 @@ export const runnersRouter = router({
         const org = await getOrgBySlug(ctx.db, input.org);
         orgId = org?.id ?? "00000000-0000-0000-0000-000000000000";
       }
-      const { rows, total } = await listPipelines(ctx.db, { status: input.status, orgId, orgIds, source: input.source, ref: input.ref, q: input.q || undefined }, { limit: PAGE, offset: (input.page - 1) * PAGE });
+      const { rows, total } = await listPipelines(
+        ctx.db,
+        { status: input.status, orgId, orgIds, source: input.source, ref: input.ref, q: input.q || undefined },
+        { limit: PAGE, offset: (input.page - 1) * PAGE },
+      );
       return { rows, total, page: input.page, hasMore: input.page * PAGE < total, canRun: ctx.actor.isAdmin };
     }),
 
@@ -105,7 +123,13 @@ export const runnersRouter = router({
       () => false,
     );
     const { steps, env, ...rest } = j;
-    return { ...rest, steps: steps.map((s, i) => ({ name: s.name ?? s.run.split("\n")[0], index: i + 1 })), envNames: Object.keys(env), orgSlug: p!.orgSlug, canManage };
+    return {
+      ...rest,
+      steps: steps.map((s, i) => ({ name: s.name ?? s.run.split("\n")[0], index: i + 1 })),
+      envNames: Object.keys(env),
+      orgSlug: p!.orgSlug,
+      canManage,
+    };
   }),
 
   cancelJob: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
@@ -134,7 +158,13 @@ export const runnersRouter = router({
 
   /** Admins: a pipeline from a YAML document `jobs: [{name, needs, steps: [..], artifacts: [..]}]`. */
   run: protectedProcedure
-    .input(z.object({ name: z.string().trim().min(1, "Give the pipeline a name").max(200), org: z.string().max(100).optional(), yaml: z.string().min(1, "Describe the jobs").max(200_000) }))
+    .input(
+      z.object({
+        name: z.string().trim().min(1, "Give the pipeline a name").max(200),
+        org: z.string().max(100).optional(),
+        yaml: z.string().min(1, "Describe the jobs").max(200_000),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "pipelines:run");
       let doc: unknown;
@@ -161,8 +191,8 @@ export const runnersRouter = router({
 function normalizeSteps(jobs: unknown) {
   if (!Array.isArray(jobs)) return jobs;
   return jobs.map((j) =>
-    j && typeof j === "object" && Array.isArray((j as { steps?: unknown }).steps)
-      ? { ...j, steps: (j as { steps: unknown[] }).steps.map((s) => (typeof s === "string" ? { run: s } : s)) }
-      : j,
+    j && typeof j === "object" && Array.isArray((j as { steps?: unknown }).steps) ?
+      { ...j, steps: (j as { steps: unknown[] }).steps.map((s) => (typeof s === "string" ? { run: s } : s)) }
+    : j,
   );
 }

@@ -102,7 +102,9 @@ export const webhooksRouter = router({
 
   /** `secret`: omitted keeps it, null removes it, a string replaces it. */
   update: protectedProcedure
-    .input(hookRef.extend({ url: url.optional(), events: events.optional(), active: z.boolean().optional(), secret: z.string().max(1000).nullable().optional() }))
+    .input(
+      hookRef.extend({ url: url.optional(), events: events.optional(), active: z.boolean().optional(), secret: z.string().max(1000).nullable().optional() }),
+    )
     .mutation(async ({ ctx, input }) => {
       const { scope } = await hookOf(ctx, input);
       const hook = await domain(updateHook(ctx.db, scope, input.id, input));
@@ -138,7 +140,13 @@ export const webhooksRouter = router({
     const payload = await samplePushPayload(dir, sample, ctx.user);
     const { delivery, attempt } = await sendTestDelivery(ctx.db, hook, "push", payload);
     ctx.audit.details = { url: hook.url, responseStatus: attempt.responseStatus, error: attempt.error };
-    return { deliveryId: delivery.id, ok: delivery.status === "success", responseStatus: attempt.responseStatus, error: attempt.error, durationMs: attempt.durationMs };
+    return {
+      deliveryId: delivery.id,
+      ok: delivery.status === "success",
+      responseStatus: attempt.responseStatus,
+      error: attempt.error,
+      durationMs: attempt.durationMs,
+    };
   }),
 
   redeliver: protectedProcedure.input(hookRef.extend({ deliveryId: z.uuid() })).mutation(async ({ ctx, input }) => {

@@ -12,7 +12,6 @@ const statusBadge = {
   failed: <Badge tone="red">Failed</Badge>,
 };
 
-
 const triggers: Record<string, string> = { schedule: "schedule", manual: "manual", cli: "command line" };
 
 export default async function AdminBackupsPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
@@ -26,8 +25,8 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
         description={
           <>
             Every repository is written as a <code>git bundle</code> to <code>{config.dir}/&lt;date&gt;/&lt;org&gt;/&lt;repo&gt;.bundle</code>, with a{" "}
-            <code>manifest.json</code> (sizes, sha256, skipped repositories), on the schedule <code>{config.cron}</code> (UTC). The last{" "}
-            {config.retentionDays} days are kept (<code>BACKUP_RETENTION_DAYS</code>). Restore one with{" "}
+            <code>manifest.json</code> (sizes, sha256, skipped repositories), on the schedule <code>{config.cron}</code> (UTC). The last {config.retentionDays}{" "}
+            days are kept (<code>BACKUP_RETENTION_DAYS</code>). Restore one with{" "}
             <code>npm run rookery -- repo:restore &lt;org&gt;/&lt;repo&gt; &lt;bundle&gt;</code>.
           </>
         }
@@ -37,10 +36,9 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
         <h2 id="backup-runs-heading" className="mb-2 text-lg font-semibold">
           Backup runs
         </h2>
-        {runs.items.length === 0 ? (
+        {runs.items.length === 0 ?
           <EmptyState title="No backup has run yet">Press “Run backup now”, or wait for the daily run ({config.cron} UTC).</EmptyState>
-        ) : (
-          <Table label="Backup runs">
+        : <Table label="Backup runs">
             <thead>
               <tr>
                 <th className={th}>Started</th>
@@ -63,10 +61,9 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
                   <td className={td}>{statusBadge[r.status]}</td>
                   <td className={td}>{formatDuration(r.startedAt, r.finishedAt)}</td>
                   <td className={td}>
-                    {r.status === "running" ? (
+                    {r.status === "running" ?
                       <span className="text-gray-500">Bundling…</span>
-                    ) : (
-                      <>
+                    : <>
                         {r.reposBackedUp} bundled
                         {r.reposEmpty > 0 && <span className="text-gray-500">, {r.reposEmpty} empty (skipped)</span>}
                         {r.reposFailed > 0 && <span className="text-red-700 dark:text-red-400">, {r.reposFailed} failed</span>}
@@ -81,7 +78,7 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
                         )}
                         {r.pruned.length > 0 && <div className="text-xs text-gray-500">Removed old backups: {r.pruned.join(", ")}</div>}
                       </>
-                    )}
+                    }
                   </td>
                   <td className={td}>{r.status === "running" ? "—" : formatBytes(r.bytes)}</td>
                   <td className={td}>
@@ -91,7 +88,7 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
               ))}
             </tbody>
           </Table>
-        )}
+        }
         <Pager path="/admin/backups" params={{}} atFirstPage={!cursor} nextCursor={runs.nextCursor} nextLabel="Older runs" firstLabel="Newest runs" />
       </section>
     </>

@@ -22,8 +22,12 @@ export default async function AdminFarmPage() {
             <Link className="text-brand-600 underline" href="/orgs/infrastructure/repos/build-profiles">
               infrastructure/build-profiles
             </Link>{" "}
-            (see <Link className="text-brand-600 underline" href="/farm">Build profiles</Link>); its branches map to environments: <code>develop</code> →
-            development, <code>release/*</code> and <code>hotfix/*</code> → staging, <code>master</code> → production.
+            (see{" "}
+            <Link className="text-brand-600 underline" href="/farm">
+              Build profiles
+            </Link>
+            ); its branches map to environments: <code>develop</code> → development, <code>release/*</code> and <code>hotfix/*</code> → staging,{" "}
+            <code>master</code> → production.
           </>
         }
       />
@@ -44,9 +48,9 @@ export default async function AdminFarmPage() {
           Package signing keys
         </h2>
         <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
-          Rookery signs every package it publishes for an environment with that environment&apos;s OpenPGP key (GLEP 78: a signed Manifest and a
-          signature per archive), so hosts with <code>FEATURES=&quot;binpkg-request-signature&quot;</code> accept only packages from this farm. Keys
-          stay in Rookery, encrypted; build hosts never see them.
+          Rookery signs every package it publishes for an environment with that environment&apos;s OpenPGP key (GLEP 78: a signed Manifest and a signature per
+          archive), so hosts with <code>FEATURES=&quot;binpkg-request-signature&quot;</code> accept only packages from this farm. Keys stay in Rookery,
+          encrypted; build hosts never see them.
         </p>
         <SigningKeys
           baseUrl={`${getConfig().publicUrl}/packages`}
@@ -54,7 +58,17 @@ export default async function AdminFarmPage() {
             const k = keys.find((x) => x.environment === e.name);
             return {
               environment: e.name,
-              key: k ? { fingerprint: k.fingerprint, userId: k.userId, algorithm: k.algorithm, publicKey: k.publicKey, source: k.source, createdAt: k.createdAt.toISOString() } : null,
+              key:
+                k ?
+                  {
+                    fingerprint: k.fingerprint,
+                    userId: k.userId,
+                    algorithm: k.algorithm,
+                    publicKey: k.publicKey,
+                    source: k.source,
+                    createdAt: k.createdAt.toISOString(),
+                  }
+                : null,
             };
           })}
         />

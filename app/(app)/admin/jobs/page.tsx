@@ -63,7 +63,10 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Se
               key={v.label}
               href={hrefWith("/admin/jobs", { queue, view: v.view })}
               aria-current={archived === (v.view === "archive") ? "page" : undefined}
-              className={cx("rounded px-3 py-1 text-sm", archived === (v.view === "archive") ? "bg-brand-600 text-white" : "hover:bg-gray-100 dark:hover:bg-gray-800")}
+              className={cx(
+                "rounded px-3 py-1 text-sm",
+                archived === (v.view === "archive") ? "bg-brand-600 text-white" : "hover:bg-gray-100 dark:hover:bg-gray-800",
+              )}
             >
               {v.label}
             </Link>
@@ -98,7 +101,9 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Se
             aria-current={state === s ? "page" : undefined}
             className={cx(
               "rounded-md px-2 py-1",
-              state === s ? "bg-brand-50 font-medium text-brand-700 dark:bg-gray-800 dark:text-brand-100" : "text-gray-700 hover:bg-gray-100 dark:text-gray-300 dark:hover:bg-gray-800",
+              state === s ?
+                "bg-brand-50 font-medium text-brand-700 dark:bg-gray-800 dark:text-brand-100"
+              : "text-gray-700 hover:bg-gray-100 dark:text-gray-300 dark:hover:bg-gray-800",
             )}
           >
             {s ? stateLabel[s] : "All"}
@@ -106,14 +111,20 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Se
           </Link>
         ))}
       </nav>
-      {page.items.length === 0 ? (
-        <EmptyState title={state ? `No ${stateLabel[state].toLowerCase()} jobs` : archived ? "The archive is empty" : "No jobs right now"}>
-          {archived
-            ? "Completed and failed jobs land here once they are old enough."
-            : "Jobs appear here when the portal hands work to the background workers, for example an LDAP sync."}
+      {page.items.length === 0 ?
+        <EmptyState
+          title={
+            state ? `No ${stateLabel[state].toLowerCase()} jobs`
+            : archived ?
+              "The archive is empty"
+            : "No jobs right now"
+          }
+        >
+          {archived ?
+            "Completed and failed jobs land here once they are old enough."
+          : "Jobs appear here when the portal hands work to the background workers, for example an LDAP sync."}
         </EmptyState>
-      ) : (
-        <Table label="Jobs">
+      : <Table label="Jobs">
           <thead>
             <tr>
               <th className={th}>Queue</th>
@@ -145,7 +156,7 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Se
                     {j.retryCount + (j.startedOn ? 1 : 0)} / {j.retryLimit + 1}
                   </td>
                   <td className={`${td} max-w-md`}>
-                    {err ? (
+                    {err ?
                       <div className="space-y-1">
                         <p className="break-words text-red-700 dark:text-red-400">{err.message}</p>
                         {err.more && (
@@ -155,11 +166,9 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Se
                           </details>
                         )}
                       </div>
-                    ) : j.data && Object.keys(j.data as object).length ? (
+                    : j.data && Object.keys(j.data as object).length ?
                       <code className="break-all text-xs text-gray-600 dark:text-gray-400">{JSON.stringify(j.data).slice(0, 160)}</code>
-                    ) : (
-                      <span className="text-gray-400">—</span>
-                    )}
+                    : <span className="text-gray-400">—</span>}
                   </td>
                   <td className={`${td} text-right`}>{j.state === "failed" && !archived && <RetryJobButton id={j.id} queue={j.queue} />}</td>
                 </tr>
@@ -167,7 +176,7 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Se
             })}
           </tbody>
         </Table>
-      )}
+      }
       <Pager path="/admin/jobs" params={{ ...base, state }} atFirstPage={!sp.cursor} nextCursor={page.nextCursor} />
     </>
   );

@@ -46,14 +46,12 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
         actions={<SyncNow configured={configured} latest={latest} />}
       />
 
-      {!config ? (
+      {!config ?
         <EmptyState title="LDAP is not configured">
-          Set <code>LDAP_URL</code>, <code>LDAP_BIND_DN</code> and <code>LDAP_BIND_PASSWORD</code> (and the bases if your tree differs from the
-          defaults, see the README&apos;s configuration section), then restart Rookery. Until then only local accounts and local organizations
-          exist.
+          Set <code>LDAP_URL</code>, <code>LDAP_BIND_DN</code> and <code>LDAP_BIND_PASSWORD</code> (and the bases if your tree differs from the defaults, see
+          the README&apos;s configuration section), then restart Rookery. Until then only local accounts and local organizations exist.
         </EmptyState>
-      ) : (
-        <section aria-labelledby="ldap-config-heading" className="mb-8">
+      : <section aria-labelledby="ldap-config-heading" className="mb-8">
           <h2 id="ldap-config-heading" className="mb-2 text-lg font-semibold">
             Configuration
           </h2>
@@ -88,20 +86,19 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
             </dl>
           </Card>
         </section>
-      )}
+      }
 
       <section aria-labelledby="ldap-runs-heading">
         <h2 id="ldap-runs-heading" className="mb-2 text-lg font-semibold">
           Sync runs
         </h2>
-        {runs.items.length === 0 ? (
+        {runs.items.length === 0 ?
           <EmptyState title="No sync has run yet">
-            {configured
-              ? `Press “Sync now” to import the directory's organizations, or wait for the scheduled sync (${config?.syncCron}).`
-              : "Once LDAP is configured, the workers sync the directory on a schedule and you can start a sync here."}
+            {configured ?
+              `Press “Sync now” to import the directory's organizations, or wait for the scheduled sync (${config?.syncCron}).`
+            : "Once LDAP is configured, the workers sync the directory on a schedule and you can start a sync here."}
           </EmptyState>
-        ) : (
-          <Table label="Sync runs">
+        : <Table label="Sync runs">
             <thead>
               <tr>
                 <th className={th}>Started</th>
@@ -122,17 +119,16 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
                   </td>
                   <td className={td}>{statusBadge[r.status]}</td>
                   <td className={td}>{formatDuration(r.startedAt, r.finishedAt)}</td>
-                  {r.status === "failed" ? (
+                  {r.status === "failed" ?
                     <td className={td} colSpan={3}>
                       <span className="text-red-700 dark:text-red-400">{r.error}</span>
                       <div className="text-xs text-gray-500">Nothing was changed.</div>
                     </td>
-                  ) : r.status === "running" ? (
+                  : r.status === "running" ?
                     <td className={td} colSpan={3}>
                       <span className="text-gray-500">Reading the directory and applying changes…</span>
                     </td>
-                  ) : (
-                    <>
+                  : <>
                       <td className={td}>
                         {changes([
                           [r.orgsAdded, "added"],
@@ -154,12 +150,12 @@ export default async function AdminLdapPage({ searchParams }: { searchParams: Pr
                         ])}
                       </td>
                     </>
-                  )}
+                  }
                 </tr>
               ))}
             </tbody>
           </Table>
-        )}
+        }
         <Pager path="/admin/ldap" params={{}} atFirstPage={!cursor} nextCursor={runs.nextCursor} nextLabel="Older runs" firstLabel="Newest runs" />
       </section>
     </>

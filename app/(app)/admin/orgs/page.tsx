@@ -24,7 +24,7 @@ export default async function AdminOrgsPage({ searchParams }: { searchParams: Se
         }
       />
       <SearchBox path="/admin/orgs" q={q} label="Search organizations" placeholder="Name or slug" />
-      {page.items.length === 0 ? (
+      {page.items.length === 0 ?
         <EmptyState
           title={q ? `No organization matches “${q}”` : "No organizations yet"}
           action={
@@ -37,8 +37,7 @@ export default async function AdminOrgsPage({ searchParams }: { searchParams: Se
         >
           {q ? "Try part of the name or slug." : "Create a local organization, or run an LDAP sync to import the directory's organizations."}
         </EmptyState>
-      ) : (
-        <Table label="Organizations">
+      : <Table label="Organizations">
           <thead>
             <tr>
               <th className={th}>Organization</th>
@@ -61,7 +60,11 @@ export default async function AdminOrgsPage({ searchParams }: { searchParams: Se
                 <td className={td}>
                   <Badge tone={o.source === "ldap" ? "blue" : "gray"}>{o.source === "ldap" ? "LDAP" : "Local"}</Badge>
                 </td>
-                <td className={td}>{o.archivedAt ? <Badge tone="amber">Archived</Badge> : <Badge tone="green">Active</Badge>}</td>
+                <td className={td}>
+                  {o.archivedAt ?
+                    <Badge tone="amber">Archived</Badge>
+                  : <Badge tone="green">Active</Badge>}
+                </td>
                 <td className={`${td} text-right`}>
                   <ArchiveOrgButton slug={o.slug} name={o.name} archived={o.archivedAt !== null} />
                 </td>
@@ -69,7 +72,7 @@ export default async function AdminOrgsPage({ searchParams }: { searchParams: Se
             ))}
           </tbody>
         </Table>
-      )}
+      }
       <Pager path="/admin/orgs" params={{ q }} atFirstPage={!cursor} nextCursor={page.nextCursor} />
     </>
   );

@@ -14,8 +14,8 @@ export default async function AdminPkiPage() {
         title="PKI"
         description={
           <>
-            The root and level-1 CAs stay offline: only their certificates and CRLs are imported here. Level-2 sub-CAs keep their keys in Rookery,
-            encrypted. CRLs are published at <code>/pki/&lt;ca&gt;/crl</code>, OCSP answers at <code>/pki/ocsp</code>.
+            The root and level-1 CAs stay offline: only their certificates and CRLs are imported here. Level-2 sub-CAs keep their keys in Rookery, encrypted.
+            CRLs are published at <code>/pki/&lt;ca&gt;/crl</code>, OCSP answers at <code>/pki/ocsp</code>.
           </>
         }
       />

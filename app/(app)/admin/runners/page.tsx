@@ -22,10 +22,9 @@ export default async function AdminRunnersPage({ searchParams }: { searchParams:
           <h2 id="runners-heading" className="mb-2 text-lg font-semibold">
             Registered runners ({data.total})
           </h2>
-          {data.rows.length === 0 ? (
+          {data.rows.length === 0 ?
             <EmptyState title="No runners yet">Create a registration token above and register a build host with it.</EmptyState>
-          ) : (
-            <Table label="Runners">
+          : <Table label="Runners">
               <thead>
                 <tr>
                   <th className={th}>Name</th>
@@ -47,7 +46,10 @@ export default async function AdminRunnersPage({ searchParams }: { searchParams:
                       <div className="font-mono text-xs text-gray-500">{r.tokenPrefix}…</div>
                     </td>
                     <td className={td}>
-                      {r.online ? <Badge tone="green">Online</Badge> : <Badge tone="gray">Offline</Badge>} {r.paused && <Badge tone="amber">Paused</Badge>}
+                      {r.online ?
+                        <Badge tone="green">Online</Badge>
+                      : <Badge tone="gray">Offline</Badge>}{" "}
+                      {r.paused && <Badge tone="amber">Paused</Badge>}
                     </td>
                     <td className={td}>{r.arch}</td>
                     <td className={td}>{r.tags.join(", ") || "—"}</td>
@@ -64,17 +66,16 @@ export default async function AdminRunnersPage({ searchParams }: { searchParams:
                 ))}
               </tbody>
             </Table>
-          )}
+          }
           <PageNumberPager page={data.page} hasMore={data.hasMore} href={(p) => `/admin/runners?page=${p}`} />
         </section>
         <section aria-labelledby="reg-heading">
           <h2 id="reg-heading" className="mb-2 text-lg font-semibold">
             Registration tokens
           </h2>
-          {data.registrationTokens.length === 0 ? (
+          {data.registrationTokens.length === 0 ?
             <p className="text-sm text-gray-500">None yet.</p>
-          ) : (
-            <Table label="Registration tokens">
+          : <Table label="Registration tokens">
               <thead>
                 <tr>
                   <th className={th}>Token</th>
@@ -89,12 +90,16 @@ export default async function AdminRunnersPage({ searchParams }: { searchParams:
                     <td className={`${td} font-mono`}>{t.tokenPrefix}…</td>
                     <td className={td}>{t.description}</td>
                     <td className={td}>{formatDate(t.createdAt)}</td>
-                    <td className={td}>{t.revokedAt ? <Badge tone="red">Revoked</Badge> : <RevokeRegistrationToken id={t.id} />}</td>
+                    <td className={td}>
+                      {t.revokedAt ?
+                        <Badge tone="red">Revoked</Badge>
+                      : <RevokeRegistrationToken id={t.id} />}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </Table>
-          )}
+          }
         </section>
       </div>
     </>

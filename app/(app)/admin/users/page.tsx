@@ -19,12 +19,11 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: S
       <PageHeader title="Users" description="Local accounts and accounts from the directory. LDAP users appear after their first sign-in or a sync." />
       <NewUserForm />
       <SearchBox path="/admin/users" q={q} label="Search users" placeholder="Username or name" />
-      {page.items.length === 0 ? (
+      {page.items.length === 0 ?
         <EmptyState title={q ? `No user matches “${q}”` : "No users"}>
           {q ? "Try part of the username or name." : "Create a local user above or run an LDAP sync."}
         </EmptyState>
-      ) : (
-        <Table label="Users">
+      : <Table label="Users">
           <thead>
             <tr>
               <th className={th}>User</th>
@@ -50,24 +49,25 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: S
                 <td className={td}>
                   <span className="flex flex-wrap gap-1">
                     {u.isAdmin && <Badge tone="purple">Admin</Badge>}
-                    {u.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+                    {u.disabledAt ?
+                      <Badge tone="red">Disabled</Badge>
+                    : <Badge tone="green">Active</Badge>}
                   </span>
                 </td>
                 <td className={`${td} text-right`}>
-                  {u.id === me.id ? (
+                  {u.id === me.id ?
                     <span className="text-xs text-gray-500">This is you</span>
-                  ) : (
-                    <>
+                  : <>
                       <UserActions user={{ id: u.id, username: u.username, isAdmin: u.isAdmin, disabled: u.disabledAt !== null, lockedOut: u.lockedOut }} />
                       {u.source === "local" && <UserEdit user={{ id: u.id, username: u.username, displayName: u.displayName, email: u.email }} />}
                     </>
-                  )}
+                  }
                 </td>
               </tr>
             ))}
           </tbody>
         </Table>
-      )}
+      }
       <Pager path="/admin/users" params={{ q }} atFirstPage={!cursor} nextCursor={page.nextCursor} />
     </>
   );

@@ -24,8 +24,9 @@ export default async function FarmBuildPreviewPage({ searchParams }: { searchPar
         title={`Build of ${profile} for ${arch}`}
         description={
           <>
-            What a runner does for this profile from branch <code>{branch}</code> ({job.environment}): the portage configuration written into its clean
-            Gentoo rootfs, then the steps in order. {variant === "clean" ? "A clean build starts from an empty package cache." : "An incremental build reuses the previous build's packages."}
+            What a runner does for this profile from branch <code>{branch}</code> ({job.environment}): the portage configuration written into its clean Gentoo
+            rootfs, then the steps in order.{" "}
+            {variant === "clean" ? "A clean build starts from an empty package cache." : "An incremental build reuses the previous build's packages."}
           </>
         }
         actions={

@@ -16,10 +16,9 @@ export default async function FarmSchedulesPage() {
         description="Builds that start by themselves: daily, weekly, monthly or on a cron expression (UTC), or after every change to build-profiles on the environment's branch. A failed build tells the administrators which package broke."
       />
       {catalog && <NewScheduleForm environments={catalog.environments.map((e) => e.name)} arches={catalog.architectures.map((a) => a.keyword)} />}
-      {data.items.length === 0 ? (
+      {data.items.length === 0 ?
         <EmptyState title="No schedules yet">{data.canManage ? "Add one above." : "Administrators add them."}</EmptyState>
-      ) : (
-        <Table label="Schedules">
+      : <Table label="Schedules">
           <thead>
             <tr>
               <th className={th}>Target</th>
@@ -34,7 +33,8 @@ export default async function FarmSchedulesPage() {
             {data.items.map((s) => (
               <tr key={s.id}>
                 <td className={td}>
-                  {s.target} {s.isStack && <Badge>stack</Badge>} {s.variant === "clean" && <Badge tone="amber">clean</Badge>} {!s.enabled && <Badge tone="gray">paused</Badge>}
+                  {s.target} {s.isStack && <Badge>stack</Badge>} {s.variant === "clean" && <Badge tone="amber">clean</Badge>}{" "}
+                  {!s.enabled && <Badge tone="gray">paused</Badge>}
                 </td>
                 <td className={td}>
                   {s.environment} / {s.arch}
@@ -44,7 +44,13 @@ export default async function FarmSchedulesPage() {
                   {s.lastRunAt ? formatDate(s.lastRunAt) : "never"} <PipelineLink id={s.lastPipelineId} />
                   {s.lastError && <p className="text-xs text-red-600">{s.lastError}</p>}
                 </td>
-                <td className={td}>{s.nextRunAt ? formatDate(s.nextRunAt) : s.trigger === "merge" ? "next change" : "—"}</td>
+                <td className={td}>
+                  {s.nextRunAt ?
+                    formatDate(s.nextRunAt)
+                  : s.trigger === "merge" ?
+                    "next change"
+                  : "—"}
+                </td>
                 {data.canManage && (
                   <td className={td}>
                     <ScheduleActions id={s.id} enabled={s.enabled} />
@@ -54,7 +60,7 @@ export default async function FarmSchedulesPage() {
             ))}
           </tbody>
         </Table>
-      )}
+      }
     </>
   );
 }

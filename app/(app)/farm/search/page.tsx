@@ -14,14 +14,16 @@ export default async function FarmSearchPage({ searchParams }: { searchParams: P
   return (
     <>
       <Breadcrumbs items={[{ label: "Build farm", href: "/farm" }, { label: "Package search" }]} />
-      <PageHeader title="Package search" description="Which environments, architectures and profiles publish a package: search by category, name or version (dev-db/mysql-8.0)." />
+      <PageHeader
+        title="Package search"
+        description="Which environments, architectures and profiles publish a package: search by category, name or version (dev-db/mysql-8.0)."
+      />
       <SearchBox path="/farm/search" q={q} label="Package" placeholder="dev-db/mysql-8.0" />
       {q.length === 1 && <p className="text-sm text-gray-600">Type at least two characters.</p>}
       {result &&
-        (result.items.length === 0 ? (
+        (result.items.length === 0 ?
           <EmptyState title="No published package matches">Only the live binhost of each profile is searched.</EmptyState>
-        ) : (
-          <>
+        : <>
             <Table label="Packages found">
               <thead>
                 <tr>
@@ -36,7 +38,10 @@ export default async function FarmSearchPage({ searchParams }: { searchParams: P
                 {result.items.map((p) => (
                   <tr key={`${p.environment}/${p.arch}/${p.profile}/${p.path}`}>
                     <td className={td}>
-                      <a className="font-mono text-sm text-brand-600 hover:underline" href={`/packages/${p.environment}/gentoo/${p.arch}/${p.profile}/${p.path}`}>
+                      <a
+                        className="font-mono text-sm text-brand-600 hover:underline"
+                        href={`/packages/${p.environment}/gentoo/${p.arch}/${p.profile}/${p.path}`}
+                      >
                         {p.cpv}
                       </a>
                     </td>
@@ -53,8 +58,7 @@ export default async function FarmSearchPage({ searchParams }: { searchParams: P
               </tbody>
             </Table>
             <PageNumberPager page={page} hasMore={result.hasMore} href={(n) => hrefWith("/farm/search", { q, page: n })} />
-          </>
-        ))}
+          </>)}
     </>
   );
 }

@@ -47,10 +47,11 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
         <h2 id="artifacts-heading" className="mb-2 text-lg font-semibold">
           Artifacts
         </h2>
-        {j.artifacts.length === 0 ? (
-          <Card className="p-4 text-sm text-gray-500">{j.artifactPaths.length ? `None yet (${j.artifactPaths.join(", ")})` : "This job publishes no artifacts."}</Card>
-        ) : (
-          <Table label="Artifacts">
+        {j.artifacts.length === 0 ?
+          <Card className="p-4 text-sm text-gray-500">
+            {j.artifactPaths.length ? `None yet (${j.artifactPaths.join(", ")})` : "This job publishes no artifacts."}
+          </Card>
+        : <Table label="Artifacts">
             <thead>
               <tr>
                 <th className={th}>File</th>
@@ -73,7 +74,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
               ))}
             </tbody>
           </Table>
-        )}
+        }
       </section>
     </>
   );

@@ -7,7 +7,12 @@ export default async function OrgLayout({ children, params }: { children: ReactN
   const { org, role } = await orgView(slug);
   return (
     <div>
-      <Breadcrumbs items={[{ label: "Organizations", href: "/" }, { label: org.name, href: `/orgs/${org.slug}` }]} />
+      <Breadcrumbs
+        items={[
+          { label: "Organizations", href: "/" },
+          { label: org.name, href: `/orgs/${org.slug}` },
+        ]}
+      />
       <div className="mb-4 flex items-center gap-3">
         <h1 className="text-2xl font-semibold">{org.name}</h1>
         <RoleBadge role={role} />

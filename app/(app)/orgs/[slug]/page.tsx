@@ -13,10 +13,9 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ sl
         <h2 id="leaders-heading" className="mb-2 text-lg font-semibold">
           Leaders
         </h2>
-        {leaders.length === 0 ? (
+        {leaders.length === 0 ?
           <p className="text-sm text-gray-600 dark:text-gray-400">This organization has no leader yet.</p>
-        ) : (
-          <ul aria-label="Leaders" className="flex flex-wrap gap-2">
+        : <ul aria-label="Leaders" className="flex flex-wrap gap-2">
             {leaders.map((m) => (
               <li key={m.userId}>
                 <Card className="px-3 py-2 text-sm">
@@ -25,16 +24,15 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ sl
               </li>
             ))}
           </ul>
-        )}
+        }
       </section>
       <section aria-labelledby="members-heading">
         <h2 id="members-heading" className="mb-2 text-lg font-semibold">
           Members <span className="text-sm font-normal text-gray-500">({members.length})</span>
         </h2>
-        {permissions.manageMembers ? (
+        {permissions.manageMembers ?
           <MemberManager slug={org.slug} members={members} />
-        ) : (
-          <ul aria-label="Members" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
+        : <ul aria-label="Members" className="divide-y divide-gray-200 rounded-lg border border-gray-200 dark:divide-gray-700 dark:border-gray-700">
             {members.map((m) => (
               <li key={m.userId} className="flex items-center justify-between px-3 py-2 text-sm">
                 <span>
@@ -44,7 +42,7 @@ export default async function OrgOverviewPage({ params }: { params: Promise<{ sl
               </li>
             ))}
           </ul>
-        )}
+        }
       </section>
     </div>
   );

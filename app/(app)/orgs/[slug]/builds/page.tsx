@@ -6,7 +6,9 @@ export default function BuildsPage() {
   return (
     <>
       <h2 className="mb-4 text-lg font-semibold">Builds</h2>
-      <EmptyState title="No builds yet">Build results for this organization's profiles will be listed here once the build farm runs its first pipeline.</EmptyState>
+      <EmptyState title="No builds yet">
+        Build results for this organization's profiles will be listed here once the build farm runs its first pipeline.
+      </EmptyState>
     </>
   );
 }

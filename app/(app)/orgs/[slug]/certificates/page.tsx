@@ -11,21 +11,35 @@ export const metadata = { title: "Certificates" };
 const states = ["pending", "issued", "revoked", "rejected"] as const;
 type State = (typeof states)[number];
 
-export default async function CertificatesPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ q?: string; state?: string; page?: string; renew?: string }> }) {
+export default async function CertificatesPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<{ q?: string; state?: string; page?: string; renew?: string }>;
+}) {
   const { slug } = await params;
   const sp = await searchParams;
   const state = states.includes(sp.state as State) ? (sp.state as State) : undefined;
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
   const trpc = await api();
-  const [overview, list, me] = await Promise.all([orNotFound(trpc.pki.overview({ slug })), orNotFound(trpc.pki.list({ slug, state, q: sp.q, page })), trpc.me.get()]);
+  const [overview, list, me] = await Promise.all([
+    orNotFound(trpc.pki.overview({ slug })),
+    orNotFound(trpc.pki.list({ slug, state, q: sp.q, page })),
+    trpc.me.get(),
+  ]);
   const queue = overview.canManage ? await trpc.pki.list({ slug, state: "pending", page: 1 }) : null;
   const renewing = sp.renew && /^[0-9a-f-]{36}$/.test(sp.renew) ? await trpc.pki.get({ slug, id: sp.renew }).catch(() => null) : null;
-  const renewal = renewing?.canRenew
-    ? {
+  const renewal =
+    renewing?.canRenew ?
+      {
         id: renewing.cert.id,
         caId: overview.cas.find((c) => c.name === renewing.cert.ca)?.id ?? "",
         commonName: renewing.cert.commonName,
-        sans: renewing.cert.sans.filter((s) => s.value !== renewing.cert.commonName.toLowerCase()).map((s) => s.value).join(", "),
+        sans: renewing.cert.sans
+          .filter((s) => s.value !== renewing.cert.commonName.toLowerCase())
+          .map((s) => s.value)
+          .join(", "),
       }
     : undefined;
   const path = `/orgs/${slug}/certificates`;
@@ -58,20 +72,37 @@ export default async function CertificatesPage({ params, searchParams }: { param
         </h3>
         <nav aria-label="Filter by state" className="mb-2 flex flex-wrap gap-3 text-sm">
           {[undefined, ...states].map((s) => (
-            <Link key={s ?? "all"} href={hrefWith(path, { state: s, q: sp.q })} className={s === state ? "font-semibold underline" : "text-brand-600 hover:underline"}>
+            <Link
+              key={s ?? "all"}
+              href={hrefWith(path, { state: s, q: sp.q })}
+              className={s === state ? "font-semibold underline" : "text-brand-600 hover:underline"}
+            >
               {s ?? "all"}
             </Link>
           ))}
         </nav>
         <SearchBox path={path} q={sp.q} label="Search certificates" placeholder="Subject, name or serial" hidden={{ state }} />
-        {list.certs.length === 0 ? <EmptyState title="No certificates">{sp.q || state ? "Nothing matches this filter." : "Request one above."}</EmptyState> : <CertTable slug={slug} certs={list.certs} label="Certificates" />}
+        {list.certs.length === 0 ?
+          <EmptyState title="No certificates">{sp.q || state ? "Nothing matches this filter." : "Request one above."}</EmptyState>
+        : <CertTable slug={slug} certs={list.certs} label="Certificates" />}
         <PageNumberPager page={page} hasMore={page * list.pageSize < list.total} href={(n) => hrefWith(path, { state, q: sp.q, page: n })} />
       </section>
     </div>
   );
 }
 
-type Row = { id: string; commonName: string; ca: string; state: State; serial: string | null; notAfter: Date | null; daysLeft: number | null; requester: string | null; createdAt: Date; sans: { value: string }[] };
+type Row = {
+  id: string;
+  commonName: string;
+  ca: string;
+  state: State;
+  serial: string | null;
+  notAfter: Date | null;
+  daysLeft: number | null;
+  requester: string | null;
+  createdAt: Date;
+  sans: { value: string }[];
+};
 
 function CertTable({ slug, certs, label }: { slug: string; certs: Row[]; label: string }) {
   return (

@@ -23,10 +23,9 @@ export default async function RepositoriesPage({ params }: { params: Promise<{ s
           </div>
         )}
       </div>
-      {repos.length === 0 ? (
+      {repos.length === 0 ?
         <EmptyState title="No repositories yet">Repositories of this organization will be listed here.</EmptyState>
-      ) : (
-        <ul aria-label="Repositories" className="space-y-2">
+      : <ul aria-label="Repositories" className="space-y-2">
           {repos.map((r) => (
             <li key={r.id}>
               <Card className="flex flex-wrap items-center justify-between gap-3 p-4">
@@ -46,7 +45,7 @@ export default async function RepositoriesPage({ params }: { params: Promise<{ s
             </li>
           ))}
         </ul>
-      )}
+      }
     </>
   );
 }

@@ -13,11 +13,23 @@ export default async function CertificatePage({ params }: { params: Promise<{ sl
   const d = await orNotFound((await api()).pki.get({ slug, id }));
   const c = d.cert;
   const rows: [string, React.ReactNode][] = [
-    ["Subject", <code key="s" className="text-xs">{c.subjectDn}</code>],
+    [
+      "Subject",
+      <code key="s" className="text-xs">
+        {c.subjectDn}
+      </code>,
+    ],
     ["Names", c.sans.map((s) => `${s.type.toUpperCase()}:${s.value}`).join(", ") || "—"],
     ["Certificate authority", c.ca],
     ["Key", c.keyDescription],
-    ["Serial", c.serial ? <code key="n" className="text-xs">{c.serial}</code> : "—"],
+    [
+      "Serial",
+      c.serial ?
+        <code key="n" className="text-xs">
+          {c.serial}
+        </code>
+      : "—",
+    ],
     ["Valid", c.notBefore ? `${formatDate(c.notBefore)} – ${formatDate(c.notAfter)}` : `${c.validityDays} days once issued`],
     ["Requested", `${formatDate(c.createdAt)}${c.requester ? ` by ${c.requester}` : ""}`],
   ];

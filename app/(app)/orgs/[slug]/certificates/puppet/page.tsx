@@ -3,7 +3,13 @@ import { PuppetAgents } from "@/components/pki/puppet-agents";
 
 export const metadata = { title: "Puppet agents" };
 
-export default async function OrgPuppetPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ q?: string; state?: string; page?: string }> }) {
+export default async function OrgPuppetPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<{ q?: string; state?: string; page?: string }>;
+}) {
   const { slug } = await params;
   return (
     <div>

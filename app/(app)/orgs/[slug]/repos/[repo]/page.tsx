@@ -14,14 +14,18 @@ export default async function RepoPage({ params }: { params: Promise<{ slug: str
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h2 className="text-xl font-semibold">
-          {repo.name}{" "}
-          {repo.kind === "module-mirror" && <Badge>read-only mirror of {repo.upstream}</Badge>}
+          {repo.name} {repo.kind === "module-mirror" && <Badge>read-only mirror of {repo.upstream}</Badge>}
         </h2>
         <div className="flex min-w-0 max-w-full items-center gap-2">
           <label htmlFor="clone-url" className="shrink-0 text-sm text-gray-600 dark:text-gray-400">
             Clone with HTTPS
           </label>
-          <input id="clone-url" readOnly value={cloneUrl} className="w-96 min-w-0 max-w-full rounded border border-gray-300 bg-gray-50 px-2 py-1 font-mono text-xs dark:border-gray-600 dark:bg-gray-900" />
+          <input
+            id="clone-url"
+            readOnly
+            value={cloneUrl}
+            className="w-96 min-w-0 max-w-full rounded border border-gray-300 bg-gray-50 px-2 py-1 font-mono text-xs dark:border-gray-600 dark:bg-gray-900"
+          />
           <CopyButton value={cloneUrl} />
         </div>
       </div>
@@ -34,12 +38,11 @@ export default async function RepoPage({ params }: { params: Promise<{ slug: str
         <h3 id="branches-heading" className="mb-2 font-semibold">
           Branches <span className="text-sm font-normal text-gray-500">({branches.length})</span>
         </h3>
-        {branches.length === 0 ? (
+        {branches.length === 0 ?
           <EmptyState title="This repository is empty">
             Push a first commit: <code>git push {cloneUrl} HEAD:refs/heads/feature/first</code>
           </EmptyState>
-        ) : (
-          <Table label="Branches">
+        : <Table label="Branches">
             <thead>
               <tr>
                 <th className={th}>Branch</th>
@@ -65,12 +68,14 @@ export default async function RepoPage({ params }: { params: Promise<{ slug: str
               ))}
             </tbody>
           </Table>
-        )}
+        }
       </section>
 
       {tags.length > 0 && (
         <section aria-labelledby="tags-heading">
-          <h3 id="tags-heading" className="mb-2 font-semibold">Tags</h3>
+          <h3 id="tags-heading" className="mb-2 font-semibold">
+            Tags
+          </h3>
           <ul className="flex flex-wrap gap-2">
             {tags.map((t) => (
               <li key={t.name}>

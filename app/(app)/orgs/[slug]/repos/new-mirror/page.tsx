@@ -12,8 +12,8 @@ export default async function NewMirrorPage({ params }: { params: Promise<{ slug
     <div className="space-y-4">
       <h2 className="text-lg font-semibold">Mirror an external repository</h2>
       <p className="max-w-2xl text-sm text-gray-600 dark:text-gray-400">
-        Rookery fetches the upstream&apos;s branches and tags on a schedule (and when you press “Sync now”). The mirror is read-only here:
-        branches and tags removed upstream disappear here too.
+        Rookery fetches the upstream&apos;s branches and tags on a schedule (and when you press “Sync now”). The mirror is read-only here: branches and tags
+        removed upstream disappear here too.
       </p>
       <NewMirrorForm slug={slug} />
     </div>

@@ -14,7 +14,9 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
   const base = `/packages/${env}/gentoo/${arch}/${profile}`;
   return (
     <>
-      <Breadcrumbs items={[{ label: "Build farm", href: "/farm" }, { label: "Binary packages", href: "/farm/binhost" }, { label: `${env} / ${arch} / ${profile}` }]} />
+      <Breadcrumbs
+        items={[{ label: "Build farm", href: "/farm" }, { label: "Binary packages", href: "/farm/binhost" }, { label: `${env} / ${arch} / ${profile}` }]}
+      />
       <PageHeader
         title={`${profile} (${env}, ${arch})`}
         description={
@@ -22,7 +24,7 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
             {publication.packageCount} packages, {formatBytes(publication.bytes)}, published {formatDate(publication.createdAt)}
             {publication.inherited > 0 && <>; {publication.inherited} more come from the parent profiles&apos; binhosts</>}. emerge reads{" "}
             <code>{base}/Packages</code>.{" "}
-            {publication.signingKey ? (
+            {publication.signingKey ?
               <>
                 Signed (GLEP 78) with key <code>{publication.signingKey}</code> —{" "}
                 <a className="text-brand-600 underline" href={`/packages/${env}/gentoo/signing-key.asc`}>
@@ -30,9 +32,7 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
                 </a>
                 .
               </>
-            ) : (
-              <>Not signed.</>
-            )}
+            : <>Not signed.</>}
           </>
         }
         actions={
@@ -46,18 +46,28 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
           <h2 id="changes-heading" className="mb-2 text-lg font-semibold">
             Changes since the previous build ({formatDate(previousAt)})
           </h2>
-          {changes.length === 0 ? (
+          {changes.length === 0 ?
             <p className="text-sm text-gray-600 dark:text-gray-400">Same packages as before.</p>
-          ) : (
-            <ul className="space-y-0.5 text-sm" aria-label="Changes since the previous build">
+          : <ul className="space-y-0.5 text-sm" aria-label="Changes since the previous build">
               {changes.map((c) => (
                 <li key={`${c.package}-${c.kind}-${c.from}-${c.to}`}>
-                  <Badge tone={c.kind === "added" ? "green" : c.kind === "removed" ? "red" : c.kind === "rebuilt" ? "gray" : "blue"}>{c.kind}</Badge>{" "}
+                  <Badge
+                    tone={
+                      c.kind === "added" ? "green"
+                      : c.kind === "removed" ?
+                        "red"
+                      : c.kind === "rebuilt" ?
+                        "gray"
+                      : "blue"
+                    }
+                  >
+                    {c.kind}
+                  </Badge>{" "}
                   <span className="font-mono">{c.package}</span> {c.from && c.to && c.from !== c.to ? `${c.from} → ${c.to}` : (c.to ?? c.from)}
                 </li>
               ))}
             </ul>
-          )}
+          }
         </section>
       )}
       <h2 className="mb-2 text-lg font-semibold">Packages</h2>

@@ -25,19 +25,24 @@ export default async function FarmTargetHistoryPage({ params }: Props) {
   const counts = [...publications].reverse().map((p) => ({ value: p.packages, title: formatDate(p.createdAt) }));
   return (
     <>
-      <Breadcrumbs items={[{ label: "Build farm", href: "/farm" }, { label: "Build matrix", href: "/farm/builds" }, { label: `${profile} · ${env}/${arch}` }]} />
+      <Breadcrumbs
+        items={[{ label: "Build farm", href: "/farm" }, { label: "Build matrix", href: "/farm/builds" }, { label: `${profile} · ${env}/${arch}` }]}
+      />
       <PageHeader
         title={`${profile} in ${env} for ${arch}`}
         description={
           <>
-            The last {builds.length} builds. Packages: <Link className="text-brand-600 underline" href={`/farm/binhost/${env}/${arch}/${profile}`}>the live binhost</Link>.
+            The last {builds.length} builds. Packages:{" "}
+            <Link className="text-brand-600 underline" href={`/farm/binhost/${env}/${arch}/${profile}`}>
+              the live binhost
+            </Link>
+            .
           </>
         }
       />
-      {builds.length === 0 ? (
+      {builds.length === 0 ?
         <EmptyState title="Never built">No farm build of this target yet.</EmptyState>
-      ) : (
-        <>
+      : <>
           <div className="mb-6 flex flex-wrap gap-8">
             <BarChart label="Build duration" values={durations} format={(s) => seconds(new Date(0), new Date(s * 1000))} />
             <BarChart label="Packages published" values={counts} format={(n) => String(n)} tone="#16a34a" />
@@ -78,7 +83,7 @@ export default async function FarmTargetHistoryPage({ params }: Props) {
             </p>
           )}
         </>
-      )}
+      }
     </>
   );
 }

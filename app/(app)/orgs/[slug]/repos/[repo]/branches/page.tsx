@@ -19,10 +19,9 @@ export default async function BranchesPage({ params, searchParams }: Props) {
   return (
     <div>
       <RepoNav repo={repo} active="branches" />
-      {total === 0 ? (
+      {total === 0 ?
         <EmptyState title="No branches yet">Push a first commit to create one.</EmptyState>
-      ) : (
-        <>
+      : <>
           <p className="mb-2 text-sm text-gray-600 dark:text-gray-400">
             {total} {total === 1 ? "branch" : "branches"}
             {base && (
@@ -65,15 +64,13 @@ export default async function BranchesPage({ params, searchParams }: Props) {
                   </td>
                   <td className={`${td} whitespace-nowrap`}>{formatDate(b.date)}</td>
                   <td className={td}>
-                    {b.name === base ? (
+                    {b.name === base ?
                       <span className="text-xs text-gray-500">base</span>
-                    ) : b.ahead !== null ? (
+                    : b.ahead !== null ?
                       <span className="font-mono text-xs" aria-label={`${b.behind} behind, ${b.ahead} ahead of ${base}`}>
                         {b.behind} | {b.ahead}
                       </span>
-                    ) : (
-                      "—"
-                    )}
+                    : "—"}
                   </td>
                   <td className={td}>
                     {base && b.name !== base && (
@@ -82,7 +79,11 @@ export default async function BranchesPage({ params, searchParams }: Props) {
                           Compare
                         </Link>
                         {b.ahead !== 0 && (
-                          <Link href={newMrUrl(slug, name, b.name, base)} className="text-sm text-brand-600 hover:underline" aria-label={`Open a merge request for ${b.name}`}>
+                          <Link
+                            href={newMrUrl(slug, name, b.name, base)}
+                            className="text-sm text-brand-600 hover:underline"
+                            aria-label={`Open a merge request for ${b.name}`}
+                          >
                             Merge request
                           </Link>
                         )}
@@ -95,7 +96,7 @@ export default async function BranchesPage({ params, searchParams }: Props) {
           </Table>
           <PageNumberPager page={page} hasMore={hasMore} href={here} />
         </>
-      )}
+      }
     </div>
   );
 }

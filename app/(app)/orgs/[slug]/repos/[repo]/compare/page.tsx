@@ -19,11 +19,12 @@ export default async function ComparePickPage({ params, searchParams }: Props) {
   return (
     <div>
       <RepoNav repo={repo} active="compare" />
-      {branches.length === 0 ? (
+      {branches.length === 0 ?
         <EmptyState title="Nothing to compare yet">Push some branches first.</EmptyState>
-      ) : (
-        <>
-          <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">Choose two branches or tags to see the commits and changes in head that base does not have.</p>
+      : <>
+          <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
+            Choose two branches or tags to see the commits and changes in head that base does not have.
+          </p>
           <CompareForm
             action={`${repoUrl(slug, name)}/compare`}
             branches={branches}
@@ -32,7 +33,7 @@ export default async function ComparePickPage({ params, searchParams }: Props) {
             head={defaultHead}
           />
         </>
-      )}
+      }
     </div>
   );
 }

@@ -17,7 +17,10 @@ export default async function MergeRequestsPage({ params, searchParams }: Props)
   const sp = await searchParams;
   const state = states.find((s) => s === sp.state) ?? "open";
   const caller = await api();
-  const [{ repo }, data] = await Promise.all([load(caller.code.refs({ slug, name })), load(caller.mergeRequests.list({ slug, name, state, page: pageParam(sp.page) }))]);
+  const [{ repo }, data] = await Promise.all([
+    load(caller.code.refs({ slug, name })),
+    load(caller.mergeRequests.list({ slug, name, state, page: pageParam(sp.page) })),
+  ]);
   const base = `${repoUrl(slug, name)}/merge_requests`;
   const here = (p: number, s = state) => `${base}?state=${s}${p > 1 ? `&page=${p}` : ""}`;
   return (
@@ -30,7 +33,10 @@ export default async function MergeRequestsPage({ params, searchParams }: Props)
               key={s}
               href={here(1, s)}
               aria-current={s === state ? "page" : undefined}
-              className={cx("rounded-md px-3 py-1", s === state ? "bg-gray-200 font-medium dark:bg-gray-700" : "text-gray-600 hover:bg-gray-100 dark:text-gray-400 dark:hover:bg-gray-800")}
+              className={cx(
+                "rounded-md px-3 py-1",
+                s === state ? "bg-gray-200 font-medium dark:bg-gray-700" : "text-gray-600 hover:bg-gray-100 dark:text-gray-400 dark:hover:bg-gray-800",
+              )}
             >
               {s[0].toUpperCase() + s.slice(1)} <span className="text-gray-500">{data.counts[s]}</span>
             </Link>
@@ -42,10 +48,12 @@ export default async function MergeRequestsPage({ params, searchParams }: Props)
           </Link>
         )}
       </div>
-      {data.items.length === 0 ? (
+      {data.items.length === 0 ?
         <EmptyState title={`No ${state === "all" ? "" : `${state} `}merge requests`}>Push a branch and open a merge request to propose its changes.</EmptyState>
-      ) : (
-        <ul aria-label="Merge requests" className="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white dark:divide-gray-700 dark:border-gray-700 dark:bg-gray-800">
+      : <ul
+          aria-label="Merge requests"
+          className="divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white dark:divide-gray-700 dark:border-gray-700 dark:bg-gray-800"
+        >
           {data.items.map(({ mr, author }) => (
             <li key={mr.id} className="flex items-start justify-between gap-3 px-4 py-3">
               <div className="min-w-0">
@@ -64,7 +72,7 @@ export default async function MergeRequestsPage({ params, searchParams }: Props)
             </li>
           ))}
         </ul>
-      )}
+      }
       <PageNumberPager page={data.page} hasMore={data.hasMore} href={(p) => here(p)} />
     </div>
   );

@@ -26,59 +26,53 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
       <section aria-label="Environments" className="mb-6 grid gap-3 md:grid-cols-3">
         <Card className="p-4">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Production · master</h3>
-          {production ? (
+          {production ?
             <p className="mt-1">
               <span className="text-lg font-semibold">{production.version ?? "unreleased"}</span>{" "}
               <Link href={commitUrl(slug, name, production.sha)} className="font-mono text-xs text-gray-500 hover:underline">
                 {short(production.sha)}
               </Link>
             </p>
-          ) : (
-            <p className="mt-1 text-sm text-gray-500">No master branch</p>
-          )}
+          : <p className="mt-1 text-sm text-gray-500">No master branch</p>}
         </Card>
         <Card className="p-4">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Staging · release/hotfix</h3>
-          {staging.length === 0 ? (
+          {staging.length === 0 ?
             <p className="mt-1 text-sm text-gray-500">Nothing in staging</p>
-          ) : (
-            <ul className="mt-1 space-y-1 text-sm">
+          : <ul className="mt-1 space-y-1 text-sm">
               {staging.map((s) => (
                 <li key={s.branch} className="flex flex-wrap items-center gap-2">
                   <span className="font-mono">{s.branch}</span>
-                  {s.mergeRequest ? (
+                  {s.mergeRequest ?
                     <>
                       <Link href={mrUrl(slug, name, s.mergeRequest.number)} className="text-brand-700 hover:underline dark:text-brand-400">
                         !{s.mergeRequest.number}
                       </Link>
                       <MergeabilityBadge value={s.mergeRequest.mergeability} />
                     </>
-                  ) : (
-                    <Badge tone="amber">no merge request</Badge>
-                  )}
+                  : <Badge tone="amber">no merge request</Badge>}
                 </li>
               ))}
             </ul>
-          )}
+          }
         </Card>
         <Card className="p-4">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-gray-500">Development · develop</h3>
-          {development ? (
+          {development ?
             <p className="mt-1 text-sm">
               <Link href={commitUrl(slug, name, development.sha)} className="font-mono text-xs text-gray-500 hover:underline">
                 {short(development.sha)}
               </Link>{" "}
-              {development.aheadOfMaster === null ? null : development.aheadOfMaster === 0 ? (
+              {development.aheadOfMaster === null ?
+                null
+              : development.aheadOfMaster === 0 ?
                 "same as master"
-              ) : (
-                <Link href={compareUrl(slug, name, "master", "develop")} className="hover:underline">
+              : <Link href={compareUrl(slug, name, "master", "develop")} className="hover:underline">
                   {development.aheadOfMaster} commit{development.aheadOfMaster === 1 ? "" : "s"} ahead of master
                 </Link>
-              )}
+              }
             </p>
-          ) : (
-            <p className="mt-1 text-sm text-gray-500">No develop branch</p>
-          )}
+          : <p className="mt-1 text-sm text-gray-500">No develop branch</p>}
         </Card>
       </section>
 
@@ -91,12 +85,11 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
           </div>
         )}
       </div>
-      {data.releases.items.length === 0 ? (
+      {data.releases.items.length === 0 ?
         <EmptyState title="No releases yet">
           {data.canStart ? "“New release” starts one from develop; merging its merge request publishes it here." : "Org leaders bake releases from develop."}
         </EmptyState>
-      ) : (
-        <ul aria-label="Published releases" className="space-y-3">
+      : <ul aria-label="Published releases" className="space-y-3">
           {data.releases.items.map(({ release, publishedBy, mrNumber }) => (
             <li key={release.id}>
               <Card className="p-4">
@@ -116,7 +109,10 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
                   {mrNumber && (
                     <>
                       {" "}
-                      · <Link href={mrUrl(slug, name, mrNumber)} className="hover:underline">!{mrNumber}</Link>
+                      ·{" "}
+                      <Link href={mrUrl(slug, name, mrNumber)} className="hover:underline">
+                        !{mrNumber}
+                      </Link>
                     </>
                   )}
                 </p>
@@ -127,7 +123,7 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
             </li>
           ))}
         </ul>
-      )}
+      }
       <PageNumberPager page={data.releases.page} hasMore={data.releases.hasMore} href={(p) => `?page=${p}`} />
     </div>
   );

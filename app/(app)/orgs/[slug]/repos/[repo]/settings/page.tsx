@@ -48,8 +48,8 @@ export default async function RepoSettingsPage({ params }: Props) {
           </Section>
           <Section id="protection-heading" title="Protected branches">
             <p className="mb-3 max-w-3xl text-sm text-gray-600 dark:text-gray-400">
-              Pushes, force-pushes and deletions of matching branches are checked by the pre-receive hook, and browser edits follow the same
-              rules. Changes apply to the next push. Patterns are exact branch names or prefixes ending in <code>/*</code>.
+              Pushes, force-pushes and deletions of matching branches are checked by the pre-receive hook, and browser edits follow the same rules. Changes
+              apply to the next push. Patterns are exact branch names or prefixes ending in <code>/*</code>.
             </p>
             <ProtectionEditor slug={slug} name={repo.name} rules={protections} />
           </Section>

@@ -17,12 +17,11 @@ export default async function TagsPage({ params, searchParams }: Props) {
   return (
     <div>
       <RepoNav repo={repo} active="tags" />
-      {tags.length === 0 && page === 1 ? (
+      {tags.length === 0 && page === 1 ?
         <EmptyState title="No tags yet">
           Tag a release with <code>git tag v1.0.0 &amp;&amp; git push origin v1.0.0</code> (versions must be semver vX.Y.Z).
         </EmptyState>
-      ) : (
-        <>
+      : <>
           <Table label="Tags">
             <thead>
               <tr>
@@ -60,7 +59,7 @@ export default async function TagsPage({ params, searchParams }: Props) {
           </Table>
           <PageNumberPager page={page} hasMore={hasMore} href={here} />
         </>
-      )}
+      }
     </div>
   );
 }

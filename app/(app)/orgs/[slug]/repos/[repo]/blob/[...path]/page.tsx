@@ -26,17 +26,26 @@ export default async function BlobPage({ params, searchParams }: Props) {
   const segments = segmentsParam(rawSegments);
   const nameHex = rawNameParam((await searchParams).name);
   const data = await load((await api()).code.blob({ slug, name, segments, nameHex }));
-  if (data.kind === "tree") redirect(nameHex ? withRawName(treeUrl(slug, name, data.ref.name, data.urlPath), nameHex) : treeUrl(slug, name, data.ref.name, data.path));
+  if (data.kind === "tree")
+    redirect(nameHex ? withRawName(treeUrl(slug, name, data.ref.name, data.urlPath), nameHex) : treeUrl(slug, name, data.ref.name, data.path));
   const { repo, ref, path, refs, size, binary, tooLarge, text, lastCommit } = data;
   const raw = nameHex ? withRawName(rawUrl(slug, name, ref.name, data.urlPath), nameHex) : rawUrl(slug, name, ref.name, path);
   const highlighted = text !== null ? await highlight(text, path) : null;
-  const lineCount = text === null ? null : text.length === 0 ? 0 : text.replace(/\n$/, "").split("\n").length;
+  const lineCount =
+    text === null ? null
+    : text.length === 0 ? 0
+    : text.replace(/\n$/, "").split("\n").length;
 
   return (
     <div>
       <RepoNav repo={repo} active="files" at={ref.name} />
       <div className="mb-3 flex flex-wrap items-center gap-3">
-        <RefPicker current={ref} branches={refs.branches} tags={refs.tags} hrefFor={(r) => (data.linkable ? blobUrl(slug, name, r, path) : treeUrl(slug, name, r))} />
+        <RefPicker
+          current={ref}
+          branches={refs.branches}
+          tags={refs.tags}
+          hrefFor={(r) => (data.linkable ? blobUrl(slug, name, r, path) : treeUrl(slug, name, r))}
+        />
         <PathCrumbs slug={slug} repo={name} refName={ref.name} path={path} />
       </div>
 
@@ -63,14 +72,14 @@ export default async function BlobPage({ params, searchParams }: Props) {
             {data.linkable && ref.kind === "branch" && !binary && !tooLarge && <EditFileLink slug={slug} name={name} branch={ref.name} path={path} />}
           </div>
         </div>
-        {binary ? (
+        {binary ?
           <p className="px-4 py-6 text-sm">
             Binary file ({size.toLocaleString("en")} bytes) —{" "}
             <a href={raw} className="text-brand-600 hover:underline">
               download
             </a>
           </p>
-        ) : tooLarge ? (
+        : tooLarge ?
           <div className="p-4">
             <Alert tone="info">
               This file is too large to display ({formatBytes(size)}).{" "}
@@ -80,11 +89,9 @@ export default async function BlobPage({ params, searchParams }: Props) {
               .
             </Alert>
           </div>
-        ) : text === "" ? (
+        : text === "" ?
           <p className="px-4 py-6 text-sm text-gray-500">This file is empty.</p>
-        ) : (
-          <CodeView text={text ?? ""} highlighted={highlighted} />
-        )}
+        : <CodeView text={text ?? ""} highlighted={highlighted} />}
       </Card>
     </div>
   );

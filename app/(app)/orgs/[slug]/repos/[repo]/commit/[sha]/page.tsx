@@ -46,13 +46,14 @@ export default async function CommitPage({ params }: Props) {
           <dd className="font-mono text-xs">{commit.sha}</dd>
           <dt className="text-gray-500">{commit.parents.length === 1 ? "Parent" : "Parents"}</dt>
           <dd className="flex gap-2 font-mono text-xs">
-            {commit.parents.length === 0
-              ? "none (first commit)"
-              : commit.parents.map((p) => (
-                  <Link key={p} href={commitUrl(slug, name, p)} className="text-brand-600 hover:underline">
-                    {p.slice(0, 8)}
-                  </Link>
-                ))}
+            {commit.parents.length === 0 ?
+              "none (first commit)"
+            : commit.parents.map((p) => (
+                <Link key={p} href={commitUrl(slug, name, p)} className="text-brand-600 hover:underline">
+                  {p.slice(0, 8)}
+                </Link>
+              ))
+            }
           </dd>
         </dl>
       </Card>

@@ -44,7 +44,13 @@ export default async function CommitsPage({ params, searchParams }: Props) {
             <label htmlFor="commit-path" className="block text-xs font-medium text-gray-600 dark:text-gray-400">
               Filter by path
             </label>
-            <input id="commit-path" name="path" defaultValue={data.path ?? ""} placeholder="e.g. hieradata/common.yaml" className={`${inputClass} w-72 font-mono`} />
+            <input
+              id="commit-path"
+              name="path"
+              defaultValue={data.path ?? ""}
+              placeholder="e.g. hieradata/common.yaml"
+              className={`${inputClass} w-72 font-mono`}
+            />
           </div>
           <button type="submit" className={buttonClass.secondary}>
             Filter
@@ -52,13 +58,11 @@ export default async function CommitsPage({ params, searchParams }: Props) {
         </form>
       </div>
 
-      {commits.length === 0 ? (
+      {commits.length === 0 ?
         <EmptyState title={page > 1 ? "No more commits" : "No commits"}>
           {data.path ? "No commit on this ref touches that path. Check the spelling, or pick another branch." : "This ref has no commits on this page."}
         </EmptyState>
-      ) : (
-        <CommitList commits={commits} slug={slug} repo={name} statuses={data.statuses} />
-      )}
+      : <CommitList commits={commits} slug={slug} repo={name} statuses={data.statuses} />}
 
       {(page > 1 || hasMore) && (
         <nav aria-label="Pagination" className="mt-4 flex gap-2">

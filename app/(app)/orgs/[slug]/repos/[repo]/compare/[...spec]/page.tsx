@@ -29,22 +29,22 @@ export default async function ComparePage({ params }: Props) {
       <RepoNav repo={repo} active="compare" />
       <CompareForm action={`${repoUrl(slug, name)}/compare`} branches={refs.branches} tags={refs.tags} base={base.name} head={head.name} />
       <p className="mb-4 text-sm text-gray-600 dark:text-gray-400">
-        <span className="font-mono">{head.name}</span> has {total} {total === 1 ? "commit" : "commits"} that <span className="font-mono">{base.name}</span> does not.{" "}
+        <span className="font-mono">{head.name}</span> has {total} {total === 1 ? "commit" : "commits"} that <span className="font-mono">{base.name}</span> does
+        not.{" "}
         <Link href={compareUrl(slug, name, head.name, base.name)} className="text-brand-600 hover:underline">
           Swap
         </Link>
       </p>
-      {total === 0 ? (
+      {total === 0 ?
         <EmptyState title={`${base.name} is up to date with all commits from ${head.name}`}>Try switching the base and head.</EmptyState>
-      ) : (
-        <>
+      : <>
           <h3 className="mb-2 font-semibold">Commits</h3>
           <CommitList commits={commits} slug={slug} repo={name} />
           {total > commits.length && <p className="mt-2 text-sm text-gray-500">…and {total - commits.length} older commits.</p>}
           <h3 className="mb-2 mt-6 font-semibold">Changes</h3>
           <DiffView diff={diff} slug={slug} repo={name} at={{ old: data.mergeBase ?? base.commit, new: head.commit }} />
         </>
-      )}
+      }
     </div>
   );
 }

@@ -68,7 +68,11 @@ export default async function MergeRequestPage({ params }: Props) {
         </p>
       ),
     })),
-    ...[...general, ...inline].map((t) => ({ at: t.comments[0].at, key: t.id, node: <ThreadView thread={t} at={at} canComment={d.can.comment} headSha={mr.headSha} /> })),
+    ...[...general, ...inline].map((t) => ({
+      at: t.comments[0].at,
+      key: t.id,
+      node: <ThreadView thread={t} at={at} canComment={d.can.comment} headSha={mr.headSha} />,
+    })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
 
   return (
@@ -78,7 +82,9 @@ export default async function MergeRequestPage({ params }: Props) {
       <div className="grid gap-6 lg:grid-cols-[1fr_18rem]">
         <div className="min-w-0 space-y-4">
           <Card className="p-4">
-            {mr.description.trim() ? <Markdown source={mr.description} /> : <p className="text-sm text-gray-500">No description.</p>}
+            {mr.description.trim() ?
+              <Markdown source={mr.description} />
+            : <p className="text-sm text-gray-500">No description.</p>}
             {d.can.update && mr.state !== "merged" && (
               <div className="mt-3">
                 <EditMergeRequest at={at} title={mr.title} description={mr.description} />
@@ -89,7 +95,8 @@ export default async function MergeRequestPage({ params }: Props) {
           {mr.state === "open" && (
             <section aria-label="Merge status" className="space-y-3 rounded-lg border border-gray-200 bg-white p-4 dark:border-gray-700 dark:bg-gray-800">
               <h4 className="flex items-center gap-2 font-semibold">
-                Merge status <MergeabilityBadge value={mr.mergeability} blockers={checks ? checks.reasons.filter((r) => !r.startsWith("conflicts")) : undefined} />
+                Merge status{" "}
+                <MergeabilityBadge value={mr.mergeability} blockers={checks ? checks.reasons.filter((r) => !r.startsWith("conflicts")) : undefined} />
               </h4>
               {!d.branches.source && <Alert>The source branch {mr.sourceBranch} no longer exists. Push it again or close this merge request.</Alert>}
               {!d.branches.target && <Alert>The target branch {mr.targetBranch} no longer exists.</Alert>}
@@ -97,15 +104,16 @@ export default async function MergeRequestPage({ params }: Props) {
                 <ul className="space-y-2 text-sm">
                   <li>
                     <span className="font-medium">Approvals:</span> {checks.approvals.given} of {checks.approvals.required} required{" "}
-                    {checks.approvals.ok ? <Badge tone="green">ok</Badge> : <Badge tone="amber">missing</Badge>}
+                    {checks.approvals.ok ?
+                      <Badge tone="green">ok</Badge>
+                    : <Badge tone="amber">missing</Badge>}
                   </li>
                   {checks.signoff.required && (
                     <li>
                       <span className="font-medium">Signed-off-by:</span>{" "}
-                      {checks.signoff.ok ? (
+                      {checks.signoff.ok ?
                         <Badge tone="green">every commit signed off</Badge>
-                      ) : (
-                        <>
+                      : <>
                           <Badge tone="red">{checks.signoff.offending.length} commit(s) not signed off by their author</Badge>
                           <ul aria-label="Commits without sign-off" className="ml-5 mt-1 list-disc">
                             {checks.signoff.offending.map((c) => (
@@ -118,13 +126,15 @@ export default async function MergeRequestPage({ params }: Props) {
                             ))}
                           </ul>
                         </>
-                      )}
+                      }
                     </li>
                   )}
                   {checks.threads.required && (
                     <li>
                       <span className="font-medium">Threads:</span>{" "}
-                      {checks.threads.ok ? <Badge tone="green">all resolved</Badge> : <Badge tone="amber">{checks.threads.unresolved} unresolved</Badge>}
+                      {checks.threads.ok ?
+                        <Badge tone="green">all resolved</Badge>
+                      : <Badge tone="amber">{checks.threads.unresolved} unresolved</Badge>}
                     </li>
                   )}
                   <li>
@@ -220,42 +230,38 @@ export default async function MergeRequestPage({ params }: Props) {
         <aside className="space-y-4 text-sm">
           <div>
             <h4 className="mb-1 font-semibold">Assignee</h4>
-            {d.can.update && mr.state === "open" ? (
+            {d.can.update && mr.state === "open" ?
               <AssigneeEditor at={at} current={d.assignee?.username ?? null} candidates={d.candidates} />
-            ) : (
-              <p className={d.assignee ? "" : "text-gray-500"}>{d.assignee?.displayName ?? "Nobody"}</p>
-            )}
+            : <p className={d.assignee ? "" : "text-gray-500"}>{d.assignee?.displayName ?? "Nobody"}</p>}
           </div>
           <div>
             <h4 className="mb-1 flex items-center justify-between font-semibold">
               Reviewers
               {d.can.update && mr.state === "open" && <ReviewersEditor at={at} current={d.reviewers.map((r) => r.username)} candidates={d.candidates} />}
             </h4>
-            {d.reviewers.length === 0 ? (
+            {d.reviewers.length === 0 ?
               <p className="text-gray-500">None</p>
-            ) : (
-              <ul aria-label="Reviewers">
+            : <ul aria-label="Reviewers">
                 {d.reviewers.map((r) => (
                   <li key={r.id}>
                     {r.displayName} <span className="text-gray-500">@{r.username}</span>
                   </li>
                 ))}
               </ul>
-            )}
+            }
           </div>
           <div>
             <h4 className="mb-1 font-semibold">Approved by</h4>
-            {d.approvals.length === 0 ? (
+            {d.approvals.length === 0 ?
               <p className="text-gray-500">Nobody yet</p>
-            ) : (
-              <ul aria-label="Approvals">
+            : <ul aria-label="Approvals">
                 {d.approvals.map((a) => (
                   <li key={a.id}>
                     {a.displayName} {a.stale && <Badge tone="amber">stale: new commits since</Badge>}
                   </li>
                 ))}
               </ul>
-            )}
+            }
           </div>
           <ReviewButtons at={at} headSha={mr.headSha} approved={approvedByMe} canApprove={d.can.approve} canUpdate={d.can.update} state={mr.state} />
         </aside>

@@ -13,17 +13,18 @@ export default async function NewMergeRequestPage({ params, searchParams }: Prop
   const sp = await searchParams;
   const caller = await api();
   const [{ repo }, form] = await Promise.all([load(caller.code.refs({ slug, name })), load(caller.mergeRequests.form({ slug, name }))]);
-  const source = typeof sp.source === "string" && form.branches.includes(sp.source) ? sp.source : (form.branches.find((b) => b !== form.defaultTarget && !["develop", "master"].includes(b)) ?? "");
+  const source =
+    typeof sp.source === "string" && form.branches.includes(sp.source) ?
+      sp.source
+    : (form.branches.find((b) => b !== form.defaultTarget && !["develop", "master"].includes(b)) ?? "");
   const target = typeof sp.target === "string" && form.branches.includes(sp.target) ? sp.target : form.defaultTarget;
   return (
     <div>
       <RepoNav repo={repo} active="merge_requests" />
       <h3 className="mb-3 text-lg font-semibold">New merge request</h3>
-      {form.branches.length < 2 ? (
+      {form.branches.length < 2 ?
         <EmptyState title="Nothing to merge yet">Push a branch with your changes first.</EmptyState>
-      ) : (
-        <NewMergeRequestForm slug={slug} name={name} branches={form.branches} reviewers={form.reviewers} source={source} target={target} />
-      )}
+      : <NewMergeRequestForm slug={slug} name={name} branches={form.branches} reviewers={form.reviewers} source={source} target={target} />}
     </div>
   );
 }

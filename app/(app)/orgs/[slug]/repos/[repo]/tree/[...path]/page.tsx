@@ -26,7 +26,8 @@ export default async function TreePage({ params, searchParams }: Props) {
   const segments = segmentsParam(rawSegments);
   const nameHex = rawNameParam((await searchParams).name);
   const data = await load((await api()).code.tree({ slug, name, segments, nameHex }));
-  if (data.kind === "blob") redirect(nameHex ? withRawName(blobUrl(slug, name, data.ref.name, data.urlPath), nameHex) : blobUrl(slug, name, data.ref.name, data.path));
+  if (data.kind === "blob")
+    redirect(nameHex ? withRawName(blobUrl(slug, name, data.ref.name, data.urlPath), nameHex) : blobUrl(slug, name, data.ref.name, data.path));
   const { repo, ref, path, entries, truncated, lastCommit, readme, refs } = data;
   const here = (p: string) => treeUrl(slug, name, ref.name, p);
   const child = (entryName: string) => (path ? `${path}/${entryName}` : entryName);
@@ -52,10 +53,9 @@ export default async function TreePage({ params, searchParams }: Props) {
 
       {lastCommit && <LastCommitCard slug={slug} repo={name} commit={lastCommit} />}
 
-      {entries.length === 0 ? (
+      {entries.length === 0 ?
         <EmptyState title="This directory is empty" />
-      ) : (
-        <div className="overflow-x-auto rounded-lg border border-gray-200 dark:border-gray-700">
+      : <div className="overflow-x-auto rounded-lg border border-gray-200 dark:border-gray-700">
           <table aria-label="Files" className="min-w-full divide-y divide-gray-200 text-sm dark:divide-gray-700">
             <thead className="sr-only">
               <tr>
@@ -74,26 +74,21 @@ export default async function TreePage({ params, searchParams }: Props) {
                 </tr>
               )}
               {entries.map((e) => {
-                const href = !data.linkable
-                  ? null
-                  : e.nameHex
-                    ? withRawName(e.kind === "tree" ? here(path) : blobUrl(slug, name, ref.name, path), e.nameHex)
-                    : e.kind === "tree"
-                      ? here(child(e.name))
-                      : e.kind === "submodule"
-                        ? null
-                        : blobUrl(slug, name, ref.name, child(e.name));
+                const href =
+                  !data.linkable ? null
+                  : e.nameHex ? withRawName(e.kind === "tree" ? here(path) : blobUrl(slug, name, ref.name, path), e.nameHex)
+                  : e.kind === "tree" ? here(child(e.name))
+                  : e.kind === "submodule" ? null
+                  : blobUrl(slug, name, ref.name, child(e.name));
                 return (
                   <tr key={e.name + e.oid}>
                     <td className="px-3 py-1.5">
                       <EntryIcon kind={e.kind} />
-                      {href ? (
+                      {href ?
                         <Link href={href} className="font-mono text-gray-900 hover:text-brand-600 hover:underline dark:text-gray-100">
                           {e.name}
                         </Link>
-                      ) : (
-                        <span className="font-mono">{e.name}</span>
-                      )}
+                      : <span className="font-mono">{e.name}</span>}
                       {e.kind === "submodule" && <span className="ml-2 font-mono text-xs text-gray-500">@ {e.oid.slice(0, 8)}</span>}
                     </td>
                     <td className="px-3 py-1.5 text-right text-xs text-gray-500">{e.size !== null ? formatBytes(e.size) : ""}</td>
@@ -103,7 +98,7 @@ export default async function TreePage({ params, searchParams }: Props) {
             </tbody>
           </table>
         </div>
-      )}
+      }
       {truncated && (
         <div className="mt-2">
           <Alert tone="warning">This directory has too many entries to list them all; clone the repository to see everything.</Alert>
@@ -113,7 +108,9 @@ export default async function TreePage({ params, searchParams }: Props) {
       {readme && (
         <Card className="mt-6 p-6">
           <h3 className="mb-3 border-b border-gray-200 pb-2 text-sm font-semibold text-gray-600 dark:border-gray-700 dark:text-gray-400">{readme.name}</h3>
-          {readme.markdown ? <Markdown source={readme.text} /> : <pre className="overflow-x-auto text-sm">{readme.text}</pre>}
+          {readme.markdown ?
+            <Markdown source={readme.text} />
+          : <pre className="overflow-x-auto text-sm">{readme.text}</pre>}
         </Card>
       )}
     </div>

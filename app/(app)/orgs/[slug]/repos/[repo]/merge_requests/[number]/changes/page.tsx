@@ -30,10 +30,9 @@ export default async function MergeRequestChangesPage({ params, searchParams }: 
     <div>
       <RepoNav repo={repo} active="merge_requests" />
       <MrHeader slug={slug} repo={name} mr={d.mr} active="changes" />
-      {!d.diff ? (
+      {!d.diff ?
         <EmptyState title="No changes to show">The target branch no longer exists.</EmptyState>
-      ) : (
-        <>
+      : <>
           <nav aria-label="Diff view" className="mb-3 flex gap-1 text-sm">
             {[
               { id: false, label: "Unified" },
@@ -43,7 +42,10 @@ export default async function MergeRequestChangesPage({ params, searchParams }: 
                 key={v.label}
                 href={`${mrUrl(slug, name, number, "changes")}${v.id ? "?view=split" : ""}`}
                 aria-current={v.id === split ? "page" : undefined}
-                className={cx("rounded-md px-3 py-1", v.id === split ? "bg-gray-200 font-medium dark:bg-gray-700" : "text-gray-600 hover:bg-gray-100 dark:text-gray-400 dark:hover:bg-gray-800")}
+                className={cx(
+                  "rounded-md px-3 py-1",
+                  v.id === split ? "bg-gray-200 font-medium dark:bg-gray-700" : "text-gray-600 hover:bg-gray-100 dark:text-gray-400 dark:hover:bg-gray-800",
+                )}
               >
                 {v.label}
               </Link>
@@ -58,11 +60,21 @@ export default async function MergeRequestChangesPage({ params, searchParams }: 
             extras={lineExtras(d.threads, at, d.canComment, d.mr.headSha)}
             deferredBody={(f) => {
               const paths = [...new Set([f.oldPath, f.newPath].filter((p): p is string => !!p))];
-              return <LazyFileBody at={at} from={d.from!} to={d.mr.headSha} paths={paths} threads={filesWithThreads(paths)} canComment={d.canComment} split={split} />;
+              return (
+                <LazyFileBody
+                  at={at}
+                  from={d.from!}
+                  to={d.mr.headSha}
+                  paths={paths}
+                  threads={filesWithThreads(paths)}
+                  canComment={d.canComment}
+                  split={split}
+                />
+              );
             }}
           />
         </>
-      )}
+      }
     </div>
   );
 }

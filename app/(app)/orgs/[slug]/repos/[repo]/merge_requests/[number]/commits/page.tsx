@@ -22,14 +22,13 @@ export default async function MergeRequestCommitsPage({ params }: Props) {
     <div>
       <RepoNav repo={repo} active="merge_requests" />
       <MrHeader slug={slug} repo={name} mr={d.mr} active="commits" />
-      {d.commits.length === 0 ? (
+      {d.commits.length === 0 ?
         <EmptyState title="No commits">The target branch already has every commit of the source.</EmptyState>
-      ) : (
-        <>
+      : <>
           <CommitList commits={d.commits} slug={slug} repo={name} statuses={d.statuses} />
           {d.total > d.commits.length && <p className="mt-2 text-sm text-gray-500">…and {d.total - d.commits.length} older commits.</p>}
         </>
-      )}
+      }
     </div>
   );
 }
