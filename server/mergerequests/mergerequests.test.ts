@@ -212,6 +212,7 @@ describe("merging on the server", () => {
       message: expect.stringMatching(/1 approval required, 0 given/),
     });
     expect(await failure(as(dev).approve({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: mr.headSha }))).toMatchObject({
+      code: "FORBIDDEN",
       message: expect.stringMatching(/Authors cannot approve their own merge request/),
     });
     await as(dev2).approve({ slug: ORG, name: "puppet", number: 1, expectedHeadSha: mr.headSha });

@@ -5,7 +5,6 @@ import type { RepoWithOrg } from "@/server/git/repos";
 import type { User } from "@/server/users";
 import { notify } from "@/server/notify";
 import { MrInputError, MrStateError, mrPath, recordEvent, type MergeRequest } from "./index";
-import { rulesFor } from "./merge";
 import { emitMergeRequestEvent } from "./webhooks";
 import { isSafePath } from "@/server/git/browse";
 
@@ -15,9 +14,6 @@ export async function approve(db: Db, repo: RepoWithOrg, mr: MergeRequest, user:
   if (mr.state !== "open") throw new MrStateError("Only open merge requests can be approved");
   if (expectedHeadSha !== mr.headSha)
     throw new MrStateError("New commits were pushed since you loaded the page: review them and approve again", { headSha: mr.headSha });
-  const rules = await rulesFor(db, repo.id, mr.targetBranch);
-  if (rules?.authorsCannotApprove && mr.authorId === user.id)
-    throw new MrStateError(`Authors cannot approve their own merge request into ${mr.targetBranch}: ask a reviewer`);
   await db
     .insert(mergeRequestApprovals)
     .values({ mrId: mr.id, userId: user.id, headSha: mr.headSha })

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { authorize, can, type OrgScope } from "@/server/auth/policy";
+import { authorize, can } from "@/server/auth/policy";
+import { authorizeOnMergeRequest, mergeRequestAbilities, type MergeRequestAbility, type MergeRequestFacts } from "@/server/auth/policies/merge-request";
 import { openReadableRepo } from "@/server/git/access";
 import { commitsBetween } from "@/server/git/browse";
 import { diffCommits } from "@/server/git/diff";
@@ -67,20 +68,15 @@ async function openMr(ctx: Ctx, input: { slug: string; name: string; number: num
   return { ...opened, mr };
 }
 
-/** Merging into a protected branch is for leaders; into any other branch for developers. */
-async function mergeAction(ctx: Ctx, repoId: string, mr: MergeRequest) {
-  return (await rulesFor(ctx.db, repoId, mr.targetBranch)) ? ("mr:merge-protected" as const) : ("mr:merge" as const);
+async function factsOf(ctx: Ctx, mr: MergeRequest): Promise<MergeRequestFacts> {
+  return { authorId: mr.authorId, targetBranch: mr.targetBranch, protection: await rulesFor(ctx.db, mr.repoId, mr.targetBranch) };
 }
 
-async function permissions(ctx: Ctx, scope: OrgScope, mr: MergeRequest) {
-  const rules = await rulesFor(ctx.db, mr.repoId, mr.targetBranch);
-  const mergeAs = rules ? ("mr:merge-protected" as const) : ("mr:merge" as const);
-  return {
-    comment: can(ctx.actor, "mr:comment", scope),
-    approve: can(ctx.actor, "mr:approve", scope) && !(rules?.authorsCannotApprove && mr.authorId === ctx.user.id),
-    update: can(ctx.actor, "mr:update", scope) || mr.authorId === ctx.user.id,
-    merge: can(ctx.actor, mergeAs, scope),
-  };
+/** Opens the merge request and checks the actor may do `ability` with it. */
+async function openMrFor(ctx: Ctx, input: { slug: string; name: string; number: number }, ability: MergeRequestAbility) {
+  const opened = await openMr(ctx, input);
+  authorizeOnMergeRequest(ctx.actor, ability, opened.scope, await factsOf(ctx, opened.mr));
+  return opened;
 }
 
 export const mergeRequestsRouter = router({
@@ -140,7 +136,7 @@ export const mergeRequestsRouter = router({
       participants(ctx.db, mr),
       listEvents(ctx.db, mr.id),
       listThreads(ctx.db, mr.id),
-      permissions(ctx, scope, mr),
+      factsOf(ctx, mr).then((facts) => mergeRequestAbilities(ctx.actor, scope, facts)),
     ]);
     const checks = mr.state === "open" && sourceHead && targetHead ? await mergeChecks(ctx.db, dir, mr, mr.headSha, targetHead) : null;
     const statuses = (await statusesOf(ctx.db, repo.id, [mr.headSha])).get(mr.headSha) ?? [];
@@ -202,9 +198,7 @@ export const mergeRequestsRouter = router({
   update: protectedProcedure
     .input(mrRef.extend({ title: z.string().trim().min(1, "Give the merge request a title").max(255), description: z.string().max(50_000) }))
     .mutation(async ({ ctx, input }) => {
-      const { repo, scope, mr } = await openMr(ctx, input);
-      if (mr.authorId !== ctx.user.id) authorize(ctx.actor, "mr:update", scope);
-      else authorize(ctx.actor, "mr:comment", scope);
+      const { repo, mr } = await openMrFor(ctx, input, "update");
       await domain(updateMergeRequest(ctx.db, repo, mr, ctx.user, input));
       return { ok: true };
     }),
@@ -212,24 +206,21 @@ export const mergeRequestsRouter = router({
   setReviewers: protectedProcedure
     .input(mrRef.extend({ reviewers: z.array(z.string().max(100)).max(20, "At most 20 reviewers") }))
     .mutation(async ({ ctx, input }) => {
-      const { repo, scope, mr } = await openMr(ctx, input);
-      authorize(ctx.actor, "mr:update", scope);
+      const { repo, mr } = await openMrFor(ctx, input, "update");
       ctx.audit.details = { reviewers: input.reviewers };
       await domain(setReviewers(ctx.db, repo, mr, ctx.user, input.reviewers));
       return { ok: true };
     }),
 
   setAssignee: protectedProcedure.input(mrRef.extend({ assignee: z.string().max(100).nullable() })).mutation(async ({ ctx, input }) => {
-    const { repo, scope, mr } = await openMr(ctx, input);
-    authorize(ctx.actor, "mr:update", scope);
+    const { repo, mr } = await openMrFor(ctx, input, "update");
     ctx.audit.details = { assignee: input.assignee };
     await domain(setAssignee(ctx.db, repo, mr, ctx.user, input.assignee));
     return { ok: true };
   }),
 
   setState: protectedProcedure.input(mrRef.extend({ state: z.enum(["open", "closed"]) })).mutation(async ({ ctx, input }) => {
-    const { repo, dir, scope, mr } = await openMr(ctx, input);
-    authorize(ctx.actor, "mr:update", scope);
+    const { repo, dir, mr } = await openMrFor(ctx, input, "update");
     ctx.audit.details = { state: input.state };
     await domain(setMergeRequestState(ctx.db, repo, dir, mr, ctx.user, input.state));
     return { ok: true };
@@ -245,8 +236,7 @@ export const mergeRequestsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { repo, scope, mr } = await openMr(ctx, input);
-      authorize(ctx.actor, await mergeAction(ctx, repo.id, mr), scope);
+      const { repo, mr } = await openMrFor(ctx, input, "merge");
       ctx.audit.details = { method: input.method, deleteSource: input.deleteSource, whenChecksPass: input.whenChecksPass };
       const opts = { method: input.method, deleteSource: input.deleteSource, expectedHeadSha: input.expectedHeadSha };
       if (input.whenChecksPass) {
@@ -258,22 +248,19 @@ export const mergeRequestsRouter = router({
     }),
 
   cancelAutoMerge: protectedProcedure.input(mrRef).mutation(async ({ ctx, input }) => {
-    const { repo, scope, mr } = await openMr(ctx, input);
-    authorize(ctx.actor, await mergeAction(ctx, repo.id, mr), scope);
+    const { mr } = await openMrFor(ctx, input, "merge");
     await cancelAutoMerge(ctx.db, mr, ctx.user);
     return { ok: true };
   }),
 
   approve: protectedProcedure.input(mrRef.extend({ expectedHeadSha: sha })).mutation(async ({ ctx, input }) => {
-    const { repo, scope, mr } = await openMr(ctx, input);
-    authorize(ctx.actor, "mr:approve", scope);
+    const { repo, mr } = await openMrFor(ctx, input, "approve");
     await domain(approve(ctx.db, repo, mr, ctx.user, input.expectedHeadSha));
     return { ok: true };
   }),
 
   revokeApproval: protectedProcedure.input(mrRef).mutation(async ({ ctx, input }) => {
-    const { repo, scope, mr } = await openMr(ctx, input);
-    authorize(ctx.actor, "mr:approve", scope);
+    const { repo, mr } = await openMrFor(ctx, input, "approve");
     await revokeApproval(ctx.db, repo, mr, ctx.user);
     return { ok: true };
   }),
@@ -289,16 +276,14 @@ export const mergeRequestsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const { repo, scope, mr } = await openMr(ctx, input);
-      authorize(ctx.actor, "mr:comment", scope);
+      const { repo, mr } = await openMrFor(ctx, input, "comment");
       const c = await domain(addComment(ctx.db, repo, mr, ctx.user, input));
       ctx.audit.details = { commentId: c.id, path: c.path, line: c.line };
       return { id: c.id };
     }),
 
   resolveThread: protectedProcedure.input(mrRef.extend({ threadId: z.uuid(), resolved: z.boolean() })).mutation(async ({ ctx, input }) => {
-    const { scope, mr } = await openMr(ctx, input);
-    authorize(ctx.actor, "mr:comment", scope);
+    const { mr } = await openMrFor(ctx, input, "comment");
     await domain(setThreadResolved(ctx.db, mr, ctx.user, input.threadId, input.resolved));
     return { ok: true };
   }),
