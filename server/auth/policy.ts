@@ -76,6 +76,8 @@ const rules = {
   "repo:write": { kind: "write", allow: "developer", org: true },
   "repo:create": { kind: "write", allow: "developer", org: true },
   "repo:admin": { kind: "write", allow: "leader", org: true },
+  // moving or deleting an existing tag (releases are immutable for everyone else)
+  "tags:rewrite": { kind: "write", allow: "admin" },
   // merge requests and commit statuses (scoped by the repository's org)
   "mr:read": { kind: "read", allow: "reporter", org: true },
   "mr:comment": { kind: "write", allow: "reporter", org: true },

@@ -1,6 +1,7 @@
 import { runGit } from "./cli";
 import { isValidBranchName } from "./manage";
-import { checkPush, semverTag, type Protection, type Pusher } from "./protection";
+import { checkPush, type Pusher } from "@/server/auth/policies/push";
+import { semverTag, type Protection } from "./protection";
 import { listBranches, listTags } from "./read";
 import { RepoInputError, type RepoWithOrg } from "./repos";
 

@@ -4,7 +4,8 @@ import { roleOf } from "@/server/orgs";
 import { getUserById } from "@/server/users";
 import { afterPush } from "./events";
 import { verifyTicket } from "./hooks";
-import { checkPush } from "./protection";
+import { checkPush } from "@/server/auth/policies/push";
+import { actorFromUser } from "@/server/auth/credentials";
 import { getRepoById, listProtections } from "./repos";
 
 const sha = z.string().regex(/^[0-9a-f]{40,64}$/);
@@ -28,7 +29,8 @@ export async function preReceive(req: Request) {
   if (!ctx) return Response.json({ ok: false, messages: ["Rookery refused this push: invalid or expired push ticket"] }, { status: 403 });
   const role = await roleOf(ctx.db, ctx.repo.orgId, ctx.user.id);
   const protections = await listProtections(ctx.db, ctx.repo.id);
-  return Response.json(checkPush(ctx.repo, { role, isAdmin: ctx.user.isAdmin }, protections, ctx.updates));
+  const scope = { id: ctx.repo.orgId, archived: ctx.repo.orgArchived, role };
+  return Response.json(checkPush(ctx.repo, { actor: actorFromUser(ctx.user), scope }, protections, ctx.updates));
 }
 
 export async function postReceive(req: Request) {

@@ -21,7 +21,8 @@ import { commitFiles } from "./commit";
 import { ensureInfrastructureOrg } from "./infrastructure";
 import { ensureRepoOnDisk } from "./materialize";
 import { repoDir } from "./paths";
-import { checkPush } from "./protection";
+import { checkPush } from "@/server/auth/policies/push";
+import { pusherAs } from "@/test/support/actors";
 import { createPullMirror, getPullMirror, parseMirrorUrl, queueDueMirrors, syncPullMirror } from "./pull-mirror";
 import { getRepo, insertRepo, RepoInputError } from "./repos";
 import { handleGitHttp } from "./smart-http";
@@ -120,7 +121,7 @@ describe("pull mirrors", () => {
     // Read-only here.
     const check = checkPush(
       (await getRepo(db(), "acme", "tools"))!,
-      { role: "leader", isAdmin: false },
+      pusherAs("leader"),
       [],
       [{ ref: "refs/heads/feature/x", oldSha: "0".repeat(40), newSha: main }],
     );

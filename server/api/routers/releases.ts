@@ -31,7 +31,7 @@ export const releasesRouter = router({
     ctx.audit.targetType = "repository";
     ctx.audit.targetId = `${repo.orgSlug}/${repo.name}`;
     try {
-      const started = await startRelease(ctx.db, repo, dir, ctx.user, { role: scope.role, isAdmin: ctx.user.isAdmin }, input);
+      const started = await startRelease(ctx.db, repo, dir, ctx.user, { actor: ctx.actor, scope }, input);
       ctx.audit.details = { kind: input.kind, version: started.version, branch: started.branch, mergeRequest: started.mergeRequest.number };
       return { branch: started.branch, version: started.version, mergeRequestNumber: started.mergeRequest.number };
     } catch (e) {

@@ -9,7 +9,8 @@ import { runGit } from "@/server/git/cli";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { startFlowBranch } from "@/server/git/flow";
 import { repoDir } from "@/server/git/paths";
-import { checkPush } from "@/server/git/protection";
+import { checkPush } from "@/server/auth/policies/push";
+import { pusherAs } from "@/test/support/actors";
 import { getRepo, listProtections } from "@/server/git/repos";
 import { stopBoss } from "@/server/jobs";
 import { addMember, createOrg } from "@/server/orgs";
@@ -156,7 +157,7 @@ describe("settings, rename, archive, delete", () => {
     await as(lead).setArchived({ slug: ORG, name: "app-settings", archived: true });
     const repo = (await getRepo(db(), ORG, "app-settings"))!;
     expect(repo.archivedAt).not.toBeNull();
-    const verdict = checkPush(repo, { role: "leader", isAdmin: false }, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: "a".repeat(40) }]);
+    const verdict = checkPush(repo, pusherAs("leader"), [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: "a".repeat(40) }]);
     expect(verdict.messages).toEqual([`${ORG}/app-settings is archived and read-only`]);
     expect(await failure(as(dev).startBranch({ slug: ORG, name: "app-settings", kind: "feature", branch: "x" }))).toMatchObject({
       field: "name",
@@ -189,7 +190,7 @@ describe("settings, rename, archive, delete", () => {
 
 describe("branch protection rules", () => {
   const A = "a".repeat(40);
-  const devPusher = { role: "developer" as const, isAdmin: false };
+  const devPusher = pusherAs("developer");
   const verdict = async (ref: string) => {
     const repo = (await getRepo(db(), ORG, "app-settings"))!;
     return checkPush(repo, devPusher, await listProtections(db(), repo.id), [{ ref, oldSha: A, newSha: "b".repeat(40) }]);
@@ -299,9 +300,7 @@ describe("git-flow start buttons", () => {
   it("never moves an existing branch: concurrent starts of one name, one wins", async () => {
     const repo = (await getRepo(db(), ORG, "puppet"))!;
     const dir = repoDir(ORG, "puppet");
-    const results = await Promise.allSettled(
-      Array.from({ length: 4 }, () => startFlowBranch(dir, repo, { role: "developer", isAdmin: false }, [], "feature", "race")),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => startFlowBranch(dir, repo, pusherAs("developer"), [], "feature", "race")));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.message)).toEqual(
       Array(3).fill("feature/race already exists"),

@@ -55,7 +55,7 @@ async function repoFor(ctx: Context & { user: User }, input: { slug: string; nam
   ctx.audit.orgId = found.org.id;
   ctx.audit.targetType = "repository";
   ctx.audit.targetId = `${repo.orgSlug}/${repo.name}`;
-  const pusher = { role: found.scope.role, isAdmin: ctx.user.isAdmin };
+  const pusher = { actor: ctx.actor, scope: found.scope };
   return { org: found.org, scope: found.scope, repo, pusher };
 }
 

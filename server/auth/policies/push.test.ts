@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { checkPush, environmentOf, type Protection } from "./protection";
-import type { RepoWithOrg } from "./repos";
+import { environmentOf, type Protection } from "@/server/git/protection";
+import type { RepoWithOrg } from "@/server/git/repos";
+import { pusherAs } from "@/test/support/actors";
+import { checkPush } from "./push";
 
 const Z = "0".repeat(40);
 const A = "a".repeat(40);
@@ -12,7 +14,7 @@ const rules: Protection[] = ["master", "develop", "release/*", "hotfix/*"].map((
   allowForcePush: false,
   allowDeletion: false,
 }));
-const dev = { role: "developer" as const, isAdmin: false };
+const dev = pusherAs("developer");
 
 describe("checkPush", () => {
   it("lets developers push feature branches freely, force included", () => {
@@ -38,7 +40,7 @@ describe("checkPush", () => {
     expect(checkPush(repo, dev, rules, [{ ref: "refs/tags/v1.2.3-rc1", oldSha: Z, newSha: A }]).ok).toBe(false);
     expect(checkPush(repo, dev, rules, [{ ref: "refs/tags/v1.2.3", oldSha: A, newSha: B }]).messages[0]).toMatch(/cannot be moved/);
     expect(checkPush(repo, dev, rules, [{ ref: "refs/tags/v1.2.3", oldSha: A, newSha: Z }]).messages[0]).toMatch(/cannot be deleted/);
-    expect(checkPush(repo, { role: null, isAdmin: true }, rules, [{ ref: "refs/tags/v1.2.3", oldSha: A, newSha: Z }]).ok).toBe(true);
+    expect(checkPush(repo, pusherAs(null, { isAdmin: true }), rules, [{ ref: "refs/tags/v1.2.3", oldSha: A, newSha: Z }]).ok).toBe(true);
   });
   it("refuses every push to mirrors, archived repos, and from reporters", () => {
     const mirror = { ...repo, kind: "module-mirror", upstream: "infrastructure/role" } as RepoWithOrg;
@@ -46,7 +48,16 @@ describe("checkPush", () => {
       /^read-only mirror of infrastructure\/role/,
     );
     expect(checkPush({ ...repo, orgArchived: true }, dev, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }]).ok).toBe(false);
-    expect(checkPush(repo, { role: "reporter", isAdmin: false }, [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }]).ok).toBe(false);
+    expect(checkPush(repo, pusherAs("reporter"), [], [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }]).ok).toBe(false);
+  });
+  it("asks the policy table: read-only tokens never push, leaders-only branches take leaders or admins", () => {
+    const feature = [{ ref: "refs/heads/feature/x", oldSha: Z, newSha: A }];
+    expect(checkPush(repo, pusherAs("leader", { tokenScope: "read" }), [], feature).messages).toEqual(["You do not have permission to push here"]);
+    const leadersOnly: Protection[] = [{ pattern: "develop", pushAccess: "leaders", allowForcePush: false, allowDeletion: false }];
+    const develop = [{ ref: "refs/heads/develop", oldSha: A, newSha: B }];
+    expect(checkPush(repo, dev, leadersOnly, develop).messages).toEqual(["develop is protected: open a merge request"]);
+    expect(checkPush(repo, pusherAs("leader"), leadersOnly, develop).ok).toBe(true);
+    expect(checkPush(repo, pusherAs(null, { isAdmin: true }), leadersOnly, develop).ok).toBe(true);
   });
 });
 
