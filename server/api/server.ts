@@ -6,9 +6,12 @@ import { TRPCError } from "@trpc/server";
 import { PolicyError } from "@/server/auth/policy";
 import { createCaller } from "./root";
 import { createContext } from "./trpc";
+import type { Actor } from "@/server/auth/policy";
+
+const pageContext = cache(async () => createContext({ headers: new Headers(await headers()) }));
 
 /** tRPC called directly from server components, with the request's session. */
-export const api = cache(async () => createCaller(await createContext({ headers: new Headers(await headers()) })));
+export const api = cache(async () => createCaller(await pageContext()));
 
 /**
  * Turns policy denials into the pages people see: a member whose role does not allow the page
@@ -28,3 +31,6 @@ export async function orNotFound<T>(p: Promise<T>): Promise<T> {
 
 /** The org page's data, fetched once per request though layout and page both need it. */
 export const orgView = cache(async (slug: string) => orNotFound((await api()).orgs.get({ slug })));
+
+/** The request's actor, for pages that ask the policy before rendering anything. */
+export const pageActor = async (): Promise<Actor> => (await pageContext()).actor;

@@ -174,3 +174,17 @@ export function authorize(actor: Actor, action: Action, org?: OrgScope | null): 
   if (isOrgAction) throw new PolicyError("FORBIDDEN", roleNeeded(rules[action].allow, org!.role), true);
   throw new PolicyError("FORBIDDEN", "You do not have permission to do this");
 }
+
+const denialStatus: Record<Denial, number> = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404 };
+
+/**
+ * The HTTP answer of a protocol route (git, runners, statuses API) to a denial: 401 asks for
+ * credentials, 404 hides what the actor may not see, 403 says why. Anything else is rethrown.
+ */
+export function policyResponse(e: unknown, format: "text" | "json" = "text"): Response {
+  if (!(e instanceof PolicyError)) throw e;
+  const status = denialStatus[e.code];
+  const challenge: Record<string, string> = status === 401 ? { "www-authenticate": 'Basic realm="Rookery", charset="UTF-8"' } : {};
+  if (format === "json") return Response.json({ message: e.message }, { status, headers: challenge });
+  return new Response(`${e.message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", ...challenge } });
+}

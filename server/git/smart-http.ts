@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { getDb } from "@/db/client";
-import { authorize, PolicyError, type Actor } from "@/server/auth/policy";
+import { authorize, policyResponse, type Actor } from "@/server/auth/policy";
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { getConfig } from "@/server/config";
 import { roleOf } from "@/server/orgs";
@@ -69,9 +69,7 @@ async function serve(req: Request, params: { org: string; repo: string; rest: st
     authorize(actor, service === "git-receive-pack" ? "repo:write" : "repo:read", repo ? { id: repo.orgId, archived: repo.orgArchived, role } : null);
   } catch (e) {
     release();
-    if (!(e instanceof PolicyError)) throw e;
-    if (e.code === "NOT_FOUND") return text(404, "Repository not found");
-    return text(403, e.message);
+    return policyResponse(e);
   }
   await ensureRepoOnDisk(db, repo!);
 

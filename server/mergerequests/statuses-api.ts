@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
-import { authorize, PolicyError, type Actor } from "@/server/auth/policy";
+import { authorize, PolicyError, policyResponse, type Actor } from "@/server/auth/policy";
 import { getSessionUser } from "@/server/auth/session";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo } from "@/server/git/repos";
@@ -55,14 +55,7 @@ async function open(req: Request, params: Params, action: "repo:read" | "statuse
     if (!repo) throw new PolicyError("NOT_FOUND", "Not found");
     return { db, user: user!, actor, repo, dir: await ensureRepoOnDisk(db, repo) };
   } catch (e) {
-    if (e instanceof PolicyError) {
-      const status =
-        e.code === "UNAUTHORIZED" ? 401
-        : e.code === "FORBIDDEN" ? 403
-        : 404;
-      return { error: json(status, { message: e.message }) };
-    }
-    throw e;
+    return { error: policyResponse(e, "json") };
   }
 }
 

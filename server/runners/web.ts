@@ -2,9 +2,9 @@ import { Readable } from "node:stream";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { actorFromUser } from "@/server/auth/credentials";
-import { PolicyError } from "@/server/auth/policy";
+import { policyResponse } from "@/server/auth/policy";
 import type { User } from "@/server/users";
-import { authorizePipeline } from "./access";
+import { authorizePipeline } from "@/server/auth/policies/pipeline";
 import { artifactStore, getArtifact } from "./artifacts";
 import { getJob, getPipeline } from "./pipelines";
 import { readLog } from "./queue";
@@ -24,8 +24,7 @@ async function readableJob(jobId: string, sessionUser: () => Promise<User | null
   try {
     await authorizePipeline(db, actorFromUser(user), (await getPipeline(db, job.pipelineId))!, "read");
   } catch (e) {
-    if (e instanceof PolicyError) return text(e.code === "UNAUTHORIZED" ? 401 : 404, e.message);
-    throw e;
+    return policyResponse(e);
   }
   return job;
 }

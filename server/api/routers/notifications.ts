@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { authorize } from "@/server/auth/policy";
+import { authorize, can } from "@/server/auth/policy";
 import * as notifications from "@/server/notify";
 import { kindInfo, kindNames } from "@/server/notify/kinds";
 import { FieldError, protectedProcedure, router } from "../trpc";
@@ -61,7 +61,8 @@ export const notificationsRouter = router({
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "self:update");
       for (const p of input.preferences) {
-        if (kindInfo(p.kind).adminOnly && !ctx.user.isAdmin) throw new FieldError("preferences", `"${kindInfo(p.kind).label}" is only sent to administrators`);
+        if (kindInfo(p.kind).adminOnly && !can(ctx.actor, "admin:access"))
+          throw new FieldError("preferences", `"${kindInfo(p.kind).label}" is only sent to administrators`);
       }
       await notifications.setPreferences(ctx.db, ctx.user.id, input.preferences);
       ctx.audit.targetType = "user";

@@ -41,8 +41,9 @@ async function scopeOf(ctx: Context, input: { slug?: string }) {
     org = { id: found!.org.id, slug: found!.org.slug };
     ctx.audit.orgId = org.id;
   } else authorize(ctx.actor, "pki:puppet:manage");
-  const isAdmin = can(ctx.actor, "pki:puppet:manage");
-  return { ca, org, isAdmin, domains: ca && org ? agentDomains(ca, org) : [] };
+  // instance-wide managers sign any certname; org leaders only those in the org's domains
+  const everyAgent = can(ctx.actor, "pki:puppet:manage");
+  return { ca, org, everyAgent, domains: ca && org ? agentDomains(ca, org) : [] };
 }
 
 /** An agent in scope by certname; NOT_FOUND outside it. */
@@ -99,7 +100,7 @@ export const puppetRouter = router({
 
   sign: protectedProcedure.input(z.object({ slug, certname })).mutation(async ({ ctx, input }) => {
     const a = await agentOf(ctx, input);
-    const cert = await ctx.db.transaction((tx) => signAgent(tx, a.cert, ctx.user!.id, a.isAdmin ? null : a.domains));
+    const cert = await ctx.db.transaction((tx) => signAgent(tx, a.cert, ctx.user!.id, a.everyAgent ? null : a.domains));
     ctx.audit.targetId = cert.serial!;
     ctx.audit.details = { ca: "puppet", certname: cert.commonName, serial: cert.serial };
     return { state: agentState(cert) };

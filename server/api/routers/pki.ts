@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { CaPolicy } from "@/db/schema";
-import { authorize, can, roleAtLeast, type Actor, type OrgScope } from "@/server/auth/policy";
+import { authorizeRevoke, mayApproveCertificate, mayRequestCertificate, mayRevokeCertificate, maySeeCertificate } from "@/server/auth/policies/certificate";
+import { authorize, can } from "@/server/auth/policy";
 import { orgScopeFor } from "@/server/orgs";
 import {
   activeSubCas,
@@ -46,18 +47,6 @@ const policySchema = z.object({
   ocspNonce: z.boolean().optional(),
 }) satisfies z.ZodType<CaPolicy>;
 
-/** Who may request from / approve for a sub-CA, by its policy, beyond the org rules. */
-function mayRequest(actor: Actor, scope: OrgScope, policy: CaPolicy) {
-  if (!can(actor, "org:certs:request", scope) || actor.kind !== "user") return false;
-  if (actor.isAdmin) return true;
-  return policy.requesters !== "admin" && roleAtLeast(scope.role, policy.requesters);
-}
-
-function mayApprove(actor: Actor, scope: OrgScope, policy: CaPolicy) {
-  if (actor.kind !== "user" || !can(actor, "org:certs:manage", scope)) return false;
-  return actor.isAdmin || policy.approval !== "admin";
-}
-
 async function orgOf(ctx: Context, input: { slug: string }) {
   const found = await orgScopeFor(ctx.db, input.slug, ctx.actor);
   authorize(ctx.actor, "org:certs:read", found?.scope ?? null);
@@ -69,13 +58,12 @@ async function orgOf(ctx: Context, input: { slug: string }) {
 async function certOf(ctx: Context, input: { slug: string; id: string }) {
   const o = await orgOf(ctx, input);
   const cert = await getCert(ctx.db, input.id);
-  const own = ctx.actor.kind === "user" && cert?.requestedBy === ctx.actor.id;
-  if (!cert || cert.orgId !== o.org.id || (!own && !can(ctx.actor, "org:certs:manage", o.scope)))
+  if (!cert || cert.orgId !== o.org.id || !maySeeCertificate(ctx.actor, o.scope, cert))
     throw new TRPCError({ code: "NOT_FOUND", message: "This certificate does not exist" });
   const ca = (await getCa(ctx.db, { id: cert.caId }))!;
   ctx.audit.targetType = "certificate";
   ctx.audit.targetId = cert.serial ?? cert.id;
-  return { ...o, cert, ca, own };
+  return { ...o, cert, ca };
 }
 
 function certView(cert: Cert, ca: Ca, requester?: string | null) {
@@ -207,7 +195,7 @@ export const pkiRouter = router({
       /** the Puppet agents tab: leaders, once the puppet sub-CA is active */
       canManagePuppet: can(ctx.actor, "org:puppet:manage", o.scope) && !!(await puppetCa(ctx.db)),
       cas: subs
-        .filter((c) => c.policy && mayRequest(ctx.actor, o.scope, c.policy))
+        .filter((c) => c.policy && mayRequestCertificate(ctx.actor, o.scope, c.policy))
         .map((c) => ({
           id: c.id,
           name: c.name,
@@ -253,9 +241,9 @@ export const pkiRouter = router({
       certPem: c.cert.certPem,
       chainPem: c.cert.certPem ? await chainPem(ctx.db, c.ca) : null,
       csrPem: c.cert.csrPem,
-      canApprove: c.cert.state === "pending" && mayApprove(ctx.actor, c.scope, policy),
-      canRevoke: c.cert.state === "issued" && (c.own || can(ctx.actor, "org:certs:manage", c.scope)) && can(ctx.actor, "org:certs:request", c.scope),
-      canRenew: c.cert.state === "issued" && mayRequest(ctx.actor, c.scope, policy),
+      canApprove: c.cert.state === "pending" && mayApproveCertificate(ctx.actor, c.scope, policy),
+      canRevoke: c.cert.state === "issued" && mayRevokeCertificate(ctx.actor, c.scope, c.cert),
+      canRenew: c.cert.state === "issued" && mayRequestCertificate(ctx.actor, c.scope, policy),
     };
   }),
 
@@ -274,7 +262,7 @@ export const pkiRouter = router({
       authorize(ctx.actor, "org:certs:request", o.scope);
       const ca = await getCa(ctx.db, { id: input.caId });
       if (!ca?.policy || ca.status !== "active") throw new FieldError("caId", "Choose a certificate authority");
-      if (!mayRequest(ctx.actor, o.scope, ca.policy))
+      if (!mayRequestCertificate(ctx.actor, o.scope, ca.policy))
         throw new FieldError(
           "caId",
           `Only ${ca.policy.requesters === "admin" ? "administrators" : `${ca.policy.requesters}s and above`} may request certificates from ${ca.name}`,
@@ -314,7 +302,7 @@ export const pkiRouter = router({
 
   approve: protectedProcedure.input(z.object({ slug, id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
-    if (!mayApprove(ctx.actor, c.scope, c.ca.policy!))
+    if (!mayApproveCertificate(ctx.actor, c.scope, c.ca.policy!))
       throw new TRPCError({
         code: "FORBIDDEN",
         message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests",
@@ -337,7 +325,7 @@ export const pkiRouter = router({
     .input(z.object({ slug, id: z.uuid(), reason: z.string().trim().min(1, "Tell the requester why").max(500) }))
     .mutation(async ({ ctx, input }) => {
       const c = await certOf(ctx, input);
-      if (!mayApprove(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
+      if (!mayApproveCertificate(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
       const cert = await ctx.db.transaction(async (tx) => {
         const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
         await noticeDecided(tx, rejected);
@@ -349,8 +337,7 @@ export const pkiRouter = router({
 
   revoke: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.enum(reasons) })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
-    authorize(ctx.actor, "org:certs:request", c.scope);
-    if (!c.own) authorize(ctx.actor, "org:certs:manage", c.scope);
+    authorizeRevoke(ctx.actor, c.scope, c.cert);
     const cert = await ctx.db.transaction((tx) => revoke(tx, c.cert, input.reason));
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial, reason: input.reason };
     return { state: cert.state };

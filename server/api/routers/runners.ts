@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { authorize } from "@/server/auth/policy";
 import { getOrgBySlug } from "@/server/orgs";
-import { authorizePipeline, visibleOrgIds } from "@/server/runners/access";
+import { authorizePipeline, mayRunPipelines, visibleOrgIds } from "@/server/auth/policies/pipeline";
 import {
   cancelJob,
   cancelPipeline,
@@ -103,7 +103,7 @@ export const runnersRouter = router({
         { status: input.status, orgId, orgIds, source: input.source, ref: input.ref, q: input.q || undefined },
         { limit: PAGE, offset: (input.page - 1) * PAGE },
       );
-      return { rows, total, page: input.page, hasMore: input.page * PAGE < total, canRun: ctx.actor.isAdmin };
+      return { rows, total, page: input.page, hasMore: input.page * PAGE < total, canRun: mayRunPipelines(ctx.actor) };
     }),
 
   pipeline: protectedProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {

@@ -1,13 +1,13 @@
 import { redirect } from "next/navigation";
-import { getSessionUser } from "@/server/auth/session";
+import { mayRunPipelines } from "@/server/auth/policies/pipeline";
+import { pageActor } from "@/server/api/server";
 import { RunPipelineForm } from "@/components/runners/run-pipeline-form";
 import { Breadcrumbs, PageHeader } from "@/components/ui";
 
 export const metadata = { title: "Run pipeline" };
 
 export default async function NewPipelinePage() {
-  const user = await getSessionUser();
-  if (!user?.isAdmin) redirect("/pipelines");
+  if (!mayRunPipelines(await pageActor())) redirect("/pipelines");
   return (
     <>
       <Breadcrumbs items={[{ label: "Pipelines", href: "/pipelines" }, { label: "Run pipeline" }]} />

@@ -1,5 +1,5 @@
 import type { DbOrTx } from "@/db/client";
-import { authorize, type Actor, PolicyError } from "@/server/auth/policy";
+import { authorize, can, type Actor, PolicyError } from "../policy";
 import { listOrgsForUser, orgScopeFor } from "@/server/orgs";
 
 /**
@@ -23,6 +23,11 @@ export async function authorizePipeline(db: DbOrTx, actor: Actor, pipeline: { or
 /** Which pipelines a list may show: all (admins), or those of the actor's orgs. */
 export async function visibleOrgIds(db: DbOrTx, actor: Actor): Promise<string[] | undefined> {
   if (actor.kind !== "user") return [];
-  if (actor.isAdmin) return undefined;
+  if (can(actor, "pipelines:read-all")) return undefined;
   return (await listOrgsForUser(db, actor.id)).map((o) => o.id);
+}
+
+/** Running a pipeline by hand (the "Run pipeline" page and button). */
+export function mayRunPipelines(actor: Actor) {
+  return can(actor, "pipelines:run");
 }
