@@ -5,6 +5,19 @@ import nextPlugin from "@next/eslint-plugin-next";
 import globals from "globals";
 import drizzle from "eslint-plugin-drizzle";
 
+/** Forbids `from` importing `banned` (type-only imports of data shapes stay allowed); tests may cross layers. */
+function layer(from, banned, message) {
+  return [
+    {
+      files: from.flatMap((f) => [`${f}/*.ts`, `${f}/*.tsx`]),
+      ignores: ["**/*.test.ts"],
+      rules: {
+        "@typescript-eslint/no-restricted-imports": ["error", { patterns: [{ group: banned, message, allowTypeImports: true }] }],
+      },
+    },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: ["node_modules/**", ".next/**", ".next-*/**", "data/**", "db/migrations/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "tmp/**"],
@@ -21,6 +34,15 @@ export default tseslint.config(
       "react-hooks/set-state-in-effect": "off",
     },
   },
+  // Layers (README "Code layout"): lib imports nobody of ours; server never renders UI; pages and
+  // components reach data only through server/ (tRPC or server functions), never the database.
+  ...layer(["lib/**"], ["@/server/*", "@/components/*", "@/app/*", "@/db/*"], "lib/ is shared plain code: it imports nothing of Rookery's"),
+  ...layer(
+    ["server/**", "workers/**", "runner/**", "scripts/**", "db/**"],
+    ["@/components/*", "@/app/*"],
+    "server code never imports UI; shared code belongs in lib/",
+  ),
+  ...layer(["app/**", "components/**"], ["@/db/*"], "pages and components reach data through server/ (tRPC or a server function), never the database"),
   {
     // As create-t3-app ships it: an update or delete without .where() touches every row.
     plugins: { drizzle },

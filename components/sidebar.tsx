@@ -4,16 +4,18 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useState } from "react";
 import type { OrgLinks } from "@/server/api/routers/orgs";
+
+export type Navigation = { adminArea: boolean; everyOrg: OrgLinks | null; orgs: Record<string, OrgLinks> };
 import { cx } from "./ui";
 
 type Item = { href: string; label: string; exact?: boolean };
 
-/** `orgLinks`: per org slug, the leader-only links the user may open (admins open all). */
-function navFor(pathname: string, isAdmin: boolean, orgLinks: Record<string, OrgLinks>): { title: string; items: Item[] } {
+/** `links`: what the policy lets the user open (orgs.navigation). */
+function navFor(pathname: string, links: Navigation): { title: string; items: Item[] } {
   const org = pathname.match(/^\/orgs\/([^/]+)/);
   if (org) {
     const base = `/orgs/${org[1]}`;
-    const may = isAdmin ? { audit: true } : (orgLinks[org[1]] ?? { audit: false });
+    const may = links.everyOrg ?? links.orgs[org[1]] ?? { audit: false };
     return {
       title: org[1],
       items: [
@@ -73,15 +75,15 @@ function navFor(pathname: string, isAdmin: boolean, orgLinks: Record<string, Org
       { href: "/farm", label: "Build farm" },
       { href: "/merge_requests", label: "Merge requests" },
       { href: "/pipelines", label: "Pipelines" },
-      ...(isAdmin ? [{ href: "/admin", label: "Admin area" }] : []),
+      ...(links.adminArea ? [{ href: "/admin", label: "Admin area" }] : []),
     ],
   };
 }
 
 /** The section's links; on a phone a bar that opens them (closed again on every navigation). */
-export function Sidebar({ isAdmin, orgLinks }: { isAdmin: boolean; orgLinks: Record<string, OrgLinks> }) {
+export function Sidebar({ links }: { links: Navigation }) {
   const pathname = usePathname();
-  const nav = navFor(pathname, isAdmin, orgLinks);
+  const nav = navFor(pathname, links);
   const [openAt, setOpenAt] = useState<string | null>(null);
   const open = openAt === pathname;
   return (

@@ -1,24 +1,22 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
-import { getDb } from "@/db/client";
 import { NotificationBell } from "@/components/notifications/bell";
 import { Sidebar } from "@/components/sidebar";
 import { UserMenu } from "@/components/user-menu";
 import { api } from "@/server/api/server";
 import { getSessionUser } from "@/server/auth/session";
-import { setupDone } from "@/server/users";
 
 export const dynamic = "force-dynamic";
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  if (!(await setupDone(getDb()))) redirect("/setup");
+  const caller = await api();
+  if ((await caller.setup.status()).needsSetup) redirect("/setup");
   const user = await getSessionUser();
   if (!user) redirect("/login");
-  const caller = await api();
-  const [reviews, orgLinks, unread] = await Promise.all([
+  const [reviews, links, unread] = await Promise.all([
     caller.mergeRequests.inboxCounts().then((c) => c.awaiting),
-    user.isAdmin ? {} : caller.orgs.navigation(),
+    caller.orgs.navigation(),
     caller.notifications.unreadCount(),
   ]);
   return (
@@ -53,7 +51,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         <UserMenu username={user.username} displayName={user.displayName} isAdmin={user.isAdmin} />
       </header>
       <div className="flex flex-1 flex-col md:flex-row">
-        <Sidebar isAdmin={user.isAdmin} orgLinks={orgLinks} />
+        <Sidebar links={links} />
         <main className="min-w-0 flex-1 px-4 py-4 md:px-8 md:py-6">{children}</main>
       </div>
     </div>

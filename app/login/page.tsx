@@ -1,14 +1,13 @@
 import { redirect } from "next/navigation";
-import { getDb } from "@/db/client";
 import { getSessionUser } from "@/server/auth/session";
-import { setupDone } from "@/server/users";
+import { api } from "@/server/api/server";
 import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
-  if (!(await setupDone(getDb()))) redirect("/setup");
+  if ((await (await api()).setup.status()).needsSetup) redirect("/setup");
   if (await getSessionUser()) redirect("/");
   const { callbackUrl } = await searchParams;
   // Only same-site paths, never an open redirect.

@@ -1,15 +1,14 @@
 import { notFound } from "next/navigation";
-import { getDb } from "@/db/client";
-import { setupDone } from "@/server/users";
 import { Alert, Card } from "@/components/ui";
 import { isSetupToken } from "@/server/auth/setup-token";
+import { api } from "@/server/api/server";
 import { SetupForm } from "./setup-form";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Set up Rookery" };
 
 export default async function SetupPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
-  if (await setupDone(getDb())) notFound();
+  if (!(await (await api()).setup.status()).needsSetup) notFound();
   const { token } = await searchParams;
   const valid = isSetupToken(typeof token === "string" ? token : null);
   return (

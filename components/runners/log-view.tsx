@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { inputClass } from "@/components/ui";
-import { buildLog, type AnsiSpan, type LogItem } from "./ansi";
+import { buildLog, type AnsiSpan, type LogItem } from "@/lib/ansi";
 
 function Spans({ spans }: { spans: AnsiSpan[] }) {
   return (

@@ -1,4 +1,4 @@
-import { buildLog, type LogItem } from "@/components/runners/ansi";
+import { buildLog, type LogItem } from "@/lib/ansi";
 
 /**
  * What broke a build, from its log: the package portage names in its error, and the log

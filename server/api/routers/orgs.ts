@@ -26,14 +26,19 @@ export const orgsRouter = router({
   }),
 
   /** Which of the org sidebar's leader-only links each of the caller's orgs shows (the pages' own policy). */
+  /** The sidebar's links the actor may open: the admin area, and per org the leader-only ones. */
   navigation: protectedProcedure.query(async ({ ctx }) => {
-    const mine = await orgs.listOrgsForUser(ctx.db, ctx.user.id);
-    return Object.fromEntries(
+    const adminArea = can(ctx.actor, "admin:access");
+    // whoever reads every org's audit log needs no per-org answer
+    const everyOrg: OrgLinks | null = can(ctx.actor, "audit:read-all") ? { audit: true } : null;
+    const mine = everyOrg ? [] : await orgs.listOrgsForUser(ctx.db, ctx.user.id);
+    const perOrg = Object.fromEntries(
       mine.map((o) => {
         const scope = { id: o.id, archived: o.archivedAt !== null, role: o.role };
         return [o.slug, { audit: can(ctx.actor, "org:audit:read", scope) }];
       }),
     ) as Record<string, OrgLinks>;
+    return { adminArea, everyOrg, orgs: perOrg };
   }),
 
   get: protectedProcedure.input(z.object({ slug })).query(async ({ ctx, input }) => {

@@ -1,11 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isSetupToken } from "@/server/auth/setup-token";
-import { createFirstAdmin, hasAdmin } from "@/server/users";
+import { createFirstAdmin, hasAdmin, setupDone } from "@/server/users";
 import { FieldError, publicProcedure, router } from "../trpc";
 
 export const setupRouter = router({
-  status: publicProcedure.query(async ({ ctx }) => ({ needsSetup: !(await hasAdmin(ctx.db)) })),
+  status: publicProcedure.query(async ({ ctx }) => ({ needsSetup: !(await setupDone(ctx.db)) })),
 
   createFirstAdmin: publicProcedure
     .input(
