@@ -3,7 +3,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { repoHousekeeping, repositories } from "@/db/schema";
+import { repoHousekeeping, repositories, users } from "@/db/schema";
 import { enqueue, getBoss, queues } from "@/server/jobs";
 import { writeCommitGraph } from "./browse";
 import { runGit } from "./cli";
@@ -148,7 +148,12 @@ export async function queueHousekeepingForAll(db: DbOrTx) {
   return { repos: rows.length };
 }
 
-export async function lastHousekeeping(db: DbOrTx, repoId: string): Promise<HousekeepingRun | null> {
-  const [row] = await db.select().from(repoHousekeeping).where(eq(repoHousekeeping.repoId, repoId));
-  return row ?? null;
+/** The last run of a repository, with who asked for it (manual runs). */
+export async function lastHousekeeping(db: DbOrTx, repoId: string) {
+  const [row] = await db
+    .select({ run: repoHousekeeping, triggeredByUsername: users.username })
+    .from(repoHousekeeping)
+    .leftJoin(users, eq(users.id, repoHousekeeping.triggeredBy))
+    .where(eq(repoHousekeeping.repoId, repoId));
+  return row ? { ...row.run, triggeredByUsername: row.triggeredByUsername } : null;
 }
