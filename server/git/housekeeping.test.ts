@@ -8,7 +8,9 @@ import { testDatabase } from "@/test/support/db";
 import { startJobWorker } from "@/test/support/job-worker";
 import { repositories } from "@/db/schema";
 import { createOrg } from "@/server/orgs";
+import { loadConfig } from "@/server/config";
 import { queues, stopBoss } from "@/server/jobs";
+import { schedules } from "@/workers/handlers";
 import { runGit } from "./cli";
 import { housekeepRepo, lastHousekeeping, queueHousekeepingForAll } from "./housekeeping";
 import { ensureInfrastructureOrg } from "./infrastructure";
@@ -112,6 +114,16 @@ describe("repository housekeeping", () => {
     expect(await lastHousekeeping(db(), repo.id)).toEqual({ ...again, triggeredByUsername: null });
   });
 
+  it("records a failed run with git's message, and fails the job", async () => {
+    await runGit(["config", "gc.auto", "lots"], { cwd: dir });
+    try {
+      await expect(housekeepRepo(db(), { repoId: repo.id })).rejects.toThrow(/housekeeping of keep\/puppet: git gc failed .*bad numeric config value 'lots'/);
+    } finally {
+      await runGit(["config", "--unset", "gc.auto"], { cwd: dir });
+    }
+    expect(await lastHousekeeping(db(), repo.id)).toMatchObject({ status: "failed", error: expect.stringContaining("gc.auto") });
+  });
+
   it("skips repositories that are unknown or not on disk yet, and refuses malformed jobs", async () => {
     await expect(housekeepRepo(db(), { repoId: "00000000-0000-0000-0000-000000000000" })).resolves.toBeNull();
     const later = await insertRepo(db(), { id: repo.orgId }, { name: "later" });
@@ -136,6 +148,12 @@ describe("repository housekeeping", () => {
     expect((await jobs()).sort()).toEqual(all);
     await queueHousekeepingForAll(db());
     expect((await jobs()).sort()).toEqual(all);
+
+    // daily, at the configured time
+    expect(schedules()).toContainEqual({ queue: queues.gitHousekeepingDue, cron: "45 4 * * *" });
+    loadConfig({ ...process.env, GIT_HOUSEKEEPING_CRON: "0 1 * * 0" });
+    expect(schedules()).toContainEqual({ queue: queues.gitHousekeepingDue, cron: "0 1 * * 0" });
+    loadConfig();
 
     const previous = (await lastHousekeeping(db(), repo.id))!;
     const worker = await startJobWorker([queues.gitHousekeeping]);

@@ -74,6 +74,19 @@ export async function pruneStaleTemporaries(dir: string, now = Date.now()): Prom
   return removed;
 }
 
+/**
+ * gc in the foreground, so the run's duration and bytes reclaimed include the repack; and
+ * without its own commit-graph, which would lack the changed-path filters writeCommitGraph adds.
+ * In the environment rather than `-c`, so errors name `git gc`.
+ */
+const gcConfig = {
+  GIT_CONFIG_COUNT: "2",
+  GIT_CONFIG_KEY_0: "gc.autoDetach",
+  GIT_CONFIG_VALUE_0: "false",
+  GIT_CONFIG_KEY_1: "gc.writeCommitGraph",
+  GIT_CONFIG_VALUE_1: "false",
+};
+
 /** The git-housekeeping job: one repository. Records the run; a failed run is recorded, then thrown so the job shows as failed. */
 export async function housekeepRepo(db: DbOrTx, data: unknown): Promise<HousekeepingRun | null> {
   const input = housekeepingJob.parse(data);
@@ -89,9 +102,7 @@ export async function housekeepRepo(db: DbOrTx, data: unknown): Promise<Housekee
   let error: string | null = null;
   try {
     temporariesRemoved = await pruneStaleTemporaries(dir);
-    // In the foreground, so the run's duration and bytes reclaimed include the repack; without
-    // its own commit-graph, which would lack the changed-path filters writeCommitGraph adds.
-    await runGit(["-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false", "gc", "--auto", "--quiet"], { cwd: dir });
+    await runGit(["gc", "--auto", "--quiet"], { cwd: dir, env: gcConfig });
     await writeCommitGraph(dir);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
@@ -116,7 +127,7 @@ export async function housekeepRepo(db: DbOrTx, data: unknown): Promise<Housekee
     .returning()
     .catch((e: unknown) => {
       // the repository was deleted while we worked: nothing to record
-      if ((e as { code?: string; cause?: { code?: string } }).cause?.code === "23503") return [];
+      if ((e as { cause?: { code?: string } }).cause?.code === "23503") return [];
       throw e;
     });
   if (error) throw new Error(`housekeeping of ${repo.orgSlug}/${repo.name}: ${error}`);
