@@ -112,7 +112,7 @@ async function main(): Promise<Result> {
   }
   const worker = await startJobWorker([queues.mrRefresh]);
   cleanups.unshift(() => worker.stop());
-  // Let the worker drain the refreshes queued by opening, and write the commit-graph as the maintenance job does after pushes.
+  // Let the worker drain the refreshes queued by opening, and write the commit-graph as the housekeeping job does after pushes.
   const pending = async (base?: string) =>
     (
       await db

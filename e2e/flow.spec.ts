@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import { closeDb, getDb } from "@/db/client";
+import { createRepository } from "@/server/git/manage";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
 import { expect, login, test } from "./support";
@@ -9,12 +11,13 @@ import { expect, login, test } from "./support";
 const suffix = randomBytes(3).toString("hex");
 const leader = { username: `flowlead-${suffix}`, password: `Flow-${suffix}-pass-9` };
 const orgSlug = `floworg-${suffix}`;
-const repoDirOnDisk = () => path.join(process.env.ROOKERY_DATA_DIR!, "git", orgSlug, "puppet.git");
+const repoDirOnDisk = (name = "puppet") => path.join(process.env.ROOKERY_DATA_DIR!, "git", orgSlug, `${name}.git`);
+let org: Awaited<ReturnType<typeof createOrg>>;
 
 test.beforeAll(async () => {
   const db = getDb();
   const lead = await createLocalUser(db, { ...leader, displayName: "Flo Leader" });
-  await createOrg(db, { name: orgSlug, source: "local", members: [{ userId: lead.id, role: "leader" }] });
+  org = await createOrg(db, { name: orgSlug, source: "local", members: [{ userId: lead.id, role: "leader" }] });
 });
 
 test.afterAll(async () => {
@@ -147,4 +150,27 @@ test("the project's repositories cannot be renamed or deleted", async ({ page })
   await expect(page.getByText(/read-only mirror of infrastructure\/role, part of the organization's project/)).toBeVisible();
   await expect(page.getByRole("form", { name: "Delete repository" })).toHaveCount(0);
   await expect(page.getByRole("form", { name: "Rename repository" })).toHaveCount(0);
+});
+
+test("a leader runs housekeeping from the repository settings and sees the disk a killed push leaked reclaimed", async ({ page }) => {
+  await createRepository(getDb(), org, { name: "tidy", withReadme: true });
+  // The quarantine a push killed two hours ago left behind.
+  const quarantine = path.join(repoDirOnDisk("tidy"), "objects/tmp_objdir-incoming-killed");
+  fs.mkdirSync(path.join(quarantine, "pack"), { recursive: true });
+  fs.writeFileSync(path.join(quarantine, "pack/tmp_pack_killed"), randomBytes(3 * 1024 * 1024));
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+  for (const p of [path.join(quarantine, "pack/tmp_pack_killed"), path.join(quarantine, "pack"), quarantine]) fs.utimesSync(p, twoHoursAgo, twoHoursAgo);
+
+  await login(page, leader.username, leader.password);
+  await page.goto(`/orgs/${orgSlug}/repos/tidy/settings`);
+  const section = page.getByRole("region", { name: "Housekeeping" });
+  await expect(section).toContainText("Housekeeping has not run on this repository yet.");
+  await section.getByRole("button", { name: "Run housekeeping now" }).click();
+  const last = section.getByLabel("Last housekeeping run");
+  await expect(last).toContainText(`run by ${leader.username}`, { timeout: 60_000 });
+  await expect(last).toContainText("Succeeded");
+  await expect(last).toContainText(/Disk reclaimed\s*(2\.9|3\.0) MB/);
+  await expect(last).toContainText("1 leftover of an interrupted push");
+  await expect(section.getByRole("button", { name: "Run housekeeping now" })).toBeEnabled();
+  expect(fs.existsSync(quarantine)).toBe(false);
 });

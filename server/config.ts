@@ -69,6 +69,7 @@ const envSchema = z
     GIT_MAX_PUSH_MB: z.coerce.number().int().min(1).default(2048),
     GIT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(32),
     GIT_MAX_QUEUED: z.coerce.number().int().min(0).default(256),
+    GIT_HOUSEKEEPING_CRON: z.string().default("45 4 * * *"),
 
     RUNNER_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     RUNNER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
@@ -145,7 +146,12 @@ function buildConfig(env: Record<string, string | undefined>) {
         }
       : null,
     smtp: { url: e.SMTP_URL, from: e.MAIL_FROM },
-    git: { maxPushBytes: e.GIT_MAX_PUSH_MB * 1024 * 1024, maxConcurrent: e.GIT_MAX_CONCURRENT, maxQueued: e.GIT_MAX_QUEUED },
+    git: {
+      maxPushBytes: e.GIT_MAX_PUSH_MB * 1024 * 1024,
+      maxConcurrent: e.GIT_MAX_CONCURRENT,
+      maxQueued: e.GIT_MAX_QUEUED,
+      housekeepingCron: e.GIT_HOUSEKEEPING_CRON,
+    },
     runners: {
       leaseSeconds: e.RUNNER_LEASE_SECONDS,
       heartbeatSeconds: e.RUNNER_HEARTBEAT_SECONDS,

@@ -1,7 +1,8 @@
 import { queues, type QueueName } from "@/server/jobs";
 import { getConfig } from "@/server/config";
 import { deliverNotificationEmail } from "@/server/notify/email";
-import { maintainRepo, provisionMissingRepos, syncMirrorsOf } from "@/server/git/events";
+import { provisionMissingRepos, syncMirrorsOf } from "@/server/git/events";
+import { housekeepRepo, queueHousekeepingForAll } from "@/server/git/housekeeping";
 import { ldapSyncJob } from "@/server/ldap/sync";
 import { getDb } from "@/db/client";
 import { backupJob } from "@/server/backups";
@@ -24,7 +25,8 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
   [queues.notifyEmail]: deliverNotificationEmail,
   [queues.gitMirrorSync]: (data) => syncMirrorsOf(String(data.upstream)),
   [queues.gitProvision]: () => provisionMissingRepos(),
-  [queues.gitMaintenance]: maintainRepo,
+  [queues.gitHousekeeping]: (data) => housekeepRepo(getDb(), data),
+  [queues.gitHousekeepingDue]: () => queueHousekeepingForAll(getDb()),
   [queues.webhookDelivery]: deliverWebhookJob,
   [queues.pullMirrorSync]: (data) => syncPullMirror(getDb(), String(data.repoId)),
   [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
@@ -49,6 +51,7 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     { queue: queues.backupRun, cron: cfg.backups.cron, data: { trigger: "schedule" } },
     { queue: queues.pullMirrorsDue, cron: "*/5 * * * *" },
     { queue: queues.binhostPrune, cron: cfg.binhost.pruneCron },
+    { queue: queues.gitHousekeepingDue, cron: cfg.git.housekeepingCron },
     // runners' long polls requeue expired leases too; this covers times when none polls
     { queue: queues.runnerLeases, cron: "* * * * *" },
     { queue: queues.artifactCleanup, cron: "30 3 * * *" },

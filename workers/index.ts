@@ -4,7 +4,7 @@ import PgBoss from "pg-boss";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { workerHeartbeats } from "@/db/schema";
-import { BOSS_SCHEMA, queues } from "@/server/jobs";
+import { BOSS_SCHEMA, createQueues, queues } from "@/server/jobs";
 import { handlers, schedules } from "./handlers";
 import { getConfig } from "@/server/config";
 
@@ -18,7 +18,7 @@ export async function startWorkers(log: (line: string) => void = console.log): P
   const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, max: 5, archiveFailedAfterSeconds: 7 * 24 * 3600 });
   boss.on("error", (e) => log(`pg-boss: ${e.message}`));
   await boss.start();
-  for (const q of Object.values(queues)) await boss.createQueue(q);
+  await createQueues(boss);
   for (const [queue, handler] of Object.entries(handlers)) {
     await boss.work(queue, { pollingIntervalSeconds: 1 }, async (jobs) => {
       for (const job of jobs) await handler(job.data as never);

@@ -48,3 +48,25 @@ export const backupRuns = pgTable("backup_runs", {
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp("finished_at", { withTimezone: true }),
 });
+
+export const housekeepingStatus = pgEnum("housekeeping_status", ["ok", "failed"]);
+
+/** The last housekeeping run of each repository (git gc --auto, stale temporaries, commit-graph): one row per repository, overwritten by each run. */
+export const repoHousekeeping = pgTable("repo_housekeeping", {
+  repoId: uuid("repo_id")
+    .primaryKey()
+    .references(() => repositories.id, { onDelete: "cascade" }),
+  /** schedule, push or manual */
+  trigger: text("trigger").notNull(),
+  triggeredBy: uuid("triggered_by").references(() => users.id, { onDelete: "set null" }),
+  status: housekeepingStatus("status").notNull(),
+  error: text("error"),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }).notNull(),
+  durationMs: integer("duration_ms").notNull(),
+  /** disk usage of the repository directory before and after the run */
+  bytesBefore: bigint("bytes_before", { mode: "number" }).notNull(),
+  bytesAfter: bigint("bytes_after", { mode: "number" }).notNull(),
+  /** quarantine directories and pack temporaries of killed pushes removed */
+  temporariesRemoved: integer("temporaries_removed").notNull().default(0),
+});

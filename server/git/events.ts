@@ -1,18 +1,9 @@
 import { getDb } from "@/db/client";
 import { enqueue, queues } from "@/server/jobs";
-import { writeCommitGraph } from "./browse";
+import { requestHousekeeping } from "./housekeeping";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
-import {
-  BUILD_PROFILES_REPO,
-  getRepoById,
-  INFRASTRUCTURE_ORG,
-  insertDefaultRepos,
-  listMirrorsOf,
-  orgsWithoutRepos,
-  markPushed,
-  type RepoWithOrg,
-} from "./repos";
+import { BUILD_PROFILES_REPO, INFRASTRUCTURE_ORG, insertDefaultRepos, listMirrorsOf, orgsWithoutRepos, markPushed, type RepoWithOrg } from "./repos";
 import type { RefUpdate } from "./protection";
 import { emitPushEvents } from "@/server/webhooks/push";
 import type { PayloadUser } from "@/server/webhooks/payloads";
@@ -33,8 +24,8 @@ export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher:
     const branches = updates.filter((u) => u.ref.startsWith("refs/heads/") && !/^0+$/.test(u.newSha)).map((u) => u.ref.slice("refs/heads/".length));
     if (repo.name === BUILD_PROFILES_REPO && branches.length) await enqueue(queues.farmProfilesPushed, { branches });
   }
-  // Keeps history pages fast (commit-graph with changed-path filters), off the push's path.
-  await enqueue(queues.gitMaintenance, { repoId: repo.id }, { singletonKey: repo.id, singletonSeconds: 30 });
+  // Off the push's path: the commit-graph keeps history pages fast, gc --auto repacks when pushes have piled up.
+  await requestHousekeeping({ repoId: repo.id, trigger: "push" });
   // The push has happened: a webhook problem is logged, never reported to the pusher as a failure.
   await emitPushEvents(getDb(), repo, updates, pusher).catch((e) =>
     console.error(`webhooks for ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e),
@@ -72,12 +63,4 @@ export async function provisionMissingRepos() {
   const orgs = await orgsWithoutRepos(getDb());
   await insertDefaultRepos(getDb(), orgs);
   return { orgs: orgs.length };
-}
-
-/** The git-maintenance job: refresh the commit-graph of one repository. */
-export async function maintainRepo(data: Record<string, unknown>) {
-  const repo = typeof data.repoId === "string" ? await getRepoById(getDb(), data.repoId) : null;
-  if (!repo) return;
-  const dir = repoDir(repo.orgSlug, repo.name);
-  if (repoExists(dir)) await writeCommitGraph(dir);
 }

@@ -6,7 +6,10 @@ export const queues = {
   notifyEmail: "notify-email",
   gitMirrorSync: "git-mirror-sync",
   gitProvision: "git-provision",
-  gitMaintenance: "git-maintenance",
+  /** one repository's housekeeping (gc --auto, leftovers of killed pushes, commit-graph) */
+  gitHousekeeping: "git-housekeeping",
+  /** the daily fan-out: one git-housekeeping job per repository */
+  gitHousekeepingDue: "git-housekeeping-due",
   webhookDelivery: "webhook-delivery",
   pullMirrorSync: "git-pull-mirror-sync",
   pullMirrorsDue: "git-pull-mirrors-due",
@@ -25,6 +28,21 @@ export type QueueName = (typeof queues)[keyof typeof queues];
 
 export const BOSS_SCHEMA = "pgboss";
 
+/**
+ * Queues that are not pg-boss's "standard". Stately: per singletonKey at most one job
+ * waits and one runs, further sends are dropped (housekeeping requests never pile up).
+ * Options apply when a queue is first created.
+ */
+const queueOptions: Partial<Record<QueueName, Omit<PgBoss.Queue, "name">>> = {
+  // a big repository's repack can outlast pg-boss's default 15 minutes
+  [queues.gitHousekeeping]: { policy: "stately", expireInSeconds: 3 * 3600 },
+};
+
+/** Creates the given queues (all by default) with their options; existing ones are left as they are. */
+export async function createQueues(boss: PgBoss, names: readonly QueueName[] = Object.values(queues)) {
+  for (const q of names) await boss.createQueue(q, { name: q, ...queueOptions[q] });
+}
+
 const globalForBoss = globalThis as unknown as { rookeryBoss?: Promise<PgBoss> };
 
 /** A sending-only client (no maintenance, no cron): web processes and the CLI use this. */
@@ -35,7 +53,7 @@ export function getBoss(): Promise<PgBoss> {
     const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 3 });
     boss.on("error", (e) => console.error("pg-boss:", e.message));
     await boss.start();
-    for (const q of Object.values(queues)) await boss.createQueue(q);
+    await createQueues(boss);
     return boss;
   })();
   return globalForBoss.rookeryBoss;

@@ -1,5 +1,5 @@
 import PgBoss from "pg-boss";
-import { BOSS_SCHEMA, type QueueName } from "@/server/jobs";
+import { BOSS_SCHEMA, createQueues, type QueueName } from "@/server/jobs";
 import { handlers } from "@/workers/handlers";
 
 /**
@@ -13,7 +13,7 @@ export async function startJobWorker(names: QueueName[]): Promise<{ stop: () => 
   for (const name of names) {
     const handler = handlers[name];
     if (!handler) throw new Error(`no handler for ${name}`);
-    await boss.createQueue(name);
+    await createQueues(boss, [name]);
     await boss.work(name, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
       for (const job of jobs) await handler(job.data as Record<string, unknown>);
     });

@@ -12,7 +12,8 @@ import { repoDir } from "@/server/git/paths";
 import { checkPush } from "@/server/auth/policies/push";
 import { pusherAs } from "@/test/support/actors";
 import { getRepo, listProtections } from "@/server/git/repos";
-import { stopBoss } from "@/server/jobs";
+import { queues, stopBoss } from "@/server/jobs";
+import { startJobWorker } from "@/test/support/job-worker";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { eq } from "drizzle-orm";
@@ -115,6 +116,28 @@ describe("settings, rename, archive, delete", () => {
     expect(s.managedReason).toBeNull();
     expect((await as(lead).settings({ slug: ORG, name: "role" })).managedReason).toMatch(/read-only mirror of infrastructure\/role/);
     expect((await as(lead).settings({ slug: ORG, name: "puppet" })).managedReason).toMatch(/control repository/);
+  });
+
+  it("queues housekeeping for leaders, once while one waits, and shows its last run", async () => {
+    await as(lead).create({ slug: ORG, name: "tidy", withReadme: true });
+    const ref = { slug: ORG, name: "tidy" };
+    expect((await as(lead).settings(ref)).housekeeping).toEqual({ last: null, cron: "45 4 * * *" });
+    expect(await failure(as(dev).runHousekeeping(ref))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await failure(as(outsider).runHousekeeping(ref))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await as(lead).runHousekeeping(ref)).toEqual({ queued: true });
+    expect(await as(lead).runHousekeeping(ref)).toEqual({ queued: false });
+    const worker = await startJobWorker([queues.gitHousekeeping]);
+    try {
+      await expect.poll(async () => (await as(lead).settings(ref)).housekeeping.last?.status, { timeout: 30_000 }).toBe("ok");
+    } finally {
+      await worker.stop();
+    }
+    expect((await as(lead).settings(ref)).housekeeping.last).toMatchObject({
+      trigger: "manual",
+      triggeredBy: lead.id,
+      triggeredByUsername: "fl-lead",
+      error: null,
+    });
   });
 
   it("edits description and default branch (which must exist), and HEAD follows", async () => {

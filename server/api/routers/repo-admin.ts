@@ -5,6 +5,7 @@ import { identityOf } from "@/server/git/commit";
 import { commitEdit, loadEditor, RepoConflictError, splitBranchAndPath } from "@/server/git/edit";
 import { afterPush } from "@/server/git/events";
 import { flowSuggestions, startFlowBranch } from "@/server/git/flow";
+import { lastHousekeeping, requestHousekeeping } from "@/server/git/housekeeping";
 import {
   addProtection,
   createRepository,
@@ -21,6 +22,7 @@ import { cloneUrl } from "@/server/git/paths";
 import type { RefUpdate } from "@/server/git/protection";
 import { listBranches } from "@/server/git/read";
 import { getRepo, listProtections, RepoInputError } from "@/server/git/repos";
+import { getConfig } from "@/server/config";
 import { orgScopeFor } from "@/server/orgs";
 import type { User } from "@/server/users";
 import { FieldError, protectedProcedure, router, type Context } from "../trpc";
@@ -90,7 +92,7 @@ export const repoAdminRouter = router({
   settings: protectedProcedure.input(repoRef).query(async ({ ctx, input }) => {
     const { repo } = await repoFor(ctx, input, "repo:admin");
     const dir = await ensureRepoOnDisk(ctx.db, repo);
-    const [protections, branches] = await Promise.all([listProtections(ctx.db, repo.id), listBranches(dir)]);
+    const [protections, branches, housekeeping] = await Promise.all([listProtections(ctx.db, repo.id), listBranches(dir), lastHousekeeping(ctx.db, repo.id)]);
     return {
       repo,
       cloneUrl: cloneUrl(repo.orgSlug, repo.name),
@@ -98,7 +100,16 @@ export const repoAdminRouter = router({
       branches: branches.map((b) => b.name),
       /** Why rename/delete are not offered (a repository of the org's project). */
       managedReason: projectRepoReason(repo),
+      housekeeping: { last: housekeeping, cron: getConfig().git.housekeepingCron },
     };
+  }),
+
+  /** Queues housekeeping of this repository now (a no-op when one is already waiting). */
+  runHousekeeping: protectedProcedure.input(repoRef).mutation(async ({ ctx, input }) => {
+    const { repo } = await repoFor(ctx, input, "repo:admin");
+    const jobId = await requestHousekeeping({ repoId: repo.id, trigger: "manual", triggeredBy: ctx.user.id }, 0);
+    ctx.audit.details = { jobId };
+    return { queued: jobId !== null };
   }),
 
   update: protectedProcedure

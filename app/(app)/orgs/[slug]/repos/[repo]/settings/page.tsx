@@ -4,6 +4,7 @@ import { Alert, Badge, Card } from "@/components/ui";
 import { ProtectionEditor } from "@/components/repos/protection-editor";
 import { MergeRulesEditor } from "@/components/mergerequests/merge-rules";
 import { ArchiveRepo, DeleteRepo, GeneralSettings, RenameRepo } from "@/components/repos/repo-settings";
+import { Housekeeping } from "@/components/repos/housekeeping";
 
 type Props = { params: Promise<{ slug: string; repo: string }> };
 
@@ -27,7 +28,7 @@ function Section({ id, title, children, danger }: { id: string; title: string; c
 
 export default async function RepoSettingsPage({ params }: Props) {
   const { slug, repo: name } = await params;
-  const { repo, protections, branches, managedReason } = await orNotFound((await api()).repoAdmin.settings({ slug, name }));
+  const { repo, protections, branches, managedReason, housekeeping } = await orNotFound((await api()).repoAdmin.settings({ slug, name }));
   const mirror = repo.kind === "module-mirror";
   return (
     <div className="space-y-6">
@@ -64,6 +65,13 @@ export default async function RepoSettingsPage({ params }: Props) {
               <RenameRepo slug={slug} name={repo.name} />
             </Section>
           )}
+        </>
+      )}
+      <Section id="housekeeping-heading" title="Housekeeping">
+        <Housekeeping slug={slug} name={repo.name} last={housekeeping.last} cron={housekeeping.cron} />
+      </Section>
+      {!mirror && (
+        <>
           <Section id="archive-heading" title={repo.archivedAt ? "Unarchive" : "Archive"}>
             <ArchiveRepo slug={slug} name={repo.name} archived={!!repo.archivedAt} />
           </Section>
