@@ -106,8 +106,7 @@ async function primary() {
     log("Stopped");
     process.exit(0);
   };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal));
 }
 
 (cluster.isPrimary ? primary() : serveWeb()).catch((e) => {
