@@ -40,6 +40,12 @@ describe("embedded PostgreSQL", () => {
     const again = await ensureDatabase(config);
     expect((await query(again.url, "select count(*)::int as n from organizations"))[0].n).toBe(1);
     await again.stop();
+    // A server started by a Rookery from before the owner record: its parent node process owns it.
+    fs.renameSync(path.join(dataDir, "pg", "rookery-owner.json"), path.join(dataDir, "owner.saved"));
+    const lines: string[] = [];
+    await (await ensureDatabase(config, (l) => lines.push(l))).stop();
+    expect(lines).toEqual([`Using the embedded PostgreSQL already running on 127.0.0.1:${port}`]);
+    fs.renameSync(path.join(dataDir, "owner.saved"), path.join(dataDir, "pg", "rookery-owner.json"));
 
     await first.stop();
     expect(fs.existsSync(path.join(dataDir, "pg", "postmaster.pid"))).toBe(false);

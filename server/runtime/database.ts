@@ -45,24 +45,29 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whether pid is a running PostgreSQL (and not another process that got the pid of one that is gone). */
-function isPostgres(pid: number): boolean {
+function comm(pid: number): string | null {
   try {
-    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres");
-  } catch {
-    return false;
-  }
-}
-
-/** Start time of a process in clock ticks since boot (Linux), to tell a reused pid from the one recorded. */
-function startTime(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
   } catch {
     return null;
   }
 }
+
+/** Whether pid is a running PostgreSQL (and not another process that got the pid of one that is gone). */
+const isPostgres = (pid: number) => comm(pid)?.startsWith("postgres") ?? false;
+
+/** /proc/PID/stat (Linux): the parent, and the start time in clock ticks since boot to tell a reused pid from the one recorded. */
+function procStat(pid: number): { ppid: number; startTime: string } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(fields[1]), startTime: fields[19] };
+  } catch {
+    return null;
+  }
+}
+
+const startTime = (pid: number) => procStat(pid)?.startTime ?? null;
 
 /** postmaster.pid: line 1 the postmaster's pid, line 8 its status ("starting", "ready", "stopping"). */
 function postmaster(dir: string): { pid: number; status: string } | null {
@@ -78,13 +83,20 @@ function postmaster(dir: string): { pid: number; status: string } | null {
 const ownerSchema = z.object({ pid: z.number().int().positive(), startTime: z.string().nullable() });
 const ownerFile = (dir: string) => path.join(dir, "rookery-owner.json");
 
-/** Whether the Rookery process that started the PostgreSQL of `dir` is still running. */
-function ownerAlive(dir: string): boolean {
+/** Whether the Rookery process that started the PostgreSQL of `dir` (postmaster `pid`) is still running. */
+function ownerAlive(dir: string, pid: number): boolean {
   let owner: z.infer<typeof ownerSchema>;
   try {
     owner = ownerSchema.parse(JSON.parse(fs.readFileSync(ownerFile(dir), "utf8")));
   } catch {
-    return false;
+    // Started by a Rookery from before the owner record (an upgrade under a running portal):
+    // its owner is its parent while that is a node process (process titles vary, the executable does not).
+    const ppid = procStat(pid)?.ppid;
+    try {
+      return ppid !== undefined && ppid > 1 && fs.readlinkSync(`/proc/${ppid}/exe`) === fs.realpathSync(process.execPath);
+    } catch {
+      return false;
+    }
   }
   return alive(owner.pid) && (owner.startTime === null || startTime(owner.pid) === owner.startTime);
 }
@@ -133,7 +145,7 @@ export async function ensureDatabase(config: Config, log: (line: string) => void
 
   const running = postmaster(dir);
   if (running && isPostgres(running.pid)) {
-    if (ownerAlive(dir)) {
+    if (ownerAlive(dir, running.pid)) {
       log(`Using the embedded PostgreSQL already running on 127.0.0.1:${port}`);
       return { url, stop: async () => {} };
     }
