@@ -3,7 +3,8 @@
  * portal. The primary process owns PostgreSQL and the workers; WEB_CONCURRENCY web
  * processes (node:cluster) share the port so page rendering uses every core.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import cluster from "node:cluster";
 import fs from "node:fs";
 import http from "node:http";
@@ -13,6 +14,7 @@ import { getConfig } from "@/server/config";
 import { serveBinhostNode } from "@/server/farm/serve";
 import { stopBoss } from "@/server/jobs";
 import { boot } from "@/server/runtime/boot";
+import type { RunningDatabase } from "@/server/runtime/database";
 import { startWorkers, type Workers } from "@/workers";
 import { startEmbeddedRunner } from "@/server/runners/embedded";
 import { startPuppetCa } from "@/server/pki/puppet-listener";
@@ -52,21 +54,53 @@ async function serveWeb() {
 
 async function primary() {
   const started = Date.now();
-  const { config, database } = await boot(log);
-
-  const distDir = process.env.NEXT_DIST_DIR || ".next";
-  if (!dev && !fs.existsSync(path.join(dir, distDir, "BUILD_ID"))) {
-    log("No production build yet: running `next build` (once)…");
-    const r = spawnSync(process.execPath, [path.join(dir, "node_modules/next/dist/bin/next"), "build"], { cwd: dir, stdio: "inherit" });
-    if (r.status !== 0) throw new Error("next build failed");
-  }
-
-  const workers: Workers | null = config.inProcessWorkers ? await startWorkers(log) : null;
+  // Whatever has started so far is stopped by a signal at any point, the start-up included.
+  let stopping = false;
+  let database: RunningDatabase | null = null;
+  let build: ChildProcess | null = null;
+  let workers: Workers | null = null;
   // The local runner talks to the portal over HTTP: it starts once the portal listens.
   let runner: Awaited<ReturnType<typeof startEmbeddedRunner>> | null = null;
-  const puppetCa = config.inProcessWorkers && config.puppetCa.port ? await startPuppetCa(config, log) : null;
+  let puppetCa: Awaited<ReturnType<typeof startPuppetCa>> | null = null;
 
-  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    build?.kill("SIGTERM");
+    const exits = Object.values(cluster.workers ?? {}).map(
+      (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once("exit", () => resolve()), w!.process.kill("SIGTERM")))),
+    );
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
+    await runner?.stop().catch((e) => log(`runner: ${e.message}`));
+    await puppetCa?.close().catch(() => {});
+    await workers?.stop().catch((e) => log(`workers: ${e.message}`));
+    await stopBoss();
+    await closeDb().catch(() => {});
+    await database?.stop().catch((e) => log(`postgres: ${e.message}`));
+    log("Stopped");
+    process.exit(0);
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal));
+
+  const booted = await boot(log);
+  const config = booted.config;
+  database = booted.database;
+
+  const distDir = process.env.NEXT_DIST_DIR || ".next";
+  if (!dev && !stopping && !fs.existsSync(path.join(dir, distDir, "BUILD_ID"))) {
+    log("No production build yet: running `next build` (once)…");
+    build = spawn(process.execPath, [path.join(dir, "node_modules/next/dist/bin/next"), "build"], { cwd: dir, stdio: "inherit" });
+    const [code] = (await once(build, "exit")) as [number | null];
+    build = null;
+    if (code !== 0 && !stopping) throw new Error("next build failed");
+  }
+  if (stopping) return;
+
+  workers = config.inProcessWorkers ? await startWorkers(log) : null;
+  puppetCa = config.inProcessWorkers && config.puppetCa.port ? await startPuppetCa(config, log) : null;
+  if (stopping) return;
+
   const processes = dev ? 1 : config.webConcurrency;
   let listening = 0;
   cluster.on("listening", () => {
@@ -88,26 +122,6 @@ async function primary() {
   for (let i = 0; i < processes; i++) cluster.fork();
   if (!(await setupDone(getDb())))
     log(`No administrator yet. Create the first one at ${config.publicUrl}/setup?token=${setupToken()} (until then nobody can sign in, LDAP users included)`);
-
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: shutting down`);
-    const exits = Object.values(cluster.workers ?? {}).map(
-      (w) => new Promise<void>((resolve) => (w!.isDead() ? resolve() : (w!.once("exit", () => resolve()), w!.process.kill("SIGTERM")))),
-    );
-    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
-    await runner?.stop().catch((e) => log(`runner: ${e.message}`));
-    await puppetCa?.close().catch(() => {});
-    await workers?.stop().catch((e) => log(`workers: ${e.message}`));
-    await stopBoss();
-    await closeDb().catch(() => {});
-    await database.stop().catch((e) => log(`postgres: ${e.message}`));
-    log("Stopped");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
 (cluster.isPrimary ? primary() : serveWeb()).catch((e) => {

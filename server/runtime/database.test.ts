@@ -3,7 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { closeDb } from "@/db/client";
 import { loadConfig } from "@/server/config";
+import { checkHealth } from "@/server/health";
+import { enqueue, queues, stopBoss } from "@/server/jobs";
+import { startWorkers } from "@/workers";
 import { freePort } from "@/test/support/ports";
 import { ensureDatabase, runMigrations } from "./database";
 
@@ -36,6 +40,12 @@ describe("embedded PostgreSQL", () => {
     const again = await ensureDatabase(config);
     expect((await query(again.url, "select count(*)::int as n from organizations"))[0].n).toBe(1);
     await again.stop();
+    // A server started by a Rookery from before the owner record: its parent node process owns it.
+    fs.renameSync(path.join(dataDir, "pg", "rookery-owner.json"), path.join(dataDir, "owner.saved"));
+    const lines: string[] = [];
+    await (await ensureDatabase(config, (l) => lines.push(l))).stop();
+    expect(lines).toEqual([`Using the embedded PostgreSQL already running on 127.0.0.1:${port}`]);
+    fs.renameSync(path.join(dataDir, "owner.saved"), path.join(dataDir, "pg", "rookery-owner.json"));
 
     await first.stop();
     expect(fs.existsSync(path.join(dataDir, "pg", "postmaster.pid"))).toBe(false);
@@ -52,3 +62,51 @@ describe("embedded PostgreSQL", () => {
     expect(fs.statSync(path.join(dataDir, "secrets.json")).mode & 0o077).toBe(0);
   });
 });
+
+describe("PostgreSQL dies under a running portal", () => {
+  it("is started again by its owner; the pool reconnects (health ok) and the workers resume their queues", { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-pg-restart-"));
+    if (os.userInfo().uid === 0) fs.chmodSync(dir, 0o755);
+    const port = await freePort();
+    const env = { PATH: process.env.PATH, ROOKERY_DATA_DIR: dir, EMBEDDED_PG_PORT: String(port) };
+    const database = await ensureDatabase(loadConfig(env), () => {});
+    const saved = { ROOKERY_DATA_DIR: process.env.ROOKERY_DATA_DIR, EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT, DATABASE_URL: process.env.DATABASE_URL };
+    Object.assign(process.env, env, { DATABASE_URL: database.url });
+    await runMigrations(database.url);
+    const workers = await startWorkers(() => {});
+    try {
+      expect((await checkHealth()).db).toBe("ok");
+      const pidFile = path.join(dir, "pg", "postmaster.pid");
+      const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+
+      process.kill(pid, "SIGKILL");
+      await until(async () => (await checkHealth()).db === "down", 5_000);
+      await until(async () => (await checkHealth()).db === "ok", 20_000);
+      expect(Number(fs.readFileSync(pidFile, "utf8").split("\n")[0])).not.toBe(pid);
+
+      // A job queued after the restart is picked up by the workers started before it.
+      const id = await until(() => enqueue(queues.gitProvision, {}).catch(() => null), 10_000);
+      await until(async () => (await query(database.url, `select state from pgboss.job where id = '${id}'`))[0]?.state === "completed", 20_000);
+    } finally {
+      await workers.stop().catch(() => {});
+      await stopBoss();
+      await closeDb();
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await database.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function until<T>(check: () => Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

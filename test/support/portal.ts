@@ -16,7 +16,7 @@ export type Portal = {
 };
 
 export type PortalOptions = {
-  /** what to run; default `tsx scripts/start.ts` (what `npm start` runs) */
+  /** what to run; default `node --import tsx scripts/start.ts` (what `npm start` runs) */
   command?: [string, ...string[]];
   /** append the portal's output to this file instead of inheriting the terminal */
   logFile?: string;
@@ -30,7 +30,7 @@ export type PortalOptions = {
 export async function startPortal(env: Record<string, string | undefined>, opts: PortalOptions = {}): Promise<Portal> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const [cmd, ...args] = opts.command ?? [path.join(root, "node_modules/.bin/tsx"), "scripts/start.ts"];
+  const [cmd, ...args] = opts.command ?? [process.execPath, "--import", "tsx", "scripts/start.ts"];
   const out = opts.logFile ? fs.openSync(opts.logFile, "a") : "inherit";
   const started = performance.now();
   const proc = spawn(cmd, args, {
