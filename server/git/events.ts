@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { enqueue, queues } from "@/server/jobs";
+import { queues, sendJob, type JobData } from "@/server/jobs";
 import { writeCommitGraph } from "./browse";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
@@ -28,13 +28,13 @@ export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher:
     updates.map((u) => u.ref),
   ).catch((e) => console.error(`merge requests of ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e));
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.kind === "standard") {
-    await enqueue(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
+    await sendJob(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
     // build-profiles moved: the farm's "build on merge" schedules of those environments
     const branches = updates.filter((u) => u.ref.startsWith("refs/heads/") && !/^0+$/.test(u.newSha)).map((u) => u.ref.slice("refs/heads/".length));
-    if (repo.name === BUILD_PROFILES_REPO && branches.length) await enqueue(queues.farmProfilesPushed, { branches });
+    if (repo.name === BUILD_PROFILES_REPO && branches.length) await sendJob(queues.farmProfilesPushed, { branches });
   }
   // Keeps history pages fast (commit-graph with changed-path filters), off the push's path.
-  await enqueue(queues.gitMaintenance, { repoId: repo.id }, { singletonKey: repo.id, singletonSeconds: 30 });
+  await sendJob(queues.gitMaintenance, { repoId: repo.id }, { singletonKey: repo.id, singletonSeconds: 30 });
   // The push has happened: a webhook problem is logged, never reported to the pusher as a failure.
   await emitPushEvents(getDb(), repo, updates, pusher).catch((e) =>
     console.error(`webhooks for ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e),
@@ -75,8 +75,8 @@ export async function provisionMissingRepos() {
 }
 
 /** The git-maintenance job: refresh the commit-graph of one repository. */
-export async function maintainRepo(data: Record<string, unknown>) {
-  const repo = typeof data.repoId === "string" ? await getRepoById(getDb(), data.repoId) : null;
+export async function maintainRepo(data: JobData<typeof queues.gitMaintenance>) {
+  const repo = await getRepoById(getDb(), data.repoId);
   if (!repo) return;
   const dir = repoDir(repo.orgSlug, repo.name);
   if (repoExists(dir)) await writeCommitGraph(dir);

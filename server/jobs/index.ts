@@ -1,27 +1,7 @@
 import PgBoss from "pg-boss";
+import { parseJobData, queues, type JobInput, type Queue } from "./queues";
 
-/** Every background queue. Handlers live in workers/; domains only enqueue. */
-export const queues = {
-  ldapSync: "ldap-sync",
-  notifyEmail: "notify-email",
-  gitMirrorSync: "git-mirror-sync",
-  gitProvision: "git-provision",
-  gitMaintenance: "git-maintenance",
-  webhookDelivery: "webhook-delivery",
-  pullMirrorSync: "git-pull-mirror-sync",
-  pullMirrorsDue: "git-pull-mirrors-due",
-  backupRun: "git-backup",
-  binhostPrune: "farm-binhost-prune",
-  mrRefresh: "mr-refresh",
-  runnerLeases: "runner-lease-expiry",
-  artifactCleanup: "build-artifact-cleanup",
-  pkiRefresh: "pki-refresh",
-  /** a build job succeeded or failed: the domain that started it acts (the farm publishes or tells its admins) */
-  buildJobFinished: "build-job-finished",
-  farmSchedulesDue: "farm-schedules-due",
-  farmProfilesPushed: "farm-profiles-pushed",
-} as const;
-export type QueueName = (typeof queues)[keyof typeof queues];
+export { defineQueue, every, JobPayloadError, on, parseJobData, queues, type Handler, type JobData, type JobInput, type Queue, type Schedule } from "./queues";
 
 export const BOSS_SCHEMA = "pgboss";
 
@@ -35,15 +15,22 @@ export function getBoss(): Promise<PgBoss> {
     const boss = new PgBoss({ connectionString: url, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 3 });
     boss.on("error", (e) => console.error("pg-boss:", e.message));
     await boss.start();
-    for (const q of Object.values(queues)) await boss.createQueue(q);
+    await createQueues(boss);
     return boss;
   })();
   return globalForBoss.rookeryBoss;
 }
 
-export async function enqueue(queue: QueueName, data: object, options: PgBoss.SendOptions = {}) {
-  const boss = await getBoss();
-  return boss.send(queue, data, { retryLimit: 3, retryDelay: 30, retryBackoff: true, ...options });
+export async function createQueues(boss: PgBoss) {
+  for (const q of Object.values(queues)) await boss.createQueue(q.name);
+}
+
+export const DEFAULT_RETRY = { retryLimit: 3, retryDelay: 30, retryBackoff: true };
+
+/** Sends one job after checking its payload against the queue's schema (JobPayloadError when it does not fit). */
+export async function sendJob<Q extends Queue>(queue: Q, data: JobInput<Q>, options: PgBoss.SendOptions = {}, boss?: PgBoss) {
+  const payload = parseJobData(queue, data) as object;
+  return (boss ?? (await getBoss())).send(queue.name, payload, { ...DEFAULT_RETRY, ...options });
 }
 
 export async function stopBoss() {
