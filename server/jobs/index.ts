@@ -27,7 +27,10 @@ export async function createQueues(boss: PgBoss) {
 
 export const DEFAULT_RETRY = { retryLimit: 3, retryDelay: 30, retryBackoff: true };
 
-/** Sends one job after checking its payload against the queue's schema (JobPayloadError when it does not fit). */
+/**
+ * Sends one job after checking its payload against the queue's schema (JobPayloadError when
+ * it does not fit), through `boss` when given (the workers' own client), else the sending client.
+ */
 export async function sendJob<Q extends Queue>(queue: Q, data: JobInput<Q>, options: PgBoss.SendOptions = {}, boss?: PgBoss) {
   const payload = parseJobData(queue, data) as object;
   return (boss ?? (await getBoss())).send(queue.name, payload, { ...DEFAULT_RETRY, ...options });
