@@ -51,4 +51,14 @@ export default tseslint.config(
       "drizzle/enforce-update-with-where": ["error", { drizzleObjectName: ["db", "tx"] }],
     },
   },
+  {
+    // Runners run on other machines: they know the portal only through runner/protocol.ts.
+    files: ["runner/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@/*", "../*"], message: "runner/ imports only runner/ and packages (it runs apart from the portal)" }] },
+      ],
+    },
+  },
 );

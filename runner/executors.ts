@@ -2,7 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-export type ExecutorName = "shell" | "bwrap" | "nspawn";
+import type { Executor } from "./protocol";
+
+export type ExecutorName = Executor;
 
 export type ExecutorOptions = {
   /** where per-job workspaces (and rootfs copies) are made */

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { PortalClient, PortalError } from "./client";
 import type { ExecutorName } from "./executors";
 import { runJob } from "./job";
+import { executors } from "./protocol";
 
 export const RUNNER_VERSION = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "../package.json"), "utf8")) as { version: string }).version;
 
@@ -14,7 +15,7 @@ export const runnerConfigSchema = z.object({
   name: z.string(),
   arch: z.string(),
   tags: z.array(z.string()),
-  executor: z.enum(["shell", "bwrap", "nspawn"]),
+  executor: z.enum(executors),
   concurrency: z.number().int().min(1),
   buildsDir: z.string(),
   rootfs: z.record(z.string(), z.string()).default({}),

@@ -1,9 +1,10 @@
 import path from "node:path";
-import { PortalError, type LeasedJob, type PortalClient } from "./client";
+import { PortalError, type PortalClient } from "./client";
 import { createSandbox, killTree, type ExecutorName, type ExecutorOptions } from "./executors";
 import { expandArtifacts } from "./glob";
+import type { FinishRequest, LeasedJob } from "./protocol";
 
-type Result = { result: "success" | "failed" | "canceled"; exitCode: number | null; failureReason?: string };
+type Result = Omit<FinishRequest, "attempt">;
 
 /** Ships the log in order with byte offsets; a resent chunk after a lost answer is harmless. */
 class LogShipper {

@@ -1,4 +1,4 @@
-import { queues, type QueueName } from "@/server/jobs";
+import { every, on, queues, type Handler, type Queue, type Schedule } from "@/server/jobs";
 import { getConfig } from "@/server/config";
 import { deliverNotificationEmail } from "@/server/notify/email";
 import { provisionMissingRepos, syncMirrorsOf } from "@/server/git/events";
@@ -17,45 +17,49 @@ import { farmJobFinished } from "@/server/farm/pipeline";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 import { checkPushedProfiles } from "@/server/farm/checks";
 
-type Handler = (data: Record<string, unknown>) => Promise<unknown>;
+/** One handler per queue, receiving its parsed payload. Each domain's job work is a plain async function in server/<domain>. */
+export const handlers: Handler[] = [
+  on(queues.ldapSync, ldapSyncJob),
+  on(queues.notifyEmail, deliverNotificationEmail),
+  on(queues.gitMirrorSync, (data) => syncMirrorsOf(data.upstream)),
+  on(queues.gitProvision, () => provisionMissingRepos()),
+  on(queues.gitHousekeeping, (data) => housekeepRepo(getDb(), data)),
+  on(queues.gitHousekeepingDue, () => queueHousekeepingForAll(getDb())),
+  on(queues.webhookDelivery, deliverWebhookJob),
+  on(queues.pullMirrorSync, (data) => syncPullMirror(getDb(), data.repoId)),
+  on(queues.pullMirrorsDue, () => queueDueMirrors(getDb())),
+  on(queues.backupRun, (data) => backupJob(data, getDb())),
+  on(queues.binhostPrune, () => binhostPruneJob(getDb())),
+  on(queues.mrRefresh, (data) => refreshJob(getDb(), data)),
+  on(queues.runnerLeases, async () => ({ expired: await expireLeases(getDb()), stuck: await notifyStuckJobs(getDb()) })),
+  on(queues.artifactCleanup, () => deleteExpiredArtifacts(getDb())),
+  on(queues.pkiRefresh, () => pkiRefreshJob(getDb())),
+  on(queues.buildJobFinished, (data) => farmJobFinished(getDb(), data.jobId)),
+  on(queues.farmSchedulesDue, () => runDueSchedules(getDb())),
+  on(queues.farmProfilesPushed, async ({ branches }) => ({
+    checks: await checkPushedProfiles(getDb(), branches),
+    builds: await runMergeSchedules(getDb(), branches),
+  })),
+];
 
-/** queue → handler. Each domain's job work is a plain async function in server/<domain>. */
-export const handlers: Partial<Record<QueueName, Handler>> = {
-  [queues.ldapSync]: ldapSyncJob,
-  [queues.notifyEmail]: deliverNotificationEmail,
-  [queues.gitMirrorSync]: (data) => syncMirrorsOf(String(data.upstream)),
-  [queues.gitProvision]: () => provisionMissingRepos(),
-  [queues.gitHousekeeping]: (data) => housekeepRepo(getDb(), data),
-  [queues.gitHousekeepingDue]: () => queueHousekeepingForAll(getDb()),
-  [queues.webhookDelivery]: deliverWebhookJob,
-  [queues.pullMirrorSync]: (data) => syncPullMirror(getDb(), String(data.repoId)),
-  [queues.pullMirrorsDue]: () => queueDueMirrors(getDb()),
-  [queues.backupRun]: (data) => backupJob(data, getDb()),
-  [queues.binhostPrune]: () => binhostPruneJob(getDb()),
-  [queues.mrRefresh]: (data) => refreshJob(getDb(), data),
-  [queues.runnerLeases]: async () => ({ expired: await expireLeases(getDb()), stuck: await notifyStuckJobs(getDb()) }),
-  [queues.artifactCleanup]: () => deleteExpiredArtifacts(getDb()),
-  [queues.pkiRefresh]: () => pkiRefreshJob(getDb()),
-  [queues.buildJobFinished]: (data) => farmJobFinished(getDb(), String(data.jobId)),
-  [queues.farmSchedulesDue]: () => runDueSchedules(getDb()),
-  [queues.farmProfilesPushed]: async (data) => {
-    const branches = (data.branches as string[]) ?? [];
-    return { checks: await checkPushedProfiles(getDb(), branches), builds: await runMergeSchedules(getDb(), branches) };
-  },
-};
+export function handlerOf(queue: Queue): Handler {
+  const h = handlers.find((x) => x.queue === queue);
+  if (!h) throw new Error(`no handler for ${queue.name}`);
+  return h;
+}
 
-export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
+export function schedules(): Schedule[] {
   const cfg = getConfig();
   return [
-    ...(cfg.ldap ? [{ queue: queues.ldapSync, cron: cfg.ldap.syncCron, data: { trigger: "schedule" } }] : []),
-    { queue: queues.backupRun, cron: cfg.backups.cron, data: { trigger: "schedule" } },
-    { queue: queues.pullMirrorsDue, cron: "*/5 * * * *" },
-    { queue: queues.binhostPrune, cron: cfg.binhost.pruneCron },
-    { queue: queues.gitHousekeepingDue, cron: cfg.git.housekeepingCron },
+    ...(cfg.ldap ? [every(queues.ldapSync, cfg.ldap.syncCron, { trigger: "schedule" })] : []),
+    every(queues.backupRun, cfg.backups.cron, { trigger: "schedule" }),
+    every(queues.pullMirrorsDue, "*/5 * * * *"),
+    every(queues.binhostPrune, cfg.binhost.pruneCron),
+    every(queues.gitHousekeepingDue, cfg.git.housekeepingCron),
     // runners' long polls requeue expired leases too; this covers times when none polls
-    { queue: queues.runnerLeases, cron: "* * * * *" },
-    { queue: queues.artifactCleanup, cron: "30 3 * * *" },
-    { queue: queues.pkiRefresh, cron: "17 * * * *" },
-    { queue: queues.farmSchedulesDue, cron: "* * * * *" },
+    every(queues.runnerLeases, "* * * * *"),
+    every(queues.artifactCleanup, "30 3 * * *"),
+    every(queues.pkiRefresh, "17 * * * *"),
+    every(queues.farmSchedulesDue, "* * * * *"),
   ];
 }

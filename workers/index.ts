@@ -4,7 +4,7 @@ import PgBoss from "pg-boss";
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { workerHeartbeats } from "@/db/schema";
-import { BOSS_SCHEMA, createQueues, queues } from "@/server/jobs";
+import { BOSS_SCHEMA, createQueues, queues, sendJob } from "@/server/jobs";
 import { handlers, schedules } from "./handlers";
 import { getConfig } from "@/server/config";
 
@@ -19,16 +19,16 @@ export async function startWorkers(log: (line: string) => void = console.log): P
   boss.on("error", (e) => log(`pg-boss: ${e.message}`));
   await boss.start();
   await createQueues(boss);
-  for (const [queue, handler] of Object.entries(handlers)) {
-    await boss.work(queue, { pollingIntervalSeconds: 1 }, async (jobs) => {
-      for (const job of jobs) await handler(job.data as never);
+  for (const { queue, handle } of handlers) {
+    await boss.work(queue.name, { pollingIntervalSeconds: 1 }, async (jobs) => {
+      for (const job of jobs) await handle(job.data);
     });
   }
-  for (const s of schedules()) await boss.schedule(s.queue, s.cron, s.data ?? {}, { tz: "UTC" });
+  for (const s of schedules()) await boss.schedule(s.queue.name, s.cron, s.data, { tz: "UTC" });
   // Orgs that predate git hosting get their default repositories.
-  await boss.send(queues.gitProvision, {}, { singletonKey: "startup", singletonSeconds: 60 });
+  await sendJob(queues.gitProvision, {}, { singletonKey: "startup", singletonSeconds: 60 }, boss);
   // With a directory, people and their organizations are there from the start, not after the first scheduled sync.
-  if (getConfig().ldap) await boss.send(queues.ldapSync, { trigger: "startup" }, { singletonKey: "startup", singletonSeconds: 60 });
+  if (getConfig().ldap) await sendJob(queues.ldapSync, { trigger: "startup" }, { singletonKey: "startup", singletonSeconds: 60 }, boss);
 
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const db = getDb();
@@ -41,7 +41,7 @@ export async function startWorkers(log: (line: string) => void = console.log): P
   await beat();
   const timer = setInterval(beat, 30_000);
   timer.unref();
-  log(`Workers started (${Object.keys(handlers).length} queues)`);
+  log(`Workers started (${handlers.length} queues)`);
 
   return {
     async stop() {

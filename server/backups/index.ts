@@ -5,6 +5,7 @@ import { desc, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { backupRuns, users, type BackupError } from "@/db/schema";
 import { getConfig } from "@/server/config";
+import type { JobData, queues } from "@/server/jobs";
 import { runGit } from "@/server/git/cli";
 import { repoExists } from "@/server/git/materialize";
 import { repoDir } from "@/server/git/paths";
@@ -200,8 +201,7 @@ export async function latestBackupRun(db: DbOrTx) {
 }
 
 /** The `git-backup` job (daily schedule or the admin's button). */
-export async function backupJob(data: Record<string, unknown>, db: Db) {
-  const trigger = data.trigger === "manual" ? "manual" : "schedule";
-  const run = await runBackup(db, { trigger, triggeredBy: typeof data.triggeredBy === "string" ? data.triggeredBy : null });
+export async function backupJob(data: JobData<typeof queues.backupRun>, db: Db) {
+  const run = await runBackup(db, { trigger: data.trigger, triggeredBy: data.triggeredBy ?? null });
   return run ? { runId: run.id, status: run.status } : { skipped: "another backup is running" };
 }

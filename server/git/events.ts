@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { enqueue, queues } from "@/server/jobs";
+import { queues, sendJob } from "@/server/jobs";
 import { requestHousekeeping } from "./housekeeping";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";
 import { repoDir } from "./paths";
@@ -19,10 +19,10 @@ export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher:
     updates.map((u) => u.ref),
   ).catch((e) => console.error(`merge requests of ${repo.orgSlug}/${repo.name}:`, e instanceof Error ? e.message : e));
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.kind === "standard") {
-    await enqueue(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
+    await sendJob(queues.gitMirrorSync, { upstream: `${repo.orgSlug}/${repo.name}` }, { singletonKey: `${repo.orgSlug}/${repo.name}` });
     // build-profiles moved: the farm's "build on merge" schedules of those environments
     const branches = updates.filter((u) => u.ref.startsWith("refs/heads/") && !/^0+$/.test(u.newSha)).map((u) => u.ref.slice("refs/heads/".length));
-    if (repo.name === BUILD_PROFILES_REPO && branches.length) await enqueue(queues.farmProfilesPushed, { branches });
+    if (repo.name === BUILD_PROFILES_REPO && branches.length) await sendJob(queues.farmProfilesPushed, { branches });
   }
   // Off the push's path: the commit-graph keeps history pages fast, gc --auto repacks when pushes have piled up.
   await requestHousekeeping({ repoId: repo.id, trigger: "push" });

@@ -9,13 +9,15 @@ import { startJobWorker } from "@/test/support/job-worker";
 import { repositories } from "@/db/schema";
 import { createOrg } from "@/server/orgs";
 import { loadConfig } from "@/server/config";
-import { queues, stopBoss } from "@/server/jobs";
+import { JobPayloadError, parseJobData, queues, stopBoss, type JobInput } from "@/server/jobs";
 import { schedules } from "@/workers/handlers";
 import { runGit } from "./cli";
 import { housekeepRepo, lastHousekeeping, queueHousekeepingForAll } from "./housekeeping";
 import { ensureInfrastructureOrg } from "./infrastructure";
 import { ensureRepoOnDisk } from "./materialize";
 import { getRepo, insertRepo, type RepoWithOrg } from "./repos";
+
+const job = (data: JobInput<typeof queues.gitHousekeeping>) => parseJobData(queues.gitHousekeeping, data);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-housekeeping-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir });
@@ -86,7 +88,7 @@ describe("repository housekeeping", () => {
     expect(fs.existsSync(graphs)).toBe(false);
 
     const before = Date.now();
-    const run = (await housekeepRepo(db(), { repoId: repo.id, trigger: "manual" }))!;
+    const run = (await housekeepRepo(db(), job({ repoId: repo.id, trigger: "manual" })))!;
 
     expect(fs.existsSync(path.join(objects, "tmp_objdir-incoming-x"))).toBe(false);
     expect(fs.existsSync(path.join(objects, "pack/tmp_pack_old"))).toBe(false);
@@ -108,7 +110,7 @@ describe("repository housekeeping", () => {
     expect(await lastHousekeeping(db(), repo.id)).toEqual({ ...run, triggeredByUsername: null });
 
     // A second run has nothing left to reclaim and overwrites the record.
-    const again = (await housekeepRepo(db(), { repoId: repo.id }))!;
+    const again = (await housekeepRepo(db(), job({ repoId: repo.id })))!;
     expect(again).toMatchObject({ trigger: "schedule", status: "ok", temporariesRemoved: 0 });
     expect(again.finishedAt.getTime()).toBeGreaterThanOrEqual(run.finishedAt.getTime());
     expect(await lastHousekeeping(db(), repo.id)).toEqual({ ...again, triggeredByUsername: null });
@@ -117,7 +119,9 @@ describe("repository housekeeping", () => {
   it("records a failed run with git's message, and fails the job", async () => {
     await runGit(["config", "gc.auto", "lots"], { cwd: dir });
     try {
-      await expect(housekeepRepo(db(), { repoId: repo.id })).rejects.toThrow(/housekeeping of keep\/puppet: git gc failed .*bad numeric config value 'lots'/);
+      await expect(housekeepRepo(db(), job({ repoId: repo.id }))).rejects.toThrow(
+        /housekeeping of keep\/puppet: git gc failed .*bad numeric config value 'lots'/,
+      );
     } finally {
       await runGit(["config", "--unset", "gc.auto"], { cwd: dir });
     }
@@ -125,20 +129,20 @@ describe("repository housekeeping", () => {
   });
 
   it("skips repositories that are unknown or not on disk yet, and refuses malformed jobs", async () => {
-    await expect(housekeepRepo(db(), { repoId: "00000000-0000-0000-0000-000000000000" })).resolves.toBeNull();
+    await expect(housekeepRepo(db(), job({ repoId: "00000000-0000-0000-0000-000000000000" }))).resolves.toBeNull();
     const later = await insertRepo(db(), { id: repo.orgId }, { name: "later" });
     expect(fs.existsSync(path.join(dataDir, "git/keep/later.git"))).toBe(false);
-    await expect(housekeepRepo(db(), { repoId: later.id })).resolves.toBeNull();
+    await expect(housekeepRepo(db(), job({ repoId: later.id }))).resolves.toBeNull();
     expect(await lastHousekeeping(db(), later.id)).toBeNull();
-    await expect(housekeepRepo(db(), { repoId: "not-a-uuid" })).rejects.toThrow();
-    await expect(housekeepRepo(db(), { repoId: repo.id, trigger: "whenever" })).rejects.toThrow();
+    expect(() => parseJobData(queues.gitHousekeeping, { repoId: "not-a-uuid" })).toThrow(JobPayloadError);
+    expect(() => parseJobData(queues.gitHousekeeping, { repoId: repo.id, trigger: "whenever" })).toThrow(JobPayloadError);
   });
 
   it("the daily fan-out queues one job per repository, never two waiting for the same one, and the workers run them", async () => {
     const jobs = async () =>
       [
         ...(await db().execute<{ repo: string }>(
-          sql`SELECT data->>'repoId' AS repo FROM pgboss.job WHERE name = ${queues.gitHousekeeping} AND state = 'created'`,
+          sql`SELECT data->>'repoId' AS repo FROM pgboss.job WHERE name = ${queues.gitHousekeeping.name} AND state = 'created'`,
         )),
       ].map((r) => r.repo);
     const all = (await db().select({ id: repositories.id }).from(repositories)).map((r) => r.id).sort();
@@ -150,9 +154,9 @@ describe("repository housekeeping", () => {
     expect((await jobs()).sort()).toEqual(all);
 
     // daily, at the configured time
-    expect(schedules()).toContainEqual({ queue: queues.gitHousekeepingDue, cron: "45 4 * * *" });
+    expect(schedules()).toContainEqual({ queue: queues.gitHousekeepingDue, cron: "45 4 * * *", data: {} });
     loadConfig({ ...process.env, GIT_HOUSEKEEPING_CRON: "0 1 * * 0" });
-    expect(schedules()).toContainEqual({ queue: queues.gitHousekeepingDue, cron: "0 1 * * 0" });
+    expect(schedules()).toContainEqual({ queue: queues.gitHousekeepingDue, cron: "0 1 * * 0", data: {} });
     loadConfig();
 
     const previous = (await lastHousekeeping(db(), repo.id))!;

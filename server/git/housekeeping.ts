@@ -1,10 +1,9 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { repoHousekeeping, repositories, users } from "@/db/schema";
-import { enqueue, getBoss, queues } from "@/server/jobs";
+import { getBoss, queues, sendJob, type JobData, type JobInput } from "@/server/jobs";
 import { writeCommitGraph } from "./browse";
 import { runGit } from "./cli";
 import { repoExists } from "./materialize";
@@ -21,12 +20,7 @@ import { getRepoById } from "./repos";
 /** Quarantine directories and pack temporaries untouched for this long belong to no live push. */
 export const TEMPORARY_MAX_AGE_MS = 60 * 60 * 1000;
 
-export const housekeepingJob = z.object({
-  repoId: z.uuid(),
-  trigger: z.enum(["schedule", "push", "manual"]).default("schedule"),
-  triggeredBy: z.uuid().nullish(),
-});
-export type HousekeepingJob = z.input<typeof housekeepingJob>;
+export type HousekeepingJob = JobInput<typeof queues.gitHousekeeping>;
 
 export type HousekeepingRun = typeof repoHousekeeping.$inferSelect;
 
@@ -88,8 +82,7 @@ const gcConfig = {
 };
 
 /** The git-housekeeping job: one repository. Records the run; a failed run is recorded, then thrown so the job shows as failed. */
-export async function housekeepRepo(db: DbOrTx, data: unknown): Promise<HousekeepingRun | null> {
-  const input = housekeepingJob.parse(data);
+export async function housekeepRepo(db: DbOrTx, input: JobData<typeof queues.gitHousekeeping>): Promise<HousekeepingRun | null> {
   const repo = await getRepoById(db, input.repoId);
   if (!repo) return null;
   const dir = repoDir(repo.orgSlug, repo.name);
@@ -136,8 +129,7 @@ export async function housekeepRepo(db: DbOrTx, data: unknown): Promise<Housekee
 
 /** Queues housekeeping of one repository; one waits per repository at most (the queue is stately), so requests never pile up. */
 export async function requestHousekeeping(job: HousekeepingJob, retryLimit = 3) {
-  const data = housekeepingJob.parse(job);
-  return enqueue(queues.gitHousekeeping, data, { singletonKey: data.repoId, retryLimit });
+  return sendJob(queues.gitHousekeeping, job, { singletonKey: job.repoId, retryLimit });
 }
 
 /** The daily fan-out: one housekeeping job per repository. */
@@ -147,7 +139,7 @@ export async function queueHousekeepingForAll(db: DbOrTx) {
   for (let i = 0; i < rows.length; i += 500) {
     await boss.insert(
       rows.slice(i, i + 500).map((r) => ({
-        name: queues.gitHousekeeping,
+        name: queues.gitHousekeeping.name,
         data: { repoId: r.id, trigger: "schedule" },
         singletonKey: r.id,
         retryLimit: 3,

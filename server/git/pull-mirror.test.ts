@@ -94,7 +94,7 @@ describe("pull mirrors", () => {
     expect(stored[0].row).not.toContain("Up$tream");
     expect(stored[0].row).not.toContain(encodeURIComponent(PASSWORD));
     expect(JSON.stringify(repo)).not.toContain("Up$tream");
-    const queued = await db().execute<{ n: number }>(sql`select count(*)::int as n from pgboss.job where name = ${queues.pullMirrorSync}`);
+    const queued = await db().execute<{ n: number }>(sql`select count(*)::int as n from pgboss.job where name = ${queues.pullMirrorSync.name}`);
     expect(queued[0].n).toBe(1);
 
     const result = await syncPullMirror(db(), repo.id);

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { getBoss, type QueueName } from "./index";
+import { DEFAULT_RETRY, getBoss } from "./index";
+import { parseJobData, type JobInput, type Queue } from "./queues";
 
 /**
  * pg-boss runs its SQL through this adapter, so jobs are inserted on the caller's
@@ -22,12 +23,10 @@ export function bossExecutor(db: DbOrTx) {
 
 export type RetryOptions = { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number };
 
-/** Enqueues one job per payload through `db` (a transaction or the pool). */
-export async function enqueueWith(db: DbOrTx, queue: QueueName, payloads: object[], options: RetryOptions = {}) {
+/** Enqueues one job per payload through `db` (a transaction or the pool); payloads are checked like `sendJob`'s. */
+export async function enqueueWith<Q extends Queue>(db: DbOrTx, queue: Q, payloads: JobInput<Q>[], options: RetryOptions = {}) {
   if (payloads.length === 0) return;
+  const jobs = payloads.map((data) => ({ name: queue.name, data: parseJobData(queue, data) as object, ...DEFAULT_RETRY, ...options }));
   const boss = await getBoss();
-  await boss.insert(
-    payloads.map((data) => ({ name: queue, data, retryLimit: 3, retryDelay: 30, retryBackoff: true, ...options })),
-    { db: bossExecutor(db) },
-  );
+  await boss.insert(jobs, { db: bossExecutor(db) });
 }

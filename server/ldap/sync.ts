@@ -1,11 +1,10 @@
 import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
-import { z } from "zod";
 import { getDb, type Db, type Tx } from "@/db/client";
 import { ldapSyncRuns, memberships, organizations, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import type { OrgRole } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
-import { enqueue, queues } from "@/server/jobs";
+import { queues, sendJob, type JobData } from "@/server/jobs";
 import { insertDefaultRepos } from "@/server/git/repos";
 import { OrgInputError, slugify, validateSlug } from "@/server/orgs";
 import type { DirectoryUser } from "./client";
@@ -13,7 +12,7 @@ import { readDirectory, readRolesOf, type Directory } from "./directory";
 import { dnKey } from "./dn";
 
 /** What started a sync: the schedule, an admin, the CLI, the portal starting, or a sign-in that met an organization not imported yet. */
-export type SyncTrigger = "schedule" | "manual" | "cli" | "startup" | "login";
+export type SyncTrigger = JobData<typeof queues.ldapSync>["trigger"];
 export type SyncRun = typeof ldapSyncRuns.$inferSelect;
 
 export type SyncCounts = {
@@ -377,7 +376,7 @@ export async function syncMembershipsAtLogin(db: Db, user: { id: string; usernam
       }
     await auditChanges(tx, changes, { signIn: user.username });
   });
-  if ([...roles.keys()].some((k) => !orgByKey.has(k))) await enqueue(queues.ldapSync, { trigger: "login" }, { singletonKey: "ldap-sync-login" });
+  if ([...roles.keys()].some((k) => !orgByKey.has(k))) await sendJob(queues.ldapSync, { trigger: "login" }, { singletonKey: "ldap-sync-login" });
 }
 
 // ---------------------------------------------------------------- runs
@@ -445,13 +444,8 @@ export async function runLdapSync(db: Db, opts: { trigger: SyncTrigger; triggere
   }
 }
 
-const jobData = z.object({
-  trigger: z.enum(["schedule", "manual", "cli", "startup", "login"]).catch("schedule"),
-  triggeredBy: z.string().uuid().nullish().catch(null),
-});
-
 /** The ldap-sync queue's job. A failed run fails the job too, so it shows under Background jobs. */
-export async function ldapSyncJob(data: Record<string, unknown>): Promise<void> {
-  const run = await runLdapSync(getDb(), jobData.parse(data ?? {}));
+export async function ldapSyncJob(data: JobData<typeof queues.ldapSync>): Promise<void> {
+  const run = await runLdapSync(getDb(), data);
   if (run.status === "failed") throw new Error(`LDAP sync failed: ${run.error}`);
 }

@@ -8,6 +8,7 @@ import { branchHead, branchHeads, casDeleteRef, casUpdateRef, commitsWithMessage
 import { repoDir } from "@/server/git/paths";
 import { matchProtection, type RefUpdate } from "@/server/git/protection";
 import { getRepoById, listProtections, type RepoWithOrg } from "@/server/git/repos";
+import type { JobData, queues } from "@/server/jobs";
 import { notify } from "@/server/notify";
 import { finishReleaseIfAny } from "@/server/releases";
 import { getUserById, type User } from "@/server/users";
@@ -293,10 +294,10 @@ export async function refreshMergeRequest(db: Db, mrId: string, known?: { repo: 
 }
 
 /** The job handler: refresh each listed merge request. */
-export async function refreshJob(db: Db, data: Record<string, unknown>) {
-  const ids = Array.isArray(data.mrIds) ? data.mrIds.filter((x): x is string => typeof x === "string") : [];
+export async function refreshJob(db: Db, data: JobData<typeof queues.mrRefresh>) {
+  const ids = data.mrIds;
   // One look at the repository's branches for all of them (they share the repository).
-  const repo = typeof data.repoId === "string" ? await getRepoById(db, data.repoId) : null;
+  const repo = await getRepoById(db, data.repoId);
   const known = repo ? { repo, heads: await branchHeads(repoDir(repo.orgSlug, repo.name)) } : undefined;
   // A push to develop may touch every open MR: a few git processes at a time (2 cores are common).
   const queue = [...ids];

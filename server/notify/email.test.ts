@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testDatabase } from "@/test/support/db";
 import { readMail, startMailSink, type MailSink } from "@/test/support/mail-sink";
 import { loadConfig } from "@/server/config";
-import { getBoss, queues, stopBoss } from "@/server/jobs";
+import { queues, stopBoss } from "@/server/jobs";
 import { createLocalUser } from "@/server/users";
-import { deliverNotificationEmail, sendMail } from "./email";
+import { handlerOf } from "@/workers/handlers";
+import { startJobWorker } from "@/test/support/job-worker";
+import { sendMail } from "./email";
 import { notify } from "./index";
 
 const db = testDatabase();
@@ -59,10 +61,7 @@ describe("email delivery", () => {
 
   it("goes notify → notify-email queue → worker handler → SMTP", async () => {
     const u = await createLocalUser(db(), { username: "mailee", password: "Delivery-password-1", email: "mailee@example.test" });
-    const boss = await getBoss();
-    await boss.work(queues.notifyEmail, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
-      for (const job of jobs) await deliverNotificationEmail(job.data);
-    });
+    const worker = await startJobWorker([queues.notifyEmail]);
     await db().transaction((tx) =>
       notify(tx, { userIds: [u.id], kind: "org.member_added", title: "You were added to Acme", body: "As developer.", link: "/orgs/acme" }),
     );
@@ -71,11 +70,11 @@ describe("email delivery", () => {
     expect(mail.raw).toContain("As developer.");
     expect(mail.raw).toContain("https://rookery.example.test/orgs/acme");
     expect(mail.raw).toContain("https://rookery.example.test/settings/notifications");
-    await boss.offWork(queues.notifyEmail);
+    await worker.stop();
   });
 
   it("rejects malformed job data instead of sending something half-made", async () => {
-    await expect(deliverNotificationEmail({ to: "x@example.test" })).rejects.toThrow();
+    await expect(handlerOf(queues.notifyEmail).handle({ to: "x@example.test" })).rejects.toThrow(/^notify-email job payload: subject: /);
   });
 
   it("skips sending, with a log line, when SMTP_URL is not set", async () => {

@@ -1,14 +1,9 @@
 import nodemailer, { type Transporter } from "nodemailer";
-import { z } from "zod";
 import { getConfig } from "@/server/config";
+import type { JobData, queues } from "@/server/jobs";
 
 /** One email, as it travels through the notify-email queue. */
-export const mailSchema = z.object({
-  to: z.string().min(3),
-  subject: z.string().min(1),
-  text: z.string(),
-});
-export type Mail = z.infer<typeof mailSchema>;
+export type Mail = JobData<typeof queues.notifyEmail>;
 
 const transports = new Map<string, Transporter>();
 
@@ -44,6 +39,6 @@ export function notificationMail(to: string, n: { title: string; body: string; l
 }
 
 /** The notify-email queue handler. */
-export async function deliverNotificationEmail(data: unknown): Promise<void> {
-  await sendMail(mailSchema.parse(data));
+export async function deliverNotificationEmail(mail: Mail): Promise<void> {
+  await sendMail(mail);
 }

@@ -1,40 +1,37 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { z } from "zod";
+import {
+  artifactQuery,
+  artifactResponse,
+  describeIssue,
+  finishRequest,
+  finishResponse,
+  heartbeatRequest,
+  heartbeatResponse,
+  jobRequest,
+  jobResponse,
+  logQuery,
+  logResponse,
+  registerRequest,
+  registerResponse,
+  verifyResponse,
+  type ErrorResponse,
+} from "@/runner/protocol";
 import { getDb } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { ChecksumError, StorageFullError, TooLargeError } from "./artifact-store";
 import { uploadArtifact } from "./artifacts";
 import { appendLog, finishJob, heartbeat, LeaseError, LogOffsetError, requestJob } from "./queue";
-import { RegistrationError, registerRunner, runnerFromToken, runnerInfoSchema, type Runner } from "./registration";
-
-/** Version of the runner protocol under /api/runner/v1; bump the path on breaking changes. */
-export const RUNNER_PROTOCOL = "v1";
+import { RegistrationError, registerRunner, runnerFromToken, type Runner } from "./registration";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-const problem = (status: number, message: string, extra: object = {}, headers: Record<string, string> = {}) =>
-  json(status, { error: message, ...extra }, headers);
+const problem = (status: number, message: string, extra: Omit<ErrorResponse, "error"> = {}, headers: Record<string, string> = {}) =>
+  json(status, { error: message, ...extra } satisfies ErrorResponse, headers);
+/** An answer the protocol describes: the type checker holds the portal to what runners parse. */
+const answer = <S extends z.ZodType>(_schema: S, status: number, body: z.infer<S>) => json(status, body);
 
-const registerSchema = runnerInfoSchema.extend({ token: z.string().min(1).max(200) });
-const requestSchema = z.object({ wait: z.number().min(0).max(30).default(30) });
-const heartbeatSchema = z.object({ attempt: z.number().int().min(1) });
-const finishSchema = z.object({
-  attempt: z.number().int().min(1),
-  result: z.enum(["success", "failed", "canceled"]),
-  exitCode: z.number().int().nullable(),
-  failureReason: z.string().max(2000).optional(),
-});
-const logQuery = z.object({ attempt: z.coerce.number().int().min(1), offset: z.coerce.number().int().min(0) });
-const artifactQuery = z.object({
-  attempt: z.coerce.number().int().min(1),
-  name: z
-    .string()
-    .min(1)
-    .max(500)
-    .refine((n) => !n.startsWith("/") && !n.split("/").includes("..") && !n.includes("\0"), "artifact names are relative paths without .."),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/i, "sha256 must be 64 hex digits"),
-});
 const uuid = z.string().uuid();
 
 class HttpError extends Error {
@@ -55,19 +52,13 @@ async function bodyJson<T extends z.ZodType>(req: Request, schema: T): Promise<z
     throw new HttpError(400, "the body must be JSON");
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new HttpError(400, `${i.path.join(".") || "body"}: ${i.message}`);
-  }
+  if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
   return parsed.data;
 }
 
 function query<T extends z.ZodType>(url: URL, schema: T): z.infer<T> {
   const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new HttpError(400, `${i.path.join(".")}: ${i.message}`);
-  }
+  if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error, "query"));
   return parsed.data;
 }
 
@@ -126,42 +117,41 @@ async function route(req: Request, segments: string[]): Promise<Response> {
   const method = req.method;
 
   if (method === "POST" && a === "register" && !b) {
-    const input = await bodyJson(req, registerSchema);
-    const { token, ...info } = input;
+    const { token, ...info } = await bodyJson(req, registerRequest);
     const runner = await registerRunner(db, token, info);
-    return json(201, { id: runner.id, token: runner.token });
+    return answer(registerResponse, 201, { id: runner.id, token: runner.token });
   }
 
   const runner = await authRunner(req);
-  if (method === "POST" && a === "verify" && !b) return json(200, { id: runner.id, name: runner.name, paused: runner.paused });
+  if (method === "POST" && a === "verify" && !b) return answer(verifyResponse, 200, { id: runner.id, name: runner.name, paused: runner.paused });
 
   if (method === "POST" && a === "jobs" && b === "request" && !c) {
-    const { wait } = await bodyJson(req, requestSchema);
+    const { wait } = await bodyJson(req, jobRequest);
     const job = await requestJob(db, runner, wait, req.signal);
-    return job ? json(200, { job }) : new Response(null, { status: 204 });
+    return job ? answer(jobResponse, 200, { job }) : new Response(null, { status: 204 });
   }
 
   if (a !== "jobs" || !b || !uuid.safeParse(b).success) throw new HttpError(404, "no such runner API endpoint");
   const jobId = b;
   if (method === "POST" && c === "heartbeat") {
-    const { attempt } = await bodyJson(req, heartbeatSchema);
-    return json(200, await heartbeat(db, runner, jobId, attempt));
+    const { attempt } = await bodyJson(req, heartbeatRequest);
+    return answer(heartbeatResponse, 200, await heartbeat(db, runner, jobId, attempt));
   }
   if (method === "POST" && c === "finish") {
-    const input = await bodyJson(req, finishSchema);
-    return json(200, await finishJob(db, runner, jobId, input));
+    const input = await bodyJson(req, finishRequest);
+    return answer(finishResponse, 200, await finishJob(db, runner, jobId, input));
   }
   if (method === "PUT" && c === "log") {
     const q = query(url, logQuery);
     const data = await bodyBytes(req, getConfig().runners.logChunkMaxBytes);
-    return json(200, await appendLog(db, runner, jobId, q.attempt, q.offset, data));
+    return answer(logResponse, 200, await appendLog(db, runner, jobId, q.attempt, q.offset, data));
   }
   if (method === "PUT" && c === "artifacts") {
     const q = query(url, artifactQuery);
     if (!req.body) throw new HttpError(400, "the artifact body is missing");
     const body = Readable.fromWeb(req.body as unknown as NodeWebStream);
     const row = await uploadArtifact(db, runner, { jobId, attempt: q.attempt, name: q.name, sha256: q.sha256.toLowerCase() }, body);
-    return json(201, { id: row.id, name: row.name, size: row.size, sha256: row.sha256 });
+    return answer(artifactResponse, 201, { id: row.id, name: row.name, size: row.size, sha256: row.sha256 });
   }
   throw new HttpError(404, "no such runner API endpoint");
 }

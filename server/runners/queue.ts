@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { buildJobLogChunks, buildJobs, pipelines, type BuildStep } from "@/db/schema";
+import { buildJobLogChunks, buildJobs, pipelines } from "@/db/schema";
+import type { FinishRequest, FinishResponse, HeartbeatResponse, LeasedJob, LogResponse } from "@/runner/protocol";
 import { getConfig } from "@/server/config";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
@@ -8,19 +9,6 @@ import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
 import { notify } from "@/server/notify";
 import { jobIsStuck, stuckText, type Runner } from "./registration";
 import { notifyLog, notifyQueue, passQueueWake, queueGeneration, waitForQueue, type QueueWake } from "./signals";
-
-export type LeasedJob = {
-  id: string;
-  pipelineId: string;
-  name: string;
-  attempt: number;
-  steps: BuildStep[];
-  env: Record<string, string>;
-  timeoutSeconds: number;
-  artifacts: string[];
-  leaseSeconds: number;
-  heartbeatSeconds: number;
-};
 
 const pgTextArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
@@ -32,7 +20,7 @@ export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | 
     pipeline_id: string;
     name: string;
     attempt: number;
-    steps: BuildStep[];
+    steps: LeasedJob["steps"];
     env: Record<string, string>;
     timeout_seconds: number;
     artifact_paths: string[];
@@ -184,7 +172,7 @@ async function leased(tx: DbOrTx, runner: Runner, jobId: string, attempt: number
 }
 
 /** Renews the lease; the answer tells the runner whether the job was canceled. */
-export async function heartbeat(db: Db, runner: Runner, jobId: string, attempt: number) {
+export async function heartbeat(db: Db, runner: Runner, jobId: string, attempt: number): Promise<HeartbeatResponse> {
   return db.transaction(async (tx) => {
     const job = await leased(tx, runner, jobId, attempt);
     await tx
@@ -195,9 +183,7 @@ export async function heartbeat(db: Db, runner: Runner, jobId: string, attempt: 
   });
 }
 
-export type FinishInput = { attempt: number; result: "success" | "failed" | "canceled"; exitCode: number | null; failureReason?: string };
-
-export async function finishJob(db: Db, runner: Runner, jobId: string, input: FinishInput) {
+export async function finishJob(db: Db, runner: Runner, jobId: string, input: FinishRequest): Promise<FinishResponse> {
   return db.transaction(async (tx) => {
     await lockPipelineOfJob(tx, jobId);
     const job = await leased(tx, runner, jobId, input.attempt);
@@ -230,7 +216,7 @@ export class LogOffsetError extends Error {
  * Appends a chunk at a byte offset. A chunk the server already has (a resend after a lost
  * answer) is acknowledged without storing it twice; a gap is refused with the expected offset.
  */
-export async function appendLog(db: Db, runner: Runner, jobId: string, attempt: number, offset: number, data: Buffer) {
+export async function appendLog(db: Db, runner: Runner, jobId: string, attempt: number, offset: number, data: Buffer): Promise<LogResponse> {
   return db.transaction(async (tx) => {
     const job = await leased(tx, runner, jobId, attempt);
     const have = job.logBytes;

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { buildJobs, runnerRegistrationTokens, runners } from "@/db/schema";
 import { hashToken } from "@/server/auth/tokens";
+import type { RunnerInfo } from "@/runner/protocol";
 
 export const REGISTRATION_PREFIX = "rkrt_";
 export const RUNNER_TOKEN_PREFIX = "rkr_";
@@ -42,22 +42,6 @@ export async function revokeRegistrationToken(db: DbOrTx, id: string) {
     .returning({ id: runnerRegistrationTokens.id });
   return rows.length > 0;
 }
-
-export const executors = ["shell", "bwrap", "nspawn"] as const;
-export type Executor = (typeof executors)[number];
-
-export const runnerInfoSchema = z.object({
-  name: z.string().trim().min(1).max(100),
-  arch: z.string().regex(/^[a-z0-9_-]{1,32}$/, "arch must be like amd64 or arm64"),
-  tags: z
-    .array(z.string().regex(/^[a-z0-9_.-]{1,64}$/i, "tags are letters, digits, . _ -"))
-    .max(50)
-    .default([]),
-  executor: z.enum(executors),
-  concurrency: z.number().int().min(1).max(64).default(1),
-  version: z.string().max(64).default("unknown"),
-});
-export type RunnerInfo = z.infer<typeof runnerInfoSchema>;
 
 export class RegistrationError extends Error {}
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
 import { loadConfig } from "@/server/config";
 import { checkHealth } from "@/server/health";
-import { enqueue, queues, stopBoss } from "@/server/jobs";
+import { queues, sendJob, stopBoss } from "@/server/jobs";
 import { startWorkers } from "@/workers";
 import { freePort } from "@/test/support/ports";
 import { ensureDatabase, runMigrations } from "./database";
@@ -85,7 +85,7 @@ describe("PostgreSQL dies under a running portal", () => {
       expect(Number(fs.readFileSync(pidFile, "utf8").split("\n")[0])).not.toBe(pid);
 
       // A job queued after the restart is picked up by the workers started before it.
-      const id = await until(() => enqueue(queues.gitProvision, {}).catch(() => null), 10_000);
+      const id = await until(() => sendJob(queues.gitProvision, {}).catch(() => null), 10_000);
       await until(async () => (await query(database.url, `select state from pgboss.job where id = '${id}'`))[0]?.state === "completed", 20_000);
     } finally {
       await workers.stop().catch(() => {});

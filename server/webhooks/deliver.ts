@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { getDb, type DbOrTx } from "@/db/client";
 import { webhookDeliveries, webhookDeliveryAttempts, webhooks } from "@/db/schema";
-import { queues } from "@/server/jobs";
+import { queues, type JobData } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
 import type { WebhookEvent } from "./events";
 import { hookSecret, hooksFor, type Webhook } from "./hooks";
@@ -190,8 +190,8 @@ export async function attemptDelivery(db: DbOrTx, deliveryId: string, timeoutMs 
 }
 
 /** The `webhook-delivery` job: a failed attempt throws so pg-boss retries it with backoff. */
-export async function deliverWebhookJob(data: Record<string, unknown>) {
-  const outcome = await attemptDelivery(getDb(), String(data.deliveryId));
+export async function deliverWebhookJob(data: JobData<typeof queues.webhookDelivery>) {
+  const outcome = await attemptDelivery(getDb(), data.deliveryId);
   if (outcome && outcome.delivery.status !== "success") {
     const { attempt } = outcome;
     throw new Error(`webhook delivery ${outcome.delivery.id} attempt ${attempt.attempt} failed: ${attempt.error ?? `HTTP ${attempt.responseStatus}`}`);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { authorize } from "@/server/auth/policy";
 import { latestBackupRun, listBackupRuns } from "@/server/backups";
 import { getConfig } from "@/server/config";
-import { enqueue, queues } from "@/server/jobs";
+import { queues, sendJob } from "@/server/jobs";
 import { protectedProcedure, router } from "../trpc";
 
 export const backupsRouter = router({
@@ -17,7 +17,7 @@ export const backupsRouter = router({
   /** Queues a backup run for the workers (a running one makes it a no-op). */
   runNow: protectedProcedure.mutation(async ({ ctx }) => {
     authorize(ctx.actor, "backups:run");
-    const jobId = await enqueue(queues.backupRun, { trigger: "manual", triggeredBy: ctx.user.id }, { retryLimit: 0 });
+    const jobId = await sendJob(queues.backupRun, { trigger: "manual", triggeredBy: ctx.user.id }, { retryLimit: 0 });
     ctx.audit.targetType = "backup";
     ctx.audit.targetId = jobId ?? undefined;
     return { jobId };

@@ -4,6 +4,7 @@ import { auditEvents } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { getBoss, queues, stopBoss } from "@/server/jobs";
 import { ldapSyncJob } from "@/server/ldap/sync";
+import { handlerOf } from "@/workers/handlers";
 import { createLocalUser, type User } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
 import { callerAs, trpcCode as code } from "@/test/support/trpc";
@@ -47,12 +48,12 @@ describe("ldap router", () => {
   it("queues a manual sync whose run names the admin", async () => {
     const { jobId } = await as(admin).ldap.syncNow();
     expect(jobId).toBeTruthy();
-    const job = await (await getBoss()).getJobById(queues.ldapSync, jobId!);
+    const job = await (await getBoss()).getJobById(queues.ldapSync.name, jobId!);
     expect(job?.data).toEqual({ trigger: "manual", triggeredBy: admin.id });
     expect(job?.retryLimit).toBe(0);
 
     // What the worker does with it.
-    await ldapSyncJob(job!.data as Record<string, unknown>);
+    await handlerOf(queues.ldapSync).handle(job!.data);
     const status = await as(admin).ldap.status();
     expect(status.latest).toMatchObject({ status: "success" });
     expect(status.runs.items[0]).toMatchObject({ trigger: "manual", triggeredBy: "l-admin", status: "success" });

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
-import { enqueue, queues } from "@/server/jobs";
+import { queues, sendJob } from "@/server/jobs";
 import { describeLdapConfig, latestSyncRun, listSyncRuns } from "@/server/ldap/runs";
 import { protectedProcedure, router } from "../trpc";
 
@@ -22,7 +22,7 @@ export const ldapRouter = router({
     authorize(ctx.actor, "ldap:sync");
     if (!getConfig().ldap) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "LDAP is not configured: set LDAP_URL (and the bind DN) and restart" });
     // A manual sync is not retried behind the admin's back: the run records any failure.
-    const jobId = await enqueue(queues.ldapSync, { trigger: "manual", triggeredBy: ctx.user.id }, { retryLimit: 0 });
+    const jobId = await sendJob(queues.ldapSync, { trigger: "manual", triggeredBy: ctx.user.id }, { retryLimit: 0 });
     ctx.audit.targetType = "ldap-sync";
     ctx.audit.targetId = jobId ?? undefined;
     return { jobId };
