@@ -15,6 +15,7 @@ import { pkiRefreshJob } from "@/server/pki/jobs";
 import { farmJobFinished } from "@/server/farm/pipeline";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 import { checkPushedProfiles } from "@/server/farm/checks";
+import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
@@ -40,6 +41,8 @@ export const handlers: Partial<Record<QueueName, Handler>> = {
     const branches = (data.branches as string[]) ?? [];
     return { checks: await checkPushedProfiles(getDb(), branches), builds: await runMergeSchedules(getDb(), branches) };
   },
+  [queues.intentsReconcile]: () => reconcileIntents(getDb()),
+  [queues.intentAfterWork]: (data) => afterWorkJob(getDb(), data),
 };
 
 export function schedules(): { queue: QueueName; cron: string; data?: object }[] {
@@ -54,5 +57,7 @@ export function schedules(): { queue: QueueName; cron: string; data?: object }[]
     { queue: queues.artifactCleanup, cron: "30 3 * * *" },
     { queue: queues.pkiRefresh, cron: "17 * * * *" },
     { queue: queues.farmSchedulesDue, cron: "* * * * *" },
+    // merges and releases a crash left half-done (docs/intents.md)
+    { queue: queues.intentsReconcile, cron: "* * * * *" },
   ];
 }

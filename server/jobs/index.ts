@@ -20,6 +20,10 @@ export const queues = {
   buildJobFinished: "build-job-finished",
   farmSchedulesDue: "farm-schedules-due",
   farmProfilesPushed: "farm-profiles-pushed",
+  /** settles pending intents (docs/intents.md): at start-up and every minute */
+  intentsReconcile: "intents-reconcile",
+  /** the after-work of one completed intent, when its process died before running it */
+  intentAfterWork: "intent-after-work",
 } as const;
 export type QueueName = (typeof queues)[keyof typeof queues];
 

@@ -20,7 +20,7 @@ export function bossExecutor(db: DbOrTx) {
   };
 }
 
-export type RetryOptions = { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number };
+export type RetryOptions = { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number; startAfter?: Date };
 
 /** Enqueues one job per payload through `db` (a transaction or the pool). */
 export async function enqueueWith(db: DbOrTx, queue: QueueName, payloads: object[], options: RetryOptions = {}) {
