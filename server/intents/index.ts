@@ -102,7 +102,7 @@ async function lockPending(tx: Tx, id: string, skipLocked: boolean) {
  */
 export async function carryOut(db: Db, dir: string, intent: Intent, op: Operation, reason: string) {
   crashPoint(`${intent.kind}:after-intent`);
-  return db.transaction(async (tx) => {
+  const done = await db.transaction(async (tx) => {
     const row = await lockPending(tx, intent.id, false);
     if (!row) return false; // the reconciler rolled it back between our steps
     if (!(await applyRefUpdates(dir, row.updates, reason))) {
@@ -113,6 +113,8 @@ export async function carryOut(db: Db, dir: string, intent: Intent, op: Operatio
     await completeIn(tx, row, op);
     return true;
   });
+  if (done) crashPoint(`${intent.kind}:after-completion`);
+  return done;
 }
 
 /** Claims the after-work of a done intent: true for exactly one caller. */

@@ -1,8 +1,9 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, notExists, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx, Tx } from "@/db/client";
-import { mergeRequestApprovals, mergeRequestComments, mergeRequests } from "@/db/schema";
+import { intents, mergeRequestApprovals, mergeRequestComments, mergeRequests } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
+import { runGit } from "@/server/git/cli";
 import { identityOf } from "@/server/git/commit";
 import { afterPush } from "@/server/git/events";
 import { branchHead, branchHeads, casDeleteRef, commitsWithMessages, commitTree, countOnlyIn, isAncestor, mergeTree } from "@/server/git/merge";
@@ -278,29 +279,50 @@ export async function markContainedMerged(db: Db) {
   const open = await db
     .select({ id: mergeRequests.id, repoId: mergeRequests.repoId, sourceBranch: mergeRequests.sourceBranch, targetBranch: mergeRequests.targetBranch })
     .from(mergeRequests)
-    // a target containing the head leaves the source "behind" once refreshed
-    .where(and(eq(mergeRequests.state, "open"), inArray(mergeRequests.mergeability, ["behind", "checking"])));
-  const byRepo = new Map<string, typeof open>();
-  for (const m of open) byRepo.set(m.repoId, [...(byRepo.get(m.repoId) ?? []), m]);
+    // a merge in flight is its intent's business
+    .where(
+      and(
+        eq(mergeRequests.state, "open"),
+        notExists(
+          db
+            .select()
+            .from(intents)
+            .where(and(eq(intents.subjectId, mergeRequests.id), eq(intents.state, "pending"))),
+        ),
+      ),
+    );
+  const byTarget = new Map<string, typeof open>();
+  for (const m of open) byTarget.set(`${m.repoId} ${m.targetBranch}`, [...(byTarget.get(`${m.repoId} ${m.targetBranch}`) ?? []), m]);
   let marked = 0;
-  for (const [repoId, mrs] of byRepo) {
-    const repo = await getRepoById(db, repoId);
+  for (const mrs of byTarget.values()) {
+    const repo = await getRepoById(db, mrs[0].repoId);
     if (!repo) continue;
     const dir = repoDir(repo.orgSlug, repo.name);
     if (!repoExists(dir)) continue;
-    const heads = await branchHeads(dir);
+    // every branch whose tip the target contains, in one git call per target
+    const r = await runGit(["for-each-ref", "--format=%(objectname) %(refname:lstrip=2)", `--merged=refs/heads/${mrs[0].targetBranch}`, "refs/heads/"], {
+      cwd: dir,
+      allowFailure: true,
+    });
+    if (r.code !== 0) continue;
+    const contained = new Map(
+      r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(41), l.slice(0, 40)] as const),
+    );
     for (const m of mrs) {
-      const head = heads.get(m.sourceBranch);
-      const target = heads.get(m.targetBranch);
-      if (!head || !target || !(await isAncestor(dir, head, target))) continue;
+      const head = contained.get(m.sourceBranch);
+      if (!head) continue;
       await db.transaction(async (tx) => {
         const [row] = await tx
           .update(mergeRequests)
           .set({ state: "merged", mergedAt: new Date(), headSha: head, autoMerge: null, mergeability: "clean", conflictFiles: [], updatedAt: new Date() })
           .where(and(eq(mergeRequests.id, m.id), eq(mergeRequests.state, "open")))
           .returning();
-        if (row) await recordEvent(tx, m.id, null, "merged", { detected: true, target });
-        if (row) marked++;
+        if (!row) return;
+        await recordEvent(tx, m.id, null, "merged", { detected: true, target: mrs[0].targetBranch });
+        marked++;
       });
     }
   }
