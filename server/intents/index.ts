@@ -130,6 +130,7 @@ export async function claimAfterWork(db: Db, id: string) {
 /** Did the primary (first) ref reach its new value? A branch that moved on from it still counts. */
 async function reachedNew(dir: string, intent: Intent) {
   const primary = intent.updates[0];
+  if (!primary) return true; // nothing to move: only the completion is left
   const now = await readRef(dir, primary.ref);
   if (now === primary.newSha) return true;
   if (primary.newSha === ZERO_SHA || now === ZERO_SHA || now === primary.oldSha) return false;

@@ -5,10 +5,11 @@ import { intents } from "@/db/schema";
 import { repoDir } from "@/server/git/paths";
 import { getRepoById } from "@/server/git/repos";
 import { markContainedMerged, mergeOperation } from "@/server/mergerequests/merge";
+import { releaseFinishOperation } from "@/server/releases";
 import { claimAfterWork, settle, type Intent, type Operation } from "./index";
 
 /** Every operation that records intents, by kind. */
-const operations = new Map<string, Operation>([[mergeOperation.kind, mergeOperation]]);
+const operations = new Map<string, Operation>([mergeOperation, releaseFinishOperation].map((op) => [op.kind, op]));
 
 function operationOf(intent: Intent) {
   const op = operations.get(intent.kind);
