@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { intents, mergeRequestEvents, webhookDeliveries, webhooks } from "@/db/schema";
+import { branchProtections, intents, mergeRequestEvents, mergeRequests, releases, webhookDeliveries, webhooks } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
 import { runGit } from "@/server/git/cli";
 import { commitFiles } from "@/server/git/commit";
@@ -13,7 +13,7 @@ import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { isAncestor } from "@/server/git/merge";
 import { getRepo, type RepoWithOrg } from "@/server/git/repos";
 import { stopBoss } from "@/server/jobs";
-import { createMergeRequest, getMergeRequest, getMergeRequestById } from "@/server/mergerequests";
+import { createMergeRequest, getMergeRequestById } from "@/server/mergerequests";
 import { mergeMergeRequest, refreshMergeRequest } from "@/server/mergerequests/merge";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
@@ -82,11 +82,9 @@ async function reconcile() {
 async function assertInvariants() {
   expect((await runGit(["fsck", "--full"], { cwd: dir, allowFailure: true })).code).toBe(0);
   expect(await db().select().from(intents).where(eq(intents.state, "pending"))).toEqual([]);
-  const target = await head(TARGET);
-  for (const number of [1, 2, 3, 4, 5]) {
-    const mr = await getMergeRequest(db(), repo.id, number);
-    if (!mr) continue;
-    expect(mr.state === "merged", `!${number} ${mr.state}`).toBe(await isAncestor(dir, mr.headSha!, target));
+  for (const mr of await db().select().from(mergeRequests).where(eq(mergeRequests.repoId, repo.id))) {
+    const contained = await isAncestor(dir, mr.headSha!, await head(mr.targetBranch));
+    expect(mr.state === "merged", `!${mr.number} ${mr.state}`).toBe(contained);
   }
 }
 
@@ -102,7 +100,9 @@ beforeAll(async () => {
   await commitFiles(dir, { branch: TARGET, parent: await head("develop"), files: { "integration.txt": "x\n" }, message: "integration branch" });
   await db()
     .insert(webhooks)
-    .values({ orgId: org.id, repoId: repo.id, url: "http://127.0.0.1:9/hook", events: ["push", "merge_request", "merge"] });
+    .values({ orgId: org.id, repoId: repo.id, url: "http://127.0.0.1:9/hook", events: ["push", "tag", "merge_request", "merge"] });
+  // no merge rules: this suite is about git and the database agreeing, not about approvals
+  await db().delete(branchProtections).where(eq(branchProtections.repoId, repo.id));
 });
 
 afterAll(async () => {
@@ -117,7 +117,7 @@ describe("a merge killed at each point", { timeout: 90_000 }, () => {
     const r = await mergeInChild(mr.id, mr.headSha!, "");
     expect(r, r.output).toMatchObject({ code: 0, signal: null });
     oneMerge = diff(before, await afterWorkTrace());
-    expect(oneMerge).toMatchObject({ push: 2, merge_request: 1, merge: 1, source_deleted: 1 });
+    expect(oneMerge).toEqual({ push: 2, merge_request: 1, merge: 1, source_deleted: 1 });
     expect((await getMergeRequestById(db(), mr.id))!.state).toBe("merged");
     await assertInvariants();
   });
@@ -131,7 +131,7 @@ describe("a merge killed at each point", { timeout: 90_000 }, () => {
     expect(await head(TARGET)).toBe(target);
     expect(await reconcile()).toMatchObject({ rolledBack: 1, completed: 0, markedMerged: 0 });
     expect((await getMergeRequestById(db(), mr.id))!.state).toBe("open");
-    expect(diff(before, await afterWorkTrace())).toMatchObject({ push: 0, merge_request: 0, merge: 0, source_deleted: 0 });
+    expect(diff(before, await afterWorkTrace())).toEqual({ push: 0, merge_request: 0, merge: 0, source_deleted: 0 });
     await assertInvariants();
 
     const again = await mergeMergeRequest(db(), repo, mr.id, lead, { method: "merge", deleteSource: true, expectedHeadSha: mr.headSha! });
@@ -188,5 +188,72 @@ describe("a merge killed at each point", { timeout: 90_000 }, () => {
     expect(await reconcile()).toMatchObject({ markedMerged: 1 });
     expect((await getMergeRequestById(db(), mr.id))!.state).toBe("merged");
     await assertInvariants();
+  });
+});
+
+describe("release finishing killed at each point", { timeout: 90_000 }, () => {
+  /** release/<version> from develop with its CHANGELOG entry, develop moved on since, and the MR into master. */
+  async function releaseMr(version: string) {
+    const branch = `release/${version}`;
+    await commitFiles(dir, {
+      branch,
+      parent: await head("develop"),
+      files: { "CHANGELOG.md": `## ${version} (2026-12-07)\n\n- things\n` },
+      message: `Release ${version}`,
+    });
+    await commitFiles(dir, { branch: "develop", parent: await head("develop"), files: { [`after-${version}.txt`]: "x\n" }, message: "develop moves on" });
+    return createMergeRequest(db(), repo, dir, lead, {
+      title: `Release ${version}`,
+      description: "",
+      sourceBranch: branch,
+      targetBranch: "master",
+      reviewers: [],
+    });
+  }
+
+  async function assertFinished(version: string, mergeCommit: string) {
+    expect(await git("rev-parse", `refs/tags/${version}^{commit}`)).toBe(mergeCommit);
+    expect(await isAncestor(dir, mergeCommit, await head("develop"))).toBe(true);
+    expect(await branchExists(`release/${version}`)).toBe(false);
+    const rows = await db().select().from(releases).where(eq(releases.version, version));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ commitSha: mergeCommit, notes: `## ${version} (2026-12-07)\n\n- things` });
+    await assertInvariants();
+  }
+
+  it("after the refs moved, before the release is published: the reconciler publishes it, the tag webhook fires once", async () => {
+    const mr = await releaseMr("v1.0.0");
+    const develop = await head("develop");
+    const before = await afterWorkTrace();
+    const r = await mergeInChild(mr.id, mr.headSha!, "release-finish:after-ref-move");
+    expect(r.signal, r.output).toBe("SIGKILL");
+    const merged = (await getMergeRequestById(db(), mr.id))!;
+    expect(merged.state).toBe("merged");
+    // the tag and develop moved together; nothing published yet
+    expect(await git("rev-parse", "refs/tags/v1.0.0^{commit}")).toBe(merged.mergeCommitSha);
+    expect(await head("develop")).not.toBe(develop);
+    expect(await db().select().from(releases)).toEqual([]);
+
+    expect(await reconcile()).toMatchObject({ completed: 1, rolledBack: 0, afterWork: 1 });
+    await assertFinished("v1.0.0", merged.mergeCommitSha!);
+    expect(diff(before, await afterWorkTrace())).toMatchObject({ tag: 1 });
+    expect(await reconcile()).toMatchObject({ completed: 0, rolledBack: 0, afterWork: 0 });
+    expect(diff(before, await afterWorkTrace())).toMatchObject({ tag: 1 });
+  });
+
+  it("after the intent, before the refs moved: rolled back and finished again by the reconciler", async () => {
+    const mr = await releaseMr("v1.1.0");
+    const develop = await head("develop");
+    const before = await afterWorkTrace();
+    const r = await mergeInChild(mr.id, mr.headSha!, "release-finish:after-intent");
+    expect(r.signal, r.output).toBe("SIGKILL");
+    const merged = (await getMergeRequestById(db(), mr.id))!;
+    expect(merged.state).toBe("merged");
+    expect((await runGit(["rev-parse", "--verify", "--quiet", "refs/tags/v1.1.0"], { cwd: dir, allowFailure: true })).code).not.toBe(0);
+    expect(await head("develop")).toBe(develop);
+
+    expect(await reconcile()).toMatchObject({ completed: 0, rolledBack: 1 });
+    await assertFinished("v1.1.0", merged.mergeCommitSha!);
+    expect(diff(before, await afterWorkTrace())).toMatchObject({ tag: 1 });
   });
 });
