@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { branchProtections, intents, mergeRequestEvents, mergeRequests, releases, webhookDeliveries, webhooks } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
@@ -173,6 +173,9 @@ describe("a merge killed at each point", { timeout: 90_000 }, () => {
 
     const [intent] = await db().select().from(intents).where(eq(intents.subjectId, mr.id));
     expect(intent).toMatchObject({ state: "done", afterWorkAt: null });
+    // the net: the after-work job committed with the completion
+    const jobs = await db().execute(sql`select 1 from pgboss.job where name = 'intent-after-work' and data->>'intentId' = ${intent.id}`);
+    expect(jobs).toHaveLength(1);
     expect(await afterWorkJob(db(), { intentId: intent.id })).toEqual({ ran: true });
     expect(await afterWorkJob(db(), { intentId: intent.id })).toEqual({ ran: false });
     expect(diff(before, await afterWorkTrace())).toEqual(oneMerge);
