@@ -16,6 +16,7 @@ import { pkiRefreshJob } from "@/server/pki/jobs";
 import { farmJobFinished } from "@/server/farm/pipeline";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 import { checkPushedProfiles } from "@/server/farm/checks";
+import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
 
 /** One handler per queue, receiving its parsed payload. Each domain's job work is a plain async function in server/<domain>. */
 export const handlers: Handler[] = [
@@ -40,6 +41,8 @@ export const handlers: Handler[] = [
     checks: await checkPushedProfiles(getDb(), branches),
     builds: await runMergeSchedules(getDb(), branches),
   })),
+  on(queues.intentsReconcile, () => reconcileIntents(getDb())),
+  on(queues.intentAfterWork, (data) => afterWorkJob(getDb(), data)),
 ];
 
 export function handlerOf(queue: Queue): Handler {
@@ -61,5 +64,7 @@ export function schedules(): Schedule[] {
     every(queues.artifactCleanup, "30 3 * * *"),
     every(queues.pkiRefresh, "17 * * * *"),
     every(queues.farmSchedulesDue, "* * * * *"),
+    // merges and releases a crash left half-done (docs/intents.md)
+    every(queues.intentsReconcile, "* * * * *"),
   ];
 }

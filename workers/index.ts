@@ -27,6 +27,8 @@ export async function startWorkers(log: (line: string) => void = console.log): P
   for (const s of schedules()) await boss.schedule(s.queue.name, s.cron, s.data, { tz: "UTC" });
   // Orgs that predate git hosting get their default repositories.
   await sendJob(queues.gitProvision, {}, { singletonKey: "startup", singletonSeconds: 60 }, boss);
+  // Operations a crash left half-done are settled before anyone looks (docs/intents.md).
+  await sendJob(queues.intentsReconcile, {}, { singletonKey: "startup", singletonSeconds: 60 }, boss);
   // With a directory, people and their organizations are there from the start, not after the first scheduled sync.
   if (getConfig().ldap) await sendJob(queues.ldapSync, { trigger: "startup" }, { singletonKey: "startup", singletonSeconds: 60 }, boss);
 

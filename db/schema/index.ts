@@ -13,3 +13,4 @@ export * from "./runners";
 export * from "./pki";
 export * from "./releases";
 export * from "./gpg";
+export * from "./intents";

@@ -71,6 +71,10 @@ export const queues = {
   farmSchedulesDue: defineQueue("farm-schedules-due", none),
   /** branches of the build-profiles repository that were pushed */
   farmProfilesPushed: defineQueue("farm-profiles-pushed", z.object({ branches: z.array(z.string()) })),
+  /** settles pending intents (docs/intents.md): at start-up and every minute */
+  intentsReconcile: defineQueue("intents-reconcile", none),
+  /** the after-work of one completed intent, when its process died before running it */
+  intentAfterWork: defineQueue("intent-after-work", z.object({ intentId: id })),
 };
 
 /** A handler registration: `handle` parses the stored payload, then runs the typed handler. */

@@ -21,7 +21,7 @@ export function bossExecutor(db: DbOrTx) {
   };
 }
 
-export type RetryOptions = { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number };
+export type RetryOptions = { retryLimit?: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number; startAfter?: Date };
 
 /** Enqueues one job per payload through `db` (a transaction or the pool); payloads are checked like `sendJob`'s. */
 export async function enqueueWith<Q extends Queue>(db: DbOrTx, queue: Q, payloads: JobInput<Q>[], options: RetryOptions = {}) {

@@ -1,11 +1,15 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Db, DbOrTx } from "@/db/client";
-import { mergeRequestApprovals, mergeRequestComments, mergeRequests } from "@/db/schema";
+import { and, eq, isNull, notExists, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, DbOrTx, Tx } from "@/db/client";
+import { intents, mergeRequestApprovals, mergeRequestComments, mergeRequests } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
+import { runGit } from "@/server/git/cli";
 import { identityOf } from "@/server/git/commit";
 import { afterPush } from "@/server/git/events";
-import { branchHead, branchHeads, casDeleteRef, casUpdateRef, commitsWithMessages, commitTree, countOnlyIn, isAncestor, mergeTree } from "@/server/git/merge";
+import { branchHead, branchHeads, casDeleteRef, commitsWithMessages, commitTree, countOnlyIn, isAncestor, mergeTree } from "@/server/git/merge";
+import { repoExists } from "@/server/git/materialize";
 import { repoDir } from "@/server/git/paths";
+import { carryOut, claimAfterWork, IntentBusyError, recordIntent, type Intent, type Operation } from "@/server/intents";
 import { matchProtection, type RefUpdate } from "@/server/git/protection";
 import { getRepoById, listProtections, type RepoWithOrg } from "@/server/git/repos";
 import type { JobData, queues } from "@/server/jobs";
@@ -121,32 +125,44 @@ export type MergeOptions = {
 
 const MAX_ATTEMPTS = 5;
 
+const mergeIntentData = z.object({
+  method: z.enum(["merge", "ff", "squash"]),
+  deleteSource: z.boolean(),
+  userId: z.string().uuid(),
+  /** the source head that was merged */
+  head: z.string(),
+  auto: z.boolean(),
+});
+
 /**
  * Merges a merge request on the server (the one merge path: the merge box, auto-merge and
  * other domains such as releases call it). Authorization (may this user merge into this
- * branch) is the caller's job; the target's merge rules are enforced here. The target ref
- * moves with a compare-and-swap: when another merge moved it in between, the merge is
- * recomputed on the new target head, never clobbering it.
+ * branch) is the caller's job; the target's merge rules are enforced here. The merge is an
+ * intent (docs/intents.md): recorded first, then the target ref moves with a
+ * compare-and-swap, then the MR is marked merged. When another merge moved the target in
+ * between, the merge is recomputed on the new target head, never clobbering it.
  */
 export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string, user: User, opts: MergeOptions) {
   assertMergeable(repo);
   const dir = repoDir(repo.orgSlug, repo.name);
-  const result = await db.transaction(async (tx) => {
-    // One merge per MR at a time; the row lock is held while git works (milliseconds).
-    const [locked] = await tx.select().from(mergeRequests).where(eq(mergeRequests.id, mrId)).for("update");
-    if (!locked || locked.repoId !== repo.id) throw new MrStateError("No such merge request");
-    if (locked.state !== "open")
-      throw new MrStateError(locked.state === "merged" ? "This merge request is already merged" : "This merge request is closed: reopen it first");
-    const head = await branchHead(dir, locked.sourceBranch);
-    if (!head) throw new MrStateError(`The source branch ${locked.sourceBranch} no longer exists`);
-    if (head !== opts.expectedHeadSha)
-      throw new MrStateError(`The source branch ${locked.sourceBranch} moved to ${head.slice(0, 8)} since you looked: review the new commits and merge again`, {
-        headSha: head,
-      });
-    const mr = await syncHead(tx, locked, head, user.id);
-
-    let merged: { base: string; commit: string } | null = null;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && !merged; attempt++) {
+  let done: Intent | null = null;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && !done; attempt++) {
+    const { intent, number } = await db.transaction(async (tx) => {
+      // One merge per MR at a time: the row lock while deciding, then the pending intent.
+      const [locked] = await tx.select().from(mergeRequests).where(eq(mergeRequests.id, mrId)).for("update");
+      if (!locked || locked.repoId !== repo.id) throw new MrStateError("No such merge request");
+      if (locked.state !== "open")
+        throw new MrStateError(locked.state === "merged" ? "This merge request is already merged" : "This merge request is closed: reopen it first");
+      const head = await branchHead(dir, locked.sourceBranch);
+      if (!head) throw new MrStateError(`The source branch ${locked.sourceBranch} no longer exists`);
+      if (head !== opts.expectedHeadSha)
+        throw new MrStateError(
+          `The source branch ${locked.sourceBranch} moved to ${head.slice(0, 8)} since you looked: review the new commits and merge again`,
+          {
+            headSha: head,
+          },
+        );
+      const mr = await syncHead(tx, locked, head, user.id);
       const base = await branchHead(dir, mr.targetBranch);
       if (!base) throw new MrStateError(`The target branch ${mr.targetBranch} no longer exists`);
       if (await isAncestor(dir, head, base)) throw new MrStateError(`${mr.targetBranch} already contains every commit of ${mr.sourceBranch}: nothing to merge`);
@@ -168,58 +184,150 @@ export async function mergeMergeRequest(db: Db, repo: RepoWithOrg, mrId: string,
             await commitTree(dir, tree.tree, [base, head], mergeMessage(repo, mr), me, me)
           : await commitTree(dir, tree.tree, [base], await squashMessage(dir, repo, mr, base, head), me, me);
       }
-      if (await casUpdateRef(dir, `refs/heads/${mr.targetBranch}`, commit, base, `rookery: merge !${mr.number} (${opts.method})`)) merged = { base, commit };
-      // else: the target moved under us; go again on its new head.
-    }
-    if (!merged) throw new MrStateError(`${mr.targetBranch} keeps moving: try again in a moment`);
-
-    const [row] = await tx
-      .update(mergeRequests)
-      .set({
-        state: "merged",
-        mergedAt: new Date(),
-        mergedById: user.id,
-        mergeCommitSha: merged.commit,
-        mergeMethod: opts.method,
-        autoMerge: null,
-        baseSha: merged.base,
-        mergeability: "clean",
-        conflictFiles: [],
-        updatedAt: new Date(),
-      })
-      .where(and(eq(mergeRequests.id, mr.id), eq(mergeRequests.state, "open")))
-      .returning();
-    await recordEvent(tx, mr.id, user.id, "merged", { method: opts.method, commit: merged.commit, auto: !!opts.auto });
-    if (mr.authorId && mr.authorId !== user.id)
-      await notify(tx, {
-        kind: "mr.merged",
-        title: `!${mr.number} was merged into ${mr.targetBranch}: ${mr.title}`,
-        body: `${repo.orgSlug}/${repo.name}, merged by ${user.displayName || user.username}`,
-        link: mrPath(repo, mr.number),
-        orgId: repo.orgId,
-        userIds: [mr.authorId],
+      const data: z.infer<typeof mergeIntentData> = { method: opts.method, deleteSource: opts.deleteSource, userId: user.id, head, auto: !!opts.auto };
+      const intent = await recordIntent(tx, {
+        kind: "merge",
+        subjectId: mr.id,
+        repoId: repo.id,
+        updates: [{ ref: `refs/heads/${mr.targetBranch}`, oldSha: base, newSha: commit }],
+        data,
+      }).catch((e) => {
+        throw e instanceof IntentBusyError ? new MrStateError("This merge request is being merged right now: look again in a minute") : e;
       });
-    return { row, head, ...merged };
-  });
+      return { intent, number: mr.number };
+    });
+    // false: the target moved under us; go again on its new head.
+    if (await carryOut(db, dir, intent, mergeOperation, `rookery: merge !${number} (${opts.method})`)) done = intent;
+  }
+  if (!done) throw new MrStateError(`The target branch keeps moving: try again in a moment`);
+  const sourceDeleted = (await claimAfterWork(db, done.id)) ? (await mergeAfterWork(db, done)).sourceDeleted : false;
+  return { mergeRequest: (await getMergeRequestById(db, mrId))!, commit: done.updates[0].newSha, sourceDeleted };
+}
 
-  const updates: RefUpdate[] = [{ ref: `refs/heads/${result.row.targetBranch}`, oldSha: result.base, newSha: result.commit }];
+/** The completion of a merge intent: the MR merged (whatever its state now, git says so), its activity, the author told. */
+async function completeMerge(tx: Tx, intent: Intent) {
+  const data = mergeIntentData.parse(intent.data);
+  const { oldSha: base, newSha: commit } = intent.updates[0];
+  const [mr] = await tx.select().from(mergeRequests).where(eq(mergeRequests.id, intent.subjectId)).for("update");
+  if (!mr || mr.state === "merged") return;
+  const [repo, user] = await Promise.all([getRepoById(tx, mr.repoId), getUserById(tx, data.userId)]);
+  await tx
+    .update(mergeRequests)
+    .set({
+      state: "merged",
+      mergedAt: new Date(),
+      mergedById: user?.id ?? null,
+      mergeCommitSha: commit,
+      mergeMethod: data.method,
+      autoMerge: null,
+      headSha: data.head,
+      baseSha: base,
+      mergeability: "clean",
+      conflictFiles: [],
+      updatedAt: new Date(),
+    })
+    .where(eq(mergeRequests.id, mr.id));
+  await recordEvent(tx, mr.id, user?.id ?? null, "merged", { method: data.method, commit, auto: data.auto });
+  if (repo && mr.authorId && mr.authorId !== user?.id)
+    await notify(tx, {
+      kind: "mr.merged",
+      title: `!${mr.number} was merged into ${mr.targetBranch}: ${mr.title}`,
+      body: `${repo.orgSlug}/${repo.name}, merged by ${user ? user.displayName || user.username : "someone"}`,
+      link: mrPath(repo, mr.number),
+      orgId: repo.orgId,
+      userIds: [mr.authorId],
+    });
+}
+
+/**
+ * A merge's after-work, once per merge (claimAfterWork): the source branch deleted when
+ * asked, the target's push handling (webhooks, mirrors, other MRs), the merge webhook,
+ * release finishing.
+ */
+async function mergeAfterWork(db: Db, intent: Intent) {
+  const data = mergeIntentData.parse(intent.data);
+  const { oldSha: base, newSha: commit } = intent.updates[0];
+  const [mr, repo, user] = await Promise.all([getMergeRequestById(db, intent.subjectId), getRepoById(db, intent.repoId), getUserById(db, data.userId)]);
+  if (!mr || !repo) return { sourceDeleted: false };
+  const dir = repoDir(repo.orgSlug, repo.name);
+  const updates: RefUpdate[] = [{ ref: `refs/heads/${mr.targetBranch}`, oldSha: base, newSha: commit }];
   let sourceDeleted = false;
-  if (opts.deleteSource) {
-    const rules = await rulesFor(db, repo.id, result.row.sourceBranch);
+  if (data.deleteSource) {
+    const rules = await rulesFor(db, repo.id, mr.sourceBranch);
     if (!rules || rules.allowDeletion) {
-      sourceDeleted = await casDeleteRef(dir, `refs/heads/${result.row.sourceBranch}`, result.head);
-      if (sourceDeleted) updates.push({ ref: `refs/heads/${result.row.sourceBranch}`, oldSha: result.head, newSha: "0".repeat(40) });
+      sourceDeleted = await casDeleteRef(dir, `refs/heads/${mr.sourceBranch}`, data.head);
+      if (sourceDeleted) updates.push({ ref: `refs/heads/${mr.sourceBranch}`, oldSha: data.head, newSha: "0".repeat(40) });
     }
-    await recordEvent(db, result.row.id, user.id, sourceDeleted ? "source_deleted" : "source_kept", { branch: result.row.sourceBranch });
+    await recordEvent(db, mr.id, user?.id ?? null, sourceDeleted ? "source_deleted" : "source_kept", { branch: mr.sourceBranch });
   }
   // The merge is a push to the target: webhooks, mirrors, other MRs' mergeability.
   await afterPush(repo, updates, user).catch((e) => console.error("after-merge handling failed:", e instanceof Error ? e.message : e));
-  await emitMergeRequestEvent(db, repo, result.row, "merge", user);
+  await emitMergeRequestEvent(db, repo, mr, "merge", user);
   // A release or hotfix merged into master: tag, merge back into develop, publish the notes.
-  await finishReleaseIfAny(db, repo, dir, result.row, result.commit, user).catch((e) =>
-    console.error("finishing the release failed:", e instanceof Error ? e.message : e),
-  );
-  return { mergeRequest: result.row, commit: result.commit, sourceDeleted };
+  if (user)
+    await finishReleaseIfAny(db, repo, dir, mr, commit, user).catch((e) => console.error("finishing the release failed:", e instanceof Error ? e.message : e));
+  return { sourceDeleted };
+}
+
+export const mergeOperation: Operation = { kind: "merge", complete: completeMerge, afterWork: mergeAfterWork };
+
+/**
+ * Open merge requests whose target already contains their source head are merged, as
+ * GitLab marks them (a merge whose completion was lost, or the source pushed into the
+ * target by hand). Run by the reconciler after it settled the pending intents.
+ */
+export async function markContainedMerged(db: Db) {
+  const open = await db
+    .select({ id: mergeRequests.id, repoId: mergeRequests.repoId, sourceBranch: mergeRequests.sourceBranch, targetBranch: mergeRequests.targetBranch })
+    .from(mergeRequests)
+    // a merge in flight is its intent's business
+    .where(
+      and(
+        eq(mergeRequests.state, "open"),
+        notExists(
+          db
+            .select()
+            .from(intents)
+            .where(and(eq(intents.subjectId, mergeRequests.id), eq(intents.state, "pending"))),
+        ),
+      ),
+    );
+  const byTarget = new Map<string, typeof open>();
+  for (const m of open) byTarget.set(`${m.repoId} ${m.targetBranch}`, [...(byTarget.get(`${m.repoId} ${m.targetBranch}`) ?? []), m]);
+  let marked = 0;
+  for (const mrs of byTarget.values()) {
+    const repo = await getRepoById(db, mrs[0].repoId);
+    if (!repo) continue;
+    const dir = repoDir(repo.orgSlug, repo.name);
+    if (!repoExists(dir)) continue;
+    // every branch whose tip the target contains, in one git call per target
+    const r = await runGit(["for-each-ref", "--format=%(objectname) %(refname:lstrip=2)", `--merged=refs/heads/${mrs[0].targetBranch}`, "refs/heads/"], {
+      cwd: dir,
+      allowFailure: true,
+    });
+    if (r.code !== 0) continue;
+    const contained = new Map(
+      r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(41), l.slice(0, 40)] as const),
+    );
+    for (const m of mrs) {
+      const head = contained.get(m.sourceBranch);
+      if (!head) continue;
+      await db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(mergeRequests)
+          .set({ state: "merged", mergedAt: new Date(), headSha: head, autoMerge: null, mergeability: "clean", conflictFiles: [], updatedAt: new Date() })
+          .where(and(eq(mergeRequests.id, m.id), eq(mergeRequests.state, "open")))
+          .returning();
+        if (!row) return;
+        await recordEvent(tx, m.id, null, "merged", { detected: true, target: mrs[0].targetBranch });
+        marked++;
+      });
+    }
+  }
+  return marked;
 }
 
 /**

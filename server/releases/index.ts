@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import type { Db, DbOrTx } from "@/db/client";
+import { z } from "zod";
+import type { Db, DbOrTx, Tx } from "@/db/client";
 import { mergeRequests, releases, users } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import { runGit } from "@/server/git/cli";
@@ -11,10 +12,12 @@ import type { Pusher } from "@/server/auth/policies/push";
 import type { RefUpdate } from "@/server/git/protection";
 import { matchProtection, semverTag } from "@/server/git/protection";
 import { readTextFile } from "@/server/git/read";
-import { listProtections, RepoInputError, type RepoWithOrg } from "@/server/git/repos";
-import { createMergeRequest, mrPath, type MergeRequest } from "@/server/mergerequests";
+import { repoDir } from "@/server/git/paths";
+import { getRepoById, listProtections, RepoInputError, type RepoWithOrg } from "@/server/git/repos";
+import { carryOut, claimAfterWork, IntentBusyError, readRef, recordIntent, type Intent, type IntentRefUpdate, type Operation } from "@/server/intents";
+import { createMergeRequest, getMergeRequestById, type MergeRequest } from "@/server/mergerequests";
 import { listMembers } from "@/server/orgs";
-import type { User } from "@/server/users";
+import { getUserById, type User } from "@/server/users";
 
 /**
  * Releases without knowing git-flow: "New release" starts release/vX.Y.Z from develop
@@ -194,86 +197,149 @@ export async function startRelease(db: Db, repo: RepoWithOrg, dir: string, user:
 
 const releaseBranch = /^(release|hotfix)\/(v\d+\.\d+\.\d+)$/;
 
+const releaseIntentData = z.object({
+  kind: z.enum(["release", "hotfix"]),
+  version: z.string(),
+  /** the merge into master the release is made of */
+  commit: z.string(),
+  userId: z.string().uuid(),
+  /** master could not be merged back into develop (these files conflict): the after-work opens an MR for it */
+  backMergeConflicts: z.array(z.string()),
+});
+type ReleaseIntentData = z.infer<typeof releaseIntentData>;
+
+/**
+ * The ref moves that finish a release, computed without moving anything: the annotated
+ * tag, master merged back into develop (as `git flow release finish` does), the release
+ * branch deleted (it has done its job).
+ */
+async function planFinish(dir: string, data: Omit<ReleaseIntentData, "backMergeConflicts">, branch: string, user: User) {
+  const { kind, version, commit } = data;
+  const me = identityOf(user);
+  const updates: IntentRefUpdate[] = [];
+  if ((await readRef(dir, `refs/tags/${version}`)) === ZERO) {
+    const when = Math.floor(Date.now() / 1000);
+    const message = `${kind === "hotfix" ? "Hotfix" : "Release"} ${version}`;
+    const input = `object ${commit}\ntype commit\ntag ${version}\ntagger ${me.name} <${me.email}> ${when} +0000\n\n${message}\n`;
+    updates.push({ ref: `refs/tags/${version}`, oldSha: ZERO, newSha: (await runGit(["mktag"], { cwd: dir, input })).stdout.trim() });
+  }
+  let backMergeConflicts: string[] = [];
+  const develop = await branchHead(dir, "develop");
+  if (develop && !(await isAncestor(dir, commit, develop))) {
+    const tree = await mergeTree(dir, develop, commit);
+    if (tree.clean)
+      updates.push({
+        ref: "refs/heads/develop",
+        oldSha: develop,
+        newSha: await commitTree(dir, tree.tree, [develop, commit], `Merge ${version} from master into develop`, me, me),
+      });
+    else backMergeConflicts = tree.conflicts;
+  }
+  const branchAt = await branchHead(dir, branch);
+  if (branchAt && (await isAncestor(dir, branchAt, commit))) updates.push({ ref: `refs/heads/${branch}`, oldSha: branchAt, newSha: ZERO });
+  return { updates, backMergeConflicts };
+}
+
 /**
  * Called after any merge request was merged: when it was a release or hotfix going into
- * master, finish it (idempotent: a second call for the same MR does nothing).
+ * master, finish it (idempotent: a second call for the same MR does nothing). An intent
+ * (docs/intents.md): every ref moves at once, then the release is published.
  */
 export async function finishReleaseIfAny(db: Db, repo: RepoWithOrg, dir: string, mr: MergeRequest, commit: string, user: User) {
   const m = releaseBranch.exec(mr.sourceBranch);
   if (!m || mr.targetBranch !== "master") return null;
   const [, kind, version] = m as unknown as [string, ReleaseKind, string];
-  const [existing] = await db
-    .select({ id: releases.id })
-    .from(releases)
-    .where(and(eq(releases.repoId, repo.id), eq(releases.version, version)));
-  if (existing) return null;
-
-  const me = identityOf(user);
-  const updates: RefUpdate[] = [];
-  const tag = await runGit(["tag", "-a", "-m", `${kind === "hotfix" ? "Hotfix" : "Release"} ${version}`, version, commit], {
-    cwd: dir,
-    allowFailure: true,
-    env: { GIT_COMMITTER_NAME: me.name, GIT_COMMITTER_EMAIL: me.email },
-  });
-  if (tag.code === 0)
-    updates.push({ ref: `refs/tags/${version}`, oldSha: ZERO, newSha: (await runGit(["rev-parse", `refs/tags/${version}`], { cwd: dir })).stdout.trim() });
-
-  // master back into develop, as `git flow release finish` does; an MR when it conflicts
-  let backMerge: MergeRequest | null = null;
+  const published = async () => {
+    const [row] = await db
+      .select()
+      .from(releases)
+      .where(and(eq(releases.repoId, repo.id), eq(releases.version, version)));
+    return row ?? null;
+  };
+  // develop may move under us: plan again on its new head
   for (let attempt = 0; attempt < 5; attempt++) {
-    const develop = await branchHead(dir, "develop");
-    if (!develop || (await isAncestor(dir, commit, develop))) break;
-    const tree = await mergeTree(dir, develop, commit);
-    if (!tree.clean) {
-      backMerge = (await createMergeRequest(db, repo, dir, user, {
-        title: `Merge ${version} back into develop`,
-        description: `master (${version}) could not be merged into develop automatically: ${tree.conflicts.join(", ")} conflict. Resolve locally:\n\n\`\`\`sh\ngit fetch origin\ngit checkout develop\ngit merge origin/master\n# fix the conflicts, then\ngit commit && git push origin develop:feature/merge-${version}\n\`\`\``,
-        sourceBranch: "master",
-        targetBranch: "develop",
-        reviewers: [],
-      }).catch(() => null)) as MergeRequest | null;
-      break;
+    if (await published()) return null;
+    const { updates, backMergeConflicts } = await planFinish(dir, { kind, version, commit, userId: user.id }, mr.sourceBranch, user);
+    const data: ReleaseIntentData = { kind, version, commit, userId: user.id, backMergeConflicts };
+    let intent: Intent;
+    try {
+      intent = await recordIntent(db, { kind: "release-finish", subjectId: mr.id, repoId: repo.id, updates, data });
+    } catch (e) {
+      if (e instanceof IntentBusyError) return null; // another process is finishing it
+      throw e;
     }
-    const merged = await commitTree(dir, tree.tree, [develop, commit], `Merge ${version} from master into develop`, me, me);
-    if (await casUpdateRef(dir, "refs/heads/develop", merged, develop, `rookery: merge ${version} back into develop`)) {
-      updates.push({ ref: "refs/heads/develop", oldSha: develop, newSha: merged });
-      break;
+    if (await carryOut(db, dir, intent, releaseFinishOperation, `rookery: finish ${version}`)) {
+      if (await claimAfterWork(db, intent.id)) await releaseAfterWork(db, intent);
+      return published();
     }
   }
+  throw new Error(`develop keeps moving: ${version} is merged into master but not finished yet`);
+}
 
-  // the release branch has done its job
-  const branchAt = await branchHead(dir, mr.sourceBranch);
-  if (branchAt && (await isAncestor(dir, branchAt, commit)) && (await casDeleteRef(dir, `refs/heads/${mr.sourceBranch}`, branchAt)))
-    updates.push({ ref: `refs/heads/${mr.sourceBranch}`, oldSha: branchAt, newSha: ZERO });
-
-  const notes = (await readTextFile(dir, commit, "CHANGELOG.md")) ?? "";
-  const entry = notes.split(/^(?=## )/m).find((s) => s.startsWith(`## ${version} `)) ?? "";
-  const [row] = await db
+/** The completion: the release published (its notes from the CHANGELOG entry) and audited. */
+async function completeRelease(tx: Tx, intent: Intent) {
+  const data = releaseIntentData.parse(intent.data);
+  const [repo, mr, user] = await Promise.all([getRepoById(tx, intent.repoId), getMergeRequestById(tx, intent.subjectId), getUserById(tx, data.userId)]);
+  if (!repo) return;
+  const dir = repoDir(repo.orgSlug, repo.name);
+  const notes = (await readTextFile(dir, data.commit, "CHANGELOG.md")) ?? "";
+  const entry = notes.split(/^(?=## )/m).find((s) => s.startsWith(`## ${data.version} `)) ?? "";
+  await tx
     .insert(releases)
     .values({
       repoId: repo.id,
-      version,
-      kind,
-      commitSha: commit,
+      version: data.version,
+      kind: data.kind,
+      commitSha: data.commit,
       notes: entry.trim(),
-      mergeRequestId: mr.id,
-      backMergeRequestId: backMerge?.id ?? null,
-      publishedById: user.id,
+      mergeRequestId: mr?.id ?? null,
+      publishedById: user?.id ?? null,
     })
-    .onConflictDoNothing()
-    .returning();
-  await recordAudit(db, {
-    actor: { kind: "user", id: user.id, username: user.username, isAdmin: user.isAdmin },
-    action: "releases.publish",
-    orgId: repo.orgId,
-    targetType: "repository",
-    targetId: `${repo.orgSlug}/${repo.name}`,
-    outcome: "success",
-    details: { version, commit, mergeRequest: mr.number, backMerge: backMerge ? mrPath(repo, backMerge.number) : "merged" },
-  });
-  await afterPush(repo, updates, user).catch((e) => console.error("after-release handling failed:", e instanceof Error ? e.message : e));
-  return row ?? null;
+    .onConflictDoNothing();
+  if (user)
+    await recordAudit(tx, {
+      actor: { kind: "user", id: user.id, username: user.username, isAdmin: user.isAdmin },
+      action: "releases.publish",
+      orgId: repo.orgId,
+      targetType: "repository",
+      targetId: `${repo.orgSlug}/${repo.name}`,
+      outcome: "success",
+      details: { version: data.version, commit: data.commit, mergeRequest: mr?.number, backMerge: data.backMergeConflicts.length ? "merge request" : "merged" },
+    });
 }
+
+/** The after-work, once: the back-merge MR when develop conflicts, then the push handling of the moved refs. */
+async function releaseAfterWork(db: Db, intent: Intent) {
+  const data = releaseIntentData.parse(intent.data);
+  const [repo, user] = await Promise.all([getRepoById(db, intent.repoId), getUserById(db, data.userId)]);
+  if (!repo) return;
+  const dir = repoDir(repo.orgSlug, repo.name);
+  const { version } = data;
+  if (data.backMergeConflicts.length && user) {
+    const backMerge = (await createMergeRequest(db, repo, dir, user, {
+      title: `Merge ${version} back into develop`,
+      description: `master (${version}) could not be merged into develop automatically: ${data.backMergeConflicts.join(", ")} conflict. Resolve locally:\n\n\`\`\`sh\ngit fetch origin\ngit checkout develop\ngit merge origin/master\n# fix the conflicts, then\ngit commit && git push origin develop:feature/merge-${version}\n\`\`\``,
+      sourceBranch: "master",
+      targetBranch: "develop",
+      reviewers: [],
+    }).catch(() => null)) as MergeRequest | null;
+    if (backMerge)
+      await db
+        .update(releases)
+        .set({ backMergeRequestId: backMerge.id })
+        .where(and(eq(releases.repoId, repo.id), eq(releases.version, version)));
+  }
+  await afterPush(repo, intent.updates, user).catch((e) => console.error("after-release handling failed:", e instanceof Error ? e.message : e));
+}
+
+/** Rolled back (the refs never moved): finish it again, as nobody else will. */
+async function retryRelease(db: Db, intent: Intent) {
+  const data = releaseIntentData.parse(intent.data);
+  const [repo, mr, user] = await Promise.all([getRepoById(db, intent.repoId), getMergeRequestById(db, intent.subjectId), getUserById(db, data.userId)]);
+  if (repo && mr && user) await finishReleaseIfAny(db, repo, repoDir(repo.orgSlug, repo.name), mr, data.commit, user);
+}
+
+export const releaseFinishOperation: Operation = { kind: "release-finish", complete: completeRelease, afterWork: releaseAfterWork, rolledBack: retryRelease };
 
 /** Which version is where: production (master), staging (open release/hotfix branches), development (develop). */
 export async function environments(db: DbOrTx, repo: RepoWithOrg, dir: string) {
