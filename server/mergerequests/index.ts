@@ -21,7 +21,7 @@ export type MergeRequest = typeof mergeRequests.$inferSelect;
 
 export class MrInputError extends InputError {}
 
-/** A refusal a person can act on (merge blocked, stale head…): the router answers CONFLICT / PRECONDITION_FAILED. */
+/** A refusal a person can act on (merge blocked, stale head…): tRPC answers CONFLICT. */
 export class MrStateError extends StateError {
   constructor(
     message: string,
