@@ -12,16 +12,17 @@ import { closeDb, getDb, type Db } from "@/db/client";
 import { recordAudit, type AuditEntry } from "@/server/audit";
 import { unlockUser } from "@/server/auth/throttle";
 import { runBackup } from "@/server/backups";
-import { restoreRepo, RestoreError } from "@/server/backups/restore";
+import { restoreRepo } from "@/server/backups/restore";
 import { createToken } from "@/server/auth/tokens";
+import { DomainError, InputError } from "@/server/errors";
 import { runLdapSync } from "@/server/ldap/sync";
-import { addMember, createOrg, getOrgBySlug, OrgInputError } from "@/server/orgs";
+import { addMember, createOrg, getOrgBySlug } from "@/server/orgs";
 import { boot } from "@/server/runtime/boot";
 import { getConfig } from "@/server/config";
 import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "@/server/pki/offline";
 import { waitForPuppetCa } from "@/server/pki/puppet-listener";
-import { normalizeSerial, PkiInputError, revocationReasons, type KeySpec, type RevocationReason } from "@/server/pki/x509";
-import { createLocalUser, getUserByUsername, normalizeUsername, setLocalPassword, UserInputError } from "@/server/users";
+import { normalizeSerial, revocationReasons, type KeySpec, type RevocationReason } from "@/server/pki/x509";
+import { createLocalUser, getUserByUsername, normalizeUsername, setLocalPassword } from "@/server/users";
 
 const actor: AuditEntry["actor"] = { kind: "system", name: "cli" };
 
@@ -78,9 +79,9 @@ function readFile(file: string) {
   }
 }
 
-/** Domain refusals (bad CSR, existing files) become one-line CLI errors. */
+/** Refusals of the offline PKI (bad CSR, existing files) become one-line CLI errors. */
 function cliError(e: unknown): never {
-  throw e instanceof Error && !(e instanceof TypeError) ? new CliError(e instanceof PkiInputError ? `${e.field}: ${e.message}` : e.message) : e;
+  throw e instanceof Error && !(e instanceof TypeError) && !(e instanceof DomainError) ? new CliError(e.message) : e;
 }
 
 function command<S extends z.ZodType>(c: Command<S>) {
@@ -225,9 +226,7 @@ const commands = {
     }),
     async run(db, a) {
       const [orgSlug, name] = a.repo.split("/");
-      const r = await restoreRepo(db, { orgSlug, name }, a.bundle).catch((e: unknown) => {
-        throw e instanceof RestoreError ? new CliError(e.message) : e;
-      });
+      const r = await restoreRepo(db, { orgSlug, name }, a.bundle);
       await recordAudit(db, {
         actor,
         action: "repo:restore",
@@ -485,8 +484,8 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     const line =
-      e instanceof UserInputError || e instanceof OrgInputError ? `${e.field}: ${message}`
-      : e instanceof CliError ? message
+      e instanceof InputError && e.field ? `${e.field}: ${message}`
+      : e instanceof DomainError || e instanceof CliError ? message
       : `failed: ${message.split("\n")[0]}`;
     process.stderr.write(`rookery: ${line}\n`);
     process.exit(1);

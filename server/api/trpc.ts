@@ -4,13 +4,12 @@ import { ZodError, z } from "zod";
 import { getDb, type Db } from "@/db/client";
 import { recordAudit } from "@/server/audit";
 import { PolicyError, type Actor } from "@/server/auth/policy";
+import { ConflictError, CredentialsError, DomainError, InputError, NotFoundError, StateError } from "@/server/errors";
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { getSessionUser } from "@/server/auth/session";
-import { OrgInputError } from "@/server/orgs";
-import { PkiInputError } from "@/server/pki/x509";
 import { controlCharMessage, controlCharPath } from "@/server/security/input";
 import { internalErrorMessage, logInternalError, newRequestId } from "@/server/security/errors";
-import { UserInputError, type User } from "@/server/users";
+import type { User } from "@/server/users";
 import { clientAddress } from "@/server/security/front-door";
 
 /** What a mutation tells the audit log beyond who/what/outcome. */
@@ -27,24 +26,18 @@ export async function createContext(opts: { headers: Headers; sessionUser?: () =
   return { db, user, actor, audit: {} };
 }
 
-/** Domain errors carry the field they are about; forms show them next to it. */
-export class FieldError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Errors about one input field, from the domains that say which field (BAD_REQUEST). */
-function isInputError(cause: unknown): cause is { field: string; message: string } {
-  return cause instanceof FieldError || cause instanceof OrgInputError || cause instanceof UserInputError || cause instanceof PkiInputError;
+/** The one mapping of domain errors (server/errors.ts) to tRPC codes, by base class. */
+function trpcCodeOf(error: DomainError): TRPCError["code"] {
+  if (error instanceof InputError) return "BAD_REQUEST";
+  if (error instanceof NotFoundError) return "NOT_FOUND";
+  if (error instanceof ConflictError || error instanceof StateError) return "CONFLICT";
+  if (error instanceof CredentialsError) return "UNAUTHORIZED";
+  return "INTERNAL_SERVER_ERROR";
 }
 
 function fieldErrorsOf(cause: unknown): Record<string, string[]> | null {
   if (cause instanceof ZodError) return z.flattenError(cause).fieldErrors as Record<string, string[]>;
-  if (isInputError(cause)) return { [cause.field]: [cause.message] };
+  if (cause instanceof InputError && cause.field) return { [cause.field]: [cause.message] };
   return null;
 }
 
@@ -75,7 +68,7 @@ const refuseControlChars = t.middleware(async ({ getRawInput, next }) => {
   const field = controlCharPath(await getRawInput());
   if (field !== null) {
     const message = controlCharMessage(field);
-    throw new TRPCError({ code: "BAD_REQUEST", message, cause: new FieldError(field || "input", message) });
+    throw new TRPCError({ code: "BAD_REQUEST", message, cause: new InputError(field || "input", message) });
   }
   return next();
 });
@@ -88,7 +81,7 @@ const errorMapping = t.middleware(async ({ next }) => {
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof PolicyError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
-    if (isInputError(cause)) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+    if (cause instanceof DomainError) throw new TRPCError({ code: trpcCodeOf(cause), message: cause.message, cause });
     // A text beyond a large limit (files, CSRs, descriptions) is too large rather than malformed: 413.
     if (cause instanceof ZodError && cause.issues.some((i) => i.code === "too_big" && i.origin === "string" && Number(i.maximum) >= LARGE_TEXT))
       throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: firstIssue(cause), cause });

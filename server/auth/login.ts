@@ -8,11 +8,12 @@ import { hasControlChar } from "@/server/security/input";
 import { recordAudit } from "@/server/audit";
 import { hashPassword, verifyPassword } from "./password";
 import { clearFailures, lockedUntil, recordFailure } from "./throttle";
+import { CredentialsError } from "@/server/errors";
 
 export const INVALID_CREDENTIALS = "Invalid username or password";
 export const DIRECTORY_UNAVAILABLE = "Directory unavailable, try again";
 
-export class LoginError extends Error {}
+export class LoginError extends CredentialsError {}
 
 function lockMessage(until: Date, now = new Date()) {
   const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60000));

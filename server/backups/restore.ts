@@ -7,9 +7,14 @@ import { installHooks } from "@/server/git/hooks";
 import { isValidRepoName, repoDir } from "@/server/git/paths";
 import { getRepo, insertRepo } from "@/server/git/repos";
 import { getOrgBySlug } from "@/server/orgs";
+import { InputError, NotFoundError } from "@/server/errors";
 
 /** A restore refused for a reason the operator can fix (bad bundle, unknown org…). */
-export class RestoreError extends Error {}
+export class RestoreError extends InputError {
+  constructor(message: string) {
+    super(null, message);
+  }
+}
 
 export type RestoreResult = { orgId: string; dir: string; created: boolean; replaced: boolean; refs: number; defaultBranch: string };
 
@@ -21,7 +26,7 @@ export type RestoreResult = { orgId: string; dir: string; created: boolean; repl
  */
 export async function restoreRepo(db: Db, target: { orgSlug: string; name: string }, bundlePath: string): Promise<RestoreResult> {
   const org = await getOrgBySlug(db, target.orgSlug);
-  if (!org) throw new RestoreError(`No organization with slug ${target.orgSlug}`);
+  if (!org) throw new NotFoundError(`No organization with slug ${target.orgSlug}`);
   if (!isValidRepoName(target.name)) throw new RestoreError(`${target.name} is not a valid repository name`);
   const bundle = path.resolve(bundlePath);
   if (!fs.existsSync(bundle) || !fs.statSync(bundle).isFile()) throw new RestoreError(`No bundle file at ${bundle}`);

@@ -1,9 +1,4 @@
+import { InputError } from "@/server/errors";
+
 /** A farm input problem a person can fix, tied to the form field it is about. */
-export class FarmInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class FarmInputError extends InputError {}

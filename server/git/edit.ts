@@ -7,6 +7,7 @@ import type { Protection } from "./protection";
 import { listBranches, readTextFile } from "./read";
 import { RepoInputError, type RepoWithOrg } from "./repos";
 import { describeProblems, validateFile } from "./validate";
+import { ConflictError } from "@/server/errors";
 
 /**
  * Editing a file in the browser: the same rules as a push (checkPush with the user's
@@ -15,7 +16,7 @@ import { describeProblems, validateFile } from "./validate";
  */
 
 /** The branch moved (or appeared) since the editor was opened. */
-export class RepoConflictError extends Error {}
+export class RepoConflictError extends ConflictError {}
 
 export type EditTarget = { kind: "current" } | { kind: "new-feature"; name: string } | { kind: "existing-feature"; branch: string; expectedSha: string };
 

@@ -2,6 +2,7 @@ import { and, asc, eq, notExists } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { branchProtections, organizations, repositories } from "@/db/schema";
 import { isValidRepoName } from "./paths";
+import { InputError } from "@/server/errors";
 
 export type Repo = typeof repositories.$inferSelect;
 export type RepoWithOrg = Repo & { orgSlug: string; orgName: string; orgArchived: boolean };
@@ -11,14 +12,7 @@ export const GLOBAL_MODULES = ["role", "profile"] as const;
 /** The build farm's profiles and stacks (server/farm): admin-owned, not mirrored. */
 export const BUILD_PROFILES_REPO = "build-profiles";
 
-export class RepoInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class RepoInputError extends InputError {}
 
 /** git-flow: these change only through merged merge requests. */
 export const defaultProtectedPatterns = ["master", "develop", "release/*", "hotfix/*"];

@@ -9,6 +9,7 @@ import { enqueueWith } from "@/server/jobs/transactional";
 import { notify } from "@/server/notify";
 import type { User } from "@/server/users";
 import { emitMergeRequestEvent } from "./webhooks";
+import { InputError, StateError } from "@/server/errors";
 
 /**
  * Merge requests: a source branch proposed for a target branch of the same repository.
@@ -18,17 +19,10 @@ import { emitMergeRequestEvent } from "./webhooks";
 
 export type MergeRequest = typeof mergeRequests.$inferSelect;
 
-export class MrInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class MrInputError extends InputError {}
 
-/** A refusal a person can act on (merge blocked, stale head…): the router answers CONFLICT / PRECONDITION_FAILED. */
-export class MrStateError extends Error {
+/** A refusal a person can act on (merge blocked, stale head…): tRPC answers CONFLICT. */
+export class MrStateError extends StateError {
   constructor(
     message: string,
     readonly details: Record<string, unknown> = {},

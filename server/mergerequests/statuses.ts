@@ -4,6 +4,7 @@ import { commitStatuses, mergeRequests } from "@/db/schema";
 import { commitExists } from "@/server/git/merge";
 import type { RepoWithOrg } from "@/server/git/repos";
 import { queueRefresh } from "./index";
+import { NotFoundError } from "@/server/errors";
 
 /**
  * Commit statuses as CI and builds report them: the latest state per (sha, context).
@@ -15,7 +16,7 @@ export type StatusState = "pending" | "success" | "failed";
 export type CommitStatus = typeof commitStatuses.$inferSelect;
 export type StatusInput = { state: StatusState; context: string; description: string; targetUrl: string | null };
 
-export class UnknownCommitError extends Error {}
+export class UnknownCommitError extends NotFoundError {}
 
 export async function setCommitStatus(db: Db, repo: RepoWithOrg, dir: string, sha: string, input: StatusInput, creatorId: string | null) {
   if (!(await commitExists(dir, sha))) throw new UnknownCommitError(`No commit ${sha} in ${repo.orgSlug}/${repo.name}`);

@@ -5,17 +5,11 @@ import { memberships, organizations, users } from "@/db/schema";
 import type { Actor, OrgRole, OrgScope } from "@/server/auth/policy";
 import { insertDefaultRepos } from "@/server/git/repos";
 import { getUserByUsername, normalizeUsername } from "@/server/users";
+import { InputError } from "@/server/errors";
 
 export type Org = typeof organizations.$inferSelect;
 
-export class OrgInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class OrgInputError extends InputError {}
 
 export const DUPLICATE_ORG = "An organization with this name already exists";
 export const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

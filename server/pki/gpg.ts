@@ -9,6 +9,7 @@ import type { DbOrTx } from "@/db/client";
 import { farmEnvironments, gpgSigningKeys } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { decrypt, encrypt } from "@/server/crypto";
+import { InputError } from "@/server/errors";
 
 /**
  * OpenPGP signing keys of the build environments, and the only code that runs `gpg`.
@@ -21,14 +22,7 @@ import { decrypt, encrypt } from "@/server/crypto";
  * passphrase (stored encrypted, handed to gpg through a 0600 file, never on a command line).
  */
 
-export class GpgInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class GpgInputError extends InputError {}
 
 const SECRET_CONTEXT = "gpg-secret-key";
 const PASSPHRASE_CONTEXT = "gpg-passphrase";

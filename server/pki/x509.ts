@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign, webcrypto } from "node:crypto";
 import * as x509 from "./lib";
+import { InputError } from "@/server/errors";
 
 /**
  * Low-level X.509 for the PKI: keys (Node crypto), certificates, CSRs and CRLs
@@ -8,14 +9,7 @@ import * as x509 from "./lib";
  */
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-export class PkiInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class PkiInputError extends InputError {}
 
 export type KeySpec = { type: "rsa"; bits: number } | { type: "ec"; curve: "P-256" | "P-384" };
 

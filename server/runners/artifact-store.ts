@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { InputError, StateError } from "@/server/errors";
 
 /**
  * Where artifact bytes live. Local disk now; an S3-compatible store implements the same
@@ -16,13 +17,21 @@ export interface ArtifactStore {
   localPath(key: string): string | null;
 }
 
-export class ChecksumError extends Error {
+export class ChecksumError extends InputError {
+  override readonly status = 422;
   constructor(readonly actual: string) {
-    super(`sha256 mismatch: the upload hashed to ${actual}`);
+    super(null, `sha256 mismatch: the upload hashed to ${actual}`);
   }
 }
-export class TooLargeError extends Error {}
-export class StorageFullError extends Error {}
+export class TooLargeError extends InputError {
+  override readonly status = 413;
+  constructor(message: string) {
+    super(null, message);
+  }
+}
+export class StorageFullError extends StateError {
+  override readonly status = 507;
+}
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9/_.-]*$/;
 

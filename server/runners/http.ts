@@ -20,10 +20,11 @@ import {
 } from "@/runner/protocol";
 import { getDb } from "@/db/client";
 import { getConfig } from "@/server/config";
-import { ChecksumError, StorageFullError, TooLargeError } from "./artifact-store";
+import { CredentialsError, DomainError, InputError, NotFoundError } from "@/server/errors";
+import { TooLargeError } from "./artifact-store";
 import { uploadArtifact } from "./artifacts";
-import { appendLog, finishJob, heartbeat, LeaseError, LogOffsetError, requestJob } from "./queue";
-import { RegistrationError, registerRunner, runnerFromToken, type Runner } from "./registration";
+import { appendLog, finishJob, heartbeat, LogOffsetError, requestJob } from "./queue";
+import { registerRunner, runnerFromToken, type Runner } from "./registration";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
@@ -34,44 +35,35 @@ const answer = <S extends z.ZodType>(_schema: S, status: number, body: z.infer<S
 
 const uuid = z.string().uuid();
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 async function bodyJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
   let raw: unknown;
   try {
     const text = await req.text();
     raw = text ? JSON.parse(text) : {};
   } catch {
-    throw new HttpError(400, "the body must be JSON");
+    throw new InputError(null, "the body must be JSON");
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
+  if (!parsed.success) throw new InputError(null, describeIssue(parsed.error));
   return parsed.data;
 }
 
 function query<T extends z.ZodType>(url: URL, schema: T): z.infer<T> {
   const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error, "query"));
+  if (!parsed.success) throw new InputError(null, describeIssue(parsed.error, "query"));
   return parsed.data;
 }
 
 /** Reads at most `max` bytes; more → 413 without buffering the rest. */
 async function bodyBytes(req: Request, max: number): Promise<Buffer> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > max) throw new HttpError(413, `log chunks are limited to ${max} bytes`);
+  if (declared > max) throw new TooLargeError(`log chunks are limited to ${max} bytes`);
   const parts: Buffer[] = [];
   let size = 0;
   if (!req.body) return Buffer.alloc(0);
   for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
-    if (size > max) throw new HttpError(413, `log chunks are limited to ${max} bytes`);
+    if (size > max) throw new TooLargeError(`log chunks are limited to ${max} bytes`);
     parts.push(Buffer.from(chunk));
   }
   return Buffer.concat(parts);
@@ -81,7 +73,7 @@ async function authRunner(req: Request): Promise<Runner> {
   const header = req.headers.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   const runner = m ? await runnerFromToken(getDb(), m[1]) : null;
-  if (!runner) throw new HttpError(401, "unknown or revoked runner token: register this runner again");
+  if (!runner) throw new CredentialsError("unknown or revoked runner token: register this runner again");
   return runner;
 }
 
@@ -97,13 +89,7 @@ export async function handleRunnerApi(req: Request, segments: string[]): Promise
   try {
     return await route(req, segments);
   } catch (e) {
-    if (e instanceof HttpError) return problem(e.status, e.message);
-    if (e instanceof LeaseError) return problem(409, e.message);
-    if (e instanceof LogOffsetError) return problem(416, e.message, { expected: e.expected });
-    if (e instanceof RegistrationError) return problem(401, e.message);
-    if (e instanceof ChecksumError) return problem(422, e.message);
-    if (e instanceof TooLargeError) return problem(413, e.message);
-    if (e instanceof StorageFullError) return problem(507, e.message);
+    if (e instanceof DomainError) return problem(e.status, e.message, e instanceof LogOffsetError ? { expected: e.expected } : {});
     if (isDatabaseDown(e)) return problem(503, "the database is unavailable; retry shortly", {}, { "retry-after": "5" });
     console.error("runner api:", e);
     return problem(500, "internal error");
@@ -131,7 +117,7 @@ async function route(req: Request, segments: string[]): Promise<Response> {
     return job ? answer(jobResponse, 200, { job }) : new Response(null, { status: 204 });
   }
 
-  if (a !== "jobs" || !b || !uuid.safeParse(b).success) throw new HttpError(404, "no such runner API endpoint");
+  if (a !== "jobs" || !b || !uuid.safeParse(b).success) throw new NotFoundError("no such runner API endpoint");
   const jobId = b;
   if (method === "POST" && c === "heartbeat") {
     const { attempt } = await bodyJson(req, heartbeatRequest);
@@ -148,10 +134,10 @@ async function route(req: Request, segments: string[]): Promise<Response> {
   }
   if (method === "PUT" && c === "artifacts") {
     const q = query(url, artifactQuery);
-    if (!req.body) throw new HttpError(400, "the artifact body is missing");
+    if (!req.body) throw new InputError(null, "the artifact body is missing");
     const body = Readable.fromWeb(req.body as unknown as NodeWebStream);
     const row = await uploadArtifact(db, runner, { jobId, attempt: q.attempt, name: q.name, sha256: q.sha256.toLowerCase() }, body);
     return answer(artifactResponse, 201, { id: row.id, name: row.name, size: row.size, sha256: row.sha256 });
   }
-  throw new HttpError(404, "no such runner API endpoint");
+  throw new NotFoundError("no such runner API endpoint");
 }

@@ -5,6 +5,7 @@ import { containsPattern } from "@/db/like";
 import { buildArtifacts, buildJobs, organizations, pipelines, runners } from "@/db/schema";
 import { notifyLog, notifyQueue } from "./signals";
 import { jobIsStuck, stuckText } from "./registration";
+import { StateError } from "@/server/errors";
 
 const envSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "env names are letters, digits and _"), z.string());
 
@@ -177,7 +178,7 @@ export async function lockPipelineOfJob(tx: DbOrTx, jobId: string, opts: { skipL
   return rows.length > 0;
 }
 
-export class JobStateError extends Error {}
+export class JobStateError extends StateError {}
 
 /** Cancel: waiting jobs stop at once; a running job is told on its runner's next heartbeat. */
 export async function cancelJob(db: Db, jobId: string) {

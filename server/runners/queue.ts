@@ -9,6 +9,7 @@ import { lockPipelineOfJob, refreshPipeline } from "./pipelines";
 import { notify } from "@/server/notify";
 import { jobIsStuck, stuckText, type Runner } from "./registration";
 import { notifyLog, notifyQueue, passQueueWake, queueGeneration, waitForQueue, type QueueWake } from "./signals";
+import { ConflictError } from "@/server/errors";
 
 const pgTextArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
@@ -161,7 +162,7 @@ async function expireLeasesThrottled(db: Db) {
   await expireLeases(db);
 }
 
-export class LeaseError extends Error {}
+export class LeaseError extends ConflictError {}
 
 /** The running job this runner leases in this attempt, locked for update; else LeaseError (HTTP 409). */
 async function leased(tx: DbOrTx, runner: Runner, jobId: string, attempt: number) {
@@ -206,7 +207,9 @@ export async function finishJob(db: Db, runner: Runner, jobId: string, input: Fi
   });
 }
 
-export class LogOffsetError extends Error {
+/** 416: the runner resends from `expected`. */
+export class LogOffsetError extends ConflictError {
+  override readonly status = 416;
   constructor(readonly expected: number) {
     super(`log chunk does not continue the log: expected offset ${expected}`);
   }

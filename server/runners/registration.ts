@@ -4,6 +4,7 @@ import type { DbOrTx } from "@/db/client";
 import { buildJobs, runnerRegistrationTokens, runners } from "@/db/schema";
 import { hashToken } from "@/server/auth/tokens";
 import type { RunnerInfo } from "@/runner/protocol";
+import { CredentialsError } from "@/server/errors";
 
 export const REGISTRATION_PREFIX = "rkrt_";
 export const RUNNER_TOKEN_PREFIX = "rkr_";
@@ -43,7 +44,7 @@ export async function revokeRegistrationToken(db: DbOrTx, id: string) {
   return rows.length > 0;
 }
 
-export class RegistrationError extends Error {}
+export class RegistrationError extends CredentialsError {}
 
 /** Registers a runner with a valid registration token; returns its own token once. */
 export async function registerRunner(db: DbOrTx, registrationToken: string, info: RunnerInfo, opts: { embedded?: boolean } = {}) {

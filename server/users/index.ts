@@ -4,17 +4,11 @@ import { containsPattern } from "@/db/like";
 import { loginThrottle, users } from "@/db/schema";
 import { hashPassword, passwordProblem } from "@/server/auth/password";
 import type { DirectoryUser } from "@/server/ldap/client";
+import { InputError } from "@/server/errors";
 
 export type User = typeof users.$inferSelect;
 
-export class UserInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class UserInputError extends InputError {}
 
 export const usernamePattern = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 

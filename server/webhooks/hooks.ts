@@ -3,19 +3,13 @@ import type { DbOrTx } from "@/db/client";
 import { webhookDeliveries, webhooks } from "@/db/schema";
 import { decrypt, encrypt } from "@/server/crypto";
 import { webhookEvents, type WebhookEvent } from "./events";
+import { InputError } from "@/server/errors";
 
 export type Webhook = typeof webhooks.$inferSelect;
 /** A repository's hooks (repoId set) or an organization's (repoId null). */
 export type HookScope = { orgId: string; repoId: string | null };
 
-export class WebhookInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class WebhookInputError extends InputError {}
 
 const SECRET_CONTEXT = "webhook-secret";
 

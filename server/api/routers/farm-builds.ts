@@ -1,11 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
-import { FarmInputError } from "@/server/farm/errors";
 import { buildMatrix, targetHistory } from "@/server/farm/history";
 import { startFarmBuild } from "@/server/farm/pipeline";
 import { createSchedule, deleteSchedule, listSchedules, nextRun, setScheduleEnabled } from "@/server/farm/schedules";
-import { FieldError, protectedProcedure, router } from "../trpc";
+import { protectedProcedure, router } from "../trpc";
 
 const name = z
   .string()
@@ -25,16 +24,11 @@ export const farmBuildsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "farm:manage");
-      try {
-        const p = await startFarmBuild(ctx.db, input, ctx.user.id);
-        ctx.audit.targetType = "pipeline";
-        ctx.audit.targetId = p.id;
-        ctx.audit.details = input;
-        return { pipelineId: p.id };
-      } catch (e) {
-        if (e instanceof FarmInputError) throw new FieldError(e.field, e.message);
-        throw e;
-      }
+      const p = await startFarmBuild(ctx.db, input, ctx.user.id);
+      ctx.audit.targetType = "pipeline";
+      ctx.audit.targetId = p.id;
+      ctx.audit.details = input;
+      return { pipelineId: p.id };
     }),
 
   schedules: protectedProcedure.query(async ({ ctx }) => {
@@ -60,16 +54,11 @@ export const farmBuildsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "farm:manage");
-      try {
-        const s = await createSchedule(ctx.db, input, ctx.user.id);
-        ctx.audit.targetType = "farm_schedule";
-        ctx.audit.targetId = s.id;
-        ctx.audit.details = input;
-        return s;
-      } catch (e) {
-        if (e instanceof FarmInputError) throw new FieldError(e.field, e.message);
-        throw e;
-      }
+      const s = await createSchedule(ctx.db, input, ctx.user.id);
+      ctx.audit.targetType = "farm_schedule";
+      ctx.audit.targetId = s.id;
+      ctx.audit.details = input;
+      return s;
     }),
 
   setScheduleEnabled: protectedProcedure.input(z.object({ id: z.string().uuid(), enabled: z.boolean() })).mutation(async ({ ctx, input }) => {

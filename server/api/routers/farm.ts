@@ -14,23 +14,13 @@ import {
   saveArchitecture,
   saveEnvironment,
 } from "@/server/farm/catalog";
-import { FarmInputError } from "@/server/farm/errors";
 import { listLive, listPublicationPackages, publicationChanges, searchPackages } from "@/server/farm/binhost";
 import { generateBuild } from "@/server/farm/generate";
 import { loadBranchProfiles } from "@/server/farm/repo";
 import { cloneUrl } from "@/server/git/paths";
-import { deleteSigningKey, generateSigningKey, getSigningKey, GpgInputError, importInput, importSigningKey, listSigningKeys } from "@/server/pki/gpg";
-import { FieldError, protectedProcedure, router } from "../trpc";
-
-/** Domain input errors become form field errors. */
-async function fields<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof FarmInputError || e instanceof GpgInputError) throw new FieldError(e.field, e.message);
-    throw e;
-  }
-}
+import { deleteSigningKey, generateSigningKey, getSigningKey, importInput, importSigningKey, listSigningKeys } from "@/server/pki/gpg";
+import { InputError } from "@/server/errors";
+import { protectedProcedure, router } from "../trpc";
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/);
 
@@ -61,7 +51,7 @@ export const farmRouter = router({
       if (!arch) throw new TRPCError({ code: "NOT_FOUND", message: `Architecture ${input.arch} is not defined (Admin → Build farm)` });
       const envName = branch.environment ?? "development";
       const env = await getEnvironment(ctx.db, envName);
-      if (!profile.architectures.includes(arch.keyword)) throw new FieldError("arch", `${profile.name} is not built for ${arch.keyword}`);
+      if (!profile.architectures.includes(arch.keyword)) throw new InputError("arch", `${profile.name} is not built for ${arch.keyword}`);
       return generateBuild({
         environment: { name: envName },
         arch,
@@ -114,7 +104,7 @@ export const farmRouter = router({
   saveArchitecture: protectedProcedure.input(architectureInput.extend({ id: z.uuid().optional() })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "farm:manage");
     const { id, ...data } = input;
-    const row = await fields(saveArchitecture(ctx.db, data, id));
+    const row = await saveArchitecture(ctx.db, data, id);
     Object.assign(ctx.audit, { targetType: "farm_architecture", targetId: row.id, details: data });
     return row;
   }),
@@ -135,7 +125,7 @@ export const farmRouter = router({
   saveEnvironment: protectedProcedure.input(environmentInput.extend({ id: z.uuid().optional() })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "farm:manage");
     const { id, ...data } = input;
-    const row = await fields(saveEnvironment(ctx.db, data, id));
+    const row = await saveEnvironment(ctx.db, data, id);
     Object.assign(ctx.audit, { targetType: "farm_environment", targetId: row.id, details: data });
     return row;
   }),
@@ -156,7 +146,7 @@ export const farmRouter = router({
 
   generateSigningKey: protectedProcedure.input(z.object({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "farm:manage");
-    const key = await fields(generateSigningKey(ctx.db, input.environment, ctx.user.id));
+    const key = await generateSigningKey(ctx.db, input.environment, ctx.user.id);
     Object.assign(ctx.audit, {
       targetType: "gpg_signing_key",
       targetId: key.fingerprint,
@@ -168,7 +158,7 @@ export const farmRouter = router({
   /** Imports an armored secret key; the key and passphrase are neither logged nor returned. */
   importSigningKey: protectedProcedure.input(importInput.extend({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "farm:manage");
-    const key = await fields(importSigningKey(ctx.db, input.environment, { armored: input.armored, passphrase: input.passphrase || undefined }, ctx.user.id));
+    const key = await importSigningKey(ctx.db, input.environment, { armored: input.armored, passphrase: input.passphrase || undefined }, ctx.user.id);
     Object.assign(ctx.audit, {
       targetType: "gpg_signing_key",
       targetId: key.fingerprint,
@@ -179,7 +169,7 @@ export const farmRouter = router({
 
   deleteSigningKey: protectedProcedure.input(z.object({ environment: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "farm:manage");
-    const row = await fields(deleteSigningKey(ctx.db, input.environment));
+    const row = await deleteSigningKey(ctx.db, input.environment);
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `Environment ${input.environment} has no signing key` });
     Object.assign(ctx.audit, {
       targetType: "gpg_signing_key",

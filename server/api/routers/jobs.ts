@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { authorize } from "@/server/auth/policy";
 import { jobCursorPattern, jobQueues, jobStateCounts, jobStates, listJobs, retryJob } from "@/server/jobs/admin";
-import { FieldError, protectedProcedure, router } from "../trpc";
+import { InputError } from "@/server/errors";
+import { protectedProcedure, router } from "../trpc";
 
 export const jobsRouter = router({
   list: protectedProcedure
@@ -25,8 +26,8 @@ export const jobsRouter = router({
     ctx.audit.targetType = "job";
     ctx.audit.targetId = input.id;
     const result = await retryJob(ctx.db, input.id);
-    if (result.status === "not-found") throw new FieldError("id", "No such job (it may have been archived)");
-    if (result.status === "not-failed") throw new FieldError("id", `Only failed jobs can be retried; this one is ${result.state}`);
+    if (result.status === "not-found") throw new InputError("id", "No such job (it may have been archived)");
+    if (result.status === "not-failed") throw new InputError("id", `Only failed jobs can be retried; this one is ${result.state}`);
     ctx.audit.details = { queue: result.queue };
   }),
 });

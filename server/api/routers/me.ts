@@ -4,7 +4,8 @@ import { authorize } from "@/server/auth/policy";
 import { createToken, listTokens, revokeToken } from "@/server/auth/tokens";
 import { notify } from "@/server/notify";
 import { updateOwnProfile } from "@/server/users/profile";
-import { FieldError, protectedProcedure, router } from "../trpc";
+import { InputError } from "@/server/errors";
+import { protectedProcedure, router } from "../trpc";
 
 export const meRouter = router({
   get: protectedProcedure.query(({ ctx }) => {
@@ -57,7 +58,7 @@ export const meRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "self:tokens");
-      if (input.expiresAt && input.expiresAt <= new Date()) throw new FieldError("expiresAt", "Expiry must be in the future");
+      if (input.expiresAt && input.expiresAt <= new Date()) throw new InputError("expiresAt", "Expiry must be in the future");
       const created = await ctx.db.transaction(async (tx) => {
         const token = await createToken(tx, { userId: ctx.user.id, ...input });
         const expiry = input.expiresAt ? `expires ${input.expiresAt.toISOString().slice(0, 10)}` : "never expires";
@@ -78,7 +79,7 @@ export const meRouter = router({
 
   revokeToken: protectedProcedure.input(z.object({ id: z.string().uuid() })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "self:tokens");
-    if (!(await revokeToken(ctx.db, ctx.user.id, input.id))) throw new FieldError("id", "No such active token");
+    if (!(await revokeToken(ctx.db, ctx.user.id, input.id))) throw new InputError("id", "No such active token");
     ctx.audit.targetType = "token";
     ctx.audit.targetId = input.id;
   }),

@@ -13,8 +13,6 @@ import {
   getMergeRequest,
   listEvents,
   listMergeRequests,
-  MrInputError,
-  MrStateError,
   participants,
   setMergeRequestState,
   setAssignee,
@@ -29,7 +27,7 @@ import { addComment, approve, listThreads, revokeApproval, setThreadResolved } f
 import { setMergeRules } from "@/server/mergerequests/rules";
 import { statusesOf } from "@/server/mergerequests/statuses";
 import type { User } from "@/server/users";
-import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { protectedProcedure, router, type Context } from "../trpc";
 
 const slug = z.string().trim().min(1).max(63);
 const name = z.string().trim().min(1).max(100);
@@ -40,17 +38,6 @@ const mrRef = z.object({ slug, name, number });
 const method = z.enum(["merge", "ff", "squash"]);
 
 type Ctx = Context & { user: User };
-
-/** Domain errors → field errors (forms) or a CONFLICT the merge box shows. */
-async function domain<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof MrInputError) throw new FieldError(e.field, e.message);
-    if (e instanceof MrStateError) throw new TRPCError({ code: "CONFLICT", message: e.message, cause: e });
-    throw e;
-  }
-}
 
 async function openRepo(ctx: Ctx, input: { slug: string; name: string }, action: "mr:read" | "mr:create") {
   const opened = await openReadableRepo(ctx.db, ctx.actor, input.slug, input.name);
@@ -114,7 +101,7 @@ export const mergeRequestsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { repo, dir } = await openRepo(ctx, input, "mr:create");
-      const mr = await domain(createMergeRequest(ctx.db, repo, dir, ctx.user, input));
+      const mr = await createMergeRequest(ctx.db, repo, dir, ctx.user, input);
       ctx.audit.targetType = "merge_request";
       ctx.audit.targetId = `${repo.orgSlug}/${repo.name}!${mr.number}`;
       ctx.audit.details = { sourceBranch: mr.sourceBranch, targetBranch: mr.targetBranch };
@@ -199,7 +186,7 @@ export const mergeRequestsRouter = router({
     .input(mrRef.extend({ title: z.string().trim().min(1, "Give the merge request a title").max(255), description: z.string().max(50_000) }))
     .mutation(async ({ ctx, input }) => {
       const { repo, mr } = await openMrFor(ctx, input, "update");
-      await domain(updateMergeRequest(ctx.db, repo, mr, ctx.user, input));
+      await updateMergeRequest(ctx.db, repo, mr, ctx.user, input);
       return { ok: true };
     }),
 
@@ -208,21 +195,21 @@ export const mergeRequestsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { repo, mr } = await openMrFor(ctx, input, "update");
       ctx.audit.details = { reviewers: input.reviewers };
-      await domain(setReviewers(ctx.db, repo, mr, ctx.user, input.reviewers));
+      await setReviewers(ctx.db, repo, mr, ctx.user, input.reviewers);
       return { ok: true };
     }),
 
   setAssignee: protectedProcedure.input(mrRef.extend({ assignee: z.string().max(100).nullable() })).mutation(async ({ ctx, input }) => {
     const { repo, mr } = await openMrFor(ctx, input, "update");
     ctx.audit.details = { assignee: input.assignee };
-    await domain(setAssignee(ctx.db, repo, mr, ctx.user, input.assignee));
+    await setAssignee(ctx.db, repo, mr, ctx.user, input.assignee);
     return { ok: true };
   }),
 
   setState: protectedProcedure.input(mrRef.extend({ state: z.enum(["open", "closed"]) })).mutation(async ({ ctx, input }) => {
     const { repo, dir, mr } = await openMrFor(ctx, input, "update");
     ctx.audit.details = { state: input.state };
-    await domain(setMergeRequestState(ctx.db, repo, dir, mr, ctx.user, input.state));
+    await setMergeRequestState(ctx.db, repo, dir, mr, ctx.user, input.state);
     return { ok: true };
   }),
 
@@ -240,10 +227,10 @@ export const mergeRequestsRouter = router({
       ctx.audit.details = { method: input.method, deleteSource: input.deleteSource, whenChecksPass: input.whenChecksPass };
       const opts = { method: input.method, deleteSource: input.deleteSource, expectedHeadSha: input.expectedHeadSha };
       if (input.whenChecksPass) {
-        const r = await domain(setAutoMerge(ctx.db, repo, mr, ctx.user, opts));
+        const r = await setAutoMerge(ctx.db, repo, mr, ctx.user, opts);
         return { merged: r.merged, commit: r.merged ? r.commit : null };
       }
-      const r = await domain(mergeMergeRequest(ctx.db, repo, mr.id, ctx.user, opts));
+      const r = await mergeMergeRequest(ctx.db, repo, mr.id, ctx.user, opts);
       return { merged: true, commit: r.commit };
     }),
 
@@ -255,7 +242,7 @@ export const mergeRequestsRouter = router({
 
   approve: protectedProcedure.input(mrRef.extend({ expectedHeadSha: sha })).mutation(async ({ ctx, input }) => {
     const { repo, mr } = await openMrFor(ctx, input, "approve");
-    await domain(approve(ctx.db, repo, mr, ctx.user, input.expectedHeadSha));
+    await approve(ctx.db, repo, mr, ctx.user, input.expectedHeadSha);
     return { ok: true };
   }),
 
@@ -277,14 +264,14 @@ export const mergeRequestsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { repo, mr } = await openMrFor(ctx, input, "comment");
-      const c = await domain(addComment(ctx.db, repo, mr, ctx.user, input));
+      const c = await addComment(ctx.db, repo, mr, ctx.user, input);
       ctx.audit.details = { commentId: c.id, path: c.path, line: c.line };
       return { id: c.id };
     }),
 
   resolveThread: protectedProcedure.input(mrRef.extend({ threadId: z.uuid(), resolved: z.boolean() })).mutation(async ({ ctx, input }) => {
     const { mr } = await openMrFor(ctx, input, "comment");
-    await domain(setThreadResolved(ctx.db, mr, ctx.user, input.threadId, input.resolved));
+    await setThreadResolved(ctx.db, mr, ctx.user, input.threadId, input.resolved);
     return { ok: true };
   }),
 
@@ -306,7 +293,7 @@ export const mergeRequestsRouter = router({
       const opened = await openReadableRepo(ctx.db, ctx.actor, input.slug, input.name);
       authorize(ctx.actor, "repo:admin", opened.scope);
       const { slug: _s, name: _n, id, ...rules } = input;
-      const row = await domain(setMergeRules(ctx.db, opened.repo, id, rules));
+      const row = await setMergeRules(ctx.db, opened.repo, id, rules);
       ctx.audit.orgId = opened.repo.orgId;
       ctx.audit.targetType = "repository";
       ctx.audit.targetId = `${opened.repo.orgSlug}/${opened.repo.name}`;

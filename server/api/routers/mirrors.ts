@@ -2,9 +2,9 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { createPullMirror, getPullMirror, publicMirror, requestMirrorSync } from "@/server/git/pull-mirror";
-import { getRepo, RepoInputError } from "@/server/git/repos";
+import { getRepo } from "@/server/git/repos";
 import { orgScopeFor } from "@/server/orgs";
-import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { protectedProcedure, router, type Context } from "../trpc";
 
 const slug = z.string().trim().min(1).max(63);
 const name = z.string().trim().min(1, "Name is required").max(100);
@@ -38,16 +38,11 @@ export const mirrorsRouter = router({
       const found = await orgScopeFor(ctx.db, input.slug, ctx.actor);
       authorize(ctx.actor, "repo:create", found?.scope ?? null);
       ctx.audit.orgId = found!.org.id;
-      try {
-        const repo = await createPullMirror(ctx.db, found!.org, input);
-        ctx.audit.targetType = "repository";
-        ctx.audit.targetId = `${repo.orgSlug}/${repo.name}`;
-        ctx.audit.details = { upstream: repo.upstream, interval: input.interval };
-        return { name: repo.name };
-      } catch (e) {
-        if (e instanceof RepoInputError) throw new FieldError(e.field, e.message);
-        throw e;
-      }
+      const repo = await createPullMirror(ctx.db, found!.org, input);
+      ctx.audit.targetType = "repository";
+      ctx.audit.targetId = `${repo.orgSlug}/${repo.name}`;
+      ctx.audit.details = { upstream: repo.upstream, interval: input.interval };
+      return { name: repo.name };
     }),
 
   status: protectedProcedure.input(repoRef).query(async ({ ctx, input }) => {

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import * as notifications from "@/server/notify";
 import { kindInfo, kindNames } from "@/server/notify/kinds";
-import { FieldError, protectedProcedure, router } from "../trpc";
+import { InputError } from "@/server/errors";
+import { protectedProcedure, router } from "../trpc";
 
 const ids = z.array(z.string().uuid()).min(1).max(200);
 
@@ -62,7 +63,7 @@ export const notificationsRouter = router({
       authorize(ctx.actor, "self:update");
       for (const p of input.preferences) {
         if (kindInfo(p.kind).adminOnly && !can(ctx.actor, "admin:access"))
-          throw new FieldError("preferences", `"${kindInfo(p.kind).label}" is only sent to administrators`);
+          throw new InputError("preferences", `"${kindInfo(p.kind).label}" is only sent to administrators`);
       }
       await notifications.setPreferences(ctx.db, ctx.user.id, input.preferences);
       ctx.audit.targetType = "user";

@@ -3,7 +3,8 @@ import { authorize, can } from "@/server/auth/policy";
 import * as orgs from "@/server/orgs";
 import { notify } from "@/server/notify";
 import { getUserByUsername } from "@/server/users";
-import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { InputError } from "@/server/errors";
+import { protectedProcedure, router, type Context } from "../trpc";
 
 const slug = z.string().trim().min(1).max(63);
 const role = z.enum(["leader", "developer", "reporter"]);
@@ -71,7 +72,7 @@ export const orgsRouter = router({
       authorize(ctx.actor, "orgs:create");
       const { leader: leaderName, ...fields } = input;
       const leader = leaderName ? await getUserByUsername(ctx.db, leaderName) : null;
-      if (leaderName && !leader) throw new FieldError("leader", `No user named ${leaderName.toLowerCase()}`);
+      if (leaderName && !leader) throw new InputError("leader", `No user named ${leaderName.toLowerCase()}`);
       const org = await orgs.createOrg(ctx.db, { ...fields, source: "local", members: leader ? [{ userId: leader.id, role: "leader" }] : [] });
       ctx.audit.orgId = org.id;
       ctx.audit.targetType = "org";

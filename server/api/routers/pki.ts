@@ -24,7 +24,8 @@ import { defaultPolicy } from "@/server/pki/policy";
 import { agentDomains, puppetCa, signAgent } from "@/server/pki/puppet";
 import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
 import { getUserById } from "@/server/users";
-import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { InputError } from "@/server/errors";
+import { protectedProcedure, router, type Context } from "../trpc";
 import { puppetRouter } from "./pki-puppet";
 
 const PAGE = 20;
@@ -261,9 +262,9 @@ export const pkiRouter = router({
       const o = await orgOf(ctx, input);
       authorize(ctx.actor, "org:certs:request", o.scope);
       const ca = await getCa(ctx.db, { id: input.caId });
-      if (!ca?.policy || ca.status !== "active") throw new FieldError("caId", "Choose a certificate authority");
+      if (!ca?.policy || ca.status !== "active") throw new InputError("caId", "Choose a certificate authority");
       if (!mayRequestCertificate(ctx.actor, o.scope, ca.policy))
-        throw new FieldError(
+        throw new InputError(
           "caId",
           `Only ${ca.policy.requesters === "admin" ? "administrators" : `${ca.policy.requesters}s and above`} may request certificates from ${ca.name}`,
         );
@@ -271,7 +272,7 @@ export const pkiRouter = router({
       let renewalOf: Cert | null = null;
       if (input.renewalOf) {
         renewalOf = (await certOf(ctx, { slug: input.slug, id: input.renewalOf })).cert;
-        if (renewalOf.state !== "issued" || renewalOf.caId !== ca.id) throw new FieldError("csr", "Only a valid certificate of the same CA can be renewed");
+        if (renewalOf.state !== "issued" || renewalOf.caId !== ca.id) throw new InputError("csr", "Only a valid certificate of the same CA can be renewed");
       }
       const result = await ctx.db.transaction(async (tx) => {
         const pending = await createRequest(tx, {

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { openReadableRepo } from "@/server/git/access";
-import { RepoInputError } from "@/server/git/repos";
-import { MrInputError, MrStateError } from "@/server/mergerequests";
 import { environments, listReleases, releasePlan, startRelease } from "@/server/releases";
-import { FieldError, protectedProcedure, router } from "../trpc";
+import { asField } from "@/server/errors";
+import { protectedProcedure, router } from "../trpc";
 
 const repoRef = z.object({ slug: z.string().trim().min(1).max(63), name: z.string().trim().min(1).max(100) });
 const kind = z.enum(["release", "hotfix"]);
@@ -30,14 +29,11 @@ export const releasesRouter = router({
     ctx.audit.orgId = repo.orgId;
     ctx.audit.targetType = "repository";
     ctx.audit.targetId = `${repo.orgSlug}/${repo.name}`;
-    try {
-      const started = await startRelease(ctx.db, repo, dir, ctx.user, { actor: ctx.actor, scope }, input);
-      ctx.audit.details = { kind: input.kind, version: started.version, branch: started.branch, mergeRequest: started.mergeRequest.number };
-      return { branch: started.branch, version: started.version, mergeRequestNumber: started.mergeRequest.number };
-    } catch (e) {
-      if (e instanceof RepoInputError || e instanceof MrInputError) throw new FieldError("version", e.message);
-      if (e instanceof MrStateError) throw new FieldError("version", e.message);
-      throw e;
-    }
+    // The form has one field: every refusal is shown next to it.
+    const started = await startRelease(ctx.db, repo, dir, ctx.user, { actor: ctx.actor, scope }, input).catch((e: unknown) => {
+      throw asField(e, "version");
+    });
+    ctx.audit.details = { kind: input.kind, version: started.version, branch: started.branch, mergeRequest: started.mergeRequest.number };
+    return { branch: started.branch, version: started.version, mergeRequestNumber: started.mergeRequest.number };
   }),
 });

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { identityOf } from "@/server/git/commit";
-import { commitEdit, loadEditor, RepoConflictError, splitBranchAndPath } from "@/server/git/edit";
+import { commitEdit, loadEditor, splitBranchAndPath } from "@/server/git/edit";
 import { afterPush } from "@/server/git/events";
 import { flowSuggestions, startFlowBranch } from "@/server/git/flow";
 import { lastHousekeeping, requestHousekeeping } from "@/server/git/housekeeping";
@@ -21,11 +21,12 @@ import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { cloneUrl } from "@/server/git/paths";
 import type { RefUpdate } from "@/server/git/protection";
 import { listBranches } from "@/server/git/read";
-import { getRepo, listProtections, RepoInputError } from "@/server/git/repos";
+import { getRepo, listProtections } from "@/server/git/repos";
 import { getConfig } from "@/server/config";
 import { orgScopeFor } from "@/server/orgs";
 import type { User } from "@/server/users";
-import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { asField, InputError } from "@/server/errors";
+import { protectedProcedure, router, type Context } from "../trpc";
 
 const slug = z.string().trim().min(1).max(63);
 const name = z.string().trim().min(1).max(100);
@@ -36,17 +37,6 @@ const protection = z.object({
   allowForcePush: z.boolean(),
   allowDeletion: z.boolean(),
 });
-
-/** Domain errors become field errors (or a conflict) the forms can show. */
-async function domain<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof RepoInputError) throw new FieldError(e.field, e.message);
-    if (e instanceof RepoConflictError) throw new TRPCError({ code: "CONFLICT", message: e.message, cause: e });
-    throw e;
-  }
-}
 
 /** Loads the repository and checks `action` for the caller (404 for non-members and unknown repos). */
 async function repoFor(ctx: Context & { user: User }, input: { slug: string; name: string }, action: "repo:read" | "repo:write" | "repo:admin") {
@@ -85,7 +75,7 @@ export const repoAdminRouter = router({
       ctx.audit.targetType = "repository";
       ctx.audit.targetId = `${org.slug}/${input.name}`;
       ctx.audit.details = { withReadme: input.withReadme, defaultBranch: input.defaultBranch };
-      const repo = await domain(createRepository(ctx.db, org, { ...input, defaultBranch: input.defaultBranch || "develop" }));
+      const repo = await createRepository(ctx.db, org, { ...input, defaultBranch: input.defaultBranch || "develop" });
       return { name: repo.name };
     }),
 
@@ -117,7 +107,7 @@ export const repoAdminRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { repo } = await repoFor(ctx, input, "repo:admin");
       ctx.audit.details = { description: input.description, defaultBranch: input.defaultBranch };
-      await domain(updateRepository(ctx.db, repo, input));
+      await updateRepository(ctx.db, repo, input);
       return { ok: true };
     }),
 
@@ -126,46 +116,43 @@ export const repoAdminRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { repo } = await repoFor(ctx, input, "repo:admin");
       ctx.audit.details = { from: repo.name, to: input.newName };
-      try {
-        const row = await renameRepository(ctx.db, repo, input.newName);
-        return { name: row.name };
-      } catch (e) {
-        // The form's field is newName; the domain speaks of "name".
-        if (e instanceof RepoInputError) throw new FieldError(e.field === "name" ? "newName" : e.field, e.message);
-        throw e;
-      }
+      // The form's field is newName; the domain speaks of "name".
+      const row = await renameRepository(ctx.db, repo, input.newName).catch((e: unknown) => {
+        throw asField(e, "newName");
+      });
+      return { name: row.name };
     }),
 
   setArchived: protectedProcedure.input(repoRef.extend({ archived: z.boolean() })).mutation(async ({ ctx, input }) => {
     const { repo } = await repoFor(ctx, input, "repo:admin");
     ctx.audit.details = { archived: input.archived };
-    await domain(setRepositoryArchived(ctx.db, repo, input.archived));
+    await setRepositoryArchived(ctx.db, repo, input.archived);
     return { ok: true };
   }),
 
   delete: protectedProcedure.input(repoRef.extend({ confirm: z.string().max(100) })).mutation(async ({ ctx, input }) => {
     const { repo } = await repoFor(ctx, input, "repo:admin");
-    await domain(deleteRepository(ctx.db, repo, input.confirm));
+    await deleteRepository(ctx.db, repo, input.confirm);
     return { ok: true };
   }),
 
   addProtection: protectedProcedure.input(repoRef.extend({ rule: protection })).mutation(async ({ ctx, input }) => {
     const { repo } = await repoFor(ctx, input, "repo:admin");
     ctx.audit.details = input.rule;
-    const row = await domain(addProtection(ctx.db, repo, input.rule));
+    const row = await addProtection(ctx.db, repo, input.rule);
     return { id: row.id };
   }),
 
   updateProtection: protectedProcedure.input(repoRef.extend({ id: z.uuid(), rule: protection })).mutation(async ({ ctx, input }) => {
     const { repo } = await repoFor(ctx, input, "repo:admin");
     ctx.audit.details = { id: input.id, ...input.rule };
-    await domain(updateProtection(ctx.db, repo, input.id, input.rule));
+    await updateProtection(ctx.db, repo, input.id, input.rule);
     return { ok: true };
   }),
 
   removeProtection: protectedProcedure.input(repoRef.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const { repo } = await repoFor(ctx, input, "repo:admin");
-    const row = await domain(removeProtection(ctx.db, repo, input.id));
+    const row = await removeProtection(ctx.db, repo, input.id);
     ctx.audit.details = { pattern: row.pattern };
     return { ok: true };
   }),
@@ -198,7 +185,7 @@ export const repoAdminRouter = router({
       const { repo, pusher } = await repoFor(ctx, input, "repo:write");
       const dir = await ensureRepoOnDisk(ctx.db, repo);
       const protections = await listProtections(ctx.db, repo.id);
-      const created = await domain(startFlowBranch(dir, repo, pusher, protections, input.kind, input.branch));
+      const created = await startFlowBranch(dir, repo, pusher, protections, input.kind, input.branch);
       ctx.audit.details = created;
       await announce(repo, [{ ref: `refs/heads/${created.branch}`, oldSha: "0".repeat(40), newSha: created.sha }], ctx.user);
       return created;
@@ -213,8 +200,8 @@ export const repoAdminRouter = router({
       const split = await splitBranchAndPath(dir, input.segments);
       if (!split || (input.mode === "edit" && !split.path)) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
       const protections = await listProtections(ctx.db, repo.id);
-      const loaded = await domain(loadEditor(dir, repo, pusher, protections, { ...split, mode: input.mode })).catch((e) => {
-        if (e instanceof FieldError) return null; // a path no file can have
+      const loaded = await loadEditor(dir, repo, pusher, protections, { ...split, mode: input.mode }).catch((e) => {
+        if (e instanceof InputError) return null; // a path no file can have
         throw e;
       });
       if (!loaded) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
@@ -247,7 +234,7 @@ export const repoAdminRouter = router({
       const { repo, pusher } = await repoFor(ctx, input, "repo:write");
       const dir = await ensureRepoOnDisk(ctx.db, repo);
       const protections = await listProtections(ctx.db, repo.id);
-      const done = await domain(commitEdit(dir, repo, pusher, protections, { ...input, author: identityOf(ctx.user) }));
+      const done = await commitEdit(dir, repo, pusher, protections, { ...input, author: identityOf(ctx.user) });
       ctx.audit.details = { branch: done.branch, path: done.path, sha: done.sha };
       await announce(repo, [{ ref: `refs/heads/${done.branch}`, oldSha: done.oldSha, newSha: done.sha }], ctx.user);
       return { branch: done.branch, path: done.path, sha: done.sha };

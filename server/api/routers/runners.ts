@@ -10,7 +10,6 @@ import {
   createPipeline,
   getJob,
   getPipeline,
-  JobStateError,
   listPipelines,
   pipelineSpecSchema,
   pipelineStatuses,
@@ -24,17 +23,11 @@ import {
   revokeRegistrationToken,
   setRunnerPaused,
 } from "@/server/runners/registration";
-import { FieldError, protectedProcedure, router } from "../trpc";
+import { InputError } from "@/server/errors";
+import { protectedProcedure, router } from "../trpc";
 
 const PAGE = 25;
 const page = z.number().int().min(1).max(10_000).default(1);
-
-function jobState<T>(p: Promise<T>) {
-  return p.catch((e) => {
-    if (e instanceof JobStateError) throw new TRPCError({ code: "CONFLICT", message: e.message });
-    throw e;
-  });
-}
 
 /** Runners (admin), pipelines and jobs (by org membership), and the UI's "Run pipeline". */
 export const runnersRouter = router({
@@ -137,7 +130,7 @@ export const runnersRouter = router({
     if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
     await authorizePipeline(ctx.db, ctx.actor, (await getPipeline(ctx.db, j.pipelineId))!, "manage");
     Object.assign(ctx.audit, { orgId: j.pipeline.orgId, targetType: "build_job", targetId: j.id });
-    return { result: await jobState(cancelJob(ctx.db, input.id)) };
+    return { result: await cancelJob(ctx.db, input.id) };
   }),
 
   retryJob: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
@@ -145,7 +138,7 @@ export const runnersRouter = router({
     if (!j) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });
     await authorizePipeline(ctx.db, ctx.actor, (await getPipeline(ctx.db, j.pipelineId))!, "manage");
     Object.assign(ctx.audit, { orgId: j.pipeline.orgId, targetType: "build_job", targetId: j.id });
-    await jobState(retryJob(ctx.db, input.id));
+    await retryJob(ctx.db, input.id);
   }),
 
   cancelPipeline: protectedProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
@@ -171,15 +164,15 @@ export const runnersRouter = router({
       try {
         doc = parseYaml(input.yaml);
       } catch (e) {
-        throw new FieldError("yaml", `Not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+        throw new InputError("yaml", `Not valid YAML: ${(e as Error).message.split("\n")[0]}`);
       }
       const orgId = input.org ? (await getOrgBySlug(ctx.db, input.org))?.id : null;
-      if (input.org && !orgId) throw new FieldError("org", `No organization "${input.org}"`);
+      if (input.org && !orgId) throw new InputError("org", `No organization "${input.org}"`);
       const jobs = (doc as { jobs?: unknown } | null)?.jobs ?? doc;
       const spec = pipelineSpecSchema.safeParse({ name: input.name, source: "ui", orgId, jobs: normalizeSteps(jobs) });
       if (!spec.success) {
         const i = spec.error.issues[0];
-        throw new FieldError("yaml", `${i.path.join(".")}: ${i.message}`);
+        throw new InputError("yaml", `${i.path.join(".")}: ${i.message}`);
       }
       const p = await createPipeline(ctx.db, spec.data, ctx.user.id);
       Object.assign(ctx.audit, { orgId, targetType: "pipeline", targetId: p.id, details: { name: p.name, jobs: spec.data.jobs.length } });

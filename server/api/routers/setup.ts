@@ -2,7 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isSetupToken } from "@/server/auth/setup-token";
 import { createFirstAdmin, hasAdmin, setupDone } from "@/server/users";
-import { FieldError, publicProcedure, router } from "../trpc";
+import { InputError } from "@/server/errors";
+import { publicProcedure, router } from "../trpc";
 
 export const setupRouter = router({
   status: publicProcedure.query(async ({ ctx }) => ({ needsSetup: !(await setupDone(ctx.db)) })),
@@ -19,7 +20,7 @@ export const setupRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (!(await hasAdmin(ctx.db)) && !isSetupToken(input.token))
         throw new TRPCError({ code: "FORBIDDEN", message: "Open the setup link printed on the console where Rookery was started" });
-      if (input.password !== input.confirm) throw new FieldError("confirm", "Passwords do not match");
+      if (input.password !== input.confirm) throw new InputError("confirm", "Passwords do not match");
       const user = await createFirstAdmin(ctx.db, input);
       // Once anyone exists, setup no longer exists either.
       if (!user) throw new TRPCError({ code: "NOT_FOUND", message: "Not found" });

@@ -17,11 +17,10 @@ import {
   sendTestDelivery,
   updateHook,
   webhookEvents,
-  WebhookInputError,
   type HookScope,
 } from "@/server/webhooks";
 import { samplePushPayload } from "@/server/webhooks/payloads";
-import { FieldError, protectedProcedure, router, type Context } from "../trpc";
+import { protectedProcedure, router, type Context } from "../trpc";
 
 const PAGE = 20;
 /** A repository's hooks (`repo` given) or the organization's. */
@@ -29,15 +28,6 @@ const target = z.object({ slug: z.string().trim().min(1).max(63), repo: z.string
 const hookRef = target.extend({ id: z.uuid() });
 const events = z.array(z.enum(webhookEvents)).min(1, "Choose at least one event");
 const url = z.string().trim().min(1, "URL is required").max(2000);
-
-async function domain<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof WebhookInputError) throw new FieldError(e.field, e.message);
-    throw e;
-  }
-}
 
 /**
  * Resolves the scope. Members may see that hooks exist (`canManage` false); managing
@@ -93,7 +83,7 @@ export const webhooksRouter = router({
     .input(target.extend({ url, secret: z.string().max(1000).optional(), events, active: z.boolean().default(true) }))
     .mutation(async ({ ctx, input }) => {
       const s = await scopeOf(ctx, input, true);
-      const hook = await domain(createHook(ctx.db, s.scope, { ...input, createdBy: ctx.user.id }));
+      const hook = await createHook(ctx.db, s.scope, { ...input, createdBy: ctx.user.id });
       ctx.audit.targetType = "webhook";
       ctx.audit.targetId = hook.id;
       ctx.audit.details = { url: hook.url, events: hook.events, repo: s.repo?.name ?? null, secret: hook.secretEncrypted ? "set" : "none" };
@@ -107,7 +97,7 @@ export const webhooksRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { scope } = await hookOf(ctx, input);
-      const hook = await domain(updateHook(ctx.db, scope, input.id, input));
+      const hook = await updateHook(ctx.db, scope, input.id, input);
       if (!hook) throw new TRPCError({ code: "NOT_FOUND", message: "This webhook does not exist (any more)" });
       ctx.audit.details = {
         url: hook.url,
