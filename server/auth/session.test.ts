@@ -23,7 +23,9 @@ describe("Rookery's next-auth options", () => {
     expect(token).toEqual({ sub: "u1", uid: "u1" });
     const later = (await jwt!({ token, user: undefined as unknown as AuthUser, account: null } as Parameters<NonNullable<typeof jwt>>[0])) as JWT;
     expect(later.uid).toBe("u1");
-    const s = (await session!({ session: { expires: "x" } as Session, token: later } as Parameters<NonNullable<typeof session>>[0])) as Session & { uid?: string };
+    const s = (await session!({ session: { expires: "x" } as Session, token: later } as Parameters<NonNullable<typeof session>>[0])) as Session & {
+      uid?: string;
+    };
     expect(s.uid).toBe("u1");
     expect(JSON.stringify(s)).not.toContain("isAdmin");
   });
