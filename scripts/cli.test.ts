@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { desc, eq } from "drizzle-orm";
-import { auditEvents } from "@/db/schema";
+import { auditEvents, notifications } from "@/db/schema";
 import { authenticate } from "@/server/auth/login";
 import { loadConfig } from "@/server/config";
 import { ensureDatabase, type RunningDatabase } from "@/server/runtime/database";
@@ -111,6 +111,11 @@ describe("rookery CLI", { timeout: 60_000 }, () => {
     const found = await getOrgBySlug(db(), "wayne");
     expect(found).toMatchObject({ name: "Wayne Enterprises", source: "local", archivedAt: null });
     expect(await listMembers(db(), found!.id)).toEqual([expect.objectContaining({ username: "lucius", role: "developer", source: "local" })]);
+    // the CLI runs the same service as the Members page: the new member is told
+    const lucius = (await getUserByUsername(db(), "lucius"))!;
+    expect(await db().select({ title: notifications.title }).from(notifications).where(eq(notifications.userId, lucius.id))).toEqual([
+      { title: "You were added to Wayne Enterprises" },
+    ]);
 
     const dup = await cli("org:create", "--name", "Wayne Enterprises", "--slug", "wayne");
     expect(dup.code).toBe(1);

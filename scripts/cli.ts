@@ -10,19 +10,19 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { closeDb, getDb, type Db } from "@/db/client";
 import { recordAudit, type AuditEntry } from "@/server/audit";
-import { unlockUser } from "@/server/auth/throttle";
 import { runBackup } from "@/server/backups";
 import { restoreRepo } from "@/server/backups/restore";
-import { createToken } from "@/server/auth/tokens";
+import { issueToken } from "@/server/auth/tokens";
+import { resetPassword } from "@/server/admin/users";
 import { DomainError, InputError } from "@/server/errors";
 import { runLdapSync } from "@/server/ldap/sync";
-import { addMember, createOrg, getOrgBySlug } from "@/server/orgs";
+import { addMemberWithNotice, createOrg, getOrgBySlug } from "@/server/orgs";
 import { boot } from "@/server/runtime/boot";
 import { getConfig } from "@/server/config";
 import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "@/server/pki/offline";
 import { waitForPuppetCa } from "@/server/pki/puppet-listener";
 import { normalizeSerial, revocationReasons, type KeySpec, type RevocationReason } from "@/server/pki/x509";
-import { createLocalUser, getUserByUsername, normalizeUsername, setLocalPassword } from "@/server/users";
+import { createLocalUser, getUserByUsername, normalizeUsername } from "@/server/users";
 
 const actor: AuditEntry["actor"] = { kind: "system", name: "cli" };
 
@@ -110,13 +110,12 @@ const commands = {
     flags: { username: { type: "string" }, password: { type: "string" } },
     schema: z.object({ username: required("username"), password: z.string({ error: "--password is required" }) }),
     async run(db, a) {
-      const username = normalizeUsername(a.username);
-      await db.transaction(async (tx) => {
-        await setLocalPassword(tx, username, a.password);
-        await unlockUser(tx, username);
-        await recordAudit(tx, { actor, action: "user:passwd", targetType: "user", targetId: username, outcome: "success" });
-      });
-      return `Password of ${username} changed`;
+      const user = await getUserByUsername(db, a.username);
+      if (!user) throw new InputError("username", `No user named ${normalizeUsername(a.username)}`);
+      await resetPassword(db, null, user.id, a.password, (tx) =>
+        recordAudit(tx, { actor, action: "user:passwd", targetType: "user", targetId: user.username, outcome: "success" }),
+      );
+      return `Password of ${user.username} changed`;
     },
   }),
 
@@ -139,12 +138,10 @@ const commands = {
     flags: { org: { type: "string" }, user: { type: "string" }, role: { type: "string" } },
     schema: z.object({ org: required("org"), user: required("user"), role }),
     async run(db, a) {
-      const user = await db.transaction(async (tx) => {
-        const org = await getOrgBySlug(tx, a.org.toLowerCase());
-        if (!org) throw new CliError(`No organization with slug ${a.org}`);
-        if (org.archivedAt) throw new CliError(`Organization ${org.slug} is archived (read-only)`);
-        const user = await addMember(tx, org.id, a.user, a.role);
-        await recordAudit(tx, {
+      const org = await getOrgBySlug(db, a.org.toLowerCase());
+      if (!org) throw new CliError(`No organization with slug ${a.org}`);
+      const user = await addMemberWithNotice(db, { org, username: a.user, role: a.role, by: null }, (tx, user) =>
+        recordAudit(tx, {
           actor,
           action: "org:add-member",
           orgId: org.id,
@@ -152,9 +149,8 @@ const commands = {
           targetId: user.username,
           outcome: "success",
           details: { role: a.role },
-        });
-        return user;
-      });
+        }),
+      );
       return `Added ${user.username} to ${a.org} as ${a.role}`;
     },
   }),
@@ -177,21 +173,19 @@ const commands = {
     async run(db, a) {
       const days = a["expires-days"];
       const expiresAt = days ? new Date(Date.now() + days * 86_400_000) : null;
-      return db.transaction(async (tx) => {
-        const user = await getUserByUsername(tx, a.user);
-        if (!user) throw new CliError(`No user named ${normalizeUsername(a.user)}`);
-        if (user.disabledAt) throw new CliError(`User ${user.username} is disabled`);
-        const created = await createToken(tx, { userId: user.id, name: a.name, scope: a.scope, expiresAt });
-        await recordAudit(tx, {
+      const user = await getUserByUsername(db, a.user);
+      if (!user) throw new InputError("user", `No user named ${normalizeUsername(a.user)}`);
+      const created = await issueToken(db, { user, name: a.name, scope: a.scope, expiresAt }, (tx, token) =>
+        recordAudit(tx, {
           actor,
           action: "token:create",
           targetType: "token",
-          targetId: created.id,
+          targetId: token.id,
           outcome: "success",
           details: { user: user.username, name: a.name, scope: a.scope, expiresAt: expiresAt?.toISOString() ?? null },
-        });
-        return created.token;
-      });
+        }),
+      );
+      return created.token;
     },
   }),
 

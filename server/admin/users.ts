@@ -61,7 +61,13 @@ export async function editUser(db: DbOrTx, userId: string, input: { displayName:
  * An administrator sets a new password for a local account (not their own: Settings is for
  * that), lifts its sign-in locks and tells the owner, all in one transaction.
  */
-export async function resetPassword(db: Db, actorId: string, userId: string, password: string): Promise<User> {
+export async function resetPassword(
+  db: Db,
+  actorId: string | null,
+  userId: string,
+  password: string,
+  alsoInTx?: (tx: DbOrTx, user: User) => Promise<unknown>,
+): Promise<User> {
   return db.transaction(async (tx) => {
     const user = await getUserById(tx, userId);
     if (!user) throw new UserInputError("userId", "No such user");
@@ -76,6 +82,7 @@ export async function resetPassword(db: Db, actorId: string, userId: string, pas
       body: "An administrator set a new password for your Rookery account; they will tell you what it is. Change it in Settings after signing in.",
       link: "/settings",
     });
+    await alsoInTx?.(tx, user);
     return user;
   });
 }

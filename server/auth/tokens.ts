@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
+import type { Db, DbOrTx } from "@/db/client";
+import { InputError, StateError } from "@/server/errors";
+import { notify } from "@/server/notify";
 import { personalAccessTokens, users } from "@/db/schema";
 
 export const TOKEN_PREFIX = "rky_";
@@ -24,6 +26,34 @@ export async function createToken(db: DbOrTx, input: { userId: string; name: str
     })
     .returning({ id: personalAccessTokens.id });
   return { id: row.id, token };
+}
+
+/**
+ * A new personal access token, and its owner told (a token they did not make is the first sign
+ * of a stolen account), in one transaction. The UI (for oneself) and the CLI (for anyone) use
+ * this; `alsoInTx` lets the entry point add its own record (the CLI's audit entry).
+ */
+export async function issueToken(
+  db: Db,
+  input: { user: { id: string; username: string; disabledAt: Date | null }; name: string; scope: "read" | "write"; expiresAt: Date | null },
+  alsoInTx?: (tx: DbOrTx, token: { id: string }) => Promise<unknown>,
+) {
+  const { user, name, scope, expiresAt } = input;
+  if (expiresAt && expiresAt <= new Date()) throw new InputError("expiresAt", "Expiry must be in the future");
+  if (user.disabledAt) throw new StateError(`User ${user.username} is disabled`);
+  return db.transaction(async (tx) => {
+    const token = await createToken(tx, { userId: user.id, name, scope, expiresAt });
+    const expiry = expiresAt ? `expires ${expiresAt.toISOString().slice(0, 10)}` : "never expires";
+    await notify(tx, {
+      userIds: [user.id],
+      kind: "security.token_created",
+      title: `Personal access token "${name}" was created`,
+      body: `A ${scope} token named "${name}" (${expiry}) was created for your account. If this was not you, revoke it now.`,
+      link: "/settings/tokens",
+    });
+    await alsoInTx?.(tx, token);
+    return token;
+  });
 }
 
 export async function listTokens(db: DbOrTx, userId: string) {

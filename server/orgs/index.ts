@@ -5,7 +5,8 @@ import { memberships, organizations, users } from "@/db/schema";
 import type { Actor, OrgRole, OrgScope } from "@/server/auth/policy";
 import { insertDefaultRepos } from "@/server/git/repos";
 import { getUserByUsername, normalizeUsername } from "@/server/users";
-import { InputError } from "@/server/errors";
+import { InputError, StateError } from "@/server/errors";
+import { notify } from "@/server/notify";
 
 export type Org = typeof organizations.$inferSelect;
 
@@ -171,6 +172,34 @@ export async function addMember(db: DbOrTx, orgId: string, username: string, rol
   const rows = await db.insert(memberships).values({ orgId, userId: user.id, role, source: "local" }).onConflictDoNothing().returning();
   if (!rows[0]) throw new OrgInputError("username", `${user.username} is already a member`);
   return user;
+}
+
+/**
+ * Adds a member and tells them (in-app, e-mail by their preferences) in one transaction.
+ * `by`: who added them, or null for an operator at the CLI; `alsoInTx`: the entry point's own
+ * record (the CLI's audit entry).
+ */
+export async function addMemberWithNotice(
+  db: Db,
+  input: { org: Org; username: string; role: OrgRole; by: { id: string; username: string; displayName: string } | null },
+  alsoInTx?: (tx: DbOrTx, user: { id: string; username: string }) => Promise<unknown>,
+) {
+  const { org, role, by } = input;
+  if (org.archivedAt) throw new StateError(`Organization ${org.slug} is archived (read-only)`);
+  return db.transaction(async (tx) => {
+    const added = await addMember(tx, org.id, input.username, role);
+    await notify(tx, {
+      userIds: [added.id],
+      exceptUserIds: by ? [by.id] : [],
+      kind: "org.member_added",
+      orgId: org.id,
+      title: `You were added to ${org.name}`,
+      body: `${by ? `${by.displayName} (@${by.username})` : "An administrator"} added you to the organization ${org.name} as ${role}.`,
+      link: `/orgs/${org.slug}`,
+    });
+    await alsoInTx?.(tx, added);
+    return added;
+  });
 }
 
 export async function setMemberRole(db: DbOrTx, orgId: string, userId: string, role: OrgRole) {

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { changeOwnPassword } from "@/server/auth/change-password";
 import { authorize } from "@/server/auth/policy";
-import { createToken, listTokens, revokeToken } from "@/server/auth/tokens";
-import { notify } from "@/server/notify";
+import { issueToken, listTokens, revokeToken } from "@/server/auth/tokens";
 import { updateOwnProfile } from "@/server/users/profile";
 import { InputError } from "@/server/errors";
 import { protectedProcedure, router } from "../trpc";
@@ -58,19 +57,7 @@ export const meRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       authorize(ctx.actor, "self:tokens");
-      if (input.expiresAt && input.expiresAt <= new Date()) throw new InputError("expiresAt", "Expiry must be in the future");
-      const created = await ctx.db.transaction(async (tx) => {
-        const token = await createToken(tx, { userId: ctx.user.id, ...input });
-        const expiry = input.expiresAt ? `expires ${input.expiresAt.toISOString().slice(0, 10)}` : "never expires";
-        await notify(tx, {
-          userIds: [ctx.user.id],
-          kind: "security.token_created",
-          title: `Personal access token "${input.name}" was created`,
-          body: `A ${input.scope} token named "${input.name}" (${expiry}) was created for your account. If this was not you, revoke it now.`,
-          link: "/settings/tokens",
-        });
-        return token;
-      });
+      const created = await issueToken(ctx.db, { user: ctx.user, ...input });
       ctx.audit.targetType = "token";
       ctx.audit.targetId = created.id;
       ctx.audit.details = { name: input.name, scope: input.scope };

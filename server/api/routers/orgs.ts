@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import * as orgs from "@/server/orgs";
-import { notify } from "@/server/notify";
 import { getUserByUsername } from "@/server/users";
 import { InputError } from "@/server/errors";
 import { protectedProcedure, router, type Context } from "../trpc";
@@ -84,19 +83,7 @@ export const orgsRouter = router({
     .input(z.object({ slug, username: z.string().trim().min(1, "Username is required").max(128), role }))
     .mutation(async ({ ctx, input }) => {
       const { org } = await orgFor(ctx, input.slug, "org:members:manage");
-      const user = await ctx.db.transaction(async (tx) => {
-        const added = await orgs.addMember(tx, org.id, input.username, input.role);
-        await notify(tx, {
-          userIds: [added.id],
-          exceptUserIds: [ctx.user.id],
-          kind: "org.member_added",
-          orgId: org.id,
-          title: `You were added to ${org.name}`,
-          body: `${ctx.user.displayName} (@${ctx.user.username}) added you to the organization ${org.name} as ${input.role}.`,
-          link: `/orgs/${org.slug}`,
-        });
-        return added;
-      });
+      const user = await orgs.addMemberWithNotice(ctx.db, { org, username: input.username, role: input.role, by: ctx.user });
       ctx.audit.targetType = "user";
       ctx.audit.targetId = user.username;
       ctx.audit.details = { role: input.role };
