@@ -81,7 +81,7 @@ describe("the boundary rule, over HTTP", () => {
       }
     }
     expect(failures).toEqual([]);
-  });
+  }, 60_000); // every procedure, twice
 
   it("treats a NUL in Basic credentials as wrong credentials (401), not a database error", async () => {
     const r = await call("me.get", "query", undefined, { authorization: basic("a\u0000b", "pw") });

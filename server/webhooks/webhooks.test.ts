@@ -157,7 +157,7 @@ describe("webhooks on push", () => {
     expect(log.deliveries.items.every((d) => d.status === "success" && d.attempts === 1 && d.responseStatus === 200)).toBe(true);
     expect(log.deliveries.items[0].attemptLog[0]).toMatchObject({ attempt: 1, responseStatus: 200, responseBody: "ok", error: null });
     expect(log.deliveries.items[0].requestHeaders["X-Rookery-Signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
-  });
+  }, 60_000); // clone, two pushes and a tag, each delivered through the job queue
 
   it("keeps the secret encrypted at rest", async () => {
     const [row] = await db()
