@@ -1,7 +1,14 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { CaPolicy } from "@/db/schema";
-import { authorizeRevoke, mayApproveCertificate, mayRequestCertificate, mayRevokeCertificate, maySeeCertificate } from "@/server/auth/policies/certificate";
+import {
+  authorizeApproval,
+  authorizeRevoke,
+  mayApproveCertificate,
+  mayRequestCertificate,
+  mayRevokeCertificate,
+  maySeeCertificate,
+} from "@/server/auth/policies/certificate";
 import { authorize, can } from "@/server/auth/policy";
 import { orgScopeFor } from "@/server/orgs";
 import {
@@ -18,11 +25,11 @@ import {
   uploadCrl,
   type Ca,
 } from "@/server/pki/ca";
-import { createRequest, getCert, issue, listCerts, reject, revoke, type Cert } from "@/server/pki/certs";
-import { noticeDecided, noticeRequestPending } from "@/server/pki/notices";
+import { getCert, listCerts, type Cert } from "@/server/pki/certs";
+import { approveRequest, rejectRequest, requestCertificate, revokeCertificate } from "@/server/pki/requests";
 import { defaultPolicy } from "@/server/pki/policy";
-import { agentDomains, puppetCa, signAgent } from "@/server/pki/puppet";
-import { PkiInputError, revocationReasons, type RevocationReason } from "@/server/pki/x509";
+import { agentDomains, puppetCa } from "@/server/pki/puppet";
+import { revocationReasons, type RevocationReason } from "@/server/pki/x509";
 import { getUserById } from "@/server/users";
 import { InputError } from "@/server/errors";
 import { protectedProcedure, router, type Context } from "../trpc";
@@ -269,25 +276,14 @@ export const pkiRouter = router({
           `Only ${ca.policy.requesters === "admin" ? "administrators" : `${ca.policy.requesters}s and above`} may request certificates from ${ca.name}`,
         );
       const me = (await getUserById(ctx.db, ctx.user!.id))!;
-      let renewalOf: Cert | null = null;
-      if (input.renewalOf) {
-        renewalOf = (await certOf(ctx, { slug: input.slug, id: input.renewalOf })).cert;
-        if (renewalOf.state !== "issued" || renewalOf.caId !== ca.id) throw new InputError("csr", "Only a valid certificate of the same CA can be renewed");
-      }
-      const result = await ctx.db.transaction(async (tx) => {
-        const pending = await createRequest(tx, {
-          ca,
-          org: { id: o.org.id, slug: o.org.slug },
-          user: { id: me.id, email: me.email },
-          csrPem: input.csrPem,
-          validityDays: input.validityDays,
-          renewalOf: renewalOf?.id,
-        });
-        if (renewalOf && pending.commonName !== renewalOf.commonName)
-          throw new PkiInputError("csr", `A renewal keeps the subject: the common name must be ${renewalOf.commonName}, not ${pending.commonName}`);
-        if (ca.policy!.approval === "auto") return issue(tx, pending, null);
-        await noticeRequestPending(tx, pending, ca.policy!);
-        return pending;
+      const renewalOf = input.renewalOf ? (await certOf(ctx, { slug: input.slug, id: input.renewalOf })).cert : null;
+      const result = await requestCertificate(ctx.db, {
+        ca,
+        org: { id: o.org.id, slug: o.org.slug },
+        user: { id: me.id, email: me.email },
+        csrPem: input.csrPem,
+        validityDays: input.validityDays,
+        renewalOf,
       });
       ctx.audit.targetType = "certificate";
       ctx.audit.targetId = result.serial ?? result.id;
@@ -303,20 +299,9 @@ export const pkiRouter = router({
 
   approve: protectedProcedure.input(z.object({ slug, id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
-    if (!mayApproveCertificate(ctx.actor, c.scope, c.ca.policy!))
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: c.ca.policy!.approval === "admin" ? "Requests of this CA are approved by administrators" : "Only organization leaders approve requests",
-      });
-    const cert = await ctx.db.transaction(async (tx) => {
-      // Agent certificates are signed as in the Puppet agents view: leaders only within their org's domains.
-      const issued =
-        c.ca.policy!.kind === "puppet" ?
-          await signAgent(tx, c.cert, ctx.user!.id, can(ctx.actor, "pki:puppet:manage") ? null : agentDomains(c.ca, c.org))
-        : await issue(tx, c.cert, ctx.user!.id);
-      await noticeDecided(tx, issued);
-      return issued;
-    });
+    authorizeApproval(ctx.actor, c.scope, c.ca.policy!);
+    const everyAgent = can(ctx.actor, "pki:puppet:manage");
+    const cert = await approveRequest(ctx.db, { cert: c.cert, ca: c.ca, decidedBy: ctx.user!.id, agentDomains: everyAgent ? null : agentDomains(c.ca, c.org) });
     ctx.audit.targetId = cert.serial!;
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial };
     return { state: cert.state };
@@ -326,12 +311,8 @@ export const pkiRouter = router({
     .input(z.object({ slug, id: z.uuid(), reason: z.string().trim().min(1, "Tell the requester why").max(500) }))
     .mutation(async ({ ctx, input }) => {
       const c = await certOf(ctx, input);
-      if (!mayApproveCertificate(ctx.actor, c.scope, c.ca.policy!)) throw new TRPCError({ code: "FORBIDDEN", message: "You may not decide this request" });
-      const cert = await ctx.db.transaction(async (tx) => {
-        const rejected = await reject(tx, c.cert, ctx.user!.id, input.reason);
-        await noticeDecided(tx, rejected);
-        return rejected;
-      });
+      authorizeApproval(ctx.actor, c.scope, c.ca.policy!);
+      const cert = await rejectRequest(ctx.db, { cert: c.cert, decidedBy: ctx.user!.id, reason: input.reason });
       ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, reason: input.reason };
       return { state: cert.state };
     }),
@@ -339,7 +320,7 @@ export const pkiRouter = router({
   revoke: protectedProcedure.input(z.object({ slug, id: z.uuid(), reason: z.enum(reasons) })).mutation(async ({ ctx, input }) => {
     const c = await certOf(ctx, input);
     authorizeRevoke(ctx.actor, c.scope, c.cert);
-    const cert = await ctx.db.transaction((tx) => revoke(tx, c.cert, input.reason));
+    const cert = await revokeCertificate(ctx.db, c.cert, input.reason);
     ctx.audit.details = { ca: c.ca.name, subject: cert.subjectDn, serial: cert.serial, reason: input.reason };
     return { state: cert.state };
   }),

@@ -1,4 +1,4 @@
-import { authorize, can, roleAtLeast, type Actor, type OrgScope } from "../policy";
+import { authorize, can, PolicyError, roleAtLeast, type Actor, type OrgScope } from "../policy";
 
 /** What a sub-CA's policy says about people, beyond the org rules of the table. */
 export type CaPeoplePolicy = { requesters: "developer" | "leader" | "admin"; approval: "auto" | "leader" | "admin" };
@@ -31,4 +31,10 @@ export function authorizeRevoke(actor: Actor, scope: OrgScope, cert: { requested
 
 export function mayRevokeCertificate(actor: Actor, scope: OrgScope, cert: { requestedBy: string | null }) {
   return can(actor, "org:certs:request", scope) && (isRequester(actor, cert) || can(actor, "org:certs:manage", scope));
+}
+
+/** Throws FORBIDDEN saying who decides this CA's requests. */
+export function authorizeApproval(actor: Actor, scope: OrgScope, policy: CaPeoplePolicy) {
+  authorize(actor, "org:certs:manage", scope);
+  if (!mayApproveCertificate(actor, scope, policy)) throw new PolicyError("FORBIDDEN", "Requests of this CA are approved by administrators", true);
 }
