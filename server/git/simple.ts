@@ -1,0 +1,44 @@
+import { GitPluginError, simpleGit, type SimpleGit } from "simple-git";
+import { getConfig } from "@/server/config";
+import { baseEnv, GitError } from "./cli";
+
+/**
+ * simple-git for repository and working-copy operations (listings, fetch, clone, bundle,
+ * commit, push). It spawns git from this process; streamed smart HTTP and stdin-fed
+ * plumbing stay on spawnGit/runGit (server/git/cli.ts).
+ *
+ * Each instance runs at most GIT_MAX_CONCURRENT git processes at once and queues the rest.
+ * Failures reject with our GitError (git's exit code and last lines of stderr);
+ * `timeoutMs` kills git when it has not finished by then and rejects with `timedOut` set.
+ */
+export type SimpleGitOptions = {
+  /** added to the environment runGit uses (GIT_TERMINAL_PROMPT=0, no system config, LANG=C) */
+  env?: Record<string, string>;
+  /** `-c key=value` settings for every command */
+  config?: string[];
+  timeoutMs?: number;
+  /** simple-git refuses these by default; name the ones a caller needs on purpose */
+  unsafe?: { allowUnsafeProtocolOverride?: boolean; allowUnsafeCredentialHelper?: boolean };
+};
+
+export function gitIn(dir: string, opts: SimpleGitOptions = {}): SimpleGit {
+  const env = { ...baseEnv(), ...opts.env };
+  return simpleGit({
+    baseDir: dir,
+    maxConcurrentProcesses: getConfig().git.maxConcurrent,
+    config: opts.config ?? [],
+    // The environment is ours, not user input: let every variable in it through.
+    allowEnvironment: Object.keys(env),
+    unsafe: opts.unsafe,
+    // A deadline, not an idle timeout: output does not extend it.
+    timeout: opts.timeoutMs ? { block: opts.timeoutMs, stdOut: false, stdErr: false } : undefined,
+    errors(error, result) {
+      const stderr = Buffer.concat(result.stdErr).toString("utf8");
+      if (error instanceof GitPluginError && error.plugin === "timeout")
+        return new GitError([], { code: result.exitCode, stdout: "", stderr: stderr || `timed out after ${opts.timeoutMs} ms` }, { timedOut: true });
+      if (error instanceof GitPluginError) return error;
+      if (result.exitCode === 0) return undefined;
+      return new GitError([], { code: result.exitCode, stdout: Buffer.concat(result.stdOut).toString("utf8"), stderr });
+    },
+  }).env(env);
+}
