@@ -16,6 +16,8 @@ export type SimpleGitOptions = {
   env?: Record<string, string>;
   /** `-c key=value` settings for every command */
   config?: string[];
+  /** config keys outside simple-git's known-safe list that commands may set (else it warns) */
+  allowConfig?: string[];
   timeoutMs?: number;
   /** simple-git refuses these by default; name the ones a caller needs on purpose */
   unsafe?: { allowUnsafeProtocolOverride?: boolean; allowUnsafeCredentialHelper?: boolean };
@@ -27,6 +29,7 @@ export function gitIn(dir: string, opts: SimpleGitOptions = {}): SimpleGit {
     baseDir: dir,
     maxConcurrentProcesses: getConfig().git.maxConcurrent,
     config: opts.config ?? [],
+    allowConfig: opts.allowConfig ?? [],
     // The environment is ours, not user input: let every variable in it through.
     allowEnvironment: Object.keys(env),
     unsafe: opts.unsafe,
