@@ -3,9 +3,9 @@ import { getConfig } from "@/server/config";
 import { baseEnv, GitError } from "./cli";
 
 /**
- * simple-git for repository and working-copy operations (listings, fetch, clone, bundle,
- * commit, push). It spawns git from this process; streamed smart HTTP and stdin-fed
- * plumbing stay on spawnGit/runGit (server/git/cli.ts).
+ * simple-git for repository and working-copy operations off the web request path (fetch,
+ * bundle, clone, commit, push in the workers and the CLI). It forks this process for each
+ * git; streamed git, stdin-fed plumbing and page-time git stay on spawnGit/runGit (cli.ts).
  *
  * Each instance runs at most GIT_MAX_CONCURRENT git processes at once and queues the rest.
  * Failures reject with our GitError (git's exit code and last lines of stderr);
@@ -14,13 +14,9 @@ import { baseEnv, GitError } from "./cli";
 export type SimpleGitOptions = {
   /** added to the environment runGit uses (GIT_TERMINAL_PROMPT=0, no system config, LANG=C) */
   env?: Record<string, string>;
-  /** `-c key=value` settings for every command */
-  config?: string[];
   /** config keys outside simple-git's known-safe list that commands may set (else it warns) */
   allowConfig?: string[];
   timeoutMs?: number;
-  /** simple-git refuses these by default; name the ones a caller needs on purpose */
-  unsafe?: { allowUnsafeProtocolOverride?: boolean; allowUnsafeCredentialHelper?: boolean };
 };
 
 export function gitIn(dir: string, opts: SimpleGitOptions = {}): SimpleGit {
@@ -28,11 +24,9 @@ export function gitIn(dir: string, opts: SimpleGitOptions = {}): SimpleGit {
   return simpleGit({
     baseDir: dir,
     maxConcurrentProcesses: getConfig().git.maxConcurrent,
-    config: opts.config ?? [],
     allowConfig: opts.allowConfig ?? [],
     // The environment is ours, not user input: let every variable in it through.
     allowEnvironment: Object.keys(env),
-    unsafe: opts.unsafe,
     // A deadline, not an idle timeout: output does not extend it.
     timeout: opts.timeoutMs ? { block: opts.timeoutMs, stdOut: false, stdErr: false } : undefined,
     errors(error, result) {
