@@ -6,7 +6,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { backupRuns, users, type BackupError } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import type { JobData, queues } from "@/server/jobs";
-import { runGit } from "@/server/git/cli";
+import { gitIn } from "@/server/git/simple";
 import { repoExists } from "@/server/git/materialize";
 import { repoDir } from "@/server/git/paths";
 import { listAllRepos } from "@/server/git/repos";
@@ -56,10 +56,11 @@ function sha256File(file: string): Promise<string> {
 
 async function bundleRepo(dir: string, target: string): Promise<Omit<ManifestEntry, "org" | "repo" | "kind">> {
   if (!repoExists(dir)) return { status: "not-on-disk" };
-  const refs = (await runGit(["for-each-ref", "--format=%(refname)"], { cwd: dir })).stdout.split("\n").filter(Boolean).length;
+  const git = gitIn(dir);
+  const refs = (await git.raw(["for-each-ref", "--format=%(refname)"])).split("\n").filter(Boolean).length;
   if (refs === 0) return { status: "empty" };
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  await runGit(["bundle", "create", "--quiet", target, "--all"], { cwd: dir });
+  await git.raw(["bundle", "create", "--quiet", target, "--all"]);
   return { status: "ok", bytes: fs.statSync(target).size, sha256: await sha256File(target), refs };
 }
 

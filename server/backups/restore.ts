@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "@/db/client";
-import { runGit } from "@/server/git/cli";
+import { GitError } from "@/server/git/cli";
+import { gitIn } from "@/server/git/simple";
 import { installHooks } from "@/server/git/hooks";
 import { isValidRepoName, repoDir } from "@/server/git/paths";
 import { getRepo, insertRepo } from "@/server/git/repos";
@@ -36,15 +37,23 @@ export async function restoreRepo(db: Db, target: { orgSlug: string; name: strin
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = path.join(path.dirname(dir), `.restore-${target.name}-${randomBytes(4).toString("hex")}`);
   try {
-    await runGit(["init", "--quiet", "--bare", tmp]);
-    const verify = await runGit(["bundle", "verify", "--quiet", bundle], { cwd: tmp, allowFailure: true });
-    if (verify.code !== 0) throw new RestoreError(`${bundle} is not a valid, complete git bundle: ${verify.stderr.trim().split("\n").pop() ?? ""}`);
-    await runGit(["fetch", "--quiet", "--no-write-fetch-head", bundle, "+refs/*:refs/*"], { cwd: tmp });
-    const refs = (await runGit(["for-each-ref", "--format=%(refname)"], { cwd: tmp })).stdout.split("\n").filter(Boolean);
+    fs.mkdirSync(tmp);
+    const git = gitIn(tmp, { allowConfig: ["http.receivepack", "uploadpack.allowFilter", "receive.advertisePushOptions"] });
+    await git.init(true, ["--quiet"]);
+    const verify = await git.raw(["bundle", "verify", "--quiet", bundle]).then(
+      () => null,
+      (e: unknown) => {
+        if (e instanceof GitError) return e.result.stderr;
+        throw e;
+      },
+    );
+    if (verify !== null) throw new RestoreError(`${bundle} is not a valid, complete git bundle: ${verify.trim().split("\n").pop() ?? ""}`);
+    await git.fetch(["--quiet", "--no-write-fetch-head", bundle, "+refs/*:refs/*"]);
+    const refs = (await git.raw(["for-each-ref", "--format=%(refname)"])).split("\n").filter(Boolean);
     const branches = refs.filter((r) => r.startsWith("refs/heads/")).map((r) => r.slice("refs/heads/".length));
 
     // HEAD: the row's default branch, else the branch the bundle's HEAD pointed at, else the git-flow names.
-    const heads = (await runGit(["bundle", "list-heads", bundle], { cwd: tmp })).stdout;
+    const heads = await git.raw(["bundle", "list-heads", bundle]);
     const headSha = /^([0-9a-f]+) HEAD$/m.exec(heads)?.[1];
     const headBranch = [...heads.matchAll(/^([0-9a-f]+) refs\/heads\/(\S+)$/gm)].find((m) => m[1] === headSha)?.[2];
     const defaultBranch =
@@ -52,10 +61,10 @@ export async function restoreRepo(db: Db, target: { orgSlug: string; name: strin
       branches[0] ??
       existing?.defaultBranch ??
       "develop";
-    await runGit(["symbolic-ref", "HEAD", `refs/heads/${defaultBranch}`], { cwd: tmp });
-    await runGit(["config", "http.receivepack", "true"], { cwd: tmp });
-    await runGit(["config", "uploadpack.allowFilter", "true"], { cwd: tmp });
-    await runGit(["config", "receive.advertisePushOptions", "true"], { cwd: tmp });
+    await git.raw(["symbolic-ref", "HEAD", `refs/heads/${defaultBranch}`]);
+    await git.addConfig("http.receivepack", "true");
+    await git.addConfig("uploadpack.allowFilter", "true");
+    await git.addConfig("receive.advertisePushOptions", "true");
     installHooks(tmp);
 
     // The row (when missing) and the swap succeed or fail together.

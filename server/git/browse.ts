@@ -127,6 +127,7 @@ export async function lookupPath(dir: string, commit: string, path: string | Buf
   const asText = decodeName(bytes).text;
   if (bytes.length > 0 && !isSafePath(asText)) return null;
   const spec = bytes.length === 0 ? Buffer.from(`${commit}^{tree}\n`) : Buffer.concat([Buffer.from(`${commit}:`), bytes, Buffer.from("\n")]);
+  // runGit, not simple-git: stdin-fed plumbing (simple-git has no per-command stdin).
   const r = await runGitBytes(["cat-file", "--batch-check"], { cwd: dir, input: spec });
   const m = r.stdout.toString("latin1").match(/^([0-9a-f]{40,64}) (blob|tree|commit|tag) (\d+)\n?$/);
   return m ? { oid: m[1], type: m[2] as ObjectInfo["type"], size: Number(m[3]) } : null;

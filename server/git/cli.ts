@@ -1,9 +1,10 @@
+import { GitError as SimpleGitError } from "simple-git";
 import { spawnProcess, type Stdio, type Subprocess } from "./spawner";
 
 /** The one place that spawns git. Output is buffered: use spawnGit for anything large. */
 export type GitResult = { code: number; stdout: string; stderr: string };
 
-const baseEnv = () => ({
+export const baseEnv = () => ({
   ...process.env,
   GIT_TERMINAL_PROMPT: "0",
   GIT_CONFIG_NOSYSTEM: "1",
@@ -14,12 +15,16 @@ export function spawnGit(args: string[], opts: { cwd?: string; env?: Record<stri
   return spawnProcess("git", args, { cwd: opts.cwd, stdio: opts.stdio, env: { ...baseEnv(), ...(opts.env ?? {}) } });
 }
 
-export class GitError extends Error {
+/** A failed git command. It extends simple-git's error so simple-git (server/git/simple.ts) passes it on unchanged. */
+export class GitError extends SimpleGitError {
+  readonly timedOut: boolean;
   constructor(
     readonly args: string[],
     readonly result: GitResult,
+    opts: { timedOut?: boolean } = {},
   ) {
-    super(`git ${args[0]} failed (${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
+    super(undefined, `git${args[0] ? ` ${args[0]}` : ""} failed (${result.code}): ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
+    this.timedOut = opts.timedOut ?? false;
   }
 }
 

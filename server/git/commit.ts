@@ -52,6 +52,7 @@ export async function commitFiles(
   for (const [file, content] of Object.entries(opts.files)) stream += `M ${opts.modes?.[file] ?? "100644"} inline ${file}\n${data(content)}`;
   stream += "\n";
   for (const b of opts.alsoBranches ?? []) stream += `reset refs/heads/${b}\nfrom ${ref}\n\n`;
+  // runGit, not simple-git: stdin-fed plumbing (simple-git has no per-command stdin).
   await runGit(["fast-import", "--quiet"], { cwd: repoDir, input: stream });
   return (await runGit(["rev-parse", ref], { cwd: repoDir })).stdout.trim();
 }

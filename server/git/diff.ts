@@ -155,6 +155,7 @@ export function parsePatch(text: string, limits = diffLimits) {
 /** Streams `git <args>` and feeds each line to the parser until it says stop. */
 function streamPatch(dir: string, args: string[], parser: PatchParser): Promise<boolean> {
   return new Promise((resolve, reject) => {
+    // The spawner, not simple-git: the patch is streamed and cut off once the parser has enough.
     const child = spawnGit(args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     let rest: Buffer = Buffer.alloc(0);
     let stopped = false;

@@ -135,6 +135,7 @@ export async function handleRaw(req: Request, params: { slug: string; repo: stri
   const object = await lookupPath(dir, found.ref.commit, bytes);
   if (!object || object.type !== "blob") return notFound();
 
+  // The spawner, not simple-git: the blob is streamed to the response.
   const child = spawnGit(["cat-file", "blob", object.oid], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
   req.signal?.addEventListener("abort", () => child.kill("SIGTERM"));
   const out = await streamOutput(child, 8000);
@@ -166,6 +167,7 @@ export async function handleArchive(req: Request, params: { slug: string; repo: 
   const ref = tag ? { name: tag.name, commit: tag.commit } : await resolveRef(dir, name, refs);
   if (!ref) return notFound();
   const base = `${repo.name}-${ref.name.replace(/\//g, "-")}`;
+  // The spawner, not simple-git: the archive is streamed to the response.
   const child = spawnGit(["archive", "--format=tar.gz", `--prefix=${base}/`, "--end-of-options", ref.commit], {
     cwd: dir,
     stdio: ["ignore", "pipe", "ignore"],

@@ -7,6 +7,7 @@ import { organizations } from "@/db/schema";
 import { runGit } from "./cli";
 import { commitFiles } from "./commit";
 import { installHooks } from "./hooks";
+import { gitIn } from "./simple";
 import { cloneUrl, repoDir } from "./paths";
 import { buildProfilesTemplate } from "@/server/farm/template";
 import { BUILD_PROFILES_REPO, getRepo, GLOBAL_MODULES, INFRASTRUCTURE_ORG, type RepoWithOrg } from "./repos";
@@ -110,7 +111,5 @@ async function seed(db: DbOrTx, repo: RepoWithOrg, dir: string, opts: { withRead
 
 /** Makes a mirror's branches and tags exactly the upstream's. */
 export async function syncMirror(mirrorDir: string, upstreamDir: string) {
-  await runGit(["fetch", "--quiet", "--prune", "--force", upstreamDir, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], {
-    cwd: mirrorDir,
-  });
+  await gitIn(mirrorDir).fetch(["--quiet", "--prune", "--force", upstreamDir, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
 }

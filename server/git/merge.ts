@@ -35,6 +35,7 @@ export async function countOnlyIn(dir: string, a: string, b: string, opts: { mer
 
 export async function commitTree(dir: string, tree: string, parents: string[], message: string, author: Identity, committer: Identity = author) {
   const args = ["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"];
+  // runGit, not simple-git: stdin-fed plumbing (simple-git has no per-command stdin).
   const r = await runGit(args, {
     cwd: dir,
     input: message,

@@ -5,10 +5,11 @@ import { decrypt, encrypt } from "@/server/crypto";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
 import { emitPushEvents } from "@/server/webhooks/push";
-import { runGit, spawnGit, type GitResult } from "./cli";
+import { spawnGit, type GitResult } from "./cli";
 import { checkRepoName } from "./manage";
 import { ensureRepoOnDisk } from "./materialize";
 import { getRepoById, markPushed, RepoInputError, type RepoWithOrg } from "./repos";
+import { gitIn } from "./simple";
 
 /**
  * Pull mirrors: a repository fetched from an external http(s):// or git:// URL on a
@@ -87,7 +88,10 @@ function remoteArgs(credentials: Credentials | null) {
   return { args, env };
 }
 
-/** runGit with a deadline (the process is killed when it passes). */
+/**
+ * runGit with a deadline (the process is killed when it passes), for the commands that talk to
+ * the upstream. Not simple-git: its debug log prints the environment, which holds the credentials.
+ */
 function runGitTimed(args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<GitResult & { timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawnGit(args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -184,9 +188,9 @@ export function publicMirror(m: PullMirror) {
 }
 
 async function refsOf(dir: string) {
-  const r = await runGit(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"], { cwd: dir });
+  const r = await gitIn(dir).raw(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"]);
   return new Map(
-    r.stdout
+    r
       .split("\n")
       .filter(Boolean)
       .map((l) => {
@@ -241,7 +245,7 @@ async function sync(db: DbOrTx, repoId: string, timeoutMs: number): Promise<Sync
         : after.has(`refs/heads/${repo.defaultBranch}`) ? repo.defaultBranch
         : null;
       if (target) {
-        await runGit(["symbolic-ref", "HEAD", `refs/heads/${target}`], { cwd: dir });
+        await gitIn(dir).raw(["symbolic-ref", "HEAD", `refs/heads/${target}`]);
         defaultBranch = target;
       }
     }

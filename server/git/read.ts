@@ -10,6 +10,7 @@ export function isSafeRef(ref: string) {
   return refPattern.test(ref) && !ref.includes("..") && !ref.endsWith(".lock");
 }
 
+// listBranches and listTags stay on runGit, not simple-git: pages call them, and simple-git forks the web process itself (see spawner.ts).
 export async function listBranches(dir: string): Promise<Branch[]> {
   const r = await runGit(
     ["for-each-ref", "--sort=-committerdate", "--format=%(refname:short)%00%(objectname)%00%(committerdate:iso-strict)%00%(contents:subject)", "refs/heads/"],
@@ -65,6 +66,7 @@ export async function readTextTree(dir: string, commit: string, dirs: string[], 
     })
     .filter((e) => e.type === "blob" && e.size <= maxBytes);
   if (!entries.length) return [];
+  // runGit, not simple-git: stdin-fed plumbing (simple-git has no per-command stdin).
   const batch = await runGitBytes(["cat-file", "--batch"], { cwd: dir, input: entries.map((e) => e.oid).join("\n") + "\n" });
   const out: { path: string; text: string }[] = [];
   let pos = 0;

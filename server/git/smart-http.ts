@@ -74,6 +74,7 @@ async function serve(req: Request, params: { org: string; repo: string; rest: st
   await ensureRepoOnDisk(db, repo!);
 
   const cfg = getConfig();
+  // The spawner, not simple-git: http-backend's stdin and stdout are streamed both ways.
   const child = spawnGit(["http-backend"], {
     stdio: ["pipe", "pipe", "pipe"],
     env: {

@@ -12,6 +12,8 @@ import { finished, PassThrough, type Readable, type Writable } from "node:stream
  * helper it is well under 1 ms. The returned object behaves like a ChildProcess for what
  * Rookery uses: stdin/stdout/stderr streams, kill(), exitCode, "error" and "close" events.
  * ROOKERY_GIT_SPAWN=direct spawns from this process instead.
+ * simple-git (server/git/simple.ts) forks the caller and buffers output, so streamed git,
+ * stdin-fed plumbing and git on the web request path stay here.
  */
 export type Stdio = "pipe" | "ignore" | "inherit";
 

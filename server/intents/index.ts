@@ -40,6 +40,7 @@ export async function applyRefUpdates(dir: string, updates: IntentRefUpdate[], r
   if (await atNew()) return true;
   const lines = updates.map((u) => (u.newSha === ZERO_SHA ? `delete ${u.ref} ${u.oldSha}` : `update ${u.ref} ${u.newSha} ${u.oldSha}`));
   const input = ["start", ...lines, "prepare", "commit", ""].join("\n");
+  // runGit, not simple-git: stdin-fed plumbing (simple-git has no per-command stdin).
   const r = await runGit(["update-ref", "-m", reason, "--stdin"], { cwd: dir, input, allowFailure: true });
   return r.code === 0 || (await atNew());
 }

@@ -221,6 +221,7 @@ async function planFinish(dir: string, data: Omit<ReleaseIntentData, "backMergeC
     const when = Math.floor(Date.now() / 1000);
     const message = `${kind === "hotfix" ? "Hotfix" : "Release"} ${version}`;
     const input = `object ${commit}\ntype commit\ntag ${version}\ntagger ${me.name} <${me.email}> ${when} +0000\n\n${message}\n`;
+    // runGit, not simple-git: stdin-fed plumbing (simple-git has no per-command stdin).
     updates.push({ ref: `refs/tags/${version}`, oldSha: ZERO, newSha: (await runGit(["mktag"], { cwd: dir, input })).stdout.trim() });
   }
   let backMergeConflicts: string[] = [];
