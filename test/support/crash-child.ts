@@ -28,6 +28,7 @@ export function startCrashChild(script: string, args: string[], crashAt: string,
     });
     void exited.then((e) => reject(new Error(`the child ended before it was ready: ${e.output}`)));
   });
+  firstLine.catch(() => {}); // awaited by server children only; others just exit
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   return { child, firstLine, exited };
