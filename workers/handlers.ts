@@ -8,7 +8,7 @@ import { getDb } from "@/db/client";
 import { backupJob } from "@/server/backups";
 import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
-import { binhostPruneJob } from "@/server/farm/binhost";
+import { binhostPruneJob, reconcileBinhost } from "@/server/farm/binhost";
 import { refreshJob } from "@/server/mergerequests/merge";
 import { expireLeases, notifyStuckJobs } from "@/server/runners/queue";
 import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
@@ -41,7 +41,7 @@ export const handlers: Handler[] = [
     checks: await checkPushedProfiles(getDb(), branches),
     builds: await runMergeSchedules(getDb(), branches),
   })),
-  on(queues.intentsReconcile, () => reconcileIntents(getDb())),
+  on(queues.intentsReconcile, async () => ({ ...(await reconcileIntents(getDb())), binhost: await reconcileBinhost(getDb()) })),
   on(queues.intentAfterWork, (data) => afterWorkJob(getDb(), data)),
 ];
 
@@ -64,7 +64,7 @@ export function schedules(): Schedule[] {
     every(queues.artifactCleanup, "30 3 * * *"),
     every(queues.pkiRefresh, "17 * * * *"),
     every(queues.farmSchedulesDue, "* * * * *"),
-    // merges and releases a crash left half-done (docs/intents.md)
+    // merges, releases and binhost publications a crash left half-done (docs/intents.md)
     every(queues.intentsReconcile, "* * * * *"),
   ];
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import { mkdir, rename, rm, symlink } from "node:fs/promises";
+import { mkdir, readlink, rename, rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
@@ -8,6 +8,7 @@ import { and, asc, desc, eq, ilike, inArray, isNull, lt, sql } from "drizzle-orm
 import type { Db, DbOrTx } from "@/db/client";
 import { binhostPackages, binhostPublications } from "@/db/schema";
 import { getConfig } from "@/server/config";
+import { crashPoint } from "@/server/intents";
 import { withSigner, type Signer } from "@/server/pki/gpg";
 import { readGpkg, type Gpkg } from "./gpkg";
 import { signGpkg } from "./gpkg-sign";
@@ -124,7 +125,8 @@ async function livePackages(db: DbOrTx, targets: Target[]) {
  * truncated one rejects the whole publication, naming the file, and nothing changes),
  * packages a parent already publishes identically are left out, the rest are signed with
  * the environment's GPG key when it has one (GLEP 78), the new index is written into a
- * fresh directory and the live symlink swapped to it in one rename.
+ * fresh directory, its rows committed, and then the live symlink swapped to it in one rename
+ * (a crash between the steps is settled by reconcileBinhost: docs/intents.md).
  */
 export async function publishBuild(db: Db, input: PublishInput): Promise<PublishResult> {
   checkTarget(input);
@@ -149,6 +151,7 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
   const dir = path.join(publicationsDir(input), id);
   const signing = path.join(binhostRoot(), ".signing", id);
   await mkdir(dir, { recursive: true });
+  let result: PublishResult;
   try {
     if (signer) {
       await mkdir(signing, { recursive: true });
@@ -181,9 +184,11 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
     await writeIndex(dir, header, entries);
     const bytes = entries.reduce((n, e) => n + Number(e.SIZE), 0);
 
+    crashPoint("binhost-publish:after-write");
+
     const publicationId = await db.transaction(async (tx) => {
       // One publisher per target at a time; the loser waits and then supersedes the winner.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`binhost:${input.environment}/${input.arch}/${input.profile}`}))`);
+      await lockTarget(tx, input);
       const [pub] = await tx
         .insert(binhostPublications)
         .values({
@@ -215,16 +220,88 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
         .update(binhostPublications)
         .set({ supersededAt: new Date() })
         .where(and(ofTarget(input), isNull(binhostPublications.supersededAt), sql`${binhostPublications.id} <> ${pub.id}`));
-      await swapLink(liveLink(input), path.relative(path.dirname(liveLink(input)), dir));
       return pub.id;
     });
-    return { publicationId, packages: entries.length, inherited: pkgs.length - notInherited.length, bytes, dir, signedBy: signer?.fingerprint ?? null };
+    result = { publicationId, packages: entries.length, inherited: pkgs.length - notInherited.length, bytes, dir, signedBy: signer?.fingerprint ?? null };
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;
   } finally {
     await rm(signing, { recursive: true, force: true });
   }
+  // The rows committed: from here on the publication only rolls forward (reconcileBinhost
+  // swaps the link for a process that died before it did).
+  crashPoint("binhost-publish:after-commit");
+  await syncLiveLink(db, input);
+  return result;
+}
+
+const lockTarget = (tx: DbOrTx, t: Target) => tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`binhost:${t.environment}/${t.arch}/${t.profile}`}))`);
+
+/**
+ * Points a target's live link at the publication the database calls live. Under the
+ * target's lock, so two publishers that committed one after the other cannot swap in the
+ * wrong order. True when the link moved.
+ */
+export async function syncLiveLink(db: Db, t: Target) {
+  return db.transaction(async (tx) => {
+    await lockTarget(tx, t);
+    const [live] = await tx
+      .select({ dir: binhostPublications.dir })
+      .from(binhostPublications)
+      .where(and(ofTarget(t), isNull(binhostPublications.supersededAt)))
+      .limit(1);
+    if (!live) return false;
+    const link = liveLink(t);
+    const target = path.relative(path.dirname(link), path.join(publicationsDir(t), live.dir));
+    if ((await readlink(link).catch(() => null)) === target) return false;
+    await swapLink(link, target);
+    return true;
+  });
+}
+
+const subdirs = (dir: string) =>
+  fs.existsSync(dir) ?
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+  : [];
+
+/**
+ * Makes the served binhost agree with the database after a crash (docs/intents.md): every
+ * live link points at its live publication, and publication or signing directories that
+ * no row names (a publisher killed before its commit) go once older than `graceMs` (a
+ * younger one may belong to a publication still being written). With the intents
+ * reconciler, at start-up and every minute.
+ */
+export async function reconcileBinhost(db: Db, graceMs = 60 * 60 * 1000) {
+  let relinked = 0;
+  for (const pub of await listLive(db)) if (await syncLiveLink(db, pub)) relinked++;
+  const kept = await db
+    .select({
+      environment: binhostPublications.environment,
+      arch: binhostPublications.arch,
+      profile: binhostPublications.profile,
+      dir: binhostPublications.dir,
+    })
+    .from(binhostPublications)
+    .where(isNull(binhostPublications.removedAt));
+  const named = new Set(kept.map((r) => path.join(publicationsDir(r), r.dir)));
+  const old = (dir: string) => fs.statSync(dir).mtimeMs < Date.now() - graceMs;
+  const orphans: string[] = [];
+  const pubRoot = path.join(binhostRoot(), ".publications");
+  for (const env of subdirs(pubRoot))
+    for (const arch of subdirs(path.join(pubRoot, env)))
+      for (const profile of subdirs(path.join(pubRoot, env, arch)))
+        for (const id of subdirs(path.join(pubRoot, env, arch, profile))) {
+          const dir = path.join(pubRoot, env, arch, profile, id);
+          if (!named.has(dir) && old(dir)) orphans.push(dir);
+        }
+  const signingRoot = path.join(binhostRoot(), ".signing");
+  for (const id of subdirs(signingRoot)) if (old(path.join(signingRoot, id))) orphans.push(path.join(signingRoot, id));
+  for (const dir of orphans) await rm(dir, { recursive: true, force: true });
+  return { relinked, orphansRemoved: orphans.length };
 }
 
 /** Points `link` at `target` with one rename: readers see the old or the new directory, never neither. */

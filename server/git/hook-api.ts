@@ -2,8 +2,9 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { roleOf } from "@/server/orgs";
 import { getUserById } from "@/server/users";
-import { afterPush } from "./events";
-import { verifyTicket } from "./hooks";
+import { finishPush, recordPush } from "./events";
+import { pushIdOf, verifyTicket } from "./hooks";
+import { crashPoint } from "@/server/intents";
 import { checkPush } from "@/server/auth/policies/push";
 import { actorFromUser } from "@/server/auth/credentials";
 import { getRepoById, listProtections } from "./repos";
@@ -21,7 +22,7 @@ async function parse(req: Request) {
   const db = getDb();
   const [user, repo] = await Promise.all([getUserById(db, ticket.userId), getRepoById(db, ticket.repoId)]);
   if (!user || user.disabledAt || !repo) return null;
-  return { db, user, repo, updates: parsed.data.updates };
+  return { db, user, repo, updates: parsed.data.updates, pushId: pushIdOf(req.headers.get("x-rookery-ticket")!) };
 }
 
 export async function preReceive(req: Request) {
@@ -30,12 +31,17 @@ export async function preReceive(req: Request) {
   const role = await roleOf(ctx.db, ctx.repo.orgId, ctx.user.id);
   const protections = await listProtections(ctx.db, ctx.repo.id);
   const scope = { id: ctx.repo.orgId, archived: ctx.repo.orgArchived, role };
-  return Response.json(checkPush(ctx.repo, { actor: actorFromUser(ctx.user), scope }, protections, ctx.updates));
+  const decision = checkPush(ctx.repo, { actor: actorFromUser(ctx.user), scope }, protections, ctx.updates);
+  // Allowed: git moves the refs once we answer, so the push's after-work is recorded first.
+  if (decision.ok) await recordPush(ctx.db, ctx.pushId, ctx.repo, ctx.updates, ctx.user.id);
+  crashPoint("push:after-intent");
+  return Response.json(decision);
 }
 
 export async function postReceive(req: Request) {
   const ctx = await parse(req);
   if (!ctx) return Response.json({ ok: false }, { status: 403 });
-  await afterPush(ctx.repo, ctx.updates, ctx.user);
+  crashPoint("push:after-ref-update");
+  await finishPush(ctx.db, ctx.pushId, ctx.repo, ctx.updates, ctx.user);
   return Response.json({ ok: true });
 }

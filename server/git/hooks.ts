@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -29,7 +29,7 @@ export function hooksDir() {
   return path.join(process.env.ROOKERY_APP_DIR || process.cwd(), "server/git/hooks");
 }
 
-type Ticket = { u: string; r: string; e: number };
+type Ticket = { u: string; r: string; e: number; n?: string };
 
 function secret() {
   const s = process.env.AUTH_SECRET;
@@ -41,9 +41,10 @@ function sign(payload: string) {
   return createHmac("sha256", secret()).update(`git-hook:${payload}`).digest("base64url");
 }
 
-/** A ticket naming the pushing user and the repo, valid for the push's lifetime. */
+/** A ticket naming the pushing user and the repo, valid for the push's lifetime; unique per push (its nonce). */
 export function issueTicket(userId: string, repoId: string, ttlSeconds = 3600) {
-  const payload = Buffer.from(JSON.stringify({ u: userId, r: repoId, e: Math.floor(Date.now() / 1000) + ttlSeconds })).toString("base64url");
+  const t: Ticket = { u: userId, r: repoId, e: Math.floor(Date.now() / 1000) + ttlSeconds, n: randomBytes(9).toString("base64url") };
+  const payload = Buffer.from(JSON.stringify(t)).toString("base64url");
   return `${payload}.${sign(payload)}`;
 }
 
@@ -57,4 +58,10 @@ export function verifyTicket(ticket: string | null): { userId: string; repoId: s
   const t = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Ticket;
   if (t.e < Date.now() / 1000) return null;
   return { userId: t.u, repoId: t.r };
+}
+
+/** The push a ticket was issued for, as a UUID: the subject of its intent (docs/intents.md). */
+export function pushIdOf(ticket: string) {
+  const h = createHash("sha256").update(ticket).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { branchProtections, intents, mergeRequestEvents, mergeRequests, releases, webhookDeliveries, webhooks } from "@/db/schema";
+import { runCrashChild } from "@/test/support/crash-child";
 import { testDatabase } from "@/test/support/db";
 import { runGit } from "@/server/git/cli";
 import { commitFiles } from "@/server/git/commit";
@@ -26,7 +26,6 @@ import { afterWorkJob, reconcileIntents } from "./reconcile";
  */
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-crash-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, AUTH_SECRET: "c".repeat(40), PUBLIC_URL: "http://rookery.test" });
-const root = path.resolve(import.meta.dirname, "../..");
 const ORG = "crashco";
 const TARGET = "integration";
 
@@ -39,20 +38,9 @@ const head = (branch: string) => git("rev-parse", `refs/heads/${branch}`);
 const branchExists = async (branch: string) =>
   (await runGit(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: dir, allowFailure: true })).code === 0;
 
-/** Runs test/support/merge-child.ts in one node process (tsx as a loader, so the kill lands on it); resolves with how it ended. */
-function mergeInChild(mrId: string, headSha: string, crashAt: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/support/merge-child.ts", repo.id, mrId, lead.id, headSha], {
-    cwd: root,
-    env: { ...process.env, ROOKERY_CRASH_AT: crashAt },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, output })),
-  );
-}
+/** A real merge in a child process, killed at `crashAt`. */
+const mergeInChild = (mrId: string, headSha: string, crashAt: string) =>
+  runCrashChild("test/support/merge-child.ts", [repo.id, mrId, lead.id, headSha], crashAt);
 
 /** A source branch with one commit and its open MR into TARGET. */
 async function openMr(name: string) {

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { intents, type IntentRefUpdate } from "@/db/schema";
 import { runGit } from "@/server/git/cli";
@@ -22,7 +22,8 @@ export const ZERO_SHA = "0".repeat(40);
  */
 export function crashPoint(name: string) {
   if (process.env.NODE_ENV === "production" || process.env.ROOKERY_CRASH_AT !== name) return;
-  process.kill(process.pid, "SIGKILL");
+  // ROOKERY_CRASH_GROUP: its git children die with it, as in a power cut (a group leader's test process)
+  process.kill(process.env.ROOKERY_CRASH_GROUP ? -process.pid : process.pid, "SIGKILL");
 }
 
 /** Where a ref points now (the object itself, not peeled), or ZERO_SHA when it does not exist. */
@@ -54,6 +55,14 @@ export type Operation = {
   afterWork: (db: Db, intent: Intent) => Promise<unknown>;
   /** after the reconciler rolled an intent back (the refs never moved) */
   rolledBack?: (db: Db, intent: Intent) => Promise<void>;
+  /** instead of "the primary ref reached its new value": did the operation happen? */
+  reached?: (dir: string, intent: Intent) => Promise<boolean>;
+  /**
+   * Pending intents younger than this are left alone by the reconciler: for operations whose
+   * live process holds no row lock between its steps (a push: git moves the refs between
+   * two hook calls), only age tells a dead one from one still running.
+   */
+  settleAfterMs?: number;
 };
 
 export class IntentBusyError extends Error {}
@@ -129,7 +138,7 @@ export async function claimAfterWork(db: Db, id: string) {
 }
 
 /** Did the primary (first) ref reach its new value? A branch that moved on from it still counts. */
-async function reachedNew(dir: string, intent: Intent) {
+export async function reachedNew(dir: string, intent: Intent) {
   const primary = intent.updates[0];
   if (!primary) return true; // nothing to move: only the completion is left
   const now = await readRef(dir, primary.ref);
@@ -146,7 +155,7 @@ export async function settle(db: Db, dir: string, id: string, op: Operation): Pr
   const outcome = await db.transaction(async (tx) => {
     const row = await lockPending(tx, id, true);
     if (!row) return { result: "busy" as const, row };
-    if (await reachedNew(dir, row)) {
+    if (await (op.reached ?? reachedNew)(dir, row)) {
       await completeIn(tx, row, op);
       return { result: "completed" as const, row };
     }
@@ -155,4 +164,29 @@ export async function settle(db: Db, dir: string, id: string, op: Operation): Pr
   });
   if (outcome.row && outcome.result === "rolled_back") await op.rolledBack?.(db, outcome.row);
   return outcome.result;
+}
+
+/**
+ * Step 3 for an operation whose git change someone else made (git itself, for a push): with
+ * the intent found by its subject, narrow its ref moves to `updates` (what really moved)
+ * and complete it. Returns the intent's id once it is done (by this call or by the
+ * reconciler before it: claimAfterWork then decides who runs the after-work), or null when
+ * there is none or it was rolled back (no after-work ran for it).
+ */
+export async function completeRecorded(db: Db, kind: string, subjectId: string, updates: IntentRefUpdate[], op: Operation) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(intents)
+      .where(and(eq(intents.kind, kind), eq(intents.subjectId, subjectId)))
+      .orderBy(desc(intents.createdAt))
+      .limit(1)
+      .for("update");
+    if (!row || row.state === "rolled_back") return null;
+    if (row.state === "pending") {
+      const [narrowed] = await tx.update(intents).set({ updates }).where(eq(intents.id, row.id)).returning();
+      await completeIn(tx, narrowed, op);
+    }
+    return row.id;
+  });
 }

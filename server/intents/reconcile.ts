@@ -6,10 +6,11 @@ import { repoDir } from "@/server/git/paths";
 import { getRepoById } from "@/server/git/repos";
 import { markContainedMerged, mergeOperation } from "@/server/mergerequests/merge";
 import { releaseFinishOperation } from "@/server/releases";
+import { pushOperation } from "@/server/git/events";
 import { claimAfterWork, settle, type Intent, type Operation } from "./index";
 
 /** Every operation that records intents, by kind. */
-const operations = new Map<string, Operation>([mergeOperation, releaseFinishOperation].map((op) => [op.kind, op]));
+const operations = new Map<string, Operation>([mergeOperation, releaseFinishOperation, pushOperation].map((op) => [op.kind, op]));
 
 function operationOf(intent: Intent) {
   const op = operations.get(intent.kind);
@@ -42,6 +43,10 @@ export async function reconcileIntents(db: Db) {
     const repo = await getRepoById(db, intent.repoId);
     if (!repo) continue;
     const op = operationOf(intent);
+    if (op.settleAfterMs && intent.createdAt.getTime() > Date.now() - op.settleAfterMs) {
+      counts.busy++;
+      continue;
+    }
     const result = await settle(db, repoDir(repo.orgSlug, repo.name), intent.id, op);
     if (result === "completed") {
       counts.completed++;

@@ -6,6 +6,7 @@ import { activeSubCas, caSigner, getCa, publicUrls, regenerateCrl, type Ca } fro
 import { certIdFor, hashHex, OCSP_VALIDITY_MS, signOcspResponse, errorResponse, type OcspStatus, type ParsedRequest } from "./ocsp";
 import { notifySerialChanged } from "./ocsp-cache";
 import { checkCsr, subjectFor } from "./policy";
+import { crashPoint } from "@/server/intents";
 import { copyPuppetExtensions } from "./puppet-ext";
 import { clampNotAfter, parseCertificate, parseCsr, PkiInputError, randomSerial, normalizeSerial, type RevocationReason } from "./x509";
 
@@ -84,7 +85,7 @@ export async function createRequest(db: DbOrTx, input: NewRequest): Promise<Cert
   return row;
 }
 
-/** Signs a pending request with its sub-CA (approval or auto-approval). */
+/** Signs a pending request with its sub-CA (approval or auto-approval). Call in the approval's transaction: the serial exists once it commits. */
 export async function issue(db: DbOrTx, cert: Cert, decidedBy: string | null): Promise<Cert> {
   if (cert.state !== "pending") throw new PkiInputError("id", `This request is already ${cert.state}`);
   const ca = await getCa(db, { id: cert.caId });
@@ -127,6 +128,9 @@ export async function issue(db: DbOrTx, cert: Cert, decidedBy: string | null): P
   const normalized = normalizeSerial(serial);
   const now = new Date();
   const ocsp = await signOcspResponse({ cert: caCert, signer }, certIdFor(caCert, normalized), { kind: "good" }, now);
+  // The certificate, its serial and its OCSP answer exist only in memory until the UPDATE
+  // below commits (the crash suite kills here and after it: server/pki/crash.test.ts).
+  crashPoint("pki-issue:after-sign");
   const [row] = await db
     .update(certificates)
     .set({
@@ -146,6 +150,7 @@ export async function issue(db: DbOrTx, cert: Cert, decidedBy: string | null): P
     .returning();
   if (!row) throw new PkiInputError("id", "This request was decided by someone else in the meantime");
   await notifySerialChanged(db, normalized); // a cached "unknown" for this serial must go
+  crashPoint("pki-issue:before-commit");
   return row;
 }
 
