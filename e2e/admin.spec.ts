@@ -193,6 +193,7 @@ test("a reporter opening an edit URL is told which role it needs (403), an outsi
   expect((await page.goto(editUrl))?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expect(page.getByText("you are a reporter")).toHaveCount(0);
+  await page.goto("/"); // the 404 page has no user menu
   await logout(page);
 
   // The admin deletes the leader: the confirmation says what happens to their data.
