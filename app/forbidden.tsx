@@ -1,20 +1,13 @@
-import Link from "next/link";
+import { ForbiddenPage, GENERIC_DENIAL } from "@/components/forbidden-page";
 
 /**
- * 403: a member of the organization whose role does not allow the page. (Next.js renders this
- * boundary before the page refuses, so it cannot name the role; the API's 403 message does.)
+ * 403 outside the app shell. Inside it, components/denial-boundary.tsx shows the same page with
+ * the role the page needs (Next.js renders this boundary before the page refuses, so it cannot).
  */
 export default function Forbidden() {
   return (
-    <main className="mx-auto max-w-lg px-6 py-24 text-center">
-      <p className="text-sm font-semibold text-brand-600">403</p>
-      <h1 className="mt-2 text-2xl font-semibold">Your role does not allow this page</h1>
-      <p className="mt-2 text-sm text-gray-600 dark:text-gray-400">
-        You are a member of this organization, but this page needs a higher role (developer or leader). Ask one of its leaders for the role you need.
-      </p>
-      <Link href="/" className="mt-6 inline-block text-sm font-medium text-brand-600 hover:underline">
-        Back to your dashboard
-      </Link>
+    <main>
+      <ForbiddenPage reason={GENERIC_DENIAL} />
     </main>
   );
 }

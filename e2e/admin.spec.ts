@@ -161,3 +161,59 @@ test("an admin sees a failed background job with its error and retries it", asyn
   expect(events?.status()).toBe(200);
   await expect(page.getByRole("table", { name: "Audit events" }).getByRole("row").filter({ hasText: id })).toContainText("Success");
 });
+
+test("a reporter opening an edit URL is told which role it needs (403), an outsider gets 404; an admin deletes a leader, whose work stays", async ({
+  page,
+}) => {
+  const slug = `del-story-${stamp}`;
+  const leaver = { username: `e2e-leaver-${stamp}`, password: "Leaver-pass-2026" };
+  const reporter = { username: `e2e-drep-${stamp}`, password: "Reporter-pass-2026" };
+  const outsider = { username: `e2e-dout-${stamp}`, password: "Outsider-pass-2026" };
+  await login(page, ADMIN.username, ADMIN.password);
+  for (const u of [leaver, reporter, outsider]) expect((await trpcMutation(page, "admin.createUser", { ...u, isAdmin: false })).ok()).toBe(true);
+  expect((await trpcMutation(page, "orgs.create", { name: `Del Story ${stamp}` })).ok()).toBe(true);
+  expect((await trpcMutation(page, "orgs.addMember", { slug, username: leaver.username, role: "leader" })).ok()).toBe(true);
+  expect((await trpcMutation(page, "orgs.addMember", { slug, username: reporter.username, role: "reporter" })).ok()).toBe(true);
+  await logout(page);
+
+  // The leader makes something: a repository, in the org's audit log under their name.
+  await login(page, leaver.username, leaver.password);
+  const created = await trpcMutation(page, "repoAdmin.create", { slug, name: "kept", withReadme: true });
+  expect(created.ok(), await created.text()).toBe(true);
+  await logout(page);
+
+  const editUrl = `/orgs/${slug}/repos/kept/edit/develop/README.md`;
+  await login(page, reporter.username, reporter.password);
+  expect((await page.goto(editUrl))?.status()).toBe(403);
+  await expect(page.getByText("403", { exact: true })).toBeVisible();
+  await expect(page.getByText("Developers and leaders of this organization can do this; you are a reporter.")).toBeVisible();
+  await logout(page);
+
+  await login(page, outsider.username, outsider.password);
+  expect((await page.goto(editUrl))?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expect(page.getByText("you are a reporter")).toHaveCount(0);
+  await page.goto("/"); // the 404 page has no user menu
+  await logout(page);
+
+  // The admin deletes the leader: the confirmation says what happens to their data.
+  await login(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/admin/users?q=${leaver.username}`);
+  const row = page.getByRole("row", { name: leaver.username });
+  await row.getByRole("button", { name: `Delete ${leaver.username}` }).click();
+  const dialog = page.getByRole("alertdialog", { name: `Delete ${leaver.username}?` });
+  await expect(dialog).toContainText(
+    "Their memberships and tokens are removed; merge requests, comments and certificates they made stay, shown as by a deleted user.",
+  );
+  await dialog.getByRole("button", { name: "Delete user" }).click();
+  await expect(page.getByRole("row", { name: leaver.username })).toHaveCount(0);
+
+  // The org no longer lists them; what they did is still in its audit log under their name.
+  await page.goto(`/orgs/${slug}`);
+  await expect(page.getByRole("list", { name: "Members" }).getByText(`@${reporter.username}`)).toBeVisible();
+  await expect(page.getByRole("list", { name: "Members" }).getByText(`@${leaver.username}`)).toHaveCount(0);
+  await page.goto(`/orgs/${slug}/audit`);
+  await expect(page.getByRole("table", { name: "Audit events" }).getByRole("row").filter({ hasText: "repoAdmin.create" })).toContainText(leaver.username);
+  await page.goto(`/admin/audit`);
+  await expect(page.getByRole("row").filter({ hasText: "admin.deleteUser" }).first()).toContainText(leaver.username);
+});

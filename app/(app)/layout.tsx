@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { DenialBoundary } from "@/components/denial-boundary";
 import { NotificationBell } from "@/components/notifications/bell";
 import { Sidebar } from "@/components/sidebar";
 import { UserMenu } from "@/components/user-menu";
@@ -52,7 +53,9 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
       </header>
       <div className="flex flex-1 flex-col md:flex-row">
         <Sidebar links={links} />
-        <main className="min-w-0 flex-1 px-4 py-4 md:px-8 md:py-6">{children}</main>
+        <main className="min-w-0 flex-1 px-4 py-4 md:px-8 md:py-6">
+          <DenialBoundary>{children}</DenialBoundary>
+        </main>
       </div>
     </div>
   );

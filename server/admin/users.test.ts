@@ -1,11 +1,12 @@
 import { and, eq, notInArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { ldapSyncRuns, users } from "@/db/schema";
+import { auditEvents, ldapSyncRuns, memberships, mergeRequestComments, mergeRequests, personalAccessTokens, repositories, users } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
-import { createOrg, setArchived } from "@/server/orgs";
+import { addMember, createOrg, setArchived } from "@/server/orgs";
+import { createToken } from "@/server/auth/tokens";
 import { createLocalUser, getUserById } from "@/server/users";
 import { gettingStarted, instanceCounts, lastLdapSyncRun } from "./index";
-import { changeUser, LAST_ADMIN, NOT_YOURSELF } from "./users";
+import { changeUser, deleteUser, LAST_ADMIN, NOT_YOURSELF, NOT_YOURSELF_DELETE } from "./users";
 
 const db = testDatabase();
 const pw = "Sturdy-pass-2026";
@@ -78,5 +79,56 @@ describe("getting started", () => {
     if (!before.org) expect((await gettingStarted(db())).org).toBe(false);
     await createOrg(db(), { name: "First Customer", slug: "first-customer", source: "local" });
     expect((await gettingStarted(db())).org).toBe(true);
+  });
+});
+
+describe("deleteUser", () => {
+  it("removes memberships and tokens and keeps what the person made, as by a deleted user", async () => {
+    const boss = await createLocalUser(db(), { username: "del-boss", password: pw, isAdmin: true });
+    const leaver = await createLocalUser(db(), { username: "del-leaver", password: pw });
+    const org = await createOrg(db(), { name: "Deletion Org", source: "local" });
+    await addMember(db(), org.id, leaver.username, "developer");
+    await createToken(db(), { userId: leaver.id, name: "ci", scope: "read", expiresAt: null });
+    const [repo] = await db().insert(repositories).values({ orgId: org.id, name: "kept" }).returning();
+    const [mr] = await db()
+      .insert(mergeRequests)
+      .values({
+        repoId: repo.id,
+        number: 1,
+        title: "Leaver's work",
+        authorId: leaver.id,
+        sourceBranch: "feature/x",
+        targetBranch: "develop",
+        headSha: "a".repeat(40),
+      })
+      .returning();
+    const [comment] = await db().insert(mergeRequestComments).values({ mrId: mr.id, authorId: leaver.id, body: "Looks good" }).returning();
+    await db().insert(auditEvents).values({ actorId: leaver.id, actorName: leaver.username, action: "mr.create", outcome: "success" });
+
+    expect(await deleteUser(db(), boss.id, leaver.id)).toEqual({ username: "del-leaver", source: "local", memberships: 1, tokens: 1 });
+
+    expect(await getUserById(db(), leaver.id)).toBeNull();
+    expect(await db().select().from(memberships).where(eq(memberships.userId, leaver.id))).toEqual([]);
+    expect(await db().select().from(personalAccessTokens).where(eq(personalAccessTokens.userId, leaver.id))).toEqual([]);
+    const [keptMr] = await db().select().from(mergeRequests).where(eq(mergeRequests.id, mr.id));
+    expect(keptMr).toMatchObject({ title: "Leaver's work", authorId: null });
+    const [keptComment] = await db().select().from(mergeRequestComments).where(eq(mergeRequestComments.id, comment.id));
+    expect(keptComment).toMatchObject({ body: "Looks good", authorId: null });
+    const [entry] = await db().select().from(auditEvents).where(eq(auditEvents.actorName, "del-leaver"));
+    expect(entry).toMatchObject({ action: "mr.create", actorId: null });
+  });
+
+  it("refuses deleting yourself, the last active admin and unknown users", async () => {
+    const me = await createLocalUser(db(), { username: "del-self", password: pw, isAdmin: true });
+    await expect(deleteUser(db(), me.id, me.id)).rejects.toMatchObject({ field: "userId", message: NOT_YOURSELF_DELETE });
+    // Demote every other admin with plain updates: `me` is now the last active admin.
+    await db()
+      .update(users)
+      .set({ isAdmin: false })
+      .where(and(eq(users.isAdmin, true), notInArray(users.id, [me.id])));
+    const other = await createLocalUser(db(), { username: "del-other", password: pw });
+    await expect(deleteUser(db(), other.id, me.id)).rejects.toMatchObject({ field: "userId", message: LAST_ADMIN });
+    expect(await getUserById(db(), me.id)).not.toBeNull();
+    await expect(deleteUser(db(), me.id, "00000000-0000-4000-8000-000000000000")).rejects.toThrow("No such user");
   });
 });

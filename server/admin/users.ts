@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { users } from "@/db/schema";
+import { loginThrottle, memberships, personalAccessTokens, users } from "@/db/schema";
 import { unlockUser } from "@/server/auth/throttle";
 import { notify } from "@/server/notify";
 import { getUserById, setLocalPassword, UserInputError, type User } from "@/server/users";
@@ -8,6 +8,7 @@ import { writeProfile } from "@/server/users/profile";
 
 export const NOT_YOURSELF = "You cannot change your own account here; ask another administrator";
 export const LAST_ADMIN = "Rookery needs at least one active administrator";
+export const NOT_YOURSELF_DELETE = "You cannot delete your own account; ask another administrator";
 
 /** Serialises admin-set changes so two concurrent revocations cannot remove the last admin. */
 const ADMIN_CHANGE_LOCK = 727003;
@@ -84,5 +85,35 @@ export async function resetPassword(
     });
     await alsoInTx?.(tx, user);
     return user;
+  });
+}
+
+export type DeletedUser = { username: string; source: User["source"]; memberships: number; tokens: number };
+
+/**
+ * Deletes an account the way GitLab does, in one transaction: its memberships, access tokens,
+ * notifications, pending reviewer requests and approvals go with it; what the person made
+ * stays. The foreign keys of db/schema already say so: the account's own things cascade, and
+ * every authored row (merge requests, comments, releases, certificates, pipelines, audit
+ * entries…) has ON DELETE SET NULL, which the pages show as "a deleted user". We set null
+ * rather than reassign to a ghost account because a ghost would be a real user row that
+ * policies, member lists, counts and sign-in would all have to exclude; audit entries keep
+ * the name (actor_name) anyway. An LDAP account still in the directory may sign in again
+ * and gets a new, empty account (its groups' memberships come back with it), as in GitLab:
+ * the page says so and suggests disabling instead.
+ */
+export async function deleteUser(db: Db, actorId: string, userId: string): Promise<DeletedUser> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ADMIN_CHANGE_LOCK})`);
+    const user = await getUserById(tx, userId);
+    if (!user) throw new UserInputError("userId", "No such user");
+    if (user.id === actorId) throw new UserInputError("userId", NOT_YOURSELF_DELETE);
+    if (user.isAdmin && !user.disabledAt && (await activeAdminsOtherThan(tx, user.id)) === 0) throw new UserInputError("userId", LAST_ADMIN);
+    const gone = await tx.delete(memberships).where(eq(memberships.userId, user.id)).returning({ orgId: memberships.orgId });
+    const tokens = await tx.delete(personalAccessTokens).where(eq(personalAccessTokens.userId, user.id)).returning({ id: personalAccessTokens.id });
+    // A later account with the same name must not inherit this one's sign-in locks.
+    await tx.delete(loginThrottle).where(eq(loginThrottle.username, user.username));
+    await tx.delete(users).where(eq(users.id, user.id));
+    return { username: user.username, source: user.source, memberships: gone.length, tokens: tokens.length };
   });
 }

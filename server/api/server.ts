@@ -22,10 +22,25 @@ export async function orNotFound<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof TRPCError && e.code === "FORBIDDEN" && e.cause instanceof PolicyError && e.cause.memberLacksRole) forbidden();
+    if (e instanceof TRPCError && e.code === "FORBIDDEN" && e.cause instanceof PolicyError && e.cause.memberLacksRole) forbiddenBecause(e.message);
     if (e instanceof TRPCError && (e.code === "NOT_FOUND" || e.code === "FORBIDDEN" || e.code === "BAD_REQUEST")) notFound();
     if (e instanceof TRPCError && e.code === "UNAUTHORIZED") redirect("/login");
     throw e;
+  }
+}
+
+/**
+ * forbidden() with the policy's reason ("Developers and leaders of this organization can do
+ * this; you are a reporter…") appended to its digest: Next.js still answers 403, and the digest
+ * is what reaches the browser, where components/denial-boundary.tsx shows the reason.
+ */
+function forbiddenBecause(reason: string): never {
+  try {
+    forbidden();
+  } catch (interrupt) {
+    const e = interrupt as { digest: string };
+    e.digest = `${e.digest};${encodeURIComponent(reason)}`;
+    throw interrupt;
   }
 }
 

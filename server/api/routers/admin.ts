@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { gettingStarted, instanceCounts, lastLdapSyncRun } from "@/server/admin";
-import { changeUser, editUser, resetPassword, unlockSignIn } from "@/server/admin/users";
+import { changeUser, deleteUser, editUser, resetPassword, unlockSignIn } from "@/server/admin/users";
 import { authorize, can } from "@/server/auth/policy";
 import { jobStateCounts } from "@/server/jobs/admin";
 import { listAllOrgs } from "@/server/orgs";
@@ -102,6 +102,17 @@ export const adminRouter = router({
       const user = await resetPassword(ctx.db, ctx.user.id, input.userId, input.password);
       ctx.audit.targetId = user.username;
     }),
+
+  /** Deletes an account: memberships and tokens go, what the person made stays (as a deleted user). */
+  deleteUser: protectedProcedure.input(z.object({ userId: z.uuid() })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "users:manage");
+    ctx.audit.targetType = "user";
+    ctx.audit.targetId = input.userId;
+    const deleted = await deleteUser(ctx.db, ctx.user.id, input.userId);
+    ctx.audit.targetId = deleted.username;
+    ctx.audit.details = { userId: input.userId, source: deleted.source, memberships: deleted.memberships, tokens: deleted.tokens };
+    return { username: deleted.username };
+  }),
 
   /** Lifts every failed-login lock on the account (the CLI's user:passwd does too). */
   unlockUser: protectedProcedure.input(z.object({ userId: z.uuid() })).mutation(async ({ ctx, input }) => {

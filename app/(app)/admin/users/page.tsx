@@ -58,7 +58,9 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: S
                   {u.id === me.id ?
                     <span className="text-xs text-gray-500">This is you</span>
                   : <>
-                      <UserActions user={{ id: u.id, username: u.username, isAdmin: u.isAdmin, disabled: u.disabledAt !== null, lockedOut: u.lockedOut }} />
+                      <UserActions
+                        user={{ id: u.id, username: u.username, isAdmin: u.isAdmin, disabled: u.disabledAt !== null, lockedOut: u.lockedOut, source: u.source }}
+                      />
                       {u.source === "local" && <UserEdit user={{ id: u.id, username: u.username, displayName: u.displayName, email: u.email }} />}
                     </>
                   }
