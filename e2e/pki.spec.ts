@@ -20,6 +20,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-e2e-pki-"));
 const root = path.resolve(import.meta.dirname, "..");
 
 test.beforeAll(async () => {
+  test.setTimeout(120_000); // a whole demo hierarchy: six CA keys generated and signed
   // The portal's database and data directory (same encryption key): a demo hierarchy.
   const boot = await run(path.join(root, "node_modules/.bin/tsx"), ["scripts/cli.ts", "pki:dev-bootstrap", "--out", path.join(tmp, "offline")], { cwd: root });
   expect(boot.code, boot.out).toBe(0);
