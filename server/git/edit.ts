@@ -3,7 +3,7 @@ import { runGit } from "./cli";
 import { commitFiles, withSignoff, type Identity } from "./commit";
 import { flowBranchName } from "./flow";
 import { checkPush, type Pusher } from "@/server/auth/policies/push";
-import type { Protection } from "./protection";
+import type { Protection, RefUpdate } from "./protection";
 import { listBranches, readTextFile } from "./read";
 import { RepoInputError, type RepoWithOrg } from "./repos";
 import { describeProblems, validateFile } from "./validate";
@@ -126,8 +126,18 @@ export type CommitEdit = {
 const moved = (branch: string) =>
   new RepoConflictError(`${branch} moved since you opened the editor (someone pushed): reload to edit the latest version. Nothing was committed.`);
 
-/** Validates, checks protection like a push, commits and moves the branch with a compare-and-swap. */
-export async function commitEdit(dir: string, repo: RepoWithOrg, pusher: Pusher, protections: Protection[], input: CommitEdit) {
+/**
+ * Validates, checks protection like a push, commits and moves the branch with a compare-and-swap.
+ * `beforeRefMove` records the move durably first (the push intent), so its after-work survives a crash.
+ */
+export async function commitEdit(
+  dir: string,
+  repo: RepoWithOrg,
+  pusher: Pusher,
+  protections: Protection[],
+  input: CommitEdit,
+  beforeRefMove?: (update: RefUpdate) => Promise<void>,
+) {
   const file = normalizeFilePath(input.path);
   if (!input.message.trim()) throw new RepoInputError("message", "Describe the change in a commit message");
   const message = input.signoff ? withSignoff(input.message.trim(), input.author) : input.message.trim();
@@ -210,6 +220,7 @@ export async function commitEdit(dir: string, repo: RepoWithOrg, pusher: Pusher,
       message,
       author: input.author,
     });
+    await beforeRefMove?.({ ref: `refs/heads/${target}`, oldSha: old || ZERO, newSha: sha });
     const cas = await runGit(["update-ref", "-m", `rookery: web edit of ${file}`, `refs/heads/${target}`, sha, old], { cwd: dir, allowFailure: true });
     if (cas.code !== 0) {
       if (!old) throw new RepoInputError("featureName", `${target} already exists: pick it from the existing branches or choose another name`);

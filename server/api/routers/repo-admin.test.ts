@@ -16,8 +16,8 @@ import { queues, stopBoss } from "@/server/jobs";
 import { startJobWorker } from "@/test/support/job-worker";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
-import { eq } from "drizzle-orm";
-import { webhookDeliveries } from "@/db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import { intents, webhookDeliveries } from "@/db/schema";
 import { createHook } from "@/server/webhooks";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-repo-admin-"));
@@ -393,6 +393,12 @@ describe("edit in the browser", () => {
     expect(await head(dir, "develop")).toBe(develop);
     expect(await git(dir, "for-each-ref", "refs/rookery/")).toBe("");
     expect((await getRepo(db(), ORG, "puppet"))!.pushedAt).not.toBeNull();
+    // the browser commit went through a push intent, completed with the ref it moved (docs/intents.md)
+    const [intent] = await db()
+      .select()
+      .from(intents)
+      .where(and(eq(intents.kind, "push"), sql`${intents.updates}::text LIKE ${`%${done.sha}%`}`));
+    expect(intent).toMatchObject({ state: "done", updates: [{ ref: "refs/heads/feature/web-ntp", newSha: done.sha }] });
     // Taking the name again is a field error, not a silent move.
     const again = await failure(
       as(dev).commit({

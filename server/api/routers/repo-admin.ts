@@ -1,9 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { identityOf } from "@/server/git/commit";
 import { commitEdit, loadEditor, splitBranchAndPath } from "@/server/git/edit";
-import { afterPush } from "@/server/git/events";
+import { afterPush, finishPush, recordPush } from "@/server/git/events";
 import { flowSuggestions, startFlowBranch } from "@/server/git/flow";
 import { lastHousekeeping, requestHousekeeping } from "@/server/git/housekeeping";
 import {
@@ -234,9 +235,15 @@ export const repoAdminRouter = router({
       const { repo, pusher } = await repoFor(ctx, input, "repo:write");
       const dir = await ensureRepoOnDisk(ctx.db, repo);
       const protections = await listProtections(ctx.db, repo.id);
-      const done = await commitEdit(dir, repo, pusher, protections, { ...input, author: identityOf(ctx.user) });
+      // a browser commit is a push: its after-work is a push intent, like git's (docs/intents.md)
+      const pushId = randomUUID();
+      const done = await commitEdit(dir, repo, pusher, protections, { ...input, author: identityOf(ctx.user) }, (update) =>
+        recordPush(ctx.db, pushId, repo, [update], ctx.user.id),
+      );
       ctx.audit.details = { branch: done.branch, path: done.path, sha: done.sha };
-      await announce(repo, [{ ref: `refs/heads/${done.branch}`, oldSha: done.oldSha, newSha: done.sha }], ctx.user);
+      await finishPush(ctx.db, pushId, repo, [{ ref: `refs/heads/${done.branch}`, oldSha: done.oldSha, newSha: done.sha }], ctx.user).catch((e) =>
+        console.error("after-push handling failed:", e instanceof Error ? e.message : e),
+      );
       return { branch: done.branch, path: done.path, sha: done.sha };
     }),
 });
