@@ -117,8 +117,8 @@ const roleIn = (actor: Actor, orgId: Column) =>
     OrgScope["role"]
   >`(select ${memberships.role} from ${memberships} where ${memberships.orgId} = ${orgId} and ${memberships.userId} = ${actor.kind === "user" ? actor.id : null})`;
 
-/** Bounds of code search: repositories searched, hits per file and in all, time per repository. */
-export const codeSearchLimits = { repos: 20, perFile: 3, results: 50, timeoutMs: 5000 };
+/** Bounds of code search: repositories searched, hits per file and in all, time per repository and in all. */
+export const codeSearchLimits = { repos: 20, perFile: 3, results: 50, timeoutMs: 5000, totalMs: 15_000 };
 
 export type CodeHit = GrepHit & { orgSlug: string; repo: string; ref: string; ranges: [number, number][] };
 
@@ -148,10 +148,12 @@ export async function searchCode(db: DbOrTx, actor: Actor, q: string): Promise<{
     .limit(codeSearchLimits.repos + 1);
   const hits: CodeHit[] = [];
   let complete = repos.length <= codeSearchLimits.repos;
+  const deadline = Date.now() + codeSearchLimits.totalMs;
   for (const r of repos.slice(0, codeSearchLimits.repos)) {
     if (!can(actor, "repo:read", scopeOf({ id: r.orgId, archivedAt: r.archivedAt, role: r.role }))) continue;
     const left = codeSearchLimits.results - hits.length;
-    if (left <= 0) {
+    const time = Math.min(codeSearchLimits.timeoutMs, deadline - Date.now());
+    if (left <= 0 || time <= 0) {
       complete = false;
       break;
     }
@@ -160,7 +162,7 @@ export async function searchCode(db: DbOrTx, actor: Actor, q: string): Promise<{
     const found = await grepCommit(dir, `refs/heads/${r.defaultBranch}`, q, {
       perFile: codeSearchLimits.perFile,
       limit: left + 1,
-      timeoutMs: codeSearchLimits.timeoutMs,
+      timeoutMs: time,
     });
     if (!found.complete || found.hits.length > left) complete = false;
     for (const h of found.hits.slice(0, left)) hits.push({ ...h, ...excerpt(h.text, q), orgSlug: r.orgSlug, repo: r.name, ref: r.defaultBranch });
@@ -201,7 +203,8 @@ export async function searchCertificates(db: DbOrTx, actor: Actor, opts: { q: st
         read.length ? and(inArray(certificates.orgId, read), eq(certificates.requestedBy, actor.id)) : sql`false`,
       );
   const pattern = containsPattern(opts.q);
-  const serial = containsPattern(opts.q.replace(/:/g, ""));
+  // serials are stored as bare hex: "7a:3f:00" finds them too
+  const serial = opts.q.replace(/:/g, "");
   const rows = await db
     .select({
       id: certificates.id,
@@ -223,7 +226,7 @@ export async function searchCertificates(db: DbOrTx, actor: Actor, opts: { q: st
         visible,
         or(
           ilike(certificates.commonName, pattern),
-          ilike(certificates.serial, serial),
+          serial.length >= 2 ? ilike(certificates.serial, containsPattern(serial)) : sql`false`,
           sql`exists (select 1 from jsonb_array_elements(${certificates.sans}) san where san->>'value' ilike ${pattern})`,
         ),
       ),

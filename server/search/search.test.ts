@@ -9,6 +9,7 @@ import { getRepo, insertRepo } from "@/server/git/repos";
 import { createPipeline } from "@/server/runners/pipelines";
 import { stopBoss } from "@/server/jobs";
 import { createOrg } from "@/server/orgs";
+import { excerpt } from "@/server/search";
 import { createLocalUser } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
 import { callerAs } from "@/test/support/trpc";
@@ -157,5 +158,20 @@ describe("search", () => {
     expect(await pipes(outsider, "searchable-ref")).toEqual([]);
     expect(await pipes(outsider, commit.slice(0, 8))).toEqual([]);
     expect(await pipes(admin, "searchable-ref")).toEqual([p.id]);
+  });
+
+  it("shows a long line around its match, and marks every match whatever its case", () => {
+    const long = excerpt(`${"x".repeat(500)}Needle${"y".repeat(500)}`, "needle");
+    expect(long.text.length).toBeLessThan(250);
+    expect(long.text.startsWith("…") && long.text.endsWith("…")).toBe(true);
+    expect(long.ranges.map(([a, b]) => long.text.slice(a, b))).toEqual(["Needle"]);
+    const special = excerpt("a (b) A (B)  \r", "a (b)");
+    expect(special).toEqual({
+      text: "a (b) A (B)",
+      ranges: [
+        [0, 5],
+        [6, 11],
+      ],
+    });
   });
 });

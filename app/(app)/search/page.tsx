@@ -179,9 +179,10 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
                 <ul aria-label="Code found" className={list}>
                   {hits.map((h) => (
                     <li key={`${h.orgSlug}/${h.repo}/${h.path}:${h.line}`} className="px-3 py-2 text-sm">
-                      <Link href={`${blobUrl(h.orgSlug, h.repo, h.ref, h.path)}#L${h.line}`} className={link}>
+                      {/* a full load, not Link: only then does the line become the page's :target and light up */}
+                      <a href={`${blobUrl(h.orgSlug, h.repo, h.ref, h.path)}#L${h.line}`} className={link}>
                         {h.orgSlug}/{h.repo}: {h.path}:{h.line}
-                      </Link>
+                      </a>
                       <pre className="mt-1 overflow-x-auto whitespace-pre font-mono text-xs text-gray-700 dark:text-gray-300 [&_mark]:rounded-sm [&_mark]:bg-amber-200 dark:[&_mark]:bg-amber-700 dark:[&_mark]:text-white">
                         <Marked text={h.text} ranges={h.ranges} />
                       </pre>
