@@ -171,3 +171,25 @@ test("unknown refs, traversal and non-members get 404", async ({ page }) => {
   expect((await page.request.get(`${repoBase}/raw/develop/Puppetfile`)).status()).toBe(404);
   expect((await page.request.get(`${repoBase}/archive/v1.0.0.tar.gz`)).status()).toBe(404);
 });
+
+test("a member searches a word in a file and lands on that line; a non-member finds nothing", async ({ page }) => {
+  const words = `host of ${orgSlug}`;
+  await login(page, member.username, member.password);
+  await page.getByRole("searchbox", { name: "Search" }).fill(words.toUpperCase());
+  await page.getByRole("searchbox", { name: "Search" }).press("Enter");
+  const code = page.getByRole("list", { name: "Code found" });
+  await expect(code.locator("mark")).toHaveText(words);
+  await code.getByRole("link", { name: `${orgSlug}/puppet: hieradata/common.yaml:2` }).click();
+  await expect(page).toHaveURL(new RegExp(`${repoBase}/blob/develop/hieradata/common\\.yaml#L2$`));
+  await expect(page.locator("tr#L2")).toContainText(`# Data for every host of ${orgSlug}.`);
+  await expect(page.locator("tr:target")).toHaveAttribute("id", "L2");
+
+  await page.goto("/search?q=x");
+  await expect(page.getByText("Type at least 2 characters to search.")).toBeVisible();
+
+  await page.context().clearCookies();
+  await login(page, stranger.username, stranger.password);
+  await page.goto(`/search?q=${encodeURIComponent(words)}`);
+  await expect(page.getByRole("heading", { name: "Code (0)" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Code found" })).toHaveCount(0);
+});
