@@ -42,6 +42,11 @@ export default tseslint.config(
     ["@/components/*", "@/app/*"],
     "server code never imports UI; shared code belongs in lib/",
   ),
+  ...layer(
+    ["server/git/plumbing/**"],
+    ["@/db/*", "@/server/*/*", "../*", "!../protection"],
+    "server/git/plumbing is plain git (spawn, read, diff, merge, commit): no database, no other domain",
+  ),
   ...layer(["app/**", "components/**"], ["@/db/*"], "pages and components reach data through server/ (tRPC or a server function), never the database"),
   {
     // As create-t3-app ships it: an update or delete without .where() touches every row.

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
-import { runGit, spawnGit } from "@/server/git/cli";
+import { runGit, spawnGit } from "@/server/git/plumbing/cli";
 
 const DIRS = 40;
 const FILES_PER_DIR = 50;

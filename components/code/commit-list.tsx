@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { CommitSummary } from "@/server/git/browse";
+import type { CommitSummary } from "@/server/git/plumbing/browse";
 import { formatDate } from "@/components/ui";
 import { StatusBadge } from "@/components/mergerequests/badges";
 import { commitUrl, treeUrl } from "./urls";

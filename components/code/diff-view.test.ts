@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DiffLine } from "@/server/git/diff";
+import type { DiffLine } from "@/server/git/plumbing/diff";
 import { fileTree, pairLines } from "./diff-view";
 
 const c = (o: number, n: number): DiffLine => ({ kind: "context", old: o, new: n, text: `c${o}` });

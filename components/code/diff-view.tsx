@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Fragment, type ReactNode } from "react";
-import type { Diff, DiffLine, FileDiff } from "@/server/git/diff";
+import type { Diff, DiffLine, FileDiff } from "@/server/git/plumbing/diff";
 import { Alert, Badge, cx } from "@/components/ui";
 import { blobUrl } from "./urls";
 

@@ -2,7 +2,7 @@ import "server-only";
 import { notFound } from "next/navigation";
 import { TRPCError } from "@trpc/server";
 import { orNotFound } from "@/server/api/server";
-import { decodeUrlSegments } from "@/server/git/browse";
+import { decodeUrlSegments } from "@/server/git/plumbing/browse";
 
 /**
  * Page-level calls of the code browser: denials become the 404 page (via orNotFound), and

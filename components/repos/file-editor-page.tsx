@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { api } from "@/server/api/server";
-import { decodeUrlSegments } from "@/server/git/browse";
+import { decodeUrlSegments } from "@/server/git/plumbing/browse";
 import { Alert } from "@/components/ui";
 import { FileEditor } from "@/components/repos/file-editor";
 import { encodeSegments, loadOr404 } from "@/components/repos/load";

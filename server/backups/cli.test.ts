@@ -5,7 +5,7 @@ import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "@/db/schema";
-import { runGit } from "@/server/git/cli";
+import { runGit } from "@/server/git/plumbing/cli";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { repoDir } from "@/server/git/paths";

@@ -6,7 +6,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { backupRuns, users, type BackupError } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import type { JobData, queues } from "@/server/jobs";
-import { gitIn } from "@/server/git/simple";
+import { gitIn } from "@/server/git/plumbing/simple";
 import { repoExists } from "@/server/git/materialize";
 import { repoDir } from "@/server/git/paths";
 import { listAllRepos } from "@/server/git/repos";

@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
-import { branchHead } from "@/server/git/merge";
+import { branchHead } from "@/server/git/plumbing/merge";
 import { BUILD_PROFILES_REPO, getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
 import { setCommitStatus } from "@/server/mergerequests/statuses";
 import { validateBuildProfiles } from "./index";

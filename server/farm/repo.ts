@@ -1,7 +1,7 @@
 import type { DbOrTx } from "@/db/client";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { environmentOf } from "@/server/git/protection";
-import { listBranches, readTextTree } from "@/server/git/read";
+import { listBranches, readTextTree } from "@/server/git/plumbing/read";
 import { BUILD_PROFILES_REPO, getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
 import { loadProfileSet, type ProfileSet } from "./profiles";
 

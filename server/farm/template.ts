@@ -1,4 +1,4 @@
-import type { FileSet } from "@/server/git/commit";
+import type { FileSet } from "@/server/git/plumbing/commit";
 
 /** The initial content of infrastructure/build-profiles: a worked example of each kind of file. */
 export function buildProfilesTemplate(): FileSet {

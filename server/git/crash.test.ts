@@ -11,7 +11,7 @@ import { createLocalUser } from "@/server/users";
 import { startCrashChild } from "@/test/support/crash-child";
 import { testDatabase } from "@/test/support/db";
 import { gitRunner } from "@/test/support/git";
-import { runGit } from "./cli";
+import { runGit } from "./plumbing/cli";
 import { housekeepRepo } from "./housekeeping";
 import { ensureInfrastructureOrg } from "./infrastructure";
 import { ensureRepoOnDisk } from "./materialize";

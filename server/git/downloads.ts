@@ -1,11 +1,11 @@
-import type { Subprocess } from "./spawner";
+import type { Subprocess } from "./plumbing/spawner";
 import { getDb } from "@/db/client";
 import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { PolicyError, type Actor } from "@/server/auth/policy";
 import type { User } from "@/server/users";
 import { openReadableRepo } from "./access";
-import { decodeUrlSegments, listRefs, looksBinary, lookupPath, resolveRef, resolveRefPath } from "./browse";
-import { spawnGit } from "./cli";
+import { decodeUrlSegments, listRefs, looksBinary, lookupPath, resolveRef, resolveRefPath } from "./plumbing/browse";
+import { spawnGit } from "./plumbing/cli";
 import { clientAddress } from "@/server/security/front-door";
 
 /**

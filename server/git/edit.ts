@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { runGit } from "./cli";
-import { commitFiles, withSignoff, type Identity } from "./commit";
+import { runGit } from "./plumbing/cli";
+import { commitFiles, withSignoff, type Identity } from "./plumbing/commit";
 import { flowBranchName } from "./flow";
 import { checkPush, type Pusher } from "@/server/auth/policies/push";
 import type { Protection, RefUpdate } from "./protection";
-import { listBranches, readTextFile } from "./read";
+import { listBranches, readTextFile } from "./plumbing/read";
 import { RepoInputError, type RepoWithOrg } from "./repos";
 import { describeProblems, validateFile } from "./validate";
 import { ConflictError } from "@/server/errors";

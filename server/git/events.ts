@@ -2,7 +2,7 @@ import { z } from "zod";
 import { getDb, type Db } from "@/db/client";
 import { claimAfterWork, completeRecorded, crashPoint, readRef, recordIntent, ZERO_SHA, IntentBusyError, type Intent, type Operation } from "@/server/intents";
 import { getUserById, type User } from "@/server/users";
-import { isAncestor } from "./merge";
+import { isAncestor } from "./plumbing/merge";
 import { queues, sendJob } from "@/server/jobs";
 import { requestHousekeeping } from "./housekeeping";
 import { ensureRepoOnDisk, repoExists, syncMirror } from "./materialize";

@@ -1,8 +1,8 @@
-import { runGit } from "./cli";
+import { runGit } from "./plumbing/cli";
 import { isValidBranchName } from "./manage";
 import { checkPush, type Pusher } from "@/server/auth/policies/push";
 import { semverTag, type Protection } from "./protection";
-import { listBranches, listTags } from "./read";
+import { listBranches, listTags } from "./plumbing/read";
 import { RepoInputError, type RepoWithOrg } from "./repos";
 
 /**

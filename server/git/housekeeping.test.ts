@@ -11,7 +11,7 @@ import { createOrg } from "@/server/orgs";
 import { loadConfig } from "@/server/config";
 import { JobPayloadError, parseJobData, queues, stopBoss, type JobInput } from "@/server/jobs";
 import { schedules } from "@/workers/handlers";
-import { runGit } from "./cli";
+import { runGit } from "./plumbing/cli";
 import { housekeepRepo, lastHousekeeping, queueHousekeepingForAll } from "./housekeeping";
 import { ensureInfrastructureOrg } from "./infrastructure";
 import { ensureRepoOnDisk } from "./materialize";

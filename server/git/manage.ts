@@ -4,10 +4,10 @@ import path from "node:path";
 import { and, eq, ne } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { branchProtections, repositories } from "@/db/schema";
-import { runGit } from "./cli";
+import { runGit } from "./plumbing/cli";
 import { ensureRepoOnDisk, repoExists } from "./materialize";
 import { isValidRepoName, repoDir } from "./paths";
-import { listBranches } from "./read";
+import { listBranches } from "./plumbing/read";
 import { GLOBAL_MODULES, INFRASTRUCTURE_ORG, insertRepo, RepoInputError, type Repo, type RepoWithOrg } from "./repos";
 
 /**

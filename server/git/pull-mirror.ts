@@ -5,11 +5,11 @@ import { decrypt, encrypt } from "@/server/crypto";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
 import { emitPushEvents } from "@/server/webhooks/push";
-import { spawnGit, type GitResult } from "./cli";
+import { spawnGit, type GitResult } from "./plumbing/cli";
 import { checkRepoName } from "./manage";
 import { ensureRepoOnDisk } from "./materialize";
 import { getRepoById, markPushed, RepoInputError, type RepoWithOrg } from "./repos";
-import { gitIn } from "./simple";
+import { gitIn } from "./plumbing/simple";
 
 /**
  * Pull mirrors: a repository fetched from an external http(s):// or git:// URL on a

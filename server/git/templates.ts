@@ -1,4 +1,4 @@
-import type { FileSet } from "./commit";
+import type { FileSet } from "./plumbing/commit";
 
 /** The initial content of an org's `puppet` repository (r10k control repo). */
 export function puppetTemplate(org: { slug: string; name: string }, modules: { name: string; url: string; ref: string; sha: string }[]): FileSet {

@@ -1,8 +1,8 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { intents, type IntentRefUpdate } from "@/db/schema";
-import { runGit } from "@/server/git/cli";
-import { isAncestor } from "@/server/git/merge";
+import { runGit } from "@/server/git/plumbing/cli";
+import { isAncestor } from "@/server/git/plumbing/merge";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";
 

@@ -1,7 +1,7 @@
 import type { DbOrTx } from "@/db/client";
-import { commitsBetween } from "@/server/git/browse";
-import { diffCommits } from "@/server/git/diff";
-import { branchHead } from "@/server/git/merge";
+import { commitsBetween } from "@/server/git/plumbing/browse";
+import { diffCommits } from "@/server/git/plumbing/diff";
+import { branchHead } from "@/server/git/plumbing/merge";
 import type { MergeRequest } from "./index";
 import { listThreads } from "./review";
 

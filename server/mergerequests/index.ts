@@ -2,7 +2,7 @@ import { and, count, desc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { memberships, mergeRequestApprovals, mergeRequestEvents, mergeRequestReviewers, mergeRequests, repositories, users } from "@/db/schema";
 import { isValidBranchName } from "@/server/git/manage";
-import { branchHead, isAncestor } from "@/server/git/merge";
+import { branchHead, isAncestor } from "@/server/git/plumbing/merge";
 import type { RepoWithOrg } from "@/server/git/repos";
 import { queues } from "@/server/jobs";
 import { enqueueWith } from "@/server/jobs/transactional";

@@ -6,7 +6,7 @@ import type { User } from "@/server/users";
 import { notify } from "@/server/notify";
 import { MrInputError, MrStateError, mrPath, recordEvent, type MergeRequest } from "./index";
 import { emitMergeRequestEvent } from "./webhooks";
-import { isSafePath } from "@/server/git/browse";
+import { isSafePath } from "@/server/git/plumbing/browse";
 
 /** Approvals (per user, for the head they saw) and comments (general or on a line, in threads). */
 

@@ -12,8 +12,8 @@ import { startHookListener, type HookListener } from "@/test/support/hook-listen
 import { startJobWorker } from "@/test/support/job-worker";
 import { callerAs } from "@/test/support/trpc";
 import { createToken } from "@/server/auth/tokens";
-import { runGit } from "@/server/git/cli";
-import { commitFiles } from "@/server/git/commit";
+import { runGit } from "@/server/git/plumbing/cli";
+import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo, type RepoWithOrg } from "@/server/git/repos";

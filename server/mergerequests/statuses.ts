@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { commitStatuses, mergeRequests } from "@/db/schema";
-import { commitExists } from "@/server/git/merge";
+import { commitExists } from "@/server/git/plumbing/merge";
 import type { RepoWithOrg } from "@/server/git/repos";
 import { queueRefresh } from "./index";
 import { NotFoundError } from "@/server/errors";

@@ -5,7 +5,7 @@ import { buildJobs, certificates, memberships, mergeRequests, organizations, pip
 import { maySeeCertificate } from "@/server/auth/policies/certificate";
 import { visibleOrgIds } from "@/server/auth/policies/pipeline";
 import { can, type Actor, type OrgAction, type OrgScope } from "@/server/auth/policy";
-import { grepCommit, type GrepHit } from "@/server/git/grep";
+import { grepCommit, type GrepHit } from "@/server/git/plumbing/grep";
 import { repoExists } from "@/server/git/materialize";
 import { repoDir } from "@/server/git/paths";
 import { mrPath } from "@/server/mergerequests";

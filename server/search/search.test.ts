@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { certificateAuthorities, certificates, mergeRequests } from "@/db/schema";
-import { commitFiles } from "@/server/git/commit";
+import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo, insertRepo } from "@/server/git/repos";
 import { createPipeline } from "@/server/runners/pipelines";

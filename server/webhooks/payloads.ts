@@ -1,4 +1,4 @@
-import { runGit } from "@/server/git/cli";
+import { runGit } from "@/server/git/plumbing/cli";
 import { getConfig } from "@/server/config";
 import { cloneUrl } from "@/server/git/paths";
 import { isZeroSha, ZERO_SHA } from "./events";

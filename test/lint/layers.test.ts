@@ -18,6 +18,9 @@ describe("layer rules in eslint.config.mjs", () => {
     expect(await restrictedImports("app/(app)/x/page.tsx", 'import { getDb } from "@/db/client";\nexport const y = getDb;\n')).toEqual([
       expect.stringMatching(/never the database/),
     ]);
+    expect(await restrictedImports("server/git/plumbing/x.ts", 'import { getRepo } from "@/server/git/repos";\nexport const y = getRepo;\n')).toEqual([
+      expect.stringMatching(/no database, no other domain/),
+    ]);
     expect(await restrictedImports("lib/x.ts", 'import { getConfig } from "@/server/config";\nexport const y = getConfig;\n')).toEqual([
       expect.stringMatching(/imports nothing of Rookery's/),
     ]);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
 import { callerAs, trpcCode as codeOf } from "@/test/support/trpc";
 import { createToken } from "@/server/auth/tokens";
-import { commitFiles } from "@/server/git/commit";
+import { commitFiles } from "@/server/git/plumbing/commit";
 import { handleArchive, handleRaw } from "@/server/git/downloads";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";

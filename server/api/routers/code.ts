@@ -17,9 +17,9 @@ import {
   readBlob,
   resolveRef,
   resolveRefPath,
-} from "@/server/git/browse";
-import { diffCommits, diffOfCommit } from "@/server/git/diff";
-import { listBranches } from "@/server/git/read";
+} from "@/server/git/plumbing/browse";
+import { diffCommits, diffOfCommit } from "@/server/git/plumbing/diff";
+import { listBranches } from "@/server/git/plumbing/read";
 import { statusesOf } from "@/server/mergerequests/statuses";
 import type { RepoWithOrg } from "@/server/git/repos";
 import { protectedProcedure, router } from "../trpc";

@@ -3,10 +3,10 @@ import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { authorizeOnMergeRequest, mergeRequestAbilities, type MergeRequestAbility, type MergeRequestFacts } from "@/server/auth/policies/merge-request";
 import { openReadableRepo } from "@/server/git/access";
-import { commitsBetween } from "@/server/git/browse";
-import { diffCommits } from "@/server/git/diff";
-import { branchHead } from "@/server/git/merge";
-import { listBranches } from "@/server/git/read";
+import { commitsBetween } from "@/server/git/plumbing/browse";
+import { diffCommits } from "@/server/git/plumbing/diff";
+import { branchHead } from "@/server/git/plumbing/merge";
+import { listBranches } from "@/server/git/plumbing/read";
 import { listMembers } from "@/server/orgs";
 import {
   createMergeRequest,

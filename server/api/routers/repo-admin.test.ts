@@ -5,7 +5,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
 import { callerAs } from "@/test/support/trpc";
-import { runGit } from "@/server/git/cli";
+import { runGit } from "@/server/git/plumbing/cli";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { startFlowBranch } from "@/server/git/flow";
 import { repoDir } from "@/server/git/paths";
@@ -501,7 +501,7 @@ describe("edit in the browser", () => {
 
   it("keeps the executable bit and Windows line endings of edited files", async () => {
     const dir = repoDir(ORG, "puppet");
-    const { commitFiles } = await import("@/server/git/commit");
+    const { commitFiles } = await import("@/server/git/plumbing/commit");
     const start = await commitFiles(dir, {
       branch: "feature/scripts",
       parent: await head(dir, "develop"),

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
-import { identityOf } from "@/server/git/commit";
+import { identityOf } from "@/server/git/plumbing/commit";
 import { commitEdit, loadEditor, splitBranchAndPath } from "@/server/git/edit";
 import { afterPush, finishPush, recordPush } from "@/server/git/events";
 import { flowSuggestions, startFlowBranch } from "@/server/git/flow";
@@ -21,7 +21,7 @@ import {
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { cloneUrl } from "@/server/git/paths";
 import type { RefUpdate } from "@/server/git/protection";
-import { listBranches } from "@/server/git/read";
+import { listBranches } from "@/server/git/plumbing/read";
 import { getRepo, listProtections } from "@/server/git/repos";
 import { getConfig } from "@/server/config";
 import { orgScopeFor } from "@/server/orgs";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { cloneUrl } from "@/server/git/paths";
-import { listBranches, listTags, readTextFile } from "@/server/git/read";
+import { listBranches, listTags, readTextFile } from "@/server/git/plumbing/read";
 import { getRepo, listRepos } from "@/server/git/repos";
 import { orgScopeFor } from "@/server/orgs";
 import { protectedProcedure, router } from "../trpc";

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { api } from "@/server/api/server";
-import { decodeUrlSegments } from "@/server/git/browse";
+import { decodeUrlSegments } from "@/server/git/plumbing/browse";
 import { highlight } from "@/server/code/highlight";
 import { Alert, buttonClass, Card } from "@/components/ui";
 import { CodeView } from "@/components/code/code-view";

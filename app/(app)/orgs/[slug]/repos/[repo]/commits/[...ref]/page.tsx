@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { api } from "@/server/api/server";
-import { decodeUrlSegments } from "@/server/git/browse";
+import { decodeUrlSegments } from "@/server/git/plumbing/browse";
 import { buttonClass, EmptyState, inputClass } from "@/components/ui";
 import { CommitList } from "@/components/code/commit-list";
 import { load, pageParam, segmentsParam } from "@/components/code/load";

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { api } from "@/server/api/server";
-import { decodeUrlSegments } from "@/server/git/browse";
+import { decodeUrlSegments } from "@/server/git/plumbing/browse";
 import { EmptyState } from "@/components/ui";
 import { CommitList } from "@/components/code/commit-list";
 import { CompareForm } from "@/components/code/compare-form";

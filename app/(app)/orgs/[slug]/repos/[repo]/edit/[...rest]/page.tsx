@@ -1,4 +1,4 @@
-import { decodeUrlSegments } from "@/server/git/browse";
+import { decodeUrlSegments } from "@/server/git/plumbing/browse";
 import { FileEditorPage } from "@/components/repos/file-editor-page";
 
 type Props = { params: Promise<{ slug: string; repo: string; rest: string[] }> };

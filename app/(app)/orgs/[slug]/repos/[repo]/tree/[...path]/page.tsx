@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { api } from "@/server/api/server";
-import { decodeUrlSegments } from "@/server/git/browse";
+import { decodeUrlSegments } from "@/server/git/plumbing/browse";
 import { Alert, Card, EmptyState } from "@/components/ui";
 import { Markdown } from "@/components/markdown";
 import { EntryIcon } from "@/components/code/icons";

@@ -1,5 +1,5 @@
 import { runGit, runGitBytes } from "./cli";
-import { environmentOf } from "./protection";
+import { environmentOf } from "../protection";
 
 export type Branch = { name: string; sha: string; date: Date; subject: string; environment: ReturnType<typeof environmentOf> };
 

@@ -12,7 +12,7 @@ import { finished, PassThrough, type Readable, type Writable } from "node:stream
  * helper it is well under 1 ms. The returned object behaves like a ChildProcess for what
  * Rookery uses: stdin/stdout/stderr streams, kill(), exitCode, "error" and "close" events.
  * ROOKERY_GIT_SPAWN=direct spawns from this process instead.
- * simple-git (server/git/simple.ts) forks the caller and buffers output, so streamed git,
+ * simple-git (plumbing/simple.ts) forks the caller and buffers output, so streamed git,
  * stdin-fed plumbing and git on the web request path stay here.
  */
 export type Stdio = "pipe" | "ignore" | "inherit";
@@ -139,7 +139,7 @@ class SpawnHelper {
   dead = false;
 
   constructor() {
-    const script = path.join(process.env.ROOKERY_APP_DIR || process.cwd(), "server/git/spawn-helper.mjs");
+    const script = path.join(process.env.ROOKERY_APP_DIR || process.cwd(), "server/git/plumbing/spawn-helper.mjs");
     this.baseEnv = { ...process.env };
     this.proc = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [], serialization: "json" });
     this.proc.on("message", (m: HelperMessage) => this.onMessage(m));

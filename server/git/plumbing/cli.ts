@@ -15,7 +15,7 @@ export function spawnGit(args: string[], opts: { cwd?: string; env?: Record<stri
   return spawnProcess("git", args, { cwd: opts.cwd, stdio: opts.stdio, env: { ...baseEnv(), ...(opts.env ?? {}) } });
 }
 
-/** A failed git command. It extends simple-git's error so simple-git (server/git/simple.ts) passes it on unchanged. */
+/** A failed git command. It extends simple-git's error so simple-git (plumbing/simple.ts) passes it on unchanged. */
 export class GitError extends SimpleGitError {
   readonly timedOut: boolean;
   constructor(
