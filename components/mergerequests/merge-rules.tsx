@@ -80,12 +80,8 @@ export function MergeRulesEditor({ slug, name, rules }: { slug: string; name: st
   return (
     <div className="space-y-3">
       {rules.map((r) => (
-        <RuleForm
-          key={`${r.id}:${r.requiredApprovals}:${r.authorsCannotApprove}:${r.requireSignoff}:${r.requireResolvedThreads}:${r.requiredContexts.join(",")}`}
-          slug={slug}
-          name={name}
-          rule={r}
-        />
+        // keyed by the rule only: the refresh after a save must not remount the form and hide its "Saved"
+        <RuleForm key={r.id} slug={slug} name={name} rule={r} />
       ))}
     </div>
   );
