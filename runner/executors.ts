@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
+import { gentooSandbox } from "./gentoo";
 import type { Executor } from "./protocol";
 
 export type ExecutorName = Executor;
@@ -14,6 +15,8 @@ export type ExecutorOptions = {
   arch: string;
   /** bwrap/nspawn: give jobs the host's network (default: none) */
   network?: boolean;
+  /** gentoo: a portage source tree to run instead of the host's own portage */
+  portage?: string;
 };
 
 /** One job's sandbox: steps run in `workspace` (a host path, so artifacts are collected from it). */
@@ -45,6 +48,15 @@ export function createSandbox(name: ExecutorName, opts: ExecutorOptions, jobId: 
           stdio: ["ignore", "pipe", "pipe"],
         }),
     };
+  }
+
+  if (name === "gentoo") {
+    try {
+      return { workspace, cleanup, spawnStep: gentooSandbox({ jobRoot: root, workspace, portage: opts.portage }) };
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
   }
 
   const source = opts.rootfs?.[opts.arch];

@@ -20,6 +20,8 @@ export const runnerConfigSchema = z.object({
   buildsDir: z.string(),
   rootfs: z.record(z.string(), z.string()).default({}),
   network: z.boolean().default(false),
+  /** gentoo executor: a portage source tree to run instead of the host's portage */
+  portage: z.string().optional(),
 });
 export type RunnerConfig = z.infer<typeof runnerConfigSchema>;
 
@@ -50,6 +52,7 @@ export async function register(input: {
   buildsDir: string;
   rootfs: Record<string, string>;
   network: boolean;
+  portage?: string;
 }): Promise<RunnerConfig> {
   const client = new PortalClient(input.url);
   const r = await client.register({
@@ -75,7 +78,7 @@ export function startRunner(config: RunnerConfig, log: (l: string) => void = (l)
   const client = new PortalClient(config.url, config.token);
   const abort = new AbortController();
   let stopping = false;
-  const opts = { buildsDir: config.buildsDir, rootfs: config.rootfs, arch: config.arch, network: config.network };
+  const opts = { buildsDir: config.buildsDir, rootfs: config.rootfs, arch: config.arch, network: config.network, portage: config.portage };
 
   const slot = async (n: number) => {
     let delay = 1000;

@@ -9,7 +9,7 @@ import { z } from "zod";
 /** Version of the protocol under /api/runner/v1; bump the path on breaking changes. */
 export const RUNNER_PROTOCOL = "v1";
 
-export const executors = ["shell", "bwrap", "nspawn"] as const;
+export const executors = ["shell", "bwrap", "nspawn", "gentoo"] as const;
 export type Executor = (typeof executors)[number];
 
 /** What a runner says about itself when it registers. */

@@ -7,11 +7,13 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultConfigPath, loadRunnerConfig, register, saveRunnerConfig, startRunner } from "@/runner";
 import { PortalError } from "@/runner/client";
+import { checkPortageSource } from "@/runner/gentoo";
+import { executors } from "@/runner/protocol";
 
 const usage = `usage:
   npm run runner -- register --url URL --token REGISTRATION_TOKEN --name NAME --arch amd64
-                             [--tags a,b] [--executor shell|bwrap|nspawn] [--concurrency N]
-                             [--rootfs ARCH=DIR ...] [--network] [--builds-dir DIR] [--config FILE]
+                             [--tags a,b] [--executor shell|bwrap|nspawn|gentoo] [--concurrency N]
+                             [--rootfs ARCH=DIR ...] [--network] [--portage DIR] [--builds-dir DIR] [--config FILE]
   npm run runner -- run [--config FILE]`;
 
 function fail(message: string, code = 2): never {
@@ -33,6 +35,7 @@ async function main() {
       concurrency: { type: "string", default: "1" },
       rootfs: { type: "string", multiple: true },
       network: { type: "boolean", default: false },
+      portage: { type: "string" },
       "builds-dir": { type: "string" },
       config: { type: "string" },
     },
@@ -43,7 +46,11 @@ async function main() {
   if (command === "register") {
     for (const k of ["url", "token", "name", "arch"] as const) if (!values[k]) fail(`--${k} is required\n${usage}`);
     const executor = values.executor as string;
-    if (!["shell", "bwrap", "nspawn"].includes(executor)) fail(`--executor must be shell, bwrap or nspawn`);
+    if (!(executors as readonly string[]).includes(executor)) fail(`--executor must be one of ${executors.join(", ")}`);
+    const portage = values.portage ? path.resolve(values.portage) : undefined;
+    if (portage && executor !== "gentoo") fail("--portage is for the gentoo executor");
+    const portageProblem = portage && checkPortageSource(portage);
+    if (portageProblem) fail(portageProblem);
     const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) fail("--concurrency must be a positive integer");
     const rootfs: Record<string, string> = {};
@@ -67,6 +74,7 @@ async function main() {
         buildsDir: path.resolve(values["builds-dir"] ?? path.join(os.tmpdir(), "rookery-builds")),
         rootfs,
         network: values.network ?? false,
+        portage,
       });
       saveRunnerConfig(configFile, config);
       console.log(`Registered runner ${config.name}; configuration written to ${configFile}`);

@@ -9,6 +9,13 @@ export const testPackages: Record<string, string> = {
   // the bwrap executor's tests: a sandbox and a one-binary root filesystem
   bubblewrap: "/usr/bin/bwrap",
   "busybox-static": "/bin/busybox",
+  // real portage (the vendored source) builds and installs the test tree: its toolchain and fetcher
+  gcc: "/usr/bin/gcc",
+  make: "/usr/bin/make",
+  python3: "/usr/bin/python3",
+  wget: "/usr/bin/wget",
+  "xz-utils": "/usr/bin/xz",
+  zstd: "/usr/bin/zstd",
   // the Puppet CA test bootstraps a stock agent against Rookery
   "puppet-agent": "/usr/bin/puppet",
 };

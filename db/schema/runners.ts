@@ -16,7 +16,7 @@ export const runnerRegistrationTokens = pgTable("runner_registration_tokens", {
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
 });
 
-export const runnerExecutor = pgEnum("runner_executor", ["shell", "bwrap", "nspawn"]);
+export const runnerExecutor = pgEnum("runner_executor", ["shell", "bwrap", "nspawn", "gentoo"]);
 
 /** A registered build host process; it authenticates with its own token (sha256 stored). */
 export const runners = pgTable("runners", {

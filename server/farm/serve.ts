@@ -132,11 +132,11 @@ export async function stackFile(environment: string, stack: string, arch: string
   if (!system.architectures.includes(arch)) return null;
   const base = `${getConfig().publicUrl}/packages`;
   const entries = binreposEntries(base, environment, arch, [...s.profiles].reverse());
+  const key = await getSigningKey(db, environment);
   if (name === "binrepos.conf")
-    return binreposConf(entries, `Stack ${stack} (${s.profiles.join(" + ")}), ${environment}, ${arch}: save as /etc/portage/binrepos.conf/rookery.conf`);
+    return binreposConf(entries, `Stack ${stack} (${s.profiles.join(" + ")}), ${environment}, ${arch}: save as /etc/portage/binrepos.conf/rookery.conf`, !!key);
   if (name === "make.conf") {
     const a = await getArchitecture(db, arch);
-    const key = await getSigningKey(db, environment);
     return [
       `# Stack ${stack} (${environment}, ${arch}): add to /etc/portage/make.conf`,
       ...(key ?

@@ -1,0 +1,1 @@
+ALTER TYPE "public"."runner_executor" ADD VALUE 'gentoo';

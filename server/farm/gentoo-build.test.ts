@@ -1,0 +1,221 @@
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "@/server/config";
+import { testDatabase } from "@/test/support/db";
+import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
+import { testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE } from "@/test/support/gentoo-tree";
+import { startJobWorker } from "@/test/support/job-worker";
+import { portageMissing, portageSource } from "@/test/support/portage";
+import { freePort } from "@/test/support/ports";
+import { registerRunnerCli, startRunnerProcess, waitFor, type RunnerProcess } from "@/test/support/runner";
+import { gentooSandbox } from "@/runner/gentoo";
+import { runGit } from "@/server/git/plumbing/cli";
+import { commitFiles } from "@/server/git/plumbing/commit";
+import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
+import { createRepository } from "@/server/git/manage";
+import { repoDir } from "@/server/git/paths";
+import { getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { handleGitHttp } from "@/server/git/smart-http";
+import { queues, stopBoss } from "@/server/jobs";
+import { getOrgBySlug } from "@/server/orgs";
+import { handleRunnerApi } from "@/server/runners/http";
+import { getJob, getPipeline } from "@/server/runners/pipelines";
+import { readLog } from "@/server/runners/queue";
+import { createRegistrationToken } from "@/server/runners/registration";
+import { createLocalUser } from "@/server/users";
+import { ensureFarmDefaults } from "./catalog";
+import { startFarmBuild } from "./pipeline";
+import { loadBranchProfiles } from "./repo";
+import { serveBinhost } from "./serve";
+
+/**
+ * The whole chain with real portage: the farm generates the job, a runner with the gentoo
+ * executor fetches the tree from the portal with the job's credentials and runs a real
+ * `emerge --buildpkg`, the portal publishes the packages, and a second real emerge in a fresh
+ * sandbox installs them from the binhost with --getbinpkgonly, and the program runs.
+ */
+const skip = portageMissing();
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-gentoo-build-"));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-gentoo-build-work-"));
+const db = testDatabase({
+  ROOKERY_DATA_DIR: dataDir,
+  AUTH_SECRET: "gentoo-build-test-secret-0123456789",
+  RUNNER_LEASE_SECONDS: "30",
+  RUNNER_HEARTBEAT_SECONDS: "2",
+});
+let portal: FetchServer;
+let upstream: http.Server & { url?: string };
+let runner: RunnerProcess;
+let worker: { stop: () => Promise<void> };
+let portage: string;
+const upstreamFetches: string[] = [];
+
+const profileYaml = (lines: string[]) => lines.join("\n") + "\n";
+
+beforeAll(async () => {
+  if (skip) return;
+  portage = portageSource();
+  const port = await freePort();
+  Object.assign(process.env, { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}` });
+  loadConfig();
+  portal = await serveFetch(async (req) => {
+    const p = new URL(req.url).pathname;
+    if (p.startsWith("/api/runner/v1/")) return handleRunnerApi(req, p.slice("/api/runner/v1/".length).split("/"));
+    if (p.startsWith("/packages/")) return serveBinhost(req, { kind: "anonymous" }, p.slice("/packages/".length).split("/"));
+    const git = p.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
+    if (git) return handleGitHttp(req, { org: git[1], repo: git[2], rest: git[3].split("/") });
+    return new Response("not found", { status: 404 });
+  }, port);
+
+  // the upstream distfiles mirror the ebuilds' sources come from
+  const distfiles = testDistfiles();
+  upstream = http.createServer((req, res) => {
+    const name = path.posix.basename(req.url ?? "");
+    upstreamFetches.push(name);
+    const data = distfiles[name];
+    if (!data) return res.writeHead(404).end();
+    res.writeHead(200, { "content-length": data.length }).end(data);
+  });
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+  const mirror = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+
+  await ensureInfrastructureOrg(db());
+  await ensureFarmDefaults(db());
+  const org = (await getOrgBySlug(db(), INFRASTRUCTURE_ORG))!;
+  if (!(await getRepo(db(), INFRASTRUCTURE_ORG, "gentoo"))) await createRepository(db(), org, { name: "gentoo" });
+  await commitFiles(repoDir(INFRASTRUCTURE_ORG, "gentoo"), { branch: "development", files: testTreeFiles(distfiles), message: "The test tree" });
+
+  await loadBranchProfiles(db());
+  const profilesDir = repoDir(INFRASTRUCTURE_ORG, "build-profiles");
+  const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profilesDir })).stdout.trim();
+  await commitFiles(profilesDir, {
+    branch: "develop",
+    parent: develop,
+    message: "Profiles of the test tree",
+    files: {
+      "profiles/linux.yaml": profileYaml([
+        "kind: system",
+        "description: The test tree's base",
+        `portageProfile: ${TEST_PORTAGE_PROFILE}`,
+        "architectures: [amd64]",
+        "make:",
+        '  FEATURES: "buildpkg binpkg-multi-instance -news"',
+        '  BINPKG_COMPRESS: "xz"',
+        `  GENTOO_MIRRORS: "${mirror}"`,
+        "packages:",
+        "  - app-misc/hello",
+      ]),
+      "profiles/greeter.yaml": profileYaml(["kind: application", "inherits: linux", "description: Greets at login", "packages:", "  - app-admin/greeter"]),
+    },
+  });
+
+  worker = await startJobWorker([queues.buildJobFinished]);
+  const admin = await createLocalUser(db(), { username: "gentoo-admin", password: "Admin-password-1", isAdmin: true });
+  const { token } = await createRegistrationToken(db(), { description: "gentoo build test", createdBy: admin.id });
+  const config = path.join(work, "runner.json");
+  const reg = await registerRunnerCli([
+    ...["--url", portal.url, "--token", token, "--name", "debian-gentoo", "--arch", "amd64", "--tags", "gentoo"],
+    ...["--executor", "gentoo", "--portage", portage, "--config", config, "--builds-dir", path.join(work, "builds")],
+  ]);
+  expect(reg.status, reg.stderr).toBe(0);
+  runner = startRunnerProcess(config);
+}, 120_000);
+
+afterAll(async () => {
+  await runner?.stop();
+  await worker?.stop();
+  await stopBoss();
+  await portal?.close();
+  await new Promise((r) => (upstream ? upstream.close(r) : r(null)));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const logOf = async (jobId: string) => Buffer.concat((await readLog(db(), jobId, { attempt: 0, offset: 0 }, 100_000)).map((c) => c.data)).toString();
+
+async function build(profile: string) {
+  const p = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile, variant: "clean" }, null);
+  const jobId = (await getPipeline(db(), p.id))!.jobs[0].id;
+  const job = await waitFor(
+    `the build of ${profile}`,
+    async () => {
+      const j = await getJob(db(), jobId);
+      return j && ["success", "failed", "canceled"].includes(j.status) ? j : null;
+    },
+    240_000,
+    500,
+  );
+  return { job, log: await logOf(jobId) };
+}
+
+const packagesOf = async (profile: string) => {
+  const r = await fetch(`${portal.url}/packages/development/gentoo/amd64/${profile}/Packages`);
+  return r.status === 200 ? r.text() : null;
+};
+
+/** Runs a script in a fresh gentoo sandbox (a client host with nothing installed), as the runner would. */
+function inFreshSandbox(script: string, files: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const jobRoot = fs.mkdtempSync(path.join(work, "client-"));
+  const workspace = path.join(jobRoot, "workspace");
+  fs.mkdirSync(workspace);
+  const spawnStep = gentooSandbox({ jobRoot, workspace, portage });
+  for (const [file, content] of Object.entries(files)) {
+    const onHost = path.join(jobRoot, file.replace(/^\/etc\/portage\//, "etc-portage/").replace(/^\//, ""));
+    fs.mkdirSync(path.dirname(onHost), { recursive: true });
+    fs.writeFileSync(onHost, content);
+  }
+  const child = spawnStep(script, {});
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
+}
+
+describe.skipIf(skip)("real Gentoo builds", () => {
+  it("builds the base profile with real emerge on a gentoo runner and publishes what it built", { timeout: 300_000 }, async () => {
+    const { job, log } = await build("linux");
+    expect(job.status, log.slice(-4000)).toBe("success");
+    expect(log).toContain(">>> Emerging (1 of 2) dev-libs/libgreet-1.0::gentoo");
+    expect(log).toContain(">>> Emerging (2 of 2) app-misc/hello-1.0::gentoo");
+    const index = await waitFor("the linux binhost", () => packagesOf("linux"), 30_000);
+    expect(index).toContain("CPV: app-misc/hello-1.0\n");
+    expect(index).toContain("CPV: dev-libs/libgreet-1.0\n");
+    expect(upstreamFetches.filter((f) => f.endsWith(".tar.gz")).sort()).toEqual(["hello-1.0.tar.gz", "libgreet-1.0.tar.gz"]);
+  });
+
+  it("builds the application profile on top of its parent's binhost: only its own package is built and published", { timeout: 300_000 }, async () => {
+    const { job, log } = await build("greeter");
+    expect(job.status, log.slice(-4000)).toBe("success");
+    expect(log).toContain(">>> Emerging binary (1 of 3) dev-libs/libgreet-1.0::gentoo");
+    expect(log).toContain(">>> Emerging binary (2 of 3) app-misc/hello-1.0::gentoo");
+    expect(log).toContain(">>> Emerging (3 of 3) app-admin/greeter-1.0::gentoo");
+    const index = await waitFor("the greeter binhost", () => packagesOf("greeter"), 30_000);
+    expect(index).toContain("CPV: app-admin/greeter-1.0\n");
+    expect(index).not.toContain("CPV: app-misc/hello");
+  });
+
+  it("a fresh host installs the stack from the binhost with --getbinpkgonly and the program runs", { timeout: 300_000 }, async () => {
+    const base = `${portal.url}/packages/development/gentoo/amd64`;
+    const tree = Object.fromEntries(Object.entries(testTreeFiles()).map(([f, c]) => [`/var/db/repos/gentoo/${f}`, c]));
+    const files: Record<string, string> = {
+      ...tree,
+      "/etc/portage/make.conf": 'FEATURES="-news"\nBINPKG_FORMAT="gpkg"\n',
+      "/etc/portage/repos.conf/gentoo.conf": "[DEFAULT]\nmain-repo = gentoo\n[gentoo]\nlocation = /var/db/repos/gentoo\n",
+      "/etc/portage/binrepos.conf/rookery.conf": `[greeter]\npriority = 20\nsync-uri = ${base}/greeter\nverify-signature = false\n\n[linux]\npriority = 10\nsync-uri = ${base}/linux\nverify-signature = false\n`,
+    };
+    const { code, output } = await inFreshSandbox(
+      [
+        `ln -sfn ../../var/db/repos/gentoo/profiles/${TEST_PORTAGE_PROFILE} /etc/portage/make.profile`,
+        "emerge --getbinpkgonly --color=n app-admin/greeter",
+        "PATH=$PATH:/target/usr/bin greeter",
+      ].join("\n"),
+      files,
+    );
+    expect(code, output.slice(-4000)).toBe(0);
+    expect(output).toContain("greeter says: hello from rookery");
+    expect(output).not.toMatch(/>>> Emerging \(/); // nothing built from source
+  });
+});
