@@ -53,6 +53,8 @@ const rules = {
   // binary packages are fetched by emerge on every host, without credentials
   "farm:binhost": { kind: "read", allow: "anyone", job: true },
   "farm:manage": { kind: "write", allow: "admin" },
+  // publishing packages built outside the farm (the binhost API, with a write token)
+  "binhost:publish": { kind: "write", allow: "admin" },
   "runners:read": { kind: "read", allow: "admin" },
   "runners:manage": { kind: "write", allow: "admin" },
   // pipelines without an organization (and every pipeline, for admins)
