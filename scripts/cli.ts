@@ -15,6 +15,7 @@ import { restoreRepo } from "@/server/backups/restore";
 import { issueToken } from "@/server/auth/tokens";
 import { resetPassword } from "@/server/admin/users";
 import { DomainError, InputError } from "@/server/errors";
+import { packagesInDir, publishUploadedPackages } from "@/server/farm/upload";
 import { runLdapSync } from "@/server/ldap/sync";
 import { addMemberWithNotice, createOrg, getOrgBySlug } from "@/server/orgs";
 import { boot } from "@/server/runtime/boot";
@@ -231,6 +232,33 @@ const commands = {
         details: { bundle: a.bundle, refs: r.refs, created: r.created, replaced: r.replaced },
       });
       return `Restored ${a.repo} from ${a.bundle}: ${r.refs} refs, default branch ${r.defaultBranch}${r.created ? " (repository created)" : ""}`;
+    },
+  }),
+
+  "binhost:publish": command({
+    usage: "binhost:publish --env E --arch A --profile P DIR",
+    summary: "Publish the .gpkg.tar files under DIR (cat/pf-N.gpkg.tar) as the binhost of a profile: verified, signed, replacing its package set",
+    flags: { env: { type: "string" }, arch: { type: "string" }, profile: { type: "string" } },
+    positionals: ["dir"],
+    schema: z.object({
+      env: required("env"),
+      arch: required("arch"),
+      profile: required("profile"),
+      dir: z.string({ error: "DIR is required: a directory of .gpkg.tar files" }).min(1, "DIR must not be empty"),
+    }),
+    async run(db, a) {
+      const target = { environment: a.env, arch: a.arch, profile: a.profile };
+      const r = await publishUploadedPackages(db, target, packagesInDir(path.resolve(a.dir)));
+      await recordAudit(db, {
+        actor,
+        action: "binhost.publish",
+        targetType: "binhost",
+        targetId: `${a.env}/${a.arch}/${a.profile}`,
+        outcome: "success",
+        details: { publication: r.publicationId, packages: r.packages, inherited: r.inherited, bytes: r.bytes, signedBy: r.signedBy, dir: a.dir },
+      });
+      const signed = r.signedBy ? `, signed by ${r.signedBy}` : "";
+      return `Published ${r.packages} packages to ${a.env}/gentoo/${a.arch}/${a.profile} (${r.inherited} already in a parent profile${signed})`;
     },
   }),
 

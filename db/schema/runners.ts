@@ -113,6 +113,8 @@ export const buildJobs = pgTable(
     failureReason: text("failure_reason"),
     /** when admins were told that no online runner can take it (once per job) */
     stuckNotifiedAt: timestamp("stuck_notified_at", { withTimezone: true }),
+    /** sha256 of the running attempt's job token (ROOKERY_JOB_TOKEN); valid only while that attempt runs */
+    jobTokenHash: text("job_token_hash"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     queuedAt: timestamp("queued_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
@@ -122,6 +124,7 @@ export const buildJobs = pgTable(
     unique("build_jobs_pipeline_name").on(t.pipelineId, t.name),
     index("build_jobs_queue_idx").on(t.status, t.queuedAt),
     index("build_jobs_runner_idx").on(t.runnerId),
+    unique("build_jobs_job_token_hash").on(t.jobTokenHash),
   ],
 );
 

@@ -16,6 +16,7 @@ export type AuditEntry = {
 function actorFields(actor: AuditEntry["actor"]) {
   if (actor.kind === "user") return { actorId: actor.id, actorName: actor.username };
   if (actor.kind === "system") return { actorId: null, actorName: actor.name };
+  if (actor.kind === "job") return { actorId: null, actorName: `job ${actor.jobId}` };
   return { actorId: null, actorName: "anonymous" };
 }
 

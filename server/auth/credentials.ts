@@ -3,6 +3,7 @@ import { hasControlChar } from "@/server/security/input";
 import type { User } from "@/server/users";
 import { authenticate, LoginError } from "./login";
 import type { Actor } from "./policy";
+import { JOB_TOKEN_PREFIX, verifyJobToken } from "./job-tokens";
 import { verifyToken } from "./tokens";
 
 export function actorFromUser(user: User, tokenScope?: "read" | "write"): Actor {
@@ -35,4 +36,28 @@ export async function userFromAuthorizationHeader(header: string | null, address
     if (e instanceof LoginError) return null;
     throw e;
   }
+}
+
+/** The secret of `Authorization: Bearer <secret>` or the password of Basic, if well-formed. */
+function secretOf(header: string): string | null {
+  const [scheme, value] = header.split(" ", 2);
+  if (!value) return null;
+  if (scheme.toLowerCase() === "bearer") return value.trim();
+  if (scheme.toLowerCase() !== "basic") return null;
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const sep = decoded.indexOf(":");
+  return sep < 0 ? null : decoded.slice(sep + 1);
+}
+
+/**
+ * For the routes a farm job uses (git fetch, the binhost): a user's credentials as
+ * userFromAuthorizationHeader, or a running job's ROOKERY_JOB_TOKEN (Basic with any username,
+ * e.g. ci-job, or Bearer) as a job actor. Every other route ignores job tokens.
+ */
+export async function actorFromAuthorizationHeader(header: string | null, address: string): Promise<Actor | null> {
+  if (!header || hasControlChar(header)) return null;
+  const secret = secretOf(header);
+  if (secret?.startsWith(JOB_TOKEN_PREFIX)) return verifyJobToken(getDb(), secret);
+  const auth = await userFromAuthorizationHeader(header, address);
+  return auth ? actorFromUser(auth.user, auth.scope) : null;
 }

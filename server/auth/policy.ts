@@ -14,7 +14,9 @@ export type Actor =
       isAdmin: boolean;
       /** Set when the request authenticated with a personal access token. */
       tokenScope?: "read" | "write";
-    };
+    }
+  /** A farm job's attempt, by its ROOKERY_JOB_TOKEN: reads the tree repositories and the binhost, nothing else (policies/git.ts). */
+  | { kind: "job"; jobId: string; pipelineId: string };
 
 /** An organization as seen by one actor: the actor's role in it, if any. */
 export type OrgScope = { id: string; archived: boolean; role: OrgRole | null };
@@ -25,6 +27,8 @@ type Rule = {
   /** "any" = every signed-in user; a role = that role or higher in the org */
   allow: "anyone" | "any-user" | "admin" | OrgRole;
   org?: boolean;
+  /** job actors (ROOKERY_JOB_TOKEN) may do only these */
+  job?: boolean;
 };
 
 const rules = {
@@ -47,8 +51,10 @@ const rules = {
   // architectures, environments and publishing belong to admins
   "farm:read": { kind: "read", allow: "any-user" },
   // binary packages are fetched by emerge on every host, without credentials
-  "farm:binhost": { kind: "read", allow: "anyone" },
+  "farm:binhost": { kind: "read", allow: "anyone", job: true },
   "farm:manage": { kind: "write", allow: "admin" },
+  // publishing packages built outside the farm (the binhost API, with a write token)
+  "binhost:publish": { kind: "write", allow: "admin" },
   "runners:read": { kind: "read", allow: "admin" },
   "runners:manage": { kind: "write", allow: "admin" },
   // pipelines without an organization (and every pipeline, for admins)
@@ -115,6 +121,7 @@ export function can(actor: Actor, action: OrgAction, org: OrgScope): boolean;
 export function can(actor: Actor, action: Action, org?: OrgScope): boolean {
   const rule: Rule = rules[action];
   if (rule.allow === "anyone") return true;
+  if (actor.kind === "job") return rule.job === true && rule.kind === "read";
   if (actor.kind !== "user") return false;
   if (rule.kind === "write" && actor.tokenScope === "read") return false;
   if (rule.org) {
@@ -168,6 +175,7 @@ export function authorize(actor: Actor, action: Action, org?: OrgScope | null): 
   const allowed = isOrgAction ? can(actor, action as OrgAction, org!) : can(actor, action as InstanceAction);
   if (allowed) return;
   if (actor.kind === "anonymous") throw new PolicyError("UNAUTHORIZED", "Sign in to continue");
+  if (actor.kind === "job") throw new PolicyError(isOrgAction ? "NOT_FOUND" : "FORBIDDEN", isOrgAction ? "Not found" : "A job token cannot do this");
   if (isOrgAction && !can(actor, "org:read", org!)) throw new PolicyError("NOT_FOUND", "Not found");
   if (isOrgAction && org!.archived && rules[action].kind === "write") throw new PolicyError("FORBIDDEN", "This organization is archived and read-only");
   if (actor.tokenScope === "read" && rules[action].kind === "write") throw new PolicyError("FORBIDDEN", "This token is read-only");

@@ -31,8 +31,8 @@ export function ofTarget(t: Target) {
   return and(eq(binhostPublications.environment, t.environment), eq(binhostPublications.arch, t.arch), eq(binhostPublications.profile, t.profile));
 }
 
-const envPattern = /^[a-z][a-z0-9-]{0,31}$/;
-const archPattern = /^[a-z0-9_-]{1,32}$/;
+export const envPattern = /^[a-z][a-z0-9-]{0,31}$/;
+export const archPattern = /^[a-z0-9_-]{1,32}$/;
 
 export function binhostRoot() {
   return getConfig().binhost.dir;
@@ -91,6 +91,10 @@ export type PublishInput = Target & {
   /** Public base URL of the binhost (…/packages). */
   baseUrl: string;
   files: string[];
+  /** How errors name each file (same order as `files`; default: its base name). */
+  labels?: string[];
+  /** More checks of each verified package (an upload's name against its metadata); throws GpkgError to refuse. */
+  verify?: (gpkg: Gpkg, label: string) => void;
 };
 
 export type PublishResult = { publicationId: string; packages: number; inherited: number; bytes: number; dir: string; signedBy: string | null };
@@ -136,7 +140,12 @@ export async function publishBuild(db: Db, input: PublishInput): Promise<Publish
 async function publishWith(db: Db, input: PublishInput, signer: Signer | null): Promise<PublishResult> {
   for (const p of input.parents) checkTarget({ ...input, profile: p });
   const pkgs: { file: string; gpkg: Gpkg }[] = [];
-  for (const file of input.files) pkgs.push({ file, gpkg: await readGpkg(file) });
+  for (const [i, file] of input.files.entries()) {
+    const label = input.labels?.[i] ?? path.basename(file);
+    const gpkg = await readGpkg(file, label);
+    input.verify?.(gpkg, label);
+    pkgs.push({ file, gpkg });
+  }
 
   const parentPkgs = await livePackages(
     db,

@@ -136,6 +136,12 @@ export function binreposConf(entries: { name: string; uri: string; priority: num
   ].join("\n");
 }
 
+/**
+ * `git -c` options that answer the portal's 401 with the job's ROOKERY_JOB_TOKEN (user ci-job):
+ * the token is read from the environment by the helper, so it is on no command line and in no log.
+ */
+export const JOB_TOKEN_GIT_AUTH = `-c credential.helper= -c 'credential.helper=!f() { test "$1" = get || return 0; echo username=ci-job; echo "password=$ROOKERY_JOB_TOKEN"; }; f'`;
+
 /** The ordered steps; the emerge option lists are the contract with the runner's rootfs. */
 export function buildSteps(input: BuildInput): JobStep[] {
   const { profile, variant, tree } = input;
@@ -147,7 +153,7 @@ export function buildSteps(input: BuildInput): JobStep[] {
     script: [
       `mkdir -p ${TREE} ${STATE}`,
       `[ -d ${TREE}/.git ] || git -C ${TREE} init --quiet`,
-      `git -C ${TREE} fetch --quiet --depth=1 ${tree.syncUri} ${tree.commit}`,
+      `git -C ${TREE} ${JOB_TOKEN_GIT_AUTH} fetch --quiet --depth=1 ${tree.syncUri} ${tree.commit}`,
       `git -C ${TREE} checkout --quiet --force --detach FETCH_HEAD`,
       // what `eselect profile set` does, without needing eselect on the build host
       `ln -sfn ../../${TREE.slice(1)}/profiles/${profile.portageProfile} /etc/portage/make.profile`,

@@ -113,8 +113,8 @@ function parseManifest(text: string) {
   return out;
 }
 
-export async function readGpkg(file: string): Promise<Gpkg> {
-  const label = path.basename(file);
+/** `label` names the package in errors (default: the file's base name). */
+export async function readGpkg(file: string, label = path.basename(file)): Promise<Gpkg> {
   const fail = (m: string): never => {
     throw new GpkgError(label, m);
   };

@@ -11,6 +11,7 @@ import { repoDir } from "@/server/git/paths";
 import { ensureFarmDefaults } from "./catalog";
 import { buildJobFor, buildStackJobs, publishProfileBuild, validateBuildProfiles } from "./index";
 import { environmentOfBranch, loadBranchProfiles } from "./repo";
+import { JOB_TOKEN_GIT_AUTH } from "./generate";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-farm-api-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, PUBLIC_URL: "https://rookery.example.com" });
@@ -44,7 +45,7 @@ describe("build farm API", () => {
     expect(job.name).toBe("build:production:amd64:ruby");
     expect(job.needs).toEqual(["build:production:amd64:linux"]);
     expect(job.steps[0].script[2]).toBe(
-      "git -C /var/db/repos/gentoo fetch --quiet --depth=1 https://rookery.example.com/git/infrastructure/gentoo.git production",
+      `git -C /var/db/repos/gentoo ${JOB_TOKEN_GIT_AUTH} fetch --quiet --depth=1 https://rookery.example.com/git/infrastructure/gentoo.git production`,
     );
     expect(job.files["/etc/portage/binrepos.conf/rookery.conf"]).toContain("sync-uri = https://rookery.example.com/packages/production/gentoo/amd64/linux\n");
     await expect(buildJobFor(db(), { environment: "production", arch: "arm64", profile: "ruby", variant: "clean" })).rejects.toThrow(

@@ -2,7 +2,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { cloneUrl } from "@/server/git/paths";
 import { BUILD_PROFILES_REPO, INFRASTRUCTURE_ORG } from "@/server/git/repos";
-import { publishBuild, type PublishResult } from "./binhost";
+import { publishBuild, type PublishInput, type PublishResult } from "./binhost";
 import { getArchitecture, getEnvironment } from "./catalog";
 import { FarmInputError } from "./errors";
 import { getSigningKey } from "@/server/pki/gpg";
@@ -107,7 +107,10 @@ export async function buildStackJobs(
  * binhost of its profile. Call it only for a green job: a failed build must not replace
  * the published index. Parents, CHOST and the portage profile come from the profile.
  */
-export async function publishProfileBuild(db: Db, input: { environment: string; arch: string; profile: string; files: string[] }): Promise<PublishResult> {
+export async function publishProfileBuild(
+  db: Db,
+  input: { environment: string; arch: string; profile: string; files: string[] } & Pick<PublishInput, "labels" | "verify">,
+): Promise<PublishResult> {
   const { branch, arch } = await context(db, input.environment, input.arch);
   const profile = branch.profiles.get(input.profile);
   if (!profile) throw new FarmInputError("profile", `No profile ${input.profile} on ${branch.branch}`);
@@ -120,6 +123,8 @@ export async function publishProfileBuild(db: Db, input: { environment: string; 
     portageProfile: profile.portageProfile,
     baseUrl: binhostBase(),
     files: input.files,
+    labels: input.labels,
+    verify: input.verify,
   });
 }
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
+import { actorFromAuthorizationHeader } from "@/server/auth/credentials";
 import { getDb } from "@/db/client";
 import { can, type Actor } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
@@ -207,11 +207,10 @@ export function serveBinhostNode(req: IncomingMessage, res: ServerResponse): boo
       });
     // Anonymous may fetch packages (the policy says so): no credential lookup on the hot path.
     const anonymous: Actor = { kind: "anonymous" };
-    const auth =
-      !can(anonymous, "farm:binhost") && req.headers.authorization ?
-        await userFromAuthorizationHeader(req.headers.authorization, clientAddress(req.headers))
-      : null;
-    const actor: Actor = auth ? actorFromUser(auth.user, auth.scope) : anonymous;
+    const actor: Actor =
+      (!can(anonymous, "farm:binhost") && req.headers.authorization ?
+        await actorFromAuthorizationHeader(req.headers.authorization, clientAddress(req.headers))
+      : null) ?? anonymous;
     if (segments[1] !== "stacks" && can(actor, "farm:binhost")) {
       const real = resolveServed(segments);
       const st = real ? fs.statSync(real) : null;

@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { getDb } from "@/db/client";
-import { authorize, policyResponse, type Actor } from "@/server/auth/policy";
-import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
+import { policyResponse } from "@/server/auth/policy";
+import { authorizeGit } from "@/server/auth/policies/git";
+import { actorFromAuthorizationHeader } from "@/server/auth/credentials";
 import { getConfig } from "@/server/config";
 import { roleOf } from "@/server/orgs";
 import { spawnGit } from "./plumbing/cli";
@@ -56,17 +57,16 @@ export async function handleGitHttp(req: Request, params: { org: string; repo: s
 /** Authenticates, authorizes and runs http-backend; `release` frees the limiter slot when git is done. */
 async function serve(req: Request, params: { org: string; repo: string; rest: string[] }, url: URL, repoName: string, service: Service, release: () => void) {
   const db = getDb();
-  const auth = await userFromAuthorizationHeader(req.headers.get("authorization"), clientAddress(req.headers));
-  if (!auth) {
+  const actor = await actorFromAuthorizationHeader(req.headers.get("authorization"), clientAddress(req.headers));
+  if (!actor || actor.kind === "anonymous") {
     release();
     return unauthorized();
   }
-  const actor: Actor = actorFromUser(auth.user, auth.scope);
 
   const repo = await getRepo(db, params.org, repoName);
-  const role = repo ? await roleOf(db, repo.orgId, auth.user.id) : null;
+  const role = repo && actor.kind === "user" ? await roleOf(db, repo.orgId, actor.id) : null;
   try {
-    authorize(actor, service === "git-receive-pack" ? "repo:write" : "repo:read", repo ? { id: repo.orgId, archived: repo.orgArchived, role } : null);
+    authorizeGit(actor, service === "git-receive-pack" ? "write" : "read", repo, repo ? { id: repo.orgId, archived: repo.orgArchived, role } : null);
   } catch (e) {
     release();
     return policyResponse(e);
@@ -91,12 +91,13 @@ async function serve(req: Request, params: { org: string; repo: string; rest: st
       CONTENT_TYPE: req.headers.get("content-type") ?? "",
       HTTP_CONTENT_ENCODING: req.headers.get("content-encoding") ?? "",
       GIT_PROTOCOL: req.headers.get("git-protocol") ?? "",
-      REMOTE_USER: auth.user.username,
+      REMOTE_USER: actor.kind === "user" ? actor.username : `job-${actor.jobId}`,
       REMOTE_ADDR: req.headers.get("x-forwarded-for") ?? "127.0.0.1",
       ROOKERY_HOOKS_DIR: hooksDir(),
       ROOKERY_NODE: process.execPath,
       ROOKERY_INTERNAL_URL: cfg.internalUrl,
-      ROOKERY_PUSH_TICKET: issueTicket(auth.user.id, repo!.id),
+      // a job never pushes (the policy refuses receive-pack), so it gets no push ticket
+      ROOKERY_PUSH_TICKET: actor.kind === "user" ? issueTicket(actor.id, repo!.id) : "",
     },
   });
   child.on("error", release);

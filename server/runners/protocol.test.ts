@@ -99,7 +99,8 @@ describe("runner protocol contract", () => {
       name: "build",
       attempt: 1,
       steps: [{ name: "hello", run: "echo hi", env: { STEP: "1" } }, { run: "true" }],
-      env: { GLOBAL: "yes" },
+      // the job's own env plus this attempt's credentials (server/auth/job-tokens.ts)
+      env: { GLOBAL: "yes", ROOKERY_JOB_TOKEN: expect.stringMatching(/^rkjob_/), ROOKERY_PORTAL_URL: expect.stringMatching(/^http/) },
       timeoutSeconds: 120,
       artifacts: ["out/*.bin"],
       leaseSeconds: 45,

@@ -10,12 +10,15 @@ import { notify } from "@/server/notify";
 import { jobIsStuck, stuckText, type Runner } from "./registration";
 import { notifyLog, notifyQueue, passQueueWake, queueGeneration, waitForQueue, type QueueWake } from "./signals";
 import { ConflictError } from "@/server/errors";
+import { mintJobToken } from "@/server/auth/job-tokens";
 
 const pgTextArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 
 /** Hands the oldest matching queued job to this runner; SKIP LOCKED makes concurrent claims disjoint. */
 export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | null> {
   const { leaseSeconds, heartbeatSeconds } = getConfig().runners;
+  // this attempt's ROOKERY_JOB_TOKEN: only its hash is stored, and only a running attempt's is valid
+  const jobToken = mintJobToken();
   type Claimed = {
     id: string;
     pipeline_id: string;
@@ -29,7 +32,7 @@ export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | 
   const rows = await db.execute<Claimed>(sql`
     update ${buildJobs} set
       status = 'running', runner_id = ${runner.id}, attempt = attempt + 1, log_bytes = 0,
-      cancel_requested = false, exit_code = null, failure_reason = null,
+      cancel_requested = false, exit_code = null, failure_reason = null, job_token_hash = ${jobToken.hash},
       lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
       started_at = coalesce(started_at, now())
     where id = (
@@ -55,7 +58,7 @@ export async function claimJob(db: DbOrTx, runner: Runner): Promise<LeasedJob | 
     name: job.name,
     attempt: job.attempt,
     steps: job.steps,
-    env: job.env,
+    env: { ...job.env, ROOKERY_JOB_TOKEN: jobToken.token, ROOKERY_PORTAL_URL: getConfig().publicUrl },
     timeoutSeconds: job.timeout_seconds,
     artifacts: job.artifact_paths,
     leaseSeconds,
@@ -111,11 +114,15 @@ export async function expireLeases(db: Db) {
             failureReason: job.cancelRequested ? "canceled" : lost,
             finishedAt: new Date(),
             leaseExpiresAt: null,
+            jobTokenHash: null,
           })
           .where(eq(buildJobs.id, id));
         if (!job.cancelRequested) await enqueueWith(tx, queues.buildJobFinished, [{ jobId: id }]);
       } else {
-        await tx.update(buildJobs).set({ status: "queued", runnerId: null, leaseExpiresAt: null, queuedAt: new Date() }).where(eq(buildJobs.id, id));
+        await tx
+          .update(buildJobs)
+          .set({ status: "queued", runnerId: null, leaseExpiresAt: null, jobTokenHash: null, queuedAt: new Date() })
+          .where(eq(buildJobs.id, id));
         await notifyQueue(tx);
       }
       await refreshPipeline(tx, job.pipelineId);
@@ -197,6 +204,7 @@ export async function finishJob(db: Db, runner: Runner, jobId: string, input: Fi
         failureReason: status === "success" ? null : (input.failureReason ?? (status === "canceled" ? "canceled" : `exit status ${input.exitCode}`)),
         finishedAt: new Date(),
         leaseExpiresAt: null,
+        jobTokenHash: null,
       })
       .where(eq(buildJobs.id, jobId));
     await refreshPipeline(tx, job.pipelineId);

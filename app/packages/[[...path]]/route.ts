@@ -1,4 +1,4 @@
-import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
+import { actorFromAuthorizationHeader } from "@/server/auth/credentials";
 import { can, type Actor } from "@/server/auth/policy";
 import { serveBinhost } from "@/server/farm/serve";
 import { plainRoute } from "@/server/security/errors";
@@ -12,8 +12,8 @@ type Params = { params: Promise<{ path?: string[] }> };
 async function handler(req: Request, { params }: Params) {
   const anonymous: Actor = { kind: "anonymous" };
   const header = req.headers.get("authorization");
-  const resolved = !can(anonymous, "farm:binhost") && header ? await userFromAuthorizationHeader(header, clientAddress(req.headers)) : null;
-  const actor: Actor = resolved ? actorFromUser(resolved.user, resolved.scope) : anonymous;
+  // a user's token or a running job's ROOKERY_JOB_TOKEN, when the binhost is not public
+  const actor: Actor = (!can(anonymous, "farm:binhost") && header ? await actorFromAuthorizationHeader(header, clientAddress(req.headers)) : null) ?? anonymous;
   const segments = ((await params).path ?? []).map((s) => {
     try {
       return decodeURIComponent(s);
