@@ -117,7 +117,6 @@ export function gentooSandbox(opts: GentooSandboxOptions) {
     "--unshare-uts",
     "--unshare-cgroup-try",
     "--die-with-parent",
-    "--clearenv",
   );
   if (opts.portage) args.push("--ro-bind", opts.portage, PORTAGE_IN_SANDBOX);
 
@@ -142,7 +141,9 @@ export function gentooSandbox(opts: GentooSandboxOptions) {
   };
   return (script: string, env: Record<string, string>) => {
     const all = { ...baseEnv, ...env, FEATURES: [SANDBOX_FEATURES, env.FEATURES ?? ""].join(" ").trim() };
-    return spawn("bwrap", [...args, ...Object.entries(all).flatMap(([k, v]) => ["--setenv", k, v]), "/bin/sh", "-e", "-c", script], {
+    // the environment is inherited, not given as --setenv: job tokens stay out of /proc/*/cmdline
+    return spawn("bwrap", [...args, "/bin/sh", "-e", "-c", script], {
+      env: all as unknown as NodeJS.ProcessEnv,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -46,6 +46,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-gentoo-build-work-")
 const db = testDatabase({
   ROOKERY_DATA_DIR: dataDir,
   AUTH_SECRET: "gentoo-build-test-secret-0123456789",
+  ROOKERY_ENCRYPTION_KEY: crypto.randomBytes(32).toString("base64"),
   RUNNER_LEASE_SECONDS: "30",
   RUNNER_HEARTBEAT_SECONDS: "2",
 });
@@ -111,7 +112,15 @@ beforeAll(async () => {
         "packages:",
         "  - app-misc/hello",
       ]),
-      "profiles/greeter.yaml": profileYaml(["kind: application", "inherits: linux", "description: Greets at login", "packages:", "  - app-admin/greeter"]),
+      "profiles/greeter.yaml": profileYaml([
+        "kind: application",
+        "inherits: linux",
+        "description: Greets at login",
+        "packages:",
+        "  - app-admin/greeter",
+        "use:",
+        "  app-misc/hello: loud",
+      ]),
     },
   });
 
@@ -251,7 +260,7 @@ describe.skipIf(skip)("real Gentoo builds", () => {
       expect(job.status, log.slice(-4000)).toBe("success");
       const live = path.join(binhostRoot(), "development/gentoo/amd64/linux");
       const file = path.join(live, "app-misc/hello/hello-1.0-1.gpkg.tar");
-      await waitFor("the signed publication", async () => fs.existsSync(file) && fs.readFileSync(file).includes("Manifest.sig"), 30_000);
+      await waitFor("the signed publication", async () => fs.existsSync(file) && fs.readFileSync(file).includes("BEGIN PGP SIGNED MESSAGE"), 30_000);
       const trust = [
         "install -d -m 0700 /etc/portage/gnupg",
         "gpg --homedir /etc/portage/gnupg --batch --quiet --import /etc/portage/rookery.asc",
