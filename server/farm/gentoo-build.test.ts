@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
-import { testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE } from "@/test/support/gentoo-tree";
+import { commitTestTree, testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE } from "@/test/support/gentoo-tree";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
 import { freePort } from "@/test/support/ports";
@@ -16,12 +16,10 @@ import { gentooSandbox } from "@/runner/gentoo";
 import { runGit } from "@/server/git/plumbing/cli";
 import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
-import { createRepository } from "@/server/git/manage";
 import { repoDir } from "@/server/git/paths";
-import { getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { INFRASTRUCTURE_ORG } from "@/server/git/repos";
 import { handleGitHttp } from "@/server/git/smart-http";
 import { queues, stopBoss } from "@/server/jobs";
-import { getOrgBySlug } from "@/server/orgs";
 import { handleRunnerApi } from "@/server/runners/http";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
@@ -30,6 +28,7 @@ import { createLocalUser } from "@/server/users";
 import { generateSigningKey } from "@/server/pki/gpg";
 import { binhostRoot } from "./binhost";
 import { ensureFarmDefaults } from "./catalog";
+import { targetHistory } from "./history";
 import { startFarmBuild } from "./pipeline";
 import { loadBranchProfiles } from "./repo";
 import { serveBinhost } from "./serve";
@@ -56,6 +55,7 @@ let runner: RunnerProcess;
 let worker: { stop: () => Promise<void> };
 let portage: string;
 const upstreamFetches: string[] = [];
+let treeCommit = "";
 
 const profileYaml = (lines: string[]) => lines.join("\n") + "\n";
 
@@ -88,9 +88,7 @@ beforeAll(async () => {
 
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
-  const org = (await getOrgBySlug(db(), INFRASTRUCTURE_ORG))!;
-  if (!(await getRepo(db(), INFRASTRUCTURE_ORG, "gentoo"))) await createRepository(db(), org, { name: "gentoo" });
-  await commitFiles(repoDir(INFRASTRUCTURE_ORG, "gentoo"), { branch: "development", files: testTreeFiles(distfiles), message: "The test tree" });
+  treeCommit = await commitTestTree(db(), ["development"], testTreeFiles(distfiles));
 
   await loadBranchProfiles(db());
   const profilesDir = repoDir(INFRASTRUCTURE_ORG, "build-profiles");
@@ -222,6 +220,8 @@ describe.skipIf(skip)("real Gentoo builds", () => {
     const index = await waitFor("the linux binhost", () => packagesOf("linux"), 30_000);
     expect(index).toContain("CPV: app-misc/hello-1.0\n");
     expect(index).toContain("CPV: dev-libs/libgreet-1.0\n");
+    const [last] = (await targetHistory(db(), { environment: "development", arch: "amd64", profile: "linux" })).builds;
+    expect(last.treeCommit).toBe(treeCommit); // the build names the tree commit it was pinned to
     expect(upstreamFetches.filter((f) => f.endsWith(".tar.gz")).sort()).toEqual(["hello-1.0.tar.gz", "libgreet-1.0.tar.gz"]);
   });
 
