@@ -1,13 +1,12 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
-import { commitTestTree, testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE } from "@/test/support/gentoo-tree";
+import { commitTestTree, startTestUpstream, testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE, type TestUpstream } from "@/test/support/gentoo-tree";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
 import { freePort } from "@/test/support/ports";
@@ -50,11 +49,10 @@ const db = testDatabase({
   RUNNER_HEARTBEAT_SECONDS: "2",
 });
 let portal: FetchServer;
-let upstream: http.Server & { url?: string };
+let upstream: TestUpstream;
 let runner: RunnerProcess;
 let worker: { stop: () => Promise<void> };
 let portage: string;
-const upstreamFetches: string[] = [];
 let treeCommit = "";
 
 const profileYaml = (lines: string[]) => lines.join("\n") + "\n";
@@ -74,17 +72,10 @@ beforeAll(async () => {
     return new Response("not found", { status: 404 });
   }, port);
 
-  // the upstream distfiles mirror the ebuilds' sources come from
+  // Gentoo's side: the distfiles mirror the ebuilds' sources come from
   const distfiles = testDistfiles();
-  upstream = http.createServer((req, res) => {
-    const name = path.posix.basename(req.url ?? "");
-    upstreamFetches.push(name);
-    const data = distfiles[name];
-    if (!data) return res.writeHead(404).end();
-    res.writeHead(200, { "content-length": data.length }).end(data);
-  });
-  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
-  const mirror = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+  upstream = await startTestUpstream(work, distfiles);
+  const mirror = upstream.mirrorUrl;
 
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
@@ -139,7 +130,7 @@ afterAll(async () => {
   await worker?.stop();
   await stopBoss();
   await portal?.close();
-  await new Promise((r) => (upstream ? upstream.close(r) : r(null)));
+  await upstream?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(work, { recursive: true, force: true });
 });
@@ -222,7 +213,7 @@ describe.skipIf(skip)("real Gentoo builds", () => {
     expect(index).toContain("CPV: dev-libs/libgreet-1.0\n");
     const [last] = (await targetHistory(db(), { environment: "development", arch: "amd64", profile: "linux" })).builds;
     expect(last.treeCommit).toBe(treeCommit); // the build names the tree commit it was pinned to
-    expect(upstreamFetches.filter((f) => f.endsWith(".tar.gz")).sort()).toEqual(["hello-1.0.tar.gz", "libgreet-1.0.tar.gz"]);
+    expect(upstream.fetches.filter((f) => f.endsWith(".tar.gz")).sort()).toEqual(["hello-1.0.tar.gz", "libgreet-1.0.tar.gz"]);
   });
 
   it(

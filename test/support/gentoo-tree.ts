@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { Db } from "@/db/client";
@@ -182,4 +183,52 @@ export async function commitTestTree(db: Db, branches: string[] = ["development"
   const dir = await ensureRepoOnDisk(db, { ...repo, orgSlug: INFRASTRUCTURE_ORG, orgName: org.name, orgArchived: false });
   const [first, ...more] = branches;
   return commitFiles(dir, { branch: first, files, message: "The test tree", alsoBranches: more });
+}
+
+export type TestUpstream = {
+  /** the tree as git over "dumb" HTTP (static files), branch `stable` like Gentoo's git mirror */
+  treeUrl: string;
+  /** a distfiles mirror holding the test tree's sources, as GENTOO_MIRRORS names one (files under /distfiles/, flat) */
+  mirrorUrl: string;
+  /** file names fetched from the distfiles mirror, in order */
+  fetches: string[];
+  close(): Promise<void>;
+};
+
+/**
+ * Gentoo's side of the world for tests and the e2e portal: a git repository of the test tree
+ * and a distfiles mirror, served over HTTP on 127.0.0.1 by a plain static file server.
+ */
+export async function startTestUpstream(dir: string, distfiles = testDistfiles()): Promise<TestUpstream> {
+  const bare = path.join(dir, "gentoo.git");
+  execFileSync("git", ["init", "--quiet", "--bare", bare]);
+  await commitFiles(bare, {
+    branch: "stable",
+    files: testTreeFiles(distfiles),
+    message: "The test tree",
+    author: { name: "Gentoo Dev", email: "dev@gentoo.invalid" },
+  });
+  execFileSync("git", ["update-server-info"], { cwd: bare });
+  const fetches: string[] = [];
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url ?? "/", "http://upstream").pathname);
+    if (url.startsWith("/distfiles/")) {
+      const name = url.slice("/distfiles/".length);
+      fetches.push(name);
+      const data = distfiles[name];
+      return data ? res.writeHead(200, { "content-length": data.length }).end(data) : res.writeHead(404).end();
+    }
+    const file = path.join(dir, path.normalize(url));
+    if (!file.startsWith(bare + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return res.writeHead(404).end();
+    res.writeHead(200);
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    treeUrl: `${base}/gentoo.git`,
+    mirrorUrl: base,
+    fetches,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
