@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postgres";
+import { startTestUpstream } from "@/test/support/gentoo-tree";
 import { startPortal } from "@/test/support/portal";
 import { freePort } from "@/test/support/ports";
 import { ldapEnv, startSlapd } from "@/test/support/slapd";
@@ -95,7 +96,15 @@ async function main() {
     const mail = await startMailSink(path.join(tmp, "mail"));
     cleanups.push(mail.stop);
     const dataDir = path.join(tmp, "data");
+    // Gentoo for the e2e portal: the test tree to sync (over HTTP, like the real mirror) and its distfiles
+    const upstreamDir = path.join(tmp, "upstream");
+    fs.mkdirSync(upstreamDir, { recursive: true });
+    const upstream = await startTestUpstream(upstreamDir);
+    cleanups.push(upstream.close);
     const portalEnv = {
+      PORTAGE_TREE_UPSTREAM: upstream.treeUrl,
+      PORTAGE_TREE_UPSTREAM_BRANCH: "stable",
+      DISTFILES_UPSTREAM_MIRRORS: upstream.mirrorUrl,
       ...ldapEnv(slapd.url),
       DATABASE_URL: db.url,
       ROOKERY_DATA_DIR: dataDir,

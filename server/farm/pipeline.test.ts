@@ -5,7 +5,7 @@ import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifications } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
-import { commitTestTree } from "@/test/support/gentoo-tree";
+import { commitTestTree } from "@/test/support/gentoo-mirror";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { makeGpkg } from "@/test/support/gpkg";
 import { startJobWorker } from "@/test/support/job-worker";

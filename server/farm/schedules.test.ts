@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { farmSchedules } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
-import { commitTestTree } from "@/test/support/gentoo-tree";
+import { commitTestTree } from "@/test/support/gentoo-mirror";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { getPipeline } from "@/server/runners/pipelines";
 import { ensureFarmDefaults } from "./catalog";

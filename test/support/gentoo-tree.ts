@@ -4,12 +4,6 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import type { Db } from "@/db/client";
-import { createRepository } from "@/server/git/manage";
-import { ensureRepoOnDisk } from "@/server/git/materialize";
-import { commitFiles } from "@/server/git/plumbing/commit";
-import { getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
-import { getOrgBySlug } from "@/server/orgs";
 
 /**
  * A small but real Gentoo repository for the tests: profiles a build profile can name
@@ -172,19 +166,6 @@ export function testTreeFiles(distfiles = testDistfiles()): Record<string, strin
   return files;
 }
 
-/**
- * Puts the test tree on branches of the portage tree mirror `infrastructure/gentoo` (the
- * repository is created when this instance has none yet), as a first sync would.
- */
-export async function commitTestTree(db: Db, branches: string[] = ["development"], files = testTreeFiles()) {
-  const org = await getOrgBySlug(db, INFRASTRUCTURE_ORG);
-  if (!org) throw new Error("ensureInfrastructureOrg first");
-  const repo = (await getRepo(db, INFRASTRUCTURE_ORG, "gentoo")) ?? (await createRepository(db, org, { name: "gentoo" }));
-  const dir = await ensureRepoOnDisk(db, { ...repo, orgSlug: INFRASTRUCTURE_ORG, orgName: org.name, orgArchived: false });
-  const [first, ...more] = branches;
-  return commitFiles(dir, { branch: first, files, message: "The test tree", alsoBranches: more });
-}
-
 export type TestUpstream = {
   /** the tree as git over "dumb" HTTP (static files), branch `stable` like Gentoo's git mirror */
   treeUrl: string;
@@ -201,14 +182,20 @@ export type TestUpstream = {
  */
 export async function startTestUpstream(dir: string, distfiles = testDistfiles()): Promise<TestUpstream> {
   const bare = path.join(dir, "gentoo.git");
-  execFileSync("git", ["init", "--quiet", "--bare", bare]);
-  await commitFiles(bare, {
-    branch: "stable",
-    files: testTreeFiles(distfiles),
-    message: "The test tree",
-    author: { name: "Gentoo Dev", email: "dev@gentoo.invalid" },
-  });
-  execFileSync("git", ["update-server-info"], { cwd: bare });
+  // plain git, not our plumbing: the test harness starts this before any portal configuration exists
+  const checkout = path.join(dir, "checkout");
+  for (const [file, content] of Object.entries(testTreeFiles(distfiles))) {
+    fs.mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
+    fs.writeFileSync(path.join(checkout, file), content);
+  }
+  const git = (args: string[], cwd = checkout) =>
+    execFileSync("git", ["-c", "user.name=Gentoo Dev", "-c", "user.email=dev@gentoo.invalid", ...args], { cwd, stdio: "ignore" });
+  git(["init", "--quiet", "--initial-branch=stable"]);
+  git(["add", "-A"]);
+  git(["commit", "--quiet", "-m", "The test tree"]);
+  git(["clone", "--quiet", "--bare", checkout, bare], dir);
+  git(["update-server-info"], bare);
+  fs.rmSync(checkout, { recursive: true, force: true });
   const fetches: string[] = [];
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url ?? "/", "http://upstream").pathname);
