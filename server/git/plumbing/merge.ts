@@ -1,3 +1,6 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { runGit } from "./cli";
 import type { Identity } from "./commit";
 
@@ -99,4 +102,41 @@ export async function commitsWithMessages(dir: string, base: string, head: strin
       const [sha, authorName, authorEmail, subject, body] = rec.split(US);
       return { sha, authorName, authorEmail, subject, body: (body ?? "").trim() };
     });
+}
+
+export type CherryPick = { clean: true; head: string } | { clean: false; commit: string; conflicts: string[] };
+
+/**
+ * `commits` (oldest first) cherry-picked onto `base` with `-x`, in a throw-away worktree of
+ * the bare repository: the new commits land in its object store, no ref of it moves (the
+ * caller names the result). Authors are kept; `committer` commits them. A conflict stops at
+ * that commit and names its files.
+ */
+export async function cherryPickOnto(dir: string, base: string, commits: string[], committer: Identity): Promise<CherryPick> {
+  if (![base, ...commits].every((c) => oid.test(c))) throw new Error("bad object id");
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "rookery-pick-"));
+  const work = path.join(tmp, "tree");
+  const env = { GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email };
+  await runGit(["worktree", "add", "--quiet", "--detach", work, base], { cwd: dir });
+  try {
+    for (const commit of commits) {
+      const r = await runGit(["cherry-pick", "-x", "--allow-empty", "--keep-redundant-commits", commit], { cwd: work, env, allowFailure: true });
+      if (r.code === 0) continue;
+      const unmerged = await runGit(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd: work });
+      const conflicts = [...new Set(unmerged.stdout.split("\0").filter(Boolean))].sort();
+      if (!conflicts.length) throw new Error(`git cherry-pick ${commit} failed: ${r.stderr.trim().split("\n").at(-1)}`);
+      return { clean: false, commit, conflicts };
+    }
+    return { clean: true, head: (await runGit(["rev-parse", "HEAD"], { cwd: work })).stdout.trim() };
+  } finally {
+    await runGit(["worktree", "remove", "--force", work], { cwd: dir, allowFailure: true });
+    await fs.rm(tmp, { recursive: true, force: true });
+    await runGit(["worktree", "prune"], { cwd: dir, allowFailure: true });
+  }
+}
+
+/** Creates `refs/heads/<branch>` at `sha`; false when the branch already exists. */
+export async function createBranch(dir: string, branch: string, sha: string, reason: string) {
+  const r = await runGit(["update-ref", "-m", reason, `refs/heads/${branch}`, sha, ""], { cwd: dir, allowFailure: true });
+  return r.code === 0;
 }
