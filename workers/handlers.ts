@@ -17,7 +17,7 @@ import { farmJobFinished } from "@/server/farm/pipeline";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 import { checkPushedProfiles } from "@/server/farm/checks";
 import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
-import { syncPortageTree } from "@/server/farm/tree";
+import { portageTreeSyncJob } from "@/server/farm/tree";
 
 /** One handler per queue, receiving its parsed payload. Each domain's job work is a plain async function in server/<domain>. */
 export const handlers: Handler[] = [
@@ -38,7 +38,7 @@ export const handlers: Handler[] = [
   on(queues.pkiRefresh, () => pkiRefreshJob(getDb())),
   on(queues.buildJobFinished, (data) => farmJobFinished(getDb(), data.jobId)),
   on(queues.farmSchedulesDue, () => runDueSchedules(getDb())),
-  on(queues.portageTreeSync, (data) => syncPortageTree(getDb(), data)),
+  on(queues.portageTreeSync, (data) => portageTreeSyncJob(getDb(), data)),
   on(queues.farmProfilesPushed, async ({ branches }) => ({
     checks: await checkPushedProfiles(getDb(), branches),
     builds: await runMergeSchedules(getDb(), branches),

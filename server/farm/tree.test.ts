@@ -21,7 +21,7 @@ import type { FetchServer } from "@/test/support/fetch-server";
 import { serveGitHttp } from "@/test/support/git";
 import { freePort } from "@/test/support/ports";
 import { callerAs, trpcCode } from "@/test/support/trpc";
-import { cherryPickUpstream, CherryPickConflict, promoteTree, syncPortageTree, treeStatus } from "./tree";
+import { cherryPickUpstream, CherryPickConflict, portageTreeSyncJob, promoteTree, syncPortageTree, treeStatus, type TreeSync } from "./tree";
 
 /**
  * The upstream tree is a repository of another organization served over Rookery's own smart
@@ -149,12 +149,15 @@ describe("portage tree mirror", () => {
 
   it("first sync creates development, staging and production at upstream", async () => {
     const upstream = (await branchHead(upstreamDir, "stable"))!;
-    const first = await syncPortageTree(db(), { trigger: "manual", triggeredBy: admin.id });
+    // the workers' start-up job syncs a tree that was never synced …
+    const first = (await portageTreeSyncJob(db(), { trigger: "startup" })) as TreeSync;
     expect(first).toMatchObject({ outcome: "created", upstreamSha: upstream, developmentBefore: null, developmentAfter: upstream, error: null });
     expect(first.upstreamUrl).not.toContain(PASSWORD);
     expect(await heads()).toEqual({ development: upstream, staging: upstream, production: upstream });
     expect(await branchHead(treeDir, "upstream")).toBe(upstream);
     expect((await syncPortageTree(db(), { trigger: "schedule" })).outcome).toBe("up-to-date");
+    // … and leaves one that exists to the schedule
+    expect(await portageTreeSyncJob(db(), { trigger: "startup" })).toEqual({ skipped: "development exists" });
   });
 
   it("fast-forwards development only when upstream moves", async () => {
@@ -236,6 +239,11 @@ describe("portage tree mirror", () => {
     expect(mr).toMatchObject({ sourceBranch: picked.branch, targetBranch: "production", state: "open" });
     expect(mr.description).toContain(`${fix.slice(0, 12)} dev-libs/openssl: add 3.3.2 (CVE-2026-0001)`);
     expect(await branchHead(treeDir, "production")).toBe(production);
+    // several at once go in upstream's order, whatever order they were chosen in
+    const hello = (await runGit(["log", "--format=%H", "--grep=hello: add 2.12.1", "upstream"], { cwd: treeDir })).stdout.trim();
+    const both = await cherryPickUpstream(db(), admin, { target: "staging", commits: [fix, hello] });
+    const subjects = (await runGit(["log", "--format=%s", `staging..${both.branch}`], { cwd: treeDir })).stdout.trim().split("\n");
+    expect(subjects).toEqual(["dev-libs/openssl: add 3.3.2 (CVE-2026-0001)", "app-misc/hello: add 2.12.1"]);
     // not upstream, already there
     await expect(cherryPickUpstream(db(), admin, { target: "production", commits: [production.slice(0, 12)] })).rejects.toThrow(/already contains/);
   });

@@ -8,7 +8,17 @@ import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { cloneUrl } from "@/server/git/paths";
 import { commitsBetween, getCommit } from "@/server/git/plumbing/browse";
 import { identityOf, rookeryIdentity } from "@/server/git/plumbing/commit";
-import { branchHead, branchHeads, casUpdateRef, cherryPickOnto, commitTree, createBranch, isAncestor, mergeTree } from "@/server/git/plumbing/merge";
+import {
+  branchHead,
+  branchHeads,
+  casUpdateRef,
+  cherryPickOnto,
+  commitTree,
+  createBranch,
+  historyOrder,
+  isAncestor,
+  mergeTree,
+} from "@/server/git/plumbing/merge";
 import { parseMirrorUrl, redact, remoteArgs, runGitTimed } from "@/server/git/pull-mirror";
 import { getRepo, INFRASTRUCTURE_ORG, markPushed, PORTAGE_TREE_REPO, TREE_BRANCHES, TREE_UPSTREAM_BRANCH } from "@/server/git/repos";
 import { queues, sendJob } from "@/server/jobs";
@@ -157,6 +167,12 @@ async function integrate(dir: string, upstreamSha: string): Promise<{ result: Re
   return { result: { outcome, upstreamSha, before, after }, moved };
 }
 
+/** The worker's job: a start-up sync only fetches a tree that was never synced (a new instance); the others always run. */
+export async function portageTreeSyncJob(db: Db, data: { trigger: string; triggeredBy?: string | null }) {
+  if (data.trigger === "startup" && (await branchHead((await treeRepo(db)).dir, "development"))) return { skipped: "development exists" };
+  return syncPortageTree(db, data);
+}
+
 /** "Sync now" (admins): queued for the workers. */
 export async function requestTreeSync(user: User) {
   return sendJob(queues.portageTreeSync, { trigger: "manual", triggeredBy: user.id }, { retryLimit: 0 });
@@ -269,14 +285,15 @@ export async function cherryPickUpstream(db: Db, user: User, input: z.input<type
     if (await isAncestor(dir, commit.sha, base)) throw new FarmInputError("commits", `${target} already contains ${id.slice(0, 12)} (${commit.subject})`);
     picked.push(commit);
   }
-  // upstream order (oldest first), whatever order they were chosen in
-  picked.sort((a, b) => a.committerDate.getTime() - b.committerDate.getTime());
-  const result = await cherryPickOnto(
+  // upstream's order (oldest first), whatever order they were chosen in
+  const order = await historyOrder(
     dir,
     base,
+    upstream,
     picked.map((c) => c.sha),
-    identityOf(user),
   );
+  picked.sort((a, b) => order.indexOf(a.sha) - order.indexOf(b.sha));
+  const result = await cherryPickOnto(dir, base, order, identityOf(user));
   if (!result.clean) throw new CherryPickConflict(result.commit, result.conflicts);
   const stem = `tree/pick-${target}-${picked.at(-1)!.sha.slice(0, 12)}`;
   let branch = stem;

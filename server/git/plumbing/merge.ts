@@ -140,3 +140,11 @@ export async function createBranch(dir: string, branch: string, sha: string, rea
   const r = await runGit(["update-ref", "-m", reason, `refs/heads/${branch}`, sha, ""], { cwd: dir, allowFailure: true });
   return r.code === 0;
 }
+
+/** `commits` (all in `base..tip`) in the order history made them, oldest first. */
+export async function historyOrder(dir: string, base: string, tip: string, commits: string[]) {
+  if (![base, tip].every((c) => oid.test(c))) throw new Error("bad object id");
+  const r = await runGit(["rev-list", "--reverse", "--topo-order", `${base}..${tip}`, "--"], { cwd: dir });
+  const position = new Map(r.stdout.split("\n").map((sha, i) => [sha, i]));
+  return [...commits].sort((a, b) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity));
+}
