@@ -90,7 +90,7 @@ export function CherryPickForm() {
         )}
       </fieldset>
       <Button type="submit" disabled={pick.isPending || !chosen.length}>
-        {pick.isPending ? "Cherry-picking…" : `Cherry-pick ${chosen.length || ""} into ${target}`}
+        {pick.isPending ? "Cherry-picking…" : `Cherry-pick ${chosen.length ? `${chosen.length} commit${chosen.length === 1 ? "" : "s"} ` : ""}into ${target}`}
       </Button>
       {pick.data && (
         <Alert tone="success">

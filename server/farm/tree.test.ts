@@ -139,6 +139,13 @@ describe("portage tree mirror", () => {
     expect(denied.error).toContain("failed: HTTP 401");
     expect(denied.error).not.toContain("Wrong-pass-1");
 
+    withUpstream("git://mallory:secret@127.0.0.1:9/gentoo.git");
+    const refused = await syncPortageTree(db(), { trigger: "schedule" });
+    expect(refused.error).toContain("PORTAGE_TREE_UPSTREAM git://127.0.0.1:9/gentoo.git: git:// has no authentication");
+    expect(refused.error).not.toContain("secret");
+    expect(refused.upstreamUrl).toBe("git://127.0.0.1:9/gentoo.git");
+    expect((await treeStatus(db())).upstreamUrl).toBe("git://127.0.0.1:9/gentoo.git");
+
     process.env.PORTAGE_TREE_UPSTREAM_BRANCH = "nope";
     withUpstream(upstreamUrl);
     expect((await syncPortageTree(db(), { trigger: "schedule" })).error).toContain("(branch nope) failed: no such branch upstream");

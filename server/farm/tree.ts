@@ -84,7 +84,7 @@ async function sync(db: Db, opts: { trigger: string; triggeredBy?: string | null
     .values({
       trigger: opts.trigger,
       triggeredBy: opts.triggeredBy ?? null,
-      upstreamUrl: cfg.upstream ? parseMirrorUrl(cfg.upstream).url : "",
+      upstreamUrl: shownUrl(cfg.upstream) ?? "",
       outcome: result.outcome,
       upstreamSha: result.upstreamSha ?? null,
       developmentBefore: result.before ?? null,
@@ -101,13 +101,23 @@ async function sync(db: Db, opts: { trigger: string; triggeredBy?: string | null
   return row;
 }
 
+/** The upstream URL as pages and records show it: without credentials, even when it is not one git would take. */
+function shownUrl(raw: string | null) {
+  if (!raw) return null;
+  try {
+    return parseMirrorUrl(raw).url;
+  } catch {
+    return raw.replace(/\/\/[^/@]*@/, "//");
+  }
+}
+
 /** `git fetch` of the upstream branch into `upstream` (forced: upstream is the truth there). */
 async function fetchUpstream(dir: string, rawUrl: string, branch: string, timeoutMs: number): Promise<{ sha: string } | { error: string }> {
   let parsed;
   try {
     parsed = parseMirrorUrl(rawUrl);
   } catch (e) {
-    return { error: `PORTAGE_TREE_UPSTREAM ${rawUrl}: ${e instanceof Error ? e.message : String(e)}` };
+    return { error: `PORTAGE_TREE_UPSTREAM ${shownUrl(rawUrl)}: ${e instanceof Error ? e.message : String(e)}` };
   }
   const { url, credentials } = parsed;
   const remote = remoteArgs(credentials);
@@ -201,7 +211,7 @@ export async function treeStatus(db: DbOrTx) {
     }),
   );
   return {
-    upstreamUrl: cfg.upstream ? parseMirrorUrl(cfg.upstream).url : null,
+    upstreamUrl: shownUrl(cfg.upstream),
     upstreamBranch: cfg.branch,
     cron: cfg.cron,
     cloneUrl: cloneUrl(INFRASTRUCTURE_ORG, PORTAGE_TREE_REPO),
