@@ -12,7 +12,9 @@ import { commitFiles } from "@/server/git/plumbing/commit";
 import { branchHead } from "@/server/git/plumbing/merge";
 import { getRepo, insertRepo, listProtections } from "@/server/git/repos";
 import { stopBoss } from "@/server/jobs";
-import { getMergeRequest } from "@/server/mergerequests";
+import { getMergeRequest, listMergeRequests } from "@/server/mergerequests";
+import { mergeMergeRequest } from "@/server/mergerequests/merge";
+import { approve } from "@/server/mergerequests/review";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { pusherAs } from "@/test/support/actors";
@@ -283,5 +285,20 @@ describe("portage tree mirror", () => {
     expect((await as(admin).portageTree.missing({ target: "production" })).total).toBeGreaterThan(0);
     expect(await trpcCode(as(admin).portageTree.cherryPick({ target: "production", commits: ["not-a-sha"] }))).toBe("BAD_REQUEST");
     expect((await as(admin).portageTree.syncNow()).jobId).toBeTruthy();
+  });
+
+  it("merges a cherry-pick merge request like any other: another administrator approves, production gets the fix", async () => {
+    const repo = (await getRepo(db(), "infrastructure", "gentoo"))!;
+    const second = await createLocalUser(db(), { username: "tree-admin2", password: "Second-password-1", isAdmin: true });
+    const open = (await listMergeRequests(db(), repo.id, { state: "open", page: 1 })).items.map((r) => r.mr);
+    const mr = open.find((m) => m.targetBranch === "production")!;
+    await approve(db(), repo, mr, second, mr.headSha);
+    const before = (await branchHead(treeDir, "production"))!;
+    await mergeMergeRequest(db(), repo, mr.id, admin, { method: "merge", deleteSource: true, expectedHeadSha: mr.headSha });
+    const after = (await branchHead(treeDir, "production"))!;
+    expect(await parents(after)).toEqual([before, mr.headSha]);
+    expect((await runGit(["show", `${after}:dev-libs/openssl/openssl-3.3.2.ebuild`], { cwd: treeDir })).stdout).toContain("3.3.2");
+    expect((await getMergeRequest(db(), repo.id, mr.number))!.state).toBe("merged");
+    expect((await treeStatus(db())).branches.find((b) => b.name === "production")!.upstreamDate).not.toBeNull();
   });
 });
