@@ -234,6 +234,7 @@ describe("portage tree mirror", () => {
 
   it("cherry-picks only the chosen upstream commit onto production and opens a merge request", async () => {
     const production = (await branchHead(treeDir, "production"))!;
+    const config = fs.readFileSync(path.join(treeDir, "config"), "utf8");
     const fix = (await runGit(["log", "--format=%H", "--grep=CVE-2026-0001", "upstream"], { cwd: treeDir })).stdout.trim();
     const picked = await cherryPickUpstream(db(), admin, { target: "production", commits: [fix] });
     expect(picked.branch).toBe(`tree/pick-production-${fix.slice(0, 12)}`);
@@ -248,6 +249,9 @@ describe("portage tree mirror", () => {
     expect(mr).toMatchObject({ sourceBranch: picked.branch, targetBranch: "production", state: "open" });
     expect(mr.description).toContain(`${fix.slice(0, 12)} dev-libs/openssl: add 3.3.2 (CVE-2026-0001)`);
     expect(await branchHead(treeDir, "production")).toBe(production);
+    // the throw-away worktree leaves the bare repository as it was
+    expect(fs.readFileSync(path.join(treeDir, "config"), "utf8")).toBe(config);
+    expect(fs.existsSync(path.join(treeDir, "worktrees")) ? fs.readdirSync(path.join(treeDir, "worktrees")) : []).toEqual([]);
     // several at once go in upstream's order, whatever order they were chosen in
     const hello = (await runGit(["log", "--format=%H", "--grep=hello: add 2.12.1", "upstream"], { cwd: treeDir })).stdout.trim();
     const both = await cherryPickUpstream(db(), admin, { target: "staging", commits: [fix, hello] });

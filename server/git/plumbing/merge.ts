@@ -117,12 +117,25 @@ export async function cherryPickOnto(dir: string, base: string, commits: string[
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "rookery-pick-"));
   const work = path.join(tmp, "tree");
   const env = { GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email };
-  await runGit(["worktree", "add", "--quiet", "--detach", work, base], { cwd: dir });
   try {
+    // Sparse: only the files the commits touch are written (a portage tree has ~200,000).
+    await runGit(["worktree", "add", "--quiet", "--detach", "--no-checkout", work, base], { cwd: dir });
+    const touched = new Set<string>();
     for (const commit of commits) {
-      const r = await runGit(["cherry-pick", "-x", "--allow-empty", "--keep-redundant-commits", commit], { cwd: work, env, allowFailure: true });
+      const r = await runGit(["diff-tree", "--no-commit-id", "--name-only", "-r", "-z", "--root", commit], { cwd: dir });
+      for (const file of r.stdout.split("\0").filter(Boolean)) touched.add(file);
+    }
+    // The patterns go to the worktree's own info/ and the switch on the command line: `git
+    // sparse-checkout` would rewrite the bare repository's config (extensions.worktreeConfig).
+    const gitDir = (await runGit(["rev-parse", "--absolute-git-dir"], { cwd: work })).stdout.trim();
+    await fs.mkdir(path.join(gitDir, "info"), { recursive: true });
+    await fs.writeFile(path.join(gitDir, "info/sparse-checkout"), [...touched].map((f) => "/" + f.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`) + "\n").join(""));
+    const sparse = ["-c", "core.sparseCheckout=true", "-c", "core.sparseCheckoutCone=false"];
+    await runGit([...sparse, "reset", "--quiet", "--hard", base], { cwd: work });
+    for (const commit of commits) {
+      const r = await runGit([...sparse, "cherry-pick", "-x", "--allow-empty", "--keep-redundant-commits", commit], { cwd: work, env, allowFailure: true });
       if (r.code === 0) continue;
-      const unmerged = await runGit(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd: work });
+      const unmerged = await runGit([...sparse, "diff", "--name-only", "--diff-filter=U", "-z"], { cwd: work });
       const conflicts = [...new Set(unmerged.stdout.split("\0").filter(Boolean))].sort();
       if (!conflicts.length) throw new Error(`git cherry-pick ${commit} failed: ${r.stderr.trim().split("\n").at(-1)}`);
       return { clean: false, commit, conflicts };
