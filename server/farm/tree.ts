@@ -72,9 +72,13 @@ async function sync(db: Db, opts: { trigger: string; triggeredBy?: string | null
   try {
     if (!cfg.upstream) result = { outcome: "error", error: "No upstream tree is configured (PORTAGE_TREE_UPSTREAM is empty): syncing is off" };
     else {
+      const previous = await branchHead(dir, TREE_UPSTREAM_BRANCH);
       const fetched = await fetchUpstream(dir, cfg.upstream, cfg.branch, cfg.timeoutMs);
       if ("error" in fetched) result = { outcome: "error", error: fetched.error };
-      else ({ result, moved } = await integrate(dir, fetched.sha));
+      else {
+        ({ result, moved } = await integrate(dir, fetched.sha));
+        if (fetched.sha !== previous) moved.push(upstreamRef);
+      }
     }
   } catch (e) {
     result = { outcome: "error", error: e instanceof Error ? e.message : String(e) };
