@@ -288,6 +288,11 @@ describe("portage tree mirror", () => {
     expect(status.upstreamUrl).toBe(`${server.url}/git/gentoo-upstream/gentoo.git`);
     expect((await as(admin).portageTree.missing({ target: "production" })).total).toBeGreaterThan(0);
     expect(await trpcCode(as(admin).portageTree.cherryPick({ target: "production", commits: ["not-a-sha"] }))).toBe("BAD_REQUEST");
+    const fips = (await runGit(["log", "--format=%H", "--grep=add fips", "upstream"], { cwd: treeDir })).stdout.trim();
+    const conflict = await as(admin)
+      .portageTree.cherryPick({ target: "production", commits: [fips] })
+      .catch((e: unknown) => e);
+    expect(conflict).toMatchObject({ code: "CONFLICT", message: expect.stringContaining("dev-libs/openssl/openssl-3.3.2.ebuild") });
     expect((await as(admin).portageTree.syncNow()).jobId).toBeTruthy();
   });
 
