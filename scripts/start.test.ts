@@ -42,6 +42,8 @@ async function startPortal(): Promise<Started> {
     PUPPET_CA_PORT: "0",
     ROOKERY_EMBEDDED_RUNNER: "false",
     NEXT_TELEMETRY_DISABLED: "1",
+    // no fetch of Gentoo's tree from the internet at start-up
+    PORTAGE_TREE_UPSTREAM: "",
   };
   for (const name of ["DATABASE_URL", "NODE_ENV", "PUBLIC_URL", "NEXTAUTH_URL"]) delete env[name];
   const npm = spawn("npm", ["run", "dev"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -30,6 +30,20 @@ describe("configuration", () => {
     expect(() => loadConfig({ ...base, DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
   });
 
+  it("follows Gentoo's git mirror of the portage tree unless told otherwise", () => {
+    expect(loadConfig({ ...base }).portageTree).toEqual({
+      upstream: "https://github.com/gentoo-mirror/gentoo.git",
+      branch: "stable",
+      cron: "20 */4 * * *",
+      timeoutMs: 3_600_000,
+    });
+    expect(loadConfig({ ...base, PORTAGE_TREE_UPSTREAM: "" }).portageTree.upstream).toBeNull();
+    expect(() => loadConfig({ ...base, PORTAGE_TREE_UPSTREAM: "file:///srv/gentoo" })).toThrow(
+      new ConfigError("Invalid configuration: PORTAGE_TREE_UPSTREAM must be an http(s):// or git:// URL, or empty to turn syncing off"),
+    );
+    expect(() => loadConfig({ ...base, PORTAGE_TREE_UPSTREAM_BRANCH: "--upload-pack=x" })).toThrow(/PORTAGE_TREE_UPSTREAM_BRANCH must be a branch name/);
+  });
+
   it("stops `npm start` with that one line and a non-zero exit", () => {
     const root = path.resolve(import.meta.dirname, "..");
     const r = spawnSync(path.join(root, "node_modules/.bin/tsx"), ["scripts/start.ts"], {

@@ -71,6 +71,18 @@ const envSchema = z
     GIT_MAX_QUEUED: z.coerce.number().int().min(0).default(256),
     GIT_HOUSEKEEPING_CRON: z.string().default("45 4 * * *"),
 
+    // the portage tree mirror infrastructure/gentoo (server/farm/tree.ts); "" turns syncing off
+    PORTAGE_TREE_UPSTREAM: z
+      .string()
+      .regex(/^$|^(https?|git):\/\/\S+$/, "must be an http(s):// or git:// URL, or empty to turn syncing off")
+      .default("https://github.com/gentoo-mirror/gentoo.git"),
+    PORTAGE_TREE_UPSTREAM_BRANCH: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, "must be a branch name")
+      .default("stable"),
+    PORTAGE_TREE_SYNC_CRON: z.string().default("20 */4 * * *"),
+    PORTAGE_TREE_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+
     RUNNER_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     RUNNER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
     RUNNER_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
@@ -167,6 +179,12 @@ function buildConfig(env: Record<string, string | undefined>) {
       embeddedPortage: e.ROOKERY_RUNNER_PORTAGE ? path.resolve(e.ROOKERY_RUNNER_PORTAGE) : null,
     },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
+    portageTree: {
+      upstream: e.PORTAGE_TREE_UPSTREAM || null,
+      branch: e.PORTAGE_TREE_UPSTREAM_BRANCH,
+      cron: e.PORTAGE_TREE_SYNC_CRON,
+      timeoutMs: e.PORTAGE_TREE_TIMEOUT_MINUTES * 60_000,
+    },
     binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },
     /** the Puppet CA API's own TLS listener (port 0: off); SANs of its certificate */
     puppetCa: {

@@ -17,6 +17,7 @@ import { farmJobFinished } from "@/server/farm/pipeline";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 import { checkPushedProfiles } from "@/server/farm/checks";
 import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
+import { portageTreeSyncJob } from "@/server/farm/tree";
 
 /** One handler per queue, receiving its parsed payload. Each domain's job work is a plain async function in server/<domain>. */
 export const handlers: Handler[] = [
@@ -37,6 +38,7 @@ export const handlers: Handler[] = [
   on(queues.pkiRefresh, () => pkiRefreshJob(getDb())),
   on(queues.buildJobFinished, (data) => farmJobFinished(getDb(), data.jobId)),
   on(queues.farmSchedulesDue, () => runDueSchedules(getDb())),
+  on(queues.portageTreeSync, (data) => portageTreeSyncJob(getDb(), data)),
   on(queues.farmProfilesPushed, async ({ branches }) => ({
     checks: await checkPushedProfiles(getDb(), branches),
     builds: await runMergeSchedules(getDb(), branches),
@@ -64,6 +66,7 @@ export function schedules(): Schedule[] {
     every(queues.artifactCleanup, "30 3 * * *"),
     every(queues.pkiRefresh, "17 * * * *"),
     every(queues.farmSchedulesDue, "* * * * *"),
+    ...(cfg.portageTree.upstream ? [every(queues.portageTreeSync, cfg.portageTree.cron, { trigger: "schedule" })] : []),
     // merges, releases and binhost publications a crash left half-done (docs/intents.md)
     every(queues.intentsReconcile, "* * * * *"),
   ];

@@ -31,6 +31,8 @@ export async function startWorkers(log: (line: string) => void = console.log): P
   await sendJob(queues.intentsReconcile, {}, { singletonKey: "startup", singletonSeconds: 60 }, boss);
   // With a directory, people and their organizations are there from the start, not after the first scheduled sync.
   if (getConfig().ldap) await sendJob(queues.ldapSync, { trigger: "startup" }, { singletonKey: "startup", singletonSeconds: 60 }, boss);
+  // A new instance fetches its portage tree now, not at the first scheduled sync (a no-op once development exists).
+  if (getConfig().portageTree.upstream) await sendJob(queues.portageTreeSync, { trigger: "startup" }, { retryLimit: 0 }, boss);
 
   const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const db = getDb();

@@ -1,4 +1,5 @@
-import { bigint, boolean, index, integer, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { users } from "./users";
 
 /** Build architectures (admin-managed): the keyword portage knows, its CHOST and default CFLAGS. */
 export const farmArchitectures = pgTable("farm_architectures", {
@@ -88,3 +89,29 @@ export const farmSchedules = pgTable("farm_schedules", {
   createdBy: uuid("created_by"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** How a portage tree sync ended: development moved (created, fast-forward, merge), was already there, or stopped. */
+export const treeSyncOutcome = pgEnum("tree_sync_outcome", ["created", "fast-forward", "merge", "up-to-date", "conflict", "error"]);
+
+/**
+ * One sync of infrastructure/gentoo from the upstream portage tree (server/farm/tree.ts):
+ * what upstream was at, what development moved from and to, and why it stopped.
+ */
+export const portageTreeSyncs = pgTable(
+  "portage_tree_syncs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    trigger: text("trigger").notNull(),
+    triggeredBy: uuid("triggered_by").references(() => users.id, { onDelete: "set null" }),
+    upstreamUrl: text("upstream_url").notNull(),
+    outcome: treeSyncOutcome("outcome").notNull(),
+    upstreamSha: text("upstream_sha"),
+    developmentBefore: text("development_before"),
+    developmentAfter: text("development_after"),
+    error: text("error"),
+    conflicts: text("conflicts").array().notNull().default([]),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("portage_tree_syncs_finished_idx").on(t.finishedAt)],
+);

@@ -12,6 +12,7 @@ import { mirrorsRouter } from "./routers/mirrors";
 import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
 import { pkiRouter } from "./routers/pki";
+import { portageTreeRouter } from "./routers/portage-tree";
 import { repoAdminRouter } from "./routers/repo-admin";
 import { releasesRouter } from "./routers/releases";
 import { reposRouter } from "./routers/repos";
@@ -39,6 +40,7 @@ export const appRouter = router({
   backups: backupsRouter,
   farm: farmRouter,
   farmBuilds: farmBuildsRouter,
+  portageTree: portageTreeRouter,
   mergeRequests: mergeRequestsRouter,
   releases: releasesRouter,
   runners: runnersRouter,

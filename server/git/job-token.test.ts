@@ -12,14 +12,15 @@ import { userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { can } from "@/server/auth/policy";
 import { JOB_TOKEN_GIT_AUTH } from "@/server/farm/generate";
 import { stopBoss } from "@/server/jobs";
-import { createOrg, getOrgBySlug } from "@/server/orgs";
+import { createOrg } from "@/server/orgs";
 import { cancelJob, createPipeline } from "@/server/runners/pipelines";
 import { claimJob, finishJob } from "@/server/runners/queue";
 import { insertRunner, runnerFromToken, type Runner } from "@/server/runners/registration";
 import { createLocalUser } from "@/server/users";
 import { ensureInfrastructureOrg } from "./infrastructure";
 import { ensureRepoOnDisk } from "./materialize";
-import { getRepo, INFRASTRUCTURE_ORG, insertRepo } from "./repos";
+import { commitFiles } from "./plumbing/commit";
+import { getRepo, INFRASTRUCTURE_ORG } from "./repos";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-jobtoken-"));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-jobtoken-work-"));
@@ -72,9 +73,9 @@ async function runningJob() {
 beforeAll(async () => {
   server = await serveGitHttp();
   await ensureInfrastructureOrg(db());
-  const infra = (await getOrgBySlug(db(), INFRASTRUCTURE_ORG))!;
-  await insertRepo(db(), infra, { name: "gentoo" });
-  await ensureRepoOnDisk(db(), (await getRepo(db(), INFRASTRUCTURE_ORG, "gentoo"))!, { withReadme: true });
+  // infrastructure/gentoo (the portage tree mirror) exists from start-up, empty until its first sync: a README on develop stands in for the tree
+  const gentooDir = await ensureRepoOnDisk(db(), (await getRepo(db(), INFRASTRUCTURE_ORG, "gentoo"))!);
+  await commitFiles(gentooDir, { branch: "develop", files: { "README.md": "# gentoo\n" }, message: "Stand-in tree" });
   const lea = await createLocalUser(db(), { username: "lea", password: "Chief-password-1" });
   await createOrg(db(), { name: "acme", source: "local", members: [{ userId: lea.id, role: "leader" }] });
   const { token } = await insertRunner(db(), { name: "r", arch: "amd64", tags: [], executor: "shell", concurrency: 1, version: "t" }, null, false);

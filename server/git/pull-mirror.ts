@@ -31,7 +31,7 @@ export const MAX_INTERVAL = 7 * 1440;
 export const MIRROR_TIMEOUT_MS = 10 * 60_000;
 
 const CREDENTIALS_CONTEXT = "pull-mirror-credentials";
-type Credentials = { username: string; password: string };
+export type Credentials = { username: string; password: string };
 
 export type PullMirror = typeof pullMirrors.$inferSelect;
 
@@ -61,7 +61,7 @@ export function parseMirrorUrl(raw: string): { url: string; credentials: Credent
 }
 
 /** Network hardening for every command that talks to an upstream, plus the credential helper. */
-function remoteArgs(credentials: Credentials | null) {
+export function remoteArgs(credentials: Credentials | null) {
   const args = [
     "-c",
     "protocol.allow=never",
@@ -92,7 +92,7 @@ function remoteArgs(credentials: Credentials | null) {
  * runGit with a deadline (the process is killed when it passes), for the commands that talk to
  * the upstream. Not simple-git: its debug log prints the environment, which holds the credentials.
  */
-function runGitTimed(args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<GitResult & { timedOut: boolean }> {
+export function runGitTimed(args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<GitResult & { timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawnGit(args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
@@ -120,7 +120,7 @@ function credentialsOf(mirror: PullMirror): Credentials | null {
 }
 
 /** git's last words, without the credentials in any spelling. */
-function redact(message: string, credentials: Credentials | null) {
+export function redact(message: string, credentials: Credentials | null) {
   let text = message.trim().split("\n").filter(Boolean).slice(-4).join("\n");
   for (const secret of [credentials?.password, credentials?.password && encodeURIComponent(credentials.password)])
     if (secret) text = text.split(secret).join("****");

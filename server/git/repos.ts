@@ -11,17 +11,24 @@ export const INFRASTRUCTURE_ORG = "infrastructure";
 export const GLOBAL_MODULES = ["role", "profile"] as const;
 /** The build farm's profiles and stacks (server/farm): admin-owned, not mirrored. */
 export const BUILD_PROFILES_REPO = "build-profiles";
+/** The portage tree mirror (server/farm/tree.ts): `upstream` follows the upstream tree, the others are the farm's environments. */
+export const PORTAGE_TREE_REPO = "gentoo";
+export const TREE_UPSTREAM_BRANCH = "upstream";
+export const TREE_BRANCHES = ["development", "staging", "production"] as const;
 
 export class RepoInputError extends InputError {}
 
 /** git-flow: these change only through merged merge requests. */
 export const defaultProtectedPatterns = ["master", "develop", "release/*", "hotfix/*"];
 
-async function protect(tx: DbOrTx, repoIds: string[]) {
-  if (!repoIds.length) return;
+/** The portage tree's branches change through syncs and merged merge requests only. */
+export const treeProtectedPatterns = [TREE_UPSTREAM_BRANCH, ...TREE_BRANCHES];
+
+async function protect(tx: DbOrTx, repos: { id: string; patterns?: string[] }[]) {
+  if (!repos.length) return;
   await tx
     .insert(branchProtections)
-    .values(repoIds.flatMap((repoId) => defaultProtectedPatterns.map((pattern) => ({ repoId, pattern }))))
+    .values(repos.flatMap((r) => (r.patterns ?? defaultProtectedPatterns).map((pattern) => ({ repoId: r.id, pattern }))))
     .onConflictDoNothing();
 }
 
@@ -37,6 +44,12 @@ export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: s
       [
         ...GLOBAL_MODULES.map((name) => ({ orgId: org.id, name, description: `Global ${name} module, mirrored into every organization` })),
         { orgId: org.id, name: BUILD_PROFILES_REPO, description: "Build farm profiles and stacks; branches are environments" },
+        {
+          orgId: org.id,
+          name: PORTAGE_TREE_REPO,
+          description: "Portage tree for the build farm: upstream synced into development, promoted to staging and production",
+          defaultBranch: "development",
+        },
       ]
     : [
         { orgId: org.id, name: "puppet", description: "Puppet control repository: Puppetfile, hieradata, environments" },
@@ -50,10 +63,17 @@ export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: s
       ],
   );
   if (!rows.length) return;
-  const inserted = await tx.insert(repositories).values(rows).onConflictDoNothing().returning({ id: repositories.id, kind: repositories.kind });
+  const inserted = await tx
+    .insert(repositories)
+    .values(rows)
+    .onConflictDoNothing()
+    .returning({ id: repositories.id, kind: repositories.kind, orgId: repositories.orgId, name: repositories.name });
+  const infrastructure = orgs.find((o) => o.slug === INFRASTRUCTURE_ORG)?.id;
   await protect(
     tx,
-    inserted.filter((r) => r.kind === "standard").map((r) => r.id),
+    inserted
+      .filter((r) => r.kind === "standard")
+      .map((r) => ({ id: r.id, patterns: r.orgId === infrastructure && r.name === PORTAGE_TREE_REPO ? treeProtectedPatterns : undefined })),
   );
 }
 
@@ -67,7 +87,7 @@ export async function insertRepo(tx: DbOrTx, org: { id: string }, input: { name:
     .onConflictDoNothing()
     .returning();
   if (!repo) throw new RepoInputError("name", "A repository with this name already exists in this organization");
-  await protect(tx, [repo.id]);
+  await protect(tx, [{ id: repo.id }]);
   return repo;
 }
 

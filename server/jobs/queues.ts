@@ -69,6 +69,18 @@ export const queues = {
   /** a build job succeeded or failed: the domain that started it acts (the farm publishes or tells its admins) */
   buildJobFinished: defineQueue("build-job-finished", z.object({ jobId: id })),
   farmSchedulesDue: defineQueue("farm-schedules-due", none),
+  /**
+   * fetch the upstream portage tree into infrastructure/gentoo and bring it into development.
+   * Stately: one sync runs at a time and one more waits; a first fetch of the whole tree is long.
+   */
+  portageTreeSync: defineQueue(
+    "farm-portage-tree-sync",
+    z.object({ trigger: z.enum(["schedule", "manual", "startup"]).default("schedule"), triggeredBy: id.nullish() }),
+    {
+      policy: "stately",
+      expireInSeconds: 3 * 3600,
+    },
+  ),
   /** branches of the build-profiles repository that were pushed */
   farmProfilesPushed: defineQueue("farm-profiles-pushed", z.object({ branches: z.array(z.string()) })),
   /** settles pending intents (docs/intents.md): at start-up and every minute */

@@ -36,7 +36,8 @@ export async function startPortal(env: Record<string, string | undefined>, opts:
   const proc = spawn(cmd, args, {
     cwd: root,
     stdio: ["ignore", out, out],
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: url, NEXTAUTH_URL: url },
+    // PORTAGE_TREE_UPSTREAM off unless a test sets it: test portals never fetch Gentoo's tree from the internet
+    env: { ...process.env, PORTAGE_TREE_UPSTREAM: "", ...env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: url, NEXTAUTH_URL: url },
   });
   if (typeof out === "number") fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));

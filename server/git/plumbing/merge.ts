@@ -1,3 +1,6 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { runGit } from "./cli";
 import type { Identity } from "./commit";
 
@@ -99,4 +102,62 @@ export async function commitsWithMessages(dir: string, base: string, head: strin
       const [sha, authorName, authorEmail, subject, body] = rec.split(US);
       return { sha, authorName, authorEmail, subject, body: (body ?? "").trim() };
     });
+}
+
+export type CherryPick = { clean: true; head: string } | { clean: false; commit: string; conflicts: string[] };
+
+/**
+ * `commits` (oldest first) cherry-picked onto `base` with `-x`, in a throw-away worktree of
+ * the bare repository: the new commits land in its object store, no ref of it moves (the
+ * caller names the result). Authors are kept; `committer` commits them. A conflict stops at
+ * that commit and names its files.
+ */
+export async function cherryPickOnto(dir: string, base: string, commits: string[], committer: Identity): Promise<CherryPick> {
+  if (![base, ...commits].every((c) => oid.test(c))) throw new Error("bad object id");
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "rookery-pick-"));
+  const work = path.join(tmp, "tree");
+  const env = { GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email };
+  try {
+    // Sparse: only the files the commits touch are written (a portage tree has ~200,000).
+    await runGit(["worktree", "add", "--quiet", "--detach", "--no-checkout", work, base], { cwd: dir });
+    const touched = new Set<string>();
+    for (const commit of commits) {
+      const r = await runGit(["diff-tree", "--no-commit-id", "--name-only", "-r", "-z", "--root", commit], { cwd: dir });
+      for (const file of r.stdout.split("\0").filter(Boolean)) touched.add(file);
+    }
+    // The patterns go to the worktree's own info/ and the switch on the command line: `git
+    // sparse-checkout` would rewrite the bare repository's config (extensions.worktreeConfig).
+    const gitDir = (await runGit(["rev-parse", "--absolute-git-dir"], { cwd: work })).stdout.trim();
+    await fs.mkdir(path.join(gitDir, "info"), { recursive: true });
+    await fs.writeFile(path.join(gitDir, "info/sparse-checkout"), [...touched].map((f) => "/" + f.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`) + "\n").join(""));
+    const sparse = ["-c", "core.sparseCheckout=true", "-c", "core.sparseCheckoutCone=false"];
+    await runGit([...sparse, "reset", "--quiet", "--hard", base], { cwd: work });
+    for (const commit of commits) {
+      const r = await runGit([...sparse, "cherry-pick", "-x", "--allow-empty", "--keep-redundant-commits", commit], { cwd: work, env, allowFailure: true });
+      if (r.code === 0) continue;
+      const unmerged = await runGit([...sparse, "diff", "--name-only", "--diff-filter=U", "-z"], { cwd: work });
+      const conflicts = [...new Set(unmerged.stdout.split("\0").filter(Boolean))].sort();
+      if (!conflicts.length) throw new Error(`git cherry-pick ${commit} failed: ${r.stderr.trim().split("\n").at(-1)}`);
+      return { clean: false, commit, conflicts };
+    }
+    return { clean: true, head: (await runGit(["rev-parse", "HEAD"], { cwd: work })).stdout.trim() };
+  } finally {
+    await runGit(["worktree", "remove", "--force", work], { cwd: dir, allowFailure: true });
+    await fs.rm(tmp, { recursive: true, force: true });
+    await runGit(["worktree", "prune"], { cwd: dir, allowFailure: true });
+  }
+}
+
+/** Creates `refs/heads/<branch>` at `sha`; false when the branch already exists. */
+export async function createBranch(dir: string, branch: string, sha: string, reason: string) {
+  const r = await runGit(["update-ref", "-m", reason, `refs/heads/${branch}`, sha, ""], { cwd: dir, allowFailure: true });
+  return r.code === 0;
+}
+
+/** `commits` (all in `base..tip`) in the order history made them, oldest first. */
+export async function historyOrder(dir: string, base: string, tip: string, commits: string[]) {
+  if (![base, tip].every((c) => oid.test(c))) throw new Error("bad object id");
+  const r = await runGit(["rev-list", "--reverse", "--topo-order", `${base}..${tip}`, "--"], { cwd: dir });
+  const position = new Map(r.stdout.split("\n").map((sha, i) => [sha, i]));
+  return [...commits].sort((a, b) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity));
 }

@@ -27,7 +27,11 @@ export default async function AdminFarmPage() {
               Build profiles
             </Link>
             ); its branches map to environments: <code>develop</code> → development, <code>release/*</code> and <code>hotfix/*</code> → staging,{" "}
-            <code>master</code> → production.
+            <code>master</code> → production. Environments build against branches of the{" "}
+            <Link className="text-brand-600 underline" href="/admin/farm/tree">
+              portage tree
+            </Link>{" "}
+            (sync, promote, cherry-pick).
           </>
         }
       />
