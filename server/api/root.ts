@@ -2,6 +2,7 @@ import { adminRouter } from "./routers/admin";
 import { auditRouter } from "./routers/audit";
 import { backupsRouter } from "./routers/backups";
 import { codeRouter } from "./routers/code";
+import { distfilesRouter } from "./routers/distfiles";
 import { farmRouter } from "./routers/farm";
 import { farmBuildsRouter } from "./routers/farm-builds";
 import { jobsRouter } from "./routers/jobs";
@@ -39,6 +40,7 @@ export const appRouter = router({
   backups: backupsRouter,
   farm: farmRouter,
   farmBuilds: farmBuildsRouter,
+  distfiles: distfilesRouter,
   mergeRequests: mergeRequestsRouter,
   releases: releasesRouter,
   runners: runnersRouter,

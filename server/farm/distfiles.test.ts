@@ -15,7 +15,8 @@ import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo, INFRASTRUCTURE_ORG, insertRepo } from "@/server/git/repos";
 import { addMember, createOrg, getOrgBySlug } from "@/server/orgs";
-import { createLocalUser } from "@/server/users";
+import { createLocalUser, type User } from "@/server/users";
+import { callerAs, trpcCode } from "@/test/support/trpc";
 import { testDatabase } from "@/test/support/db";
 import { deleteDistfile, distfileStatsSummary, layoutPath, parseLayoutConf, pruneDistfiles, storePath } from "./distfiles";
 import { serveDistfiles } from "./distfiles-serve";
@@ -50,6 +51,8 @@ let upstreamUrl = "";
 const onMirror: Name[] = ["hello-2.12.tar.gz", "bad-1.0.tar.gz", "slow-1.0.tar.gz", "overlaid-0.1.tar.gz"];
 
 let leader: Actor, reporter: Actor, developer: Actor, outsider: Actor, admin: Actor;
+const people: Record<string, User> = {};
+const as = callerAs(db);
 
 beforeAll(async () => {
   upstream = http.createServer((req, res) => {
@@ -98,6 +101,7 @@ beforeAll(async () => {
   await createOrg(db(), { name: "other", source: "local" });
   const user = async (username: string, role: "leader" | "developer" | "reporter" | null, isAdmin = false) => {
     const u = await createLocalUser(db(), { username, password: "correct horse battery", isAdmin });
+    people[username] = u;
     if (role) await addMember(db(), acme.id, username, role);
     return actorFromUser(u);
   };
@@ -259,6 +263,29 @@ describe("administration", () => {
     // asked again, it is fetched again
     expect((await get("/distfiles/hello-2.12.tar.gz")).status).toBe(200);
     expect(upstreamFetches("hello-2.12.tar.gz")).toBe(2);
+  });
+
+  it("the pages' API: admins see every file and the stats; members list their org's private files; only leaders delete them", async () => {
+    const overview = await as(people.root).distfiles.adminOverview({ page: 1 });
+    expect(overview.stats.files).toBe(6);
+    expect(overview.files.rows.map((r) => r.filename)).toContain("secret-1.0.tar.gz");
+    expect(overview.config.upstreams).toEqual(["http://127.0.0.1:9", upstreamUrl]);
+    expect((await as(people.root).distfiles.adminOverview({ page: 1, query: "SECRET" })).files.total).toBe(1);
+    expect(await trpcCode(as(people.lea).distfiles.adminOverview({ page: 1 }))).toBe("FORBIDDEN");
+
+    const mine = await as(people.rep).distfiles.orgList({ org: "acme", page: 1 });
+    expect(mine.rows.map((r) => r.filename).sort()).toEqual(["secret-1.0.tar.gz", "vendor-blob.bin"]);
+    expect(mine.canManage).toBe(false);
+    expect((await as(people.lea).distfiles.orgList({ org: "acme", page: 1 })).canManage).toBe(true);
+    expect(await trpcCode(as(people.out).distfiles.orgList({ org: "acme", page: 1 }))).toBe("NOT_FOUND");
+
+    const blob = mine.rows.find((r) => r.filename === "vendor-blob.bin")!;
+    expect(await trpcCode(as(people.rep).distfiles.orgDelete({ org: "acme", id: blob.id }))).toBe("FORBIDDEN");
+    // a leader of another org cannot reach acme's file through their own org
+    await addMember(db(), (await getOrgBySlug(db(), "other"))!.id, "lea", "leader");
+    expect(await trpcCode(as(people.lea).distfiles.orgDelete({ org: "other", id: blob.id }))).toBe("NOT_FOUND");
+    expect(await as(people.lea).distfiles.orgDelete({ org: "acme", id: blob.id })).toEqual({ filename: "vendor-blob.bin" });
+    expect((await get("/distfiles/orgs/acme/vendor-blob.bin", reporter)).status).toBe(404);
   });
 
   it("an admin deletes one file; its bytes go once nothing else names them", async () => {
