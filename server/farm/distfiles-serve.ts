@@ -4,7 +4,10 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { distfiles } from "@/db/schema";
+import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
 import { authorize, can, policyResponse, PolicyError, type Actor } from "@/server/auth/policy";
+import { clientAddress } from "@/server/security/front-door";
+import type { User } from "@/server/users";
 import { httpStatusOf, DomainError } from "@/server/errors";
 import { orgScopeFor } from "@/server/orgs";
 import { fileReply } from "./http-file";
@@ -116,4 +119,29 @@ export async function serveDistfiles(req: Request, actor: Actor, segments: strin
   } catch (e) {
     return errorResponse(e);
   }
+}
+
+/**
+ * The whole request, as app/distfiles/ hands it over: machines authenticate with a token
+ * (Basic or Bearer; wrong credentials → 401), people's browsers with their session.
+ */
+export async function handleDistfilesRequest(req: Request, rawSegments: string[], sessionUser: () => Promise<User | null>): Promise<Response> {
+  const header = req.headers.get("authorization");
+  let actor: Actor = { kind: "anonymous" };
+  if (header) {
+    const resolved = await userFromAuthorizationHeader(header, clientAddress(req.headers));
+    if (!resolved) return text(401, "Unknown credentials", { "www-authenticate": 'Basic realm="Rookery", charset="UTF-8"' });
+    actor = actorFromUser(resolved.user, resolved.scope);
+  } else {
+    const user = await sessionUser();
+    if (user) actor = actorFromUser(user);
+  }
+  const segments = rawSegments.map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return "\0";
+    }
+  });
+  return serveDistfiles(req, actor, segments);
 }

@@ -19,7 +19,10 @@ import { createLocalUser, type User } from "@/server/users";
 import { callerAs, trpcCode } from "@/test/support/trpc";
 import { testDatabase } from "@/test/support/db";
 import { deleteDistfile, distfileStatsSummary, layoutPath, parseLayoutConf, pruneDistfiles, storePath } from "./distfiles";
-import { serveDistfiles } from "./distfiles-serve";
+import { handleDistfilesRequest, serveDistfiles } from "./distfiles-serve";
+import { execFile } from "node:child_process";
+import { createToken } from "@/server/auth/tokens";
+import { serveFetch } from "@/test/support/fetch-server";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-distfiles-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, PUBLIC_URL: "http://rookery.test" });
@@ -293,5 +296,55 @@ describe("administration", () => {
     await deleteDistfile(db(), admin, slow.id);
     expect(fs.existsSync(storePath(slow.blake2b))).toBe(false);
     expect(await db().select().from(distfiles).where(eq(distfiles.id, slow.id))).toEqual([]);
+  });
+});
+
+describe("over real HTTP, with the tools portage uses", () => {
+  it("wget (portage's FETCHCOMMAND) fetches public files anonymously and private ones with a member's token after the 401 challenge; curl -T uploads", async () => {
+    const server = await serveFetch((req) => handleDistfilesRequest(req, new URL(req.url).pathname.split("/").filter(Boolean).slice(1), async () => null));
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-wget-"));
+    try {
+      const host = server.url.replace("http://", "");
+      const { token: repToken } = await createToken(db(), { userId: people.rep.id, name: "host", scope: "read", expiresAt: null });
+      const { token: leaToken } = await createToken(db(), { userId: people.lea.id, name: "upload", scope: "write", expiresAt: null });
+      // async: the server answers from this very process
+      const run = (cmd: string, args: string[]) =>
+        new Promise<{ status: number; stdout: string }>((resolve) =>
+          execFile(cmd, args, { timeout: 20_000 }, (e, stdout) => resolve({ status: e ? Number((e as { code?: number }).code ?? -1) : 0, stdout })),
+        );
+      const wget = (url: string, out: string) => run("wget", ["-q", "-t", "1", "-O", path.join(work, out), url]);
+
+      expect((await wget(`${server.url}/distfiles/56/hello-2.12.tar.gz`, "hello")).status).toBe(0);
+      expect(fs.readFileSync(path.join(work, "hello")).equals(files["hello-2.12.tar.gz"])).toBe(true);
+
+      const upload = path.join(work, "firmware-2.0.bin");
+      fs.writeFileSync(upload, bytes(70_000));
+      const curl = await run("curl", [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-T",
+        upload,
+        "-u",
+        `lea:${leaToken}`,
+        `${server.url}/distfiles/orgs/acme/firmware-2.0.bin`,
+      ]);
+      expect(curl.stdout).toBe("201");
+
+      // anonymous: asked for credentials; with the reporter's read token (user:token@, as in /etc/portage/mirrors): the file
+      expect((await wget(`${server.url}/distfiles/${layoutPath("firmware-2.0.bin")}`, "anon")).status).toBe(6); // wget: authentication failed
+      expect((await wget(`http://rep:${repToken}@${host}/distfiles/${layoutPath("firmware-2.0.bin")}`, "fw")).status).toBe(0);
+      expect(fs.readFileSync(path.join(work, "fw")).equals(fs.readFileSync(upload))).toBe(true);
+      expect((await wget(`http://rep:${repToken}@${host}/distfiles/cd/secret-1.0.tar.gz`, "secret")).status).toBe(0);
+      expect(fs.readFileSync(path.join(work, "secret")).equals(files["secret-1.0.tar.gz"])).toBe(true);
+      // wrong credentials sent up front (curl -u): refused, not served as anonymous
+      const wrong = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "rep:rky_wrong", `${server.url}/distfiles/56/hello-2.12.tar.gz`]);
+      expect(wrong.stdout).toBe("401");
+    } finally {
+      await server.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });
