@@ -103,6 +103,9 @@ export async function stackFile(environment: string, stack: string, arch: string
       ...(a ? [`CHOST="${a.chost}"`] : []),
       'FEATURES="${FEATURES} getbinpkg binpkg-request-signature"',
       'EMERGE_DEFAULT_OPTS="${EMERGE_DEFAULT_OPTS} --getbinpkg --usepkg"',
+      "# Source tarballs from Rookery's distfiles mirror (portage appends /distfiles/); private ones of your org:",
+      `#   echo "local ${getConfig().publicUrl.replace("://", "://USER:TOKEN@")}" >> /etc/portage/mirrors`,
+      `GENTOO_MIRRORS="${getConfig().publicUrl}"`,
       "",
     ].join("\n");
   }
