@@ -42,6 +42,7 @@ const files = {
   "srconly-3.0.tar.xz": bytes(7000),
   "overlaid-0.1.tar.gz": bytes(1234),
   "secret-1.0.tar.gz": bytes(4321),
+  "viaportage-1.0.tar.gz": bytes(20_000),
 };
 type Name = keyof typeof files;
 const dist = (name: Name, content: Buffer = files[name]) =>
@@ -51,7 +52,7 @@ const dist = (name: Name, content: Buffer = files[name]) =>
 const requests = new Map<string, number>();
 let upstream: http.Server;
 let upstreamUrl = "";
-const onMirror: Name[] = ["hello-2.12.tar.gz", "bad-1.0.tar.gz", "slow-1.0.tar.gz", "overlaid-0.1.tar.gz"];
+const onMirror: Name[] = ["hello-2.12.tar.gz", "bad-1.0.tar.gz", "slow-1.0.tar.gz", "overlaid-0.1.tar.gz", "viaportage-1.0.tar.gz"];
 
 let leader: Actor, reporter: Actor, developer: Actor, outsider: Actor, admin: Actor;
 const people: Record<string, User> = {};
@@ -91,6 +92,7 @@ beforeAll(async () => {
       "dev-libs/srconly/Manifest": `${dist("srconly-3.0.tar.xz")}\n`,
       "metadata/md5-cache/dev-libs/srconly-3.0": `DEFINED_PHASES=install\nEAPI=8\nSRC_URI=https://nowhere.invalid/v3.tar.xz -> other.tar.xz ssl? ( ${upstreamUrl}/src/srconly-3.0.tar.xz )\n`,
       "app-misc/secret/Manifest": `${dist("secret-1.0.tar.gz")}\n`,
+      "app-misc/viaportage/Manifest": `${dist("viaportage-1.0.tar.gz")}\n`,
     },
   });
   // Our overlay: a production branch only.
@@ -342,6 +344,54 @@ describe("over real HTTP, with the tools portage uses", () => {
       // wrong credentials sent up front (curl -u): refused, not served as anonymous
       const wrong = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "rep:rky_wrong", `${server.url}/distfiles/56/hello-2.12.tar.gz`]);
       expect(wrong.stdout).toBe("401");
+    } finally {
+      await server.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+const portageTarball = process.env.ROOKERY_PORTAGE_TARBALL ?? "/work/shared/vendor/portage-a20ef27afb0c.tar.gz";
+
+describe.skipIf(!fs.existsSync(portageTarball))("portage's own fetch() (vendored portage source, ROOKERY_PORTAGE_TARBALL)", () => {
+  it("fetches through GENTOO_MIRRORS (layout.conf, filename-hash) and a fetch-restricted file through a `local` mirror with a member's token", async () => {
+    const asked: string[] = [];
+    const server = await serveFetch((req) => {
+      asked.push(new URL(req.url).pathname);
+      return handleDistfilesRequest(req, new URL(req.url).pathname.split("/").filter(Boolean).slice(1), async () => null);
+    });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-portage-"));
+    try {
+      await new Promise<void>((resolve, reject) => execFile("tar", ["xzf", portageTarball, "-C", work], (e) => (e ? reject(e) : resolve())));
+      const src = path.join(work, fs.readdirSync(work)[0]);
+      const { token } = await createToken(db(), { userId: people.rep.id, name: "portage", scope: "read", expiresAt: null });
+      const firmware = Buffer.from(await (await get("/distfiles/orgs/acme/firmware-2.0.bin", reporter)).arrayBuffer());
+      const digest = (name: string, content: Buffer, restricted: boolean) => ({
+        name,
+        size: content.length,
+        BLAKE2B: createHash("blake2b512").update(content).digest("hex"),
+        SHA512: createHash("sha512").update(content).digest("hex"),
+        restricted,
+      });
+      const spec = [digest("viaportage-1.0.tar.gz", files["viaportage-1.0.tar.gz"], false), digest("firmware-2.0.bin", firmware, true)];
+      const root = path.join(work, "root");
+      const local = server.url.replace("://", `://rep:${token}@`);
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(
+          "python3",
+          [path.join(import.meta.dirname, "../../test/support/portage-fetch.py"), src, root, server.url, local, JSON.stringify(spec)],
+          { timeout: 120_000 },
+          (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+        ),
+      );
+      expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ "viaportage-1.0.tar.gz": true, "firmware-2.0.bin": true });
+      expect(fs.readFileSync(path.join(root, "distdir", "viaportage-1.0.tar.gz")).equals(files["viaportage-1.0.tar.gz"])).toBe(true);
+      expect(fs.readFileSync(path.join(root, "distdir", "firmware-2.0.bin")).equals(firmware)).toBe(true);
+      // portage read our layout.conf and asked the filename-hash paths; we fetched upstream once
+      expect(asked).toContain("/distfiles/layout.conf");
+      expect(asked).toContain(`/distfiles/${layoutPath("viaportage-1.0.tar.gz")}`);
+      expect(asked).toContain(`/distfiles/${layoutPath("firmware-2.0.bin")}`);
+      expect(upstreamFetches("viaportage-1.0.tar.gz")).toBe(1);
     } finally {
       await server.close();
       fs.rmSync(work, { recursive: true, force: true });
