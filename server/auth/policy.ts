@@ -56,7 +56,7 @@ const rules = {
   // publishing packages built outside the farm (the binhost API, with a write token)
   "binhost:publish": { kind: "write", allow: "admin" },
   // the public distfiles mirror (/distfiles/): every host's and build's GENTOO_MIRRORS, without credentials
-  "farm:distfiles": { kind: "read", allow: "anyone" },
+  "farm:distfiles": { kind: "read", allow: "anyone", job: true },
   "runners:read": { kind: "read", allow: "admin" },
   "runners:manage": { kind: "write", allow: "admin" },
   // pipelines without an organization (and every pipeline, for admins)

@@ -4,7 +4,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { distfiles } from "@/db/schema";
-import { actorFromUser, userFromAuthorizationHeader } from "@/server/auth/credentials";
+import { actorFromAuthorizationHeader, actorFromUser } from "@/server/auth/credentials";
 import { authorize, can, policyResponse, PolicyError, type Actor } from "@/server/auth/policy";
 import { clientAddress } from "@/server/security/front-door";
 import type { User } from "@/server/users";
@@ -129,9 +129,10 @@ export async function handleDistfilesRequest(req: Request, rawSegments: string[]
   const header = req.headers.get("authorization");
   let actor: Actor = { kind: "anonymous" };
   if (header) {
-    const resolved = await userFromAuthorizationHeader(header, clientAddress(req.headers));
+    // a user's token, or a running farm job's ROOKERY_JOB_TOKEN (public files only)
+    const resolved = await actorFromAuthorizationHeader(header, clientAddress(req.headers));
     if (!resolved) return text(401, "Unknown credentials", { "www-authenticate": 'Basic realm="Rookery", charset="UTF-8"' });
-    actor = actorFromUser(resolved.user, resolved.scope);
+    actor = resolved;
   } else {
     const user = await sessionUser();
     if (user) actor = actorFromUser(user);

@@ -23,6 +23,7 @@ import { handleDistfilesRequest, serveDistfiles } from "./distfiles-serve";
 import { execFile } from "node:child_process";
 import { createToken } from "@/server/auth/tokens";
 import { serveFetch } from "@/test/support/fetch-server";
+import { portageMissing, portageSource } from "@/test/support/portage";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-distfiles-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, PUBLIC_URL: "http://rookery.test" });
@@ -351,9 +352,7 @@ describe("over real HTTP, with the tools portage uses", () => {
   });
 });
 
-const portageTarball = process.env.ROOKERY_PORTAGE_TARBALL ?? "/work/shared/vendor/portage-a20ef27afb0c.tar.gz";
-
-describe.skipIf(!fs.existsSync(portageTarball))("portage's own fetch() (vendored portage source, ROOKERY_PORTAGE_TARBALL)", () => {
+describe.skipIf(portageMissing())("portage's own fetch() (vendored portage source)", () => {
   it("fetches through GENTOO_MIRRORS (layout.conf, filename-hash) and a fetch-restricted file through a `local` mirror with a member's token", async () => {
     const asked: string[] = [];
     const server = await serveFetch((req) => {
@@ -362,8 +361,7 @@ describe.skipIf(!fs.existsSync(portageTarball))("portage's own fetch() (vendored
     });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-portage-"));
     try {
-      await new Promise<void>((resolve, reject) => execFile("tar", ["xzf", portageTarball, "-C", work], (e) => (e ? reject(e) : resolve())));
-      const src = path.join(work, fs.readdirSync(work)[0]);
+      const src = portageSource();
       const { token } = await createToken(db(), { userId: people.rep.id, name: "portage", scope: "read", expiresAt: null });
       const firmware = Buffer.from(await (await get("/distfiles/orgs/acme/firmware-2.0.bin", reporter)).arrayBuffer());
       const digest = (name: string, content: Buffer, restricted: boolean) => ({
