@@ -251,7 +251,11 @@ export async function markUsed(db: Db, row: Distfile) {
 const layoutCache = new Map<string, { at: number; layouts: Layout[] }>();
 const DEFAULT_LAYOUTS: Layout[] = [{ kind: "filename-hash", algo: "BLAKE2B", cutoffs: [8] }, { kind: "flat" }];
 
-/** A mirror's layouts from its /distfiles/layout.conf (kept a day, as portage does); unreadable → filename-hash, then flat. */
+/**
+ * A mirror's layouts from its /distfiles/layout.conf (kept a day, as portage does). A mirror
+ * that answers 404 has none, so it is flat (portage's fallback); one that cannot be asked
+ * now is tried by filename-hash, then flat.
+ */
 async function upstreamLayouts(base: string): Promise<Layout[]> {
   const cached = layoutCache.get(base);
   if (cached && cached.at > Date.now() - 86_400_000) return cached.layouts;
@@ -259,6 +263,8 @@ async function upstreamLayouts(base: string): Promise<Layout[]> {
   try {
     const res = await fetch(`${base}/distfiles/layout.conf`, { signal: AbortSignal.timeout(10_000) });
     if (res.ok) layouts = parseLayoutConf(await res.text());
+    else if (res.status === 404 || res.status === 410) layouts = [{ kind: "flat" }];
+    else return DEFAULT_LAYOUTS;
   } catch {
     // unreachable now: try the usual layouts, ask again next time
     return DEFAULT_LAYOUTS;
