@@ -24,6 +24,7 @@ function navFor(pathname: string, links: Navigation): { title: string; items: It
         { href: `${base}/builds`, label: "Builds" },
         { href: `${base}/certificates`, label: "Certificates" },
         { href: `${base}/hosts`, label: "Hosts" },
+        { href: `${base}/distfiles`, label: "Distfiles" },
         { href: `${base}/hooks`, label: "Webhooks" },
         ...(may.audit ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
       ],

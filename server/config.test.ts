@@ -28,6 +28,15 @@ describe("configuration", () => {
     expect(() => loadConfig({ ...base, LDAP_URL: "ldap://dir", LDAP_BIND_DN: "cn=x" })).toThrow(/LDAP_BIND_PASSWORD is required when LDAP_BIND_DN is set/);
     expect(() => loadConfig({ ...base, PORT: "99999" })).toThrow(/^Invalid configuration: PORT/);
     expect(() => loadConfig({ ...base, DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
+    expect(() => loadConfig({ ...base, DISTFILES_UPSTREAM_MIRRORS: "https://a.example rsync://b.example" })).toThrow(
+      new ConfigError("Invalid configuration: DISTFILES_UPSTREAM_MIRRORS must be space-separated http(s):// base URLs"),
+    );
+  });
+
+  it("reads the distfiles mirror's upstreams (trailing slashes dropped) and retention", () => {
+    expect(loadConfig({ ...base }).distfiles).toMatchObject({ upstreams: ["https://distfiles.gentoo.org"], retentionDays: 90, pruneCron: "15 4 * * *" });
+    const cfg = loadConfig({ ...base, DISTFILES_UPSTREAM_MIRRORS: " https://a.example/gentoo/  http://b.example ", DISTFILES_RETENTION_DAYS: "7" });
+    expect(cfg.distfiles).toMatchObject({ upstreams: ["https://a.example/gentoo", "http://b.example"], retentionDays: 7 });
   });
 
   it("follows Gentoo's git mirror of the portage tree unless told otherwise", () => {

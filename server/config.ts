@@ -66,6 +66,20 @@ const envSchema = z
     BINHOST_KEEP_PUBLICATIONS: z.coerce.number().int().min(1).max(1000).default(5),
     BINHOST_PRUNE_CRON: z.string().default("30 3 * * *"),
 
+    DISTFILES_UPSTREAM_MIRRORS: z
+      .string()
+      .default("https://distfiles.gentoo.org")
+      .refine(
+        (v) =>
+          v
+            .split(/\s+/)
+            .filter(Boolean)
+            .every((u) => /^https?:\/\/[^\s/]+/.test(u)),
+        "must be space-separated http(s):// base URLs",
+      ),
+    DISTFILES_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(90),
+    DISTFILES_PRUNE_CRON: z.string().default("15 4 * * *"),
+
     GIT_MAX_PUSH_MB: z.coerce.number().int().min(1).default(2048),
     GIT_MAX_CONCURRENT: z.coerce.number().int().min(1).default(32),
     GIT_MAX_QUEUED: z.coerce.number().int().min(0).default(256),
@@ -186,6 +200,15 @@ function buildConfig(env: Record<string, string | undefined>) {
       timeoutMs: e.PORTAGE_TREE_TIMEOUT_MINUTES * 60_000,
     },
     binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },
+    /** the distfiles mirror: upstream base URLs (as in GENTOO_MIRRORS, without /distfiles), retention by last use */
+    distfiles: {
+      dir: path.join(dataDir, "distfiles"),
+      upstreams: e.DISTFILES_UPSTREAM_MIRRORS.split(/\s+/)
+        .filter(Boolean)
+        .map((u) => u.replace(/\/+$/, "")),
+      retentionDays: e.DISTFILES_RETENTION_DAYS,
+      pruneCron: e.DISTFILES_PRUNE_CRON,
+    },
     /** the Puppet CA API's own TLS listener (port 0: off); SANs of its certificate */
     puppetCa: {
       port: e.PUPPET_CA_PORT,

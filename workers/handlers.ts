@@ -9,6 +9,7 @@ import { backupJob } from "@/server/backups";
 import { queueDueMirrors, syncPullMirror } from "@/server/git/pull-mirror";
 import { deliverWebhookJob } from "@/server/webhooks/deliver";
 import { binhostPruneJob, reconcileBinhost } from "@/server/farm/binhost";
+import { distfilesPruneJob } from "@/server/farm/distfiles";
 import { refreshJob } from "@/server/mergerequests/merge";
 import { expireLeases, notifyStuckJobs } from "@/server/runners/queue";
 import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
@@ -32,6 +33,7 @@ export const handlers: Handler[] = [
   on(queues.pullMirrorsDue, () => queueDueMirrors(getDb())),
   on(queues.backupRun, (data) => backupJob(data, getDb())),
   on(queues.binhostPrune, () => binhostPruneJob(getDb())),
+  on(queues.distfilesPrune, () => distfilesPruneJob(getDb())),
   on(queues.mrRefresh, (data) => refreshJob(getDb(), data)),
   on(queues.runnerLeases, async () => ({ expired: await expireLeases(getDb()), stuck: await notifyStuckJobs(getDb()) })),
   on(queues.artifactCleanup, () => deleteExpiredArtifacts(getDb())),
@@ -60,6 +62,7 @@ export function schedules(): Schedule[] {
     every(queues.backupRun, cfg.backups.cron, { trigger: "schedule" }),
     every(queues.pullMirrorsDue, "*/5 * * * *"),
     every(queues.binhostPrune, cfg.binhost.pruneCron),
+    every(queues.distfilesPrune, cfg.distfiles.pruneCron),
     every(queues.gitHousekeepingDue, cfg.git.housekeepingCron),
     // runners' long polls requeue expired leases too; this covers times when none polls
     every(queues.runnerLeases, "* * * * *"),

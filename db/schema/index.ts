@@ -14,3 +14,4 @@ export * from "./pki";
 export * from "./releases";
 export * from "./gpg";
 export * from "./intents";
+export * from "./distfiles";

@@ -2,6 +2,7 @@ import { adminRouter } from "./routers/admin";
 import { auditRouter } from "./routers/audit";
 import { backupsRouter } from "./routers/backups";
 import { codeRouter } from "./routers/code";
+import { distfilesRouter } from "./routers/distfiles";
 import { farmRouter } from "./routers/farm";
 import { farmBuildsRouter } from "./routers/farm-builds";
 import { jobsRouter } from "./routers/jobs";
@@ -41,6 +42,7 @@ export const appRouter = router({
   farm: farmRouter,
   farmBuilds: farmBuildsRouter,
   portageTree: portageTreeRouter,
+  distfiles: distfilesRouter,
   mergeRequests: mergeRequestsRouter,
   releases: releasesRouter,
   runners: runnersRouter,

@@ -37,6 +37,7 @@ describe("instance rules", () => {
     expect(can(user({ tokenScope: "read" }), "farm:read")).toBe(true);
     expect(can(anon, "farm:read")).toBe(false);
     expect(can(anon, "farm:binhost")).toBe(true);
+    expect(can(anon, "farm:distfiles")).toBe(true);
   });
   it.each([
     "admin:access",
@@ -101,6 +102,15 @@ describe("organization rules", () => {
     expect(can(user(), "org:puppet:manage", org("leader"))).toBe(true);
     expect(denial(() => authorize(user(), "org:certs:read", org(null)))).toBe("NOT_FOUND");
     expect(can(user({ tokenScope: "read" }), "org:certs:request", org("leader"))).toBe(false);
+  });
+  it("serves an org's private distfiles to its members (read tokens too) and admins; only leaders upload and delete", () => {
+    expect(can(user({ tokenScope: "read" }), "org:distfiles:read", org("reporter"))).toBe(true);
+    expect(can(user(), "org:distfiles:read", org(null))).toBe(false);
+    expect(can(anon, "org:distfiles:read", org(null))).toBe(false);
+    expect(can(admin, "org:distfiles:read", org(null))).toBe(true);
+    expect(can(user(), "org:distfiles:manage", org("developer"))).toBe(false);
+    expect(can(user(), "org:distfiles:manage", org("leader"))).toBe(true);
+    expect(can(user(), "org:distfiles:manage", org("leader", true))).toBe(false);
   });
   it("lets admins do everything in any org, member or not", () => {
     expect(can(admin, "org:read", org(null))).toBe(true);

@@ -55,6 +55,8 @@ const rules = {
   "farm:manage": { kind: "write", allow: "admin" },
   // publishing packages built outside the farm (the binhost API, with a write token)
   "binhost:publish": { kind: "write", allow: "admin" },
+  // the public distfiles mirror (/distfiles/): every host's and build's GENTOO_MIRRORS, without credentials
+  "farm:distfiles": { kind: "read", allow: "anyone", job: true },
   "runners:read": { kind: "read", allow: "admin" },
   "runners:manage": { kind: "write", allow: "admin" },
   // pipelines without an organization (and every pipeline, for admins)
@@ -77,6 +79,9 @@ const rules = {
   // an organization's pipelines: read them, retry/cancel their jobs
   "org:builds:read": { kind: "read", allow: "reporter", org: true },
   "org:builds:manage": { kind: "write", allow: "developer", org: true },
+  // an organization's private distfiles (fetch-restricted sources): members fetch them, leaders upload and delete
+  "org:distfiles:read": { kind: "read", allow: "reporter", org: true },
+  "org:distfiles:manage": { kind: "write", allow: "leader", org: true },
   // repositories (scoped by their org)
   "repo:read": { kind: "read", allow: "reporter", org: true },
   "repo:write": { kind: "write", allow: "developer", org: true },

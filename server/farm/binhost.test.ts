@@ -281,6 +281,7 @@ describe("publishing a binhost", () => {
     const make = await (await get("/packages/development/stacks/rails-stack/amd64/make.conf")).text();
     expect(make).toContain('CHOST="x86_64-pc-linux-gnu"\n');
     expect(make).toContain("--getbinpkg");
+    expect(make).toContain('\nGENTOO_MIRRORS="http://rookery.test"\n');
     expect((await get("/packages/development/stacks/rails-stack/arm64/binrepos.conf")).status).toBe(404);
     expect((await get("/packages/development/stacks/nope/amd64/binrepos.conf")).status).toBe(404);
   });

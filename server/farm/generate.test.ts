@@ -10,6 +10,7 @@ const base: Omit<BuildInput, "profile" | "variant"> = {
   arch: amd64,
   tree: { syncUri: "https://rookery.example.com/git/portage/gentoo.git", commit: "0123456789abcdef0123456789abcdef01234567" },
   binhostUrl: "https://rookery.example.com/packages/",
+  gentooMirror: "https://rookery.example.com/",
 };
 
 describe("generated builds", () => {
@@ -36,6 +37,7 @@ describe("generated builds", () => {
         'PKGDIR="/var/cache/binpkgs"',
         'BINPKG_FORMAT="gpkg"',
         'PORTAGE_BINHOST_HEADER_URI="https://rookery.example.com/packages/development/gentoo/amd64/linux"',
+        'GENTOO_MIRRORS="https://rookery.example.com"',
         'ACCEPT_LICENSE="-* @FREE"',
         'FEATURES="buildpkg binpkg-multi-instance -news"',
         'PYTHON_SINGLE_TARGET="python3_12"',

@@ -40,6 +40,11 @@ export type BuildInput = {
   tree: { syncUri: string; commit: string };
   /** Base URL of the binhost, e.g. https://rookery.example.com/packages */
   binhostUrl: string;
+  /**
+   * GENTOO_MIRRORS: the portal's base URL. Portage appends `/distfiles/<layout path>` itself
+   * (it reads `<mirror>/distfiles/layout.conf`), so this is the portal root, not …/distfiles.
+   */
+  gentooMirror: string;
   /** make.conf of the previous successful build of this target (incremental builds only). */
   previousMake?: Record<string, string>;
   /** The environment's package signing key: binhost packages are signed, so portage must trust it. */
@@ -71,7 +76,7 @@ function quote(v: string) {
   return `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-export function makeConf(input: Pick<BuildInput, "environment" | "arch" | "profile" | "binhostUrl">): string {
+export function makeConf(input: Pick<BuildInput, "environment" | "arch" | "profile" | "binhostUrl" | "gentooMirror">): string {
   const { arch, profile, environment } = input;
   const vars = new Map<string, string>([
     ["CHOST", arch.chost],
@@ -83,6 +88,8 @@ export function makeConf(input: Pick<BuildInput, "environment" | "arch" | "profi
     ["PKGDIR", PKGDIR],
     ["BINPKG_FORMAT", "gpkg"],
     ["PORTAGE_BINHOST_HEADER_URI", binhostUrlOf(input.binhostUrl, environment.name, arch.keyword, profile.name)],
+    // Rookery's distfiles mirror (/distfiles/, fetched once from upstream and verified); a profile may set its own.
+    ["GENTOO_MIRRORS", input.gentooMirror.replace(/\/+$/, "")],
   ]);
   for (const key of Object.keys(profile.make).sort()) vars.set(key, profile.make[key]);
   const features = (vars.get("FEATURES") ?? "").split(/\s+/).filter(Boolean);

@@ -32,6 +32,7 @@ import { targetHistory } from "./history";
 import { startFarmBuild } from "./pipeline";
 import { loadBranchProfiles } from "./repo";
 import { serveBinhost } from "./serve";
+import { handleDistfilesRequest } from "./distfiles-serve";
 
 /**
  * The whole chain with real portage: the farm generates the job, a runner with the gentoo
@@ -68,6 +69,7 @@ beforeAll(async () => {
     const p = new URL(req.url).pathname;
     if (p.startsWith("/api/runner/v1/")) return handleRunnerApi(req, p.slice("/api/runner/v1/".length).split("/"));
     if (p.startsWith("/packages/")) return serveBinhost(req, { kind: "anonymous" }, p.slice("/packages/".length).split("/"));
+    if (p.startsWith("/distfiles/")) return handleDistfilesRequest(req, p.slice("/distfiles/".length).split("/").filter(Boolean), async () => null);
     const git = p.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
     if (git) return handleGitHttp(req, { org: git[1], repo: git[2], rest: git[3].split("/") });
     return new Response("not found", { status: 404 });
@@ -77,6 +79,9 @@ beforeAll(async () => {
   const distfiles = testDistfiles();
   upstream = await startTestUpstream(work, distfiles);
   const mirror = upstream.mirrorUrl;
+  // builds fetch through Rookery's distfiles mirror (GENTOO_MIRRORS is the portal), which asks this upstream once per file
+  process.env.DISTFILES_UPSTREAM_MIRRORS = mirror;
+  loadConfig();
 
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
@@ -98,7 +103,6 @@ beforeAll(async () => {
         "make:",
         '  FEATURES: "buildpkg binpkg-multi-instance -news"',
         '  BINPKG_COMPRESS: "xz"',
-        `  GENTOO_MIRRORS: "${mirror}"`,
         "packages:",
         "  - app-misc/hello",
       ]),
@@ -230,6 +234,8 @@ describe.skipIf(skip)("real Gentoo builds", () => {
       expect(index).toContain("CPV: app-admin/greeter-1.0\n");
       expect(index).toMatch(/CPV: app-misc\/hello-1\.0\n[^]*?USE: amd64 loud\n/);
       expect(index).not.toContain("CPV: dev-libs/libgreet");
+      // hello was built again from source in a clean rootfs: its tarball came from Rookery's distfiles store, not upstream
+      expect(upstream.fetches.filter((f) => f === "hello-1.0.tar.gz")).toEqual(["hello-1.0.tar.gz"]);
     },
   );
 

@@ -88,6 +88,7 @@ export async function buildJobFor(
     variant: input.variant,
     tree: await treeFor(db, input.environment, input.tree),
     binhostUrl: binhostBase(),
+    gentooMirror: getConfig().publicUrl,
     previousMake: input.previousMake,
     signingKey: await getSigningKey(db, input.environment),
   });
@@ -116,6 +117,7 @@ export async function buildStackJobs(
       variant: input.variant,
       tree: await treeFor(db, input.environment, input.tree),
       binhostUrl: binhostBase(),
+      gentooMirror: getConfig().publicUrl,
       signingKey: await getSigningKey(db, input.environment),
     },
     [...chain.values()],

@@ -13,6 +13,7 @@ import { getArchitecture } from "./catalog";
 import { binreposConf, binreposEntries } from "./generate";
 import { profilesForEnvironment } from "./repo";
 import { clientAddress } from "@/server/security/front-door";
+import { fileReply, serveFile } from "./http-file";
 
 /**
  * GET/HEAD /packages/<env>/gentoo/<arch>/<profile>/… — what emerge fetches (Packages,
@@ -74,54 +75,6 @@ function listing(urlPath: string, dir: string) {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><table><tr><th align="left">Name</th><th align="left">Modified (UTC)</th><th align="right">Size</th></tr>${base !== "/packages/" ? `<tr><td><a href="${escapeHtml(base.replace(/[^/]+\/$/, ""))}">../</a></td><td></td><td></td></tr>` : ""}${rows.join("")}</table></body></html>\n`;
 }
 
-type FileReply = { status: number; headers: Record<string, string>; range: { start: number; end: number } | null };
-
-/** Conditional and range handling of one file, shared by the Web and the node:http paths. */
-function fileReply(method: string, header: (name: string) => string | null | undefined, file: string, st: fs.Stats): FileReply {
-  const etag = `"${st.ino.toString(16)}-${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-  const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
-  const headers: Record<string, string> = {
-    "content-type": contentType(path.basename(file)),
-    etag,
-    "last-modified": lastModified.toUTCString(),
-    "accept-ranges": "bytes",
-    "cache-control": "no-cache",
-  };
-  const inm = header("if-none-match");
-  const ims = header("if-modified-since");
-  if (
-    inm ? inm.split(",").some((t) => t.trim() === etag || t.trim() === "*") : ims && !Number.isNaN(Date.parse(ims)) && lastModified.getTime() <= Date.parse(ims)
-  )
-    return { status: 304, headers, range: null };
-
-  let start = 0;
-  let end = st.size - 1;
-  let status = 200;
-  const range = header("range");
-  const ifRange = header("if-range");
-  if (range && (!ifRange || ifRange === etag)) {
-    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    if (m && m[1] === "" && m[2] !== "") start = Math.max(0, st.size - Number(m[2]));
-    else if (m && m[1] !== "") {
-      start = Number(m[1]);
-      if (m[2] !== "") end = Math.min(Number(m[2]), st.size - 1);
-    }
-    if (!m || (m[1] === "" && m[2] === "") || start >= st.size || start > end)
-      return { status: 416, headers: { ...headers, "content-range": `bytes */${st.size}` }, range: null };
-    status = 206;
-    headers["content-range"] = `bytes ${start}-${end}/${st.size}`;
-  }
-  headers["content-length"] = String(st.size === 0 ? 0 : end - start + 1);
-  return { status, headers, range: method === "HEAD" || st.size === 0 ? null : { start, end } };
-}
-
-function serveFile(req: Request, file: string, st: fs.Stats): Response {
-  const r = fileReply(req.method, (n) => req.headers.get(n), file, st);
-  if (!r.range) return new Response(null, { status: r.status, headers: r.headers });
-  const stream = Readable.toWeb(fs.createReadStream(file, r.range)) as ReadableStream<Uint8Array>;
-  return new Response(stream, { status: r.status, headers: r.headers });
-}
-
 /** binrepos.conf and a make.conf snippet for hosts of a stack: the stack's binhosts, most specific first. */
 export async function stackFile(environment: string, stack: string, arch: string, name: string): Promise<string | null> {
   const db = getDb();
@@ -150,6 +103,9 @@ export async function stackFile(environment: string, stack: string, arch: string
       ...(a ? [`CHOST="${a.chost}"`] : []),
       'FEATURES="${FEATURES} getbinpkg binpkg-request-signature"',
       'EMERGE_DEFAULT_OPTS="${EMERGE_DEFAULT_OPTS} --getbinpkg --usepkg"',
+      "# Source tarballs from Rookery's distfiles mirror (portage appends /distfiles/); private ones of your org:",
+      `#   echo "local ${getConfig().publicUrl.replace("://", "://USER:TOKEN@")}" >> /etc/portage/mirrors`,
+      `GENTOO_MIRRORS="${getConfig().publicUrl}"`,
       "",
     ].join("\n");
   }
@@ -181,7 +137,7 @@ export async function serveBinhost(req: Request, actor: Actor, segments: string[
     return new Response(req.method === "HEAD" ? null : html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
   }
   if (!st.isFile()) return notFound();
-  return serveFile(req, real, st);
+  return serveFile(req, real, st, contentType(path.basename(real)));
 }
 
 /**
@@ -215,7 +171,7 @@ export function serveBinhostNode(req: IncomingMessage, res: ServerResponse): boo
       const real = resolveServed(segments);
       const st = real ? fs.statSync(real) : null;
       if (real && st?.isFile()) {
-        const r = fileReply(req.method!, (n) => req.headers[n] as string | undefined, real, st);
+        const r = fileReply(req.method!, (n) => req.headers[n] as string | undefined, st, contentType(path.basename(real)));
         res.writeHead(r.status, r.headers);
         if (!r.range) return void res.end();
         return pipeline(fs.createReadStream(real, r.range), res);

@@ -61,6 +61,7 @@ export const queues = {
   pullMirrorsDue: defineQueue("git-pull-mirrors-due", none),
   backupRun: defineQueue("git-backup", z.object({ trigger: z.enum(["schedule", "manual"]).default("schedule"), triggeredBy: id.nullish() })),
   binhostPrune: defineQueue("farm-binhost-prune", none),
+  distfilesPrune: defineQueue("farm-distfiles-prune", none),
   /** mergeability of these merge requests of one repository */
   mrRefresh: defineQueue("mr-refresh", z.object({ repoId: id, mrIds: z.array(id) })),
   runnerLeases: defineQueue("runner-lease-expiry", none),

@@ -60,6 +60,7 @@ export const farmRouter = router({
         // The portage mirror pins a commit per environment; until one is synced the branch head stands in.
         tree: { syncUri: cloneUrl("infrastructure", "gentoo"), commit: env?.portageBranch ?? envName },
         binhostUrl: `${getConfig().publicUrl}/packages`,
+        gentooMirror: getConfig().publicUrl,
         signingKey: await getSigningKey(ctx.db, envName),
       });
     }),

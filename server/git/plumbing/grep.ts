@@ -4,8 +4,8 @@ import { spawnGit } from "./cli";
 export type GrepHit = { path: string; line: number; text: string };
 
 /**
- * Lines of `commit`'s files containing `needle` (a fixed string, case-insensitive; binary
- * files skipped): at most `perFile` per file and `limit` in all. Bounded in time and output:
+ * Lines of `commit`'s files (those matching `paths`, globs, when given) containing `needle`
+ * (a fixed string, case-insensitive unless asked; binary files skipped): at most `perFile` per file and `limit` in all. Bounded in time and output:
  * past `timeoutMs` or `maxBytes` git is stopped and what arrived so far is returned.
  * A repository or commit that does not exist yields nothing.
  */
@@ -13,10 +13,12 @@ export function grepCommit(
   dir: string,
   commit: string,
   needle: string,
-  opts: { perFile: number; limit: number; timeoutMs: number; maxBytes?: number },
+  opts: { perFile: number; limit: number; timeoutMs: number; maxBytes?: number; caseSensitive?: boolean; paths?: string[] },
 ): Promise<{ hits: GrepHit[]; complete: boolean }> {
   const maxBytes = opts.maxBytes ?? 512 * 1024;
-  const args = ["grep", "-z", "-n", "-I", "-F", "-i", "--no-color", `--max-count=${opts.perFile}`, "-e", needle, commit, "--"];
+  const args = ["grep", "-z", "-n", "-I", "-F", ...(opts.caseSensitive ? [] : ["-i"]), "--no-color", `--max-count=${opts.perFile}`, "-e", needle, commit, "--"];
+  // pathspecs with glob magic: `*` does not cross `/` (":(glob)*/*/Manifest")
+  for (const p of opts.paths ?? []) args.push(`:(glob)${p}`);
   return new Promise((resolve) => {
     const child = spawnGit(args, { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
     const chunks: Buffer[] = [];

@@ -35,6 +35,12 @@ export default async function AdminFarmPage() {
           </>
         }
       />
+      <p className="mb-8 text-sm">
+        <Link className="text-brand-600 underline" href="/admin/farm/distfiles">
+          Distfiles
+        </Link>
+        : the source tarballs mirrored for builds and hosts (size, hit rate, retention).
+      </p>
       <section aria-labelledby="archs-heading" className="mb-10">
         <h2 id="archs-heading" className="mb-2 text-lg font-semibold">
           Architectures
