@@ -11,17 +11,20 @@ export const INFRASTRUCTURE_ORG = "infrastructure";
 export const GLOBAL_MODULES = ["role", "profile"] as const;
 /** The build farm's profiles and stacks (server/farm): admin-owned, not mirrored. */
 export const BUILD_PROFILES_REPO = "build-profiles";
+/** Our portage overlay (server/farm/overlay.ts): its branches are the farm's environments, like the tree's. */
+export const OVERLAY_REPO = "overlay";
+export const OVERLAY_BRANCHES = ["development", "staging", "production"] as const;
 
 export class RepoInputError extends InputError {}
 
 /** git-flow: these change only through merged merge requests. */
 export const defaultProtectedPatterns = ["master", "develop", "release/*", "hotfix/*"];
 
-async function protect(tx: DbOrTx, repoIds: string[]) {
-  if (!repoIds.length) return;
+async function protect(tx: DbOrTx, repos: { id: string; patterns?: string[] }[]) {
+  if (!repos.length) return;
   await tx
     .insert(branchProtections)
-    .values(repoIds.flatMap((repoId) => defaultProtectedPatterns.map((pattern) => ({ repoId, pattern }))))
+    .values(repos.flatMap((r) => (r.patterns ?? defaultProtectedPatterns).map((pattern) => ({ repoId: r.id, pattern }))))
     .onConflictDoNothing();
 }
 
@@ -37,6 +40,7 @@ export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: s
       [
         ...GLOBAL_MODULES.map((name) => ({ orgId: org.id, name, description: `Global ${name} module, mirrored into every organization` })),
         { orgId: org.id, name: BUILD_PROFILES_REPO, description: "Build farm profiles and stacks; branches are environments" },
+        { orgId: org.id, name: OVERLAY_REPO, description: "Our portage overlay: portage profiles and own packages", defaultBranch: "development" },
       ]
     : [
         { orgId: org.id, name: "puppet", description: "Puppet control repository: Puppetfile, hieradata, environments" },
@@ -50,10 +54,17 @@ export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: s
       ],
   );
   if (!rows.length) return;
-  const inserted = await tx.insert(repositories).values(rows).onConflictDoNothing().returning({ id: repositories.id, kind: repositories.kind });
+  const inserted = await tx
+    .insert(repositories)
+    .values(rows)
+    .onConflictDoNothing()
+    .returning({ id: repositories.id, kind: repositories.kind, orgId: repositories.orgId, name: repositories.name });
+  const infrastructure = orgs.find((o) => o.slug === INFRASTRUCTURE_ORG)?.id;
   await protect(
     tx,
-    inserted.filter((r) => r.kind === "standard").map((r) => r.id),
+    inserted
+      .filter((r) => r.kind === "standard")
+      .map((r) => ({ id: r.id, patterns: r.orgId === infrastructure && r.name === OVERLAY_REPO ? [...OVERLAY_BRANCHES] : undefined })),
   );
 }
 
@@ -67,7 +78,7 @@ export async function insertRepo(tx: DbOrTx, org: { id: string }, input: { name:
     .onConflictDoNothing()
     .returning();
   if (!repo) throw new RepoInputError("name", "A repository with this name already exists in this organization");
-  await protect(tx, [repo.id]);
+  await protect(tx, [{ id: repo.id }]);
   return repo;
 }
 
