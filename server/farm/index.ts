@@ -1,7 +1,9 @@
 import type { Db, DbOrTx } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { cloneUrl } from "@/server/git/paths";
-import { BUILD_PROFILES_REPO, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { ensureRepoOnDisk } from "@/server/git/materialize";
+import { branchHead } from "@/server/git/plumbing/merge";
+import { BUILD_PROFILES_REPO, getRepo, INFRASTRUCTURE_ORG, OVERLAY_REPO } from "@/server/git/repos";
 import { publishBuild, type PublishInput, type PublishResult } from "./binhost";
 import { getArchitecture, getEnvironment } from "./catalog";
 import { FarmInputError } from "./errors";
@@ -34,6 +36,20 @@ async function treeFor(db: DbOrTx, environment: string, tree?: TreePin): Promise
   return { syncUri: cloneUrl(INFRASTRUCTURE_ORG, "gentoo"), commit: env.portageBranch };
 }
 
+/**
+ * The overlay commit an environment builds against: the head of its branch (the same name as
+ * the tree's) when the job is generated, so a later push does not change a queued build.
+ * Null when the overlay has no such branch.
+ */
+export async function overlayFor(db: DbOrTx, environment: string, overlay?: TreePin | null): Promise<TreePin | null> {
+  if (overlay !== undefined) return overlay;
+  const env = await getEnvironment(db, environment);
+  const repo = await getRepo(db, INFRASTRUCTURE_ORG, OVERLAY_REPO);
+  if (!env || !repo) return null;
+  const commit = await branchHead(await ensureRepoOnDisk(db, repo), env.portageBranch);
+  return commit ? { syncUri: cloneUrl(INFRASTRUCTURE_ORG, OVERLAY_REPO), commit } : null;
+}
+
 async function context(db: DbOrTx, environment: string, arch: string) {
   const branch = await profilesForEnvironment(db, environment);
   if (!branch) throw new FarmInputError("environment", `${INFRASTRUCTURE_ORG}/${BUILD_PROFILES_REPO} has no branch for ${environment}`);
@@ -49,7 +65,15 @@ function binhostBase() {
 /** The job for one profile of an environment's current build-profiles branch. */
 export async function buildJobFor(
   db: DbOrTx,
-  input: { environment: string; arch: string; profile: string; variant: BuildVariant; previousMake?: Record<string, string>; tree?: TreePin },
+  input: {
+    environment: string;
+    arch: string;
+    profile: string;
+    variant: BuildVariant;
+    previousMake?: Record<string, string>;
+    tree?: TreePin;
+    overlay?: TreePin | null;
+  },
 ): Promise<JobSpec> {
   const { branch, arch } = await context(db, input.environment, input.arch);
   const profile = branch.profiles.get(input.profile);
@@ -67,6 +91,7 @@ export async function buildJobFor(
     profile,
     variant: input.variant,
     tree: await treeFor(db, input.environment, input.tree),
+    overlay: await overlayFor(db, input.environment, input.overlay),
     binhostUrl: binhostBase(),
     previousMake: input.previousMake,
     signingKey: await getSigningKey(db, input.environment),
@@ -76,7 +101,7 @@ export async function buildJobFor(
 /** "Build stack": the stack's profiles in dependency order, each job needing its parent's. */
 export async function buildStackJobs(
   db: DbOrTx,
-  input: { environment: string; arch: string; stack: string; variant: BuildVariant; tree?: TreePin },
+  input: { environment: string; arch: string; stack: string; variant: BuildVariant; tree?: TreePin; overlay?: TreePin | null },
 ): Promise<JobSpec[]> {
   const { branch, arch } = await context(db, input.environment, input.arch);
   const stack = branch.stacks.get(input.stack);
@@ -95,6 +120,7 @@ export async function buildStackJobs(
       arch,
       variant: input.variant,
       tree: await treeFor(db, input.environment, input.tree),
+      overlay: await overlayFor(db, input.environment, input.overlay),
       binhostUrl: binhostBase(),
       signingKey: await getSigningKey(db, input.environment),
     },
