@@ -1,5 +1,5 @@
 import { and, arrayContains, eq, isNull } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, DbOrTx } from "@/db/client";
 import { buildJobs, pipelines, runners } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
@@ -107,7 +107,7 @@ async function hasRunnerWithTag(db: Db, tag: string) {
 const jobUrl = (jobId: string) => `${getConfig().publicUrl}/jobs/${jobId}`;
 const commitUrl = (sha: string) => `${getConfig().publicUrl}/orgs/${INFRASTRUCTURE_ORG}/repos/${OVERLAY_REPO}/commit/${sha}`;
 
-async function postStatus(db: Db, repo: RepoWithOrg, dir: string, sha: string, s: Omit<StatusInput, "context">) {
+async function postStatus(db: DbOrTx, repo: RepoWithOrg, dir: string, sha: string, s: Omit<StatusInput, "context">) {
   await setCommitStatus(db, repo, dir, sha, { ...s, context: OVERLAY_LINT_CONTEXT, description: s.description.slice(0, 250) }, null);
 }
 
@@ -132,23 +132,27 @@ export async function checkPushedOverlay(db: Db, branches: string[]) {
       results.push({ branch, sha, ok: false, description, jobId: null });
       continue;
     }
-    const pipeline = await createPipeline(db, {
-      name: `Lint overlay ${branch} @ ${sha.slice(0, 12)}`,
-      source: OVERLAY_LINT_SOURCE,
-      ref: branch,
-      jobs: [
-        overlayLintJob({
-          overlay: { syncUri: cloneUrl(INFRASTRUCTURE_ORG, OVERLAY_REPO), commit: sha },
-          tree: { syncUri: cloneUrl(INFRASTRUCTURE_ORG, "gentoo"), commit: treeCommit! },
-        }),
-      ],
-    });
-    const jobId = (await getPipeline(db, pipeline.id))!.jobs[0].id;
     const description =
       (await hasRunnerWithTag(db, "gentoo")) ?
         "Layout and profiles are valid; checking the ebuilds with portage"
       : "Layout and profiles are valid; no runner has the gentoo tag to check the ebuilds with portage";
-    await postStatus(db, overlay.repo, overlay.dir, sha, { state: "pending", description, targetUrl: jobUrl(jobId) });
+    // One transaction: no runner sees the job (and no end of it sets the status) before it is pending.
+    const jobId = await db.transaction(async (tx) => {
+      const pipeline = await createPipeline(tx, {
+        name: `Lint overlay ${branch} @ ${sha.slice(0, 12)}`,
+        source: OVERLAY_LINT_SOURCE,
+        ref: branch,
+        jobs: [
+          overlayLintJob({
+            overlay: { syncUri: cloneUrl(INFRASTRUCTURE_ORG, OVERLAY_REPO), commit: sha },
+            tree: { syncUri: cloneUrl(INFRASTRUCTURE_ORG, "gentoo"), commit: treeCommit! },
+          }),
+        ],
+      });
+      const id = (await getPipeline(tx, pipeline.id))!.jobs[0].id;
+      await postStatus(tx, overlay.repo, overlay.dir, sha, { state: "pending", description, targetUrl: jobUrl(id) });
+      return id;
+    });
     results.push({ branch, sha, ok: true, description, jobId });
   }
   return results;
