@@ -93,14 +93,14 @@ export function createSandbox(name: ExecutorName, opts: ExecutorOptions, jobId: 
           "--unshare-all",
           ...(opts.network ? ["--share-net"] : []),
           "--die-with-parent",
-          "--clearenv",
-          ...Object.entries({ ...BASE_ENV, HOME: "/workspace", ...env }).flatMap(([k, v]) => ["--setenv", k, v]),
           "/bin/sh",
           "-e",
           "-c",
           script,
         ];
-        return spawn("bwrap", args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        // inherited rather than --setenv: secrets such as the job token stay out of /proc/*/cmdline
+        const all = { ...BASE_ENV, HOME: "/workspace", ...env } as unknown as NodeJS.ProcessEnv;
+        return spawn("bwrap", args, { env: all, detached: true, stdio: ["ignore", "pipe", "pipe"] });
       },
     };
   }

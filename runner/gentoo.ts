@@ -32,8 +32,8 @@ export function checkPortageSource(dir: string): string | null {
   return null;
 }
 
-function hostHasPortage() {
-  return (process.env.PATH ?? "/usr/bin:/bin").split(":").some((d) => d && fs.existsSync(path.join(d, "emerge")));
+function onPath(command: string) {
+  return (process.env.PATH ?? "/usr/bin:/bin").split(":").some((d) => d && fs.existsSync(path.join(d, command)));
 }
 
 /** The user and group databases of the sandbox: the host's, plus portage's own user if the host has none. */
@@ -46,15 +46,18 @@ function withPortageAccount(file: "passwd" | "group") {
 
 export type GentooSandboxOptions = { jobRoot: string; workspace: string; portage?: string };
 
+/** Why this host cannot run the gentoo executor (with this portage source, or its own portage), or null. */
+export function gentooExecutorProblem(portage?: string): string | null {
+  if (process.getuid?.() !== 0) return "the gentoo executor runs portage as root: start the runner as root";
+  if (!onPath("bwrap")) return "bwrap (bubblewrap) is not installed";
+  if (portage) return checkPortageSource(portage);
+  return onPath("emerge") ? null : "this host has no emerge: install portage, or register the runner with --portage DIR (a portage source tree)";
+}
+
 /** Prepares the job's private state and returns the step spawner. */
 export function gentooSandbox(opts: GentooSandboxOptions) {
-  if (process.getuid?.() !== 0) throw new Error("the gentoo executor runs portage as root: start the runner as root");
-  if (opts.portage) {
-    const problem = checkPortageSource(opts.portage);
-    if (problem) throw new Error(problem);
-  } else if (!hostHasPortage()) {
-    throw new Error("this host has no emerge: install portage, or register the runner with --portage DIR (a portage source tree)");
-  }
+  const problem = gentooExecutorProblem(opts.portage);
+  if (problem) throw new Error(problem);
   const state = (p: string) => path.join(opts.jobRoot, p);
   for (const d of ["etc-portage", "target", ...VAR_DIRS.map((v) => `var/${v}`)]) fs.mkdirSync(state(d), { recursive: true });
   fs.writeFileSync(state("passwd"), withPortageAccount("passwd"));
@@ -117,7 +120,6 @@ export function gentooSandbox(opts: GentooSandboxOptions) {
     "--unshare-uts",
     "--unshare-cgroup-try",
     "--die-with-parent",
-    "--clearenv",
   );
   if (opts.portage) args.push("--ro-bind", opts.portage, PORTAGE_IN_SANDBOX);
 
@@ -142,7 +144,9 @@ export function gentooSandbox(opts: GentooSandboxOptions) {
   };
   return (script: string, env: Record<string, string>) => {
     const all = { ...baseEnv, ...env, FEATURES: [SANDBOX_FEATURES, env.FEATURES ?? ""].join(" ").trim() };
-    return spawn("bwrap", [...args, ...Object.entries(all).flatMap(([k, v]) => ["--setenv", k, v]), "/bin/sh", "-e", "-c", script], {
+    // the environment is inherited, not given as --setenv: job tokens stay out of /proc/*/cmdline
+    return spawn("bwrap", [...args, "/bin/sh", "-e", "-c", script], {
+      env: all as unknown as NodeJS.ProcessEnv,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });

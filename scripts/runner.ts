@@ -7,7 +7,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultConfigPath, loadRunnerConfig, register, saveRunnerConfig, startRunner } from "@/runner";
 import { PortalError } from "@/runner/client";
-import { checkPortageSource } from "@/runner/gentoo";
+import { gentooExecutorProblem } from "@/runner/gentoo";
 import { executors } from "@/runner/protocol";
 
 const usage = `usage:
@@ -49,8 +49,8 @@ async function main() {
     if (!(executors as readonly string[]).includes(executor)) fail(`--executor must be one of ${executors.join(", ")}`);
     const portage = values.portage ? path.resolve(values.portage) : undefined;
     if (portage && executor !== "gentoo") fail("--portage is for the gentoo executor");
-    const portageProblem = portage && checkPortageSource(portage);
-    if (portageProblem) fail(portageProblem);
+    const executorProblem = executor === "gentoo" && gentooExecutorProblem(portage);
+    if (executorProblem) fail(executorProblem);
     const concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) fail("--concurrency must be a positive integer");
     const rootfs: Record<string, string> = {};

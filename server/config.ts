@@ -81,6 +81,7 @@ const envSchema = z
       .regex(/^([a-z0-9_-]+=\d+)(,[a-z0-9_-]+=\d+)*$/, "must look like binpkg=90,stage=180,log=14")
       .optional(),
     ROOKERY_EMBEDDED_RUNNER: z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+    ROOKERY_RUNNER_PORTAGE: z.string().optional(),
     PUPPET_CA_PORT: z.coerce.number().int().min(0).max(65535).default(8140),
     PUPPET_CA_DNS_NAMES: z.string().optional(),
   })
@@ -162,6 +163,8 @@ function buildConfig(env: Record<string, string | undefined>) {
       artifactRetentionDays: (kind: string) => retention[kind] ?? e.ARTIFACT_RETENTION_DAYS,
       /** the in-process shell runner of `npm start`: on by default with the embedded database */
       embedded: e.ROOKERY_EMBEDDED_RUNNER === undefined ? !e.DATABASE_URL : ["true", "1", "yes"].includes(e.ROOKERY_EMBEDDED_RUNNER),
+      /** a portage source tree: the embedded runner then runs real farm builds with the gentoo executor */
+      embeddedPortage: e.ROOKERY_RUNNER_PORTAGE ? path.resolve(e.ROOKERY_RUNNER_PORTAGE) : null,
     },
     backups: { dir: path.join(dataDir, "backups"), retentionDays: e.BACKUP_RETENTION_DAYS, cron: e.BACKUP_CRON },
     binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },

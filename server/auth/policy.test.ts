@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { authorize, can, PolicyError, type Actor, type OrgRole, type OrgScope } from "./policy";
+import { authorizeGit } from "./policies/git";
 
 const anon: Actor = { kind: "anonymous" };
 const user = (over: Partial<Extract<Actor, { kind: "user" }>> = {}): Actor => ({
@@ -172,5 +173,46 @@ describe("merge request rules", () => {
   it("keeps read-only tokens from writing statuses", () => {
     expect(can(user({ tokenScope: "read" }), "statuses:write", org("developer"))).toBe(false);
     expect(can(user({ tokenScope: "write" }), "statuses:write", org("developer"))).toBe(true);
+  });
+});
+
+describe("binhost publishing", () => {
+  it("is for administrators, and not with a read-only token", () => {
+    expect(can(admin, "binhost:publish")).toBe(true);
+    expect(can(user({ isAdmin: true, tokenScope: "write" }), "binhost:publish")).toBe(true);
+    expect(can(user({ isAdmin: true, tokenScope: "read" }), "binhost:publish")).toBe(false);
+    expect(can(user(), "binhost:publish")).toBe(false);
+    expect(denial(() => authorize(anon, "binhost:publish"))).toBe("UNAUTHORIZED");
+    expect(denial(() => authorize(user(), "binhost:publish"))).toBe("FORBIDDEN");
+  });
+});
+
+describe("job actors (ROOKERY_JOB_TOKEN)", () => {
+  const job: Actor = { kind: "job", jobId: "j1", pipelineId: "p1" };
+  const repo = (orgSlug: string, name: string) => ({ orgSlug, name });
+
+  it("read the infrastructure tree repositories over git, never write, and see no other repository", () => {
+    for (const name of ["gentoo", "overlay", "build-profiles"]) {
+      expect(denial(() => authorizeGit(job, "read", repo("infrastructure", name), org(null)))).toBe("allowed");
+      expect(denial(() => authorizeGit(job, "write", repo("infrastructure", name), org(null)))).toBe("FORBIDDEN");
+    }
+    expect(denial(() => authorizeGit(job, "read", repo("infrastructure", "role"), org(null)))).toBe("NOT_FOUND");
+    expect(denial(() => authorizeGit(job, "read", repo("acme", "gentoo"), org(null)))).toBe("NOT_FOUND");
+    expect(denial(() => authorizeGit(job, "read", null, null))).toBe("NOT_FOUND");
+  });
+
+  it("may fetch the binhost and nothing else of the instance or an org", () => {
+    expect(can(job, "farm:binhost")).toBe(true);
+    expect(can(job, "farm:read")).toBe(false);
+    expect(can(job, "self:read")).toBe(false);
+    expect(can(job, "repo:read", org("leader"))).toBe(false);
+    expect(denial(() => authorize(job, "pipelines:read-all"))).toBe("FORBIDDEN");
+    expect(denial(() => authorize(job, "org:read", org(null)))).toBe("NOT_FOUND");
+  });
+
+  it("leave users' git access to the role table", () => {
+    expect(denial(() => authorizeGit(user(), "read", repo("acme", "puppet"), org("reporter")))).toBe("allowed");
+    expect(denial(() => authorizeGit(user(), "write", repo("acme", "puppet"), org("reporter")))).toBe("FORBIDDEN");
+    expect(denial(() => authorizeGit(user(), "read", repo("acme", "puppet"), org(null)))).toBe("NOT_FOUND");
   });
 });

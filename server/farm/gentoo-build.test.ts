@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
-import { testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE } from "@/test/support/gentoo-tree";
+import { commitTestTree, testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE } from "@/test/support/gentoo-tree";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
 import { freePort } from "@/test/support/ports";
@@ -15,18 +16,19 @@ import { gentooSandbox } from "@/runner/gentoo";
 import { runGit } from "@/server/git/plumbing/cli";
 import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
-import { createRepository } from "@/server/git/manage";
 import { repoDir } from "@/server/git/paths";
-import { getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { INFRASTRUCTURE_ORG } from "@/server/git/repos";
 import { handleGitHttp } from "@/server/git/smart-http";
 import { queues, stopBoss } from "@/server/jobs";
-import { getOrgBySlug } from "@/server/orgs";
 import { handleRunnerApi } from "@/server/runners/http";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
 import { createRegistrationToken } from "@/server/runners/registration";
 import { createLocalUser } from "@/server/users";
+import { generateSigningKey } from "@/server/pki/gpg";
+import { binhostRoot } from "./binhost";
 import { ensureFarmDefaults } from "./catalog";
+import { targetHistory } from "./history";
 import { startFarmBuild } from "./pipeline";
 import { loadBranchProfiles } from "./repo";
 import { serveBinhost } from "./serve";
@@ -43,6 +45,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-gentoo-build-work-")
 const db = testDatabase({
   ROOKERY_DATA_DIR: dataDir,
   AUTH_SECRET: "gentoo-build-test-secret-0123456789",
+  ROOKERY_ENCRYPTION_KEY: crypto.randomBytes(32).toString("base64"),
   RUNNER_LEASE_SECONDS: "30",
   RUNNER_HEARTBEAT_SECONDS: "2",
 });
@@ -52,6 +55,7 @@ let runner: RunnerProcess;
 let worker: { stop: () => Promise<void> };
 let portage: string;
 const upstreamFetches: string[] = [];
+let treeCommit = "";
 
 const profileYaml = (lines: string[]) => lines.join("\n") + "\n";
 
@@ -84,9 +88,7 @@ beforeAll(async () => {
 
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
-  const org = (await getOrgBySlug(db(), INFRASTRUCTURE_ORG))!;
-  if (!(await getRepo(db(), INFRASTRUCTURE_ORG, "gentoo"))) await createRepository(db(), org, { name: "gentoo" });
-  await commitFiles(repoDir(INFRASTRUCTURE_ORG, "gentoo"), { branch: "development", files: testTreeFiles(distfiles), message: "The test tree" });
+  treeCommit = await commitTestTree(db(), ["development"], testTreeFiles(distfiles));
 
   await loadBranchProfiles(db());
   const profilesDir = repoDir(INFRASTRUCTURE_ORG, "build-profiles");
@@ -108,7 +110,15 @@ beforeAll(async () => {
         "packages:",
         "  - app-misc/hello",
       ]),
-      "profiles/greeter.yaml": profileYaml(["kind: application", "inherits: linux", "description: Greets at login", "packages:", "  - app-admin/greeter"]),
+      "profiles/greeter.yaml": profileYaml([
+        "kind: application",
+        "inherits: linux",
+        "description: Greets at login",
+        "packages:",
+        "  - app-admin/greeter",
+        "use:",
+        "  app-misc/hello: loud",
+      ]),
     },
   });
 
@@ -174,6 +184,33 @@ function inFreshSandbox(script: string, files: Record<string, string>): Promise<
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
 }
 
+/** A new host with the test tree, configured for the given binhosts (most specific first), installs one package from them only. */
+function installFromBinhosts(
+  profiles: string[],
+  atom: string,
+  run: string,
+  opts: { features?: string; files?: Record<string, string>; before?: string[] } = {},
+) {
+  const base = `${portal.url}/packages/development/gentoo/amd64`;
+  const binrepos = profiles.map((p, i) => `[${p}]\npriority = ${(profiles.length - i) * 10}\nsync-uri = ${base}/${p}\nverify-signature = ${!!opts.features}\n`);
+  const files = {
+    ...Object.fromEntries(Object.entries(testTreeFiles()).map(([f, c]) => [`/var/db/repos/gentoo/${f}`, c])),
+    "/etc/portage/make.conf": `FEATURES="-news ${opts.features ?? ""}"\nBINPKG_FORMAT="gpkg"\n`,
+    "/etc/portage/repos.conf/gentoo.conf": "[DEFAULT]\nmain-repo = gentoo\n[gentoo]\nlocation = /var/db/repos/gentoo\n",
+    "/etc/portage/binrepos.conf/rookery.conf": binrepos.join("\n"),
+    ...opts.files,
+  };
+  const script = [
+    ...(opts.before ?? []),
+    `ln -sfn ../../var/db/repos/gentoo/profiles/${TEST_PORTAGE_PROFILE} /etc/portage/make.profile`,
+    `emerge --getbinpkgonly --color=n ${atom}`,
+    run,
+  ];
+  return inFreshSandbox(script.join("\n"), files);
+}
+
+const digest = (alg: string, data: Buffer) => crypto.createHash(alg).update(data).digest("hex");
+
 describe.skipIf(skip)("real Gentoo builds", () => {
   it("builds the base profile with real emerge on a gentoo runner and publishes what it built", { timeout: 300_000 }, async () => {
     const { job, log } = await build("linux");
@@ -183,39 +220,77 @@ describe.skipIf(skip)("real Gentoo builds", () => {
     const index = await waitFor("the linux binhost", () => packagesOf("linux"), 30_000);
     expect(index).toContain("CPV: app-misc/hello-1.0\n");
     expect(index).toContain("CPV: dev-libs/libgreet-1.0\n");
+    const [last] = (await targetHistory(db(), { environment: "development", arch: "amd64", profile: "linux" })).builds;
+    expect(last.treeCommit).toBe(treeCommit); // the build names the tree commit it was pinned to
     expect(upstreamFetches.filter((f) => f.endsWith(".tar.gz")).sort()).toEqual(["hello-1.0.tar.gz", "libgreet-1.0.tar.gz"]);
   });
 
-  it("builds the application profile on top of its parent's binhost: only its own package is built and published", { timeout: 300_000 }, async () => {
-    const { job, log } = await build("greeter");
-    expect(job.status, log.slice(-4000)).toBe("success");
-    expect(log).toContain(">>> Emerging binary (1 of 3) dev-libs/libgreet-1.0::gentoo");
-    expect(log).toContain(">>> Emerging binary (2 of 3) app-misc/hello-1.0::gentoo");
-    expect(log).toContain(">>> Emerging (3 of 3) app-admin/greeter-1.0::gentoo");
-    const index = await waitFor("the greeter binhost", () => packagesOf("greeter"), 30_000);
-    expect(index).toContain("CPV: app-admin/greeter-1.0\n");
-    expect(index).not.toContain("CPV: app-misc/hello");
+  it(
+    "builds the application profile on its parent's binhost: what the parent publishes identically is not built or published again, a USE change is",
+    { timeout: 300_000 },
+    async () => {
+      const { job, log } = await build("greeter");
+      expect(job.status, log.slice(-4000)).toBe("success");
+      expect(log).toContain(">>> Emerging binary (1 of 3) dev-libs/libgreet-1.0::gentoo");
+      expect(log).toContain(">>> Emerging (2 of 3) app-misc/hello-1.0::gentoo"); // USE=loud here
+      expect(log).toContain(">>> Emerging (3 of 3) app-admin/greeter-1.0::gentoo");
+      const index = (await waitFor("the greeter binhost", () => packagesOf("greeter"), 30_000))!;
+      expect(index).toContain("CPV: app-admin/greeter-1.0\n");
+      expect(index).toMatch(/CPV: app-misc\/hello-1\.0\n[^]*?USE: amd64 loud\n/);
+      expect(index).not.toContain("CPV: dev-libs/libgreet");
+    },
+  );
+
+  it("fresh hosts install from the binhosts with --getbinpkgonly, each stack with its own USE, and the programs run", { timeout: 300_000 }, async () => {
+    const greeterHost = await installFromBinhosts(["greeter", "linux"], "app-admin/greeter", "PATH=$PATH:/target/usr/bin greeter");
+    expect(greeterHost.code, greeterHost.output.slice(-4000)).toBe(0);
+    expect(greeterHost.output).toContain("greeter says: HELLO FROM ROOKERY");
+    expect(greeterHost.output).not.toMatch(/>>> Emerging \(/); // nothing built from source
+    const baseHost = await installFromBinhosts(["linux"], "app-misc/hello", "/target/usr/bin/hello");
+    expect(baseHost.code, baseHost.output.slice(-4000)).toBe(0);
+    expect(baseHost.output).toContain("hello from rookery");
   });
 
-  it("a fresh host installs the stack from the binhost with --getbinpkgonly and the program runs", { timeout: 300_000 }, async () => {
-    const base = `${portal.url}/packages/development/gentoo/amd64`;
-    const tree = Object.fromEntries(Object.entries(testTreeFiles()).map(([f, c]) => [`/var/db/repos/gentoo/${f}`, c]));
-    const files: Record<string, string> = {
-      ...tree,
-      "/etc/portage/make.conf": 'FEATURES="-news"\nBINPKG_FORMAT="gpkg"\n',
-      "/etc/portage/repos.conf/gentoo.conf": "[DEFAULT]\nmain-repo = gentoo\n[gentoo]\nlocation = /var/db/repos/gentoo\n",
-      "/etc/portage/binrepos.conf/rookery.conf": `[greeter]\npriority = 20\nsync-uri = ${base}/greeter\nverify-signature = false\n\n[linux]\npriority = 10\nsync-uri = ${base}/linux\nverify-signature = false\n`,
-    };
-    const { code, output } = await inFreshSandbox(
-      [
-        `ln -sfn ../../var/db/repos/gentoo/profiles/${TEST_PORTAGE_PROFILE} /etc/portage/make.profile`,
-        "emerge --getbinpkgonly --color=n app-admin/greeter",
-        "PATH=$PATH:/target/usr/bin greeter",
-      ].join("\n"),
-      files,
-    );
-    expect(code, output.slice(-4000)).toBe(0);
-    expect(output).toContain("greeter says: hello from rookery");
-    expect(output).not.toMatch(/>>> Emerging \(/); // nothing built from source
-  });
+  it(
+    "with a signing key the packages are signed: a host that requires signatures installs them, and refuses a tampered one",
+    { timeout: 300_000 },
+    async () => {
+      const key = await generateSigningKey(db(), "development", null);
+      const { job, log } = await build("linux");
+      expect(job.status, log.slice(-4000)).toBe("success");
+      const live = path.join(binhostRoot(), "development/gentoo/amd64/linux");
+      const file = path.join(live, "app-misc/hello/hello-1.0-1.gpkg.tar");
+      await waitFor("the signed publication", async () => fs.existsSync(file) && fs.readFileSync(file).includes("BEGIN PGP SIGNED MESSAGE"), 30_000);
+      const trust = [
+        "install -d -m 0700 /etc/portage/gnupg",
+        "gpg --homedir /etc/portage/gnupg --batch --quiet --import /etc/portage/rookery.asc",
+        `echo '${key.fingerprint}:6:' | gpg --homedir /etc/portage/gnupg --batch --import-ownertrust`,
+        "gpg --homedir /etc/portage/gnupg --batch --check-trustdb",
+        "chmod -R a+rX /etc/portage/gnupg",
+      ];
+      const signed = { features: "binpkg-request-signature", files: { "/etc/portage/rookery.asc": key.publicKey }, before: trust };
+      const ok = await installFromBinhosts(["linux"], "app-misc/hello", "/target/usr/bin/hello", signed);
+      expect(ok.code, ok.output.slice(-4000)).toBe(0);
+      expect(ok.output).toContain("hello from rookery");
+
+      // A compromised mirror: the package's Manifest changed and the index updated to match; only the signature can tell.
+      const bytes = fs.readFileSync(file);
+      const at = bytes.indexOf("DATA image.tar");
+      expect(at).toBeGreaterThan(0);
+      bytes.write("DATA image.taR", at, "latin1");
+      const indexFile = path.join(live, "Packages");
+      const index = fs.readFileSync(indexFile, "utf8");
+      const stanza = index.split("\n\n").find((st) => st.includes("PATH: app-misc/hello/hello-1.0-1.gpkg.tar"))!;
+      const forged = stanza.replace(/^MD5: .*$/m, `MD5: ${digest("md5", bytes)}`).replace(/^SHA1: .*$/m, `SHA1: ${digest("sha1", bytes)}`);
+      fs.rmSync(file); // the published file is a hard link into the publication: replace, do not write through
+      fs.writeFileSync(file, bytes);
+      fs.rmSync(indexFile);
+      fs.writeFileSync(indexFile, index.replace(stanza, forged));
+      fs.rmSync(`${indexFile}.gz`, { force: true });
+      const refused = await installFromBinhosts(["linux"], "app-misc/hello", "/target/usr/bin/hello", signed);
+      expect(refused.code).not.toBe(0);
+      expect(refused.output).toMatch(/verification failed/i);
+      expect(refused.output).not.toContain("hello from rookery");
+    },
+  );
 });

@@ -10,7 +10,8 @@ import { FARM_SOURCE } from "./pipeline";
  * history. Targets come from the jobs' ROOKERY_* environment, which the generator sets.
  */
 // literal keys (not parameters), so DISTINCT ON and ORDER BY name the same expressions
-const envOf = (key: "ROOKERY_ENVIRONMENT" | "ROOKERY_ARCH" | "ROOKERY_PROFILE") => sql<string>`${buildJobs.env}->>${sql.raw(`'${key}'`)}`;
+const envOf = (key: "ROOKERY_ENVIRONMENT" | "ROOKERY_ARCH" | "ROOKERY_PROFILE" | "ROOKERY_TREE_COMMIT" | "ROOKERY_OVERLAY_COMMIT") =>
+  sql<string>`${buildJobs.env}->>${sql.raw(`'${key}'`)}`;
 
 export type MatrixCell = {
   environment: string;
@@ -67,6 +68,9 @@ export async function targetHistory(db: DbOrTx, target: { environment: string; a
       startedAt: buildJobs.startedAt,
       finishedAt: buildJobs.finishedAt,
       failureReason: buildJobs.failureReason,
+      // what it was built from: the pinned commits of the portage tree and our overlay
+      treeCommit: envOf("ROOKERY_TREE_COMMIT"),
+      overlayCommit: envOf("ROOKERY_OVERLAY_COMMIT"),
     })
     .from(buildJobs)
     .innerJoin(pipelines, eq(pipelines.id, buildJobs.pipelineId))

@@ -21,19 +21,37 @@ export type { JobSpec, JobStep, BuildVariant } from "./generate";
 export type { PublishResult } from "./binhost";
 export type { ProfileError } from "./profiles";
 
+/** The portage tree mirror's repository in the infrastructure org. */
+const TREE_REPO = "gentoo";
+
 /** Where the portage tree of an environment comes from. */
 export type TreePin = { syncUri: string; commit: string };
 
 /**
- * The portage tree commit an environment builds against. Until the portage mirror
- * (infrastructure/gentoo, branches per environment) pins commits, the branch name of
- * the environment's record stands in (git fetch accepts it as well as an id).
+ * The portage tree an environment builds against: the branch of its record in the tree
+ * mirror (infrastructure/gentoo). A preview names the branch; `pinTree` resolves it.
  */
 async function treeFor(db: DbOrTx, environment: string, tree?: TreePin): Promise<TreePin> {
   if (tree) return tree;
   const env = await getEnvironment(db, environment);
   if (!env) throw new FarmInputError("environment", `Environment ${environment} is not defined (Admin → Build farm)`);
-  return { syncUri: cloneUrl(INFRASTRUCTURE_ORG, "gentoo"), commit: env.portageBranch };
+  return { syncUri: cloneUrl(INFRASTRUCTURE_ORG, TREE_REPO), commit: env.portageBranch };
+}
+
+/**
+ * The tree commit a build starts from, resolved once when its pipeline is created: every job
+ * of the pipeline (and a retry) builds the same tree, and the build page can name it.
+ */
+export async function pinTree(db: DbOrTx, environment: string): Promise<TreePin> {
+  const tree = await treeFor(db, environment);
+  const repo = await getRepo(db, INFRASTRUCTURE_ORG, TREE_REPO);
+  const commit = repo && (await branchHead(await ensureRepoOnDisk(db, repo), tree.commit));
+  if (!commit)
+    throw new FarmInputError(
+      "environment",
+      `${INFRASTRUCTURE_ORG}/${TREE_REPO} has no branch ${tree.commit} yet: sync the portage tree first (Admin → Build farm → Portage tree)`,
+    );
+  return { ...tree, commit };
 }
 
 /**

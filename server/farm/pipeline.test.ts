@@ -5,6 +5,7 @@ import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notifications } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
+import { commitTestTree } from "@/test/support/gentoo-tree";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { makeGpkg } from "@/test/support/gpkg";
 import { startJobWorker } from "@/test/support/job-worker";
@@ -42,6 +43,7 @@ beforeAll(async () => {
   });
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
+  await commitTestTree(db(), ["development", "staging", "production"]);
   await loadBranchProfiles(db());
   worker = await startJobWorker([queues.buildJobFinished]);
 

@@ -9,7 +9,7 @@ import { readLog } from "@/server/runners/queue";
 import { FarmInputError } from "./errors";
 import { failureOf } from "./failures";
 import { profilesForEnvironment } from "./repo";
-import { buildJobFor, buildStackJobs, publishProfileBuild, type BuildVariant, type JobSpec } from "./index";
+import { buildJobFor, buildStackJobs, pinTree, publishProfileBuild, type BuildVariant, type JobSpec } from "./index";
 
 /**
  * The build farm on the job engine: a generated build becomes a pipeline that runners with
@@ -81,10 +81,11 @@ export type FarmBuildInput = { environment: string; arch: string; variant: Build
 
 /** "Build" / "Build stack" on the farm page: the pipeline, queued for the runners. */
 export async function startFarmBuild(db: Db, input: FarmBuildInput, userId: string | null, override?: (spec: JobSpec) => JobSpec) {
+  const tree = await pinTree(db, input.environment);
   const specs =
     "profile" in input ?
-      [await buildJobFor(db, { environment: input.environment, arch: input.arch, profile: input.profile, variant: input.variant })]
-    : await buildStackJobs(db, { environment: input.environment, arch: input.arch, stack: input.stack, variant: input.variant });
+      [await buildJobFor(db, { environment: input.environment, arch: input.arch, profile: input.profile, variant: input.variant, tree })]
+    : await buildStackJobs(db, { environment: input.environment, arch: input.arch, stack: input.stack, variant: input.variant, tree });
   const jobs = specs.map((s) => override?.(s) ?? s);
   const names = new Set(jobs.map((j) => j.name));
   const what = "profile" in input ? input.profile : `stack ${input.stack}`;

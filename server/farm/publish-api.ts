@@ -52,6 +52,7 @@ export async function postBinhostPublication(req: Request, params: { environment
     });
     return json(201, { publication: r.publicationId, packages: r.packages, inherited: r.inherited, bytes: r.bytes, signedBy: r.signedBy });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOSPC") return json(507, { message: "The portal's disk is full: nothing was published" });
     if (!(e instanceof InputError)) throw e;
     await recordAudit(db, { actor, action: "binhost.publish", targetType: "binhost", targetId, outcome: "failure", details: { message: e.message } });
     return json(e.status, { message: e.message, field: e.field });

@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { farmSchedules } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
+import { commitTestTree } from "@/test/support/gentoo-tree";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { getPipeline } from "@/server/runners/pipelines";
 import { ensureFarmDefaults } from "./catalog";
@@ -18,6 +19,7 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 beforeAll(async () => {
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
+  await commitTestTree(db(), ["development", "staging", "production"]);
   await loadBranchProfiles(db());
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { runners } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
+import { portageMissing, portageSource } from "@/test/support/portage";
 import { waitFor } from "@/test/support/runner";
 import { getConfig, loadConfig } from "@/server/config";
 import { startEmbeddedRunner } from "./embedded";
@@ -44,3 +45,27 @@ it("the embedded default registers one local shell runner per start and runs job
     await runner.stop();
   }
 });
+
+it.skipIf(portageMissing())(
+  "with ROOKERY_RUNNER_PORTAGE the local runner builds with the gentoo executor and takes the farm's jobs; a wrong path leaves it a shell runner, saying why",
+  async () => {
+    const lines: string[] = [];
+    const bad = await startEmbeddedRunner(db(), loadConfig({ ...process.env, ROOKERY_INTERNAL_URL: server.url, ROOKERY_RUNNER_PORTAGE: "/nonexistent" }), (l) =>
+      lines.push(l),
+    );
+    await bad.stop();
+    expect(lines.join("\n")).toContain("ROOKERY_RUNNER_PORTAGE is set but the local runner cannot build with it (/nonexistent is not a portage source tree");
+    const good = await startEmbeddedRunner(
+      db(),
+      loadConfig({ ...process.env, ROOKERY_INTERNAL_URL: server.url, ROOKERY_RUNNER_PORTAGE: portageSource() }),
+      () => {},
+    );
+    try {
+      const active = await db().select().from(runners).where(isNull(runners.revokedAt));
+      expect(active.map((r) => [r.executor, r.tags])).toEqual([["gentoo", ["local", "gentoo"]]]);
+    } finally {
+      await good.stop();
+      loadConfig({ ...process.env, ROOKERY_INTERNAL_URL: server.url });
+    }
+  },
+);

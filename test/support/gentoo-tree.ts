@@ -3,6 +3,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Db } from "@/db/client";
+import { createRepository } from "@/server/git/manage";
+import { ensureRepoOnDisk } from "@/server/git/materialize";
+import { commitFiles } from "@/server/git/plumbing/commit";
+import { getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { getOrgBySlug } from "@/server/orgs";
 
 /**
  * A small but real Gentoo repository for the tests: profiles a build profile can name
@@ -163,4 +169,17 @@ export function testTreeFiles(distfiles = testDistfiles()): Record<string, strin
     files[manifest] = (files[manifest] ?? "") + distLine(name, data);
   }
   return files;
+}
+
+/**
+ * Puts the test tree on branches of the portage tree mirror `infrastructure/gentoo` (the
+ * repository is created when this instance has none yet), as a first sync would.
+ */
+export async function commitTestTree(db: Db, branches: string[] = ["development"], files = testTreeFiles()) {
+  const org = await getOrgBySlug(db, INFRASTRUCTURE_ORG);
+  if (!org) throw new Error("ensureInfrastructureOrg first");
+  const repo = (await getRepo(db, INFRASTRUCTURE_ORG, "gentoo")) ?? (await createRepository(db, org, { name: "gentoo" }));
+  const dir = await ensureRepoOnDisk(db, { ...repo, orgSlug: INFRASTRUCTURE_ORG, orgName: org.name, orgArchived: false });
+  const [first, ...more] = branches;
+  return commitFiles(dir, { branch: first, files, message: "The test tree", alsoBranches: more });
 }

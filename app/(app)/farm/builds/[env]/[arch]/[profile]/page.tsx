@@ -14,6 +14,24 @@ export async function generateMetadata({ params }: Props) {
 
 const valid = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
+/** A pinned commit of infrastructure/<repo>, linked; older builds named a branch instead. */
+function SourceCommit({ repo, label, commit }: { repo: string; label: string; commit: string | null }) {
+  if (!commit) return <span className="text-gray-500">—</span>;
+  const pinned = /^[0-9a-f]{40}$/.test(commit);
+  return (
+    <span>
+      {label}{" "}
+      <Link
+        className="font-mono text-brand-600 hover:underline"
+        href={`/orgs/infrastructure/repos/${repo}/${pinned ? "commit" : "tree"}/${encodeURIComponent(commit)}`}
+        title={commit}
+      >
+        {pinned ? commit.slice(0, 10) : commit}
+      </Link>
+    </span>
+  );
+}
+
 export default async function FarmTargetHistoryPage({ params }: Props) {
   const { env, arch, profile } = await params;
   if (![env, arch, profile].every((s) => valid.test(s))) notFound();
@@ -53,6 +71,7 @@ export default async function FarmTargetHistoryPage({ params }: Props) {
                 <th className={th}>Status</th>
                 <th className={th}>Started</th>
                 <th className={th}>Duration</th>
+                <th className={th}>Built from</th>
                 <th className={th}>Job</th>
               </tr>
             </thead>
@@ -64,6 +83,15 @@ export default async function FarmTargetHistoryPage({ params }: Props) {
                   </td>
                   <td className={td}>{formatDate(b.startedAt ?? b.createdAt)}</td>
                   <td className={td}>{seconds(b.startedAt, b.finishedAt)}</td>
+                  <td className={td}>
+                    <SourceCommit repo="gentoo" label="tree" commit={b.treeCommit} />
+                    {b.overlayCommit && (
+                      <>
+                        {" · "}
+                        <SourceCommit repo="overlay" label="overlay" commit={b.overlayCommit} />
+                      </>
+                    )}
+                  </td>
                   <td className={td}>
                     <Link href={`/jobs/${b.jobId}`} className="text-brand-600 hover:underline">
                       log
