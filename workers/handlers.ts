@@ -17,6 +17,7 @@ import { pkiRefreshJob } from "@/server/pki/jobs";
 import { farmJobFinished } from "@/server/farm/pipeline";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 import { checkPushedProfiles } from "@/server/farm/checks";
+import { checkPushedOverlay, overlayLintFinished } from "@/server/farm/overlay";
 import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
 import { portageTreeSyncJob } from "@/server/farm/tree";
 
@@ -38,13 +39,14 @@ export const handlers: Handler[] = [
   on(queues.runnerLeases, async () => ({ expired: await expireLeases(getDb()), stuck: await notifyStuckJobs(getDb()) })),
   on(queues.artifactCleanup, () => deleteExpiredArtifacts(getDb())),
   on(queues.pkiRefresh, () => pkiRefreshJob(getDb())),
-  on(queues.buildJobFinished, (data) => farmJobFinished(getDb(), data.jobId)),
+  on(queues.buildJobFinished, async (data) => (await overlayLintFinished(getDb(), data.jobId)) ?? farmJobFinished(getDb(), data.jobId)),
   on(queues.farmSchedulesDue, () => runDueSchedules(getDb())),
   on(queues.portageTreeSync, (data) => portageTreeSyncJob(getDb(), data)),
   on(queues.farmProfilesPushed, async ({ branches }) => ({
     checks: await checkPushedProfiles(getDb(), branches),
     builds: await runMergeSchedules(getDb(), branches),
   })),
+  on(queues.farmOverlayPushed, ({ branches }) => checkPushedOverlay(getDb(), branches)),
   on(queues.intentsReconcile, async () => ({ ...(await reconcileIntents(getDb())), binhost: await reconcileBinhost(getDb()) })),
   on(queues.intentAfterWork, (data) => afterWorkJob(getDb(), data)),
 ];

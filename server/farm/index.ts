@@ -3,7 +3,7 @@ import { getConfig } from "@/server/config";
 import { cloneUrl } from "@/server/git/paths";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { branchHead } from "@/server/git/plumbing/merge";
-import { BUILD_PROFILES_REPO, getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { BUILD_PROFILES_REPO, getRepo, INFRASTRUCTURE_ORG, OVERLAY_REPO, PORTAGE_TREE_REPO } from "@/server/git/repos";
 import { publishBuild, type PublishInput, type PublishResult } from "./binhost";
 import { getArchitecture, getEnvironment } from "./catalog";
 import { FarmInputError } from "./errors";
@@ -21,8 +21,6 @@ export type { JobSpec, JobStep, BuildVariant } from "./generate";
 export type { PublishResult } from "./binhost";
 export type { ProfileError } from "./profiles";
 
-/** The portage tree mirror's repository in the infrastructure org. */
-const TREE_REPO = "gentoo";
 
 /** Where the portage tree of an environment comes from. */
 export type TreePin = { syncUri: string; commit: string };
@@ -35,7 +33,7 @@ async function treeFor(db: DbOrTx, environment: string, tree?: TreePin): Promise
   if (tree) return tree;
   const env = await getEnvironment(db, environment);
   if (!env) throw new FarmInputError("environment", `Environment ${environment} is not defined (Admin → Build farm)`);
-  return { syncUri: cloneUrl(INFRASTRUCTURE_ORG, TREE_REPO), commit: env.portageBranch };
+  return { syncUri: cloneUrl(INFRASTRUCTURE_ORG, PORTAGE_TREE_REPO), commit: env.portageBranch };
 }
 
 /**
@@ -44,14 +42,28 @@ async function treeFor(db: DbOrTx, environment: string, tree?: TreePin): Promise
  */
 export async function pinTree(db: DbOrTx, environment: string): Promise<TreePin> {
   const tree = await treeFor(db, environment);
-  const repo = await getRepo(db, INFRASTRUCTURE_ORG, TREE_REPO);
+  const repo = await getRepo(db, INFRASTRUCTURE_ORG, PORTAGE_TREE_REPO);
   const commit = repo && (await branchHead(await ensureRepoOnDisk(db, repo), tree.commit));
   if (!commit)
     throw new FarmInputError(
       "environment",
-      `${INFRASTRUCTURE_ORG}/${TREE_REPO} has no branch ${tree.commit} yet: sync the portage tree first (Admin → Build farm → Portage tree)`,
+      `${INFRASTRUCTURE_ORG}/${PORTAGE_TREE_REPO} has no branch ${tree.commit} yet: sync the portage tree first (Admin → Build farm → Portage tree)`,
     );
   return { ...tree, commit };
+}
+
+/**
+ * The overlay commit an environment builds against: the head of its branch (the same name as
+ * the tree's) when the job is generated, so a later push does not change a queued build.
+ * Null when the overlay has no such branch.
+ */
+export async function overlayFor(db: DbOrTx, environment: string, overlay?: TreePin | null): Promise<TreePin | null> {
+  if (overlay !== undefined) return overlay;
+  const env = await getEnvironment(db, environment);
+  const repo = await getRepo(db, INFRASTRUCTURE_ORG, OVERLAY_REPO);
+  if (!env || !repo) return null;
+  const commit = await branchHead(await ensureRepoOnDisk(db, repo), env.portageBranch);
+  return commit ? { syncUri: cloneUrl(INFRASTRUCTURE_ORG, OVERLAY_REPO), commit } : null;
 }
 
 async function context(db: DbOrTx, environment: string, arch: string) {
@@ -69,7 +81,15 @@ function binhostBase() {
 /** The job for one profile of an environment's current build-profiles branch. */
 export async function buildJobFor(
   db: DbOrTx,
-  input: { environment: string; arch: string; profile: string; variant: BuildVariant; previousMake?: Record<string, string>; tree?: TreePin },
+  input: {
+    environment: string;
+    arch: string;
+    profile: string;
+    variant: BuildVariant;
+    previousMake?: Record<string, string>;
+    tree?: TreePin;
+    overlay?: TreePin | null;
+  },
 ): Promise<JobSpec> {
   const { branch, arch } = await context(db, input.environment, input.arch);
   const profile = branch.profiles.get(input.profile);
@@ -87,6 +107,7 @@ export async function buildJobFor(
     profile,
     variant: input.variant,
     tree: await treeFor(db, input.environment, input.tree),
+    overlay: await overlayFor(db, input.environment, input.overlay),
     binhostUrl: binhostBase(),
     gentooMirror: getConfig().publicUrl,
     previousMake: input.previousMake,
@@ -97,7 +118,7 @@ export async function buildJobFor(
 /** "Build stack": the stack's profiles in dependency order, each job needing its parent's. */
 export async function buildStackJobs(
   db: DbOrTx,
-  input: { environment: string; arch: string; stack: string; variant: BuildVariant; tree?: TreePin },
+  input: { environment: string; arch: string; stack: string; variant: BuildVariant; tree?: TreePin; overlay?: TreePin | null },
 ): Promise<JobSpec[]> {
   const { branch, arch } = await context(db, input.environment, input.arch);
   const stack = branch.stacks.get(input.stack);
@@ -116,6 +137,7 @@ export async function buildStackJobs(
       arch,
       variant: input.variant,
       tree: await treeFor(db, input.environment, input.tree),
+      overlay: await overlayFor(db, input.environment, input.overlay),
       binhostUrl: binhostBase(),
       gentooMirror: getConfig().publicUrl,
       signingKey: await getSigningKey(db, input.environment),

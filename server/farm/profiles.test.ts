@@ -45,6 +45,23 @@ describe("build profiles", () => {
     expect(set.errors[0].line).toBeGreaterThanOrEqual(3);
   });
 
+  it("takes a portage profile of the tree or of the overlay (rookery:…), and refuses other repositories and .. paths", () => {
+    const sys = (p: string) => `kind: system\nportageProfile: ${p}\narchitectures: [amd64]\n`;
+    const set = loadProfileSet(
+      files({
+        "profiles/a.yaml": sys("rookery:rookery/amd64/server"),
+        "profiles/b.yaml": sys("gentoo:default/linux/amd64/23.0"),
+        "profiles/c.yaml": sys("other:default/linux/amd64/23.0"),
+        "profiles/d.yaml": sys("rookery:../../etc"),
+      }),
+    );
+    expect([...set.profiles.keys()].sort()).toEqual(["a", "b"]);
+    expect(set.errors.map((e) => [e.file, e.message.split(",")[0]])).toEqual([
+      ["profiles/c.yaml", "portageProfile: Expected a portage profile path such as default/linux/amd64/23.0"],
+      ["profiles/d.yaml", "portageProfile: Expected a portage profile path such as default/linux/amd64/23.0"],
+    ]);
+  });
+
   it("reports schema errors at the offending value, naming the key", () => {
     const set = loadProfileSet(
       files({

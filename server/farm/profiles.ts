@@ -41,8 +41,13 @@ const common = {
 export const systemProfileSchema = z
   .object({
     kind: z.literal("system"),
-    /** The portage profile (eselect profile), e.g. default/linux/amd64/23.0. */
-    portageProfile: z.string().regex(/^[A-Za-z0-9._/:-]+$/, "Expected a portage profile path such as default/linux/amd64/23.0"),
+    /** The portage profile (eselect profile): default/linux/amd64/23.0 in the tree, or rookery:rookery/amd64/server in our overlay. */
+    portageProfile: z
+      .string()
+      .regex(
+        /^(?:(?:gentoo|rookery):)?[A-Za-z0-9_+-][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$/,
+        "Expected a portage profile path such as default/linux/amd64/23.0, or rookery:rookery/amd64/server for the overlay's",
+      ),
     architectures: z.array(z.string().regex(/^[a-z0-9_-]+$/, "Expected an architecture keyword such as amd64")).min(1, "List at least one architecture"),
     ...common,
   })

@@ -12,6 +12,7 @@ import {
   getRepoById,
   INFRASTRUCTURE_ORG,
   insertDefaultRepos,
+  OVERLAY_REPO,
   listMirrorsOf,
   orgsWithoutRepos,
   markPushed,
@@ -36,6 +37,7 @@ export async function afterPush(repo: RepoWithOrg, updates: RefUpdate[], pusher:
     // build-profiles moved: the farm's "build on merge" schedules of those environments
     const branches = updates.filter((u) => u.ref.startsWith("refs/heads/") && !/^0+$/.test(u.newSha)).map((u) => u.ref.slice("refs/heads/".length));
     if (repo.name === BUILD_PROFILES_REPO && branches.length) await sendJob(queues.farmProfilesPushed, { branches });
+    if (repo.name === OVERLAY_REPO && branches.length) await sendJob(queues.farmOverlayPushed, { branches });
   }
   // Off the push's path: the commit-graph keeps history pages fast, gc --auto repacks when pushes have piled up.
   await requestHousekeeping({ repoId: repo.id, trigger: "push" });

@@ -10,7 +10,8 @@ import { installHooks } from "./hooks";
 import { gitIn } from "./plumbing/simple";
 import { cloneUrl, repoDir } from "./paths";
 import { buildProfilesTemplate } from "@/server/farm/template";
-import { BUILD_PROFILES_REPO, getRepo, GLOBAL_MODULES, INFRASTRUCTURE_ORG, type RepoWithOrg } from "./repos";
+import { overlayTemplate } from "@/server/farm/overlay-template";
+import { BUILD_PROFILES_REPO, getRepo, GLOBAL_MODULES, INFRASTRUCTURE_ORG, OVERLAY_BRANCHES, OVERLAY_REPO, type RepoWithOrg } from "./repos";
 import { moduleTemplate, puppetTemplate, readmeTemplate } from "./templates";
 
 const inflight = new Map<string, Promise<string>>();
@@ -81,6 +82,11 @@ async function seed(db: DbOrTx, repo: RepoWithOrg, dir: string, opts: { withRead
   }
   if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.name === BUILD_PROFILES_REPO) {
     await commitFiles(dir, { branch: "develop", files: buildProfilesTemplate(), message: "Example build profiles and stack", alsoBranches: ["master"] });
+    return;
+  }
+  if (repo.orgSlug === INFRASTRUCTURE_ORG && repo.name === OVERLAY_REPO) {
+    const [first, ...others] = OVERLAY_BRANCHES;
+    await commitFiles(dir, { branch: first, files: overlayTemplate(), message: "The Rookery overlay: portage profiles and host tools", alsoBranches: others });
     return;
   }
   if (repo.kind === "standard" && repo.name === "puppet") {

@@ -15,6 +15,9 @@ export const BUILD_PROFILES_REPO = "build-profiles";
 export const PORTAGE_TREE_REPO = "gentoo";
 export const TREE_UPSTREAM_BRANCH = "upstream";
 export const TREE_BRANCHES = ["development", "staging", "production"] as const;
+/** Our portage overlay (server/farm/overlay.ts): its branches are the farm's environments, like the tree's. */
+export const OVERLAY_REPO = "overlay";
+export const OVERLAY_BRANCHES = TREE_BRANCHES;
 
 export class RepoInputError extends InputError {}
 
@@ -50,6 +53,7 @@ export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: s
           description: "Portage tree for the build farm: upstream synced into development, promoted to staging and production",
           defaultBranch: "development",
         },
+        { orgId: org.id, name: OVERLAY_REPO, description: "Our portage overlay: portage profiles and own packages", defaultBranch: "development" },
       ]
     : [
         { orgId: org.id, name: "puppet", description: "Puppet control repository: Puppetfile, hieradata, environments" },
@@ -73,7 +77,14 @@ export async function insertDefaultRepos(tx: DbOrTx, orgs: { id: string; slug: s
     tx,
     inserted
       .filter((r) => r.kind === "standard")
-      .map((r) => ({ id: r.id, patterns: r.orgId === infrastructure && r.name === PORTAGE_TREE_REPO ? treeProtectedPatterns : undefined })),
+      .map((r) => ({
+        id: r.id,
+        patterns:
+          r.orgId !== infrastructure ? undefined
+          : r.name === PORTAGE_TREE_REPO ? treeProtectedPatterns
+          : r.name === OVERLAY_REPO ? [...OVERLAY_BRANCHES]
+          : undefined,
+      })),
   );
 }
 

@@ -84,6 +84,8 @@ export const queues = {
   ),
   /** branches of the build-profiles repository that were pushed */
   farmProfilesPushed: defineQueue("farm-profiles-pushed", z.object({ branches: z.array(z.string()) })),
+  /** branches of the overlay that were pushed: their lint status (and lint job) */
+  farmOverlayPushed: defineQueue("farm-overlay-pushed", z.object({ branches: z.array(z.string().min(1).max(255)).max(100) })),
   /** settles pending intents (docs/intents.md): at start-up and every minute */
   intentsReconcile: defineQueue("intents-reconcile", none),
   /** the after-work of one completed intent, when its process died before running it */

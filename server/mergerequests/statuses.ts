@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
-import type { Db, DbOrTx } from "@/db/client";
+import type { DbOrTx } from "@/db/client";
 import { commitStatuses, mergeRequests } from "@/db/schema";
 import { commitExists } from "@/server/git/plumbing/merge";
 import type { RepoWithOrg } from "@/server/git/repos";
@@ -18,7 +18,7 @@ export type StatusInput = { state: StatusState; context: string; description: st
 
 export class UnknownCommitError extends NotFoundError {}
 
-export async function setCommitStatus(db: Db, repo: RepoWithOrg, dir: string, sha: string, input: StatusInput, creatorId: string | null) {
+export async function setCommitStatus(db: DbOrTx, repo: RepoWithOrg, dir: string, sha: string, input: StatusInput, creatorId: string | null) {
   if (!(await commitExists(dir, sha))) throw new UnknownCommitError(`No commit ${sha} in ${repo.orgSlug}/${repo.name}`);
   const now = new Date();
   const [row] = await db

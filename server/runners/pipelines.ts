@@ -85,7 +85,7 @@ function findCycle(jobs: { name: string; needs: string[] }[]): string[] | null {
 }
 
 /** The domain API other code (build farm, tinderbox, the UI) calls: one transaction, jobs without needs queued. */
-export async function createPipeline(db: Db, input: PipelineSpec, createdBy: string | null = null) {
+export async function createPipeline(db: DbOrTx, input: PipelineSpec, createdBy: string | null = null) {
   const spec = pipelineSpecSchema.parse(input);
   return db.transaction(async (tx) => {
     const [p] = await tx.insert(pipelines).values({ name: spec.name, source: spec.source, orgId: spec.orgId, ref: spec.ref, createdBy }).returning();

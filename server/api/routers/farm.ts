@@ -16,6 +16,7 @@ import {
 } from "@/server/farm/catalog";
 import { listLive, listPublicationPackages, publicationChanges, searchPackages } from "@/server/farm/binhost";
 import { generateBuild } from "@/server/farm/generate";
+import { overlayFor } from "@/server/farm";
 import { loadBranchProfiles } from "@/server/farm/repo";
 import { cloneUrl } from "@/server/git/paths";
 import { deleteSigningKey, generateSigningKey, getSigningKey, importInput, importSigningKey, listSigningKeys } from "@/server/pki/gpg";
@@ -59,6 +60,7 @@ export const farmRouter = router({
         variant: input.variant,
         // The portage mirror pins a commit per environment; until one is synced the branch head stands in.
         tree: { syncUri: cloneUrl("infrastructure", "gentoo"), commit: env?.portageBranch ?? envName },
+        overlay: await overlayFor(ctx.db, envName),
         binhostUrl: `${getConfig().publicUrl}/packages`,
         gentooMirror: getConfig().publicUrl,
         signingKey: await getSigningKey(ctx.db, envName),

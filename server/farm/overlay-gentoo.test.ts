@@ -1,0 +1,201 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "@/server/config";
+import { testDatabase } from "@/test/support/db";
+import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
+import { testTreeFiles } from "@/test/support/gentoo-tree";
+import { startJobWorker } from "@/test/support/job-worker";
+import { portageMissing, portageSource } from "@/test/support/portage";
+import { freePort } from "@/test/support/ports";
+import { registerRunnerCli, startRunnerProcess, waitFor, type RunnerProcess } from "@/test/support/runner";
+import { afterPush } from "@/server/git/events";
+import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
+import { createRepository } from "@/server/git/manage";
+import { ensureRepoOnDisk } from "@/server/git/materialize";
+import { runGit } from "@/server/git/plumbing/cli";
+import { commitFiles } from "@/server/git/plumbing/commit";
+import { branchHead } from "@/server/git/plumbing/merge";
+import { repoDir } from "@/server/git/paths";
+import { getRepo, INFRASTRUCTURE_ORG, type RepoWithOrg } from "@/server/git/repos";
+import { handleGitHttp } from "@/server/git/smart-http";
+import { queues, stopBoss } from "@/server/jobs";
+import { statusesOf } from "@/server/mergerequests/statuses";
+import { getOrgBySlug } from "@/server/orgs";
+import { handleRunnerApi } from "@/server/runners/http";
+import { getJob, getPipeline } from "@/server/runners/pipelines";
+import { readLog } from "@/server/runners/queue";
+import { createRegistrationToken } from "@/server/runners/registration";
+import { createLocalUser } from "@/server/users";
+import { ensureFarmDefaults } from "./catalog";
+import { OVERLAY_LINT_CONTEXT } from "./overlay";
+import { startFarmBuild } from "./pipeline";
+import { loadBranchProfiles } from "./repo";
+import { serveBinhost } from "./serve";
+
+/**
+ * The overlay with real portage on a gentoo runner: the lint job of a push runs egencache over
+ * the overlay (green for the template, red with the error line for a broken ebuild), and a farm
+ * build on the overlay's server profile emerges the overlay's own package.
+ */
+const skip = portageMissing();
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-overlay-gentoo-"));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-overlay-gentoo-work-"));
+const db = testDatabase({
+  ROOKERY_DATA_DIR: dataDir,
+  AUTH_SECRET: "overlay-gentoo-test-secret-0123456789",
+  RUNNER_LEASE_SECONDS: "30",
+  RUNNER_HEARTBEAT_SECONDS: "2",
+});
+let portal: FetchServer;
+let runner: RunnerProcess;
+let worker: { stop: () => Promise<void> };
+let overlay: RepoWithOrg;
+
+beforeAll(async () => {
+  if (skip) return;
+  const portage = portageSource();
+  const port = await freePort();
+  Object.assign(process.env, { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}` });
+  loadConfig();
+  portal = await serveFetch(async (req) => {
+    const p = new URL(req.url).pathname;
+    if (p.startsWith("/api/runner/v1/")) return handleRunnerApi(req, p.slice("/api/runner/v1/".length).split("/"));
+    if (p.startsWith("/packages/")) return serveBinhost(req, { kind: "anonymous" }, p.slice("/packages/".length).split("/"));
+    const git = p.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
+    if (git) return handleGitHttp(req, { org: git[1], repo: git[2], rest: git[3].split("/") });
+    return new Response("not found", { status: 404 });
+  }, port);
+
+  await ensureInfrastructureOrg(db());
+  await ensureFarmDefaults(db());
+  const org = (await getOrgBySlug(db(), INFRASTRUCTURE_ORG))!;
+  if (!(await getRepo(db(), INFRASTRUCTURE_ORG, "gentoo"))) await createRepository(db(), org, { name: "gentoo" });
+  await commitFiles(repoDir(INFRASTRUCTURE_ORG, "gentoo"), { branch: "development", files: testTreeFiles(), message: "The test tree" });
+  overlay = (await getRepo(db(), INFRASTRUCTURE_ORG, "overlay"))!;
+  await ensureRepoOnDisk(db(), overlay);
+
+  await loadBranchProfiles(db());
+  const profilesDir = repoDir(INFRASTRUCTURE_ORG, "build-profiles");
+  const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profilesDir })).stdout.trim();
+  await commitFiles(profilesDir, {
+    branch: "develop",
+    parent: develop,
+    message: "A server on the overlay's profile",
+    files: {
+      "profiles/server.yaml": [
+        "kind: system",
+        "description: Our server profile",
+        "portageProfile: rookery:rookery/amd64/server",
+        "architectures: [amd64]",
+        "make:",
+        '  FEATURES: "buildpkg binpkg-multi-instance -news"',
+        "packages:",
+        "  - app-admin/rookery-host-tools",
+        "",
+      ].join("\n"),
+    },
+  });
+
+  worker = await startJobWorker([queues.farmOverlayPushed, queues.buildJobFinished]);
+  const admin = await createLocalUser(db(), { username: "overlay-admin", password: "Admin-password-1", isAdmin: true });
+  const { token } = await createRegistrationToken(db(), { description: "overlay test", createdBy: admin.id });
+  const config = path.join(work, "runner.json");
+  const reg = await registerRunnerCli([
+    ...["--url", portal.url, "--token", token, "--name", "debian-gentoo", "--arch", "amd64", "--tags", "gentoo"],
+    ...["--executor", "gentoo", "--portage", portage, "--config", config, "--builds-dir", path.join(work, "builds")],
+  ]);
+  expect(reg.status, reg.stderr).toBe(0);
+  runner = startRunnerProcess(config);
+}, 120_000);
+
+afterAll(async () => {
+  await runner?.stop();
+  await worker?.stop();
+  await stopBoss();
+  await portal?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const logOf = async (jobId: string) => Buffer.concat((await readLog(db(), jobId, { attempt: 0, offset: 0 }, 100_000)).map((c) => c.data)).toString();
+
+/** Pushes (as the post-receive does) and waits for the lint status to leave pending. */
+async function lint(branch: string, sha: string, before: string) {
+  await afterPush(overlay, [{ ref: `refs/heads/${branch}`, oldSha: before, newSha: sha }]);
+  return waitFor(
+    `the lint status of ${branch}`,
+    async () => {
+      const s = (await statusesOf(db(), overlay.id, [sha])).get(sha)?.find((x) => x.context === OVERLAY_LINT_CONTEXT);
+      return s && s.state !== "pending" ? s : null;
+    },
+    240_000,
+    500,
+  );
+}
+
+describe.skipIf(skip)("the overlay with real portage", () => {
+  it("the template's lint job goes green on a gentoo runner", { timeout: 300_000 }, async () => {
+    const dir = repoDir(INFRASTRUCTURE_ORG, "overlay");
+    const sha = (await branchHead(dir, "development"))!;
+    const status = await lint("development", sha, "0".repeat(40));
+    const jobId = status.targetUrl!.split("/jobs/")[1];
+    const log = await logOf(jobId);
+    expect(status.state, log.slice(-4000)).toBe("success");
+    expect(status.description).toBe("The ebuilds' metadata and every profile load with portage");
+    expect(log).toContain("profile rookery/amd64/server loads");
+  });
+
+  it("a pushed broken ebuild turns the status red with portage's first error line and a link to the job", { timeout: 300_000 }, async () => {
+    const dir = repoDir(INFRASTRUCTURE_ORG, "overlay");
+    const base = (await branchHead(dir, "development"))!;
+    const ebuild = "app-admin/rookery-host-tools/rookery-host-tools-1.0.ebuild";
+    const text = (await runGit(["show", `${base}:${ebuild}`], { cwd: dir })).stdout;
+    const sha = await commitFiles(dir, {
+      branch: "feature/broken",
+      parent: base,
+      message: "Break the ebuilds",
+      files: {
+        [ebuild]: text.replace("src_install() {", "src_install() {\n\tif then"),
+        "app-admin/rookery-motd/rookery-motd-1.0.ebuild": text.replace("EAPI=8", "EAPI=99"),
+      },
+    });
+    const status = await lint("feature/broken", sha, base);
+    const jobId = status.targetUrl!.split("/jobs/")[1];
+    expect(status.targetUrl).toBe(`${portal.url}/jobs/${jobId}`);
+    expect(status.state).toBe("failed");
+    expect(status.description).toMatch(/^app-admin\/rookery-host-tools\/rookery-host-tools-1\.0\.ebuild: line \d+: syntax error near unexpected token `then'$/);
+    expect(await logOf(jobId)).toContain(
+      "overlay lint: app-admin/rookery-motd/rookery-motd-1.0.ebuild: portage cannot read it (EAPI=99: not supported by portage?)",
+    );
+    expect((await getJob(db(), jobId))!.status).toBe("failed");
+  });
+
+  it("a build profile on rookery:rookery/amd64/server builds the overlay's own package with real emerge", { timeout: 300_000 }, async () => {
+    const p = await startFarmBuild(db(), { environment: "development", arch: "amd64", profile: "server", variant: "clean" }, null);
+    const jobId = (await getPipeline(db(), p.id))!.jobs[0].id;
+    const job = await waitFor(
+      "the build of server",
+      async () => {
+        const j = await getJob(db(), jobId);
+        return j && ["success", "failed", "canceled"].includes(j.status) ? j : null;
+      },
+      240_000,
+      500,
+    );
+    const log = await logOf(jobId);
+    expect(job.status, log.slice(-4000)).toBe("success");
+    expect(log).toContain(">>> Emerging (1 of 1) app-admin/rookery-host-tools-1.0::rookery");
+    const index = await waitFor(
+      "the server binhost",
+      async () => {
+        const r = await fetch(`${portal.url}/packages/development/gentoo/amd64/server/Packages`);
+        return r.status === 200 ? r.text() : null;
+      },
+      30_000,
+    );
+    expect(index).toContain("CPV: app-admin/rookery-host-tools-1.0\n");
+    expect(index).toContain("PROFILE: rookery:rookery/amd64/server\n");
+  });
+});
