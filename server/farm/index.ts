@@ -21,7 +21,6 @@ export type { JobSpec, JobStep, BuildVariant } from "./generate";
 export type { PublishResult } from "./binhost";
 export type { ProfileError } from "./profiles";
 
-
 /** Where the portage tree of an environment comes from. */
 export type TreePin = { syncUri: string; commit: string };
 
