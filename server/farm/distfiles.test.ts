@@ -11,6 +11,7 @@ import { actorFromUser } from "@/server/auth/credentials";
 import type { Actor } from "@/server/auth/policy";
 import { loadConfig } from "@/server/config";
 import { commitFiles } from "@/server/git/plumbing/commit";
+import { branchHead } from "@/server/git/plumbing/merge";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { getRepo, INFRASTRUCTURE_ORG, insertRepo } from "@/server/git/repos";
@@ -96,9 +97,11 @@ beforeAll(async () => {
       "app-misc/viaportage/Manifest": `${dist("viaportage-1.0.tar.gz")}\n`,
     },
   });
-  // Our overlay: a production branch only.
-  await commitFiles(await treeRepo("overlay"), {
+  // Our overlay (its template is on every branch): one more Manifest on production.
+  const overlay = await treeRepo("overlay");
+  await commitFiles(overlay, {
     branch: "production",
+    parent: (await branchHead(overlay, "production")) ?? undefined,
     message: "overlay",
     files: { "app-misc/overlaid/Manifest": `${dist("overlaid-0.1.tar.gz")}\n` },
   });

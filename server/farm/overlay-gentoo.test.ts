@@ -4,15 +4,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
+import { commitTestTree } from "@/test/support/gentoo-mirror";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
-import { testTreeFiles } from "@/test/support/gentoo-tree";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
 import { freePort } from "@/test/support/ports";
 import { registerRunnerCli, startRunnerProcess, waitFor, type RunnerProcess } from "@/test/support/runner";
 import { afterPush } from "@/server/git/events";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
-import { createRepository } from "@/server/git/manage";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { runGit } from "@/server/git/plumbing/cli";
 import { commitFiles } from "@/server/git/plumbing/commit";
@@ -22,7 +21,6 @@ import { getRepo, INFRASTRUCTURE_ORG, type RepoWithOrg } from "@/server/git/repo
 import { handleGitHttp } from "@/server/git/smart-http";
 import { queues, stopBoss } from "@/server/jobs";
 import { statusesOf } from "@/server/mergerequests/statuses";
-import { getOrgBySlug } from "@/server/orgs";
 import { handleRunnerApi } from "@/server/runners/http";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
@@ -70,9 +68,7 @@ beforeAll(async () => {
 
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
-  const org = (await getOrgBySlug(db(), INFRASTRUCTURE_ORG))!;
-  if (!(await getRepo(db(), INFRASTRUCTURE_ORG, "gentoo"))) await createRepository(db(), org, { name: "gentoo" });
-  await commitFiles(repoDir(INFRASTRUCTURE_ORG, "gentoo"), { branch: "development", files: testTreeFiles(), message: "The test tree" });
+  await commitTestTree(db());
   overlay = (await getRepo(db(), INFRASTRUCTURE_ORG, "overlay"))!;
   await ensureRepoOnDisk(db(), overlay);
 

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
-import { testTreeFiles } from "@/test/support/gentoo-tree";
+import { commitTestTree } from "@/test/support/gentoo-mirror";
 import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
@@ -11,10 +11,8 @@ import { branchHead, branchHeads } from "@/server/git/plumbing/merge";
 import { readTextFile } from "@/server/git/plumbing/read";
 import { repoDir } from "@/server/git/paths";
 import { getRepo, listProtections } from "@/server/git/repos";
-import { createRepository } from "@/server/git/manage";
 import { stopBoss } from "@/server/jobs";
 import { statusesOf } from "@/server/mergerequests/statuses";
-import { getOrgBySlug } from "@/server/orgs";
 import { getJob } from "@/server/runners/pipelines";
 import { checkPushedOverlay, OVERLAY_LINT_CONTEXT } from "./overlay";
 import { lintOverlay, makeDefaultsErrors } from "./overlay-lint";
@@ -33,9 +31,7 @@ const templateFiles = () => Object.entries(overlayTemplate()).map(([p, text]) =>
 beforeAll(async () => {
   await ensureInfrastructureOrg(db());
   // the tree the overlay's base profile names (gentoo:default/linux/amd64/23.0), on development
-  const org = (await getOrgBySlug(db(), "infrastructure"))!;
-  if (!(await getRepo(db(), "infrastructure", "gentoo"))) await createRepository(db(), org, { name: "gentoo" });
-  await commitFiles(repoDir("infrastructure", "gentoo"), { branch: "development", files: testTreeFiles(), message: "The test tree" });
+  await commitTestTree(db());
 });
 
 describe("the overlay repository", () => {
