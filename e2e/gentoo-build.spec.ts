@@ -39,7 +39,9 @@ test("an admin runs a profile's real build on a gentoo runner, watches emerge li
   await page.goto("/admin/farm/tree");
   await expect(page.getByRole("table", { name: "Portage tree branches" })).toContainText("development");
 
-  // A build profile of the test tree's packages on develop (fixture: written into the repository as a merge would).
+  // A build profile of the test tree's packages on develop (fixture: written into the repository as a merge would;
+  // the farm page brings build-profiles onto the disk first).
+  await page.goto("/farm");
   loadConfig();
   const profiles = repoDir("infrastructure", "build-profiles");
   const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profiles })).stdout.trim();
@@ -80,6 +82,7 @@ test("an admin runs a profile's real build on a gentoo runner, watches emerge li
   const dev = page.getByRole("region", { name: "Branch develop" });
   await dev.getByText(profile, { exact: true }).click();
   await dev.getByRole("link", { name: "amd64: portage files and steps" }).click();
+  await page.getByRole("link", { name: "Show the clean build" }).click();
   await page.getByRole("button", { name: "Run this clean build" }).click();
   await expect(page).toHaveURL(/\/pipelines\/[0-9a-f-]{36}$/);
   await page
