@@ -5,34 +5,28 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
-import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
+import type { FetchServer } from "@/test/support/fetch-server";
 import { commitTestTree } from "@/test/support/gentoo-mirror";
 import { startTestUpstream, testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE, type TestUpstream } from "@/test/support/gentoo-tree";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
-import { freePort } from "@/test/support/ports";
-import { registerRunnerCli, startRunnerProcess, waitFor, type RunnerProcess } from "@/test/support/runner";
+import { serveFarmPortal, startGentooRunner } from "@/test/support/gentoo-farm";
+import { waitFor, type RunnerProcess } from "@/test/support/runner";
 import { gentooSandbox } from "@/runner/gentoo";
 import { runGit } from "@/server/git/plumbing/cli";
 import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { repoDir } from "@/server/git/paths";
 import { INFRASTRUCTURE_ORG } from "@/server/git/repos";
-import { handleGitHttp } from "@/server/git/smart-http";
 import { queues, stopBoss } from "@/server/jobs";
-import { handleRunnerApi } from "@/server/runners/http";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
-import { createRegistrationToken } from "@/server/runners/registration";
-import { createLocalUser } from "@/server/users";
 import { generateSigningKey } from "@/server/pki/gpg";
 import { binhostRoot } from "./binhost";
 import { ensureFarmDefaults } from "./catalog";
 import { targetHistory } from "./history";
 import { startFarmBuild } from "./pipeline";
 import { loadBranchProfiles } from "./repo";
-import { serveBinhost } from "./serve";
-import { handleDistfilesRequest } from "./distfiles-serve";
 
 /**
  * The whole chain with real portage: the farm generates the job, a runner with the gentoo
@@ -62,18 +56,7 @@ const profileYaml = (lines: string[]) => lines.join("\n") + "\n";
 beforeAll(async () => {
   if (skip) return;
   portage = portageSource();
-  const port = await freePort();
-  Object.assign(process.env, { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}` });
-  loadConfig();
-  portal = await serveFetch(async (req) => {
-    const p = new URL(req.url).pathname;
-    if (p.startsWith("/api/runner/v1/")) return handleRunnerApi(req, p.slice("/api/runner/v1/".length).split("/"));
-    if (p.startsWith("/packages/")) return serveBinhost(req, { kind: "anonymous" }, p.slice("/packages/".length).split("/"));
-    if (p.startsWith("/distfiles/")) return handleDistfilesRequest(req, p.slice("/distfiles/".length).split("/").filter(Boolean), async () => null);
-    const git = p.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
-    if (git) return handleGitHttp(req, { org: git[1], repo: git[2], rest: git[3].split("/") });
-    return new Response("not found", { status: 404 });
-  }, port);
+  portal = await serveFarmPortal();
 
   // Gentoo's side: the distfiles mirror the ebuilds' sources come from
   const distfiles = testDistfiles();
@@ -119,15 +102,7 @@ beforeAll(async () => {
   });
 
   worker = await startJobWorker([queues.buildJobFinished]);
-  const admin = await createLocalUser(db(), { username: "gentoo-admin", password: "Admin-password-1", isAdmin: true });
-  const { token } = await createRegistrationToken(db(), { description: "gentoo build test", createdBy: admin.id });
-  const config = path.join(work, "runner.json");
-  const reg = await registerRunnerCli([
-    ...["--url", portal.url, "--token", token, "--name", "debian-gentoo", "--arch", "amd64", "--tags", "gentoo"],
-    ...["--executor", "gentoo", "--portage", portage, "--config", config, "--builds-dir", path.join(work, "builds")],
-  ]);
-  expect(reg.status, reg.stderr).toBe(0);
-  runner = startRunnerProcess(config);
+  runner = await startGentooRunner(db(), portal, portage, work);
 }, 120_000);
 
 afterAll(async () => {

@@ -2,14 +2,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
 import { commitTestTree } from "@/test/support/gentoo-mirror";
-import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
+import type { FetchServer } from "@/test/support/fetch-server";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
-import { freePort } from "@/test/support/ports";
-import { registerRunnerCli, startRunnerProcess, waitFor, type RunnerProcess } from "@/test/support/runner";
+import { serveFarmPortal, startGentooRunner } from "@/test/support/gentoo-farm";
+import { waitFor, type RunnerProcess } from "@/test/support/runner";
 import { afterPush } from "@/server/git/events";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
@@ -18,19 +17,14 @@ import { commitFiles } from "@/server/git/plumbing/commit";
 import { branchHead } from "@/server/git/plumbing/merge";
 import { repoDir } from "@/server/git/paths";
 import { getRepo, INFRASTRUCTURE_ORG, type RepoWithOrg } from "@/server/git/repos";
-import { handleGitHttp } from "@/server/git/smart-http";
 import { queues, stopBoss } from "@/server/jobs";
 import { statusesOf } from "@/server/mergerequests/statuses";
-import { handleRunnerApi } from "@/server/runners/http";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
-import { createRegistrationToken } from "@/server/runners/registration";
-import { createLocalUser } from "@/server/users";
 import { ensureFarmDefaults } from "./catalog";
 import { OVERLAY_LINT_CONTEXT } from "./overlay";
 import { startFarmBuild } from "./pipeline";
 import { loadBranchProfiles } from "./repo";
-import { serveBinhost } from "./serve";
 
 /**
  * The overlay with real portage on a gentoo runner: the lint job of a push runs egencache over
@@ -54,17 +48,7 @@ let overlay: RepoWithOrg;
 beforeAll(async () => {
   if (skip) return;
   const portage = portageSource();
-  const port = await freePort();
-  Object.assign(process.env, { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}` });
-  loadConfig();
-  portal = await serveFetch(async (req) => {
-    const p = new URL(req.url).pathname;
-    if (p.startsWith("/api/runner/v1/")) return handleRunnerApi(req, p.slice("/api/runner/v1/".length).split("/"));
-    if (p.startsWith("/packages/")) return serveBinhost(req, { kind: "anonymous" }, p.slice("/packages/".length).split("/"));
-    const git = p.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
-    if (git) return handleGitHttp(req, { org: git[1], repo: git[2], rest: git[3].split("/") });
-    return new Response("not found", { status: 404 });
-  }, port);
+  portal = await serveFarmPortal();
 
   await ensureInfrastructureOrg(db());
   await ensureFarmDefaults(db());
@@ -95,15 +79,7 @@ beforeAll(async () => {
   });
 
   worker = await startJobWorker([queues.farmOverlayPushed, queues.buildJobFinished]);
-  const admin = await createLocalUser(db(), { username: "overlay-admin", password: "Admin-password-1", isAdmin: true });
-  const { token } = await createRegistrationToken(db(), { description: "overlay test", createdBy: admin.id });
-  const config = path.join(work, "runner.json");
-  const reg = await registerRunnerCli([
-    ...["--url", portal.url, "--token", token, "--name", "debian-gentoo", "--arch", "amd64", "--tags", "gentoo"],
-    ...["--executor", "gentoo", "--portage", portage, "--config", config, "--builds-dir", path.join(work, "builds")],
-  ]);
-  expect(reg.status, reg.stderr).toBe(0);
-  runner = startRunnerProcess(config);
+  runner = await startGentooRunner(db(), portal, portage, work);
 }, 120_000);
 
 afterAll(async () => {
