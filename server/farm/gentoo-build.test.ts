@@ -2,7 +2,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { notifications } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
 import type { FetchServer } from "@/test/support/fetch-server";
@@ -88,6 +90,13 @@ beforeAll(async () => {
         '  BINPKG_COMPRESS: "xz"',
         "packages:",
         "  - app-misc/hello",
+      ]),
+      "profiles/broken.yaml": profileYaml([
+        "kind: application",
+        "inherits: linux",
+        "description: A package that does not build",
+        "packages:",
+        "  - app-misc/broken",
       ]),
       "profiles/greeter.yaml": profileYaml([
         "kind: application",
@@ -213,6 +222,19 @@ describe.skipIf(skip)("real Gentoo builds", () => {
       expect(upstream.fetches.filter((f) => f === "hello-1.0.tar.gz")).toEqual(["hello-1.0.tar.gz"]);
     },
   );
+
+  it("a package that fails to build fails the job, names the package and the log line to the admins, and publishes nothing", { timeout: 300_000 }, async () => {
+    const { job, log } = await build("broken");
+    expect(job.status).toBe("failed");
+    expect(log).toContain("* ERROR: app-misc/broken-1.0::gentoo failed (compile phase):");
+    const notice = await waitFor("the failure notice", async () => {
+      const [n] = await db().select().from(notifications).where(eq(notifications.kind, "farm.build_failed"));
+      return n;
+    });
+    expect(notice.title).toBe("Build of broken (development/amd64) failed at app-misc/broken-1.0");
+    expect(notice.link).toMatch(new RegExp(`^/jobs/${job.id}#L\\d+$`));
+    expect(await packagesOf("broken")).toBeNull();
+  });
 
   it("fresh hosts install from the binhosts with --getbinpkgonly, each stack with its own USE, and the programs run", { timeout: 300_000 }, async () => {
     const greeterHost = await installFromBinhosts(["greeter", "linux"], "app-admin/greeter", "PATH=$PATH:/target/usr/bin greeter");

@@ -78,6 +78,22 @@ const ebuilds: Record<string, string[]> = {
     "}",
     "",
   ],
+  // fails to compile, as a real package sometimes does: the farm must name it and publish nothing
+  "app-misc/broken/broken-1.0.ebuild": [
+    ...ebuildHeader("Does not build"),
+    "",
+    'LICENSE="MIT"',
+    'SLOT="0"',
+    'KEYWORDS="amd64"',
+    "",
+    'S="${WORKDIR}"',
+    "",
+    "src_compile() {",
+    '\techo "broken.c:1:1: error: expected declaration" >&2',
+    '\tdie "compilation failed"',
+    "}",
+    "",
+  ],
   "app-admin/greeter/greeter-1.0.ebuild": [
     ...ebuildHeader("Greets each login: the application profile's own package"),
     "",
