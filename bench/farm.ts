@@ -26,15 +26,11 @@ import { createDatabase, dropDatabase, testPostgres } from "@/test/support/postg
 import { and, eq, isNull } from "drizzle-orm";
 import { binhostPublications } from "@/db/schema";
 import { startFarmBuild } from "@/server/farm/pipeline";
-import { loadBranchProfiles } from "@/server/farm/repo";
-import { commitFiles } from "@/server/git/plumbing/commit";
-import { branchHead } from "@/server/git/plumbing/merge";
-import { repoDir } from "@/server/git/paths";
 import { queues } from "@/server/jobs";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
 import { serveFarmPortal, startGentooRunner } from "@/test/support/gentoo-farm";
-import { commitTestTree } from "@/test/support/gentoo-mirror";
+import { commitBuildProfiles, commitTestTree } from "@/test/support/gentoo-mirror";
 import { startTestUpstream, TEST_PORTAGE_PROFILE } from "@/test/support/gentoo-tree";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
@@ -114,13 +110,9 @@ async function realBuildBench(tmp: string) {
   cleanups.unshift(portal.close);
   const db = getDb();
   await commitTestTree(db);
-  await loadBranchProfiles(db);
-  const profiles = repoDir("infrastructure", "build-profiles");
-  await commitFiles(profiles, {
-    branch: "develop",
-    parent: (await branchHead(profiles, "develop"))!,
-    message: "Bench profile",
-    files: {
+  await commitBuildProfiles(
+    db,
+    {
       "profiles/bench-hello.yaml": [
         "kind: system",
         `portageProfile: ${TEST_PORTAGE_PROFILE}`,
@@ -132,7 +124,8 @@ async function realBuildBench(tmp: string) {
         "",
       ].join("\n"),
     },
-  });
+    "Bench profile",
+  );
   const worker = await startJobWorker([queues.buildJobFinished]);
   cleanups.unshift(worker.stop);
   const runner = await startGentooRunner(db, portal, portageSource(), work);

@@ -8,18 +8,14 @@ import { notifications } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { testDatabase } from "@/test/support/db";
 import type { FetchServer } from "@/test/support/fetch-server";
-import { commitTestTree } from "@/test/support/gentoo-mirror";
+import { commitBuildProfiles, commitTestTree } from "@/test/support/gentoo-mirror";
 import { startTestUpstream, testDistfiles, testTreeFiles, TEST_PORTAGE_PROFILE, type TestUpstream } from "@/test/support/gentoo-tree";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
 import { serveFarmPortal, startGentooRunner } from "@/test/support/gentoo-farm";
 import { waitFor, type RunnerProcess } from "@/test/support/runner";
 import { gentooSandbox } from "@/runner/gentoo";
-import { runGit } from "@/server/git/plumbing/cli";
-import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
-import { repoDir } from "@/server/git/paths";
-import { INFRASTRUCTURE_ORG } from "@/server/git/repos";
 import { queues, stopBoss } from "@/server/jobs";
 import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
@@ -28,7 +24,6 @@ import { binhostRoot } from "./binhost";
 import { ensureFarmDefaults } from "./catalog";
 import { targetHistory } from "./history";
 import { startFarmBuild } from "./pipeline";
-import { loadBranchProfiles } from "./repo";
 
 /**
  * The whole chain with real portage: the farm generates the job, a runner with the gentoo
@@ -72,14 +67,9 @@ beforeAll(async () => {
   await ensureFarmDefaults(db());
   treeCommit = await commitTestTree(db(), ["development"], testTreeFiles(distfiles));
 
-  await loadBranchProfiles(db());
-  const profilesDir = repoDir(INFRASTRUCTURE_ORG, "build-profiles");
-  const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profilesDir })).stdout.trim();
-  await commitFiles(profilesDir, {
-    branch: "develop",
-    parent: develop,
-    message: "Profiles of the test tree",
-    files: {
+  await commitBuildProfiles(
+    db(),
+    {
       "profiles/linux.yaml": profileYaml([
         "kind: system",
         "description: The test tree's base",
@@ -108,7 +98,8 @@ beforeAll(async () => {
         "  app-misc/hello: loud",
       ]),
     },
-  });
+    "Profiles of the test tree",
+  );
 
   worker = await startJobWorker([queues.buildJobFinished]);
   runner = await startGentooRunner(db(), portal, portage, work);

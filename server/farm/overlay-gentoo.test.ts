@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabase } from "@/test/support/db";
-import { commitTestTree } from "@/test/support/gentoo-mirror";
+import { commitBuildProfiles, commitTestTree } from "@/test/support/gentoo-mirror";
 import type { FetchServer } from "@/test/support/fetch-server";
 import { startJobWorker } from "@/test/support/job-worker";
 import { portageMissing, portageSource } from "@/test/support/portage";
@@ -24,7 +24,6 @@ import { readLog } from "@/server/runners/queue";
 import { ensureFarmDefaults } from "./catalog";
 import { OVERLAY_LINT_CONTEXT } from "./overlay";
 import { startFarmBuild } from "./pipeline";
-import { loadBranchProfiles } from "./repo";
 
 /**
  * The overlay with real portage on a gentoo runner: the lint job of a push runs egencache over
@@ -56,14 +55,9 @@ beforeAll(async () => {
   overlay = (await getRepo(db(), INFRASTRUCTURE_ORG, "overlay"))!;
   await ensureRepoOnDisk(db(), overlay);
 
-  await loadBranchProfiles(db());
-  const profilesDir = repoDir(INFRASTRUCTURE_ORG, "build-profiles");
-  const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: profilesDir })).stdout.trim();
-  await commitFiles(profilesDir, {
-    branch: "develop",
-    parent: develop,
-    message: "A server on the overlay's profile",
-    files: {
+  await commitBuildProfiles(
+    db(),
+    {
       "profiles/server.yaml": [
         "kind: system",
         "description: Our server profile",
@@ -76,7 +70,8 @@ beforeAll(async () => {
         "",
       ].join("\n"),
     },
-  });
+    "A server on the overlay's profile",
+  );
 
   worker = await startJobWorker([queues.farmOverlayPushed, queues.buildJobFinished]);
   runner = await startGentooRunner(db(), portal, portage, work);
