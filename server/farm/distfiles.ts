@@ -1,3 +1,4 @@
+import { infrastructureRepo } from "@/server/git/infrastructure";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -12,10 +13,9 @@ import { recordAudit } from "@/server/audit";
 import { can, type Actor } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
 import { DomainError, InputError, NotFoundError } from "@/server/errors";
-import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { grepCommit } from "@/server/git/plumbing/grep";
 import { listBranches } from "@/server/git/plumbing/read";
-import { getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { INFRASTRUCTURE_ORG, OVERLAY_REPO, PORTAGE_TREE_REPO, TREE_BRANCHES } from "@/server/git/repos";
 import { hasControlChar } from "@/server/security/input";
 
 /**
@@ -99,16 +99,12 @@ export function parseDistLine(line: string): { filename: string; size: number; h
   return { filename: words[1], size: Number(words[2]), hashes };
 }
 
-const TREES = ["gentoo", "overlay"];
-const TREE_BRANCHES = ["development", "staging", "production"];
-
 /** The trees and branch heads Manifests are read from; missing repositories and branches are skipped. */
 async function treeHeads(db: DbOrTx) {
   const heads: { repo: string; dir: string; branch: string; sha: string }[] = [];
-  for (const name of TREES) {
-    const repo = await getRepo(db, INFRASTRUCTURE_ORG, name);
-    if (!repo) continue;
-    const dir = await ensureRepoOnDisk(db, repo);
+  for (const name of [PORTAGE_TREE_REPO, OVERLAY_REPO]) {
+    const { dir } = (await infrastructureRepo(db, name)) ?? {};
+    if (!dir) continue;
     const branches = await listBranches(dir);
     for (const branch of TREE_BRANCHES) {
       const b = branches.find((x) => x.name === branch);
@@ -311,7 +307,7 @@ async function download(db: Db, filename: string): Promise<Distfile> {
     if (!refusedAt || refusedAt <= Date.now() - 60_000) unknownNames.set(filename, Date.now());
     await countStat(db, "refused");
     throw new DistfileNotFoundError(
-      `${filename}: no Manifest in ${INFRASTRUCTURE_ORG}/gentoo or ${INFRASTRUCTURE_ORG}/overlay (${TREE_BRANCHES.join(", ")}) lists it, so Rookery does not mirror it. ` +
+      `${filename}: no Manifest in ${INFRASTRUCTURE_ORG}/${PORTAGE_TREE_REPO} or ${INFRASTRUCTURE_ORG}/${OVERLAY_REPO} (${TREE_BRANCHES.join(", ")}) lists it, so Rookery does not mirror it. ` +
         `A fetch-restricted source is uploaded by an organization's leaders (PUT /distfiles/orgs/<org>/${filename}) and served to its members.`,
     );
   }

@@ -1,9 +1,9 @@
+import { infrastructureRepo } from "@/server/git/infrastructure";
 import type { Db, DbOrTx } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { cloneUrl } from "@/server/git/paths";
-import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { branchHead } from "@/server/git/plumbing/merge";
-import { BUILD_PROFILES_REPO, getRepo, INFRASTRUCTURE_ORG, OVERLAY_REPO, PORTAGE_TREE_REPO } from "@/server/git/repos";
+import { BUILD_PROFILES_REPO, INFRASTRUCTURE_ORG, OVERLAY_REPO, PORTAGE_TREE_REPO } from "@/server/git/repos";
 import { publishBuild, type PublishInput, type PublishResult } from "./binhost";
 import { getArchitecture, getEnvironment } from "./catalog";
 import { FarmInputError } from "./errors";
@@ -41,8 +41,8 @@ async function treeFor(db: DbOrTx, environment: string, tree?: TreePin): Promise
  */
 export async function pinTree(db: DbOrTx, environment: string): Promise<TreePin> {
   const tree = await treeFor(db, environment);
-  const repo = await getRepo(db, INFRASTRUCTURE_ORG, PORTAGE_TREE_REPO);
-  const commit = repo && (await branchHead(await ensureRepoOnDisk(db, repo), tree.commit));
+  const repo = await infrastructureRepo(db, PORTAGE_TREE_REPO);
+  const commit = repo && (await branchHead(repo.dir, tree.commit));
   if (!commit)
     throw new FarmInputError(
       "environment",
@@ -59,9 +59,9 @@ export async function pinTree(db: DbOrTx, environment: string): Promise<TreePin>
 export async function overlayFor(db: DbOrTx, environment: string, overlay?: TreePin | null): Promise<TreePin | null> {
   if (overlay !== undefined) return overlay;
   const env = await getEnvironment(db, environment);
-  const repo = await getRepo(db, INFRASTRUCTURE_ORG, OVERLAY_REPO);
+  const repo = await infrastructureRepo(db, OVERLAY_REPO);
   if (!env || !repo) return null;
-  const commit = await branchHead(await ensureRepoOnDisk(db, repo), env.portageBranch);
+  const commit = await branchHead(repo.dir, env.portageBranch);
   return commit ? { syncUri: cloneUrl(INFRASTRUCTURE_ORG, OVERLAY_REPO), commit } : null;
 }
 

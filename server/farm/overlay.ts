@@ -1,13 +1,13 @@
+import { infrastructureRepo } from "@/server/git/infrastructure";
 import { and, arrayContains, eq, isNull } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { buildJobs, pipelines, runners } from "@/db/schema";
 import { getConfig } from "@/server/config";
-import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { lookupPath } from "@/server/git/plumbing/browse";
 import { branchHead } from "@/server/git/plumbing/merge";
 import { readTextTree } from "@/server/git/plumbing/read";
 import { cloneUrl } from "@/server/git/paths";
-import { getRepo, INFRASTRUCTURE_ORG, OVERLAY_BRANCHES, OVERLAY_REPO, PORTAGE_TREE_REPO, type RepoWithOrg } from "@/server/git/repos";
+import { INFRASTRUCTURE_ORG, OVERLAY_BRANCHES, OVERLAY_REPO, PORTAGE_TREE_REPO, type RepoWithOrg } from "@/server/git/repos";
 import { setCommitStatus, type StatusInput } from "@/server/mergerequests/statuses";
 import { createPipeline, getPipeline, type JobSpec as RunnerJob } from "@/server/runners/pipelines";
 import { readLog } from "@/server/runners/queue";
@@ -29,11 +29,6 @@ const PROBLEM = "overlay lint: ";
 /** The tree branch an overlay branch is checked against: its own environment, else development (feature branches). */
 export function environmentBranchOf(branch: string): string {
   return (OVERLAY_BRANCHES as readonly string[]).includes(branch) ? branch : "development";
-}
-
-async function repoDirOf(db: Db, name: string) {
-  const repo = await getRepo(db, INFRASTRUCTURE_ORG, name);
-  return repo ? { repo, dir: await ensureRepoOnDisk(db, repo) } : null;
 }
 
 /** The runner job checking the ebuilds of one overlay commit with portage. */
@@ -113,9 +108,9 @@ async function postStatus(db: DbOrTx, repo: RepoWithOrg, dir: string, sha: strin
 
 /** After a push to the overlay: lint each pushed branch head (statically now, with portage on a runner). */
 export async function checkPushedOverlay(db: Db, branches: string[]) {
-  const overlay = await repoDirOf(db, OVERLAY_REPO);
+  const overlay = await infrastructureRepo(db, OVERLAY_REPO);
   if (!overlay) return [];
-  const tree = await repoDirOf(db, PORTAGE_TREE_REPO);
+  const tree = await infrastructureRepo(db, PORTAGE_TREE_REPO);
   const results = [];
   for (const branch of branches) {
     const sha = await branchHead(overlay.dir, branch);
@@ -125,7 +120,8 @@ export async function checkPushedOverlay(db: Db, branches: string[]) {
     const errors = await lintOverlay(await readTextTree(overlay.dir, sha, ["metadata", "profiles"]), async (p) =>
       treeCommit ? (await lookupPath(tree.dir, treeCommit, p))?.type === "tree" : false,
     );
-    if (!treeCommit) errors.unshift({ file: "profiles", line: 1, message: `${INFRASTRUCTURE_ORG}/gentoo has no branch ${envBranch} to check against yet` });
+    if (!treeCommit)
+      errors.unshift({ file: "profiles", line: 1, message: `${INFRASTRUCTURE_ORG}/${PORTAGE_TREE_REPO} has no branch ${envBranch} to check against yet` });
     if (errors.length) {
       const description = `${formatLintError(errors[0])}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`;
       await postStatus(db, overlay.repo, overlay.dir, sha, { state: "failed", description, targetUrl: commitUrl(sha) });
@@ -167,7 +163,7 @@ export async function overlayLintFinished(db: Db, jobId: string) {
     .where(eq(buildJobs.id, jobId));
   if (!row || row.source !== OVERLAY_LINT_SOURCE || !["success", "failed"].includes(row.job.status)) return null;
   const sha = (row.job.env as Record<string, string>).ROOKERY_OVERLAY_COMMIT;
-  const overlay = await repoDirOf(db, OVERLAY_REPO);
+  const overlay = await infrastructureRepo(db, OVERLAY_REPO);
   if (!overlay || !sha) return null;
   let description = "The ebuilds' metadata and every profile load with portage";
   if (row.job.status === "failed") {

@@ -1,8 +1,8 @@
+import { infrastructureRepo } from "@/server/git/infrastructure";
 import type { DbOrTx } from "@/db/client";
-import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { environmentOf } from "@/server/git/protection";
 import { listBranches, readTextTree } from "@/server/git/plumbing/read";
-import { BUILD_PROFILES_REPO, getRepo, INFRASTRUCTURE_ORG } from "@/server/git/repos";
+import { BUILD_PROFILES_REPO } from "@/server/git/repos";
 import { loadProfileSet, type ProfileSet } from "./profiles";
 
 /**
@@ -30,9 +30,7 @@ export async function profilesAtCommit(dir: string, commit: string): Promise<Pro
 }
 
 export async function buildProfilesDir(db: DbOrTx) {
-  const repo = await getRepo(db, INFRASTRUCTURE_ORG, BUILD_PROFILES_REPO);
-  if (!repo) return null;
-  return ensureRepoOnDisk(db, repo);
+  return (await infrastructureRepo(db, BUILD_PROFILES_REPO))?.dir ?? null;
 }
 
 /**

@@ -1,10 +1,10 @@
+import { infrastructureRepo } from "@/server/git/infrastructure";
 import { desc } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
 import { portageTreeSyncs } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { NotFoundError, StateError } from "@/server/errors";
-import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { cloneUrl } from "@/server/git/paths";
 import { commitsBetween, getCommit } from "@/server/git/plumbing/browse";
 import { identityOf, rookeryIdentity } from "@/server/git/plumbing/commit";
@@ -20,7 +20,7 @@ import {
   mergeTree,
 } from "@/server/git/plumbing/merge";
 import { parseMirrorUrl, redact, remoteArgs, runGitTimed } from "@/server/git/pull-mirror";
-import { getRepo, INFRASTRUCTURE_ORG, markPushed, PORTAGE_TREE_REPO, TREE_BRANCHES, TREE_UPSTREAM_BRANCH } from "@/server/git/repos";
+import { INFRASTRUCTURE_ORG, markPushed, PORTAGE_TREE_REPO, TREE_BRANCHES, TREE_UPSTREAM_BRANCH } from "@/server/git/repos";
 import { queues, sendJob } from "@/server/jobs";
 import { afterRefsMoved, createMergeRequest, mrPath } from "@/server/mergerequests";
 import type { User } from "@/server/users";
@@ -44,9 +44,9 @@ export const treeBranch = z.enum(TREE_BRANCHES);
 const upstreamRef = `refs/heads/${TREE_UPSTREAM_BRANCH}`;
 
 async function treeRepo(db: DbOrTx) {
-  const repo = await getRepo(db, INFRASTRUCTURE_ORG, PORTAGE_TREE_REPO);
-  if (!repo) throw new NotFoundError(`${INFRASTRUCTURE_ORG}/${PORTAGE_TREE_REPO} does not exist yet: restart Rookery to create it`);
-  return { repo, dir: await ensureRepoOnDisk(db, repo) };
+  const found = await infrastructureRepo(db, PORTAGE_TREE_REPO);
+  if (!found) throw new NotFoundError(`${INFRASTRUCTURE_ORG}/${PORTAGE_TREE_REPO} does not exist yet: restart Rookery to create it`);
+  return found;
 }
 
 let inflight: Promise<TreeSync> | null = null;

@@ -1,6 +1,7 @@
-import type { Db } from "@/db/client";
+import type { Db, DbOrTx } from "@/db/client";
 import { createOrg, getOrgBySlug, OrgInputError } from "@/server/orgs";
-import { INFRASTRUCTURE_ORG, insertDefaultRepos } from "./repos";
+import { ensureRepoOnDisk } from "./materialize";
+import { getRepo, INFRASTRUCTURE_ORG, insertDefaultRepos } from "./repos";
 
 /**
  * The admin-owned org holding the global role and profile modules that every org
@@ -20,4 +21,10 @@ export async function ensureInfrastructureOrg(db: Db) {
   } catch (e) {
     if (!(e instanceof OrgInputError)) throw e;
   }
+}
+
+/** One of the infrastructure org's repositories with its directory on disk, or null when this instance has none. */
+export async function infrastructureRepo(db: DbOrTx, name: string) {
+  const repo = await getRepo(db, INFRASTRUCTURE_ORG, name);
+  return repo ? { repo, dir: await ensureRepoOnDisk(db, repo) } : null;
 }
