@@ -19,7 +19,7 @@ import { addMember, createOrg, getOrgBySlug } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { callerAs, trpcCode } from "@/test/support/trpc";
 import { testDatabase } from "@/test/support/db";
-import { deleteDistfile, distfileStatsSummary, layoutPath, parseLayoutConf, pruneDistfiles, storePath } from "./distfiles";
+import { deleteDistfile, distfileStatsSummary, layoutPath, parseMirrorLayoutConf, pruneDistfiles, storePath } from "./distfiles";
 import { handleDistfilesRequest, serveDistfiles } from "./distfiles-serve";
 import { execFile } from "node:child_process";
 import { createToken } from "@/server/auth/tokens";
@@ -133,7 +133,7 @@ describe("the distfiles mirror", () => {
     // values printed by portage's own code (lib/portage/package/ebuild/fetch.py)
     expect(layoutPath("hello-2.12.tar.gz")).toBe("56/hello-2.12.tar.gz");
     expect(layoutPath("secret-1.0.tar.gz")).toBe("cd/secret-1.0.tar.gz");
-    expect(parseLayoutConf("[structure]\n0=content-hash SHA512 8:8:8\n1=filename-hash BLAKE2B 8\n2=flat\n")).toEqual([
+    expect(parseMirrorLayoutConf("[structure]\n0=content-hash SHA512 8:8:8\n1=filename-hash BLAKE2B 8\n2=flat\n")).toEqual([
       { kind: "filename-hash", algo: "BLAKE2B", cutoffs: [8] },
       { kind: "flat" },
     ]);

@@ -63,7 +63,7 @@ export function layoutPath(filename: string, layout: Layout = { kind: "filename-
 }
 
 /** The `[structure]` entries of a mirror's layout.conf that we can follow, in order (as MirrorLayoutConfig reads them). */
-export function parseLayoutConf(text: string): Layout[] {
+export function parseMirrorLayoutConf(text: string): Layout[] {
   const entries = new Map<number, string[]>();
   let section = "";
   for (const raw of text.split("\n")) {
@@ -258,7 +258,7 @@ async function upstreamLayouts(base: string): Promise<Layout[]> {
   let layouts = DEFAULT_LAYOUTS;
   try {
     const res = await fetch(`${base}/distfiles/layout.conf`, { signal: AbortSignal.timeout(10_000) });
-    if (res.ok) layouts = parseLayoutConf(await res.text());
+    if (res.ok) layouts = parseMirrorLayoutConf(await res.text());
     else if (res.status === 404 || res.status === 410) layouts = [{ kind: "flat" }];
     else return DEFAULT_LAYOUTS;
   } catch {

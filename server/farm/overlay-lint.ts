@@ -11,7 +11,7 @@ export type LintError = { file: string; line: number; message: string };
 export const formatLintError = (e: LintError) => `${e.file}:${e.line}: ${e.message}`;
 
 /** layout.conf lines: `key = value` (value may be empty), comments and blank lines. */
-export function parseLayoutConf(text: string): { values: Map<string, string>; errors: { line: number; message: string }[] } {
+export function parseRepoLayoutConf(text: string): { values: Map<string, string>; errors: { line: number; message: string }[] } {
   const values = new Map<string, string>();
   const errors: { line: number; message: string }[] = [];
   text.split("\n").forEach((raw, i) => {
@@ -74,7 +74,7 @@ export async function lintOverlay(files: { path: string; text: string }[], gento
   let formats: string[] = [];
   if (layout === undefined) errors.push({ file: "metadata/layout.conf", line: 1, message: "missing: an overlay needs it (masters = gentoo)" });
   else {
-    const parsed = parseLayoutConf(layout);
+    const parsed = parseRepoLayoutConf(layout);
     errors.push(...parsed.errors.map((e) => ({ file: "metadata/layout.conf", ...e })));
     const masters = parsed.values.get("masters");
     if (masters === undefined) errors.push({ file: "metadata/layout.conf", line: 1, message: "no masters: add `masters = gentoo`" });
