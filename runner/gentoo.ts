@@ -139,10 +139,10 @@ export function gentooSandbox(opts: GentooSandboxOptions) {
     HOME: "/workspace",
     ROOT: TARGET,
     SYSROOT: TARGET,
-    FEATURES: SANDBOX_FEATURES,
     ...(opts.portage ? { PYTHONPATH: `${PORTAGE_IN_SANDBOX}/lib` } : {}),
   };
   return (script: string, env: Record<string, string>) => {
+    // FEATURES is incremental: the sandbox's first, then the job's own
     const all = { ...baseEnv, ...env, FEATURES: [SANDBOX_FEATURES, env.FEATURES ?? ""].join(" ").trim() };
     // the environment is inherited, not given as --setenv: job tokens stay out of /proc/*/cmdline
     return spawn("bwrap", [...args, "/bin/sh", "-e", "-c", script], {
