@@ -18,19 +18,26 @@ export type RunNowMutation = {
 
 /**
  * "Run now" for a background job: the mutation queues a run; the page then refreshes
- * every second until the run it started has appeared and finished (`latest` comes from
- * the server on each refresh). Warns when no worker picks the run up.
+ * every second until the run it started has appeared and finished (`latest` and `mine`
+ * come from the server on each refresh). Warns when no worker picks the run up.
  */
 export function RunNowButton({
   mutation,
   latest,
+  mine,
   disabled = false,
   label,
   noun,
   queue,
 }: {
   mutation: RunNowMutation;
+  /** The newest run, whoever started it: while it runs the button waits. */
   latest: { id: string; status: string } | null;
+  /**
+   * The newest run the viewer started. When given, the button follows it, so a scheduled
+   * or sign-in run that slips in before the viewer's own does not end the wait early.
+   */
+  mine?: { id: string; status: string } | null;
   disabled?: boolean;
   /** Button text, e.g. "Sync now". */
   label: string;
@@ -42,9 +49,10 @@ export function RunNowButton({
   const router = useRouter();
   const [queuedAfter, setQueuedAfter] = useState<string | null | undefined>(undefined);
   const [stalled, setStalled] = useState(false);
-  const running = latest?.status === "running";
-  // Queued: no run newer than the one that was latest when the admin clicked.
-  const waiting = queuedAfter !== undefined && (latest?.id ?? null) === queuedAfter;
+  const followed = mine === undefined ? latest : mine;
+  const running = latest?.status === "running" || followed?.status === "running";
+  // Queued: no run newer than the one that was followed when the admin clicked.
+  const waiting = queuedAfter !== undefined && (followed?.id ?? null) === queuedAfter;
 
   useEffect(() => {
     if (!running && !waiting) return;
@@ -59,7 +67,7 @@ export function RunNowButton({
   const start = () =>
     mutation.mutate(undefined, {
       onSuccess: () => {
-        setQueuedAfter(latest?.id ?? null);
+        setQueuedAfter(followed?.id ?? null);
         setStalled(false);
         router.refresh();
       },

@@ -4,7 +4,9 @@ import { RunNowButton } from "@/components/jobs/run-now-button";
 import { trpc } from "@/components/trpc";
 
 /** "Sync now" queues a directory sync and follows the run it started (see RunNowButton). */
-export function SyncNow({ configured, latest }: { configured: boolean; latest: { id: string; status: string } | null }) {
+type Run = { id: string; status: string } | null;
+
+export function SyncNow({ configured, latest, mine }: { configured: boolean; latest: Run; mine: Run }) {
   const sync = trpc.ldap.syncNow.useMutation();
-  return <RunNowButton mutation={sync} latest={latest} disabled={!configured} label="Sync now" noun="Sync" queue="ldap-sync" />;
+  return <RunNowButton mutation={sync} latest={latest} mine={mine} disabled={!configured} label="Sync now" noun="Sync" queue="ldap-sync" />;
 }

@@ -192,10 +192,11 @@ export async function listBackupRuns(db: DbOrTx, opts: { cursor?: string; limit:
   return { items, nextCursor: rows.length > opts.limit ? items[items.length - 1].id : null };
 }
 
-export async function latestBackupRun(db: DbOrTx) {
+export async function latestBackupRun(db: DbOrTx, opts: { triggeredBy?: string } = {}) {
   const [row] = await db
     .select({ id: backupRuns.id, status: backupRuns.status })
     .from(backupRuns)
+    .where(opts.triggeredBy ? eq(backupRuns.triggeredBy, opts.triggeredBy) : undefined)
     .orderBy(desc(backupRuns.startedAt), desc(backupRuns.id))
     .limit(1);
   return row ?? null;

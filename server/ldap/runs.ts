@@ -37,11 +37,12 @@ export async function listSyncRuns(db: DbOrTx, opts: { cursor?: string; limit: n
   return { items, nextCursor: hasMore ? items[items.length - 1].id : null };
 }
 
-/** The newest run's id and status (the admin page polls while it is running), or null. */
-export async function latestSyncRun(db: DbOrTx) {
+/** The newest run's id and status, or the newest one a user started (the admin page polls while it is running); null when none. */
+export async function latestSyncRun(db: DbOrTx, opts: { triggeredBy?: string } = {}) {
   const [row] = await db
     .select({ id: ldapSyncRuns.id, status: ldapSyncRuns.status })
     .from(ldapSyncRuns)
+    .where(opts.triggeredBy ? eq(ldapSyncRuns.triggeredBy, opts.triggeredBy) : undefined)
     .orderBy(desc(ldapSyncRuns.startedAt), desc(ldapSyncRuns.id))
     .limit(1);
   return row ?? null;

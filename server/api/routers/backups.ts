@@ -10,8 +10,12 @@ export const backupsRouter = router({
   status: protectedProcedure.input(z.object({ cursor: z.uuid().optional() }).default({})).query(async ({ ctx, input }) => {
     authorize(ctx.actor, "admin:access");
     const cfg = getConfig().backups;
-    const [runs, latest] = await Promise.all([listBackupRuns(ctx.db, { cursor: input.cursor, limit: 20 }), latestBackupRun(ctx.db)]);
-    return { config: { dir: cfg.dir, retentionDays: cfg.retentionDays, cron: cfg.cron }, runs, latest };
+    const [runs, latest, mine] = await Promise.all([
+      listBackupRuns(ctx.db, { cursor: input.cursor, limit: 20 }),
+      latestBackupRun(ctx.db),
+      latestBackupRun(ctx.db, { triggeredBy: ctx.user.id }),
+    ]);
+    return { config: { dir: cfg.dir, retentionDays: cfg.retentionDays, cron: cfg.cron }, runs, latest, mine };
   }),
 
   /** Queues a backup run for the workers (a running one makes it a no-op). */

@@ -13,8 +13,12 @@ export const ldapRouter = router({
   status: protectedProcedure.input(z.object({ cursor: z.uuid().optional() }).default({})).query(async ({ ctx, input }) => {
     authorize(ctx.actor, "admin:access");
     const cfg = getConfig().ldap;
-    const [runs, latest] = await Promise.all([listSyncRuns(ctx.db, { cursor: input.cursor, limit: PAGE }), latestSyncRun(ctx.db)]);
-    return { configured: cfg !== null, config: cfg ? describeLdapConfig(cfg) : null, latest, runs };
+    const [runs, latest, mine] = await Promise.all([
+      listSyncRuns(ctx.db, { cursor: input.cursor, limit: PAGE }),
+      latestSyncRun(ctx.db),
+      latestSyncRun(ctx.db, { triggeredBy: ctx.user.id }),
+    ]);
+    return { configured: cfg !== null, config: cfg ? describeLdapConfig(cfg) : null, latest, mine, runs };
   }),
 
   /** Queues a sync for the workers; the run shows up in `status` when a worker picks it up. */

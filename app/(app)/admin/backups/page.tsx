@@ -16,7 +16,7 @@ const triggers: Record<string, string> = { schedule: "schedule", manual: "manual
 
 export default async function AdminBackupsPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const { cursor } = await searchParams;
-  const { config, runs, latest } = await orNotFound((await api()).backups.status({ cursor: /^[0-9a-f-]{36}$/.test(cursor ?? "") ? cursor : undefined }));
+  const { config, runs, latest, mine } = await orNotFound((await api()).backups.status({ cursor: /^[0-9a-f-]{36}$/.test(cursor ?? "") ? cursor : undefined }));
   return (
     <>
       <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "Backups" }]} />
@@ -30,7 +30,7 @@ export default async function AdminBackupsPage({ searchParams }: { searchParams:
             <code>npm run rookery -- repo:restore &lt;org&gt;/&lt;repo&gt; &lt;bundle&gt;</code>.
           </>
         }
-        actions={<RunBackupButton latest={latest} />}
+        actions={<RunBackupButton latest={latest} mine={mine} />}
       />
       <section aria-labelledby="backup-runs-heading">
         <h2 id="backup-runs-heading" className="mb-2 text-lg font-semibold">

@@ -36,14 +36,14 @@ const triggerLabels: Record<string, string> = { cli: "command line", schedule: "
 
 export default async function AdminLdapPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const { cursor } = await searchParams;
-  const { configured, config, latest, runs } = await orNotFound((await api()).ldap.status({ cursor: cursor || undefined }));
+  const { configured, config, latest, mine, runs } = await orNotFound((await api()).ldap.status({ cursor: cursor || undefined }));
   return (
     <>
       <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "LDAP sync" }]} />
       <PageHeader
         title="LDAP sync"
         description="Each organization in the directory becomes a private organization here; its leaders, members and reporters groups become memberships. Organizations removed from the directory are archived, never deleted."
-        actions={<SyncNow configured={configured} latest={latest} />}
+        actions={<SyncNow configured={configured} latest={latest} mine={mine} />}
       />
 
       {!config ?
