@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
-import { certificates } from "@/db/schema";
+import { certificateAuthorities, certificates } from "@/db/schema";
 import { addMember, createOrg } from "@/server/orgs";
 import { createLocalUser } from "@/server/users";
 import { openssl, run } from "@/test/support/run";
@@ -176,4 +176,22 @@ test("an admin revokes the host certificate and the OCSP answer turns to revoked
   fs.writeFileSync(path.join(tmp, "host.crl"), crl);
   const crlText = (await openssl(["crl", "-inform", "DER", "-in", "host.crl", "-noout", "-text"], tmp)).out;
   expect(crlText.replace(/:/g, "").toLowerCase()).toContain(cert.serial!);
+});
+
+test("two weeks before the level-1 CRL runs out, Admin → PKI warns and says how to renew it", async ({ page }) => {
+  const db = getDb();
+  const [l1] = await db.select().from(certificateAuthorities).where(eq(certificateAuthorities.name, "level1"));
+  await db
+    .update(certificateAuthorities)
+    .set({ crlNextUpdate: new Date(Date.now() + 10 * 86_400_000) })
+    .where(eq(certificateAuthorities.id, l1.id));
+  try {
+    await login(page, ADMIN.username, ADMIN.password);
+    await page.goto("/admin/pki");
+    const warning = page.getByRole("status").filter({ hasText: "The level1 CRL runs out in 9 days" });
+    await expect(warning).toBeVisible();
+    await expect(warning).toContainText(`pki:crl … --number ${l1.crlNumber + 1}`);
+  } finally {
+    await db.update(certificateAuthorities).set({ crlNextUpdate: l1.crlNextUpdate }).where(eq(certificateAuthorities.id, l1.id));
+  }
 });

@@ -20,7 +20,8 @@ import { runLdapSync } from "@/server/ldap/sync";
 import { addMemberWithNotice, createOrg, getOrgBySlug } from "@/server/orgs";
 import { boot } from "@/server/runtime/boot";
 import { getConfig } from "@/server/config";
-import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "@/server/pki/offline";
+import { caNamePattern, caUrls } from "@/server/pki/ca";
+import { caCsr, defaultCaName, devBootstrap, offlineCrl, rootInit, signCa } from "@/server/pki/offline";
 import { waitForPuppetCa } from "@/server/pki/puppet-listener";
 import { normalizeSerial, revocationReasons, type KeySpec, type RevocationReason } from "@/server/pki/x509";
 import { createLocalUser, getUserByUsername, normalizeUsername } from "@/server/users";
@@ -321,15 +322,34 @@ const commands = {
   }),
 
   "pki:sign-ca": command({
-    usage: "pki:sign-ca --ca-cert FILE --ca-key FILE --csr FILE --out FILE [--days D]",
-    summary: "Offline: sign a subordinate CA's CSR (root → level-1, level-1 → level-2 downloaded from Admin → PKI)",
-    flags: { "ca-cert": { type: "string" }, "ca-key": { type: "string" }, csr: { type: "string" }, out: { type: "string" }, days: { type: "string" } },
+    usage: "pki:sign-ca --ca-cert FILE --ca-key FILE --csr FILE --out FILE --portal-url URL [--issuer NAME] [--days D]",
+    summary:
+      "Offline: sign a subordinate CA's CSR (root → level-1, level-1 → level-2 downloaded from Admin → PKI); the result names where the portal (--portal-url) publishes the signing CA's CRL and certificate (--issuer: its name there, default root for a self-signed CA, else level1)",
+    flags: {
+      "ca-cert": { type: "string" },
+      "ca-key": { type: "string" },
+      csr: { type: "string" },
+      out: { type: "string" },
+      days: { type: "string" },
+      "portal-url": { type: "string" },
+      issuer: { type: "string" },
+    },
     offline: true,
-    schema: z.object({ "ca-cert": required("ca-cert"), "ca-key": required("ca-key"), csr: required("csr"), out: required("out"), days: days(1825) }),
+    schema: z.object({
+      "ca-cert": required("ca-cert"),
+      "ca-key": required("ca-key"),
+      csr: required("csr"),
+      out: required("out"),
+      days: days(1825),
+      "portal-url": z.url({ protocol: /^https?$/, error: "--portal-url is required: the portal's public URL (PUBLIC_URL), e.g. https://rookery.example.com" }),
+      issuer: z.string().regex(caNamePattern, "--issuer is the signing CA's name in the portal, e.g. root or level1").optional(),
+    }),
     async run(_db, a) {
-      const pem = await signCa({ caCertPem: readFile(a["ca-cert"]), caKeyPem: readFile(a["ca-key"]), csrPem: readFile(a.csr), days: a.days }).catch(cliError);
+      const caCertPem = readFile(a["ca-cert"]);
+      const urls = caUrls(a["portal-url"], a.issuer ?? defaultCaName(caCertPem));
+      const pem = await signCa({ caCertPem, caKeyPem: readFile(a["ca-key"]), csrPem: readFile(a.csr), days: a.days, issuerUrls: urls }).catch(cliError);
       fs.writeFileSync(a.out, pem, { flag: "wx" });
-      return `Signed CA certificate written to ${a.out}`;
+      return `Signed CA certificate written to ${a.out}\n  CRL distribution point: ${urls.crl}\n  CA issuers:             ${urls.caIssuers}`;
     },
   }),
 

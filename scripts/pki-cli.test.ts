@@ -53,9 +53,16 @@ describe("PKI commands of the operators' CLI", { timeout: 120_000 }, () => {
       `${off}/level1.pem`,
       "--days",
       "3650",
+      "--portal-url",
+      "https://rookery.example.com/",
     );
     expect(signed.code).toBe(0);
+    expect(signed.stdout).toContain("CRL distribution point: https://rookery.example.com/pki/root/crl");
     expect((await openssl("verify", "-CAfile", `${off}/root.pem`, `${off}/level1.pem`)).stdout).toContain("OK");
+    // The level-1 names where the portal publishes the root's CRL and certificate.
+    const l1Text = (await openssl("x509", "-in", `${off}/level1.pem`, "-noout", "-text")).stdout;
+    expect(l1Text).toContain("URI:https://rookery.example.com/pki/root/crl");
+    expect(l1Text).toContain("CA Issuers - URI:https://rookery.example.com/pki/root/ca.crt");
     expect((await cli("pki:crl", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--out", `${off}/root.crl`)).code).toBe(0);
     expect((await openssl("crl", "-in", `${off}/root.crl`, "-CAfile", `${off}/root.pem`, "-noout")).stderr).toContain("verify OK");
     // A retired level-1 listed in the root's next CRL, with its reason.
@@ -104,7 +111,11 @@ describe("PKI commands of the operators' CLI", { timeout: 120_000 }, () => {
     expect(again.stderr).toMatch(/already holds a root/);
     const garbage = path.join(dir, "garbage.csr");
     fs.writeFileSync(garbage, "hello");
-    const refused = await cli("pki:sign-ca", "--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--csr", garbage, "--out", `${dir}/x.pem`);
+    const signArgs = ["--ca-cert", `${off}/root.pem`, "--ca-key", `${off}/root.key`, "--csr", garbage, "--out", `${dir}/x.pem`];
+    const noUrl = await cli("pki:sign-ca", ...signArgs);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/--portal-url is required/);
+    const refused = await cli("pki:sign-ca", ...signArgs, "--portal-url", "https://rookery.example.com");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/csr: This is not a certificate signing request/);
   });

@@ -77,7 +77,7 @@ function useRefreshing<I>(
   } as const;
 }
 
-export function AdminCas({ cas }: { cas: Ca[] }) {
+export function AdminCas({ cas, portalUrl }: { cas: Ca[]; portalUrl: string }) {
   const root = cas.find((c) => c.level === "root");
   const intermediates = cas.filter((c) => c.level === "intermediate");
   const importRoot = trpc.pki.importRoot.useMutation();
@@ -146,7 +146,7 @@ export function AdminCas({ cas }: { cas: Ca[] }) {
       {cas
         .filter((c) => c.status === "pending")
         .map((c) => (
-          <PendingSubCa key={c.id} ca={c} />
+          <PendingSubCa key={c.id} ca={c} parent={cas.find((p) => p.id === c.parentId)?.name ?? "level1"} portalUrl={portalUrl} />
         ))}
 
       {cas.some((c) => c.policy) && (
@@ -222,7 +222,7 @@ function UploadCrl({ ca }: { ca: Ca }) {
   );
 }
 
-function PendingSubCa({ ca }: { ca: Ca }) {
+function PendingSubCa({ ca, parent, portalUrl }: { ca: Ca; parent: string; portalUrl: string }) {
   const utils = trpc.useUtils();
   const install = useRefreshing(trpc.pki.installCertificate.useMutation(), (pem) => ({ id: ca.id, pem }));
   return (
@@ -244,7 +244,8 @@ function PendingSubCa({ ca }: { ca: Ca }) {
         <li>
           On the offline machine:{" "}
           <code>
-            npm run rookery -- pki:sign-ca --ca-cert level1.pem --ca-key level1.key --csr {ca.name}.csr --out {ca.name}.pem
+            npm run rookery -- pki:sign-ca --ca-cert {parent}.pem --ca-key {parent}.key --csr {ca.name}.csr --out {ca.name}.pem --portal-url {portalUrl}{" "}
+            --issuer {parent}
           </code>
         </li>
         <li>Paste the signed certificate here. Rookery checks that it chains to the root and matches this sub-CA&apos;s key.</li>

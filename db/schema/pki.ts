@@ -55,6 +55,8 @@ export const certificateAuthorities = pgTable("certificate_authorities", {
   crlNumber: integer("crl_number").notNull().default(0),
   crlThisUpdate: timestamp("crl_this_update", { withTimezone: true }),
   crlNextUpdate: timestamp("crl_next_update", { withTimezone: true }),
+  /** When administrators were told that the published CRL runs out soon (once per CRL). */
+  crlStaleWarnedAt: timestamp("crl_stale_warned_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -69,6 +69,12 @@ export const notificationKinds = {
     description: "One of your certificates expires in 30 days, and again 7 days before.",
     defaults: { inApp: true, email: true },
   },
+  "pki.crl_stale": {
+    label: "CRL about to go stale",
+    description: "A CRL the portal serves runs out within 14 days and needs a new offline signature (administrators).",
+    defaults: { inApp: true, email: true },
+    adminOnly: true,
+  },
   "farm.build_failed": {
     label: "Binary package build failed",
     description: "A build of a build-farm profile you own fails (administrators: any profile), naming the package that broke.",

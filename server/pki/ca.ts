@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { CRLNumber, id_ce_cRLNumber, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import * as x509 from "./lib";
 import type { DbOrTx } from "@/db/client";
 import { certificateAuthorities, certificates, type CaPolicy } from "@/db/schema";
@@ -29,9 +29,14 @@ export const CRL_VALIDITY_MS = 7 * 86_400_000;
 export const CRL_REFRESH_MS = 3 * 86_400_000;
 export const caNamePattern = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
-export function publicUrls(caName: string) {
-  const base = getConfig().publicUrl;
+/** Where a CA's CRL, certificate and the OCSP responder are published under a portal URL. */
+export function caUrls(portalUrl: string, caName: string) {
+  const base = portalUrl.replace(/\/+$/, "");
   return { crl: `${base}/pki/${caName}/crl`, caIssuers: `${base}/pki/${caName}/ca.crt`, ocsp: `${base}/pki/ocsp` };
+}
+
+export function publicUrls(caName: string) {
+  return caUrls(getConfig().publicUrl, caName);
 }
 
 export async function listCas(db: DbOrTx) {
@@ -191,12 +196,38 @@ export async function uploadCrl(db: DbOrTx, caId: string, data: string | Buffer)
   if (crl.issuer !== cert.subject || !(await crl.verify({ publicKey: cert.publicKey })))
     throw new PkiInputError("crl", `This CRL was not signed by ${ca.name} (${ca.subjectDn})`);
   if (crl.nextUpdate && crl.nextUpdate.getTime() < Date.now()) throw new PkiInputError("crl", "This CRL is already out of date (its nextUpdate has passed)");
+  const number = crlNumberOf(crl);
+  // Relying parties keep the CRL with the highest number: a lower one would never replace theirs.
+  if (ca.crlPem && number !== null && number <= ca.crlNumber)
+    throw new PkiInputError(
+      "crl",
+      `This CRL's number (${number}) is not higher than the published one's (${ca.crlNumber}): sign it again with --number ${ca.crlNumber + 1}`,
+    );
   const [updated] = await db
     .update(certificateAuthorities)
-    .set({ crlPem: crlToPem(crl), crlThisUpdate: crl.thisUpdate, crlNextUpdate: crl.nextUpdate ?? null, updatedAt: new Date() })
+    .set({
+      crlPem: crlToPem(crl),
+      crlNumber: number ?? ca.crlNumber,
+      crlThisUpdate: crl.thisUpdate,
+      crlNextUpdate: crl.nextUpdate ?? null,
+      updatedAt: new Date(),
+    })
     .where(eq(certificateAuthorities.id, ca.id))
     .returning();
   return updated;
+}
+
+/** The CRL's cRLNumber extension, or null when it has none (or one too large to count with). */
+function crlNumberOf(crl: x509.X509Crl): number | null {
+  const ext = crl.getExtension(id_ce_cRLNumber);
+  if (!ext) return null;
+  try {
+    const n = AsnConvert.parse(ext.value, CRLNumber).value;
+    // crl_number is a 32-bit column; numbers beyond it are left uncounted.
+    return typeof n === "number" && Number.isInteger(n) && n >= 0 && n < 2 ** 31 ? n : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Re-signs a sub-CA's CRL from its revoked certificates (on revocation and on schedule). */

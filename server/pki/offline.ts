@@ -2,16 +2,19 @@ import fs from "node:fs";
 import path from "node:path";
 import * as x509 from "./lib";
 import type { DbOrTx } from "@/db/client";
-import { createSubCa, getCa, importIntermediate, importRoot, installSubCaCertificate, listCas, uploadCrl, type Ca } from "./ca";
+import { createSubCa, getCa, importIntermediate, importRoot, installSubCaCertificate, listCas, publicUrls, uploadCrl, type Ca } from "./ca";
 import { defaultPolicy, type CaKind } from "./policy";
 import {
   createCsr,
   generateKey,
   issueCaCertificate,
+  keyMatches,
   parseCertificate,
   parseCsr,
+  revocationReasons,
   selfSignedRoot,
   signerFromPem,
+  type IssuerUrls,
   type KeySpec,
   type RevocationReason,
 } from "./x509";
@@ -54,16 +57,25 @@ export async function caCsr(outDir: string, name: string, subject: string, key: 
   return { keyFile, csrFile };
 }
 
-/** Signs a subordinate CA's CSR with a CA key (root → level-1: path length 1; level-1 → level-2: 0). */
-export async function signCa(opts: { caCertPem: string; caKeyPem: string; csrPem: string; days: number; pathLength?: number }) {
+/**
+ * Signs a subordinate CA's CSR with a CA key (root → level-1: path length 1; level-1 → level-2: 0).
+ * `issuerUrls` (see caUrls) puts the signing CA's CRL and certificate URLs into the result.
+ */
+export async function signCa(opts: { caCertPem: string; caKeyPem: string; csrPem: string; days: number; pathLength?: number; issuerUrls?: IssuerUrls }) {
   const issuer = parseCertificate(opts.caCertPem, "ca-cert");
   const signer = await signerFromPem(opts.caKeyPem);
   const bc = issuer.getExtension(x509.BasicConstraintsExtension);
   if (!bc?.ca) throw new Error("The signing certificate is not a CA certificate");
   if (bc.pathLength === 0) throw new Error("The signing CA may not sign further CAs (its path length is 0)");
   const pathLength = opts.pathLength ?? (bc.pathLength === undefined ? 1 : bc.pathLength - 1);
-  const cert = await issueCaCertificate({ csr: parseCsr(opts.csrPem), issuer, signer, days: opts.days, pathLength });
+  const cert = await issueCaCertificate({ csr: parseCsr(opts.csrPem), issuer, signer, days: opts.days, pathLength, issuerUrls: opts.issuerUrls });
   return cert.toString("pem") + "\n";
+}
+
+/** The name the portal gives the CA whose certificate this is, as the ceremony imports it: `root` for a self-signed one, else `level1`. */
+export function defaultCaName(caCertPem: string) {
+  const cert = parseCertificate(caCertPem, "ca-cert");
+  return cert.subject === cert.issuer ? "root" : "level1";
 }
 
 /** An offline CA's CRL (root or level-1), to upload into Rookery. */
@@ -72,7 +84,7 @@ export async function offlineCrl(opts: {
   caKeyPem: string;
   days: number;
   crlNumber: number;
-  revoked?: { serial: string; reason: RevocationReason }[];
+  revoked?: { serial: string; reason: RevocationReason; revokedAt?: Date }[];
 }) {
   const now = new Date();
   const crl = await createCrl({
@@ -81,7 +93,7 @@ export async function offlineCrl(opts: {
     crlNumber: opts.crlNumber,
     thisUpdate: now,
     nextUpdate: new Date(now.getTime() + opts.days * 86_400_000),
-    entries: (opts.revoked ?? []).map((r) => ({ ...r, revokedAt: now })),
+    entries: (opts.revoked ?? []).map((r) => ({ ...r, revokedAt: r.revokedAt ?? now })),
   });
   return crl.pem;
 }
@@ -107,6 +119,7 @@ export async function devBootstrap(db: DbOrTx, opts: { outDir: string; base: str
     csrPem: l1Csr.toString("pem"),
     days: 3650,
     pathLength: 1,
+    issuerUrls: publicUrls("root"),
   });
   for (const [f, pem] of [
     ["root.key", rootKey.privateKeyPem],
@@ -122,7 +135,7 @@ export async function devBootstrap(db: DbOrTx, opts: { outDir: string; base: str
   const root = await importRoot(db, rootCert.toString("pem"));
   const l1 = await importIntermediate(db, l1Pem, "level1");
   await uploadCrl(db, root.id, await offlineCrl({ caCertPem: rootCert.toString("pem"), caKeyPem: rootKey.privateKeyPem, days: 365, crlNumber: 1 }));
-  await uploadCrl(db, l1.id, await offlineCrl({ caCertPem: l1Pem, caKeyPem: l1Key.privateKeyPem, days: 30, crlNumber: 1 }));
+  await uploadCrl(db, l1.id, await offlineCrl({ caCertPem: l1Pem, caKeyPem: l1Key.privateKeyPem, days: DEV_CRL_DAYS, crlNumber: 1 }));
   for (const kind of defaultSubCas) {
     const title = kind[0].toUpperCase() + kind.slice(1);
     const sub = await createSubCa(db, {
@@ -132,10 +145,51 @@ export async function devBootstrap(db: DbOrTx, opts: { outDir: string; base: str
       key: { type: "rsa", bits: 3072 },
       policy: defaultPolicy(kind, opts.base),
     });
-    const signed = await signCa({ caCertPem: l1Pem, caKeyPem: l1Key.privateKeyPem, csrPem: sub.csrPem!, days: 1825, pathLength: 0 });
+    const signed = await signCa({
+      caCertPem: l1Pem,
+      caKeyPem: l1Key.privateKeyPem,
+      csrPem: sub.csrPem!,
+      days: 1825,
+      pathLength: 0,
+      issuerUrls: publicUrls("level1"),
+    });
     await installSubCaCertificate(db, sub.id, signed);
   }
   return { created: true, cas: await listCas(db) };
+}
+
+/** A demo instance's level-1 CRL runs this long; the workers re-sign it (renewDevOfflineCrls). */
+const DEV_CRL_DAYS = 30;
+const DEV_CRL_RENEW_MS = 10 * 86_400_000;
+
+const reasonNames = Object.fromEntries(Object.entries(revocationReasons).map(([name, code]) => [code, name])) as Record<number, RevocationReason>;
+
+/**
+ * A demo instance (pki:dev-bootstrap) keeps its root and level-1 keys in
+ * DATA_DIR/pki-offline: re-sign those CAs' CRLs before they run out, keeping their entries
+ * and counting their numbers up. A real ceremony keeps the keys offline, so nothing is found
+ * and nothing is signed; the stale-CRL warning tells its operators instead.
+ */
+export async function renewDevOfflineCrls(db: DbOrTx, keyDir: string, now = new Date()): Promise<string[]> {
+  const renewed: string[] = [];
+  for (const ca of await listCas(db)) {
+    if (ca.level === "sub" || ca.status !== "active" || !ca.certPem) continue;
+    if (ca.crlNextUpdate && ca.crlNextUpdate.getTime() - now.getTime() > DEV_CRL_RENEW_MS) continue;
+    const keyFile = path.join(keyDir, `${ca.name}.key`);
+    if (!fs.existsSync(keyFile)) continue;
+    const keyPem = fs.readFileSync(keyFile, "utf8");
+    if (!keyMatches(keyPem, parseCertificate(ca.certPem).publicKey.rawData)) continue;
+    const current = ca.crlPem ? new x509.X509Crl(ca.crlPem) : null;
+    const revoked = (current?.entries ?? []).map((e) => ({
+      serial: e.serialNumber,
+      revokedAt: e.revocationDate,
+      reason: reasonNames[e.reason ?? 0] ?? "unspecified",
+    }));
+    const pem = await offlineCrl({ caCertPem: ca.certPem, caKeyPem: keyPem, days: DEV_CRL_DAYS, crlNumber: ca.crlNumber + 1, revoked });
+    await uploadCrl(db, ca.id, pem);
+    renewed.push(ca.name);
+  }
+  return renewed;
 }
 
 export { getCa };

@@ -3,11 +3,12 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { certificateAuthorities, certificates } from "@/db/schema";
+import { certificateAuthorities, certificates, notifications } from "@/db/schema";
 import { loadConfig } from "@/server/config";
 import { createOrg } from "@/server/orgs";
+import { createLocalUser } from "@/server/users";
 import { testDatabase } from "@/test/support/db";
 import { serveFetch, type FetchServer } from "@/test/support/fetch-server";
 import { openssl as runOpenssl } from "@/test/support/run";
@@ -16,7 +17,8 @@ import { createSubCa, getCa, importRoot, installSubCaCertificate, listCas, regen
 import { createRequest, issue, revoke } from "./certs";
 import { handlePki } from "./http";
 import { pkiRefreshJob } from "./jobs";
-import { caCsr, devBootstrap, offlineCrl, rootInit, signCa } from "./offline";
+import { staleCrls, warnStaleCrls } from "./notices";
+import { caCsr, devBootstrap, offlineCrl, renewDevOfflineCrls, rootInit, signCa } from "./offline";
 import { defaultPolicy } from "./policy";
 
 const db = testDatabase();
@@ -208,6 +210,27 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     expect(text).toMatch(/Subject: DC = ch, DC = example, OU = acme, CN = web1.acme.example.com/);
     expect(text).not.toContain("Ignored");
     expect((await openssl(["verify", "-CAfile", "root.pem", "-untrusted", "chain-host.pem", "web1.pem"])).out).toContain("web1.pem: OK");
+    write("root-crl.pem", await (await fetch(`${server.url}/pki/root/crl.pem`)).text());
+    // Every level below the root names where its issuer's CRL is published, so openssl fetches and checks them all
+    // (the root's own CRL is the relying party's to bring: a self-signed root has no issuer to name).
+    expect((await openssl(["x509", "-in", "host-ca.pem", "-noout", "-text"])).out).toContain(`URI:http://127.0.0.1:${server.port}/pki/level1/crl`);
+    expect((await openssl(["x509", "-in", "level1.pem", "-noout", "-text"])).out).toContain(`CA Issuers - URI:http://127.0.0.1:${server.port}/pki/root/ca.crt`);
+    expect(
+      (
+        await openssl([
+          "verify",
+          "-crl_check_all",
+          "-crl_download",
+          "-CRLfile",
+          "root-crl.pem",
+          "-CAfile",
+          "root.pem",
+          "-untrusted",
+          "chain-host.pem",
+          "web1.pem",
+        ])
+      ).out,
+    ).toContain("web1.pem: OK");
 
     // The same name again while valid: renew instead.
     await expect(
@@ -365,6 +388,56 @@ describe("the demo hierarchy (pki:dev-bootstrap) and issuing", () => {
     ).out;
     expect(out).toMatch(/web1.pem: revoked/);
     expect((await pkiRefreshJob(db())).ocsp).toBe(0);
+  });
+
+  it("warns administrators 14 days before an offline CRL runs out, once; a demo instance's level-1 CRL is re-signed by the workers", async () => {
+    const admin = await createLocalUser(db(), { username: "pki-admin", password: "Admin-password-1", isAdmin: true });
+    const l1 = (await getCa(db(), { name: "level1" }))!;
+    const setNextUpdate = (days: number) =>
+      db()
+        .update(certificateAuthorities)
+        .set({ crlNextUpdate: new Date(Date.now() + days * 86_400_000) })
+        .where(eq(certificateAuthorities.id, l1.id));
+    const staleNotices = () =>
+      db()
+        .select()
+        .from(notifications)
+        .where(and(eq(notifications.userId, admin.id), eq(notifications.kind, "pki.crl_stale")));
+
+    await setNextUpdate(15);
+    expect(await staleCrls(db())).toEqual([]);
+    expect(await warnStaleCrls(db())).toBe(0);
+    await setNextUpdate(13);
+    expect((await staleCrls(db())).map((c) => [c.name, c.daysLeft])).toEqual([["level1", 12]]);
+    expect(await warnStaleCrls(db())).toBe(1);
+    expect(await warnStaleCrls(db())).toBe(0);
+    const [notice] = await staleNotices();
+    expect(notice.title).toMatch(/^The level1 CRL runs out in 12 days/);
+    expect(notice.body).toContain("pki:crl … --number 2");
+
+    // Keys in the directory pki:dev-bootstrap wrote: the workers' renewal re-signs level-1, not the root (a year left).
+    const devKeys = path.join(tmp, "dev");
+    expect(await renewDevOfflineCrls(db(), devKeys)).toEqual([]);
+    await setNextUpdate(5);
+    expect(await renewDevOfflineCrls(db(), path.join(tmp, "elsewhere"))).toEqual([]);
+    expect(await renewDevOfflineCrls(db(), devKeys)).toEqual(["level1"]);
+    const renewed = (await getCa(db(), { name: "level1" }))!;
+    expect(renewed.crlNumber).toBe(2);
+    expect(renewed.crlNextUpdate!.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    write("level1-renewed.crl", renewed.crlPem!);
+    expect((await openssl(["crl", "-in", "level1-renewed.crl", "-CAfile", "level1.pem", "-noout"])).out).toMatch(/verify OK/);
+    expect(await staleCrls(db())).toEqual([]);
+
+    // An upload whose number is not higher than the published one's would never replace relying parties' copy.
+    const again = await offlineCrl({
+      caCertPem: renewed.certPem!,
+      caKeyPem: fs.readFileSync(path.join(devKeys, "level1.key"), "utf8"),
+      days: 30,
+      crlNumber: 2,
+    });
+    await expect(uploadCrl(db(), renewed.id, again)).rejects.toThrow(
+      /number \(2\) is not higher than the published one's \(2\): sign it again with --number 3/,
+    );
   });
 
   it("re-signs a CRL with a higher number; sub-CA keys are stored encrypted", async () => {

@@ -157,13 +157,21 @@ export function sha1Hex(data: ArrayBuffer | Buffer): string {
 
 export type CaProfile = { pathLength?: number };
 
-/** A CA certificate for a CSR (offline root → level-1, level-1 → level-2, or self-signed root). */
+/** Where relying parties fetch the issuing CA's CRL and certificate (CRL Distribution Point, AIA caIssuers). */
+export type IssuerUrls = { crl: string; caIssuers: string };
+
+/**
+ * A CA certificate for a CSR (offline root → level-1, level-1 → level-2). With `issuerUrls`
+ * it names where the issuer's CRL and certificate are published, so `openssl verify
+ * -crl_check_all -crl_download` and other relying parties can check every level.
+ */
 export async function issueCaCertificate(opts: {
   csr: x509.Pkcs10CertificateRequest;
   issuer: x509.X509Certificate;
   signer: Signer;
   days: number;
   pathLength?: number;
+  issuerUrls?: IssuerUrls;
 }): Promise<x509.X509Certificate> {
   if (!(await opts.csr.verify())) throw new PkiInputError("csr", "The request's signature is not valid: it was altered or not made with its key");
   const notBefore = new Date(Date.now() - 60_000);
@@ -182,6 +190,12 @@ export async function issueCaCertificate(opts: {
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
       await x509.SubjectKeyIdentifierExtension.create(opts.csr.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(opts.issuer),
+      ...(opts.issuerUrls ?
+        [
+          new x509.CRLDistributionPointsExtension([opts.issuerUrls.crl]),
+          new x509.AuthorityInfoAccessExtension({ caIssuers: [new x509.GeneralName("url", opts.issuerUrls.caIssuers)] }),
+        ]
+      : []),
     ],
   });
 }

@@ -10,6 +10,7 @@ import {
   maySeeCertificate,
 } from "@/server/auth/policies/certificate";
 import { authorize, can } from "@/server/auth/policy";
+import { getConfig } from "@/server/config";
 import { orgScopeFor } from "@/server/orgs";
 import {
   activeSubCas,
@@ -26,6 +27,7 @@ import {
   type Ca,
 } from "@/server/pki/ca";
 import { getCert, listCerts, type Cert } from "@/server/pki/certs";
+import { staleCrlAdvice, staleCrls } from "@/server/pki/notices";
 import { approveRequest, rejectRequest, requestCertificate, revokeCertificate } from "@/server/pki/requests";
 import { defaultPolicy } from "@/server/pki/policy";
 import { agentDomains, puppetCa } from "@/server/pki/puppet";
@@ -104,6 +106,16 @@ export const pkiRouter = router({
   cas: protectedProcedure.query(async ({ ctx }) => {
     authorize(ctx.actor, "pki:admin");
     return (await listCas(ctx.db)).map(publicCa);
+  }),
+
+  /** What the admin page warns about (CRLs running out within 14 days) and the URL offline signing names. */
+  adminStatus: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "pki:admin");
+    const stale = await staleCrls(ctx.db);
+    return {
+      portalUrl: getConfig().publicUrl,
+      staleCrls: stale.map((c) => ({ name: c.name, nextUpdate: c.crlNextUpdate, expired: c.expired, daysLeft: c.daysLeft, advice: staleCrlAdvice(c) })),
+    };
   }),
 
   caCsr: protectedProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {

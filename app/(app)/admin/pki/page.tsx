@@ -1,12 +1,13 @@
 import { api, orNotFound } from "@/server/api/server";
 import { AdminCas } from "@/components/pki/admin-cas";
 import { AdminPkiTabs } from "@/components/pki/pki-tabs";
-import { Breadcrumbs, PageHeader } from "@/components/ui";
+import { Alert, Breadcrumbs, formatDate, PageHeader } from "@/components/ui";
 
 export const metadata = { title: "PKI · Admin area" };
 
 export default async function AdminPkiPage() {
-  const cas = await orNotFound((await api()).pki.cas());
+  const trpc = await api();
+  const [cas, status] = await Promise.all([orNotFound(trpc.pki.cas()), orNotFound(trpc.pki.adminStatus())]);
   return (
     <>
       <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "PKI" }]} />
@@ -20,7 +21,17 @@ export default async function AdminPkiPage() {
         }
       />
       <AdminPkiTabs active="cas" />
-      <AdminCas cas={cas} />
+      {status.staleCrls.map((c) => (
+        <div key={c.name} className="mb-4">
+          <Alert tone="warning">
+            <strong>
+              The {c.name} CRL {c.expired ? "has run out" : `runs out in ${c.daysLeft} day${c.daysLeft === 1 ? "" : "s"}`} ({formatDate(c.nextUpdate)}).
+            </strong>{" "}
+            {c.advice}
+          </Alert>
+        </div>
+      ))}
+      <AdminCas cas={cas} portalUrl={status.portalUrl} />
     </>
   );
 }

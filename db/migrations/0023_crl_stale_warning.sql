@@ -1,0 +1,1 @@
+ALTER TABLE "certificate_authorities" ADD COLUMN "crl_stale_warned_at" timestamp with time zone;
