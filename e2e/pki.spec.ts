@@ -141,6 +141,61 @@ test("a developer pastes a CSR for a host, the leader approves it from the queue
   await logout(page);
 });
 
+test("a browser-made key waits in the browser while the leader approves; the certificate page then builds the PKCS#12", async ({ page }) => {
+  await login(page, developer.username, developer.password);
+  await page.goto(`/orgs/${slug}/certificates`);
+  const form = page.getByRole("form", { name: "Request certificate" });
+  await form.getByLabel("Certificate authority").selectOption({ label: "host (host) — approved by an organization leader" });
+  await form.getByLabel("Common name").fill(`api.${domain}`);
+  await form.getByLabel("Passphrase for the downloaded file").fill("kept-secret-pass");
+  await form.getByLabel("Repeat the passphrase").fill("kept-secret-pass");
+  await form.getByRole("button", { name: "Request certificate" }).click();
+  await expect(form.getByText("This browser keeps your private key, encrypted with your passphrase")).toBeVisible();
+  // Leaving the page loses nothing: the key is in this browser's storage, not in the page.
+  await page.goto(`/orgs/${slug}`);
+  await logout(page);
+
+  await login(page, leader.username, leader.password);
+  await page.goto(`/orgs/${slug}/certificates`);
+  await page
+    .getByRole("table", { name: "Requests waiting for approval" })
+    .getByRole("link", { name: `api.${domain}` })
+    .click();
+  // The leader's browser holds no key of this request.
+  await expect(page.getByRole("heading", { name: "Private key kept by this browser" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Approve and issue" }).click();
+  await expect(page.getByText("Valid", { exact: true })).toBeVisible();
+  const certUrl = page.url();
+  await logout(page);
+
+  await login(page, developer.username, developer.password);
+  await page.goto(certUrl);
+  const p12Form = page.getByRole("form", { name: "Download PKCS#12" });
+  await p12Form.getByLabel("Passphrase").fill("not-the-passphrase");
+  await p12Form.getByRole("button", { name: "Download PKCS#12" }).click();
+  await expect(p12Form.getByText("This passphrase does not open the key")).toBeVisible();
+  await p12Form.getByLabel("Passphrase").fill("kept-secret-pass");
+  const downloading = page.waitForEvent("download");
+  await p12Form.getByRole("button", { name: "Download PKCS#12" }).click();
+  const file = path.join(tmp, "api.p12");
+  await (await downloading).saveAs(file);
+
+  // The key the browser made on the request page belongs to the certificate the leader approved.
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: tmp, encoding: "utf8", stdio: "pipe" });
+  ssl("pkcs12", "-in", file, "-passin", "pass:kept-secret-pass", "-nocerts", "-nodes", "-out", "api.key");
+  ssl("pkcs12", "-in", file, "-passin", "pass:kept-secret-pass", "-clcerts", "-nokeys", "-out", "api.pem");
+  expect(ssl("x509", "-in", "api.pem", "-noout", "-subject")).toContain(`CN = api.${domain}`);
+  expect(ssl("x509", "-in", "api.pem", "-noout", "-pubkey")).toBe(ssl("pkey", "-in", "api.key", "-pubout"));
+
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Remove the key from this browser" }).click();
+  await expect(page.getByRole("heading", { name: "Private key kept by this browser" })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Download full PEM bundle" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Private key kept by this browser" })).toHaveCount(0);
+  await logout(page);
+});
+
 test("an admin revokes the host certificate and the OCSP answer turns to revoked", async ({ page, baseURL }) => {
   const [cert] = await getDb()
     .select()

@@ -11,7 +11,7 @@ import { devBootstrap, signCa } from "@/server/pki/offline";
 import { defaultPolicy } from "@/server/pki/policy";
 import { testDatabase } from "@/test/support/db";
 import { openssl as runOpenssl } from "@/test/support/run";
-import { createCsrPem, encryptedKeyPem, generateKey, pkcs12 } from "./browser-key";
+import { createCsrPem, decryptKeyPem, encryptedKeyPem, generateKey, pkcs12 } from "./browser-key";
 import { keyOptions, parseSans, type KeyChoice } from "./key-types";
 
 // The browser code runs here on Node's WebCrypto; the server part is the real one on a real database.
@@ -111,6 +111,15 @@ describe("browser-side key, CSR and PKCS#12", () => {
       fs.writeFileSync(path.join(tmp, `${name}.enc.pem`), encryptedKeyPem(key, "correct horse"));
       expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:correct horse", "-pubout"])).out).toBe(keyPub);
       expect((await openssl(["pkey", "-in", `${name}.enc.pem`, "-passin", "pass:wrong horse", "-noout"])).code).not.toBe(0);
+      // The certificate page opens that kept key with the same passphrase and builds the same PKCS#12.
+      expect(decryptKeyPem(encryptedKeyPem(key, "correct horse"), "wrong horse")).toBeNull();
+      const reopened = decryptKeyPem(fs.readFileSync(path.join(tmp, `${name}.enc.pem`), "utf8"), "correct horse")!;
+      expect(Buffer.from(reopened.pkcs8).equals(Buffer.from(key.pkcs8))).toBe(true);
+      fs.writeFileSync(path.join(tmp, `${name}.later.p12`), pkcs12(reopened, cert.certPem!, chain, "correct horse", name));
+      const later = await openssl(["pkcs12", "-in", `${name}.later.p12`, "-passin", "pass:correct horse", "-nocerts", "-nodes"]);
+      expect(later.code, later.out).toBe(0);
+      fs.writeFileSync(path.join(tmp, `${name}.later.key`), later.out.match(/-----BEGIN PRIVATE KEY-----[\s\S]*?-----END PRIVATE KEY-----\n/)![0]);
+      expect((await openssl(["pkey", "-in", `${name}.later.key`, "-pubout"])).out).toBe(keyPub);
     },
   );
 

@@ -51,11 +51,11 @@ const der = (item: forge.asn1.Asn1) => asn1.toDer(item).getBytes();
 /** A PKCS#7 ContentInfo of type data. */
 const dataInfo = (content: forge.asn1.Asn1) => seq(oid("data"), explicit0(octets(der(content))));
 
-function keyInfo(key: BrowserKey) {
+function keyInfo(key: Pick<BrowserKey, "pkcs8">) {
   return asn1.fromDer(forge.util.binary.raw.encode(key.pkcs8));
 }
 
-function encryptKey(key: BrowserKey, passphrase: string) {
+function encryptKey(key: Pick<BrowserKey, "pkcs8">, passphrase: string) {
   // PBKDF2 takes the passphrase as bytes: UTF-8, as OpenSSL reads it.
   return forge.pki.encryptPrivateKeyInfo(keyInfo(key), forge.util.encodeUtf8(passphrase), pbes2);
 }
@@ -64,7 +64,7 @@ function encryptKey(key: BrowserKey, passphrase: string) {
  * PKCS#12 with the key (pkcs8ShroudedKeyBag), the certificate and the CA chain (certBags of any
  * key type, copied as DER), protected by the passphrase. Returns the DER bytes.
  */
-export function pkcs12(key: BrowserKey, certPem: string, chainPem: string | null, passphrase: string, friendlyName: string): Uint8Array {
+export function pkcs12(key: Pick<BrowserKey, "pkcs8">, certPem: string, chainPem: string | null, passphrase: string, friendlyName: string): Uint8Array {
   const certs = [certPem, chainPem ?? ""].flatMap((pem) =>
     forge.pem
       .decode(pem)
@@ -100,4 +100,15 @@ export function pkcs12(key: BrowserKey, certPem: string, chainPem: string | null
 /** The private key encrypted with the passphrase (PKCS#8, AES-256), to keep while a request waits. */
 export function encryptedKeyPem(key: BrowserKey, passphrase: string): string {
   return forge.pki.encryptedPrivateKeyToPem(encryptKey(key, passphrase));
+}
+
+/** The PKCS#8 bytes of a key encryptedKeyPem() wrote, or null when the passphrase does not open it. */
+export function decryptKeyPem(encryptedPem: string, passphrase: string): Pick<BrowserKey, "pkcs8"> | null {
+  let info: forge.asn1.Asn1 | null;
+  try {
+    info = forge.pki.decryptPrivateKeyInfo(forge.pki.encryptedPrivateKeyFromPem(encryptedPem), forge.util.encodeUtf8(passphrase));
+  } catch {
+    return null;
+  }
+  return info ? { pkcs8: forge.util.binary.raw.decode(der(info)) } : null;
 }

@@ -2,12 +2,13 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { fieldErrors, formError, trpc } from "@/components/trpc";
 import { Alert, Button, Field, inputClass } from "@/components/ui";
 import type { BrowserKey } from "./browser-key";
 import { keyOptions, parseSans } from "./key-types";
 import { download } from "./download";
+import { keepKey } from "./key-store";
 
 type CaOption = {
   id: string;
@@ -38,7 +39,16 @@ export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas
   const [localError, setLocalError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [key, setKey] = useState<BrowserKey | null>(null);
-  const [result, setResult] = useState<{ id: string; state: string; p12?: boolean } | null>(null);
+  const [result, setResult] = useState<{ id: string; state: string; p12?: boolean; kept?: boolean } | null>(null);
+  const [keyDownloaded, setKeyDownloaded] = useState(false);
+  // A key that is neither kept by the browser nor downloaded is lost when the page goes.
+  const keyAtRisk = result?.state === "pending" && !!key && !result.kept && !keyDownloaded;
+  useEffect(() => {
+    if (!keyAtRisk) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [keyAtRisk]);
   const request = trpc.pki.request.useMutation();
   const errs = fieldErrors(request.error);
   // The key types this CA accepts; the first (ECDSA P-256 where allowed) unless the user chose another.
@@ -74,13 +84,18 @@ export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas
     request.mutate(
       { slug, caId, csrPem: pem, validityDays, renewalOf: renewal?.id },
       {
-        onSuccess: (r) => {
-          setBusy(false);
+        onSuccess: async (r) => {
           const name = commonName.trim().replace(/[^A-Za-z0-9.@_-]+/g, "_") || "certificate";
           if (browser && r.certPem) {
             download(`${name}.p12`, browser.code.pkcs12(browser.key, r.certPem, r.chainPem, passphrase, commonName.trim()), "application/x-pkcs12");
             setResult({ id: r.id, state: r.state, p12: true });
+          } else if (browser && r.state === "pending") {
+            // Waiting for approval: the browser keeps the key, encrypted with the passphrase, for the certificate page.
+            const encrypted = browser.code.encryptedKeyPem(browser.key, passphrase);
+            const kept = await keepKey(r.id, { encryptedKeyPem: encrypted, commonName: commonName.trim(), savedAt: new Date().toISOString() });
+            setResult({ id: r.id, state: r.state, kept });
           } else setResult({ id: r.id, state: r.state });
+          setBusy(false);
           router.refresh();
         },
         onError: () => setBusy(false),
@@ -109,19 +124,34 @@ export function RequestForm({ slug, cas, renewal, myEmail }: { slug: string; cas
         </Alert>
       )}
       {result?.state === "pending" && (
-        <Alert tone="info">
+        <Alert tone={keyAtRisk ? "warning" : "info"}>
           Request sent; it waits for approval {ca?.willApprove}.{" "}
+          {key &&
+            (result.kept ?
+              <>
+                This browser keeps your private key, encrypted with your passphrase, until the certificate is issued: then open{" "}
+                <a className="underline" href={`/orgs/${slug}/certificates/${result.id}`}>
+                  the certificate&apos;s page
+                </a>{" "}
+                in this browser and download the PKCS#12 with the same passphrase. To have the key elsewhere too:{" "}
+              </>
+            : <>
+                <strong>This browser could not keep your private key</strong> (a private window?): download it now, or the certificate will be of no use when it
+                is issued.{" "}
+              </>)}
           {key && (
-            <>
-              Keep your private key:{" "}
-              <Button
-                type="button"
-                variant="secondary"
-                onClick={() => void import("./browser-key").then((c) => download(`${commonName.trim() || "key"}.key.pem`, c.encryptedKeyPem(key, passphrase)))}
-              >
-                Download encrypted private key
-              </Button>
-            </>
+            <Button
+              type="button"
+              variant="secondary"
+              onClick={() =>
+                void import("./browser-key").then((c) => {
+                  download(`${commonName.trim() || "key"}.key.pem`, c.encryptedKeyPem(key, passphrase));
+                  setKeyDownloaded(true);
+                })
+              }
+            >
+              Download encrypted private key
+            </Button>
           )}
         </Alert>
       )}

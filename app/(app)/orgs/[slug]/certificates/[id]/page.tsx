@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { api, orNotFound } from "@/server/api/server";
 import { CertActions } from "@/components/pki/cert-actions";
 import { CertStateBadge } from "@/components/pki/cert-state";
+import { KeptKeyCard } from "@/components/pki/kept-key";
 import { buttonClass, Card, formatDate } from "@/components/ui";
 
 export const metadata = { title: "Certificate" };
@@ -66,6 +67,7 @@ export default async function CertificatePage({ params }: { params: Promise<{ sl
           Renew again
         </Link>
       )}
+      <KeptKeyCard id={c.id} name={c.commonName} state={c.state} certPem={d.certPem} chainPem={d.chainPem} />
       <CertActions slug={slug} id={c.id} name={c.commonName} certPem={d.certPem} chainPem={d.chainPem} canApprove={d.canApprove} canRevoke={d.canRevoke} />
     </div>
   );
