@@ -12,8 +12,9 @@ import { crashPoint } from "@/server/intents";
 import { withSigner, type Signer } from "@/server/pki/gpg";
 import { readGpkg, type Gpkg } from "./gpkg";
 import { signGpkg } from "./gpkg-sign";
-import { compareVersions, entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, splitCpv, type IndexEntry } from "./packages-index";
+import { entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, splitCpv, type IndexEntry } from "./packages-index";
 import { profileNamePattern } from "./profiles";
+import { vercmp } from "./vercmp";
 
 /**
  * The binhost on disk, under DATA_DIR/binhost:
@@ -393,7 +394,7 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
     if (!b) changes.push({ package: pkg, from: null, to: a!.version, kind: "added" });
     else if (!a) changes.push({ package: pkg, from: b.version, to: null, kind: "removed" });
     else if (a.version !== b.version)
-      changes.push({ package: pkg, from: b.version, to: a.version, kind: compareVersions(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
+      changes.push({ package: pkg, from: b.version, to: a.version, kind: vercmp(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
     else if (a.sha1 !== b.sha1) changes.push({ package: pkg, from: b.version, to: a.version, kind: "rebuilt" });
   }
   changes.sort((x, y) =>
