@@ -9,6 +9,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { binhostPackages, binhostPublications } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { crashPoint } from "@/server/intents";
+import { queues, sendJob } from "@/server/jobs";
 import { withSigner, type Signer } from "@/server/pki/gpg";
 import { readGpkg, type Gpkg } from "./gpkg";
 import { signGpkg } from "./gpkg-sign";
@@ -243,6 +244,10 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
   // swaps the link for a process that died before it did).
   crashPoint("binhost-publish:after-commit");
   await syncLiveLink(db, input);
+  // the GLSA watch looks at the new package set (a lost job is made up by the daily scan)
+  await sendJob(queues.glsaScan, { trigger: "publication" }, { retryLimit: 1 }).catch((e: Error) =>
+    console.error(`binhost: queueing the GLSA scan failed: ${e.message}`),
+  );
   return result;
 }
 

@@ -70,11 +70,21 @@ function sign(x: string, y: string) {
 
 /** -1, 0 or 1 as version `a` is lower than, equal to or greater than `b`; throws InvalidVersionError for a malformed one. */
 export function vercmp(a: string, b: string): number {
-  const x = parseVersion(a);
-  if (!x) throw new InvalidVersionError(a);
-  const y = parseVersion(b);
-  if (!y) throw new InvalidVersionError(b);
-  return compareParsed(x, y);
+  if (a === b && VERSION.test(a)) return 0;
+  return compareParsed(parsed(a), parsed(b));
+}
+
+// Scans compare the same few versions (an advisory's ranges) against thousands of packages.
+const memo = new Map<string, ParsedVersion>();
+function parsed(v: string): ParsedVersion {
+  let p = memo.get(v);
+  if (!p) {
+    const fresh = parseVersion(v);
+    if (!fresh) throw new InvalidVersionError(v);
+    if (memo.size >= 50_000) memo.clear();
+    memo.set(v, (p = fresh));
+  }
+  return p;
 }
 
 export function compareParsed(x: ParsedVersion, y: ParsedVersion): number {
