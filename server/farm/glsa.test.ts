@@ -219,20 +219,22 @@ describe("GLSA matching (portage's glsa rules)", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-glsa-portage-"));
       try {
         const template = read("glsa-202401-01.xml");
-        const every = template.replace('id="202401-01"', 'id="209901-01"').replace(
-          /<package name="dev-lang\/ruby"[\s\S]*?<\/package>/,
-          [
-            '<package name="dev-lang/ruby" auto="yes" arch="*">',
-            '<unaffected range="ge" slot="3.1">3.1.4</unaffected><unaffected range="rge">3.2.2-r2</unaffected><unaffected range="gt">3.3</unaffected>',
-            '<unaffected range="eq" slot="*">3.0.7_p1</unaffected>',
-            '<vulnerable range="lt" slot="3.1">3.1.4</vulnerable><vulnerable range="rlt">3.2.2-r2</vulnerable><vulnerable range="le">3.3</vulnerable>',
-            "</package>",
-            '<package name="app-misc/every" auto="no" arch="amd64 arm64">',
-            '<unaffected range="rgt">1.0-r1</unaffected><unaffected range="ge">2.0_rc1</unaffected>',
-            '<vulnerable range="rle">1.0-r1</vulnerable><vulnerable range="gt">1.0</vulnerable><vulnerable range="eq">0.9b</vulnerable>',
-            "</package>",
-          ].join("\n"),
-        );
+        const every = template
+          .replace('id="202401-01"', 'id="209901-01"')
+          .replace(
+            /<package name="dev-lang\/ruby"[\s\S]*?<\/package>/,
+            [
+              '<package name="dev-lang/ruby" auto="yes" arch="*">',
+              '<unaffected range="ge" slot="3.1">3.1.4</unaffected><unaffected range="rge">3.2.2-r2</unaffected><unaffected range="gt">3.3</unaffected>',
+              '<unaffected range="eq" slot="*">3.0.7_p1</unaffected>',
+              '<vulnerable range="lt" slot="3.1">3.1.4</vulnerable><vulnerable range="rlt">3.2.2-r2</vulnerable><vulnerable range="le">3.3</vulnerable>',
+              "</package>",
+              '<package name="app-misc/every" auto="no" arch="amd64 arm64">',
+              '<unaffected range="rgt">1.0-r1</unaffected><unaffected range="ge">2.0_rc1</unaffected>',
+              '<vulnerable range="rle">1.0-r1</vulnerable><vulnerable range="gt">1.0</vulnerable><vulnerable range="eq">0.9b</vulnerable>',
+              "</package>",
+            ].join("\n"),
+          );
         const sources = { ...Object.fromEntries(fs.readdirSync(fixtures).map((f) => [f, read(f)])), "glsa-209901-01.xml": every };
         for (const [f, text] of Object.entries(sources)) fs.writeFileSync(path.join(dir, f), text);
         const glsas = Object.entries(sources).map(([f, text]) => parseGlsa(text, f));
@@ -245,7 +247,8 @@ describe("GLSA matching (portage's glsa rules)", () => {
             const versions = new Set<string>(["0.1", "999"]);
             for (const r of ranges) {
               const base = withoutRevision(r.version);
-              for (const v of [r.version, base, `${base}-r1`, `${base}-r2`, `${base}-r3`, `${base}-r10`, `${base}_p1`, `${base}_rc1`, `${base}.1`, `${base}a`]) if (isValidVersion(v)) versions.add(v);
+              for (const v of [r.version, base, `${base}-r1`, `${base}-r2`, `${base}-r3`, `${base}-r10`, `${base}_p1`, `${base}_rc1`, `${base}.1`, `${base}a`])
+                if (isValidVersion(v)) versions.add(v);
             }
             const slots = new Set(["0", ...ranges.map((r) => r.slot ?? "0").map((x) => `${x}/${x}`)]);
             for (const arch of ["amd64", "arm64", "ppc"])
