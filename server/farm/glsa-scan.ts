@@ -76,6 +76,8 @@ const keyOf = (m: { glsaId: string; environment: string; arch: string; profile: 
   `${m.glsaId} ${m.environment} ${m.arch} ${m.profile} ${m.cpv}`;
 const targetOf = (m: { environment: string; arch: string; profile: string }) => `${m.environment}/${m.arch}/${m.profile}`;
 
+const KEEP_SCANS = 100;
+
 export type ScanResult = { scanId: string; advisories: number; publications: number; open: number; newMatches: number; resolved: number; errors: ScanError[] };
 
 /** One scan of every environment (the `farm-glsa-scan` job). */
@@ -268,6 +270,10 @@ export async function scanGlsa(db: Db, input: { trigger: string }): Promise<Scan
         startedAt,
       })
       .returning({ id: glsaScans.id });
+    // the history of scans is for the page: the newest ones are enough
+    await tx.execute(
+      sql`delete from ${glsaScans} where ${glsaScans.id} not in (select ${glsaScans.id} from ${glsaScans} order by ${glsaScans.finishedAt} desc limit ${KEEP_SCANS})`,
+    );
     return { scanId: scan.id, advisories: advisories.size, publications: scanned.length, open: openCount.n, newMatches: fresh.length, resolved, errors };
   });
 }
