@@ -17,6 +17,7 @@ import path from "node:path";
 import { closeDb, getDb } from "@/db/client";
 import { loadConfig } from "@/server/config";
 import { publishBuild } from "@/server/farm/binhost";
+import { stopBoss } from "@/server/jobs";
 import { ensureFarmDefaults } from "@/server/farm/catalog";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { runMigrations } from "@/server/runtime/database";
@@ -246,6 +247,7 @@ async function main() {
   log(`published in ${publish.publishMs} ms, RSS +${publish.growthMb} MB`);
   const realBuild = await realBuildBench(tmp);
   if (realBuild) log(`real build: ${realBuild.wallMs} ms to published, portal ${realBuild.portalMs} ms (${realBuild.portalShare} %)`);
+  await stopBoss(); // publishing queued GLSA scans through the sending client
   await closeDb();
 
   const logFile = path.join(tmp, "portal.log");

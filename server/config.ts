@@ -96,6 +96,7 @@ const envSchema = z
       .default("stable"),
     PORTAGE_TREE_SYNC_CRON: z.string().default("20 */4 * * *"),
     PORTAGE_TREE_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+    GLSA_SCAN_CRON: z.string().default("40 5 * * *"),
 
     RUNNER_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     RUNNER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
@@ -198,6 +199,8 @@ function buildConfig(env: Record<string, string | undefined>) {
       branch: e.PORTAGE_TREE_UPSTREAM_BRANCH,
       cron: e.PORTAGE_TREE_SYNC_CRON,
       timeoutMs: e.PORTAGE_TREE_TIMEOUT_MINUTES * 60_000,
+      /** the daily GLSA scan (also after every publication and tree sync) */
+      glsaScanCron: e.GLSA_SCAN_CRON,
     },
     binhost: { dir: path.join(dataDir, "binhost"), keep: e.BINHOST_KEEP_PUBLICATIONS, pruneCron: e.BINHOST_PRUNE_CRON },
     /** the distfiles mirror: upstream base URLs (as in GENTOO_MIRRORS, without /distfiles), retention by last use */

@@ -20,6 +20,7 @@ import { checkPushedProfiles } from "@/server/farm/checks";
 import { checkPushedOverlay, overlayLintFinished } from "@/server/farm/overlay";
 import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
 import { portageTreeSyncJob } from "@/server/farm/tree";
+import { scanGlsa } from "@/server/farm/glsa-scan";
 
 /** One handler per queue, receiving its parsed payload. Each domain's job work is a plain async function in server/<domain>. */
 export const handlers: Handler[] = [
@@ -42,6 +43,7 @@ export const handlers: Handler[] = [
   on(queues.buildJobFinished, async (data) => (await overlayLintFinished(getDb(), data.jobId)) ?? farmJobFinished(getDb(), data.jobId)),
   on(queues.farmSchedulesDue, () => runDueSchedules(getDb())),
   on(queues.portageTreeSync, (data) => portageTreeSyncJob(getDb(), data)),
+  on(queues.glsaScan, (data) => scanGlsa(getDb(), data)),
   on(queues.farmProfilesPushed, async ({ branches }) => ({
     checks: await checkPushedProfiles(getDb(), branches),
     builds: await runMergeSchedules(getDb(), branches),
@@ -71,6 +73,7 @@ export function schedules(): Schedule[] {
     every(queues.artifactCleanup, "30 3 * * *"),
     every(queues.pkiRefresh, "17 * * * *"),
     every(queues.farmSchedulesDue, "* * * * *"),
+    every(queues.glsaScan, cfg.portageTree.glsaScanCron, { trigger: "schedule" }),
     ...(cfg.portageTree.upstream ? [every(queues.portageTreeSync, cfg.portageTree.cron, { trigger: "schedule" })] : []),
     // merges, releases and binhost publications a crash left half-done (docs/intents.md)
     every(queues.intentsReconcile, "* * * * *"),

@@ -1,4 +1,4 @@
-import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users";
 
 /** Build architectures (admin-managed): the keyword portage knows, its CHOST and default CFLAGS. */
@@ -114,4 +114,66 @@ export const portageTreeSyncs = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("portage_tree_syncs_finished_idx").on(t.finishedAt)],
+);
+
+/**
+ * The security advisories (GLSAs) the last scan read from the environments' tree branches
+ * (server/farm/glsa-scan.ts); one row per advisory id, as its newest scan read it.
+ */
+export const glsaAdvisories = pgTable("glsa_advisories", {
+  id: text("id").primaryKey(),
+  title: text("title").notNull(),
+  synopsis: text("synopsis").notNull(),
+  /** the impact's type: high, normal, low */
+  severity: text("severity").notNull(),
+  announced: text("announced").notNull(),
+  revised: text("revised").notNull(),
+  bugs: text("bugs").array().notNull().default([]),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * A published package an advisory affects, per binhost (environment × arch × profile). Open
+ * while the newest live publication of the binhost still has the vulnerable version;
+ * `resolvedAt` is set by the first scan after a publication without it.
+ */
+export const glsaMatches = pgTable(
+  "glsa_matches",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    glsaId: text("glsa_id").notNull(),
+    environment: text("environment").notNull(),
+    arch: text("arch").notNull(),
+    profile: text("profile").notNull(),
+    cpv: text("cpv").notNull(),
+    slot: text("slot").notNull(),
+    /** the live publication the package was last seen in */
+    publicationId: uuid("publication_id").notNull(),
+    /** the unaffected ranges above the version (`>=3.1.4:3.1`), null when the advisory names none */
+    fixedBy: text("fixed_by"),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /** the publication that no longer had the vulnerable version */
+    resolvedByPublicationId: uuid("resolved_by_publication_id"),
+  },
+  (t) => [unique("glsa_matches_key").on(t.glsaId, t.environment, t.arch, t.profile, t.cpv), index("glsa_matches_open_idx").on(t.resolvedAt, t.firstSeenAt)],
+);
+
+/** One GLSA scan: what it read and found, and the advisories it could not read (skipped). */
+export const glsaScans = pgTable(
+  "glsa_scans",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    trigger: text("trigger").notNull(),
+    advisories: integer("advisories").notNull(),
+    publications: integer("publications").notNull(),
+    open: integer("open").notNull(),
+    newMatches: integer("new_matches").notNull(),
+    resolved: integer("resolved").notNull(),
+    errors: jsonb("errors").$type<{ environment: string; branch: string; file: string | null; message: string }[]>().notNull().default([]),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("glsa_scans_finished_idx").on(t.finishedAt)],
 );

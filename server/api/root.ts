@@ -14,6 +14,7 @@ import { notificationsRouter } from "./routers/notifications";
 import { orgsRouter } from "./routers/orgs";
 import { pkiRouter } from "./routers/pki";
 import { portageTreeRouter } from "./routers/portage-tree";
+import { farmSecurityRouter } from "./routers/farm-security";
 import { repoAdminRouter } from "./routers/repo-admin";
 import { releasesRouter } from "./routers/releases";
 import { reposRouter } from "./routers/repos";
@@ -42,6 +43,7 @@ export const appRouter = router({
   farm: farmRouter,
   farmBuilds: farmBuildsRouter,
   portageTree: portageTreeRouter,
+  farmSecurity: farmSecurityRouter,
   distfiles: distfilesRouter,
   mergeRequests: mergeRequestsRouter,
   releases: releasesRouter,

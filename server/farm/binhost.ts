@@ -9,11 +9,13 @@ import type { Db, DbOrTx } from "@/db/client";
 import { binhostPackages, binhostPublications } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { crashPoint } from "@/server/intents";
+import { queues, sendJob } from "@/server/jobs";
 import { withSigner, type Signer } from "@/server/pki/gpg";
 import { readGpkg, type Gpkg } from "./gpkg";
 import { signGpkg } from "./gpkg-sign";
-import { compareVersions, entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, splitCpv, type IndexEntry } from "./packages-index";
+import { entryFor, formatHeader, formatStanza, headerFields, packagePath, sortEntries, splitCpv, type IndexEntry } from "./packages-index";
 import { profileNamePattern } from "./profiles";
+import { vercmp } from "./vercmp";
 
 /**
  * The binhost on disk, under DATA_DIR/binhost:
@@ -242,6 +244,10 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
   // swaps the link for a process that died before it did).
   crashPoint("binhost-publish:after-commit");
   await syncLiveLink(db, input);
+  // the GLSA watch looks at the new package set (a lost job is made up by the daily scan)
+  await sendJob(queues.glsaScan, { trigger: "publication" }, { retryLimit: 1 }).catch((e: Error) =>
+    console.error(`binhost: queueing the GLSA scan failed: ${e.message}`),
+  );
   return result;
 }
 
@@ -393,7 +399,7 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
     if (!b) changes.push({ package: pkg, from: null, to: a!.version, kind: "added" });
     else if (!a) changes.push({ package: pkg, from: b.version, to: null, kind: "removed" });
     else if (a.version !== b.version)
-      changes.push({ package: pkg, from: b.version, to: a.version, kind: compareVersions(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
+      changes.push({ package: pkg, from: b.version, to: a.version, kind: vercmp(a.version, b.version) > 0 ? "upgraded" : "downgraded" });
     else if (a.sha1 !== b.sha1) changes.push({ package: pkg, from: b.version, to: a.version, kind: "rebuilt" });
   }
   changes.sort((x, y) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, entryFor, formatIndex, packageName, packagePath } from "./packages-index";
+import { entryFor, formatIndex, packageName, packagePath } from "./packages-index";
 
 const pkg = (m: Record<string, string>, over: Partial<{ size: number; sha1: string; md5: string; mtime: number }> = {}) => ({
   metadata: { CATEGORY: "app-misc", PF: "hello-1.0", SLOT: "0", EAPI: "8", ...m },
@@ -20,11 +20,6 @@ describe("Packages index", () => {
     expect(packageName("openssl-3.0.15_rc1")).toBe("openssl");
     expect(() => packageName("noversion")).toThrow("noversion has no valid version");
     expect(packagePath({ CATEGORY: "x11-libs", PF: "gtk+-3.24.38-r1" }, 4)).toBe("x11-libs/gtk+/gtk+-3.24.38-r1-4.gpkg.tar");
-  });
-
-  it("orders versions like portage's vercmp", () => {
-    const sorted = ["1.0", "1.0_alpha1", "1.0_rc2", "1.0_p1", "1.0-r1", "1.0a", "1.01", "1.1", "1.0.1", "0.9", "1.0_beta", "1.10"].sort(compareVersions);
-    expect(sorted).toEqual(["0.9", "1.0_alpha1", "1.0_beta", "1.0_rc2", "1.0", "1.0-r1", "1.0_p1", "1.0a", "1.0.1", "1.01", "1.1", "1.10"]);
   });
 
   it("keeps a package's CHOST and REPO only where they differ from the header, drops defaults and empties", () => {

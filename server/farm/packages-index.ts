@@ -199,47 +199,6 @@ export function formatIndex(h: IndexHeader, entries: IndexEntry[]) {
   );
 }
 
-const suffixRank: Record<string, number> = { alpha: 0, beta: 1, pre: 2, rc: 3, p: 5 };
-
-/** Portage's vercmp for PVR strings ("1.2.3_rc1-r2"): negative, zero or positive. */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string) => {
-    const m = /^(\d+(?:\.\d+)*)([a-z]?)((?:_(?:alpha|beta|pre|rc|p)\d*)*)(?:-r(\d+))?$/.exec(v);
-    if (!m) return null;
-    const suffixes = [...m[3].matchAll(/_(alpha|beta|pre|rc|p)(\d*)/g)].map((s) => [suffixRank[s[1]], Number(s[2] || 0)]);
-    return { nums: m[1].split("."), letter: m[2], suffixes, rev: Number(m[4] ?? 0) };
-  };
-  const x = parse(a);
-  const y = parse(b);
-  if (!x || !y)
-    return (
-      a < b ? -1
-      : a > b ? 1
-      : 0
-    );
-  const n = Math.max(x.nums.length, y.nums.length);
-  for (let i = 0; i < n; i++) {
-    if (x.nums[i] === undefined) return -1;
-    if (y.nums[i] === undefined) return 1;
-    // After the first component, a leading zero makes portage compare as decimals.
-    const d =
-      i > 0 && (x.nums[i].startsWith("0") || y.nums[i].startsWith("0")) ?
-        x.nums[i].replace(/0+$/, "").localeCompare(y.nums[i].replace(/0+$/, ""))
-      : Number(x.nums[i]) - Number(y.nums[i]);
-    if (d) return d;
-  }
-  if (x.letter !== y.letter) return x.letter < y.letter ? -1 : 1;
-  const m = Math.max(x.suffixes.length, y.suffixes.length);
-  for (let i = 0; i < m; i++) {
-    // A missing suffix ranks between _rc and _p (as if "_p" were absent: release).
-    const xs = x.suffixes[i] ?? [4, 0];
-    const ys = y.suffixes[i] ?? [4, 0];
-    if (xs[0] !== ys[0]) return xs[0] - ys[0];
-    if (xs[1] !== ys[1]) return xs[1] - ys[1];
-  }
-  return x.rev - y.rev;
-}
-
 /** CPV → [category/package, version-revision]. */
 export function splitCpv(cpv: string): [string, string] {
   const slash = cpv.indexOf("/");

@@ -25,6 +25,7 @@ import { queues, sendJob } from "@/server/jobs";
 import { afterRefsMoved, createMergeRequest, mrPath } from "@/server/mergerequests";
 import type { User } from "@/server/users";
 import { FarmInputError } from "./errors";
+import { queueGlsaScan } from "./glsa-scan";
 
 /**
  * The portage tree mirror `infrastructure/gentoo` (README "Build farm"): the upstream tree
@@ -184,7 +185,10 @@ async function integrate(dir: string, upstreamSha: string): Promise<{ result: Re
 /** The worker's job: a start-up sync only fetches a tree that was never synced (a new instance); the others always run. */
 export async function portageTreeSyncJob(db: Db, data: { trigger: string; triggeredBy?: string | null }) {
   if (data.trigger === "startup" && (await branchHead((await treeRepo(db)).dir, "development"))) return { skipped: "development exists" };
-  return syncPortageTree(db, data);
+  const sync = await syncPortageTree(db, data);
+  // new advisories may have come with it
+  if (["created", "fast-forward", "merge"].includes(sync.outcome)) await queueGlsaScan("tree-sync");
+  return sync;
 }
 
 /** "Sync now" (admins): queued for the workers. */

@@ -82,6 +82,15 @@ export const queues = {
       expireInSeconds: 3 * 3600,
     },
   ),
+  /**
+   * the GLSA watch: every environment's advisories against its live binhost publications.
+   * Stately: one scan runs and one more waits (publications and tree syncs in a burst share it).
+   */
+  glsaScan: defineQueue(
+    "farm-glsa-scan",
+    z.object({ trigger: z.enum(["schedule", "manual", "publication", "tree-sync"]).default("schedule"), triggeredBy: id.nullish() }),
+    { policy: "stately" },
+  ),
   /** branches of the build-profiles repository that were pushed */
   farmProfilesPushed: defineQueue("farm-profiles-pushed", z.object({ branches: z.array(z.string()) })),
   /** branches of the overlay that were pushed: their lint status (and lint job) */

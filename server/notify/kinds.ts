@@ -80,6 +80,12 @@ export const notificationKinds = {
     description: "A build of a build-farm profile you own fails (administrators: any profile), naming the package that broke.",
     defaults: { inApp: true, email: true },
   },
+  "farm.glsa_affected": {
+    label: "Security advisory affects published packages",
+    description: "A Gentoo security advisory (GLSA) newly affects a package a binhost publishes (administrators).",
+    defaults: { inApp: true, email: true },
+    adminOnly: true,
+  },
   "farm.build_recovered": {
     label: "Binary package build recovered",
     description: "A build of a profile you own succeeds again after a failure (administrators: any profile).",

@@ -39,7 +39,11 @@ export default async function AdminFarmPage() {
         <Link className="text-brand-600 underline" href="/admin/farm/distfiles">
           Distfiles
         </Link>
-        : the source tarballs mirrored for builds and hosts (size, hit rate, retention).
+        : the source tarballs mirrored for builds and hosts (size, hit rate, retention).{" "}
+        <Link className="text-brand-600 underline" href="/admin/farm/security">
+          Security advisories
+        </Link>
+        : Gentoo&apos;s GLSAs that affect published packages, with the fixing version.
       </p>
       <section aria-labelledby="archs-heading" className="mb-10">
         <h2 id="archs-heading" className="mb-2 text-lg font-semibold">
