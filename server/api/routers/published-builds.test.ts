@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-const audited = (action: string, outcome: string) =>
+const audited = (action: string, outcome: "success" | "denied" | "failure") =>
   db()
     .select()
     .from(auditEvents)
