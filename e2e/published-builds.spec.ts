@@ -54,6 +54,17 @@ test("an admin rolls a binhost back to an earlier build after confirming, and a 
 
   await builds.getByRole("link", { name: "Build 1", exact: true }).click();
   await expect(page.getByRole("heading", { name: `Build 1 of ${profile} (development, amd64)` })).toBeVisible();
+  // Notes (Markdown) and a tag, served read-only at <profile>@<tag>.
+  await page.getByRole("button", { name: "Add notes" }).click();
+  await page.getByLabel("Notes (Markdown)").fill("**Known good** before demo 2.0");
+  await page.getByRole("button", { name: "Save notes" }).click();
+  await expect(page.getByRole("region", { name: "Notes" }).locator("strong")).toHaveText("Known good");
+  await page.getByRole("form", { name: "Tag this build" }).getByLabel("Tag").fill("pre-upgrade");
+  await page.getByRole("button", { name: "Tag build 1" }).click();
+  await expect(page.getByRole("list", { name: "Tags" })).toContainText("@pre-upgrade");
+  const tagged = await page.request.get(`/packages/development/gentoo/amd64/${profile}@pre-upgrade/Packages`);
+  expect(await tagged.text()).toContain("CPV: app-misc/demo-1.0\n");
+
   await page.getByRole("button", { name: "Roll back to build 1" }).click();
   const dialog = page.getByRole("dialog", { name: `Roll back ${profile} (development/amd64) to build 1?` });
   await expect(dialog).toContainText(/Build 1 of \d{4}-\d\d-\d\d/);

@@ -220,7 +220,7 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
 
     crashPoint("binhost-publish:after-write");
 
-    const publicationId = await db.transaction(async (tx) => {
+    const published = await db.transaction(async (tx) => {
       // One publisher per target at a time; the loser waits and then supersedes the winner.
       await lockTarget(tx, input);
       // Build numbers count up per target under its lock; a rollback never reuses one.
@@ -264,8 +264,8 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
       return pub;
     });
     result = {
-      publicationId: publicationId.id,
-      number: publicationId.number,
+      publicationId: published.id,
+      number: published.number,
       packages: entries.length,
       inherited: pkgs.length - notInherited.length,
       bytes,
