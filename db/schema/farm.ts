@@ -1,4 +1,5 @@
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { buildJobs } from "./runners";
 import { users } from "./users";
 
 /** Build architectures (admin-managed): the keyword portage knows, its CHOST and default CFLAGS. */
@@ -23,7 +24,10 @@ export const farmEnvironments = pgTable("farm_environments", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** One published binhost directory (env × arch × profile); the newest is the live one. */
+/**
+ * One published binhost directory (env × arch × profile), a numbered build (1, 2, 3… per
+ * target). The one with no `supersededAt` is live: the newest, or the one an admin rolled back to.
+ */
 export const binhostPublications = pgTable(
   "binhost_publications",
   {
@@ -39,12 +43,39 @@ export const binhostPublications = pgTable(
     inherited: integer("inherited").notNull().default(0),
     /** Fingerprint of the environment key that signed its packages (GLEP 78), null when unsigned. */
     signingKey: text("signing_key"),
+    /** Build number within its target, assigned in the publishing transaction. */
+    number: integer("number").notNull(),
+    /** Build notes (Markdown), edited by admins. */
+    notes: text("notes").notNull().default(""),
+    /** The farm job that built it (logs, artifacts, tree/overlay commits); null when uploaded. */
+    jobId: uuid("job_id").references(() => buildJobs.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** Set when a newer publication replaced this one; retention removes the oldest of these. */
     supersededAt: timestamp("superseded_at", { withTimezone: true }),
     removedAt: timestamp("removed_at", { withTimezone: true }),
   },
-  (t) => [index("binhost_publications_target_idx").on(t.environment, t.arch, t.profile, t.createdAt)],
+  (t) => [
+    index("binhost_publications_target_idx").on(t.environment, t.arch, t.profile, t.createdAt),
+    unique("binhost_publications_target_number").on(t.environment, t.arch, t.profile, t.number),
+  ],
+);
+
+/** A named pointer (`stable`, `pre-upgrade`) at one build of a target; moving it re-points it. */
+export const binhostTags = pgTable(
+  "binhost_tags",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environment: text("environment").notNull(),
+    arch: text("arch").notNull(),
+    profile: text("profile").notNull(),
+    name: text("name").notNull(),
+    publicationId: uuid("publication_id")
+      .notNull()
+      .references(() => binhostPublications.id, { onDelete: "cascade" }),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique("binhost_tags_target_name").on(t.environment, t.arch, t.profile, t.name), index("binhost_tags_publication_idx").on(t.publicationId)],
 );
 
 /** The packages of each publication, for search ("which environments have dev-db/mysql-8.0.36?"). */

@@ -5,6 +5,7 @@ import { codeRouter } from "./routers/code";
 import { distfilesRouter } from "./routers/distfiles";
 import { farmRouter } from "./routers/farm";
 import { farmBuildsRouter } from "./routers/farm-builds";
+import { publishedBuildsRouter } from "./routers/published-builds";
 import { jobsRouter } from "./routers/jobs";
 import { ldapRouter } from "./routers/ldap";
 import { meRouter } from "./routers/me";
@@ -42,6 +43,7 @@ export const appRouter = router({
   backups: backupsRouter,
   farm: farmRouter,
   farmBuilds: farmBuildsRouter,
+  publishedBuilds: publishedBuildsRouter,
   portageTree: portageTreeRouter,
   farmSecurity: farmSecurityRouter,
   distfiles: distfilesRouter,

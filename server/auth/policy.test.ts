@@ -195,6 +195,16 @@ describe("binhost publishing", () => {
     expect(denial(() => authorize(anon, "binhost:publish"))).toBe("UNAUTHORIZED");
     expect(denial(() => authorize(user(), "binhost:publish"))).toBe("FORBIDDEN");
   });
+
+  it("published builds: every user reads them; only administrators write notes, tag and roll back", () => {
+    for (const action of ["binhost:builds", "binhost:rollback"] as const) {
+      expect(can(admin, action)).toBe(true);
+      expect(can(user({ isAdmin: true, tokenScope: "read" }), action)).toBe(false);
+      expect(denial(() => authorize(user(), action))).toBe("FORBIDDEN");
+      expect(can({ kind: "job", jobId: "j", pipelineId: "p" }, action)).toBe(false);
+    }
+    expect(can(user(), "farm:read")).toBe(true);
+  });
 });
 
 describe("job actors (ROOKERY_JOB_TOKEN)", () => {

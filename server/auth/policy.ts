@@ -55,6 +55,9 @@ const rules = {
   "farm:manage": { kind: "write", allow: "admin" },
   // publishing packages built outside the farm (the binhost API, with a write token)
   "binhost:publish": { kind: "write", allow: "admin" },
+  // published builds: notes and tags (`stable`), and rolling a binhost back to an earlier build
+  "binhost:builds": { kind: "write", allow: "admin" },
+  "binhost:rollback": { kind: "write", allow: "admin" },
   // the public distfiles mirror (/distfiles/): every host's and build's GENTOO_MIRRORS, without credentials
   "farm:distfiles": { kind: "read", allow: "anyone", job: true },
   "runners:read": { kind: "read", allow: "admin" },

@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { and, asc, desc, eq, ilike, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { binhostPackages, binhostPublications } from "@/db/schema";
+import { binhostPackages, binhostPublications, binhostTags } from "@/db/schema";
 import { getConfig } from "@/server/config";
 import { crashPoint } from "@/server/intents";
 import { queues, sendJob } from "@/server/jobs";
@@ -48,7 +48,7 @@ function liveLink(t: Target) {
   return path.join(binhostRoot(), t.environment, "gentoo", t.arch, t.profile);
 }
 
-function publicationsDir(t: Target) {
+export function publicationsDir(t: Target) {
   return path.join(binhostRoot(), ".publications", t.environment, t.arch, t.profile);
 }
 
@@ -84,6 +84,29 @@ async function writeIndex(dir: string, header: Record<string, string>, entries: 
   await pipeline(fs.createReadStream(path.join(dir, "Packages")), createGzip(), fs.createWriteStream(path.join(dir, "Packages.gz")));
 }
 
+/**
+ * Gives a publication's index a new TIMESTAMP (and file time), atomically: a build that goes
+ * live again after a rollback must look newer than the index clients cached, or portage's
+ * If-Modified-Since / TIMESTAMP check keeps the cached one.
+ */
+export async function restampIndex(t: Target, dir: string) {
+  const full = path.join(publicationsDir(t), dir);
+  const text = await fs.promises.readFile(path.join(full, "Packages"), "utf8");
+  const end = text.indexOf("\n\n");
+  const head = end < 0 ? text : text.slice(0, end);
+  const restamped = head.replace(/^TIMESTAMP: \d+$/m, `TIMESTAMP: ${Math.floor(Date.now() / 1000)}`) + (end < 0 ? "" : text.slice(end));
+  const tmp = `.${randomBytes(4).toString("hex")}`;
+  try {
+    await fs.promises.writeFile(path.join(full, `Packages${tmp}`), restamped);
+    await pipeline(fs.createReadStream(path.join(full, `Packages${tmp}`)), createGzip(), fs.createWriteStream(path.join(full, `Packages.gz${tmp}`)));
+    await rename(path.join(full, `Packages.gz${tmp}`), path.join(full, "Packages.gz"));
+    await rename(path.join(full, `Packages${tmp}`), path.join(full, "Packages"));
+  } finally {
+    await rm(path.join(full, `Packages${tmp}`), { force: true });
+    await rm(path.join(full, `Packages.gz${tmp}`), { force: true });
+  }
+}
+
 export type PublishInput = Target & {
   /** Ancestor profiles nearest first: their live packages are not stored again here. */
   parents: string[];
@@ -97,9 +120,11 @@ export type PublishInput = Target & {
   labels?: string[];
   /** More checks of each verified package (an upload's name against its metadata); throws GpkgError to refuse. */
   verify?: (gpkg: Gpkg, label: string) => void;
+  /** The farm job that built the packages (its logs, artifacts and pinned commits); none for uploads. */
+  jobId?: string | null;
 };
 
-export type PublishResult = { publicationId: string; packages: number; inherited: number; bytes: number; dir: string; signedBy: string | null };
+export type PublishResult = { publicationId: string; number: number; packages: number; inherited: number; bytes: number; dir: string; signedBy: string | null };
 
 /** Packages of the live publications of some targets. */
 async function livePackages(db: DbOrTx, targets: Target[]) {
@@ -197,12 +222,19 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
 
     crashPoint("binhost-publish:after-write");
 
-    const publicationId = await db.transaction(async (tx) => {
+    const published = await db.transaction(async (tx) => {
       // One publisher per target at a time; the loser waits and then supersedes the winner.
       await lockTarget(tx, input);
+      // Build numbers count up per target under its lock; a rollback never reuses one.
+      const [{ last }] = await tx
+        .select({ last: sql<number>`coalesce(max(${binhostPublications.number}), 0)::int` })
+        .from(binhostPublications)
+        .where(ofTarget(input));
       const [pub] = await tx
         .insert(binhostPublications)
         .values({
+          number: last + 1,
+          jobId: input.jobId ?? null,
           environment: input.environment,
           arch: input.arch,
           profile: input.profile,
@@ -212,7 +244,7 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
           inherited: pkgs.length - notInherited.length,
           signingKey: signer?.fingerprint ?? null,
         })
-        .returning({ id: binhostPublications.id });
+        .returning({ id: binhostPublications.id, number: binhostPublications.number });
       for (let i = 0; i < entries.length; i += 1000) {
         await tx.insert(binhostPackages).values(
           entries.slice(i, i + 1000).map((e) => ({
@@ -231,9 +263,17 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
         .update(binhostPublications)
         .set({ supersededAt: new Date() })
         .where(and(ofTarget(input), isNull(binhostPublications.supersededAt), sql`${binhostPublications.id} <> ${pub.id}`));
-      return pub.id;
+      return pub;
     });
-    result = { publicationId, packages: entries.length, inherited: pkgs.length - notInherited.length, bytes, dir, signedBy: signer?.fingerprint ?? null };
+    result = {
+      publicationId: published.id,
+      number: published.number,
+      packages: entries.length,
+      inherited: pkgs.length - notInherited.length,
+      bytes,
+      dir,
+      signedBy: signer?.fingerprint ?? null,
+    };
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;
@@ -251,7 +291,8 @@ async function publishWith(db: Db, input: PublishInput, signer: Signer | null): 
   return result;
 }
 
-const lockTarget = (tx: DbOrTx, t: Target) => tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`binhost:${t.environment}/${t.arch}/${t.profile}`}))`);
+export const lockTarget = (tx: DbOrTx, t: Target) =>
+  tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`binhost:${t.environment}/${t.arch}/${t.profile}`}))`);
 
 /**
  * Points a target's live link at the publication the database calls live. Under the
@@ -364,8 +405,8 @@ export async function listPublicationPackages(db: DbOrTx, t: Target, opts: { lim
 export type PackageChange = { package: string; from: string | null; to: string | null; kind: "added" | "removed" | "upgraded" | "downgraded" | "rebuilt" };
 
 /**
- * What changed from the previous publication of the same binhost (while it is still kept):
- * packages added, removed, up- or downgraded, and rebuilt (same version, new file).
+ * What changed from the previous build of the same binhost (the highest-numbered one before
+ * it that retention still keeps): packages added, removed, up- or downgraded, and rebuilt.
  */
 export async function publicationChanges(db: DbOrTx, publicationId: string): Promise<{ previous: LivePublication | null; changes: PackageChange[] }> {
   const [pub] = await db.select().from(binhostPublications).where(eq(binhostPublications.id, publicationId)).limit(1);
@@ -373,10 +414,19 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
   const [previous] = await db
     .select()
     .from(binhostPublications)
-    .where(and(ofTarget(pub), isNull(binhostPublications.removedAt), lt(binhostPublications.createdAt, pub.createdAt)))
-    .orderBy(desc(binhostPublications.createdAt))
+    .where(and(ofTarget(pub), isNull(binhostPublications.removedAt), lt(binhostPublications.number, pub.number)))
+    .orderBy(desc(binhostPublications.number))
     .limit(1);
   if (!previous) return { previous: null, changes: [] };
+  return { previous, changes: await diffPublications(db, previous.id, pub.id) };
+}
+
+/**
+ * The package changes from one publication to another (any two, of any targets): one line
+ * per package and slot, sorted by package. Rows of a publication retention removed are gone,
+ * so callers check `removedAt` first.
+ */
+export async function diffPublications(db: DbOrTx, fromId: string, toId: string): Promise<PackageChange[]> {
   const load = async (id: string) => {
     const rows = await db
       .select({ cpv: binhostPackages.cpv, slot: binhostPackages.slot, sha1: binhostPackages.sha1 })
@@ -390,7 +440,7 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
     }
     return byKey;
   };
-  const [before, after] = await Promise.all([load(previous.id), load(pub.id)]);
+  const [before, after] = await Promise.all([load(fromId), load(toId)]);
   const changes: PackageChange[] = [];
   for (const key of new Set([...before.keys(), ...after.keys()])) {
     const pkg = key.replace(/:[^:]*$/, "");
@@ -407,7 +457,7 @@ export async function publicationChanges(db: DbOrTx, publicationId: string): Pro
     : x.package > y.package ? 1
     : 0,
   );
-  return { previous, changes };
+  return changes;
 }
 
 /** "Which environments have dev-db/mysql-8.0.36?": packages of live publications whose CPV contains q. */
@@ -435,12 +485,14 @@ export async function searchPackages(db: DbOrTx, q: string, opts: { limit: numbe
 }
 
 /**
- * Retention: keeps the live and the `keep - 1` previous publications of every target,
- * removes older ones, then deletes package files no kept publication links.
+ * Retention: keeps the live and the `keep - 1` newest other publications of every target and
+ * every tagged one, removes older ones, then deletes package files no kept publication links.
+ * Each removal re-checks under the target's lock, so a rollback or a tag racing it wins or
+ * sees `removedAt`.
  */
 export async function pruneBinhost(db: Db, keep: number, graceMs = 60 * 60 * 1000) {
   if (keep < 1) throw new Error("keep at least one publication");
-  const rows = await db.select().from(binhostPublications).where(isNull(binhostPublications.removedAt)).orderBy(desc(binhostPublications.createdAt));
+  const rows = await db.select().from(binhostPublications).where(isNull(binhostPublications.removedAt)).orderBy(desc(binhostPublications.number));
   const counts = new Map<string, number>();
   const removed: string[] = [];
   for (const r of rows) {
@@ -448,9 +500,25 @@ export async function pruneBinhost(db: Db, keep: number, graceMs = 60 * 60 * 100
     const n = (counts.get(key) ?? 0) + 1;
     counts.set(key, n);
     if (n <= keep || r.supersededAt === null) continue;
+    const gone = await db.transaction(async (tx) => {
+      await lockTarget(tx, r);
+      const [row] = await tx
+        .update(binhostPublications)
+        .set({ removedAt: new Date() })
+        .where(
+          and(
+            eq(binhostPublications.id, r.id),
+            isNull(binhostPublications.removedAt),
+            sql`${binhostPublications.supersededAt} is not null`,
+            sql`not exists (select 1 from ${binhostTags} where ${binhostTags.publicationId} = ${binhostPublications.id})`,
+          ),
+        )
+        .returning({ id: binhostPublications.id });
+      if (row) await tx.delete(binhostPackages).where(eq(binhostPackages.publicationId, r.id));
+      return !!row;
+    });
+    if (!gone) continue;
     await rm(path.join(publicationsDir(r), r.dir), { recursive: true, force: true });
-    await db.update(binhostPublications).set({ removedAt: new Date() }).where(eq(binhostPublications.id, r.id));
-    await db.delete(binhostPackages).where(eq(binhostPackages.publicationId, r.id));
     removed.push(`${key}@${r.dir}`);
   }
   let freedBytes = 0;

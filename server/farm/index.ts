@@ -152,7 +152,7 @@ export async function buildStackJobs(
  */
 export async function publishProfileBuild(
   db: Db,
-  input: { environment: string; arch: string; profile: string; files: string[] } & Pick<PublishInput, "labels" | "verify">,
+  input: { environment: string; arch: string; profile: string; files: string[] } & Pick<PublishInput, "labels" | "verify" | "jobId">,
 ): Promise<PublishResult> {
   const { branch, arch } = await context(db, input.environment, input.arch);
   const profile = branch.profiles.get(input.profile);
@@ -168,6 +168,7 @@ export async function publishProfileBuild(
     files: input.files,
     labels: input.labels,
     verify: input.verify,
+    jobId: input.jobId,
   });
 }
 

@@ -20,6 +20,7 @@ import { getJob, getPipeline } from "@/server/runners/pipelines";
 import { createRegistrationToken } from "@/server/runners/registration";
 import { readLog } from "@/server/runners/queue";
 import { createLocalUser } from "@/server/users";
+import { listBuilds } from "./builds";
 import { ensureFarmDefaults } from "./catalog";
 import type { JobSpec } from "./index";
 import { buildMatrix, targetHistory } from "./history";
@@ -180,6 +181,9 @@ describe("farm builds on the job engine", () => {
         .subarray(0, 512)
         .toString("latin1"),
     ).toContain("gpkg-1");
+    // the published build names the job that built it (its log, artifacts and pinned commits)
+    const [build] = (await listBuilds(db(), { environment: "development", arch: "amd64", profile: "linux" })).builds;
+    expect(build).toMatchObject({ live: true, jobId: job.id, job: { pipelineId: p.id } });
   });
 
   it(

@@ -177,7 +177,7 @@ export async function farmJobFinished(db: Db, jobId: string) {
     .from(buildArtifacts)
     .where(and(eq(buildArtifacts.jobId, jobId), eq(buildArtifacts.attempt, row.job.attempt)));
   const files = artifacts.filter((a) => a.name.startsWith(`${ARTIFACTS_DIR}/binpkgs/`) && a.name.endsWith(".gpkg.tar")).map((a) => artifactFile(a.storageKey));
-  const published = await publishProfileBuild(db, { ...target, files });
+  const published = await publishProfileBuild(db, { ...target, files, jobId });
   if (previous === "failed")
     await notify(db, {
       kind: "farm.build_recovered",

@@ -3,12 +3,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { gzipSync } from "node:zlib";
 import { actorFromAuthorizationHeader } from "@/server/auth/credentials";
 import { getDb } from "@/db/client";
 import { can, type Actor } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
 import { getSigningKey } from "@/server/pki/gpg";
-import { binhostRoot } from "./binhost";
+import { binhostRoot, checkTarget } from "./binhost";
+import { buildsFeed, taggedPublication } from "./builds";
 import { getArchitecture } from "./catalog";
 import { binreposConf, binreposEntries } from "./generate";
 import { profilesForEnvironment } from "./repo";
@@ -27,6 +29,7 @@ const segmentPattern = /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/;
 const notFound = () => new Response("Not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 function contentType(name: string) {
+  if (name.endsWith(".atom")) return "application/atom+xml; charset=utf-8";
   if (name === "Packages" || name.endsWith(".conf")) return "text/plain; charset=utf-8";
   if (name.endsWith(".asc")) return "application/pgp-keys";
   if (name.endsWith(".gz")) return "application/gzip";
@@ -128,16 +131,72 @@ export async function serveBinhost(req: Request, actor: Actor, segments: string[
       headers: { "content-type": contentType("signing-key.asc"), "cache-control": "no-cache", "x-key-fingerprint": key.fingerprint },
     });
   }
+  if (segments.length >= 4 && segments[1] === "gentoo" && segments[3].includes("@")) return serveTagged(req, segments);
+  if (segments.length === 5 && segments[1] === "gentoo" && segments[4] === "builds.atom") {
+    const t = targetOf(segments);
+    if (!t) return notFound();
+    const feed = await buildsFeed(getDb(), t, getConfig().publicUrl);
+    return new Response(req.method === "HEAD" ? null : feed, { headers: { "content-type": contentType("builds.atom"), "cache-control": "no-cache" } });
+  }
   const real = resolveServed(segments);
   if (!real) return notFound();
+  return serveReal(req, real, `/packages/${segments.join("/")}`);
+}
+
+function targetOf(segments: string[]) {
+  const t = { environment: segments[0], arch: segments[2], profile: segments[3] };
+  try {
+    checkTarget(t);
+  } catch {
+    return null;
+  }
+  return t;
+}
+
+async function serveReal(req: Request, real: string, urlPath: string) {
   const st = fs.statSync(real);
-  const urlPath = `/packages/${segments.join("/")}`;
   if (st.isDirectory()) {
     const html = listing(urlPath, real);
     return new Response(req.method === "HEAD" ? null : html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
   }
   if (!st.isFile()) return notFound();
   return serveFile(req, real, st, contentType(path.basename(real)));
+}
+
+/**
+ * /packages/<env>/gentoo/<arch>/<profile>@<tag>/… — a tagged build, read-only, exactly as it
+ * was published. Its index names the tagged URL as `URI` (portage fetches packages from the
+ * index's URI), so Packages and Packages.gz are rewritten on the way out; the packages are
+ * the publication's own files.
+ */
+async function serveTagged(req: Request, segments: string[]): Promise<Response> {
+  const [profile, tag, ...more] = segments[3].split("@");
+  const t = more.length ? null : targetOf([segments[0], segments[1], segments[2], profile]);
+  if (!t || !tag) return notFound();
+  const found = await taggedPublication(getDb(), t, tag);
+  if (!found) return notFound();
+  const rest = segments.slice(4);
+  if (rest.some((s) => !segmentPattern.test(s) || s.includes(".."))) return notFound();
+  let real: string;
+  try {
+    real = fs.realpathSync(path.join(found.dir, ...rest));
+  } catch {
+    return notFound();
+  }
+  const root = fs.realpathSync(found.dir);
+  if (real !== root && !real.startsWith(root + path.sep)) return notFound();
+  const name = rest.join("/");
+  if (name === "Packages" || name === "Packages.gz") {
+    const text = fs.readFileSync(path.join(found.dir, "Packages"), "utf8");
+    const end = text.indexOf("\n\n");
+    const header = (end < 0 ? text : text.slice(0, end)).replace(/^URI: (.*)$/m, (_, uri: string) => `URI: ${uri}@${tag}`);
+    const body = header + (end < 0 ? "" : text.slice(end));
+    const bytes = name === "Packages" ? Buffer.from(body) : gzipSync(body);
+    return new Response(req.method === "HEAD" ? null : new Uint8Array(bytes), {
+      headers: { "content-type": contentType(name), "content-length": String(bytes.length), "cache-control": "no-cache" },
+    });
+  }
+  return serveReal(req, real, `/packages/${segments.join("/")}`);
 }
 
 /**

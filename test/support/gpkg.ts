@@ -30,6 +30,11 @@ export type FixturePackage = {
   payload?: string;
   /** Adds an incompressible file of this many bytes to the image (benchmarks). */
   imageBytes?: number;
+  /**
+   * Makes the package installable by real portage: a real bzip2 `environment.bz2` and the
+   * package's ebuild in its metadata, as `emerge --buildpkg` writes them (no phases to run).
+   */
+  installable?: boolean;
 };
 
 const tarFlags = { xz: ["-J"], gz: ["-z"], bz2: ["-j"], zst: ["--zstd"], none: [] } as const;
@@ -60,7 +65,28 @@ export function makeGpkg(outDir: string, p: FixturePackage): string {
     };
     fs.mkdirSync(path.join(work, "m/metadata"), { recursive: true });
     for (const [k, v] of Object.entries(meta)) if (v !== undefined) fs.writeFileSync(path.join(work, "m/metadata", k), `${v}\n`);
-    fs.writeFileSync(path.join(work, "m/metadata/environment.bz2"), "not really bzip2");
+    if (p.installable) {
+      const env = [
+        `declare -x EAPI="${meta.EAPI}"`,
+        `declare -x SLOT="${meta.SLOT}"`,
+        `declare -x KEYWORDS="${meta.KEYWORDS}"`,
+        `declare -x LICENSE="${meta.LICENSE}"`,
+        "",
+      ].join("\n");
+      fs.writeFileSync(path.join(work, "m/metadata/environment.bz2"), execFileSync("bzip2", ["-c"], { input: env }));
+      const ebuild = [
+        `EAPI=${meta.EAPI}`,
+        `DESCRIPTION="${p.pf} (test fixture)"`,
+        'HOMEPAGE="https://rookery.test"',
+        `SLOT="${meta.SLOT}"`,
+        `KEYWORDS="${meta.KEYWORDS}"`,
+        `LICENSE="${meta.LICENSE}"`,
+        "",
+      ];
+      fs.writeFileSync(path.join(work, "m/metadata", `${p.pf}.ebuild`), ebuild.join("\n"));
+      meta.DEFINED_PHASES = undefined;
+      fs.rmSync(path.join(work, "m/metadata/DEFINED_PHASES"), { force: true });
+    } else fs.writeFileSync(path.join(work, "m/metadata/environment.bz2"), "not really bzip2");
     fs.mkdirSync(path.join(work, "i/image/usr/bin"), { recursive: true });
     fs.writeFileSync(path.join(work, "i/image/usr/bin", p.pf), `#!/bin/sh\necho ${p.pf} ${p.payload ?? ""}\n`);
     if (p.imageBytes) fs.writeFileSync(path.join(work, "i/image/usr/bin", `${p.pf}.data`), randomBytes(p.imageBytes));

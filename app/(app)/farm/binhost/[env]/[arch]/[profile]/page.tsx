@@ -36,9 +36,14 @@ export default async function FarmPublicationPage({ params, searchParams }: { pa
           </>
         }
         actions={
-          <a className={buttonClass.secondary} href={`${base}/`}>
-            Open the binhost directory
-          </a>
+          <>
+            <a className={buttonClass.secondary} href={`/farm/builds/${env}/${arch}/${profile}/published`}>
+              Build {publication.number} · all builds
+            </a>{" "}
+            <a className={buttonClass.secondary} href={`${base}/`}>
+              Open the binhost directory
+            </a>
+          </>
         }
       />
       {previousAt && (

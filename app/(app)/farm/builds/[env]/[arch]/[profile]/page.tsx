@@ -54,6 +54,10 @@ export default async function FarmTargetHistoryPage({ params }: Props) {
             <Link className="text-brand-600 underline" href={`/farm/binhost/${env}/${arch}/${profile}`}>
               the live binhost
             </Link>
+            ,{" "}
+            <Link className="text-brand-600 underline" href={`/farm/builds/${env}/${arch}/${profile}/published`}>
+              its published builds
+            </Link>
             .
           </>
         }
