@@ -84,21 +84,36 @@ async function writeIndex(dir: string, header: Record<string, string>, entries: 
   await pipeline(fs.createReadStream(path.join(dir, "Packages")), createGzip(), fs.createWriteStream(path.join(dir, "Packages.gz")));
 }
 
+/** Portage asks with If-Modified-Since = its cached TIMESTAMP + 5 s (TIMESTAMP_TOLERANCE in portage's _urlopen). */
+const PORTAGE_TIMESTAMP_TOLERANCE_S = 5;
+
+async function indexTimestamp(dir: string): Promise<number> {
+  // the header comes first; package stanzas carry no TIMESTAMP
+  const text = await fs.promises.readFile(path.join(dir, "Packages"), "utf8").catch(() => "");
+  return Number(/^TIMESTAMP: (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
 /**
  * Gives a publication's index a new TIMESTAMP (and file time), atomically: a build that goes
  * live again after a rollback must look newer than the index clients cached, or portage's
- * If-Modified-Since / TIMESTAMP check keeps the cached one.
+ * If-Modified-Since / TIMESTAMP check keeps the cached one. `after` is the directory of the
+ * index clients may hold: the new stamp lies beyond its TIMESTAMP plus portage's tolerance,
+ * even when the rollback follows that publication within seconds.
  */
-export async function restampIndex(t: Target, dir: string) {
+export async function restampIndex(t: Target, dir: string, after?: string) {
   const full = path.join(publicationsDir(t), dir);
   const text = await fs.promises.readFile(path.join(full, "Packages"), "utf8");
   const end = text.indexOf("\n\n");
   const head = end < 0 ? text : text.slice(0, end);
-  const restamped = head.replace(/^TIMESTAMP: \d+$/m, `TIMESTAMP: ${Math.floor(Date.now() / 1000)}`) + (end < 0 ? "" : text.slice(end));
+  const previous = after ? await indexTimestamp(path.join(publicationsDir(t), after)) : 0;
+  const stamp = Math.max(Math.floor(Date.now() / 1000), previous + PORTAGE_TIMESTAMP_TOLERANCE_S + 1);
+  const restamped = head.replace(/^TIMESTAMP: \d+$/m, `TIMESTAMP: ${stamp}`) + (end < 0 ? "" : text.slice(end));
   const tmp = `.${randomBytes(4).toString("hex")}`;
   try {
     await fs.promises.writeFile(path.join(full, `Packages${tmp}`), restamped);
     await pipeline(fs.createReadStream(path.join(full, `Packages${tmp}`)), createGzip(), fs.createWriteStream(path.join(full, `Packages.gz${tmp}`)));
+    // Last-Modified is the file time: never older than the TIMESTAMP inside.
+    for (const f of [`Packages${tmp}`, `Packages.gz${tmp}`]) await fs.promises.utimes(path.join(full, f), stamp, stamp);
     await rename(path.join(full, `Packages.gz${tmp}`), path.join(full, "Packages.gz"));
     await rename(path.join(full, `Packages${tmp}`), path.join(full, "Packages"));
   } finally {

@@ -280,12 +280,12 @@ export async function rollbackTo(db: Db, t: Target, number: number) {
     if (pub.supersededAt === null) throw new StateError(`Build ${pub.number} is already live`);
     if (!fs.existsSync(path.join(publicationsDir(t), pub.dir)))
       throw new BuildRemovedError(`Build ${pub.number}'s files are missing from the binhost directory`);
-    await restampIndex(t, pub.dir);
     const [live] = await tx
       .update(binhostPublications)
       .set({ supersededAt: new Date() })
       .where(and(ofTarget(t), isNull(binhostPublications.supersededAt)))
-      .returning({ id: binhostPublications.id, number: binhostPublications.number });
+      .returning({ id: binhostPublications.id, number: binhostPublications.number, dir: binhostPublications.dir });
+    await restampIndex(t, pub.dir, live?.dir);
     await tx.update(binhostPublications).set({ supersededAt: null }).where(eq(binhostPublications.id, pub.id));
     return { id: pub.id, number: pub.number, previousLive: live?.number ?? null };
   });
