@@ -134,14 +134,17 @@ export async function resolveModules(
       notes.push(`${m.short}: pinned to commit ${intent.ref.slice(0, 12)} by hand, not updated`);
       entry = { name: m.short, remote: m.git, ref: intent.ref, type: "commit", sha: intent.ref, version: null };
     }
-    return { m, entry, old };
+    // not in the lock yet: a tag the Puppetfile names is where the module comes from
+    const fromTag =
+      m.ref?.kind === "tag" && refs.tags.get(m.ref.value) ? { ref: m.ref.value, sha: refs.tags.get(m.ref.value)!, version: versionOf(m.ref.value) } : null;
+    return { m, entry, old, fromTag };
   });
 
   const changes: ModuleChange[] = [];
   const pins = new Map<string, Pin>();
-  for (const { m, entry, old } of resolved) {
+  for (const { m, entry, old, fromTag } of resolved) {
     if (entry.type !== "commit") pins.set(m.name, { sha: entry.sha, note: `${entry.type} ${entry.ref}` });
-    const before = old && old.remote === entry.remote ? old : null;
+    const before = old && old.remote === entry.remote ? old : fromTag;
     const fromSha = before?.sha ?? (m.ref?.kind === "commit" ? m.ref.value : null);
     if (fromSha !== entry.sha)
       changes.push({
