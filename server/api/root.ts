@@ -20,6 +20,7 @@ import { reposRouter } from "./routers/repos";
 import { runnersRouter } from "./routers/runners";
 import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
+import { tinderboxRouter } from "./routers/tinderbox";
 import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, router } from "./trpc";
 
@@ -37,6 +38,7 @@ export const appRouter = router({
   repoAdmin: repoAdminRouter,
   code: codeRouter,
   webhooks: webhooksRouter,
+  tinderbox: tinderboxRouter,
   mirrors: mirrorsRouter,
   backups: backupsRouter,
   farm: farmRouter,

@@ -5,6 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, mergeRequests, notifications, tinderboxRuns } from "@/db/schema";
 import { testDatabase } from "@/test/support/db";
+import { callerAs, trpcCode } from "@/test/support/trpc";
 import { runGit } from "@/server/git/plumbing/cli";
 import { commitFiles } from "@/server/git/plumbing/commit";
 import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
@@ -204,6 +205,12 @@ describe("the tinderbox pass", () => {
     const runs = await db().select().from(tinderboxRuns).where(eq(tinderboxRuns.orgId, org.id));
     expect(runs.every((r) => r.finishedAt && r.status !== "running" && r.status !== "queued")).toBe(true);
     expect(new Set(runs.map((r) => r.status))).toEqual(new Set(["up-to-date", "opened", "updated", "failed"]));
+    // the Builds page's query: members see them with the changes in words, others get NOT_FOUND
+    const seen = await callerAs(db)(lead).tinderbox.runs({ slug: ORG });
+    expect(seen.runs).toHaveLength(runs.length);
+    expect(seen.runs.some((r) => r.changes.includes("module apache v1.2.0 → v1.3.0") && r.mrNumber !== null)).toBe(true);
+    const outsider = await createLocalUser(db(), { username: "tb-out", password: "Tinder-pass-2026" });
+    expect(await trpcCode(callerAs(db)(outsider).tinderbox.runs({ slug: ORG }))).toBe("NOT_FOUND");
   });
 });
 
