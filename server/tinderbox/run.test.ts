@@ -12,7 +12,8 @@ import { ensureInfrastructureOrg } from "@/server/git/infrastructure";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
 import { cloneUrl } from "@/server/git/paths";
 import { getRepo, insertRepo } from "@/server/git/repos";
-import { stopBoss } from "@/server/jobs";
+import { queues, stopBoss } from "@/server/jobs";
+import { startJobWorker } from "@/test/support/job-worker";
 import { createOrg, type Org } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { botActor, ensureTinderboxBot } from "./bot";
@@ -21,7 +22,7 @@ import { parseLock } from "./lock";
 import { parsePuppetfile, type GitModule } from "./puppetfile";
 import { remoteReader } from "./remotes";
 import { resolveModules } from "./resolve";
-import { outcomeLine, runTinderboxNow, TINDERBOX_BRANCH } from "./run";
+import { outcomeLine, requestTinderboxRun, runTinderboxNow, TINDERBOX_BRANCH } from "./run";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-tinderbox-"));
 const db = testDatabase({ ROOKERY_DATA_DIR: dataDir, AUTH_SECRET: "t".repeat(40), PUBLIC_URL: "http://rookery.test" });
@@ -212,6 +213,28 @@ describe("the tinderbox pass", () => {
     const outsider = await createLocalUser(db(), { username: "tb-out", password: "Tinder-pass-2026" });
     expect(await trpcCode(callerAs(db)(outsider).tinderbox.runs({ slug: ORG }))).toBe("NOT_FOUND");
   });
+});
+
+describe("the tinderbox-run queue", () => {
+  it("runs one pass per organization: a newer request supersedes a waiting one", async () => {
+    const first = await requestTinderboxRun(db(), org.id, "schedule");
+    const second = await requestTinderboxRun(db(), org.id, "manual", lead.id);
+    const worker = await startJobWorker([queues.tinderboxRun]);
+    try {
+      const deadline = Date.now() + 30_000;
+      let row;
+      do {
+        await new Promise((r) => setTimeout(r, 300));
+        [row] = await db().select().from(tinderboxRuns).where(eq(tinderboxRuns.id, second.id));
+      } while (row && !row.finishedAt && Date.now() < deadline);
+      // develop moved in the test before: the branch is regenerated on top of it
+      expect(row?.status).toBe("updated");
+      const [old] = await db().select().from(tinderboxRuns).where(eq(tinderboxRuns.id, first.id));
+      expect(old).toMatchObject({ status: "failed", reason: "superseded by a newer run" });
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
 });
 
 describe("lock resolution", () => {
