@@ -3,6 +3,7 @@ import { parseTinderboxConfig } from "./config";
 import { TinderboxFileError } from "./errors";
 import { parseLock, serializeLock } from "./lock";
 import { parsePuppetfile, pinPuppetfile, type GitModule } from "./puppetfile";
+import { changelogExcerpt } from "./resolve";
 
 const controlRepo = `# Puppetfile of acme
 forge 'https://forgeapi.puppet.com'
@@ -125,5 +126,14 @@ describe("Puppetfile.lock", () => {
     const old = "# header\nGIT\n  remote: https://h/role.git\n  ref: develop\n  sha: " + "c".repeat(40) + "\n  specs:\n    role\n";
     expect(parseLock(old)?.git).toEqual([{ name: "role", remote: "https://h/role.git", ref: "develop", type: "branch", sha: "c".repeat(40), version: null }]);
     expect(parseLock(`<<<<<<< HEAD\n${serializeLock(lock)}=======\n${old}>>>>>>> feature/x\n`)).toBeNull();
+  });
+});
+
+describe("changelog excerpts", () => {
+  it("takes the sections after the old version up to the new one", () => {
+    const text = "# Changelog\n\n## [v1.4.0] - 2026-12-01\n- four\n\n## 1.3.0\n- three\n\n## 1.2.0\n- two\n";
+    expect(changelogExcerpt(text, "1.2.0", "1.4.0")).toBe("## [v1.4.0] - 2026-12-01\n- four\n\n## 1.3.0\n- three");
+    expect(changelogExcerpt(text, "1.3.0", "1.3.0")).toBeNull();
+    expect(changelogExcerpt(text, null, "1.2.0")).toBe("## 1.2.0\n- two");
   });
 });

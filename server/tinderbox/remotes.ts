@@ -5,6 +5,7 @@ import { getConfig } from "@/server/config";
 import { DomainError } from "@/server/errors";
 import { openReadableRepo } from "@/server/git/access";
 import { runGit } from "@/server/git/plumbing/cli";
+import { readTextFile } from "@/server/git/plumbing/read";
 import { parseMirrorUrl, redact, remoteArgs, runGitTimed } from "@/server/git/pull-mirror";
 import { ModuleResolveError } from "./errors";
 import { parseLsRemote, type RemoteReader } from "./resolve";
@@ -43,7 +44,7 @@ export function remoteReader(db: DbOrTx, bot: Actor): RemoteReader {
       }
       const r = await runGit(["ls-remote", "--symref", dir], { allowFailure: true });
       if (r.code !== 0) throw new ModuleResolveError(m.short, `git ls-remote ${m.git} failed: ${redact(r.stderr, null)}`);
-      return parseLsRemote(r.stdout);
+      return { ...parseLsRemote(r.stdout), readFile: (commit, file) => readTextFile(dir, commit, file, 256 * 1024).catch(() => null) };
     }
     let parsed;
     try {

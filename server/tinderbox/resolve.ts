@@ -5,7 +5,13 @@ import { serializeLock, type GitLockEntry, type Lock, type LockType } from "./lo
 import { pinPuppetfile, type GitModule, type Pin, type Puppetfile } from "./puppetfile";
 
 /** What `git ls-remote --symref` says about a remote: branch heads, tags (peeled to commits) and the default branch. */
-export type RemoteRefs = { heads: Map<string, string>; tags: Map<string, string>; defaultBranch: string | null };
+export type RemoteRefs = {
+  heads: Map<string, string>;
+  tags: Map<string, string>;
+  defaultBranch: string | null;
+  /** a file at a commit, for remotes the portal holds itself (CHANGELOG.md excerpts) */
+  readFile?: (commit: string, file: string) => Promise<string | null>;
+};
 
 /** Lists a module's remote; throws ModuleResolveError naming the module when it cannot. */
 export type RemoteReader = (module: GitModule) => Promise<RemoteRefs>;
@@ -37,7 +43,30 @@ export type ModuleChange = {
   type: LockType;
   from: { ref: string; sha: string; version: string | null } | null;
   to: { ref: string; sha: string; version: string | null };
+  /** the module's CHANGELOG.md sections after `from`'s version up to `to`'s, when it could be read */
+  changelog?: string;
 };
+
+/**
+ * The sections of a CHANGELOG.md (headings such as `## 1.3.0`, `## [v1.3.0] - 2026-01-02`)
+ * for versions above `from` and up to `to`, at most 40 lines.
+ */
+export function changelogExcerpt(text: string, from: string | null, to: string): string | null {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  let take = false;
+  for (const line of lines) {
+    const h = /^#{1,4}\s*\[?v?(\d+\.\d+\.\d+[^\]\s]*)/.exec(line);
+    if (h) {
+      const v = semver.valid(h[1]);
+      take = !!v && semver.lte(v, to) && (!from || semver.gt(v, from));
+    }
+    if (take) out.push(line);
+  }
+  while (out.length && !out.at(-1)!.trim()) out.pop();
+  if (!out.length) return null;
+  return out.length > 40 ? [...out.slice(0, 40), "…"].join("\n") : out.join("\n");
+}
 
 export type Resolution = {
   lock: Lock;
@@ -137,12 +166,18 @@ export async function resolveModules(
     // not in the lock yet: a tag the Puppetfile names is where the module comes from
     const fromTag =
       m.ref?.kind === "tag" && refs.tags.get(m.ref.value) ? { ref: m.ref.value, sha: refs.tags.get(m.ref.value)!, version: versionOf(m.ref.value) } : null;
-    return { m, entry, old, fromTag };
+    let changelog: string | undefined;
+    const fromVersion = (old && old.remote === entry.remote ? old.version : fromTag?.version) ?? null;
+    if (entry.type === "tag" && entry.version && refs.readFile && fromVersion !== entry.version) {
+      const text = await refs.readFile(entry.sha, "CHANGELOG.md");
+      changelog = (text && changelogExcerpt(text, fromVersion, entry.version)) || undefined;
+    }
+    return { m, entry, old, fromTag, changelog };
   });
 
   const changes: ModuleChange[] = [];
   const pins = new Map<string, Pin>();
-  for (const { m, entry, old, fromTag } of resolved) {
+  for (const { m, entry, old, fromTag, changelog } of resolved) {
     if (entry.type !== "commit") pins.set(m.name, { sha: entry.sha, note: `${entry.type} ${entry.ref}` });
     const before = old && old.remote === entry.remote ? old : fromTag;
     const fromSha = before?.sha ?? (m.ref?.kind === "commit" ? m.ref.value : null);
@@ -153,6 +188,7 @@ export async function resolveModules(
         type: entry.type,
         from: fromSha ? { ref: before?.ref ?? m.ref?.value ?? "", sha: fromSha, version: before?.version ?? null } : null,
         to: { ref: entry.ref, sha: entry.sha, version: entry.version },
+        ...(changelog ? { changelog } : {}),
       });
   }
   const oldForge = new Map((oldLock?.forge.modules ?? []).map((f) => [f.name, f.version]));

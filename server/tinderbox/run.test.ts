@@ -121,7 +121,8 @@ describe("the tinderbox pass", () => {
 
     const message = await git(puppetDir, "log", "-1", "--format=%an <%ae>%n%B", `refs/heads/${TINDERBOX_BRANCH}`);
     expect(message).toContain("Rookery Tinderbox <tinderbox@rookery.test>");
-    expect(message).toContain("- module apache v1.2.0 → v1.3.0");
+    expect(message).toContain("- module apache v1.2.0 → v1.3.0\n    ## 1.3.0\n    - release 1.3.0\n");
+    expect(message).not.toContain("2.0.0");
     expect(message).toContain("forge modules are not resolved: puppetlabs-stdlib");
     expect(message.trim().split("\n").at(-1)).toBe("Signed-off-by: Rookery Tinderbox <tinderbox@rookery.test>");
     // one commit on top of develop
@@ -132,6 +133,7 @@ describe("the tinderbox pass", () => {
     expect(mrs[0].title).toBe("Tinderbox: 1 module updated");
     expect(mrs[0].description).toMatch(/^1 module updated\./);
     expect(mrs[0].description).toContain("| apache | v1.2.0 | v1.3.0 |");
+    expect(mrs[0].description).toContain("**apache v1.2.0 → v1.3.0: changelog**\n\n> ## 1.3.0\n> - release 1.3.0");
     const audit = await db().select().from(auditEvents).where(eq(auditEvents.actorName, "tinderbox"));
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["tinderbox.run", "tinderbox.push", "mr.create", "mr.update"]));
   }, 60_000);

@@ -282,7 +282,11 @@ export function mrTitle(changes: ModuleChange[]) {
 
 function commitMessage(changes: ModuleChange[], notes: string[]) {
   const lines = [mrTitle(changes), ""];
-  if (changes.length) lines.push(...changes.map((c) => `- ${describeChange(c)}`));
+  if (changes.length)
+    for (const c of changes) {
+      lines.push(`- ${describeChange(c)}`);
+      if (c.changelog) lines.push(...c.changelog.split("\n").map((l) => (l ? `    ${l}` : "")));
+    }
   else lines.push("- Puppetfile now pins the commits of Puppetfile.lock (:commit), so r10k deploys them");
   if (notes.length) lines.push("", "Notes:", ...notes.map((n) => `- ${n}`));
   return lines.join("\n");
@@ -306,6 +310,8 @@ export function mrDescription(changes: ModuleChange[], notes: string[]) {
     }),
   ];
   if (!changes.length) out.splice(2, 2, "Puppetfile now pins the commits of Puppetfile.lock, so r10k deploys exactly them.");
+  for (const c of changes.filter((x) => x.changelog))
+    out.push("", `**${c.module} ${c.from ? `${c.from.ref} → ` : ""}${c.to.ref}: changelog**`, "", ...c.changelog!.split("\n").map((l) => `> ${l}`));
   if (notes.length) out.push("", "Notes:", ...notes.map((n) => `- ${n}`));
   out.push("", "Opened by the Rookery tinderbox; a later run updates this merge request instead of opening another.");
   return out.join("\n");
