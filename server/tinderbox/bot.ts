@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { memberships, users } from "@/db/schema";
+import { recordAudit } from "@/server/audit";
 import type { Actor } from "@/server/auth/policy";
 import { getConfig } from "@/server/config";
 import type { Identity } from "@/server/git/plumbing/commit";
@@ -34,7 +35,19 @@ export async function ensureTinderboxBot(db: DbOrTx, orgId: string): Promise<Use
     .select({ role: memberships.role })
     .from(memberships)
     .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, bot.id)));
-  if (!member) await db.insert(memberships).values({ orgId, userId: bot.id, role: "developer", source: "local" }).onConflictDoNothing();
+  if (!member) {
+    const added = await db.insert(memberships).values({ orgId, userId: bot.id, role: "developer", source: "local" }).onConflictDoNothing().returning();
+    if (added.length)
+      await recordAudit(db, {
+        actor: { kind: "system", name: BOT_USERNAME },
+        action: "org:add-member",
+        orgId,
+        targetType: "user",
+        targetId: BOT_USERNAME,
+        outcome: "success",
+        details: { role: "developer", reason: "the tinderbox serves this organization" },
+      });
+  }
   return bot;
 }
 

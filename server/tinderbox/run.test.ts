@@ -98,6 +98,11 @@ describe("the tinderbox pass", () => {
     // the bot exists, cannot sign in (no password), and is a developer of the org only
     const bot = await ensureTinderboxBot(db(), org.id);
     expect(bot.passwordHash).toBeNull();
+    const joined = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "org:add-member")));
+    expect(joined.map((a) => [a.actorName, a.targetId])).toEqual([["tinderbox", "tinderbox"]]);
   }, 60_000);
 
   it("bumps a module to its new tag, pushes feature/tinderbox signed off, and opens the merge request", async () => {
@@ -219,6 +224,11 @@ describe("the tinderbox pass", () => {
 
 describe("the tinderbox-run queue", () => {
   it("runs one pass per organization: a newer request supersedes a waiting one", async () => {
+    // a run whose worker died hours ago does not block the organization forever
+    const [dead] = await db()
+      .insert(tinderboxRuns)
+      .values({ orgId: org.id, trigger: "schedule", status: "running", startedAt: new Date(Date.now() - 3 * 3600_000) })
+      .returning();
     const first = await requestTinderboxRun(db(), org.id, "schedule");
     const second = await requestTinderboxRun(db(), org.id, "manual", lead.id);
     const worker = await startJobWorker([queues.tinderboxRun]);
@@ -233,6 +243,8 @@ describe("the tinderbox-run queue", () => {
       expect(row?.status).toBe("updated");
       const [old] = await db().select().from(tinderboxRuns).where(eq(tinderboxRuns.id, first.id));
       expect(old).toMatchObject({ status: "failed", reason: "superseded by a newer run" });
+      const [closed] = await db().select().from(tinderboxRuns).where(eq(tinderboxRuns.id, dead.id));
+      expect(closed).toMatchObject({ status: "failed", reason: "the worker running it stopped before it finished" });
     } finally {
       await worker.stop();
     }

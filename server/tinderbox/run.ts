@@ -96,6 +96,12 @@ async function executeRun(db: Db, runId: string, opts: { allowReset?: boolean } 
       .from(tinderboxRuns)
       .where(and(eq(tinderboxRuns.orgId, run.orgId), eq(tinderboxRuns.status, "running")));
     if (running.some((r) => r.startedAt && Date.now() - r.startedAt.getTime() < STALE_RUN_MS)) return [];
+    // a run whose worker died long ago is closed, so the page does not show it running forever
+    if (running.length)
+      await tx
+        .update(tinderboxRuns)
+        .set({ status: "failed", reason: "the worker running it stopped before it finished", finishedAt: new Date() })
+        .where(and(eq(tinderboxRuns.orgId, run.orgId), eq(tinderboxRuns.status, "running")));
     return tx.update(tinderboxRuns).set({ status: "running", startedAt: new Date() }).where(eq(tinderboxRuns.id, runId)).returning();
   });
   if (!claimed) {
