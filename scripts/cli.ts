@@ -4,6 +4,8 @@
  * change is written to the audit log as the system actor "cli". Results go to stdout (for
  * `token:create` nothing but the token), logs and errors to stderr.
  */
+import { outcomeLine, requestTinderboxRun, runTinderboxNow } from "@/server/tinderbox/run";
+import { describeChange, type ModuleChange } from "@/server/tinderbox/resolve";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -292,6 +294,27 @@ const commands = {
         `  ${run.reposBackedUp} bundled (${run.bytes} bytes), ${run.reposEmpty} empty, ${run.reposFailed} failed${run.pruned.length ? `; removed ${run.pruned.join(", ")}` : ""}`,
         ...run.errors.map((e) => `  ${e.repo}: ${e.error}`),
       ];
+      if (run.status === "failed") throw new CliError(lines.join("\n"));
+      return lines.join("\n");
+    },
+  }),
+
+  "tinderbox:run": command({
+    usage: "tinderbox:run --org S [--wait] [--allow-reset]",
+    summary:
+      "Run the organization's tinderbox pass (without --wait it is queued for the workers); the last line is the outcome: up to date, merge request !N opened|updated, or failed: <reason>",
+    flags: { org: { type: "string" }, wait: { type: "boolean" }, "allow-reset": { type: "boolean" } },
+    schema: z.object({ org: required("org"), wait: z.boolean().default(false), "allow-reset": z.boolean().default(false) }),
+    async run(db, a) {
+      const org = await getOrgBySlug(db, a.org.toLowerCase());
+      if (!org) throw new CliError(`No organization with slug ${a.org}`);
+      if (!a.wait) {
+        const run = await requestTinderboxRun(db, org.id, "cli");
+        return `queued: tinderbox run ${run.id} of ${org.slug}`;
+      }
+      const run = await runTinderboxNow(db, org.slug, { trigger: "cli", allowReset: a["allow-reset"] });
+      const changes = (run.changes?.modules ?? []) as ModuleChange[];
+      const lines = [...changes.map((c) => describeChange(c)), ...(run.changes?.notes ?? []).map((n) => `note: ${n}`), await outcomeLine(db, run)];
       if (run.status === "failed") throw new CliError(lines.join("\n"));
       return lines.join("\n");
     },

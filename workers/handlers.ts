@@ -21,6 +21,7 @@ import { checkPushedOverlay, overlayLintFinished } from "@/server/farm/overlay";
 import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
 import { portageTreeSyncJob } from "@/server/farm/tree";
 import { scanGlsa } from "@/server/farm/glsa-scan";
+import { runQueuedTinderbox } from "@/server/tinderbox/run";
 
 /** One handler per queue, receiving its parsed payload. Each domain's job work is a plain async function in server/<domain>. */
 export const handlers: Handler[] = [
@@ -42,6 +43,10 @@ export const handlers: Handler[] = [
   on(queues.pkiRefresh, () => pkiRefreshJob(getDb())),
   on(queues.buildJobFinished, async (data) => (await overlayLintFinished(getDb(), data.jobId)) ?? farmJobFinished(getDb(), data.jobId)),
   on(queues.farmSchedulesDue, () => runDueSchedules(getDb())),
+  on(queues.tinderboxRun, async ({ orgId }) => {
+    const run = await runQueuedTinderbox(getDb(), orgId);
+    return run && { runId: run.id, status: run.status, reason: run.reason };
+  }),
   on(queues.portageTreeSync, (data) => portageTreeSyncJob(getDb(), data)),
   on(queues.glsaScan, (data) => scanGlsa(getDb(), data)),
   on(queues.farmProfilesPushed, async ({ branches }) => ({

@@ -15,3 +15,4 @@ export * from "./releases";
 export * from "./gpg";
 export * from "./intents";
 export * from "./distfiles";
+export * from "./tinderbox";

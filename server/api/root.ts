@@ -22,6 +22,7 @@ import { reposRouter } from "./routers/repos";
 import { runnersRouter } from "./routers/runners";
 import { searchRouter } from "./routers/search";
 import { setupRouter } from "./routers/setup";
+import { tinderboxRouter } from "./routers/tinderbox";
 import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, router } from "./trpc";
 
@@ -39,6 +40,7 @@ export const appRouter = router({
   repoAdmin: repoAdminRouter,
   code: codeRouter,
   webhooks: webhooksRouter,
+  tinderbox: tinderboxRouter,
   mirrors: mirrorsRouter,
   backups: backupsRouter,
   farm: farmRouter,

@@ -106,6 +106,8 @@ const rules = {
   // releases: everyone in the org sees them; leaders bake them (release/hotfix branch + MR into master)
   "release:read": { kind: "read", allow: "reporter", org: true },
   "release:start": { kind: "write", allow: "leader", org: true },
+  // tinderbox: its runs are seen by everyone in the org (the Builds page)
+  "tinderbox:read": { kind: "read", allow: "reporter", org: true },
   // certificates (scoped by their org); sub-CA policies narrow request and approval further
   "org:certs:read": { kind: "read", allow: "reporter", org: true },
   "org:certs:request": { kind: "write", allow: "developer", org: true },

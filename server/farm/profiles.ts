@@ -137,7 +137,7 @@ function nodeAt(root: YamlNode | null, path: PropertyKey[]): { node: YamlNode | 
   return { node, keyNode };
 }
 
-function parseYaml<T>(file: string, text: string, schema: z.ZodType<T>): { value: T; errors: [] } | { value: null; errors: ProfileError[] } {
+export function parseYaml<T>(file: string, text: string, schema: z.ZodType<T>): { value: T; errors: [] } | { value: null; errors: ProfileError[] } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {

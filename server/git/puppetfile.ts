@@ -12,11 +12,12 @@ import type { FileProblem } from "./validate";
  * browser instead of failing the next deployment.
  */
 
-type Tok =
-  | { t: "str" | "sym" | "word" | "label"; v: string; line: number; col: number }
-  | { t: "arrow" | "comma" | "nl" | "lparen" | "rparen" | "eof"; v: string; line: number; col: number };
+/** A token with its 1-based line and column and its [pos, end) offsets in the source. */
+export type Tok =
+  | { t: "str" | "sym" | "word" | "label"; v: string; line: number; col: number; pos: number; end: number }
+  | { t: "arrow" | "comma" | "nl" | "lparen" | "rparen" | "eof"; v: string; line: number; col: number; pos: number; end: number };
 
-class PuppetfileError extends Error {
+export class PuppetfileError extends Error {
   constructor(
     readonly line: number,
     readonly col: number,
@@ -29,7 +30,7 @@ class PuppetfileError extends Error {
 const identStart = /[A-Za-z_]/;
 const identChar = /[A-Za-z0-9_]/;
 
-function tokenize(src: string): Tok[] {
+export function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   let line = 1;
@@ -40,7 +41,7 @@ function tokenize(src: string): Tok[] {
     if (c === " " || c === "\t" || c === "\r") {
       i++;
     } else if (c === "\n") {
-      toks.push({ t: "nl", v: "\n", line, col: col() });
+      toks.push({ t: "nl", v: "\n", line, col: col(), pos: i, end: i + 1 });
       i++;
       line++;
       lineStart = i;
@@ -51,7 +52,7 @@ function tokenize(src: string): Tok[] {
       line++;
       lineStart = i;
     } else if (c === "'" || c === '"') {
-      const start = { line, col: col() };
+      const start = { line, col: col(), pos: i };
       let v = "";
       i++;
       for (;;) {
@@ -67,15 +68,15 @@ function tokenize(src: string): Tok[] {
         v += src[i++];
       }
       i++;
-      toks.push({ t: "str", v, ...start });
+      toks.push({ t: "str", v, ...start, end: i });
     } else if (c === ":" && identStart.test(src[i + 1] ?? "")) {
       const start = col();
       let j = i + 1;
       while (j < src.length && identChar.test(src[j])) j++;
-      toks.push({ t: "sym", v: src.slice(i + 1, j), line, col: start });
+      toks.push({ t: "sym", v: src.slice(i + 1, j), line, col: start, pos: i, end: j });
       i = j;
     } else if (c === "=" && src[i + 1] === ">") {
-      toks.push({ t: "arrow", v: "=>", line, col: col() });
+      toks.push({ t: "arrow", v: "=>", line, col: col(), pos: i, end: i + 2 });
       i += 2;
     } else if (c === "," || c === "(" || c === ")") {
       toks.push({
@@ -86,6 +87,8 @@ function tokenize(src: string): Tok[] {
         v: c,
         line,
         col: col(),
+        pos: i,
+        end: i + 1,
       });
       i++;
     } else if (identStart.test(c)) {
@@ -94,17 +97,17 @@ function tokenize(src: string): Tok[] {
       while (j < src.length && identChar.test(src[j])) j++;
       const word = src.slice(i, j);
       if (src[j] === ":" && src[j + 1] !== ":") {
-        toks.push({ t: "label", v: word, line, col: start });
+        toks.push({ t: "label", v: word, line, col: start, pos: i, end: j + 1 });
         i = j + 1;
       } else {
-        toks.push({ t: "word", v: word, line, col: start });
+        toks.push({ t: "word", v: word, line, col: start, pos: i, end: j });
         i = j;
       }
     } else {
       throw new PuppetfileError(line, col(), `unexpected character ${JSON.stringify(c)}`);
     }
   }
-  toks.push({ t: "eof", v: "", line, col: col() });
+  toks.push({ t: "eof", v: "", line, col: col(), pos: i, end: i });
   return toks;
 }
 

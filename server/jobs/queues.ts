@@ -95,6 +95,11 @@ export const queues = {
   farmProfilesPushed: defineQueue("farm-profiles-pushed", z.object({ branches: z.array(z.string()) })),
   /** branches of the overlay that were pushed: their lint status (and lint job) */
   farmOverlayPushed: defineQueue("farm-overlay-pushed", z.object({ branches: z.array(z.string().min(1).max(255)).max(100) })),
+  /**
+   * one tinderbox pass over an organization's puppet repository (server/tinderbox/run.ts): the
+   * newest waiting run of the org. Stately per org (singletonKey = orgId): one runs, one waits.
+   */
+  tinderboxRun: defineQueue("tinderbox-run", z.object({ orgId: id }), { policy: "stately", expireInSeconds: 3600 }),
   /** settles pending intents (docs/intents.md): at start-up and every minute */
   intentsReconcile: defineQueue("intents-reconcile", none),
   /** the after-work of one completed intent, when its process died before running it */

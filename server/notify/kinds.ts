@@ -91,6 +91,11 @@ export const notificationKinds = {
     description: "A build of a profile you own succeeds again after a failure (administrators: any profile).",
     defaults: { inApp: true, email: false },
   },
+  "tinderbox.failed": {
+    label: "Tinderbox run failed",
+    description: "The tinderbox of an organization you lead could not update its puppet repository (the module or file that stopped it).",
+    defaults: { inApp: true, email: true },
+  },
   "build.stuck": {
     label: "Build job stuck",
     description: "A queued job has waited a minute and no online runner carries its tags and architecture (administrators).",

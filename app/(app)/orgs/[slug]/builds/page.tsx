@@ -1,14 +1,71 @@
-import { EmptyState } from "@/components/ui";
+import Link from "next/link";
+import { api, orNotFound } from "@/server/api/server";
+import { Badge, EmptyState, formatDate, formatDuration, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "Builds" };
 
-export default function BuildsPage() {
+const tone = { queued: "gray", running: "blue", "up-to-date": "green", opened: "purple", updated: "purple", failed: "red" } as const;
+const label = { queued: "queued", running: "running", "up-to-date": "up to date", opened: "MR opened", updated: "MR updated", failed: "failed" } as const;
+
+export default async function BuildsPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const { repo, runs } = await orNotFound((await api()).tinderbox.runs({ slug }));
   return (
-    <>
-      <h2 className="mb-4 text-lg font-semibold">Builds</h2>
-      <EmptyState title="No builds yet">
-        Build results for this organization's profiles will be listed here once the build farm runs its first pipeline.
-      </EmptyState>
-    </>
+    <section aria-labelledby="builds-heading" className="space-y-4">
+      <h2 id="builds-heading" className="text-lg font-semibold">
+        Builds
+      </h2>
+      <h3 className="font-medium">Tinderbox runs</h3>
+      <p className="text-sm text-gray-600 dark:text-gray-400">
+        Each run refreshes <code>Puppetfile.lock</code> of the <code>{repo}</code> repository&apos;s develop branch and proposes the updates on{" "}
+        <code>feature/tinderbox</code> as a merge request.
+      </p>
+      {runs.length === 0 ?
+        <EmptyState title="No tinderbox runs yet">
+          Operators start one with <code>npm run rookery -- tinderbox:run --org {slug} --wait</code>.
+        </EmptyState>
+      : <Table label="Tinderbox runs">
+          <thead>
+            <tr>
+              <th className={th}>Started</th>
+              <th className={th}>Trigger</th>
+              <th className={th}>Outcome</th>
+              <th className={th}>Changes</th>
+              <th className={th}>Duration</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-gray-200 dark:divide-gray-700">
+            {runs.map((r) => (
+              <tr key={r.id}>
+                <td className={td}>{formatDate(r.startedAt ?? r.createdAt)}</td>
+                <td className={td}>{r.trigger}</td>
+                <td className={td}>
+                  <Badge tone={tone[r.status]}>{label[r.status]}</Badge>
+                  {r.mrNumber !== null && (
+                    <>
+                      {" "}
+                      <Link className="text-blue-700 hover:underline dark:text-blue-400" href={`/orgs/${slug}/repos/${repo}/merge_requests/${r.mrNumber}`}>
+                        !{r.mrNumber}
+                      </Link>
+                    </>
+                  )}
+                  {r.reason && <p className="mt-1 text-xs whitespace-pre-wrap text-gray-600 dark:text-gray-400">{r.reason}</p>}
+                </td>
+                <td className={td}>
+                  {r.changes.length ?
+                    <ul className="list-disc pl-4">
+                      {r.changes.map((c) => (
+                        <li key={c}>{c}</li>
+                      ))}
+                    </ul>
+                  : "—"}
+                </td>
+                <td className={td}>{r.startedAt ? formatDuration(r.startedAt, r.finishedAt) : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      }
+    </section>
   );
 }
