@@ -79,6 +79,12 @@ export const notificationKinds = {
     description: "A build of a profile you own succeeds again after a failure (administrators: any profile).",
     defaults: { inApp: true, email: false },
   },
+  "farm.stage_failed": {
+    label: "Stage not published",
+    description: "A stage build fails, or its tarball does not match its DIGESTS and is refused (administrators).",
+    defaults: { inApp: true, email: true },
+    adminOnly: true,
+  },
   "build.stuck": {
     label: "Build job stuck",
     description: "A queued job has waited a minute and no online runner carries its tags and architecture (administrators).",
