@@ -14,7 +14,7 @@ import { getSigningKey, withSigner } from "@/server/pki/gpg";
 import { artifactFile } from "@/server/runners/artifacts";
 import { createPipeline } from "@/server/runners/pipelines";
 import { archPattern, envPattern } from "./binhost";
-import { getArchitecture } from "./catalog";
+import { getArchitecture, listArchitectures, listEnvironments } from "./catalog";
 import { FarmInputError } from "./errors";
 import { overlayFor, pinTree, type JobSpec } from "./index";
 import { toRunnerJob } from "./pipeline";
@@ -82,7 +82,7 @@ export async function startStageBuild(
   return createPipeline(
     db,
     {
-      name: `Stage3 of ${profile.name} for ${input.environment}/${arch.keyword}`,
+      name: stagePipelineName(profile.name, input.environment, arch.keyword),
       source: STAGE_SOURCE,
       ref: input.environment,
       jobs: [{ ...job, artifacts: [`${STAGE_ARTIFACTS}/**`, "artifacts/logs/**"], artifactKind: "stage", maxAttempts: 1 }],
@@ -90,6 +90,8 @@ export async function startStageBuild(
     userId,
   );
 }
+
+export const stagePipelineName = (profile: string, environment: string, arch: string) => `Stage3 of ${profile} for ${environment}/${arch}`;
 
 async function hashFile(file: string) {
   const sha512 = crypto.createHash("sha512");
@@ -277,4 +279,40 @@ export async function stageFile(db: DbOrTx, t: StageTarget, name: string) {
 /** Gentoo's `latest-stage3-<arch>-<flavour>.txt`: a comment with the date, then `<file> <size>`. */
 export function latestText(row: StageRow) {
   return [`# Latest as of ${row.createdAt.toUTCString()}`, `# ts=${Math.floor(row.createdAt.getTime() / 1000)}`, `${row.fileName} ${row.bytes}`, ""].join("\n");
+}
+
+/**
+ * The admin page's table: every environment × arch × system profile a stage3 can be built
+ * for (from each environment's build-profiles branch), with its latest published stage and
+ * its newest stage pipeline.
+ */
+export async function stagesOverview(db: DbOrTx) {
+  const [envs, archs, stages, runs] = await Promise.all([listEnvironments(db), listArchitectures(db), listStages(db), recentStagePipelines(db, 200)]);
+  const known = new Set(archs.map((a) => a.keyword));
+  const targets: {
+    environment: string;
+    arch: string;
+    profile: string;
+    latest: StageRow | null;
+    published: number;
+    lastRun: { id: string; status: string; createdAt: Date } | null;
+  }[] = [];
+  for (const env of envs) {
+    const branch = await profilesForEnvironment(db, env.name).catch(() => null);
+    if (!branch) continue;
+    for (const profile of [...branch.profiles.values()].filter((p) => p.kind === "system").sort((a, b) => a.name.localeCompare(b.name)))
+      for (const arch of profile.architectures.filter((a) => known.has(a))) {
+        const mine = stages.filter((s) => s.environment === env.name && s.arch === arch && s.name === profile.name);
+        const run = runs.find((r) => r.name === stagePipelineName(profile.name, env.name, arch));
+        targets.push({
+          environment: env.name,
+          arch,
+          profile: profile.name,
+          latest: mine[0] ?? null,
+          published: mine.length,
+          lastRun: run ? { id: run.id, status: run.status, createdAt: run.createdAt } : null,
+        });
+      }
+  }
+  return { targets, stages };
 }

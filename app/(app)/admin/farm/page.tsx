@@ -39,7 +39,11 @@ export default async function AdminFarmPage() {
         <Link className="text-brand-600 underline" href="/admin/farm/distfiles">
           Distfiles
         </Link>
-        : the source tarballs mirrored for builds and hosts (size, hit rate, retention).
+        : the source tarballs mirrored for builds and hosts (size, hit rate, retention).{" "}
+        <Link className="text-brand-600 underline" href="/admin/farm/stages">
+          Stages
+        </Link>
+        : stage3 tarballs assembled from the binhosts, signed and published for installers.
       </p>
       <section aria-labelledby="archs-heading" className="mb-10">
         <h2 id="archs-heading" className="mb-2 text-lg font-semibold">
