@@ -73,6 +73,11 @@ export function parseDigests(text: string): Map<string, Map<string, string>> {
   return out;
 }
 
+/** Shell lines that write `<file>.DIGESTS` beside the file (in its directory), in Gentoo's layout. */
+export function digestsScript(file: string) {
+  return [`{ echo '# BLAKE2B HASH'; b2sum ${file}; echo '# SHA512 HASH'; sha512sum ${file}; } > ${file}.DIGESTS`, `cat ${file}.DIGESTS`];
+}
+
 /** The shell lines that pack the stage and write its DIGESTS, in the job's workspace. */
 export function packScript(file: string) {
   return [
@@ -81,8 +86,7 @@ export function packScript(file: string) {
     // and a failing xz fails tar (no pipefail needed in sh)
     `XZ_OPT="-6 -T2" tar -C ${STAGE_ROOT} --numeric-owner --sort=name -cJpf ${STAGE_ARTIFACTS}/${file} .`,
     `cd ${STAGE_ARTIFACTS}`,
-    `{ echo '# BLAKE2B HASH'; b2sum ${file}; echo '# SHA512 HASH'; sha512sum ${file}; } > ${file}.DIGESTS`,
-    `cat ${file}.DIGESTS`,
+    ...digestsScript(file),
   ];
 }
 

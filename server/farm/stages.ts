@@ -14,6 +14,7 @@ import { getSigningKey, withSigner } from "@/server/pki/gpg";
 import { artifactFile } from "@/server/runners/artifacts";
 import { createPipeline } from "@/server/runners/pipelines";
 import { archPattern, envPattern } from "./binhost";
+import { CATALYST_STOREDIR, catalystJob, portageConfdir, stage3Spec, stage4Files, stage4Spec, subarchOf } from "./catalyst";
 import { getArchitecture, listArchitectures, listEnvironments } from "./catalog";
 import { FarmInputError } from "./errors";
 import { overlayFor, pinTree, type JobSpec } from "./index";
@@ -86,6 +87,93 @@ export async function startStageBuild(
       source: STAGE_SOURCE,
       ref: input.environment,
       jobs: [{ ...job, artifacts: [`${STAGE_ARTIFACTS}/**`, "artifacts/logs/**"], artifactKind: "stage", maxAttempts: 1 }],
+    },
+    userId,
+  );
+}
+
+/**
+ * The same stages built by catalyst on a real Gentoo build host (a runner tagged `catalyst`):
+ * a stage3 of a system profile, or a stage4 of a stack (its profiles' packages, services and
+ * kernel). Catalyst's seed is the target's latest published stage3 (a stack: its system
+ * profile's), which the job fetches from /stages/ into catalyst's builds directory.
+ */
+export async function startCatalystStage(
+  db: Db,
+  input: { environment: string; arch: string } & ({ profile: string } | { stack: string }),
+  userId: string | null,
+) {
+  const branch = await profilesForEnvironment(db, input.environment);
+  if (!branch) throw new FarmInputError("environment", `No build-profiles branch for ${input.environment}`);
+  const arch = await getArchitecture(db, input.arch);
+  if (!arch) throw new FarmInputError("arch", `Architecture ${input.arch} is not defined (Admin → Build farm)`);
+  const stack = "stack" in input ? branch.stacks.get(input.stack) : null;
+  if ("stack" in input && !stack) throw new FarmInputError("stack", `No valid stack ${input.stack} on ${branch.branch}`);
+  const systemName =
+    stack ? stack.system
+    : "profile" in input ? input.profile
+    : "";
+  const system = branch.profiles.get(systemName);
+  if (!system || system.kind !== "system") throw new FarmInputError("profile", `${systemName} is not a system profile on ${branch.branch}`);
+  if (!system.architectures.includes(arch.keyword)) throw new FarmInputError("arch", `${system.name} is not built for ${arch.keyword}`);
+  const seed = await latestStage(db, { environment: input.environment, arch: arch.keyword, name: system.name }, "stage3");
+  if (!seed) throw new FarmInputError("profile", `Publish a stage3 of ${system.name} for ${input.environment}/${arch.keyword} first: it seeds catalyst`);
+  const tree = await pinTree(db, input.environment);
+  const stamp = stageStamp(new Date());
+  const source = `${input.environment}/${seed.fileName.replace(/\.tar\.xz$/, "").replace(`-${arch.keyword}-`, `-${subarchOf(arch.keyword)}-`)}`;
+  const base = { environment: input.environment, arch, stamp, treeCommit: tree.commit, source };
+  const signed = !!(await getSigningKey(db, input.environment));
+  const job =
+    stack ?
+      (() => {
+        const catalystStack = {
+          name: stack.name,
+          profiles: stack.profiles.map((n) => branch.profiles.get(n)!),
+          services: stack.services,
+          kernel: { name: "rookery", sources: stack.kernel, distkernel: /^sys-kernel\/gentoo-kernel(-bin)?$/.test(stack.kernel) },
+        };
+        return catalystJob({
+          kind: "stage4",
+          environment: input.environment,
+          arch,
+          tree,
+          stamp,
+          name: stack.name,
+          spec: stage4Spec(base, catalystStack),
+          files: stage4Files(`${getConfig().publicUrl}/packages`, input.environment, arch.keyword, catalystStack, signed),
+        });
+      })()
+    : catalystJob({
+        kind: "stage3",
+        environment: input.environment,
+        arch,
+        tree,
+        stamp,
+        name: system.name,
+        spec: stage3Spec({ ...base, profile: system }),
+        files: Object.fromEntries(Object.entries(portageConfdir([system])).map(([f, c]) => [`portage/${f}`, c])),
+      });
+  const seedUrl = `${getConfig().publicUrl}/stages/${input.environment}/${arch.keyword}/${system.name}/${seed.fileName}`;
+  const withSeed = {
+    ...job,
+    steps: [
+      {
+        name: "seed",
+        script: [
+          `mkdir -p ${CATALYST_STOREDIR}/builds/${input.environment}`,
+          `[ -s ${CATALYST_STOREDIR}/builds/${source}.tar.xz ] || curl -fsSL -o ${CATALYST_STOREDIR}/builds/${source}.tar.xz '${seedUrl}'`,
+        ],
+      },
+      ...job.steps,
+    ],
+  };
+  return createPipeline(
+    db,
+    {
+      name: `${stack ? "Stage4" : "Stage3"} (catalyst) of ${stack ? stack.name : system.name} for ${input.environment}/${arch.keyword}`,
+      source: STAGE_SOURCE,
+      ref: input.environment,
+      jobs: [{ ...toRunnerJob(withSeed, new Set()), artifacts: [`${STAGE_ARTIFACTS}/**`], artifactKind: "stage", maxAttempts: 1 }],
     },
     userId,
   );
