@@ -402,5 +402,27 @@ export async function stagesOverview(db: DbOrTx) {
         });
       }
   }
-  return { targets, stages };
+  const stacks: {
+    environment: string;
+    arch: string;
+    stack: string;
+    latest: StageRow | null;
+    lastRun: { id: string; status: string; createdAt: Date } | null;
+  }[] = [];
+  for (const env of envs) {
+    const branch = await profilesForEnvironment(db, env.name).catch(() => null);
+    if (!branch) continue;
+    for (const stack of [...branch.stacks.values()].sort((a, b) => a.name.localeCompare(b.name)))
+      for (const arch of (branch.profiles.get(stack.system)?.architectures ?? []).filter((a) => known.has(a))) {
+        const run = runs.find((r) => r.name === `Stage4 (catalyst) of ${stack.name} for ${env.name}/${arch}`);
+        stacks.push({
+          environment: env.name,
+          arch,
+          stack: stack.name,
+          latest: stages.find((s) => s.environment === env.name && s.arch === arch && s.name === stack.name && s.kind === "stage4") ?? null,
+          lastRun: run ? { id: run.id, status: run.status, createdAt: run.createdAt } : null,
+        });
+      }
+  }
+  return { targets, stacks, stages };
 }

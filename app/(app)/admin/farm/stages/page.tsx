@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
-import { StartStageBuild } from "@/components/farm/stages";
+import { StartCatalystStage, StartStageBuild } from "@/components/farm/stages";
 import { StatusBadge, type BuildStatus } from "@/components/runners/status";
 import { Breadcrumbs, EmptyState, formatBytes, formatDate, PageHeader, Table, td, th } from "@/components/ui";
 
@@ -9,7 +9,7 @@ export const metadata = { title: "Stages · Admin area" };
 const link = "text-brand-600 underline";
 
 export default async function AdminStagesPage() {
-  const { targets, stages } = await orNotFound((await api()).farmBuilds.stages());
+  const { targets, stacks, stages } = await orNotFound((await api()).farmBuilds.stages());
   const dir = (s: { environment: string; arch: string; name: string }) => `/stages/${s.environment}/${s.arch}/${s.name}`;
   return (
     <>
@@ -68,7 +68,61 @@ export default async function AdminStagesPage() {
                     : "—"}
                   </td>
                   <td className={td}>
-                    <StartStageBuild target={{ environment: t.environment, arch: t.arch, profile: t.profile }} />
+                    <span className="inline-flex flex-wrap gap-2">
+                      <StartStageBuild target={{ environment: t.environment, arch: t.arch, profile: t.profile }} />
+                      <StartCatalystStage target={{ environment: t.environment, arch: t.arch, profile: t.profile }} label="Build with catalyst" />
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        }
+      </section>
+      <section aria-labelledby="stacks-heading" className="mb-10">
+        <h2 id="stacks-heading" className="mb-2 text-lg font-semibold">
+          Stacks (stage4, catalyst)
+        </h2>
+        <p className="mb-3 text-sm text-gray-600 dark:text-gray-400">
+          A stage4 per stack: its system profile plus its application profiles&apos; packages, its <code>services</code> and <code>kernel</code>, built by
+          catalyst on a runner tagged <code>catalyst</code>, seeded with the system profile&apos;s latest stage3.
+        </p>
+        {stacks.length === 0 ?
+          <EmptyState title="No stacks">Stacks are files in infrastructure/build-profiles (stacks/&lt;name&gt;.yaml).</EmptyState>
+        : <Table label="Stage4 per environment, architecture and stack">
+            <thead>
+              <tr>
+                <th className={th}>Environment</th>
+                <th className={th}>Arch</th>
+                <th className={th}>Stack</th>
+                <th className={th}>Latest</th>
+                <th className={th}>Last run</th>
+                <th className={th}></th>
+              </tr>
+            </thead>
+            <tbody>
+              {stacks.map((t) => (
+                <tr key={`${t.environment}/${t.arch}/${t.stack}`} className="border-t border-gray-200 dark:border-gray-800">
+                  <td className={td}>{t.environment}</td>
+                  <td className={td}>{t.arch}</td>
+                  <td className={td}>{t.stack}</td>
+                  <td className={td}>
+                    {t.latest ?
+                      <a className={link} href={`${dir(t.latest)}/${t.latest.fileName}`}>
+                        {t.latest.stamp}
+                      </a>
+                    : "—"}
+                  </td>
+                  <td className={td}>
+                    {t.lastRun ?
+                      <Link href={`/pipelines/${t.lastRun.id}`} className="inline-flex items-center gap-2">
+                        <StatusBadge status={t.lastRun.status as BuildStatus} />
+                        <span className="text-xs text-gray-500">{formatDate(t.lastRun.createdAt)}</span>
+                      </Link>
+                    : "—"}
+                  </td>
+                  <td className={td}>
+                    <StartCatalystStage target={{ environment: t.environment, arch: t.arch, stack: t.stack }} label="Build stage4" />
                   </td>
                 </tr>
               ))}
