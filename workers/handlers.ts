@@ -15,6 +15,7 @@ import { expireLeases, notifyStuckJobs } from "@/server/runners/queue";
 import { deleteExpiredArtifacts } from "@/server/runners/artifacts";
 import { pkiRefreshJob } from "@/server/pki/jobs";
 import { farmJobFinished } from "@/server/farm/pipeline";
+import { stageJobFinished } from "@/server/farm/stages";
 import { runDueSchedules, runMergeSchedules } from "@/server/farm/schedules";
 import { checkPushedProfiles } from "@/server/farm/checks";
 import { checkPushedOverlay, overlayLintFinished } from "@/server/farm/overlay";
@@ -41,7 +42,10 @@ export const handlers: Handler[] = [
   on(queues.runnerLeases, async () => ({ expired: await expireLeases(getDb()), stuck: await notifyStuckJobs(getDb()) })),
   on(queues.artifactCleanup, () => deleteExpiredArtifacts(getDb())),
   on(queues.pkiRefresh, () => pkiRefreshJob(getDb())),
-  on(queues.buildJobFinished, async (data) => (await overlayLintFinished(getDb(), data.jobId)) ?? farmJobFinished(getDb(), data.jobId)),
+  on(
+    queues.buildJobFinished,
+    async (data) => (await overlayLintFinished(getDb(), data.jobId)) ?? (await stageJobFinished(getDb(), data.jobId)) ?? farmJobFinished(getDb(), data.jobId),
+  ),
   on(queues.farmSchedulesDue, () => runDueSchedules(getDb())),
   on(queues.tinderboxRun, async ({ orgId }) => {
     const run = await runQueuedTinderbox(getDb(), orgId);

@@ -208,3 +208,36 @@ export const glsaScans = pgTable(
   },
   (t) => [index("glsa_scans_finished_idx").on(t.finishedAt)],
 );
+
+/**
+ * Published stages (stage3 per system profile, stage4 per stack): the tarball, its DIGESTS
+ * and detached signatures under DATA_DIR/stages/<env>/<arch>/<name>/. The newest row of a
+ * target is its `latest`; a row exists only once the files were verified and moved in place.
+ */
+export const farmStages = pgTable(
+  "farm_stages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environment: text("environment").notNull(),
+    arch: text("arch").notNull(),
+    /** The system profile (stage3) or the stack (stage4). */
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["stage3", "stage4"] }).notNull(),
+    /** Gentoo's release stamp, e.g. 20261207T231500Z. */
+    stamp: text("stamp").notNull(),
+    fileName: text("file_name").notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    sha512: text("sha512").notNull(),
+    blake2b: text("blake2b").notNull(),
+    /** Fingerprint of the environment key that signed the tarball and DIGESTS, null when unsigned. */
+    signingKey: text("signing_key"),
+    /** The runner job that assembled it. */
+    jobId: uuid("job_id"),
+    treeCommit: text("tree_commit"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("farm_stages_file_unique").on(t.environment, t.arch, t.name, t.fileName),
+    index("farm_stages_target_idx").on(t.environment, t.arch, t.name, t.kind, t.createdAt),
+  ],
+);

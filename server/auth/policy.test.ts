@@ -38,6 +38,7 @@ describe("instance rules", () => {
     expect(can(anon, "farm:read")).toBe(false);
     expect(can(anon, "farm:binhost")).toBe(true);
     expect(can(anon, "farm:distfiles")).toBe(true);
+    expect(can(anon, "farm:stages")).toBe(true);
   });
   it.each([
     "admin:access",

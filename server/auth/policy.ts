@@ -53,6 +53,8 @@ const rules = {
   // binary packages are fetched by emerge on every host, without credentials
   "farm:binhost": { kind: "read", allow: "anyone", job: true },
   "farm:manage": { kind: "write", allow: "admin" },
+  // stage tarballs (/stages/): fetched by installers and people, without credentials, like the binhost
+  "farm:stages": { kind: "read", allow: "anyone", job: true },
   // publishing packages built outside the farm (the binhost API, with a write token)
   "binhost:publish": { kind: "write", allow: "admin" },
   // published builds: notes and tags (`stable`), and rolling a binhost back to an earlier build

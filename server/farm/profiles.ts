@@ -71,6 +71,13 @@ export const stackSchema = z
     description: z.string().default(""),
     system: z.string().regex(profileNamePattern, "Expected the name of a system profile"),
     applications: z.array(z.string().regex(profileNamePattern, "Expected the name of an application profile")).default([]),
+    /** OpenRC services of the stack's stage4 (catalyst's stage4/rcadd): `sshd` (default runlevel) or `sshd|default`. */
+    services: z.array(z.string().regex(/^[A-Za-z0-9_.@-]+(?:\|[a-z]+)?$/, "Expected a service, optionally with |runlevel")).default([]),
+    /** The kernel package of the stack's stage4 (catalyst's boot/kernel sources); gentoo-kernel(-bin) is a distribution kernel. */
+    kernel: z
+      .string()
+      .regex(/^[a-z0-9-]+\/[A-Za-z0-9_+.-]+$/, "Expected a kernel package such as sys-kernel/gentoo-kernel-bin")
+      .default("sys-kernel/gentoo-kernel-bin"),
   })
   .strict();
 

@@ -21,6 +21,9 @@ export function buildProfilesTemplate(): FileSet {
       "names of `envFiles`), `envFiles` (name → variables), `owners` (Rookery usernames told",
       "when the profile's build fails or recovers).",
       "",
+      "Keys of a stack: `system`, `applications`, and for its stage4 `services` (OpenRC services,",
+      "`name` or `name|runlevel`) and `kernel` (default `sys-kernel/gentoo-kernel-bin`).",
+      "",
     ].join("\n"),
     "profiles/linux.yaml": [
       "# The base of every server: what `emerge @system` plus our tools give.",

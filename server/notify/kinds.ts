@@ -96,6 +96,12 @@ export const notificationKinds = {
     description: "The tinderbox of an organization you lead could not update its puppet repository (the module or file that stopped it).",
     defaults: { inApp: true, email: true },
   },
+  "farm.stage_failed": {
+    label: "Stage not published",
+    description: "A stage build fails, or its tarball does not match its DIGESTS and is refused (administrators).",
+    defaults: { inApp: true, email: true },
+    adminOnly: true,
+  },
   "build.stuck": {
     label: "Build job stuck",
     description: "A queued job has waited a minute and no online runner carries its tags and architecture (administrators).",

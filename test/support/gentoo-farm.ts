@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { loadConfig } from "@/server/config";
 import { handleDistfilesRequest } from "@/server/farm/distfiles-serve";
 import { serveBinhost } from "@/server/farm/serve";
+import { serveStages } from "@/server/farm/stages-serve";
 import { handleGitHttp } from "@/server/git/smart-http";
 import { handleRunnerApi } from "@/server/runners/http";
 import { createRegistrationToken } from "@/server/runners/registration";
@@ -13,7 +14,7 @@ import { registerRunnerCli, startRunnerProcess, type RunnerProcess } from "./run
 
 /**
  * The portal routes a gentoo runner's jobs use — runner API, git (the tree and overlay, with
- * the job token), binhost, distfiles — on a free port that PUBLIC_URL names, so the URLs in
+ * the job token), binhost, distfiles, stages — on a free port that PUBLIC_URL names, so the URLs in
  * generated jobs reach it.
  */
 export async function serveFarmPortal(): Promise<FetchServer> {
@@ -25,6 +26,7 @@ export async function serveFarmPortal(): Promise<FetchServer> {
     const rest = (prefix: string) => p.slice(prefix.length).split("/");
     if (p.startsWith("/api/runner/v1/")) return handleRunnerApi(req, rest("/api/runner/v1/"));
     if (p.startsWith("/packages/")) return serveBinhost(req, { kind: "anonymous" }, rest("/packages/"));
+    if (p.startsWith("/stages/")) return serveStages(req, { kind: "anonymous" }, rest("/stages/"));
     if (p.startsWith("/distfiles/")) return handleDistfilesRequest(req, rest("/distfiles/").filter(Boolean), async () => null);
     const git = p.match(/^\/git\/([^/]+)\/([^/]+)\/(.+)$/);
     if (git) return handleGitHttp(req, { org: git[1], repo: git[2], rest: git[3].split("/") });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { authorize, can } from "@/server/auth/policy";
 import { buildMatrix, targetHistory } from "@/server/farm/history";
 import { startFarmBuild } from "@/server/farm/pipeline";
+import { startCatalystStage, startStageBuild, stagesOverview } from "@/server/farm/stages";
 import { createSchedule, deleteSchedule, listSchedules, nextRun, setScheduleEnabled } from "@/server/farm/schedules";
 import { protectedProcedure, router } from "../trpc";
 
@@ -28,6 +29,34 @@ export const farmBuildsRouter = router({
       ctx.audit.targetType = "pipeline";
       ctx.audit.targetId = p.id;
       ctx.audit.details = input;
+      return { pipelineId: p.id };
+    }),
+
+  /** Admin → Build farm → Stages: each env × arch × system profile, its latest stage and last run. */
+  stages: protectedProcedure.query(async ({ ctx }) => {
+    authorize(ctx.actor, "farm:manage");
+    return stagesOverview(ctx.db);
+  }),
+
+  /** "Build stage": the stage3 job of a system profile, queued for a gentoo runner; returns the pipeline. */
+  startStage: protectedProcedure.input(z.object({ environment: name, arch: name, profile: name })).mutation(async ({ ctx, input }) => {
+    authorize(ctx.actor, "farm:manage");
+    const p = await startStageBuild(ctx.db, input, ctx.user.id);
+    ctx.audit.targetType = "pipeline";
+    ctx.audit.targetId = p.id;
+    ctx.audit.details = input;
+    return { pipelineId: p.id };
+  }),
+
+  /** The same stage built by catalyst on a runner tagged `catalyst`: a system profile's stage3, or a stack's stage4. */
+  startCatalystStage: protectedProcedure
+    .input(z.object({ environment: name, arch: name }).and(z.union([z.object({ profile: name }), z.object({ stack: name })])))
+    .mutation(async ({ ctx, input }) => {
+      authorize(ctx.actor, "farm:manage");
+      const p = await startCatalystStage(ctx.db, input, ctx.user.id);
+      ctx.audit.targetType = "pipeline";
+      ctx.audit.targetId = p.id;
+      ctx.audit.details = { ...input, builder: "catalyst" };
       return { pipelineId: p.id };
     }),
 

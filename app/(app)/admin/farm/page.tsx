@@ -43,7 +43,11 @@ export default async function AdminFarmPage() {
         <Link className="text-brand-600 underline" href="/admin/farm/security">
           Security advisories
         </Link>
-        : Gentoo&apos;s GLSAs that affect published packages, with the fixing version.
+        : Gentoo&apos;s GLSAs that affect published packages, with the fixing version.{" "}
+        <Link className="text-brand-600 underline" href="/admin/farm/stages">
+          Stages
+        </Link>
+        : stage3 tarballs assembled from the binhosts, signed and published for installers.
       </p>
       <section aria-labelledby="archs-heading" className="mb-10">
         <h2 id="archs-heading" className="mb-2 text-lg font-semibold">
