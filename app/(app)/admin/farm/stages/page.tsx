@@ -7,10 +7,27 @@ import { Breadcrumbs, EmptyState, formatBytes, formatDate, PageHeader, Table, td
 export const metadata = { title: "Stages · Admin area" };
 
 const link = "text-brand-600 underline";
+const dir = (s: { environment: string; arch: string; name: string }) => `/stages/${s.environment}/${s.arch}/${s.name}`;
+
+function LatestStage({ stage }: { stage: { environment: string; arch: string; name: string; fileName: string; stamp: string } | null }) {
+  return stage ?
+      <a className={link} href={`${dir(stage)}/${stage.fileName}`}>
+        {stage.stamp}
+      </a>
+    : "—";
+}
+
+function LastRun({ run }: { run: { id: string; status: string; createdAt: Date } | null }) {
+  return run ?
+      <Link href={`/pipelines/${run.id}`} className="inline-flex items-center gap-2">
+        <StatusBadge status={run.status as BuildStatus} />
+        <span className="text-xs text-gray-500">{formatDate(run.createdAt)}</span>
+      </Link>
+    : "—";
+}
 
 export default async function AdminStagesPage() {
   const { targets, stacks, stages } = await orNotFound((await api()).farmBuilds.stages());
-  const dir = (s: { environment: string; arch: string; name: string }) => `/stages/${s.environment}/${s.arch}/${s.name}`;
   return (
     <>
       <Breadcrumbs items={[{ label: "Admin area", href: "/admin" }, { label: "Build farm", href: "/admin/farm" }, { label: "Stages" }]} />
@@ -51,21 +68,12 @@ export default async function AdminStagesPage() {
                   <td className={td}>{t.arch}</td>
                   <td className={td}>{t.profile}</td>
                   <td className={td}>
-                    {t.latest ?
-                      <a className={link} href={`${dir(t.latest)}/${t.latest.fileName}`}>
-                        {t.latest.stamp}
-                      </a>
-                    : "—"}
+                    <LatestStage stage={t.latest} />
                     {t.published > 1 && <span className="ml-1 text-xs text-gray-500">({t.published} published)</span>}
                   </td>
                   <td className={td}>{t.latest ? formatBytes(t.latest.bytes) : "—"}</td>
                   <td className={td}>
-                    {t.lastRun ?
-                      <Link href={`/pipelines/${t.lastRun.id}`} className="inline-flex items-center gap-2">
-                        <StatusBadge status={t.lastRun.status as BuildStatus} />
-                        <span className="text-xs text-gray-500">{formatDate(t.lastRun.createdAt)}</span>
-                      </Link>
-                    : "—"}
+                    <LastRun run={t.lastRun} />
                   </td>
                   <td className={td}>
                     <span className="inline-flex flex-wrap gap-2">
@@ -107,19 +115,10 @@ export default async function AdminStagesPage() {
                   <td className={td}>{t.arch}</td>
                   <td className={td}>{t.stack}</td>
                   <td className={td}>
-                    {t.latest ?
-                      <a className={link} href={`${dir(t.latest)}/${t.latest.fileName}`}>
-                        {t.latest.stamp}
-                      </a>
-                    : "—"}
+                    <LatestStage stage={t.latest} />
                   </td>
                   <td className={td}>
-                    {t.lastRun ?
-                      <Link href={`/pipelines/${t.lastRun.id}`} className="inline-flex items-center gap-2">
-                        <StatusBadge status={t.lastRun.status as BuildStatus} />
-                        <span className="text-xs text-gray-500">{formatDate(t.lastRun.createdAt)}</span>
-                      </Link>
-                    : "—"}
+                    <LastRun run={t.lastRun} />
                   </td>
                   <td className={td}>
                     <StartCatalystStage target={{ environment: t.environment, arch: t.arch, stack: t.stack }} label="Build stage4" />
