@@ -433,7 +433,7 @@ const commands = {
     schema: z.object({ out: z.string().optional(), base: z.string().default("dc=example,dc=com"), name: z.string().default("Rookery") }),
     async run(db, a) {
       const outDir = a.out ?? path.join(getConfig().dataDir, "pki-offline");
-      const r = await db.transaction((tx) => devBootstrap(tx, { outDir, base: a.base, orgName: a.name }));
+      const r = await devBootstrap(db, { outDir, base: a.base, orgName: a.name });
       if (!r.created) return "A root CA is already imported; nothing to do";
       await recordAudit(db, {
         actor,

@@ -153,32 +153,35 @@ export async function createSubCa(db: DbOrTx, input: { name: string; subject: st
 }
 
 /** The signed sub-CA certificate: must chain to the root through its level-1 CA and carry our key. */
-export async function installSubCaCertificate(db: DbOrTx, caId: string, pem: string): Promise<Ca> {
-  const ca = await getCa(db, { id: caId });
-  if (!ca || ca.level !== "sub") throw new PkiInputError("certificate", "No such sub-CA");
-  if (ca.status !== "pending") throw new PkiInputError("certificate", "This sub-CA already has its certificate");
-  const cert = parseCertificate(pem);
-  const parent = ca.parentId ? await getCa(db, { id: ca.parentId }) : null;
-  const root = parent?.parentId ? await getCa(db, { id: parent.parentId }) : null;
-  if (!parent?.certPem || !root?.certPem) throw new PkiInputError("certificate", "The level-1 and root certificates must be imported first");
-  const parentCert = parseCertificate(parent.certPem);
-  if (!(await signedBy(cert, parentCert)))
-    throw new PkiInputError(
-      "certificate",
-      `This certificate does not chain to the root: it was not signed by ${parent.name} (${parent.subjectDn}); its issuer is ${cert.issuer}`,
-    );
-  if (!(await signedBy(parentCert, parseCertificate(root.certPem))))
-    throw new PkiInputError("certificate", `The level-1 CA ${parent.name} does not chain to the root`);
-  if (!keyMatches(decrypt(ca.keyEncrypted!, KEY_CONTEXT), cert.publicKey.rawData))
-    throw new PkiInputError("certificate", "This certificate is for a different key: sign the CSR downloaded from this sub-CA, not another one");
-  if (!isCa(cert)) throw new PkiInputError("certificate", "The certificate is not a CA certificate (sign it with CA:TRUE, e.g. pki:sign-ca)");
-  if (cert.notAfter.getTime() < Date.now()) throw new PkiInputError("certificate", "This certificate has already expired");
-  const [updated] = await db
-    .update(certificateAuthorities)
-    .set({ status: "active", csrPem: null, ...certFields(cert), updatedAt: new Date() })
-    .where(and(eq(certificateAuthorities.id, ca.id), eq(certificateAuthorities.status, "pending")))
-    .returning();
-  return regenerateCrl(db, updated);
+export async function installSubCaCertificate(outer: DbOrTx, caId: string, pem: string): Promise<Ca> {
+  // one transaction: a failure leaves nothing half-done
+  return outer.transaction(async (db) => {
+    const ca = await getCa(db, { id: caId });
+    if (!ca || ca.level !== "sub") throw new PkiInputError("certificate", "No such sub-CA");
+    if (ca.status !== "pending") throw new PkiInputError("certificate", "This sub-CA already has its certificate");
+    const cert = parseCertificate(pem);
+    const parent = ca.parentId ? await getCa(db, { id: ca.parentId }) : null;
+    const root = parent?.parentId ? await getCa(db, { id: parent.parentId }) : null;
+    if (!parent?.certPem || !root?.certPem) throw new PkiInputError("certificate", "The level-1 and root certificates must be imported first");
+    const parentCert = parseCertificate(parent.certPem);
+    if (!(await signedBy(cert, parentCert)))
+      throw new PkiInputError(
+        "certificate",
+        `This certificate does not chain to the root: it was not signed by ${parent.name} (${parent.subjectDn}); its issuer is ${cert.issuer}`,
+      );
+    if (!(await signedBy(parentCert, parseCertificate(root.certPem))))
+      throw new PkiInputError("certificate", `The level-1 CA ${parent.name} does not chain to the root`);
+    if (!keyMatches(decrypt(ca.keyEncrypted!, KEY_CONTEXT), cert.publicKey.rawData))
+      throw new PkiInputError("certificate", "This certificate is for a different key: sign the CSR downloaded from this sub-CA, not another one");
+    if (!isCa(cert)) throw new PkiInputError("certificate", "The certificate is not a CA certificate (sign it with CA:TRUE, e.g. pki:sign-ca)");
+    if (cert.notAfter.getTime() < Date.now()) throw new PkiInputError("certificate", "This certificate has already expired");
+    const [updated] = await db
+      .update(certificateAuthorities)
+      .set({ status: "active", csrPem: null, ...certFields(cert), updatedAt: new Date() })
+      .where(and(eq(certificateAuthorities.id, ca.id), eq(certificateAuthorities.status, "pending")))
+      .returning();
+    return regenerateCrl(db, updated);
+  });
 }
 
 /** A CRL signed offline by the root or a level-1 CA (PEM or DER), published as is. */

@@ -105,57 +105,60 @@ export const defaultSubCas: CaKind[] = ["puppet", "user", "client", "host"];
  * (as the ceremony would), their certificates and CRLs imported, and the default sub-CAs
  * created and signed. Idempotent: an instance that has a root is left alone.
  */
-export async function devBootstrap(db: DbOrTx, opts: { outDir: string; base: string; orgName: string }): Promise<{ created: boolean; cas: Ca[] }> {
-  if ((await listCas(db)).some((c) => c.level === "root")) return { created: false, cas: await listCas(db) };
-  ensureDir(opts.outDir);
-  const rootKey = generateKey({ type: "rsa", bits: 3072 });
-  const rootSigner = await signerFromPem(rootKey.privateKeyPem);
-  const rootCert = await selfSignedRoot({ subject: `CN=${opts.orgName} Root CA,O=${opts.orgName}`, signer: rootSigner, days: 7300 });
-  const l1Key = generateKey({ type: "rsa", bits: 3072 });
-  const l1Csr = await createCsr({ subject: `CN=${opts.orgName} Level-1 CA,O=${opts.orgName}`, signer: await signerFromPem(l1Key.privateKeyPem) });
-  const l1Pem = await signCa({
-    caCertPem: rootCert.toString("pem"),
-    caKeyPem: rootKey.privateKeyPem,
-    csrPem: l1Csr.toString("pem"),
-    days: 3650,
-    pathLength: 1,
-    issuerUrls: publicUrls("root"),
-  });
-  for (const [f, pem] of [
-    ["root.key", rootKey.privateKeyPem],
-    ["level1.key", l1Key.privateKeyPem],
-  ] as const) {
-    const file = path.join(opts.outDir, f);
-    fs.rmSync(file, { force: true });
-    writeKey(file, pem);
-  }
-  fs.writeFileSync(path.join(opts.outDir, "root.pem"), rootCert.toString("pem") + "\n");
-  fs.writeFileSync(path.join(opts.outDir, "level1.pem"), l1Pem);
+export async function devBootstrap(outer: DbOrTx, opts: { outDir: string; base: string; orgName: string }): Promise<{ created: boolean; cas: Ca[] }> {
+  // one transaction: a half-made hierarchy never stays behind
+  return outer.transaction(async (db) => {
+    if ((await listCas(db)).some((c) => c.level === "root")) return { created: false, cas: await listCas(db) };
+    ensureDir(opts.outDir);
+    const rootKey = generateKey({ type: "rsa", bits: 3072 });
+    const rootSigner = await signerFromPem(rootKey.privateKeyPem);
+    const rootCert = await selfSignedRoot({ subject: `CN=${opts.orgName} Root CA,O=${opts.orgName}`, signer: rootSigner, days: 7300 });
+    const l1Key = generateKey({ type: "rsa", bits: 3072 });
+    const l1Csr = await createCsr({ subject: `CN=${opts.orgName} Level-1 CA,O=${opts.orgName}`, signer: await signerFromPem(l1Key.privateKeyPem) });
+    const l1Pem = await signCa({
+      caCertPem: rootCert.toString("pem"),
+      caKeyPem: rootKey.privateKeyPem,
+      csrPem: l1Csr.toString("pem"),
+      days: 3650,
+      pathLength: 1,
+      issuerUrls: publicUrls("root"),
+    });
+    for (const [f, pem] of [
+      ["root.key", rootKey.privateKeyPem],
+      ["level1.key", l1Key.privateKeyPem],
+    ] as const) {
+      const file = path.join(opts.outDir, f);
+      fs.rmSync(file, { force: true });
+      writeKey(file, pem);
+    }
+    fs.writeFileSync(path.join(opts.outDir, "root.pem"), rootCert.toString("pem") + "\n");
+    fs.writeFileSync(path.join(opts.outDir, "level1.pem"), l1Pem);
 
-  const root = await importRoot(db, rootCert.toString("pem"));
-  const l1 = await importIntermediate(db, l1Pem, "level1");
-  await uploadCrl(db, root.id, await offlineCrl({ caCertPem: rootCert.toString("pem"), caKeyPem: rootKey.privateKeyPem, days: 365, crlNumber: 1 }));
-  await uploadCrl(db, l1.id, await offlineCrl({ caCertPem: l1Pem, caKeyPem: l1Key.privateKeyPem, days: DEV_CRL_DAYS, crlNumber: 1 }));
-  for (const kind of defaultSubCas) {
-    const title = kind[0].toUpperCase() + kind.slice(1);
-    const sub = await createSubCa(db, {
-      name: kind,
-      subject: `CN=${opts.orgName} ${title} CA,O=${opts.orgName}`,
-      parentId: l1.id,
-      key: { type: "rsa", bits: 3072 },
-      policy: defaultPolicy(kind, opts.base),
-    });
-    const signed = await signCa({
-      caCertPem: l1Pem,
-      caKeyPem: l1Key.privateKeyPem,
-      csrPem: sub.csrPem!,
-      days: 1825,
-      pathLength: 0,
-      issuerUrls: publicUrls("level1"),
-    });
-    await installSubCaCertificate(db, sub.id, signed);
-  }
-  return { created: true, cas: await listCas(db) };
+    const root = await importRoot(db, rootCert.toString("pem"));
+    const l1 = await importIntermediate(db, l1Pem, "level1");
+    await uploadCrl(db, root.id, await offlineCrl({ caCertPem: rootCert.toString("pem"), caKeyPem: rootKey.privateKeyPem, days: 365, crlNumber: 1 }));
+    await uploadCrl(db, l1.id, await offlineCrl({ caCertPem: l1Pem, caKeyPem: l1Key.privateKeyPem, days: DEV_CRL_DAYS, crlNumber: 1 }));
+    for (const kind of defaultSubCas) {
+      const title = kind[0].toUpperCase() + kind.slice(1);
+      const sub = await createSubCa(db, {
+        name: kind,
+        subject: `CN=${opts.orgName} ${title} CA,O=${opts.orgName}`,
+        parentId: l1.id,
+        key: { type: "rsa", bits: 3072 },
+        policy: defaultPolicy(kind, opts.base),
+      });
+      const signed = await signCa({
+        caCertPem: l1Pem,
+        caKeyPem: l1Key.privateKeyPem,
+        csrPem: sub.csrPem!,
+        days: 1825,
+        pathLength: 0,
+        issuerUrls: publicUrls("level1"),
+      });
+      await installSubCaCertificate(db, sub.id, signed);
+    }
+    return { created: true, cas: await listCas(db) };
+  });
 }
 
 /** A demo instance's level-1 CRL runs this long; the workers re-sign it (renewDevOfflineCrls). */

@@ -127,14 +127,17 @@ export async function listAutosignTokens(db: DbOrTx, orgId: string | null) {
 }
 
 /** Withdraws an outstanding token (of this org, when given); the certname it was for, or null. */
-export async function revokeAutosignToken(db: DbOrTx, id: string, orgId: string | null) {
-  const conds = [eq(puppetAutosignTokens.id, id), isNull(puppetAutosignTokens.usedAt)];
-  if (orgId) conds.push(eq(puppetAutosignTokens.orgId, orgId));
-  const [row] = await db
-    .delete(puppetAutosignTokens)
-    .where(and(...conds))
-    .returning();
-  return row?.certname ?? null;
+export async function revokeAutosignToken(outer: DbOrTx, id: string, orgId: string | null) {
+  // one transaction: a failure leaves nothing half-done
+  return outer.transaction(async (db) => {
+    const conds = [eq(puppetAutosignTokens.id, id), isNull(puppetAutosignTokens.usedAt)];
+    if (orgId) conds.push(eq(puppetAutosignTokens.orgId, orgId));
+    const [row] = await db
+      .delete(puppetAutosignTokens)
+      .where(and(...conds))
+      .returning();
+    return row?.certname ?? null;
+  });
 }
 
 /** The newest row for a certname on the puppet CA (request or certificate). */
@@ -208,31 +211,40 @@ export async function submitCsr(db: DbOrTx, ca: Ca, certname: string, pem: strin
  * Signs an agent's pending request. A leader (`limitTo` = their org's domains) may sign only
  * names inside those domains: an alt name such as `puppet` could impersonate the server.
  */
-export async function signAgent(db: DbOrTx, cert: Cert, by: string | null, limitTo: string[] | null = null): Promise<Cert> {
-  if (cert.state !== "pending") throw new PkiInputError("certname", `${cert.commonName} has no certificate request waiting to be signed`);
-  const outside = limitTo ? cert.sans.filter((s) => !inDomains(s.value, limitTo)).map((s) => s.value) : [];
-  if (outside.length)
-    throw new PkiInputError(
-      "certname",
-      `${cert.commonName} asks for names outside your organization's domains (${outside.join(", ")}); only an administrator can sign it`,
-    );
-  if (limitTo && requestsAuthorization(parseCsr(cert.csrPem).extensions))
-    throw new PkiInputError(
-      "certname",
-      `${cert.commonName} asks for authorization extensions (pp_authorization, pp_auth_role), which grant rights in Puppet's auth.conf; only an administrator can sign it`,
-    );
-  return issue(db, cert, by);
+export async function signAgent(outer: DbOrTx, cert: Cert, by: string | null, limitTo: string[] | null = null): Promise<Cert> {
+  // one transaction: a failure leaves nothing half-done
+  return outer.transaction(async (db) => {
+    if (cert.state !== "pending") throw new PkiInputError("certname", `${cert.commonName} has no certificate request waiting to be signed`);
+    const outside = limitTo ? cert.sans.filter((s) => !inDomains(s.value, limitTo)).map((s) => s.value) : [];
+    if (outside.length)
+      throw new PkiInputError(
+        "certname",
+        `${cert.commonName} asks for names outside your organization's domains (${outside.join(", ")}); only an administrator can sign it`,
+      );
+    if (limitTo && requestsAuthorization(parseCsr(cert.csrPem).extensions))
+      throw new PkiInputError(
+        "certname",
+        `${cert.commonName} asks for authorization extensions (pp_authorization, pp_auth_role), which grant rights in Puppet's auth.conf; only an administrator can sign it`,
+      );
+    return issue(db, cert, by);
+  });
 }
 
 /** Rejects a pending request (kept for the record; the agent may submit a new one). */
-export async function rejectAgent(db: DbOrTx, cert: Cert, by: string): Promise<Cert> {
-  if (cert.state !== "pending") throw new PkiInputError("certname", `${cert.commonName} has no certificate request waiting`);
-  return reject(db, cert, by, "Rejected in the Puppet CA");
+export async function rejectAgent(outer: DbOrTx, cert: Cert, by: string): Promise<Cert> {
+  // one transaction: a failure leaves nothing half-done
+  return outer.transaction(async (db) => {
+    if (cert.state !== "pending") throw new PkiInputError("certname", `${cert.commonName} has no certificate request waiting`);
+    return reject(db, cert, by, "Rejected in the Puppet CA");
+  });
 }
 
-export async function revokeAgent(db: DbOrTx, cert: Cert, reason: RevocationReason = "cessationOfOperation"): Promise<Cert> {
-  if (cert.state !== "issued") throw new PkiInputError("certname", `${cert.commonName} has no signed certificate to revoke`);
-  return revoke(db, cert, reason);
+export async function revokeAgent(outer: DbOrTx, cert: Cert, reason: RevocationReason = "cessationOfOperation"): Promise<Cert> {
+  // one transaction: a failure leaves nothing half-done
+  return outer.transaction(async (db) => {
+    if (cert.state !== "issued") throw new PkiInputError("certname", `${cert.commonName} has no signed certificate to revoke`);
+    return revoke(db, cert, reason);
+  });
 }
 
 export type AgentFilter = { orgId: string | null; q?: string; state?: AgentState; page: number; pageSize: number };

@@ -100,7 +100,7 @@ export const puppetRouter = router({
 
   sign: protectedProcedure.input(z.object({ slug, certname })).mutation(async ({ ctx, input }) => {
     const a = await agentOf(ctx, input);
-    const cert = await ctx.db.transaction((tx) => signAgent(tx, a.cert, ctx.user!.id, a.everyAgent ? null : a.domains));
+    const cert = await signAgent(ctx.db, a.cert, ctx.user!.id, a.everyAgent ? null : a.domains);
     ctx.audit.targetId = cert.serial!;
     ctx.audit.details = { ca: "puppet", certname: cert.commonName, serial: cert.serial };
     return { state: agentState(cert) };
@@ -108,14 +108,14 @@ export const puppetRouter = router({
 
   reject: protectedProcedure.input(z.object({ slug, certname })).mutation(async ({ ctx, input }) => {
     const a = await agentOf(ctx, input);
-    const cert = await ctx.db.transaction((tx) => rejectAgent(tx, a.cert, ctx.user!.id));
+    const cert = await rejectAgent(ctx.db, a.cert, ctx.user!.id);
     ctx.audit.details = { ca: "puppet", certname: cert.commonName };
     return { state: agentState(cert) };
   }),
 
   revoke: protectedProcedure.input(z.object({ slug, certname, reason: z.enum(reasons).default("cessationOfOperation") })).mutation(async ({ ctx, input }) => {
     const a = await agentOf(ctx, input);
-    const cert = await ctx.db.transaction((tx) => revokeAgent(tx, a.cert, input.reason));
+    const cert = await revokeAgent(ctx.db, a.cert, input.reason);
     ctx.audit.details = { ca: "puppet", certname: cert.commonName, serial: cert.serial, reason: input.reason };
     return { state: agentState(cert) };
   }),
@@ -137,7 +137,7 @@ export const puppetRouter = router({
 
   revokeToken: protectedProcedure.input(z.object({ slug, id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const s = await scopeOf(ctx, input);
-    const name = await ctx.db.transaction((tx) => revokeAutosignToken(tx, input.id, s.org?.id ?? null));
+    const name = await revokeAutosignToken(ctx.db, input.id, s.org?.id ?? null);
     if (!name) throw new TRPCError({ code: "NOT_FOUND", message: "This token is used, expired or already withdrawn" });
     ctx.audit.targetType = "puppet-autosign";
     ctx.audit.targetId = name;

@@ -175,7 +175,7 @@ export const pkiRouter = router({
 
   installCertificate: protectedProcedure.input(z.object({ id: z.uuid(), pem })).mutation(async ({ ctx, input }) => {
     authorize(ctx.actor, "pki:admin");
-    const ca = await ctx.db.transaction((tx) => installSubCaCertificate(tx, input.id, input.pem));
+    const ca = await installSubCaCertificate(ctx.db, input.id, input.pem);
     ctx.audit.targetType = "ca";
     ctx.audit.targetId = ca.name;
     ctx.audit.details = { serial: ca.serial, notAfter: ca.notAfter };
