@@ -45,6 +45,7 @@ describe("configuration", () => {
       branch: "stable",
       cron: "20 */4 * * *",
       timeoutMs: 3_600_000,
+      glsaScanCron: "40 5 * * *",
     });
     expect(loadConfig({ ...base, PORTAGE_TREE_UPSTREAM: "" }).portageTree.upstream).toBeNull();
     expect(() => loadConfig({ ...base, PORTAGE_TREE_UPSTREAM: "file:///srv/gentoo" })).toThrow(
