@@ -7,7 +7,7 @@ import { getConfig } from "@/server/config";
 import { NotFoundError, StateError } from "@/server/errors";
 import { cloneUrl } from "@/server/git/paths";
 import { commitsBetween, getCommit } from "@/server/git/plumbing/browse";
-import { identityOf, rookeryIdentity } from "@/server/git/plumbing/commit";
+import { rookeryIdentity } from "@/server/git/plumbing/commit";
 import {
   branchHead,
   branchHeads,
@@ -26,6 +26,7 @@ import { afterRefsMoved, createMergeRequest, mrPath } from "@/server/mergereques
 import type { User } from "@/server/users";
 import { FarmInputError } from "./errors";
 import { queueGlsaScan } from "./glsa-scan";
+import { ensureTreeBot, treeBotIdentity } from "./tree-bot";
 
 /**
  * The portage tree mirror `infrastructure/gentoo` (README "Build farm"): the upstream tree
@@ -242,7 +243,13 @@ export async function upstreamCommitsMissing(db: DbOrTx, target: TreeBranch, lim
 
 const NEXT: Record<"development" | "staging", TreeBranch> = { development: "staging", staging: "production" };
 
-/** "Promote": a merge request development → staging or staging → production. */
+/** Who pressed the button, for the description of a merge request the tree bot opens. */
+const requestedBy = (user: User) => `Opened for @${user.username} (Admin → Build farm → Portage tree).`;
+
+/**
+ * "Promote": a merge request development → staging or staging → production, authored by the
+ * tree bot (server/farm/tree-bot.ts) so that the administrator who asked may approve it.
+ */
 export async function promoteTree(db: Db, user: User, from: "development" | "staging") {
   const { repo, dir } = await treeRepo(db);
   const to = NEXT[from];
@@ -252,13 +259,16 @@ export async function promoteTree(db: Db, user: User, from: "development" | "sta
   const upstream = await branchHead(dir, TREE_UPSTREAM_BRANCH);
   const base = upstream ? (await commitsBetween(dir, head, upstream, 1)).mergeBase : null;
   const upstreamDate = base ? (await getCommit(dir, base))?.committerDate : null;
-  const mr = await createMergeRequest(db, repo, dir, user, {
+  const bot = await ensureTreeBot(db);
+  const mr = await createMergeRequest(db, repo, dir, bot, {
     title: `Promote the portage tree: ${from} → ${to}`,
     description: [
       `Brings ${to} to ${from} at ${head.slice(0, 12)}${upstreamDate ? ` (upstream as of ${upstreamDate.toISOString()})` : ""}: ${total} commit${total === 1 ? "" : "s"}.`,
       "",
       ...commits.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject}`),
       ...(total > commits.length ? [`- … and ${total - commits.length} more`] : []),
+      "",
+      requestedBy(user),
     ].join("\n"),
     sourceBranch: from,
     targetBranch: to,
@@ -288,7 +298,8 @@ export class CherryPickConflict extends StateError {
 /**
  * "Cherry-pick": upstream commits (a zero-day fix) onto `target` as a new branch
  * `tree/pick-<target>-<commit>` and a merge request listing them. Only the new branch is
- * created; a conflict creates nothing and names the paths.
+ * created; a conflict creates nothing and names the paths. The tree bot commits the picks
+ * (authors stay upstream's) and authors the merge request, like a promotion.
  */
 export async function cherryPickUpstream(db: Db, user: User, input: z.input<typeof cherryPickInput>) {
   const { target, commits: wanted } = cherryPickInput.parse(input);
@@ -311,7 +322,8 @@ export async function cherryPickUpstream(db: Db, user: User, input: z.input<type
     picked.map((c) => c.sha),
   );
   picked.sort((a, b) => order.indexOf(a.sha) - order.indexOf(b.sha));
-  const result = await cherryPickOnto(dir, base, order, identityOf(user));
+  const bot = await ensureTreeBot(db);
+  const result = await cherryPickOnto(dir, base, order, treeBotIdentity());
   if (!result.clean) throw new CherryPickConflict(result.commit, result.conflicts);
   const stem = `tree/pick-${target}-${picked.at(-1)!.sha.slice(0, 12)}`;
   let branch = stem;
@@ -320,12 +332,14 @@ export async function cherryPickUpstream(db: Db, user: User, input: z.input<type
     branch = `${stem}-${i}`;
   }
   await markPushed(db, repo.id);
-  const mr = await createMergeRequest(db, repo, dir, user, {
+  const mr = await createMergeRequest(db, repo, dir, bot, {
     title: `Cherry-pick into ${target}: ${picked.length === 1 ? picked[0].subject : `${picked.length} upstream commits`}`,
     description: [
       `Upstream commits cherry-picked onto ${target} (${base.slice(0, 12)}):`,
       "",
       ...picked.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject}`),
+      "",
+      requestedBy(user),
     ].join("\n"),
     sourceBranch: branch,
     targetBranch: target,
