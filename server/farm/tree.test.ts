@@ -128,10 +128,14 @@ describe("portage tree mirror", () => {
     expect(down.outcome).toBe("error");
     expect(down.error).toContain(`Fetching http://127.0.0.1:${port}/gentoo.git (branch stable) failed`);
     expect(down.error).toMatch(/connect|refused/i);
+    expect(down.error).toContain(
+      `Check that this server reaches 127.0.0.1:${port} (DNS, firewall, proxy) and that PORTAGE_TREE_UPSTREAM is right, then sync again.`,
+    );
 
     withUpstream(upstreamUrl.replace("gentoo.git", "nope.git"));
     const missing = await syncPortageTree(db(), { trigger: "schedule" });
     expect(missing.error).toContain(`Fetching ${server.url}/git/gentoo-upstream/nope.git (branch stable) failed: HTTP 404`);
+    expect(missing.error).toMatch(/not found\. Check the repository URL in PORTAGE_TREE_UPSTREAM, then sync again\.$/);
 
     withUpstream(`${server.url}/git/gentoo-upstream/gentoo.git`);
     expect((await syncPortageTree(db(), { trigger: "schedule" })).error).toContain("failed: HTTP 401");
@@ -149,7 +153,9 @@ describe("portage tree mirror", () => {
 
     process.env.PORTAGE_TREE_UPSTREAM_BRANCH = "nope";
     withUpstream(upstreamUrl);
-    expect((await syncPortageTree(db(), { trigger: "schedule" })).error).toContain("(branch nope) failed: no such branch upstream");
+    expect((await syncPortageTree(db(), { trigger: "schedule" })).error).toMatch(
+      /\(branch nope\) failed: no such branch upstream.*Set PORTAGE_TREE_UPSTREAM_BRANCH to a branch the upstream has/s,
+    );
     process.env.PORTAGE_TREE_UPSTREAM_BRANCH = "stable";
     withUpstream(upstreamUrl);
     expect(await heads()).toEqual({ development: null, staging: null, production: null });

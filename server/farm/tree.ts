@@ -132,12 +132,33 @@ async function fetchUpstream(dir: string, rawUrl: string, branch: string, timeou
     env: remote.env,
     timeoutMs,
   });
-  if (r.timedOut) return { error: `Fetching ${url} (branch ${branch}) timed out after ${Math.round(timeoutMs / 60_000)} min` };
-  if (r.code !== 0) return { error: `Fetching ${url} (branch ${branch}) failed: ${httpStatusOf(r.stderr)}${redact(r.stderr, credentials)}` };
+  if (r.timedOut)
+    return {
+      error: `Fetching ${url} (branch ${branch}) timed out after ${Math.round(timeoutMs / 60_000)} min. ${reachAdvice(url)}, or raise PORTAGE_TREE_TIMEOUT_MINUTES for a slow link.`,
+    };
+  if (r.code !== 0)
+    return {
+      error: `Fetching ${url} (branch ${branch}) failed: ${httpStatusOf(r.stderr)}${redact(r.stderr, credentials)}${asSentence(adviceFor(r.stderr, url))}`,
+    };
   const sha = await branchHead(dir, TREE_UPSTREAM_BRANCH);
   if (!sha) return { error: `Fetching ${url} gave no branch ${branch}` };
   return { sha };
 }
+
+const reachAdvice = (url: string) => `Check that this server reaches ${new URL(url).host} (DNS, firewall, proxy) and that PORTAGE_TREE_UPSTREAM is right`;
+
+/** What an administrator does about a failed fetch: one sentence after git's words, then "Sync now" again. */
+function adviceFor(stderr: string, url: string) {
+  if (/could not read Username|Authentication failed|returned error: 40[13]/.test(stderr)) return "";
+  if (/repository '.*' not found|returned error: 404/.test(stderr)) return "Check the repository URL in PORTAGE_TREE_UPSTREAM, then sync again.";
+  if (/couldn't find remote ref/.test(stderr))
+    return "Set PORTAGE_TREE_UPSTREAM_BRANCH to a branch the upstream has (Gentoo's mirrors: stable), then sync again.";
+  if (/Could not resolve host|Failed to connect|Connection refused|timed out|unable to access/i.test(stderr)) return `${reachAdvice(url)}, then sync again.`;
+  return "Check PORTAGE_TREE_UPSTREAM and the upstream's state, then sync again.";
+}
+
+/** The advice as its own sentence after git's last line (which ends without a full stop). */
+const asSentence = (advice: string) => (advice ? `. ${advice}` : "");
 
 /** The HTTP status git's words stand for, when they stand for one. */
 function httpStatusOf(stderr: string) {
