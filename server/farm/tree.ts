@@ -226,6 +226,9 @@ export async function listTreeSyncs(db: DbOrTx, limit = 10) {
 export async function treeStatus(db: DbOrTx) {
   const cfg = getConfig().portageTree;
   const { dir } = await treeRepo(db);
+  // the syncs before the branches: a sync the page shows as finished has moved them already
+  // (read the other way round, a sync finishing meanwhile showed with the branches it left behind)
+  const syncs = await listTreeSyncs(db);
   const heads = await branchHeads(dir);
   const upstream = heads.get(TREE_UPSTREAM_BRANCH) ?? null;
   const upstreamCommit = upstream ? await getCommit(dir, upstream) : null;
@@ -247,7 +250,7 @@ export async function treeStatus(db: DbOrTx) {
     cloneUrl: cloneUrl(INFRASTRUCTURE_ORG, PORTAGE_TREE_REPO),
     upstream: upstreamCommit ? { sha: upstreamCommit.sha, date: upstreamCommit.committerDate, subject: upstreamCommit.subject } : null,
     branches,
-    syncs: await listTreeSyncs(db),
+    syncs,
   };
 }
 
