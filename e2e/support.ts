@@ -84,6 +84,8 @@ export const env = {
   databaseUrl: process.env.DATABASE_URL!,
   ldapUrl: process.env.LDAP_URL!,
   mailDir: process.env.ROOKERY_E2E_MAIL_DIR!,
+  /** the test upstream of the portage tree and distfiles (test/support/gentoo-tree.ts startTestUpstream) */
+  upstreamDir: process.env.ROOKERY_E2E_UPSTREAM_DIR!,
 };
 
 export async function login(page: Page, username: string, password: string) {

@@ -125,6 +125,8 @@ async function main() {
       ...portalEnv,
       ROOKERY_E2E_URL: portal.url,
       ROOKERY_E2E_MAIL_DIR: mail.dir,
+      // e2e/portage-tree.spec.ts commits to the test upstream and takes it offline for a while
+      ROOKERY_E2E_UPSTREAM_DIR: upstreamDir,
       PW_JSON: out,
     });
     const json = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(out);

@@ -12,9 +12,7 @@ import { commitFiles } from "@/server/git/plumbing/commit";
 import { branchHead } from "@/server/git/plumbing/merge";
 import { getRepo, insertRepo, listProtections } from "@/server/git/repos";
 import { stopBoss } from "@/server/jobs";
-import { getMergeRequest, listMergeRequests } from "@/server/mergerequests";
-import { mergeMergeRequest } from "@/server/mergerequests/merge";
-import { approve } from "@/server/mergerequests/review";
+import { createMergeRequest, getMergeRequest, listMergeRequests } from "@/server/mergerequests";
 import { createOrg } from "@/server/orgs";
 import { createLocalUser, type User } from "@/server/users";
 import { pusherAs } from "@/test/support/actors";
@@ -23,6 +21,7 @@ import type { FetchServer } from "@/test/support/fetch-server";
 import { serveGitHttp } from "@/test/support/git";
 import { freePort } from "@/test/support/ports";
 import { callerAs, trpcCode } from "@/test/support/trpc";
+import { ensureTreeBot, TREE_BOT_NAME, TREE_BOT_USERNAME } from "./tree-bot";
 import { cherryPickUpstream, CherryPickConflict, portageTreeSyncJob, promoteTree, syncPortageTree, treeStatus, type TreeSync } from "./tree";
 
 /**
@@ -129,10 +128,14 @@ describe("portage tree mirror", () => {
     expect(down.outcome).toBe("error");
     expect(down.error).toContain(`Fetching http://127.0.0.1:${port}/gentoo.git (branch stable) failed`);
     expect(down.error).toMatch(/connect|refused/i);
+    expect(down.error).toContain(
+      `Check that this server reaches 127.0.0.1:${port} (DNS, firewall, proxy) and that PORTAGE_TREE_UPSTREAM is right, then sync again.`,
+    );
 
     withUpstream(upstreamUrl.replace("gentoo.git", "nope.git"));
     const missing = await syncPortageTree(db(), { trigger: "schedule" });
     expect(missing.error).toContain(`Fetching ${server.url}/git/gentoo-upstream/nope.git (branch stable) failed: HTTP 404`);
+    expect(missing.error).toMatch(/not found\. Check the repository URL in PORTAGE_TREE_UPSTREAM, then sync again\.$/);
 
     withUpstream(`${server.url}/git/gentoo-upstream/gentoo.git`);
     expect((await syncPortageTree(db(), { trigger: "schedule" })).error).toContain("failed: HTTP 401");
@@ -150,7 +153,9 @@ describe("portage tree mirror", () => {
 
     process.env.PORTAGE_TREE_UPSTREAM_BRANCH = "nope";
     withUpstream(upstreamUrl);
-    expect((await syncPortageTree(db(), { trigger: "schedule" })).error).toContain("(branch nope) failed: no such branch upstream");
+    expect((await syncPortageTree(db(), { trigger: "schedule" })).error).toMatch(
+      /\(branch nope\) failed: no such branch upstream.*Set PORTAGE_TREE_UPSTREAM_BRANCH to a branch the upstream has/s,
+    );
     process.env.PORTAGE_TREE_UPSTREAM_BRANCH = "stable";
     withUpstream(upstreamUrl);
     expect(await heads()).toEqual({ development: null, staging: null, production: null });
@@ -296,18 +301,51 @@ describe("portage tree mirror", () => {
     expect((await as(admin).portageTree.syncNow()).jobId).toBeTruthy();
   });
 
-  it("merges a cherry-pick merge request like any other: another administrator approves, production gets the fix", async () => {
+  it("a lone administrator approves and merges the cherry-pick merge request: the tree bot is its author, production gets the fix", async () => {
     const repo = (await getRepo(db(), "infrastructure", "gentoo"))!;
-    const second = await createLocalUser(db(), { username: "tree-admin2", password: "Second-password-1", isAdmin: true });
-    const open = (await listMergeRequests(db(), repo.id, { state: "open", page: 1 })).items.map((r) => r.mr);
-    const mr = open.find((m) => m.targetBranch === "production")!;
-    await approve(db(), repo, mr, second, mr.headSha);
+    const open = (await listMergeRequests(db(), repo.id, { state: "open", page: 1 })).items;
+    const { mr, author } = open.find((m) => m.mr.targetBranch === "production")!;
+    expect(author?.username).toBe(TREE_BOT_USERNAME);
+    expect(mr.description).toContain(`Opened for @${admin.username}`);
+    // the picked commit keeps its upstream author; the bot, not the admin, is its committer
+    const committer = (await runGit(["log", "-1", "--format=%an|%cn", mr.headSha], { cwd: treeDir })).stdout.trim();
+    expect(committer).toBe(`Gentoo Dev|${TREE_BOT_NAME}`);
+    const ref = { slug: "infrastructure", name: "gentoo", number: mr.number };
+    // the protected branch's rule stays: one approval, not the author's
+    expect((await listProtections(db(), repo.id)).find((p) => p.pattern === "production")).toMatchObject({ requiredApprovals: 1, authorsCannotApprove: true });
+    await expect(as(admin).mergeRequests.merge({ ...ref, expectedHeadSha: mr.headSha, deleteSource: true })).rejects.toThrow(/1 approval required, 0 given/);
+    await as(admin).mergeRequests.approve({ ...ref, expectedHeadSha: mr.headSha });
     const before = (await branchHead(treeDir, "production"))!;
-    await mergeMergeRequest(db(), repo, mr.id, admin, { method: "merge", deleteSource: true, expectedHeadSha: mr.headSha });
+    await as(admin).mergeRequests.merge({ ...ref, expectedHeadSha: mr.headSha, deleteSource: true });
     const after = (await branchHead(treeDir, "production"))!;
     expect(await parents(after)).toEqual([before, mr.headSha]);
     expect((await runGit(["show", `${after}:dev-libs/openssl/openssl-3.3.2.ebuild`], { cwd: treeDir })).stdout).toContain("3.3.2");
     expect((await getMergeRequest(db(), repo.id, mr.number))!.state).toBe("merged");
     expect((await treeStatus(db())).branches.find((b) => b.name === "production")!.upstreamDate).not.toBeNull();
+  });
+
+  it("a lone administrator promotes development → staging and merges it; a merge request someone authored still needs another approver", async () => {
+    const repo = (await getRepo(db(), "infrastructure", "gentoo"))!;
+    const open = (await listMergeRequests(db(), repo.id, { state: "open", page: 1 })).items;
+    const promotion = open.find((m) => m.mr.sourceBranch === "development" && m.mr.targetBranch === "staging")!;
+    expect(promotion.author?.username).toBe(TREE_BOT_USERNAME);
+    const ref = { slug: "infrastructure", name: "gentoo", number: promotion.mr.number };
+    await as(admin).mergeRequests.approve({ ...ref, expectedHeadSha: promotion.mr.headSha });
+    await as(admin).mergeRequests.merge({ ...ref, expectedHeadSha: promotion.mr.headSha });
+    expect((await getMergeRequest(db(), repo.id, promotion.mr.number))!.state).toBe("merged");
+    const staging = (await branchHead(treeDir, "staging"))!;
+    expect(await parents(staging)).toContain(promotion.mr.headSha);
+    // the bot is no administrator; an administrator's own merge request is still theirs: no self-approval
+    expect(await trpcCode(as(await ensureTreeBot(db())).portageTree.status())).toBe("FORBIDDEN");
+    await localCommit({ "profiles/package.mask/rookery-e2": "# ours\n" }, "Mask something else");
+    const own = await createMergeRequest(db(), repo, treeDir, admin, {
+      title: "Our own change",
+      description: "",
+      sourceBranch: "development",
+      targetBranch: "staging",
+      reviewers: [],
+    });
+    const mine = (await getMergeRequest(db(), repo.id, own.number))!;
+    expect(await trpcCode(as(admin).mergeRequests.approve({ ...ref, number: own.number, expectedHeadSha: mine.headSha }))).toBe("FORBIDDEN");
   });
 });

@@ -7,7 +7,7 @@ import { getConfig } from "@/server/config";
 import { NotFoundError, StateError } from "@/server/errors";
 import { cloneUrl } from "@/server/git/paths";
 import { commitsBetween, getCommit } from "@/server/git/plumbing/browse";
-import { identityOf, rookeryIdentity } from "@/server/git/plumbing/commit";
+import { rookeryIdentity } from "@/server/git/plumbing/commit";
 import {
   branchHead,
   branchHeads,
@@ -26,6 +26,7 @@ import { afterRefsMoved, createMergeRequest, mrPath } from "@/server/mergereques
 import type { User } from "@/server/users";
 import { FarmInputError } from "./errors";
 import { queueGlsaScan } from "./glsa-scan";
+import { ensureTreeBot, treeBotIdentity } from "./tree-bot";
 
 /**
  * The portage tree mirror `infrastructure/gentoo` (README "Build farm"): the upstream tree
@@ -131,12 +132,33 @@ async function fetchUpstream(dir: string, rawUrl: string, branch: string, timeou
     env: remote.env,
     timeoutMs,
   });
-  if (r.timedOut) return { error: `Fetching ${url} (branch ${branch}) timed out after ${Math.round(timeoutMs / 60_000)} min` };
-  if (r.code !== 0) return { error: `Fetching ${url} (branch ${branch}) failed: ${httpStatusOf(r.stderr)}${redact(r.stderr, credentials)}` };
+  if (r.timedOut)
+    return {
+      error: `Fetching ${url} (branch ${branch}) timed out after ${Math.round(timeoutMs / 60_000)} min. ${reachAdvice(url)}, or raise PORTAGE_TREE_TIMEOUT_MINUTES for a slow link.`,
+    };
+  if (r.code !== 0)
+    return {
+      error: `Fetching ${url} (branch ${branch}) failed: ${httpStatusOf(r.stderr)}${redact(r.stderr, credentials)}${asSentence(adviceFor(r.stderr, url))}`,
+    };
   const sha = await branchHead(dir, TREE_UPSTREAM_BRANCH);
   if (!sha) return { error: `Fetching ${url} gave no branch ${branch}` };
   return { sha };
 }
+
+const reachAdvice = (url: string) => `Check that this server reaches ${new URL(url).host} (DNS, firewall, proxy) and that PORTAGE_TREE_UPSTREAM is right`;
+
+/** What an administrator does about a failed fetch: one sentence after git's words, then "Sync now" again. */
+function adviceFor(stderr: string, url: string) {
+  if (/could not read Username|Authentication failed|returned error: 40[13]/.test(stderr)) return "";
+  if (/repository '.*' not found|returned error: 404/.test(stderr)) return "Check the repository URL in PORTAGE_TREE_UPSTREAM, then sync again.";
+  if (/couldn't find remote ref/.test(stderr))
+    return "Set PORTAGE_TREE_UPSTREAM_BRANCH to a branch the upstream has (Gentoo's mirrors: stable), then sync again.";
+  if (/Could not resolve host|Failed to connect|Connection refused|timed out|unable to access/i.test(stderr)) return `${reachAdvice(url)}, then sync again.`;
+  return "Check PORTAGE_TREE_UPSTREAM and the upstream's state, then sync again.";
+}
+
+/** The advice as its own sentence after git's last line (which ends without a full stop). */
+const asSentence = (advice: string) => (advice ? `. ${advice}` : "");
 
 /** The HTTP status git's words stand for, when they stand for one. */
 function httpStatusOf(stderr: string) {
@@ -204,6 +226,9 @@ export async function listTreeSyncs(db: DbOrTx, limit = 10) {
 export async function treeStatus(db: DbOrTx) {
   const cfg = getConfig().portageTree;
   const { dir } = await treeRepo(db);
+  // the syncs before the branches: a sync the page shows as finished has moved them already
+  // (read the other way round, a sync finishing meanwhile showed with the branches it left behind)
+  const syncs = await listTreeSyncs(db);
   const heads = await branchHeads(dir);
   const upstream = heads.get(TREE_UPSTREAM_BRANCH) ?? null;
   const upstreamCommit = upstream ? await getCommit(dir, upstream) : null;
@@ -225,7 +250,7 @@ export async function treeStatus(db: DbOrTx) {
     cloneUrl: cloneUrl(INFRASTRUCTURE_ORG, PORTAGE_TREE_REPO),
     upstream: upstreamCommit ? { sha: upstreamCommit.sha, date: upstreamCommit.committerDate, subject: upstreamCommit.subject } : null,
     branches,
-    syncs: await listTreeSyncs(db),
+    syncs,
   };
 }
 
@@ -242,7 +267,13 @@ export async function upstreamCommitsMissing(db: DbOrTx, target: TreeBranch, lim
 
 const NEXT: Record<"development" | "staging", TreeBranch> = { development: "staging", staging: "production" };
 
-/** "Promote": a merge request development → staging or staging → production. */
+/** Who pressed the button, for the description of a merge request the tree bot opens. */
+const requestedBy = (user: User) => `Opened for @${user.username} (Admin → Build farm → Portage tree).`;
+
+/**
+ * "Promote": a merge request development → staging or staging → production, authored by the
+ * tree bot (server/farm/tree-bot.ts) so that the administrator who asked may approve it.
+ */
 export async function promoteTree(db: Db, user: User, from: "development" | "staging") {
   const { repo, dir } = await treeRepo(db);
   const to = NEXT[from];
@@ -252,13 +283,16 @@ export async function promoteTree(db: Db, user: User, from: "development" | "sta
   const upstream = await branchHead(dir, TREE_UPSTREAM_BRANCH);
   const base = upstream ? (await commitsBetween(dir, head, upstream, 1)).mergeBase : null;
   const upstreamDate = base ? (await getCommit(dir, base))?.committerDate : null;
-  const mr = await createMergeRequest(db, repo, dir, user, {
+  const bot = await ensureTreeBot(db);
+  const mr = await createMergeRequest(db, repo, dir, bot, {
     title: `Promote the portage tree: ${from} → ${to}`,
     description: [
       `Brings ${to} to ${from} at ${head.slice(0, 12)}${upstreamDate ? ` (upstream as of ${upstreamDate.toISOString()})` : ""}: ${total} commit${total === 1 ? "" : "s"}.`,
       "",
       ...commits.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject}`),
       ...(total > commits.length ? [`- … and ${total - commits.length} more`] : []),
+      "",
+      requestedBy(user),
     ].join("\n"),
     sourceBranch: from,
     targetBranch: to,
@@ -288,7 +322,8 @@ export class CherryPickConflict extends StateError {
 /**
  * "Cherry-pick": upstream commits (a zero-day fix) onto `target` as a new branch
  * `tree/pick-<target>-<commit>` and a merge request listing them. Only the new branch is
- * created; a conflict creates nothing and names the paths.
+ * created; a conflict creates nothing and names the paths. The tree bot commits the picks
+ * (authors stay upstream's) and authors the merge request, like a promotion.
  */
 export async function cherryPickUpstream(db: Db, user: User, input: z.input<typeof cherryPickInput>) {
   const { target, commits: wanted } = cherryPickInput.parse(input);
@@ -311,7 +346,8 @@ export async function cherryPickUpstream(db: Db, user: User, input: z.input<type
     picked.map((c) => c.sha),
   );
   picked.sort((a, b) => order.indexOf(a.sha) - order.indexOf(b.sha));
-  const result = await cherryPickOnto(dir, base, order, identityOf(user));
+  const bot = await ensureTreeBot(db);
+  const result = await cherryPickOnto(dir, base, order, treeBotIdentity());
   if (!result.clean) throw new CherryPickConflict(result.commit, result.conflicts);
   const stem = `tree/pick-${target}-${picked.at(-1)!.sha.slice(0, 12)}`;
   let branch = stem;
@@ -320,12 +356,14 @@ export async function cherryPickUpstream(db: Db, user: User, input: z.input<type
     branch = `${stem}-${i}`;
   }
   await markPushed(db, repo.id);
-  const mr = await createMergeRequest(db, repo, dir, user, {
+  const mr = await createMergeRequest(db, repo, dir, bot, {
     title: `Cherry-pick into ${target}: ${picked.length === 1 ? picked[0].subject : `${picked.length} upstream commits`}`,
     description: [
       `Upstream commits cherry-picked onto ${target} (${base.slice(0, 12)}):`,
       "",
       ...picked.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject}`),
+      "",
+      requestedBy(user),
     ].join("\n"),
     sourceBranch: branch,
     targetBranch: target,

@@ -235,3 +235,35 @@ export async function startTestUpstream(dir: string, distfiles = testDistfiles()
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
+
+/**
+ * A new commit on the test upstream's `stable`, as upstream's own developers would make it
+ * (plain git: a clone, a commit, a push, then update-server-info for the dumb-HTTP readers).
+ * `dir` is the directory given to startTestUpstream. Returns the commit id.
+ */
+export function commitToTestUpstream(dir: string, files: Record<string, string>, message: string): string {
+  const bare = path.join(dir, "gentoo.git");
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "rookery-upstream-"));
+  const git = (args: string[], cwd = work) =>
+    execFileSync("git", ["-c", "user.name=Gentoo Dev", "-c", "user.email=dev@gentoo.invalid", ...args], { cwd, encoding: "utf8" }).trim();
+  try {
+    git(["clone", "--quiet", "--branch", "stable", bare, work], dir);
+    for (const [file, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+      fs.writeFileSync(path.join(work, file), content);
+    }
+    git(["add", "-A"]);
+    git(["commit", "--quiet", "-m", message]);
+    git(["push", "--quiet", "origin", "stable"]);
+    git(["update-server-info"], bare);
+    return git(["rev-parse", "HEAD"]);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Takes the test upstream's tree off the web (its URL answers 404) or puts it back. */
+export function setTestUpstreamOnline(dir: string, online: boolean) {
+  const [from, to] = online ? ["gentoo.git.offline", "gentoo.git"] : ["gentoo.git", "gentoo.git.offline"];
+  if (fs.existsSync(path.join(dir, from))) fs.renameSync(path.join(dir, from), path.join(dir, to));
+}

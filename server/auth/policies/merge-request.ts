@@ -14,6 +14,14 @@ export type MergeRequestFacts = {
 
 export type MergeRequestAbility = "comment" | "update" | "approve" | "merge";
 
+/**
+ * The author is the account that opened the merge request. Merge requests Rookery opens on
+ * a person's behalf for the portage tree ("Promote", "Cherry-pick": upstream's commits, or
+ * commits already merged on development) are authored by the tree bot
+ * (server/farm/tree-bot.ts), so the administrator who pressed the button is not their author
+ * and may approve them, which a lone administrator must be able to do. The bot itself has no
+ * session and no membership: it approves and merges nothing.
+ */
 function isAuthor(actor: Actor, mr: MergeRequestFacts) {
   return actor.kind === "user" && mr.authorId === actor.id;
 }

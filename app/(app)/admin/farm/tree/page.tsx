@@ -43,7 +43,7 @@ export default async function AdminPortageTreePage() {
       {last?.outcome === "error" && (
         <div className="mb-6">
           <Alert>
-            Last sync ({formatDateSeconds(last.finishedAt)}) failed: {last.error}
+            Last sync ({formatDateSeconds(last.finishedAt)}) failed: {last.error} Nothing was moved: development, staging and production are where they were.
           </Alert>
         </div>
       )}
