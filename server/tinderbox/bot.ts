@@ -1,36 +1,29 @@
 import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { memberships, users } from "@/db/schema";
+import { memberships } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import type { Actor } from "@/server/auth/policy";
-import { getConfig } from "@/server/config";
 import type { Identity } from "@/server/git/plumbing/commit";
 import type { User } from "@/server/users";
-import { TinderboxStateError } from "./errors";
+import { botGitIdentity, ensureBotAccount, type Bot } from "@/server/users/bots";
 
 export const BOT_USERNAME = "tinderbox";
 export const BOT_NAME = "Rookery Tinderbox";
 
+const tinderboxBot: Bot = { username: BOT_USERNAME, name: BOT_NAME, purpose: "the tinderbox can have it" };
+
 /** The bot's git identity: `Signed-off-by: Rookery Tinderbox <tinderbox@host>`. */
 export function botIdentity(): Identity {
-  return { name: BOT_NAME, email: `${BOT_USERNAME}@${new URL(getConfig().publicUrl).hostname}` };
+  return botGitIdentity(tinderboxBot);
 }
 
 /**
- * The `tinderbox` account, created once: a local account without a password (sign-in refuses
- * it, it has no session), a developer of each organization it serves — so it reads that
- * organization's repositories and pushes feature/* branches there, and nothing elsewhere.
- * A person already called `tinderbox` is never taken over.
+ * The `tinderbox` account (server/users/bots.ts), a developer of each organization it serves —
+ * so it reads that organization's repositories and pushes feature/* branches there, and
+ * nothing elsewhere.
  */
 export async function ensureTinderboxBot(db: DbOrTx, orgId: string): Promise<User> {
-  await db
-    .insert(users)
-    .values({ username: BOT_USERNAME, displayName: BOT_NAME, email: botIdentity().email, source: "local", passwordHash: null })
-    .onConflictDoNothing({ target: users.username });
-  const [bot] = await db.select().from(users).where(eq(users.username, BOT_USERNAME));
-  if (bot.source !== "local" || bot.passwordHash !== null || bot.isAdmin)
-    throw new TinderboxStateError(`the user name ${BOT_USERNAME} belongs to a person: rename that account so the tinderbox can have it`);
-  if (bot.disabledAt) throw new TinderboxStateError(`the ${BOT_USERNAME} account is disabled: an administrator re-enables it in Admin → Users`);
+  const bot = await ensureBotAccount(db, tinderboxBot);
   const [member] = await db
     .select({ role: memberships.role })
     .from(memberships)
