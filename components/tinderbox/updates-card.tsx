@@ -50,6 +50,8 @@ export function UpdatesCard({ slug, updates }: { slug: string; updates: Updates 
             <div className="flex flex-wrap items-center gap-2">
               {pending.checks?.ok ?
                 <Badge tone="green">✓ ready to merge</Badge>
+              : canApproveThenMerge ?
+                <Badge tone="green">✓ checks pass, needs your approval</Badge>
               : <Badge tone="amber">not ready</Badge>}
               <Link href={mrUrl(slug, repo, pending.mr.number)} className="font-medium hover:underline">
                 {pending.mr.title} !{pending.mr.number}
@@ -58,7 +60,9 @@ export function UpdatesCard({ slug, updates }: { slug: string; updates: Updates 
             {pending.checks && !pending.checks.ok && (
               <p className="text-sm text-gray-700 dark:text-gray-300">
                 This update cannot be merged yet: {pending.checks.reasons.join("; ")}.
-                {approvalsOnly && !canApproveThenMerge && " Ask the reviewers of the puppet repository to approve it."}
+                {canApproveThenMerge ?
+                  " Your approval counts: “Approve and merge update” approves it and merges it."
+                : approvalsOnly && " Ask another member of the organization to approve it; the tinderbox cannot approve its own update."}
               </p>
             )}
             <div className="flex flex-wrap gap-2">
