@@ -13,10 +13,12 @@ import { PUPPET_REPO, requestTinderboxRun, storeSchedule } from "./run";
  * The tinderbox schedule: every organization's tinderbox runs on the `schedule:` of its puppet
  * repository's `.rookery/tinderbox.yaml` on develop (default daily). The every-minute fan-out
  * (`tinderbox-schedules-due`) reads only the table `tinderbox_schedules`; the file itself is
- * re-read at most once an hour per organization (and after each run), so 100 organizations
- * cost at most 100 small git reads an hour, spread over the hour.
+ * re-read at most once an hour per organization (and after each run), at most REFRESH_PER_TICK
+ * a minute, so 100 organizations cost at most 100 small git reads an hour, spread out.
  */
 export const SCHEDULE_TTL_MS = 3600_000;
+/** files read per minute at most: after a restart 100 organizations are read over 10 minutes, and stay spread */
+export const REFRESH_PER_TICK = 10;
 
 export type ScheduleRow = typeof tinderboxSchedules.$inferSelect;
 
@@ -91,7 +93,9 @@ export async function runDueTinderboxes(db: Db, now = new Date()) {
     .from(organizations)
     .innerJoin(repositories, and(eq(repositories.orgId, organizations.id), eq(repositories.name, PUPPET_REPO)))
     .leftJoin(tinderboxSchedules, eq(tinderboxSchedules.orgId, organizations.id))
-    .where(and(isNull(organizations.archivedAt), or(isNull(tinderboxSchedules.checkedAt), lt(tinderboxSchedules.checkedAt, stale))));
+    .where(and(isNull(organizations.archivedAt), or(isNull(tinderboxSchedules.checkedAt), lt(tinderboxSchedules.checkedAt, stale))))
+    .orderBy(sql`${tinderboxSchedules.checkedAt} asc nulls first`)
+    .limit(REFRESH_PER_TICK);
   for (const o of orgs) await refreshSchedule(db, o, now);
 
   const rows = await db
