@@ -33,11 +33,15 @@ test.beforeAll(async () => {
   await runGit(["tag", "v1.0.0", first], { cwd: moduleDir });
   puppetDir = await ensureRepoOnDisk(db, (await getRepo(db, slug, "puppet"))!);
   const develop = (await runGit(["rev-parse", "refs/heads/develop"], { cwd: puppetDir })).stdout.trim();
-  const pf = (await runGit(["show", "develop:Puppetfile"], { cwd: puppetDir })).stdout;
+  // the portal's workers run this org's tinderbox: its modules are at the portal's PUBLIC_URL, not this process's
+  const here = new URL(cloneUrl(slug, "nginx")).origin;
+  const portal = new URL(process.env.ROOKERY_E2E_URL!).origin;
+  const show = async (file: string) => (await runGit(["show", `develop:${file}`], { cwd: puppetDir })).stdout.replaceAll(here, portal);
+  const [pf, lock] = [await show("Puppetfile"), await show("Puppetfile.lock")];
   await commitFiles(puppetDir, {
     branch: "develop",
     parent: develop,
-    files: { Puppetfile: `${pf}mod 'nginx', :git => '${cloneUrl(slug, "nginx")}', :tag => 'v1.0.0'\n` },
+    files: { Puppetfile: `${pf}mod 'nginx', :git => '${portal}/git/${slug}/nginx.git', :tag => 'v1.0.0'\n`, "Puppetfile.lock": lock },
     message: "Add nginx",
   });
   // the puppet repository was released once: v0.1.0 on master
