@@ -23,6 +23,7 @@ import { afterWorkJob, reconcileIntents } from "@/server/intents/reconcile";
 import { portageTreeSyncJob } from "@/server/farm/tree";
 import { scanGlsa } from "@/server/farm/glsa-scan";
 import { runQueuedTinderbox } from "@/server/tinderbox/run";
+import { runDueTinderboxes } from "@/server/tinderbox/schedule";
 
 /** One handler per queue, receiving its parsed payload. Each domain's job work is a plain async function in server/<domain>. */
 export const handlers: Handler[] = [
@@ -51,6 +52,7 @@ export const handlers: Handler[] = [
     const run = await runQueuedTinderbox(getDb(), orgId);
     return run && { runId: run.id, status: run.status, reason: run.reason };
   }),
+  on(queues.tinderboxSchedulesDue, () => runDueTinderboxes(getDb())),
   on(queues.portageTreeSync, (data) => portageTreeSyncJob(getDb(), data)),
   on(queues.glsaScan, (data) => scanGlsa(getDb(), data)),
   on(queues.farmProfilesPushed, async ({ branches }) => ({
@@ -82,6 +84,7 @@ export function schedules(): Schedule[] {
     every(queues.artifactCleanup, "30 3 * * *"),
     every(queues.pkiRefresh, "17 * * * *"),
     every(queues.farmSchedulesDue, "* * * * *"),
+    every(queues.tinderboxSchedulesDue, "* * * * *"),
     every(queues.glsaScan, cfg.portageTree.glsaScanCron, { trigger: "schedule" }),
     ...(cfg.portageTree.upstream ? [every(queues.portageTreeSync, cfg.portageTree.cron, { trigger: "schedule" })] : []),
     // merges, releases and binhost publications a crash left half-done (docs/intents.md)

@@ -22,11 +22,12 @@ type Plan = {
  * tag), see what goes in, start. The server creates the branch, the CHANGELOG commit and
  * the merge request into master; this opens that MR.
  */
-export function NewRelease({ slug, name, plan }: { slug: string; name: string; plan: Plan }) {
+export function NewRelease({ slug, name, plan, preselect }: { slug: string; name: string; plan: Plan; preselect?: "minor" | "patch" }) {
   const router = useRouter();
-  const [open, setOpen] = useState(false);
+  // "Bake release" of the Updates card opens the wizard with the bump its changes call for
+  const [open, setOpen] = useState(!!preselect && plan.baseExists && plan.masterExists);
   const bumps = plan.kind === "hotfix" ? (["patch"] as const) : (["minor", "patch", "major"] as const);
-  const [bump, setBump] = useState<"major" | "minor" | "patch" | "custom">(plan.kind === "hotfix" ? "patch" : "minor");
+  const [bump, setBump] = useState<"major" | "minor" | "patch" | "custom">(preselect ?? (plan.kind === "hotfix" ? "patch" : "minor"));
   const [custom, setCustom] = useState("");
   const start = trpc.releases.start.useMutation({ onSuccess: (r) => router.push(mrUrl(slug, name, r.mergeRequestNumber)) });
   const errors = fieldErrors(start.error);

@@ -31,3 +31,23 @@ export const tinderboxRuns = pgTable(
   },
   (t) => [index("tinderbox_runs_org_created").on(t.orgId, t.createdAt)],
 );
+
+/**
+ * The schedule of each organization's tinderbox, as `.rookery/tinderbox.yaml` on develop of
+ * its puppet repository says (server/tinderbox/schedule.ts). A cache: re-read at most hourly
+ * and after every run, so the every-minute fan-out reads no git.
+ */
+export const tinderboxSchedules = pgTable("tinderbox_schedules", {
+  orgId: uuid("org_id")
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  /** `off`, `hourly`, `daily`, `weekly` or a 5-field cron expression (UTC), as written */
+  schedule: text("schedule").notNull(),
+  /** why the file could not be read (the default schedule applies meanwhile) */
+  error: text("error"),
+  /** when the file was last read */
+  checkedAt: timestamp("checked_at", { withTimezone: true }).notNull(),
+  /** when the schedule last started a run */
+  lastFiredAt: timestamp("last_fired_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -175,6 +175,14 @@ describe("merge request rules", () => {
     expect(denial(() => authorize(user(), "mr:merge-protected", org("developer")))).toBe("FORBIDDEN");
     expect(denial(() => authorize(user(), "mr:read", org(null)))).toBe("NOT_FOUND");
   });
+  it("shows tinderbox runs to the whole org; only leaders and admins run it now and see the Updates card", () => {
+    expect(can(user(), "tinderbox:read", org("reporter"))).toBe(true);
+    expect(can(user(), "tinderbox:run", org("leader"))).toBe(true);
+    expect(can(user(), "tinderbox:run", org("developer"))).toBe(false);
+    expect(can(user({ isAdmin: true }), "tinderbox:run", org(null))).toBe(true);
+    expect(denial(() => authorize(user(), "tinderbox:run", org("developer")))).toBe("FORBIDDEN");
+    expect(denial(() => authorize(user(), "tinderbox:run", org(null)))).toBe("NOT_FOUND");
+  });
   it("shows releases to the whole org and lets only leaders start one", () => {
     expect(can(user(), "release:read", org("reporter"))).toBe(true);
     expect(can(user(), "release:start", org("leader"))).toBe(true);

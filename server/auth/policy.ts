@@ -110,6 +110,8 @@ const rules = {
   "release:start": { kind: "write", allow: "leader", org: true },
   // tinderbox: its runs are seen by everyone in the org (the Builds page)
   "tinderbox:read": { kind: "read", allow: "reporter", org: true },
+  // "Run tinderbox now" and the Updates card of the org page: leaders (admins too)
+  "tinderbox:run": { kind: "write", allow: "leader", org: true },
   // certificates (scoped by their org); sub-CA policies narrow request and approval further
   "org:certs:read": { kind: "read", allow: "reporter", org: true },
   "org:certs:request": { kind: "write", allow: "developer", org: true },

@@ -100,6 +100,8 @@ export const queues = {
    * newest waiting run of the org. Stately per org (singletonKey = orgId): one runs, one waits.
    */
   tinderboxRun: defineQueue("tinderbox-run", z.object({ orgId: id }), { policy: "stately", expireInSeconds: 3600 }),
+  /** every minute: starts the tinderbox runs whose schedule is due (server/tinderbox/schedule.ts) */
+  tinderboxSchedulesDue: defineQueue("tinderbox-schedules-due", none),
   /** settles pending intents (docs/intents.md): at start-up and every minute */
   intentsReconcile: defineQueue("intents-reconcile", none),
   /** the after-work of one completed intent, when its process died before running it */

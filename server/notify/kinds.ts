@@ -96,6 +96,11 @@ export const notificationKinds = {
     description: "The tinderbox of an organization you lead could not update its puppet repository (the module or file that stopped it).",
     defaults: { inApp: true, email: true },
   },
+  "tinderbox.update": {
+    label: "Tinderbox update ready",
+    description: "The tinderbox of an organization you lead proposes module updates (its merge request, to review and merge from the Updates card).",
+    defaults: { inApp: true, email: false },
+  },
   "farm.stage_failed": {
     label: "Stage not published",
     description: "A stage build fails, or its tarball does not match its DIGESTS and is refused (administrators).",

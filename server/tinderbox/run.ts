@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, eq, isNotNull } from "drizzle-orm";
-import type { Db } from "@/db/client";
-import { mergeRequests, organizations, tinderboxRuns } from "@/db/schema";
+import type { Db, DbOrTx } from "@/db/client";
+import { mergeRequests, organizations, tinderboxRuns, tinderboxSchedules } from "@/db/schema";
 import { recordAudit } from "@/server/audit";
 import { afterPush } from "@/server/git/events";
 import { ensureRepoOnDisk } from "@/server/git/materialize";
@@ -51,6 +51,16 @@ async function insertRun(db: Db, orgId: string, trigger: Trigger, triggeredById:
     const [run] = await tx.insert(tinderboxRuns).values({ orgId, trigger, triggeredById }).returning();
     return run;
   });
+}
+
+/** Records the schedule a run (or the schedule's fan-out) just read from `.rookery/tinderbox.yaml`. */
+export async function storeSchedule(db: DbOrTx, orgId: string, schedule: string, error: string | null, now = new Date()) {
+  const [row] = await db
+    .insert(tinderboxSchedules)
+    .values({ orgId, schedule, error, checkedAt: now, createdAt: now })
+    .onConflictDoUpdate({ target: tinderboxSchedules.orgId, set: { schedule, error, checkedAt: now } })
+    .returning();
+  return row;
 }
 
 /** The queue's handler: the newest waiting run of the organization. */
@@ -173,6 +183,7 @@ async function pass(db: Db, org: typeof organizations.$inferSelect, bot: User, o
   ]);
   if (puppetfile === null) throw new TinderboxStateError(`${BASE_BRANCH} has no Puppetfile`);
   const config = parseTinderboxConfig(configText);
+  await storeSchedule(db, org.id, config.schedule, null);
   const pf = parsePuppetfile(puppetfile);
   const oldLock = parseLock(lockText);
   const resolution = await resolveModules(puppetfile, pf, oldLock, config, remoteReader(db, botActor(bot)));
@@ -274,6 +285,14 @@ async function pass(db: Db, org: typeof organizations.$inferSelect, bot: User, o
     outcome: "success",
     details: { number: mr.number, path: mrPath(repo, mr.number) },
   });
+  await notify(db, {
+    kind: "tinderbox.update",
+    title: `${org.slug}: ${title}`,
+    body: `Merge request !${mr.number} ${status}: review the changes and merge them from the Updates card.`,
+    link: `/orgs/${org.slug}#updates`,
+    orgId: org.id,
+    roles: ["leader"],
+  });
   return { status, reason: null, mergeRequestId: mr.id, baseSha: base, changes, pushedSha: sha };
 }
 
@@ -329,6 +348,7 @@ export async function listTinderboxRuns(db: Db, orgId: string, limit = 50) {
     .select({
       id: tinderboxRuns.id,
       trigger: tinderboxRuns.trigger,
+      triggeredById: tinderboxRuns.triggeredById,
       status: tinderboxRuns.status,
       reason: tinderboxRuns.reason,
       changes: tinderboxRuns.changes,

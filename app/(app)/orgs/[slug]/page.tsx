@@ -1,14 +1,18 @@
-import { orgView } from "@/server/api/server";
+import { api, orgView } from "@/server/api/server";
+import { UpdatesCard } from "@/components/tinderbox/updates-card";
 import { Card, RoleBadge } from "@/components/ui";
 import { MemberManager } from "@/components/orgs/member-manager";
 
 export default async function OrgOverviewPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { org, members, permissions } = await orgView(slug);
+  // leaders (and admins) only: null for everyone else
+  const updates = await (await api()).tinderbox.updates({ slug });
   const leaders = members.filter((m) => m.role === "leader");
   return (
     <div className="space-y-6">
       {org.description && <p className="text-gray-700 dark:text-gray-300">{org.description}</p>}
+      {updates && <UpdatesCard slug={org.slug} updates={updates} />}
       <section aria-labelledby="leaders-heading">
         <h2 id="leaders-heading" className="mb-2 text-lg font-semibold">
           Leaders

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { api, orNotFound } from "@/server/api/server";
+import { RunTinderboxNow } from "@/components/tinderbox/run-now";
 import { Badge, EmptyState, formatDate, formatDuration, Table, td, th } from "@/components/ui";
 
 export const metadata = { title: "Builds" };
@@ -9,20 +10,40 @@ const label = { queued: "queued", running: "running", "up-to-date": "up to date"
 
 export default async function BuildsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { repo, runs } = await orNotFound((await api()).tinderbox.runs({ slug }));
+  const { repo, runs, schedule, canRun, mine } = await orNotFound((await api()).tinderbox.runs({ slug }));
   return (
     <section aria-labelledby="builds-heading" className="space-y-4">
       <h2 id="builds-heading" className="text-lg font-semibold">
         Builds
       </h2>
-      <h3 className="font-medium">Tinderbox runs</h3>
-      <p className="text-sm text-gray-600 dark:text-gray-400">
-        Each run refreshes <code>Puppetfile.lock</code> of the <code>{repo}</code> repository&apos;s develop branch and proposes the updates on{" "}
-        <code>feature/tinderbox</code> as a merge request.
-      </p>
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div className="max-w-3xl space-y-2">
+          <h3 className="font-medium">Tinderbox runs</h3>
+          <p className="text-sm text-gray-600 dark:text-gray-400">
+            Each run refreshes <code>Puppetfile.lock</code> of the <code>{repo}</code> repository&apos;s develop branch and proposes the updates on{" "}
+            <code>feature/tinderbox</code> as a merge request.
+          </p>
+          <p aria-label="Tinderbox schedule" className="text-sm">
+            Schedule: <strong>{schedule?.schedule ?? "daily"}</strong>
+            {schedule?.cron && schedule.cron !== schedule.schedule && (
+              <>
+                {" "}
+                (<code>{schedule.cron}</code> UTC)
+              </>
+            )}
+            {schedule ?
+              schedule.next ?
+                <> · next run {formatDate(schedule.next)}</>
+              : " · no scheduled runs"
+            : " · read from .rookery/tinderbox.yaml within the hour"}
+          </p>
+          {schedule?.error && <p className="text-sm text-red-700 dark:text-red-400">{schedule.error} (the daily default applies)</p>}
+        </div>
+        {canRun && <RunTinderboxNow slug={slug} latest={runs[0] ?? null} mine={mine} />}
+      </div>
       {runs.length === 0 ?
         <EmptyState title="No tinderbox runs yet">
-          Operators start one with <code>npm run rookery -- tinderbox:run --org {slug} --wait</code>.
+          {canRun ? "“Run tinderbox now” starts one; the schedule starts the others." : "The schedule starts them; leaders can also run one now."}
         </EmptyState>
       : <Table label="Tinderbox runs">
           <thead>

@@ -11,11 +11,13 @@ import { api } from "@/server/api/server";
 
 export const metadata = { title: "Releases" };
 
-type Props = { params: Promise<{ slug: string; repo: string }>; searchParams: Promise<{ page?: string | string[] }> };
+type Props = { params: Promise<{ slug: string; repo: string }>; searchParams: Promise<{ page?: string | string[]; bump?: string | string[] }> };
 
 export default async function ReleasesPage({ params, searchParams }: Props) {
   const { slug, repo: name } = await params;
-  const page = pageParam((await searchParams).page);
+  const query = await searchParams;
+  const page = pageParam(query.page);
+  const preselect = query.bump === "minor" || query.bump === "patch" ? query.bump : undefined;
   const caller = await api();
   const [{ repo }, data] = await Promise.all([load(caller.code.refs({ slug, name })), load(caller.releases.overview({ slug, name, page }))]);
   const { production, staging, development } = data.environments;
@@ -80,7 +82,7 @@ export default async function ReleasesPage({ params, searchParams }: Props) {
         <h2 className="text-lg font-semibold">Releases</h2>
         {data.canStart && (
           <div className="flex flex-wrap gap-2">
-            <NewRelease slug={slug} name={name} plan={data.plans.release} />
+            <NewRelease slug={slug} name={name} plan={data.plans.release} preselect={preselect} />
             <NewRelease slug={slug} name={name} plan={data.plans.hotfix} />
           </div>
         )}
