@@ -1,5 +1,6 @@
 import type { CSSProperties } from "react";
 import type { HighlightedLine } from "@/server/code/highlight";
+import { LineTarget } from "./line-target";
 
 /**
  * A file's lines with numbered anchors (#L12 links and highlights line 12). Highlighted
@@ -10,6 +11,7 @@ export function CodeView({ text, highlighted }: { text: string; highlighted: Hig
   const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
   return (
     <div className="overflow-x-auto">
+      <LineTarget />
       <table className="w-full border-collapse font-mono text-xs leading-5 dark:[&_span]:text-(--shiki-dark)!" aria-label="File content">
         <tbody>
           {lines.map((line, i) => {
