@@ -37,13 +37,12 @@ test("a lone administrator syncs the portage tree, promotes development → stag
   const fix = commitToTestUpstream(env.upstreamDir, { [`metadata/rookery-e2e/${stamp}-fix.txt`]: "a fix\n" }, `e2e ${stamp}: a security fix`);
   await login(page, ADMIN.username, ADMIN.password);
 
-  // Sync now: upstream's new commits fast-forward development
+  // Sync now: upstream's new commits come into development — a fast-forward, or a merge when
+  // development has commits of its own (other stories commit GLSAs and profiles there)
   await page.goto("/admin/farm/tree");
   await page.getByRole("button", { name: "Sync now" }).click();
-  await expect(lastSync(page)).toContainText("Fast-forward", { timeout: 30_000 });
-  await expect(lastSync(page)).toContainText(fix.slice(0, 12));
+  await expect(lastSync(page)).toContainText(/Fast-forward|Merged/, { timeout: 30_000 });
   await expect(page.getByText(`Upstream is at ${fix.slice(0, 12)}`)).toBeVisible();
-  await expect(branchRow(page, "development")).toContainText(fix.slice(0, 12));
   await expect(branchRow(page, "development")).toContainText("0 commits");
   const stagingBefore = (await branchRow(page, "staging").getByRole("link").textContent())!;
 
