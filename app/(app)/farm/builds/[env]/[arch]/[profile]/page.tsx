@@ -4,6 +4,7 @@ import { BarChart } from "@/components/farm/charts";
 import { seconds, StatusBadge, type BuildStatus } from "@/components/runners/status";
 import { Breadcrumbs, EmptyState, formatBytes, formatDate, PageHeader, Table, td, th } from "@/components/ui";
 import { api, orNotFound } from "@/server/api/server";
+import { SourceCommit } from "@/components/farm/source-commit";
 
 type Props = { params: Promise<{ env: string; arch: string; profile: string }> };
 
@@ -13,24 +14,6 @@ export async function generateMetadata({ params }: Props) {
 }
 
 const valid = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-/** A pinned commit of infrastructure/<repo>, linked; older builds named a branch instead. */
-function SourceCommit({ repo, label, commit }: { repo: string; label: string; commit: string | null }) {
-  if (!commit) return <span className="text-gray-500">—</span>;
-  const pinned = /^[0-9a-f]{40}$/.test(commit);
-  return (
-    <span>
-      {label}{" "}
-      <Link
-        className="font-mono text-brand-600 hover:underline"
-        href={`/orgs/infrastructure/repos/${repo}/${pinned ? "commit" : "tree"}/${encodeURIComponent(commit)}`}
-        title={commit}
-      >
-        {pinned ? commit.slice(0, 10) : commit}
-      </Link>
-    </span>
-  );
-}
 
 export default async function FarmTargetHistoryPage({ params }: Props) {
   const { env, arch, profile } = await params;
@@ -88,11 +71,11 @@ export default async function FarmTargetHistoryPage({ params }: Props) {
                   <td className={td}>{formatDate(b.startedAt ?? b.createdAt)}</td>
                   <td className={td}>{seconds(b.startedAt, b.finishedAt)}</td>
                   <td className={td}>
-                    <SourceCommit repo="gentoo" label="tree" commit={b.treeCommit} />
+                    <SourceCommit repo="gentoo" label="tree" commit={b.treeCommit} empty={<span className="text-gray-500">—</span>} />
                     {b.overlayCommit && (
                       <>
                         {" · "}
-                        <SourceCommit repo="overlay" label="overlay" commit={b.overlayCommit} />
+                        <SourceCommit repo="overlay" label="overlay" commit={b.overlayCommit} empty={<span className="text-gray-500">—</span>} />
                       </>
                     )}
                   </td>

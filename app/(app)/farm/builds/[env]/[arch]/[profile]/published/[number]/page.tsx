@@ -5,6 +5,7 @@ import { Markdown } from "@/components/markdown";
 import { Alert, Badge, Breadcrumbs, PageHeader, Table, formatBytes, formatDate, td, th } from "@/components/ui";
 import { changeText } from "@/lib/package-change";
 import { api, orNotFound } from "@/server/api/server";
+import { SourceCommit } from "@/components/farm/source-commit";
 
 type Props = { params: Promise<{ env: string; arch: string; profile: string; number: string }> };
 
@@ -14,23 +15,6 @@ export async function generateMetadata({ params }: Props) {
 }
 
 const valid = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-function Commit({ repo, label, commit }: { repo: string; label: string; commit: string | null }) {
-  if (!commit) return null;
-  const pinned = /^[0-9a-f]{40}$/.test(commit);
-  return (
-    <span>
-      {label}{" "}
-      <Link
-        className="font-mono text-brand-600 hover:underline"
-        href={`/orgs/infrastructure/repos/${repo}/${pinned ? "commit" : "tree"}/${encodeURIComponent(commit)}`}
-        title={commit}
-      >
-        {pinned ? commit.slice(0, 10) : commit}
-      </Link>
-    </span>
-  );
-}
 
 /** One published build: notes, tags, where it came from, what changed, its packages; admins tag it and roll back to it. */
 export default async function PublishedBuildPage({ params }: Props) {
@@ -83,8 +67,8 @@ export default async function PublishedBuildPage({ params }: Props) {
         </h2>
         {b.job ?
           <p className="space-x-3">
-            <Commit repo="gentoo" label="tree" commit={b.job.treeCommit} />
-            <Commit repo="overlay" label="overlay" commit={b.job.overlayCommit} />
+            <SourceCommit repo="gentoo" label="tree" commit={b.job.treeCommit} />
+            <SourceCommit repo="overlay" label="overlay" commit={b.job.overlayCommit} />
             <Link className="text-brand-600 hover:underline" href={`/jobs/${b.jobId}`}>
               build log
             </Link>
