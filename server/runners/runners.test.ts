@@ -289,6 +289,21 @@ describe("runner processes (shell executor)", () => {
     const p = await waitFor("the database again", () =>
       createPipeline(db(), { name: "after-drop", jobs: [{ name: "again", tags: ["live"], steps: [{ run: "echo back" }] }] }).catch(() => null),
     );
+    // every pooled connection (10) must have failed once and reconnected, or the polling below meets a dead one
+    await waitFor("every pooled connection again", async () =>
+      (
+        await Promise.all(
+          Array.from({ length: 10 }, () =>
+            db()
+              .execute(sql`select 1`)
+              .then(
+                () => true,
+                () => false,
+              ),
+          ),
+        )
+      ).every(Boolean),
+    );
     const job = await finished((await jobOf(p.id, "again")).id, 60_000);
     expect(job.status).toBe("success");
   });
